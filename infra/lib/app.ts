@@ -1,0 +1,41 @@
+import { App } from 'aws-cdk-lib';
+import { addPolicyGates } from './aspects/policy-gates';
+import type { ProjectConfig } from './config/load';
+import { EnvironmentStage } from './environment-stage';
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /** Where the cloud assembly is written. @default - the CDK default (the CLI's `cdk.out`) */
+  readonly outdir?: string;
+  /** Context for the App (cdk.json's feature flags). @default - none besides the CLI's */
+  readonly context?: Record<string, unknown>;
+  /**
+   * Register cdk-nag and the Control Tower guard rules on every environment.
+   * @default true
+   */
+  readonly policyGates?: boolean;
+}
+
+/** The CDK app and the environments it holds. */
+export interface BuiltApp {
+  /** The app. */
+  readonly app: App;
+  /** One stage per environment, in promotion order. */
+  readonly stages: readonly EnvironmentStage[];
+}
+
+/**
+ * Builds the whole infrastructure layer: one {@link EnvironmentStage} per environment, with the
+ * policy gates registered on each.
+ */
+export function buildApp(config: ProjectConfig, options: BuildAppOptions = {}): BuiltApp {
+  const app = new App({ outdir: options.outdir, context: options.context });
+  const stages = config.environments.map((env) => {
+    const stage = new EnvironmentStage(app, `${config.prefix}-${env.name}`, { config: env });
+    if (options.policyGates ?? true) {
+      addPolicyGates(stage);
+    }
+    return stage;
+  });
+  return { app, stages };
+}

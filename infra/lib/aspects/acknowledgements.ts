@@ -1,0 +1,65 @@
+import { CfnResource, type Stack, Token, Validations } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IConstruct } from 'constructs';
+
+/** Log retention below which Control Tower's CT.CLOUDWATCH.PR.2 complains. */
+const CONTROL_TOWER_MIN_RETENTION_DAYS = 365;
+
+/**
+ * Acknowledges, log group by log group, the policy findings that the environment profile decides
+ * on purpose or that the rules cannot evaluate:
+ *
+ * - retention under a year (CT.CLOUDWATCH.PR.2) when the profile sets a shorter `logRetentionDays`
+ *   (seed 000: logs go with the environment; a dev account needs no year of flow logs);
+ * - encryption (CT.CLOUDWATCH.PR.3) when the group *is* encrypted, with the environment key
+ *   imported from the foundation stack: the rule cannot resolve `Fn::ImportValue`. A group with no
+ *   key is never acknowledged.
+ */
+export function acknowledgeLogGroupFindings(scope: IConstruct, profileRetentionDays: number): void {
+  for (const node of scope.node.findAll()) {
+    if (!(node instanceof logs.CfnLogGroup)) {
+      continue;
+    }
+    const retention = node.retentionInDays;
+    if (
+      retention !== undefined &&
+      retention < CONTROL_TOWER_MIN_RETENTION_DAYS &&
+      retention === profileRetentionDays
+    ) {
+      Validations.of(node).acknowledge({
+        id: 'cdk-validator-cfnguard::cloudwatch_log_group_retention_period_check',
+        reason: `The environment profile sets logRetentionDays to ${retention}; logs of this environment are not kept for a year by design`,
+      });
+    }
+    const keyId = node.kmsKeyId;
+    // A key set as a reference (a token); a literal or missing key is left to the rule.
+    if (keyId !== undefined && Token.isUnresolved(keyId)) {
+      Validations.of(node).acknowledge({
+        id: 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check',
+        reason:
+          'Encrypted with the environment KMS key exported by the foundation stack; the guard rule cannot resolve Fn::ImportValue',
+      });
+    }
+  }
+}
+
+/**
+ * Acknowledges the findings on the custom-resource handlers aws-cdk-lib adds to a stack
+ * (`Custom::...CustomResourceProvider`: emptying buckets and repositories on delete, locking down
+ * the default security group). They run only while CloudFormation deploys or deletes, call AWS
+ * APIs only, and cannot be configured into the VPC.
+ */
+export function acknowledgeCdkProviders(stack: Stack): void {
+  for (const child of stack.node.children) {
+    if (!/^Custom::.+CustomResourceProvider$/.test(child.node.id)) {
+      continue;
+    }
+    const handler = child.node.tryFindChild('Handler');
+    if (handler instanceof CfnResource) {
+      Validations.of(handler).acknowledge({
+        id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+        reason: `${child.node.id} is aws-cdk-lib's deployment-time handler: it only calls AWS APIs during create/delete and takes no VPC settings`,
+      });
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import type { EnvironmentProfileInput } from './profile-schema';
+
+/**
+ * The environment profiles: everything that differs between dev, staging and prod, in promotion
+ * order. This is data: it is validated with zod when the CDK app loads it (`load.ts`), and every
+ * problem is reported at once with its path.
+ *
+ * To deploy into fixed accounts, add `account: '123456789012'` to a profile; without it the stacks
+ * are account-agnostic and go to whatever account the CLI's credentials point at.
+ *
+ * The `@example.com` alarm addresses are reserved example addresses: replace them with your team's
+ * before deploying (the delivery plan printed by `npm start` warns while they are there).
+ */
+export const environments = {
+  dev: {
+    region: 'ap-northeast-1',
+    network: {
+      vpcCidr: '10.10.0.0/16',
+      availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'],
+      // No NAT gateway: Fargate tasks and functions reach ECR, Logs, SSM, Secrets Manager, KMS
+      // and STS through VPC endpoints (seed 002), which is cheaper for an idle dev account.
+      natGateways: 0,
+    },
+    database: {
+      minCapacity: 0.5,
+      maxCapacity: 2,
+      readers: 0,
+      proxy: false,
+      backupRetentionDays: 1,
+      credentialRotationDays: 30,
+    },
+    containerImagesToKeep: 10,
+    artifactVersionRetentionDays: 7,
+    logRetentionDays: 7,
+    alarms: {
+      notificationEmails: ['platform-dev@example.com'],
+      databaseCpuPercent: 90,
+      databaseCapacityPercent: 90,
+      evaluationPeriods: 5,
+    },
+  },
+  staging: {
+    region: 'ap-northeast-1',
+    network: {
+      vpcCidr: '10.20.0.0/16',
+      availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'],
+      natGateways: 1,
+    },
+    database: {
+      minCapacity: 0.5,
+      maxCapacity: 4,
+      readers: 1,
+      proxy: true,
+      backupRetentionDays: 7,
+      credentialRotationDays: 30,
+    },
+    containerImagesToKeep: 20,
+    artifactVersionRetentionDays: 30,
+    logRetentionDays: 30,
+    alarms: {
+      notificationEmails: ['platform-staging@example.com'],
+      databaseCpuPercent: 80,
+      databaseCapacityPercent: 85,
+      evaluationPeriods: 3,
+    },
+  },
+  prod: {
+    region: 'ap-northeast-1',
+    network: {
+      vpcCidr: '10.30.0.0/16',
+      availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c', 'ap-northeast-1d'],
+      // One NAT gateway per AZ, so losing an AZ does not cut the others off.
+      natGateways: 3,
+    },
+    database: {
+      minCapacity: 2,
+      maxCapacity: 32,
+      readers: 1,
+      proxy: true,
+      backupRetentionDays: 30,
+      credentialRotationDays: 30,
+    },
+    containerImagesToKeep: 50,
+    artifactVersionRetentionDays: 90,
+    logRetentionDays: 365,
+    alarms: {
+      notificationEmails: ['platform-oncall@example.com'],
+      databaseCpuPercent: 75,
+      databaseCapacityPercent: 80,
+      evaluationPeriods: 3,
+    },
+    // Retained: production stock and allocations are the business record, and its logs are the
+    // audit trail. A mistaken `cdk destroy` must not erase them; delete them by hand on purpose.
+    retainData: true,
+  },
+} satisfies Record<string, EnvironmentProfileInput>;

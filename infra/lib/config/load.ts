@@ -1,0 +1,61 @@
+import type { z } from 'zod';
+import { ConfigError } from './errors';
+import { readPrefix } from './prefix';
+import { environmentsSchema, type EnvironmentProfile } from './profile-schema';
+
+/** One environment, validated, with the names derived from the prefix. */
+export interface EnvironmentConfig {
+  /** The project prefix from README.md. */
+  readonly prefix: string;
+  /** The environment's name (`dev`, `staging`, `prod`). */
+  readonly name: string;
+  /** The validated profile. */
+  readonly profile: EnvironmentProfile;
+}
+
+/** The whole project configuration: the prefix and every environment, in promotion order. */
+export interface ProjectConfig {
+  /** The project prefix from README.md. */
+  readonly prefix: string;
+  /** Every environment, in promotion order. */
+  readonly environments: readonly EnvironmentConfig[];
+}
+
+/** Where the profiles live, for error messages. */
+export const PROFILES_FILE = 'infra/lib/config/environments.ts';
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+  return `  - ${path}: ${issue.message}`;
+}
+
+/**
+ * Validates raw environment profiles.
+ *
+ * @throws ConfigError listing every problem at once, one line each with its path
+ */
+export function parseEnvironments(raw: unknown, prefix: string, source = PROFILES_FILE): EnvironmentConfig[] {
+  const result = environmentsSchema.safeParse(raw);
+  if (!result.success) {
+    const issues = result.error.issues;
+    throw new ConfigError(
+      [
+        `${source}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in the environment profiles; fix each and run again:`,
+        ...issues.map(formatIssue),
+      ].join('\n'),
+    );
+  }
+  return Object.entries(result.data).map(([name, profile]) => ({ prefix, name, profile }));
+}
+
+/**
+ * Loads the project configuration: the prefix from README.md and the validated profiles.
+ *
+ * @param readmePath path of the root README.md
+ * @param rawEnvironments the profiles as written (normally `environments` from `environments.ts`)
+ * @throws ConfigError with a message ready to print
+ */
+export function loadProjectConfig(readmePath: string, rawEnvironments: unknown): ProjectConfig {
+  const prefix = readPrefix(readmePath);
+  return { prefix, environments: parseEnvironments(rawEnvironments, prefix) };
+}

@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import { cidrsOverlap, parseCidr } from './cidr';
+
+/** Log retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Subnet sizes (CIDR masks) of the three tiers; the VPC CIDR must hold them in every AZ. */
+export const SUBNET_MASKS = { public: 24, private: 22, isolated: 24 } as const;
+
+const addressesPerAz =
+  2 ** (32 - SUBNET_MASKS.public) + 2 ** (32 - SUBNET_MASKS.private) + 2 ** (32 - SUBNET_MASKS.isolated);
+
+/** Aurora Serverless v2 capacity is set in steps of 0.5 ACU. */
+const acu = z
+  .number()
+  .min(0)
+  .max(256)
+  .refine((n) => Number.isInteger(n * 2), 'must be a multiple of 0.5 ACU');
+
+const percent = z.number().gt(0).max(100);
+
+/** Network settings of one environment. */
+const networkSchema = z
+  .object({
+    /** The VPC's IPv4 CIDR; distinct from, and not overlapping, every other environment's. */
+    vpcCidr: z.cidrv4('must be an IPv4 CIDR block such as 10.10.0.0/16'),
+    /** Explicit AZ names: no context lookup is needed to synthesize, even with an account. */
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'must be an AZ name such as ap-northeast-1a'))
+      .min(1)
+      .max(6)
+      .refine((azs) => new Set(azs).size === azs.length, 'must not repeat an availability zone'),
+    /**
+     * NAT gateways. 0 means none: the private tier then reaches AWS only through VPC endpoints
+     * (seed 002's advice for Fargate), and has no route to the internet.
+     */
+    natGateways: z.number().int().min(0).max(6),
+  })
+  .superRefine((net, ctx) => {
+    if (net.natGateways > net.availabilityZones.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['natGateways'],
+        message: `must not exceed the number of availability zones (${net.availabilityZones.length})`,
+      });
+    }
+    const range = parseCidr(net.vpcCidr);
+    const needed = addressesPerAz * net.availabilityZones.length;
+    if (range.mask < 16 || 2 ** (32 - range.mask) < needed) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vpcCidr'],
+        message: `must be between /16 and the size that holds ${net.availabilityZones.length} AZs of public /${SUBNET_MASKS.public}, private /${SUBNET_MASKS.private} and isolated /${SUBNET_MASKS.isolated} subnets (${needed} addresses)`,
+      });
+    }
+  });
+
+/** Aurora PostgreSQL Serverless v2 settings of one environment. */
+const databaseSchema = z
+  .object({
+    /** Lowest capacity in ACU (0 lets the cluster pause when idle). */
+    minCapacity: acu,
+    /** Highest capacity in ACU. */
+    maxCapacity: acu.refine((n) => n >= 1, 'must be at least 1 ACU'),
+    /** Reader instances besides the writer (0 to 15). */
+    readers: z.number().int().min(0).max(15),
+    /** Put an RDS Proxy in front of the cluster (connection pooling for Lambda). */
+    proxy: z.boolean(),
+    /** Days of automated backups (1 to 35). */
+    backupRetentionDays: z.number().int().min(1).max(35),
+    /** Days between automatic rotations of the database credentials. */
+    credentialRotationDays: z.number().int().min(1).max(365),
+  })
+  .refine((db) => db.maxCapacity >= db.minCapacity, {
+    path: ['maxCapacity'],
+    message: 'must be at least minCapacity',
+  });
+
+/** Alarm thresholds and where alarms are sent. */
+const alarmsSchema = z.object({
+  /** E-mail addresses subscribed to the environment's alarm topic. */
+  notificationEmails: z.array(z.email('must be an e-mail address')),
+  /** Database CPU utilization (%) above which the CPU alarm fires. */
+  databaseCpuPercent: percent,
+  /** Database ACU utilization (%) of maxCapacity above which the capacity alarm fires. */
+  databaseCapacityPercent: percent,
+  /** Consecutive 1-minute periods over threshold before an alarm fires. */
+  evaluationPeriods: z.number().int().min(1).max(60),
+});
+
+/** One environment: everything that differs between dev, staging and prod. */
+export const environmentProfileSchema = z
+  .object({
+    /** AWS account ID. Without it the stacks are account-agnostic (deploy to the CLI's account). */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account ID')
+      .optional(),
+    /** AWS region. */
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name such as ap-northeast-1')
+      .default('ap-northeast-1'),
+    network: networkSchema,
+    database: databaseSchema,
+    /** Container images kept per repository by the ECR lifecycle policy. */
+    containerImagesToKeep: z.number().int().min(1).max(1000),
+    /** Days a superseded artifact version is kept in the artifact bucket. */
+    artifactVersionRetentionDays: z.number().int().min(1).max(3650),
+    /** CloudWatch Logs retention for every log group of the environment. */
+    logRetentionDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+      message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    }),
+    alarms: alarmsSchema,
+    /**
+     * Keep databases, buckets, repositories, keys and log groups when the stacks are destroyed.
+     * Default false: seed 000 wants data and logs removed by `cdk destroy`. A profile that sets it
+     * true says why in a comment.
+     */
+    retainData: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((profile, ctx) => {
+    profile.network.availabilityZones.forEach((az, i) => {
+      if (!az.startsWith(profile.region)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['network', 'availabilityZones', i],
+          message: `must be in the profile's region ${profile.region}`,
+        });
+      }
+    });
+  });
+
+/** Environment names become part of every resource name, so they are short and lowercase. */
+export const ENVIRONMENT_NAME_PATTERN = /^[a-z][a-z0-9]{1,9}$/;
+
+/** Every environment, in promotion order (dev → staging → prod). */
+export const environmentsSchema = z
+  .record(
+    z
+      .string()
+      .regex(
+        ENVIRONMENT_NAME_PATTERN,
+        'environment names are 2 to 10 lowercase letters or digits, a letter first',
+      ),
+    environmentProfileSchema,
+  )
+  .refine((envs) => Object.keys(envs).length > 0, 'must define at least one environment')
+  .superRefine((envs, ctx) => {
+    const entries = Object.entries(envs);
+    entries.forEach(([name, profile], i) => {
+      for (const [other, otherProfile] of entries.slice(0, i)) {
+        if (cidrsOverlap(profile.network.vpcCidr, otherProfile.network.vpcCidr)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name, 'network', 'vpcCidr'],
+            message: `${profile.network.vpcCidr} overlaps ${other}'s ${otherProfile.network.vpcCidr}: give every environment its own range`,
+          });
+        }
+      }
+    });
+  });
+
+/** An environment profile as written in `environments.ts` (defaults may be left out). */
+export type EnvironmentProfileInput = z.input<typeof environmentProfileSchema>;
+/** An environment profile after validation, defaults filled in. */
+export type EnvironmentProfile = z.output<typeof environmentProfileSchema>;

@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import { readCdkJsonContext } from './cdk-json';
+import { environments } from './environments';
+import { loadProjectConfig, type ProjectConfig } from './load';
+
+/** The infra workspace folder (holds cdk.json). */
+export const INFRA_DIR = join(__dirname, '..', '..');
+/** The repository root (holds README.md). */
+export const REPO_ROOT = join(INFRA_DIR, '..');
+/** Where `npm start` and `npm run synth` write the cloud assembly. */
+export const DEFAULT_OUTDIR = join(INFRA_DIR, 'cdk.out');
+
+/**
+ * The README that holds the prefix line. `PROJECT_README` points elsewhere (used by tests of the
+ * error paths); normally it is the repository's own README.md.
+ */
+export function readmePath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PROJECT_README ?? join(REPO_ROOT, 'README.md');
+}
+
+/** Loads the project configuration from README.md and the environment profiles. */
+export function loadProject(env: NodeJS.ProcessEnv = process.env): ProjectConfig {
+  return loadProjectConfig(readmePath(env), environments);
+}
+
+/** The context cdk.json gives the CLI, for in-process synths. */
+export function cdkContext(): Record<string, unknown> {
+  return readCdkJsonContext(join(INFRA_DIR, 'cdk.json'));
+}

@@ -1,0 +1,46 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+/** Props of {@link ContainerRepository}. */
+export interface ContainerRepositoryProps {
+  /** The repository name, `<prefix>-<env>-<service>`. */
+  readonly repositoryName: string;
+  /** Images kept by the lifecycle policy; older ones are expired. */
+  readonly imagesToKeep: number;
+  /** Customer-managed key the images are encrypted with. */
+  readonly encryptionKey: kms.IKey;
+  /** Keep the repository and its images when the stack is destroyed. */
+  readonly retainData: boolean;
+}
+
+/**
+ * An ECR repository with the seeds' rules: immutable tags (an image tag is the git commit and
+ * never moves), scan on push, KMS encryption, and a lifecycle policy keeping the last N images.
+ * Emptied and deleted by `cdk destroy` unless the environment retains data.
+ */
+export class ContainerRepository extends Construct {
+  /** The repository. */
+  readonly repository: ecr.Repository;
+
+  constructor(scope: Construct, id: string, props: ContainerRepositoryProps) {
+    super(scope, id);
+    this.repository = new ecr.Repository(this, 'Resource', {
+      repositoryName: props.repositoryName,
+      imageTagMutability: ecr.TagMutability.IMMUTABLE,
+      imageScanOnPush: true,
+      encryption: ecr.RepositoryEncryption.KMS,
+      encryptionKey: props.encryptionKey,
+      lifecycleRules: [
+        {
+          description: `keep the last ${props.imagesToKeep} images`,
+          maxImageCount: props.imagesToKeep,
+          tagStatus: ecr.TagStatus.ANY,
+        },
+      ],
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      emptyOnDelete: !props.retainData,
+    });
+  }
+}

@@ -1,0 +1,125 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { SUBNET_MASKS } from '../config/profile-schema';
+
+/** Subnet group names; select subnets by these, never by type (dev's private tier has no NAT). */
+export const SubnetGroup = {
+  /** Load balancers and NAT gateways. */
+  PUBLIC: 'public',
+  /** Lambda functions, Fargate tasks and interface endpoints. */
+  PRIVATE: 'private',
+  /** Databases and the database proxy: no route out of the VPC. */
+  ISOLATED: 'isolated',
+} as const;
+
+/** Props of {@link Network}. */
+export interface NetworkProps {
+  /** The VPC's IPv4 CIDR. */
+  readonly vpcCidr: string;
+  /** Availability zones, by name (no context lookup needed). */
+  readonly availabilityZones: string[];
+  /**
+   * NAT gateways. With 0 the private tier is isolated and reaches AWS services only through the
+   * VPC endpoints.
+   */
+  readonly natGateways: number;
+  /** Name of the flow-log log group, `<prefix>-<env>-vpc-flow-logs`. */
+  readonly flowLogGroupName: string;
+  /** Retention of the flow-log log group. */
+  readonly logRetention: logs.RetentionDays;
+  /** Key the flow-log log group is encrypted with. */
+  readonly encryptionKey: kms.IKey;
+  /** Keep the flow logs when the stack is destroyed. */
+  readonly retainData: boolean;
+}
+
+/**
+ * The environment's VPC: public, private and isolated subnets in every AZ, VPC flow logs to an
+ * encrypted log group, gateway endpoints for S3 and DynamoDB, and interface endpoints for ECR,
+ * CloudWatch Logs, SSM, Secrets Manager, KMS and STS so that functions and Fargate tasks work
+ * without a NAT gateway.
+ */
+export class Network extends Construct {
+  /** The VPC. */
+  readonly vpc: ec2.Vpc;
+  /** The flow-log log group. */
+  readonly flowLogGroup: logs.LogGroup;
+  /** The security group of the interface endpoints (HTTPS from inside the VPC). */
+  readonly endpointSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const privateType =
+      props.natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED;
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr),
+      availabilityZones: props.availabilityZones,
+      natGateways: props.natGateways,
+      restrictDefaultSecurityGroup: true,
+      subnetConfiguration: [
+        {
+          name: SubnetGroup.PUBLIC,
+          subnetType: ec2.SubnetType.PUBLIC,
+          cidrMask: SUBNET_MASKS.public,
+          mapPublicIpOnLaunch: false,
+        },
+        { name: SubnetGroup.PRIVATE, subnetType: privateType, cidrMask: SUBNET_MASKS.private },
+        {
+          name: SubnetGroup.ISOLATED,
+          subnetType: ec2.SubnetType.PRIVATE_ISOLATED,
+          cidrMask: SUBNET_MASKS.isolated,
+        },
+      ],
+      gatewayEndpoints: {
+        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+        DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+      },
+    });
+
+    this.flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
+      logGroupName: props.flowLogGroupName,
+      retention: props.logRetention,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+
+    this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Interface VPC endpoints: HTTPS from inside the VPC',
+      allowAllOutbound: false,
+    });
+    this.endpointSecurityGroup.addIngressRule(
+      // The literal CIDR rather than the VPC's attribute: same rule, and checkable at synth time.
+      ec2.Peer.ipv4(props.vpcCidr),
+      ec2.Port.tcp(443),
+      'HTTPS from inside the VPC',
+    );
+
+    const interfaceEndpoints: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
+      EcrApi: ec2.InterfaceVpcEndpointAwsService.ECR,
+      EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+      Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+      Ssm: ec2.InterfaceVpcEndpointAwsService.SSM,
+      SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      Kms: ec2.InterfaceVpcEndpointAwsService.KMS,
+      Sts: ec2.InterfaceVpcEndpointAwsService.STS,
+    };
+    for (const [name, service] of Object.entries(interfaceEndpoints)) {
+      this.vpc.addInterfaceEndpoint(name, {
+        service,
+        subnets: { subnetGroupName: SubnetGroup.PRIVATE },
+        securityGroups: [this.endpointSecurityGroup],
+        privateDnsEnabled: true,
+        open: false,
+      });
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import { Stage, type StageProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from './config/load';
+import { Naming } from './config/naming';
+import { acknowledgeCdkProviders, acknowledgeLogGroupFindings } from './aspects/acknowledgements';
+import { applyRemovalRule } from './aspects/removal';
+import { applyStandardTags } from './aspects/tags';
+import { ConfigStack } from './stacks/config-stack';
+import { APPLICATION_DATABASE_NAME, DataStack } from './stacks/data-stack';
+import { FoundationStack } from './stacks/foundation-stack';
+import { NetworkStack } from './stacks/network-stack';
+import { ObservabilityStack } from './stacks/observability-stack';
+
+/** The workloads the infrastructure layer provisions for. */
+export const CONTAINER_SERVICES = ['inventory-api'] as const;
+
+/** Props of {@link EnvironmentStage}. */
+export interface EnvironmentStageProps extends StageProps {
+  /** The environment to build. */
+  readonly config: EnvironmentConfig;
+}
+
+/**
+ * One environment (dev, staging or prod): every stack of its infrastructure layer, named
+ * `<prefix>-<env>-<stack>`, tagged, and under the removal rule of its profile.
+ *
+ * A Stage, so that the same unit is deployed by `cdk deploy` and by a CDK pipeline.
+ */
+export class EnvironmentStage extends Stage {
+  /** Names of the environment. */
+  readonly naming: Naming;
+  readonly foundation: FoundationStack;
+  readonly network: NetworkStack;
+  readonly data: DataStack;
+  readonly observability: ObservabilityStack;
+  readonly configuration: ConfigStack;
+
+  constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
+    const { config } = props;
+    super(scope, id, {
+      ...props,
+      env: props.env ?? { account: config.profile.account, region: config.profile.region },
+    });
+    const naming = new Naming(config.prefix, config.name);
+    this.naming = naming;
+    const common = { config, naming };
+
+    this.foundation = new FoundationStack(this, 'foundation', {
+      ...common,
+      stackName: naming.stackName('foundation'),
+      description: `${naming.base}: KMS key, artifact bucket, ECR repositories, CodeArtifact`,
+      containerServices: CONTAINER_SERVICES,
+    });
+    const key = this.foundation.key;
+
+    this.network = new NetworkStack(this, 'network', {
+      ...common,
+      stackName: naming.stackName('network'),
+      description: `${naming.base}: VPC, subnets, endpoints, flow logs, security groups`,
+      encryptionKey: key,
+    });
+
+    this.data = new DataStack(this, 'data', {
+      ...common,
+      stackName: naming.stackName('data'),
+      description: `${naming.base}: Aurora PostgreSQL Serverless v2, credentials, proxy`,
+      vpc: this.network.vpc,
+      appSecurityGroup: this.network.appSecurityGroup,
+      encryptionKey: key,
+    });
+
+    this.observability = new ObservabilityStack(this, 'observability', {
+      ...common,
+      stackName: naming.stackName('observability'),
+      description: `${naming.base}: alarm topic, alarms, dashboard`,
+      encryptionKey: key,
+      database: this.data.database,
+    });
+
+    const { cluster, proxy } = this.data.database;
+    const privateSubnets = this.network.vpc.selectSubnets({ subnetGroupName: 'private' });
+    this.configuration = new ConfigStack(this, 'config', {
+      ...common,
+      stackName: naming.stackName('config'),
+      description: `${naming.base}: SSM parameters under ${naming.pathPrefix}`,
+      parameters: {
+        'network/vpc-id': { value: this.network.vpc.vpcId, description: 'VPC of the environment' },
+        'network/private-subnet-ids': {
+          value: privateSubnets.subnetIds.join(','),
+          description: 'Subnets for functions and tasks (comma-separated)',
+        },
+        'network/app-security-group-id': {
+          value: this.network.appSecurityGroup.securityGroupId,
+          description: 'Security group for functions and tasks',
+        },
+        'db/endpoint': {
+          value: proxy ? proxy.endpoint : cluster.clusterEndpoint.hostname,
+          description: proxy ? 'Database endpoint (the RDS Proxy)' : 'Database endpoint (the cluster writer)',
+        },
+        'db/port': { value: cluster.clusterEndpoint.port.toString(), description: 'Database port' },
+        'db/name': { value: APPLICATION_DATABASE_NAME, description: 'Application database name' },
+        'db/secret-arn': {
+          value: this.data.database.secret.secretArn,
+          description: `Secrets Manager ARN of the database credentials (${naming.path('db', 'credentials')})`,
+        },
+        'artifacts/bucket': {
+          value: this.foundation.artifactBucket.bucketName,
+          description: 'Artifact store for builds and pipelines',
+        },
+        'codeartifact/domain': {
+          value: this.foundation.packages.domain.attrName,
+          description: 'CodeArtifact domain builds authenticate against',
+        },
+        'codeartifact/repository': {
+          value: this.foundation.packages.repository.attrName,
+          description: 'CodeArtifact npm repository builds install from',
+        },
+        'alarms/topic-arn': { value: this.observability.topic.topicArn, description: 'Alarm topic' },
+        ...Object.fromEntries(
+          [...this.foundation.repositories].map(([service, repo]) => [
+            `ecr/${service}/repository-uri`,
+            { value: repo.repositoryUri, description: `ECR repository of ${service}` },
+          ]),
+        ),
+      },
+    });
+
+    for (const stack of [this.foundation, this.network, this.data, this.observability, this.configuration]) {
+      acknowledgeCdkProviders(stack);
+    }
+    acknowledgeLogGroupFindings(this, config.profile.logRetentionDays);
+    applyStandardTags(this, naming);
+    applyRemovalRule(this, config.profile.retainData);
+  }
+}

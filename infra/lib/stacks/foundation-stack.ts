@@ -1,0 +1,78 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { ContainerRepository } from '../constructs/container-repository';
+import { EncryptionKey } from '../constructs/encryption-key';
+import { PackageRepository } from '../constructs/package-repository';
+import { SecureBucket } from '../constructs/secure-bucket';
+import type { EnvironmentStackProps } from './environment-stack-props';
+
+/** Props of {@link FoundationStack}. */
+export interface FoundationStackProps extends EnvironmentStackProps {
+  /** Container services that get an ECR repository, `<prefix>-<env>-<service>`. */
+  readonly containerServices: readonly string[];
+}
+
+/**
+ * What everything else stands on: the environment's KMS key, the artifact bucket (with its
+ * access-log bucket), one ECR repository per container service, and the CodeArtifact domain and
+ * npm repository builds install from.
+ */
+export class FoundationStack extends Stack {
+  /** The environment's key. */
+  readonly key: kms.IKey;
+  /** Build artifacts (Lambda bundles, pipeline artifacts): seed 003's artifact store. */
+  readonly artifactBucket: s3.IBucket;
+  /** Server access logs of the environment's buckets. */
+  readonly accessLogBucket: s3.IBucket;
+  /** ECR repositories by service name. */
+  readonly repositories: ReadonlyMap<string, ecr.IRepository>;
+  /** The CodeArtifact domain and repository. */
+  readonly packages: PackageRepository;
+
+  constructor(scope: Construct, id: string, props: FoundationStackProps) {
+    super(scope, id, props);
+    const { naming, config } = props;
+    const { profile } = config;
+
+    this.key = new EncryptionKey(this, 'Key', { naming, retainData: profile.retainData }).key;
+
+    this.accessLogBucket = new SecureBucket(this, 'AccessLogs', {
+      retainData: profile.retainData,
+      noncurrentVersionExpiration: Duration.days(1),
+      expiration: Duration.days(profile.logRetentionDays),
+    }).bucket;
+
+    this.artifactBucket = new SecureBucket(this, 'Artifacts', {
+      // Seed 003 names it `${ProjectName}-artifact-store`; account and region keep it globally unique.
+      bucketName: `${naming.name('artifact-store')}-${this.account}-${this.region}`,
+      retainData: profile.retainData,
+      encryptionKey: this.key,
+      serverAccessLogsBucket: this.accessLogBucket,
+      noncurrentVersionExpiration: Duration.days(profile.artifactVersionRetentionDays),
+    }).bucket;
+
+    const repositories = new Map<string, ecr.IRepository>();
+    for (const service of props.containerServices) {
+      repositories.set(
+        service,
+        new ContainerRepository(this, `Repository-${service}`, {
+          repositoryName: naming.name(service),
+          imagesToKeep: profile.containerImagesToKeep,
+          encryptionKey: this.key,
+          retainData: profile.retainData,
+        }).repository,
+      );
+    }
+    this.repositories = repositories;
+
+    this.packages = new PackageRepository(this, 'Packages', {
+      domainName: naming.name('packages'),
+      repositoryName: naming.name('npm'),
+      encryptionKey: this.key,
+      retainData: profile.retainData,
+    });
+  }
+}

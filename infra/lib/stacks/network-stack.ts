@@ -1,0 +1,52 @@
+import { Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { Network } from '../constructs/network';
+import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
+
+/** Props of {@link NetworkStack}. */
+export interface NetworkStackProps extends EnvironmentStackProps {
+  /** Key for the flow-log log group. */
+  readonly encryptionKey: kms.IKey;
+}
+
+/**
+ * The VPC, its endpoints and flow logs, and the security group of the workloads (functions and
+ * tasks). Groups of what the workloads reach (database, proxy, load balancer) live with those
+ * resources, which open themselves to this group: every rule then sits in the dependent stack and
+ * no stack refers back to a later one.
+ */
+export class NetworkStack extends Stack {
+  /** The VPC. */
+  readonly vpc: ec2.IVpc;
+  /** Functions and Fargate tasks: HTTPS out (AWS APIs), plus what later stacks open to it. */
+  readonly appSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
+    super(scope, id, props);
+    const { naming, config } = props;
+    const { profile } = config;
+
+    const network = new Network(this, 'Network', {
+      vpcCidr: profile.network.vpcCidr,
+      availabilityZones: profile.network.availabilityZones,
+      natGateways: profile.network.natGateways,
+      flowLogGroupName: naming.name('vpc-flow-logs'),
+      logRetention: logRetention(config),
+      encryptionKey: importKey(this, props.encryptionKey),
+      retainData: profile.retainData,
+    });
+    this.vpc = network.vpc;
+    this.appSecurityGroup = new ec2.SecurityGroup(this, 'AppSecurityGroup', {
+      vpc: network.vpc,
+      description: `${naming.base}: Lambda functions and Fargate tasks`,
+      allowAllOutbound: false,
+    });
+    this.appSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to AWS APIs (VPC endpoints or NAT)',
+    );
+  }
+}
