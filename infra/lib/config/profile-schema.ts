@@ -12,6 +12,9 @@ export const SUBNET_MASKS = { public: 24, private: 22, isolated: 24 } as const;
 const addressesPerAz =
   2 ** (32 - SUBNET_MASKS.public) + 2 ** (32 - SUBNET_MASKS.private) + 2 ** (32 - SUBNET_MASKS.isolated);
 
+const cidrFormat = z.cidrv4();
+const isCidr = (value: string): boolean => cidrFormat.safeParse(value).success;
+
 /** Aurora Serverless v2 capacity is set in steps of 0.5 ACU. */
 const acu = z
   .number()
@@ -45,6 +48,9 @@ const networkSchema = z
         path: ['natGateways'],
         message: `must not exceed the number of availability zones (${net.availabilityZones.length})`,
       });
+    }
+    if (!isCidr(net.vpcCidr)) {
+      return; // already reported by the format check
     }
     const range = parseCidr(net.vpcCidr);
     const needed = addressesPerAz * net.availabilityZones.length;
@@ -139,21 +145,26 @@ export const ENVIRONMENT_NAME_PATTERN = /^[a-z][a-z0-9]{1,9}$/;
 
 /** Every environment, in promotion order (dev → staging → prod). */
 export const environmentsSchema = z
-  .record(
-    z
-      .string()
-      .regex(
-        ENVIRONMENT_NAME_PATTERN,
-        'environment names are 2 to 10 lowercase letters or digits, a letter first',
-      ),
-    environmentProfileSchema,
-  )
+  .record(z.string(), environmentProfileSchema)
   .refine((envs) => Object.keys(envs).length > 0, 'must define at least one environment')
   .superRefine((envs, ctx) => {
     const entries = Object.entries(envs);
+    for (const [name] of entries) {
+      if (!ENVIRONMENT_NAME_PATTERN.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `environment name ${JSON.stringify(name)}: use 2 to 10 lowercase letters or digits, a letter first (it becomes part of every resource name)`,
+        });
+      }
+    }
     entries.forEach(([name, profile], i) => {
       for (const [other, otherProfile] of entries.slice(0, i)) {
-        if (cidrsOverlap(profile.network.vpcCidr, otherProfile.network.vpcCidr)) {
+        if (
+          isCidr(profile.network.vpcCidr) &&
+          isCidr(otherProfile.network.vpcCidr) &&
+          cidrsOverlap(profile.network.vpcCidr, otherProfile.network.vpcCidr)
+        ) {
           ctx.addIssue({
             code: 'custom',
             path: [name, 'network', 'vpcCidr'],

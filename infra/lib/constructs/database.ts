@@ -145,7 +145,7 @@ export class Database extends Construct {
     const monitoringRole = this.cluster.node.tryFindChild('MonitoringRole');
     if (monitoringRole) {
       Validations.of(monitoringRole).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
         reason:
           'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS documents for the enhanced-monitoring role; it only writes the RDSOSMetrics log group',
       });
@@ -205,7 +205,7 @@ function acknowledgeDataLifecycle(cluster: IConstruct, retainData: boolean): voi
   const reason =
     'The profile does not retain data, so seed 000 requires `cdk destroy` to delete the database; deletion protection is on exactly when retainData is true';
   Validations.of(cluster).acknowledge(
-    { id: 'AwsSolutions-RDS10', reason },
+    { id: 'AwsSolutions::AwsSolutions-RDS10', reason },
     { id: 'cdk-validator-cfnguard::rds_cluster_deletion_protection_enabled_check', reason },
   );
 }

@@ -82,7 +82,7 @@ export class SecureBucket extends Construct {
       // log bucket logging to itself would log its own log deliveries without end.
       Validations.of(this.bucket).acknowledge(
         {
-          id: 'AwsSolutions-S1',
+          id: 'AwsSolutions::AwsSolutions-S1',
           reason: 'This is the server-access-log destination; logging it into itself would loop',
         },
         {

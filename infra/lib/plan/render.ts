@@ -1,0 +1,172 @@
+import { relative } from 'node:path';
+import type { EnvironmentConfig, ProjectConfig } from '../config/load';
+import type { StageSummary } from './assembly';
+import type { Acknowledgement, Finding, GateResults } from './gates';
+
+/** Everything the delivery plan shows. */
+export interface PlanInput {
+  /** The validated project configuration. */
+  readonly config: ProjectConfig;
+  /** The synthesized stages. */
+  readonly stages: readonly StageSummary[];
+  /** The policy-gate results. */
+  readonly gates: GateResults;
+  /** Where the assembly was written. */
+  readonly outdir: string;
+  /** Paths are shown relative to this folder. */
+  readonly cwd: string;
+}
+
+const WIDTH = 100;
+
+function wrap(items: readonly string[], indent: string): string[] {
+  const lines: string[] = [];
+  let line = indent;
+  for (const item of items) {
+    const next = line === indent ? `${line}${item}` : `${line}, ${item}`;
+    if (next.length > WIDTH && line !== indent) {
+      lines.push(`${line},`);
+      line = `${indent}${item}`;
+    } else {
+      line = next;
+    }
+  }
+  if (line !== indent) {
+    lines.push(line);
+  }
+  return lines;
+}
+
+function inStage(stageId: string, path: string): boolean {
+  return path === stageId || path.startsWith(`${stageId}/`);
+}
+
+function profileLines(env: EnvironmentConfig): string[] {
+  const p = env.profile;
+  const nat =
+    p.network.natGateways === 0
+      ? 'no NAT gateway (private tier reaches AWS through VPC endpoints only)'
+      : `${p.network.natGateways} NAT gateway${p.network.natGateways > 1 ? 's' : ''}`;
+  const db = p.database;
+  const examples = p.alarms.notificationEmails.filter((e) => /@example\.(com|org|net)$/i.test(e));
+  const lines = [
+    `  target: account ${p.account ?? 'of the deploying credentials (environment-agnostic)'}, region ${p.region}`,
+    `  network: VPC ${p.network.vpcCidr} in ${p.network.availabilityZones.join(', ')}; ${nat}`,
+    `  database: Aurora PostgreSQL Serverless v2, ${db.minCapacity}-${db.maxCapacity} ACU, ${db.readers} reader${db.readers === 1 ? '' : 's'}, ${db.proxy ? 'behind an RDS Proxy' : 'no proxy'}, backups ${db.backupRetentionDays} d, credentials rotated every ${db.credentialRotationDays} d`,
+    `  data and logs: ${p.retainData ? 'RETAINED by cdk destroy (retainData: true)' : 'removed by cdk destroy (retainData: false)'}; log retention ${p.logRetentionDays} d`,
+    `  alarms: to ${env.prefix}-${env.name}-alarms → ${p.alarms.notificationEmails.join(', ') || 'no e-mail subscription'}`,
+  ];
+  if (examples.length > 0) {
+    lines.push(
+      `  ! ${examples.join(', ')} ${examples.length > 1 ? 'are example addresses' : 'is an example address'}: set alarms.notificationEmails in infra/lib/config/environments.ts before deploying`,
+    );
+  }
+  return lines;
+}
+
+function groupAcknowledgements(acks: readonly Acknowledgement[], stageId: string): string[] {
+  const groups = new Map<string, { rule: string; reason: string; paths: string[] }>();
+  for (const ack of acks) {
+    const key = `${ack.rule}\u0000${ack.reason}`;
+    const group = groups.get(key) ?? { rule: ack.rule, reason: ack.reason, paths: [] };
+    group.paths.push(ack.path.slice(stageId.length + 1));
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((g) => `    ${g.rule} on ${g.paths.join(', ')}\n      reason: ${g.reason}`);
+}
+
+function findingLines(findings: readonly Finding[], stageId: string): string[] {
+  return findings.flatMap((f) =>
+    f.paths
+      .filter((p) => inStage(stageId, p))
+      .map((p) => `    ✖ [${f.plugin}] ${f.rule} at ${p}: ${f.description}`),
+  );
+}
+
+/** Renders the delivery plan as text. */
+export function renderPlan(input: PlanInput): string {
+  const { config, gates } = input;
+  // Promotion order (dev → staging → prod), as the profiles list them; the assembly sorts by name.
+  const rank = (stageId: string): number => {
+    const i = config.environments.findIndex((e) => `${e.prefix}-${e.name}` === stageId);
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  const stages = [...input.stages].sort((a, b) => rank(a.stageId) - rank(b.stageId));
+  const stackCount = stages.reduce((n, s) => n + s.stacks.length, 0);
+  const out: string[] = [
+    `Delivery plan: prefix "${config.prefix}", ${stages.length} environments, ${stackCount} stacks, synthesized offline into ${relative(input.cwd, input.outdir) || '.'}`,
+    '',
+  ];
+
+  for (const stage of stages) {
+    const env = config.environments.find((e) => `${e.prefix}-${e.name}` === stage.stageId);
+    out.push(`== ${env?.name ?? stage.stageId} (${stage.stageId}) ==`);
+    if (env) {
+      out.push(...profileLines(env));
+    }
+    const total = stage.stacks.reduce((n, s) => n + Object.keys(s.template.Resources ?? {}).length, 0);
+    out.push(`  stacks, in deploy order (${total} resources):`);
+    const nameWidth = Math.max(...stage.stacks.map((s) => s.stackName.length));
+    for (const stack of stage.stacks) {
+      const count = [...stack.resourceTypes.values()].reduce((a, b) => a + b, 0);
+      const deps = stack.dependsOn.length > 0 ? `after ${stack.dependsOn.join(', ')}` : 'first';
+      out.push(`    ${stack.stackName.padEnd(nameWidth)}  ${String(count).padStart(3)} resources  (${deps})`);
+    }
+
+    const types = new Map<string, number>();
+    for (const stack of stage.stacks) {
+      for (const [type, n] of stack.resourceTypes) {
+        types.set(type, (types.get(type) ?? 0) + n);
+      }
+    }
+    out.push('  resources by type:');
+    out.push(
+      ...wrap(
+        [...types].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => `${t} ${n}`),
+        '    ',
+      ),
+    );
+
+    out.push('  named resources:');
+    for (const stack of stage.stacks) {
+      for (const r of stack.namedResources) {
+        out.push(`    ${r.name}  (${r.type})`);
+      }
+    }
+
+    const stageErrors = findingLines(gates.errors, stage.stageId);
+    const stageWarnings = findingLines(gates.warnings, stage.stageId);
+    const stageAcks = gates.acknowledgements.filter((a) => inStage(stage.stageId, a.path));
+    out.push(
+      `  policy gates: ${stageErrors.length} error${stageErrors.length === 1 ? '' : 's'}, ${stageWarnings.length} warning${stageWarnings.length === 1 ? '' : 's'}, ${stageAcks.length} acknowledged finding${stageAcks.length === 1 ? '' : 's'}`,
+    );
+    out.push(...stageErrors, ...stageWarnings.map((l) => l.replace('✖', '!')));
+    if (stageAcks.length > 0) {
+      out.push('  acknowledged:');
+      out.push(...groupAcknowledgements(stageAcks, stage.stageId));
+    }
+    out.push('');
+  }
+
+  out.push('== policy gates ==');
+  for (const plugin of gates.plugins) {
+    const errors = gates.errors.filter((f) => f.plugin === plugin).reduce((n, f) => n + f.paths.length, 0);
+    const warnings = gates.warnings
+      .filter((f) => f.plugin === plugin)
+      .reduce((n, f) => n + f.paths.length, 0);
+    out.push(
+      `  ${errors === 0 ? '✔' : '✖'} ${plugin}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`,
+    );
+  }
+  for (const rule of gates.disabledRules) {
+    out.push(`  - guard rule ${rule.rule} is turned off: ${rule.reason}`);
+  }
+  const errorCount = gates.errors.reduce((n, f) => n + f.paths.length, 0);
+  out.push(
+    '',
+    errorCount === 0
+      ? `PASS: every environment synthesized; no unacknowledged policy-gate error (${gates.acknowledgements.length} acknowledged, each with its reason).`
+      : `FAIL: ${errorCount} unacknowledged policy-gate error${errorCount === 1 ? '' : 's'} (listed above). Fix the resource, or acknowledge the finding on its construct with Validations.of(construct).acknowledge({ id, reason }).`,
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,19 @@
+/**
+ * `npm start`, the main job: synthesizes every stack of every environment into infra/cdk.out,
+ * offline (no credentials, no context lookups, no network), then prints the delivery plan.
+ * Exits non-zero on a configuration error, an unacknowledged cdk-nag error or a guard-rule failure.
+ */
+import { exitOnConfigError } from '../lib/cli/exit';
+import { cdkContext, DEFAULT_OUTDIR, loadProject, REPO_ROOT } from '../lib/config/project';
+import { buildPlan } from '../lib/plan';
+import { synthesize } from '../lib/synth';
+
+exitOnConfigError(() => {
+  const config = loadProject();
+  synthesize(config, { outdir: DEFAULT_OUTDIR, context: cdkContext() });
+  const plan = buildPlan(config, DEFAULT_OUTDIR, REPO_ROOT);
+  process.stdout.write(`${plan.text}\n`);
+  if (!plan.passed) {
+    process.exitCode = 1;
+  }
+});
