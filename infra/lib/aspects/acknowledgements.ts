@@ -37,7 +37,7 @@ export function acknowledgeLogGroupFindings(scope: IConstruct, profileRetentionD
       Validations.of(node).acknowledge({
         id: 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check',
         reason:
-          'Encrypted with the environment KMS key exported by the foundation stack; the guard rule cannot resolve Fn::ImportValue',
+          'Encrypted with the environment KMS key, referenced from the foundation stack (Fn::GetStackOutput), which the guard rule cannot resolve',
       });
     }
   }

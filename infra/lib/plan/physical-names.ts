@@ -61,7 +61,7 @@ export function renderValue(value: unknown): string {
       const att = obj['Fn::GetAtt'];
       return `\${${Array.isArray(att) ? att.join('.') : String(att)}}`;
     }
-    if ('Fn::ImportValue' in obj) {
+    if ('Fn::ImportValue' in obj || 'Fn::GetStackOutput' in obj) {
       return '${import}';
     }
     if ('Fn::Join' in obj) {

@@ -1,0 +1,183 @@
+import { describe, expect, inject, it } from 'vitest';
+import { STATEFUL_RESOURCE_TYPES } from '../lib/aspects/removal';
+import { followsNamingContract, readAssembly, renderValue, type StackSummary } from '../lib/plan';
+import { environmentConfig } from './support/stages';
+
+/**
+ * Cross-stack invariants, checked over every template of the real app (README prefix, real
+ * profiles) as `npm start` synthesizes it.
+ */
+const stages = readAssembly(inject('assemblyDir'));
+const stacks: { env: string; stack: StackSummary }[] = stages.flatMap((stage) =>
+  stage.stacks.map((stack) => ({ env: stage.stageId.replace(/^ias-/, ''), stack })),
+);
+
+type Resource = {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
+function resources(stack: StackSummary): [string, Resource][] {
+  return Object.entries(stack.template.Resources ?? {}) as [string, Resource][];
+}
+
+interface Statement {
+  Effect: string;
+  Action?: string | string[];
+  NotAction?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Every policy statement in a template: identity policies and resource policies alike. */
+function statements(stack: StackSummary): { where: string; statement: Statement }[] {
+  const found: { where: string; statement: Statement }[] = [];
+  const visit = (value: unknown, where: string): void => {
+    if (Array.isArray(value)) {
+      value.forEach((v) => visit(v, where));
+    } else if (value && typeof value === 'object') {
+      const obj = value as Record<string, unknown>;
+      if (Array.isArray(obj.Statement)) {
+        for (const s of obj.Statement as Statement[]) {
+          found.push({ where, statement: s });
+        }
+      }
+      Object.values(obj).forEach((v) => visit(v, where));
+    }
+  };
+  for (const [id, r] of resources(stack)) {
+    visit(r.Properties, `${stack.stackName}/${id}`);
+  }
+  return found;
+}
+
+const asList = (v: string | string[] | undefined): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
+
+describe('invariants over every synthesized template', () => {
+  it('synthesizes dev, staging and prod with five stacks each', () => {
+    expect(stages.map((s) => s.stageId).sort()).toEqual(['ias-dev', 'ias-prod', 'ias-staging']);
+    for (const stage of stages) {
+      expect(stage.stacks.map((s) => s.stackName.replace(`${stage.stageId}-`, '')).sort()).toEqual([
+        'config',
+        'data',
+        'foundation',
+        'network',
+        'observability',
+      ]);
+    }
+  });
+
+  it.each(stacks.map(({ env, stack }) => [stack.stackName, env, stack] as const))(
+    '%s: stack name and every explicit physical name start with the prefix and environment',
+    (stackName, env, stack) => {
+      expect(stackName.startsWith(`ias-${env}-`)).toBe(true);
+      const offenders = stack.namedResources.filter((r) => !followsNamingContract(r.name, 'ias', env));
+      expect(offenders).toEqual([]);
+    },
+  );
+
+  it.each(stacks.map(({ env, stack }) => [stack.stackName, env, stack] as const))(
+    '%s: every log group, database, bucket, repository and key is removable unless the profile retains data',
+    (_name, env, stack) => {
+      const retain = environmentConfig(env).profile.retainData;
+      for (const [id, r] of resources(stack)) {
+        if ((STATEFUL_RESOURCE_TYPES as readonly string[]).includes(r.Type)) {
+          expect({ id, policy: r.DeletionPolicy }).toEqual({ id, policy: retain ? 'Retain' : 'Delete' });
+        }
+        if (!retain && r.Type === 'AWS::ECR::Repository') {
+          expect(r.Properties?.EmptyOnDelete).toBe(true);
+        }
+      }
+      if (!retain) {
+        const buckets = resources(stack).filter(([, r]) => r.Type === 'AWS::S3::Bucket');
+        const autoDeletes = resources(stack).filter(([, r]) => r.Type === 'Custom::S3AutoDeleteObjects');
+        expect(autoDeletes).toHaveLength(buckets.length);
+      }
+    },
+  );
+
+  it.each(stacks.map(({ stack }) => [stack.stackName, stack] as const))(
+    '%s: no policy statement allows action "*"',
+    (_name, stack) => {
+      const wildcards = statements(stack).filter(
+        ({ statement }) => statement.Effect === 'Allow' && asList(statement.Action).includes('*'),
+      );
+      expect(wildcards).toEqual([]);
+      const notActions = statements(stack).filter(
+        ({ statement }) => statement.Effect === 'Allow' && statement.NotAction,
+      );
+      expect(notActions).toEqual([]);
+    },
+  );
+
+  it.each(stacks.map(({ stack }) => [stack.stackName, stack] as const))(
+    '%s: no identity policy grants a whole service ("service:*")',
+    (_name, stack) => {
+      const identityTypes = ['AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::IAM::ManagedPolicy'];
+      const broad = resources(stack)
+        .filter(([, r]) => identityTypes.includes(r.Type))
+        .flatMap(([id, r]) =>
+          statements({ ...stack, template: { Resources: { [id]: r as never } } })
+            .filter(({ statement }) => statement.Effect === 'Allow')
+            .flatMap(({ where, statement }) =>
+              asList(statement.Action)
+                .filter((a) => /^[a-z0-9-]+:\*$/.test(a))
+                .map((a) => `${where}: ${a}`),
+            ),
+        );
+      expect(broad).toEqual([]);
+    },
+  );
+
+  it.each(stacks.map(({ stack }) => [stack.stackName, stack] as const))(
+    '%s: every bucket denies requests that do not use TLS',
+    (_name, stack) => {
+      const buckets = resources(stack)
+        .filter(([, r]) => r.Type === 'AWS::S3::Bucket')
+        .map(([id]) => id);
+      const policies = resources(stack).filter(([, r]) => r.Type === 'AWS::S3::BucketPolicy');
+      for (const bucket of buckets) {
+        const policy = policies.find(([, p]) => renderValue(p.Properties?.Bucket) === `\${${bucket}}`);
+        expect(policy, `bucket ${bucket} has a policy`).toBeDefined();
+        const denies = statements({ ...stack, template: { Resources: { p: policy?.[1] as never } } }).filter(
+          ({ statement }) =>
+            statement.Effect === 'Deny' &&
+            asList(statement.Action).includes('s3:*') &&
+            statement.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+        );
+        expect(denies, `bucket ${bucket} denies non-TLS access`).toHaveLength(1);
+      }
+    },
+  );
+
+  it.each(stacks.map(({ env, stack }) => [stack.stackName, env, stack] as const))(
+    '%s: every tagged resource carries Project, Environment and ManagedBy',
+    (_name, env, stack) => {
+      for (const [id, r] of resources(stack)) {
+        const tags = r.Properties?.Tags;
+        if (Array.isArray(tags)) {
+          const byKey = Object.fromEntries(
+            (tags as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]),
+          );
+          expect({ id, ...byKey }).toMatchObject({
+            id,
+            Project: 'ias',
+            Environment: env,
+            ManagedBy: 'aws-cdk',
+          });
+        }
+      }
+    },
+  );
+
+  it.each(stacks.map(({ stack }) => [stack.stackName, stack] as const))(
+    '%s: every alarm notifies someone on ALARM and on OK',
+    (_name, stack) => {
+      for (const [id, r] of resources(stack).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')) {
+        expect({ id, actions: (r.Properties?.AlarmActions as unknown[]).length }).toEqual({ id, actions: 1 });
+        expect({ id, ok: (r.Properties?.OKActions as unknown[]).length }).toEqual({ id, ok: 1 });
+      }
+    },
+  );
+});

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { addPolicyGates, DISABLED_GUARD_RULES } from '../../lib/aspects/policy-gates';
+import { cdkContext, loadProject } from '../../lib/config/project';
+import { EnvironmentStage } from '../../lib/environment-stage';
+import { buildPlan, readGateResults } from '../../lib/plan';
+import { environmentConfig } from '../support/stages';
+
+const assemblyDir = inject('assemblyDir');
+const scratch = mkdtempSync(join(tmpdir(), 'gates-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('policy gates on the real app', () => {
+  const gates = readGateResults(assemblyDir);
+
+  it('ran cdk-nag AwsSolutions, the Control Tower guard rules and the CloudFormation validation', () => {
+    expect(gates.plugins).toEqual(
+      expect.arrayContaining(['AwsSolutions', 'cdk-validator-cfnguard', 'CloudFormation Validate']),
+    );
+  });
+
+  it('leaves no unacknowledged error', () => {
+    expect(gates.errors).toEqual([]);
+  });
+
+  it('gives every acknowledgement a specific reason', () => {
+    expect(gates.acknowledgements.length).toBeGreaterThan(0);
+    for (const ack of gates.acknowledgements) {
+      expect(ack.rule).not.toBe('');
+      expect(ack.reason.length, `${ack.rule} on ${ack.path}`).toBeGreaterThan(40);
+    }
+  });
+
+  it('never acknowledges a finding on a whole stack or stage', () => {
+    for (const ack of gates.acknowledgements.filter((a) => !a.rule.startsWith('CloudFormation-Validate::'))) {
+      expect(ack.path.split('/').length, `${ack.rule} on ${ack.path}`).toBeGreaterThan(2);
+    }
+  });
+
+  it('turns guard rules off only with a reason', () => {
+    for (const rule of DISABLED_GUARD_RULES) {
+      expect(rule.rule).toMatch(/^ct-[a-z0-9]+-pr-\d+$/);
+      expect(rule.reason.length).toBeGreaterThan(40);
+    }
+  });
+
+  it('prints a passing plan that lists each gate and the turned-off rules', () => {
+    const plan = buildPlan(loadProject({}), assemblyDir, scratch);
+    expect(plan.passed).toBe(true);
+    expect(plan.text).toContain('✔ AwsSolutions: 0 errors');
+    expect(plan.text).toContain('✔ cdk-validator-cfnguard: 0 errors');
+    expect(plan.text).toContain('guard rule ct-s3-pr-9 is turned off: Object Lock');
+    expect(plan.text).toMatch(/^PASS: /m);
+  });
+});
+
+describe('policy gates on a non-compliant resource', () => {
+  it('fail the plan, naming the rule and the construct', () => {
+    const outdir = join(scratch, 'bad');
+    const app = new App({ outdir, context: { ...cdkContext(), '@aws-cdk/core:appMode': 'process' } });
+    const config = environmentConfig('dev');
+    const stage = new EnvironmentStage(app, 'ias-dev', { config });
+    // A bucket without encryption settings, TLS enforcement, logging or versioning.
+    new s3.Bucket(stage.foundation, 'Careless');
+    addPolicyGates(stage);
+    const exitCode = process.exitCode;
+    app.synth();
+    process.exitCode = exitCode; // the synth flags the failure on the process; this test judges it
+
+    const gates = readGateResults(outdir);
+    const rules = gates.errors
+      .filter((f) => f.paths.some((p) => p.includes('/Careless/')))
+      .map((f) => f.rule);
+    expect(rules).toEqual(
+      expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10', 's3_bucket_versioning_enabled_check']),
+    );
+
+    const plan = buildPlan({ prefix: 'ias', environments: [config] }, outdir, scratch);
+    expect(plan.passed).toBe(false);
+    expect(plan.text).toMatch(
+      /✖ \[AwsSolutions\] AwsSolutions-S10 at ias-dev\/foundation\/Careless\/Resource/,
+    );
+    expect(plan.text).toMatch(/^FAIL: \d+ unacknowledged policy-gate errors/m);
+  });
+});

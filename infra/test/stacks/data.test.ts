@@ -1,0 +1,123 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { stageTemplates } from '../support/stages';
+
+const dev = stageTemplates('dev');
+const prod = stageTemplates('prod');
+
+describe('data stack', () => {
+  it('runs Aurora PostgreSQL Serverless v2 sized by the profile', () => {
+    expect(dev.stage.data.stackName).toBe('ias-dev-data');
+    dev.data.hasResourceProperties('AWS::RDS::DBCluster', {
+      DBClusterIdentifier: 'ias-dev-db',
+      Engine: 'aurora-postgresql',
+      DatabaseName: 'inventory',
+      ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 2 },
+      StorageEncrypted: true,
+      KmsKeyId: Match.anyValue(),
+      EnableIAMDatabaseAuthentication: true,
+      BackupRetentionPeriod: 1,
+    });
+    prod.data.hasResourceProperties('AWS::RDS::DBCluster', {
+      ServerlessV2ScalingConfiguration: { MinCapacity: 2, MaxCapacity: 32 },
+      BackupRetentionPeriod: 30,
+    });
+    dev.data.resourceCountIs('AWS::RDS::DBInstance', 1);
+    prod.data.resourceCountIs('AWS::RDS::DBInstance', 2);
+    dev.data.hasResourceProperties('AWS::RDS::DBInstance', {
+      DBInstanceClass: 'db.serverless',
+      PubliclyAccessible: false,
+    });
+  });
+
+  it('requires TLS on every connection', () => {
+    dev.data.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', {
+      Parameters: Match.objectLike({ 'rds.force_ssl': '1' }),
+    });
+  });
+
+  it('places the cluster in the isolated subnets only', () => {
+    const groups = Object.values(dev.data.findResources('AWS::RDS::DBSubnetGroup'));
+    expect(groups).toHaveLength(1);
+    expect(JSON.stringify(groups[0]?.Properties.SubnetIds)).toMatch(/isolatedSubnet1.*isolatedSubnet2/);
+    expect(JSON.stringify(groups[0]?.Properties.SubnetIds)).not.toMatch(/privateSubnet|publicSubnet/);
+  });
+
+  it('keeps the credentials in Secrets Manager under /<prefix>/<env>/ and rotates them', () => {
+    dev.data.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: '/ias/dev/db/credentials',
+      KmsKeyId: Match.anyValue(),
+    });
+    dev.data.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+    });
+  });
+
+  it('deletes the cluster without a final snapshot in dev, keeps and protects it in prod', () => {
+    dev.data.hasResource('AWS::RDS::DBCluster', {
+      Properties: Match.objectLike({ DeletionProtection: false }),
+      DeletionPolicy: 'Delete',
+    });
+    prod.data.hasResource('AWS::RDS::DBCluster', {
+      Properties: Match.objectLike({ DeletionProtection: true }),
+      DeletionPolicy: 'Retain',
+    });
+    for (const instance of Object.values(dev.data.findResources('AWS::RDS::DBInstance'))) {
+      expect(instance.DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  it('owns the PostgreSQL log group so that cdk destroy removes it', () => {
+    dev.data.hasResource('AWS::Logs::LogGroup', {
+      Properties: Match.objectLike({
+        LogGroupName: '/aws/rds/cluster/ias-dev-db/postgresql',
+        RetentionInDays: 7,
+      }),
+      DeletionPolicy: 'Delete',
+    });
+    const cluster = Object.values(dev.data.findResources('AWS::RDS::DBCluster'))[0];
+    expect(cluster?.DependsOn).toContain('DatabasePostgresqlLogs0EEFD61B');
+  });
+
+  it('puts an RDS Proxy requiring TLS and IAM auth in front of the cluster only when the profile asks', () => {
+    dev.data.resourceCountIs('AWS::RDS::DBProxy', 0);
+    prod.data.hasResourceProperties('AWS::RDS::DBProxy', {
+      DBProxyName: 'ias-prod-db-proxy',
+      EngineFamily: 'POSTGRESQL',
+      RequireTLS: true,
+      Auth: [Match.objectLike({ IAMAuth: 'REQUIRED' })],
+    });
+  });
+
+  it('lets the workload security group reach PostgreSQL on the proxy and the cluster, nothing else in', () => {
+    const ingress = Object.values(prod.data.findResources('AWS::EC2::SecurityGroupIngress'));
+    expect(ingress.length).toBeGreaterThan(0);
+    for (const rule of ingress) {
+      expect(rule.Properties.CidrIp).toBeUndefined();
+      expect(rule.Properties.SourceSecurityGroupId).toBeDefined();
+    }
+    const fromApp = ingress.filter((r) =>
+      JSON.stringify(r.Properties.SourceSecurityGroupId).includes('AppSecurityGroup'),
+    );
+    expect(fromApp.map((r) => [r.Properties.FromPort, r.Properties.ToPort])).toEqual([
+      [5432, 5432],
+      [5432, 5432],
+    ]);
+    prod.data.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^ias-prod-db:'),
+      SecurityGroupEgress: [
+        Match.objectLike({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' }),
+      ],
+    });
+  });
+
+  it('keeps the logical IDs of the cluster and its secret (renaming one would replace the data)', () => {
+    expect(Object.keys(dev.data.findResources('AWS::RDS::DBCluster'))).toEqual(['DatabaseCluster5B53A178']);
+    expect(Object.keys(dev.data.findResources('AWS::RDS::DBInstance'))).toEqual([
+      'DatabaseClusterWriterD43085C6',
+    ]);
+    expect(Object.keys(dev.data.findResources('AWS::SecretsManager::Secret'))).toEqual([
+      'iasdevdataDatabaseClusterSecret6963B9773fdaad7efa858a3daf9490cf0a702aeb',
+    ]);
+  });
+});

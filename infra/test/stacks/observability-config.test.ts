@@ -1,0 +1,99 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { stageTemplates } from '../support/stages';
+
+const dev = stageTemplates('dev');
+const prod = stageTemplates('prod');
+
+describe('observability stack', () => {
+  it('has an encrypted alarm topic with the profile e-mail subscriptions', () => {
+    expect(dev.stage.observability.stackName).toBe('ias-dev-observability');
+    dev.observability.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: 'ias-dev-alarms',
+      KmsMasterKeyId: Match.anyValue(),
+    });
+    dev.observability.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'platform-dev@example.com',
+    });
+    dev.observability.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('alarms on database CPU and capacity with the profile thresholds, to the topic on ALARM and OK', () => {
+    const topic = { Ref: Match.stringLikeRegexp('^AlarmTopic') };
+    dev.observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ias-dev-db-cpu',
+      MetricName: 'CPUUtilization',
+      Namespace: 'AWS/RDS',
+      Threshold: 90,
+      EvaluationPeriods: 5,
+      AlarmActions: [topic],
+      OKActions: [topic],
+    });
+    prod.observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ias-prod-db-capacity',
+      MetricName: 'ACUUtilization',
+      Threshold: 80,
+      EvaluationPeriods: 3,
+    });
+  });
+
+  it('has the environment dashboard', () => {
+    dev.observability.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: 'ias-dev-overview',
+    });
+  });
+});
+
+describe('config stack', () => {
+  it('publishes every parameter under /<prefix>/<env>/', () => {
+    expect(dev.stage.configuration.stackName).toBe('ias-dev-config');
+    const names = Object.values(dev.config.findResources('AWS::SSM::Parameter')).map(
+      (p) => p.Properties.Name as string,
+    );
+    expect(names.sort()).toEqual(
+      [
+        '/ias/dev/alarms/topic-arn',
+        '/ias/dev/artifacts/bucket',
+        '/ias/dev/codeartifact/domain',
+        '/ias/dev/codeartifact/repository',
+        '/ias/dev/db/endpoint',
+        '/ias/dev/db/name',
+        '/ias/dev/db/port',
+        '/ias/dev/db/secret-arn',
+        '/ias/dev/ecr/inventory-api/repository-uri',
+        '/ias/dev/network/app-security-group-id',
+        '/ias/dev/network/private-subnet-ids',
+        '/ias/dev/network/vpc-id',
+      ].sort(),
+    );
+  });
+
+  it('points applications at the proxy when there is one, else at the cluster writer', () => {
+    const endpoint = (t: typeof dev.config) =>
+      JSON.stringify(
+        Object.values(
+          t.findResources('AWS::SSM::Parameter', {
+            Properties: { Name: Match.stringLikeRegexp('/db/endpoint$') },
+          }),
+        )[0]?.Properties.Value,
+      );
+    expect(endpoint(prod.config)).toContain('DatabaseClusterProxy');
+    expect(endpoint(dev.config)).toContain('DatabaseCluster5B53A178');
+    expect(endpoint(dev.config)).not.toContain('Proxy');
+  });
+
+  it('never holds a secret value: the database password stays in Secrets Manager', () => {
+    dev.config.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/ias/dev/db/secret-arn',
+      Type: 'String',
+    });
+    expect(JSON.stringify(dev.config.toJSON())).not.toContain('resolve:secretsmanager');
+  });
+});
