@@ -12,12 +12,12 @@ const stacks: { env: string; stack: StackSummary }[] = stages.flatMap((stage) =>
   stage.stacks.map((stack) => ({ env: stage.stageId.replace(/^ias-/, ''), stack })),
 );
 
-type Resource = {
+interface Resource {
   Type: string;
   Properties?: Record<string, unknown>;
   DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
-};
+}
 function resources(stack: StackSummary): [string, Resource][] {
   return Object.entries(stack.template.Resources ?? {}) as [string, Resource][];
 }
