@@ -1,16 +1,20 @@
 import { describe, expect, inject, it } from 'vitest';
 import { STATEFUL_RESOURCE_TYPES } from '../lib/aspects/removal';
 import { followsNamingContract, readAssembly, renderValue, type StackSummary } from '../lib/plan';
-import { environmentConfig } from './support/stages';
+import { loadProject } from '../lib/config/project';
 
 /**
  * Cross-stack invariants, checked over every template of the real app (README prefix, real
  * profiles) as `npm start` synthesizes it.
  */
+const project = loadProject({});
+const { prefix } = project;
 const stages = readAssembly(inject('assemblyDir'));
 const stacks: { env: string; stack: StackSummary }[] = stages.flatMap((stage) =>
-  stage.stacks.map((stack) => ({ env: stage.stageId.replace(/^ias-/, ''), stack })),
+  stage.stacks.map((stack) => ({ env: stage.stageId.slice(prefix.length + 1), stack })),
 );
+const retainsData = (env: string): boolean =>
+  project.environments.find((e) => e.name === env)?.profile.retainData ?? false;
 
 interface Resource {
   Type: string;
@@ -56,7 +60,11 @@ const asList = (v: string | string[] | undefined): string[] =>
 
 describe('invariants over every synthesized template', () => {
   it('synthesizes dev, staging and prod with five stacks each', () => {
-    expect(stages.map((s) => s.stageId).sort()).toEqual(['ias-dev', 'ias-prod', 'ias-staging']);
+    expect(stages.map((s) => s.stageId).sort()).toEqual([
+      `${prefix}-dev`,
+      `${prefix}-prod`,
+      `${prefix}-staging`,
+    ]);
     for (const stage of stages) {
       expect(stage.stacks.map((s) => s.stackName.replace(`${stage.stageId}-`, '')).sort()).toEqual([
         'config',
@@ -71,8 +79,8 @@ describe('invariants over every synthesized template', () => {
   it.each(stacks.map(({ env, stack }) => [stack.stackName, env, stack] as const))(
     '%s: stack name and every explicit physical name start with the prefix and environment',
     (stackName, env, stack) => {
-      expect(stackName.startsWith(`ias-${env}-`)).toBe(true);
-      const offenders = stack.namedResources.filter((r) => !followsNamingContract(r.name, 'ias', env));
+      expect(stackName.startsWith(`${prefix}-${env}-`)).toBe(true);
+      const offenders = stack.namedResources.filter((r) => !followsNamingContract(r.name, prefix, env));
       expect(offenders).toEqual([]);
     },
   );
@@ -80,7 +88,7 @@ describe('invariants over every synthesized template', () => {
   it.each(stacks.map(({ env, stack }) => [stack.stackName, env, stack] as const))(
     '%s: every log group, database, bucket, repository and key is removable unless the profile retains data',
     (_name, env, stack) => {
-      const retain = environmentConfig(env).profile.retainData;
+      const retain = retainsData(env);
       for (const [id, r] of resources(stack)) {
         if ((STATEFUL_RESOURCE_TYPES as readonly string[]).includes(r.Type)) {
           expect({ id, policy: r.DeletionPolicy }).toEqual({ id, policy: retain ? 'Retain' : 'Delete' });
@@ -162,7 +170,7 @@ describe('invariants over every synthesized template', () => {
           );
           expect({ id, ...byKey }).toMatchObject({
             id,
-            Project: 'ias',
+            Project: prefix,
             Environment: env,
             ManagedBy: 'aws-cdk',
           });
