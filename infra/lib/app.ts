@@ -10,7 +10,8 @@ export interface BuildAppOptions {
   /** Context for the App (cdk.json's feature flags). @default - none besides the CLI's */
   readonly context?: Record<string, unknown>;
   /**
-   * Register cdk-nag and the Control Tower guard rules on every environment.
+   * Register cdk-nag and the Control Tower guard rules on the app; they check the stacks of every
+   * environment in one pass (one guard run for all templates instead of one per stage).
    * @default true
    */
   readonly policyGates?: boolean;
@@ -25,17 +26,16 @@ export interface BuiltApp {
 }
 
 /**
- * Builds the whole infrastructure layer: one {@link EnvironmentStage} per environment, with the
- * policy gates registered on each.
+ * Builds the whole infrastructure layer: one {@link EnvironmentStage} per environment, under the
+ * policy gates.
  */
 export function buildApp(config: ProjectConfig, options: BuildAppOptions = {}): BuiltApp {
   const app = new App({ outdir: options.outdir, context: options.context });
   const stages = config.environments.map((env) => {
-    const stage = new EnvironmentStage(app, `${config.prefix}-${env.name}`, { config: env });
-    if (options.policyGates ?? true) {
-      addPolicyGates(stage);
-    }
-    return stage;
+    return new EnvironmentStage(app, `${config.prefix}-${env.name}`, { config: env });
   });
+  if (options.policyGates ?? true) {
+    addPolicyGates(app);
+  }
   return { app, stages };
 }

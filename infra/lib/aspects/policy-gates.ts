@@ -24,10 +24,11 @@ export const DISABLED_GUARD_RULES: readonly DisabledGuardRule[] = [
 ];
 
 /**
- * The policy gates of the delivery platform, registered on an App or Stage: cdk-nag's
- * AwsSolutions pack and the AWS Control Tower proactive controls (CloudFormation Guard). Either
- * failing stops the synth; findings are acknowledged only on the construct they concern, each with
- * a reason. aws-cdk-lib's built-in CloudFormation validation runs besides them (see cdk.json).
+ * The policy gates of the delivery platform: cdk-nag's AwsSolutions pack and the AWS Control Tower
+ * proactive controls (CloudFormation Guard), registered on an App (covering the stacks of all its
+ * stages) or on a Stage. An unacknowledged error from either fails the plan; findings are
+ * acknowledged only on the construct they concern, each with a reason. aws-cdk-lib's built-in
+ * CloudFormation validation runs besides them (see cdk.json).
  */
 export function addPolicyGates(scope: IConstruct): void {
   Validations.of(scope).addPlugins(
