@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { buildApp } from './app';
 import type { ProjectConfig } from './config/load';
+import { readGateResults, type GateResults } from './plan/gates';
 
 /** Options of {@link synthesize}. */
 export interface SynthesizeOptions {
@@ -15,9 +16,10 @@ export interface SynthesizeOptions {
  * would (same app, same cdk.json context).
  *
  * Policy-gate findings do not throw: aws-cdk-lib prints them and writes
- * `validation-report.json` into the assembly, which the plan reads.
+ * `validation-report.json` into the assembly. The returned results judge each finding by its
+ * severity, because a plugin's own conclusion is not to be trusted (see `readGateResults`).
  */
-export function synthesize(config: ProjectConfig, options: SynthesizeOptions): void {
+export function synthesize(config: ProjectConfig, options: SynthesizeOptions): GateResults {
   rmSync(options.outdir, { recursive: true, force: true });
   const { app } = buildApp(config, {
     outdir: options.outdir,
@@ -26,4 +28,5 @@ export function synthesize(config: ProjectConfig, options: SynthesizeOptions): v
     context: { ...options.context, '@aws-cdk/core:appMode': 'process' },
   });
   app.synth();
+  return readGateResults(options.outdir);
 }

@@ -4,8 +4,18 @@
  */
 import { exitOnConfigError } from '../lib/cli/exit';
 import { cdkContext, DEFAULT_OUTDIR, loadProject } from '../lib/config/project';
+import { gatesPassed } from '../lib/plan/gates';
 import { synthesize } from '../lib/synth';
 
 exitOnConfigError(() => {
-  synthesize(loadProject(), { outdir: DEFAULT_OUTDIR, context: cdkContext() });
+  const gates = synthesize(loadProject(), { outdir: DEFAULT_OUTDIR, context: cdkContext() });
+  const errors = gates.errors.reduce((n, f) => n + f.paths.length, 0);
+  if (!gatesPassed(gates)) {
+    process.stderr.write(
+      `synth: ${errors} unacknowledged policy-gate error${errors === 1 ? '' : 's'} (reported above; npm start lists them per environment)\n`,
+    );
+    process.exitCode = 1;
+  } else {
+    process.exitCode = 0;
+  }
 });

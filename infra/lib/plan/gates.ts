@@ -38,6 +38,8 @@ export interface GateResults {
   readonly disabledRules: readonly DisabledGuardRule[];
   /** Plugins that ran (from the report), plus the ones that ran clean and left no report. */
   readonly plugins: readonly string[];
+  /** Plugins whose own conclusion was failure. */
+  readonly failedPlugins: readonly string[];
 }
 
 interface ReportViolation {
@@ -47,7 +49,7 @@ interface ReportViolation {
   violatingConstructs?: { constructPath: string }[];
 }
 interface Report {
-  pluginReports?: { pluginName: string; violations?: ReportViolation[] }[];
+  pluginReports?: { pluginName: string; conclusion?: string; violations?: ReportViolation[] }[];
 }
 interface MetadataEntry {
   type: string;
@@ -72,8 +74,8 @@ function stackMetadataFiles(dir: string): string[] {
  * (written by aws-cdk-lib when a gate reports anything) and the acknowledgements recorded in each
  * stack's metadata.
  *
- * A finding counts as an error by its severity, not by the plugin's own conclusion: the guard
- * plugin has been seen to conclude "success" next to unacknowledged errors.
+ * A finding counts as an error by its severity, whatever the plugin concluded: the guard plugin
+ * has been seen to conclude "success" next to unacknowledged errors.
  */
 export function readGateResults(outdir: string): GateResults {
   const reportPath = join(outdir, 'validation-report.json');
@@ -110,5 +112,18 @@ export function readGateResults(outdir: string): GateResults {
   }
 
   const plugins = [...new Set([...GATE_PLUGINS, ...(report.pluginReports ?? []).map((p) => p.pluginName)])];
-  return { errors, warnings, acknowledgements, disabledRules: DISABLED_GUARD_RULES, plugins };
+  const failedPlugins = [
+    ...new Set(
+      (report.pluginReports ?? []).filter((p) => p.conclusion === 'failure').map((p) => p.pluginName),
+    ),
+  ];
+  return { errors, warnings, acknowledgements, disabledRules: DISABLED_GUARD_RULES, plugins, failedPlugins };
+}
+
+/**
+ * Whether the gates passed: no error-severity finding and no plugin concluding failure. Both are
+ * checked because neither alone is reliable (a plugin may conclude success beside errors).
+ */
+export function gatesPassed(gates: GateResults): boolean {
+  return gates.errors.length === 0 && gates.failedPlugins.length === 0;
 }

@@ -1,5 +1,5 @@
 import { readAssembly } from './assembly';
-import { readGateResults } from './gates';
+import { gatesPassed, readGateResults } from './gates';
 import { renderPlan } from './render';
 import type { ProjectConfig } from '../config/load';
 
@@ -20,5 +20,5 @@ export interface Plan {
 export function buildPlan(config: ProjectConfig, outdir: string, cwd = process.cwd()): Plan {
   const gates = readGateResults(outdir);
   const text = renderPlan({ config, stages: readAssembly(outdir), gates, outdir, cwd });
-  return { text, passed: gates.errors.length === 0 };
+  return { text, passed: gatesPassed(gates) };
 }

@@ -154,8 +154,10 @@ export function renderPlan(input: PlanInput): string {
     const warnings = gates.warnings
       .filter((f) => f.plugin === plugin)
       .reduce((n, f) => n + f.paths.length, 0);
+    const failed = errors > 0 || gates.failedPlugins.includes(plugin);
+    const concluded = errors === 0 && failed ? ' (the plugin concluded failure)' : '';
     out.push(
-      `  ${errors === 0 ? '✔' : '✖'} ${plugin}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`,
+      `  ${failed ? '✖' : '✔'} ${plugin}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}${concluded}`,
     );
   }
   for (const rule of gates.disabledRules) {
@@ -164,9 +166,9 @@ export function renderPlan(input: PlanInput): string {
   const errorCount = gates.errors.reduce((n, f) => n + f.paths.length, 0);
   out.push(
     '',
-    errorCount === 0
+    errorCount === 0 && gates.failedPlugins.length === 0
       ? `PASS: every environment synthesized; no unacknowledged policy-gate error (${gates.acknowledgements.length} acknowledged, each with its reason).`
-      : `FAIL: ${errorCount} unacknowledged policy-gate error${errorCount === 1 ? '' : 's'} (listed above). Fix the resource, or acknowledge the finding on its construct with Validations.of(construct).acknowledge({ id, reason }).`,
+      : `FAIL: ${errorCount} unacknowledged policy-gate error${errorCount === 1 ? '' : 's'}${gates.failedPlugins.length > 0 ? ` (failed: ${gates.failedPlugins.join(', ')})` : ''} (listed above). Fix the resource, or acknowledge the finding on its construct with Validations.of(construct).acknowledge({ id, reason }).`,
   );
   return out.join('\n');
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -7,7 +7,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { addPolicyGates, DISABLED_GUARD_RULES } from '../../lib/aspects/policy-gates';
 import { cdkContext, loadProject } from '../../lib/config/project';
 import { EnvironmentStage } from '../../lib/environment-stage';
-import { buildPlan, readGateResults } from '../../lib/plan';
+import { buildPlan, gatesPassed, readGateResults } from '../../lib/plan';
 import { environmentConfig } from '../support/stages';
 
 const assemblyDir = inject('assemblyDir');
@@ -85,5 +85,47 @@ describe('policy gates on a non-compliant resource', () => {
       /✖ \[AwsSolutions\] AwsSolutions-S10 at ias-dev\/foundation\/Careless\/Resource/,
     );
     expect(plan.text).toMatch(/^FAIL: \d+ unacknowledged policy-gate errors/m);
+  });
+});
+
+describe('judging a validation report', () => {
+  function report(pluginReports: unknown[]): string {
+    const dir = mkdtempSync(join(scratch, 'report-'));
+    writeFileSync(join(dir, 'validation-report.json'), JSON.stringify({ pluginReports }));
+    return dir;
+  }
+  const violation = (severity: string) => ({
+    ruleName: 'some_rule',
+    description: 'something is wrong',
+    severity,
+    violatingConstructs: [{ constructPath: 'ias-dev/foundation/Thing/Resource' }],
+  });
+
+  it('fails on an error finding even when the plugin concluded success', () => {
+    const gates = readGateResults(
+      report([
+        { pluginName: 'cdk-validator-cfnguard', conclusion: 'success', violations: [violation('error')] },
+      ]),
+    );
+    expect(gates.errors.map((e) => e.rule)).toEqual(['some_rule']);
+    expect(gatesPassed(gates)).toBe(false);
+  });
+
+  it('fails when a plugin concluded failure, even with no error finding', () => {
+    const gates = readGateResults(
+      report([{ pluginName: 'AwsSolutions', conclusion: 'failure', violations: [] }]),
+    );
+    expect(gates.errors).toEqual([]);
+    expect(gatesPassed(gates)).toBe(false);
+  });
+
+  it('passes with warnings only, listing them as warnings', () => {
+    const gates = readGateResults(
+      report([
+        { pluginName: 'CloudFormation Validate', conclusion: 'success', violations: [violation('warning')] },
+      ]),
+    );
+    expect(gates.warnings).toHaveLength(1);
+    expect(gatesPassed(gates)).toBe(true);
   });
 });
