@@ -2,8 +2,11 @@ import { Stage, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config/load';
 import { Naming } from './config/naming';
+import { SubnetGroup } from './constructs/network';
 import { acknowledgeCdkProviders, acknowledgeLogGroupFindings } from './aspects/acknowledgements';
+import { ownHelperFunctionLogs } from './aspects/helper-logs';
 import { applyRemovalRule } from './aspects/removal';
+import { importKey, logRetention } from './stacks/environment-stack-props';
 import { applyStandardTags } from './aspects/tags';
 import { ConfigStack } from './stacks/config-stack';
 import { APPLICATION_DATABASE_NAME, DataStack } from './stacks/data-stack';
@@ -78,7 +81,7 @@ export class EnvironmentStage extends Stage {
     });
 
     const { cluster, proxy } = this.data.database;
-    const privateSubnets = this.network.vpc.selectSubnets({ subnetGroupName: 'private' });
+    const privateSubnets = this.network.vpc.selectSubnets({ subnetGroupName: SubnetGroup.PRIVATE });
     this.configuration = new ConfigStack(this, 'config', {
       ...common,
       stackName: naming.stackName('config'),
@@ -126,6 +129,12 @@ export class EnvironmentStage extends Stage {
     });
 
     for (const stack of [this.foundation, this.network, this.data, this.observability, this.configuration]) {
+      ownHelperFunctionLogs(stack, {
+        logGroupName: naming.name(`${stack.node.id}-helpers`),
+        retention: logRetention(config),
+        encryptionKey: stack === this.foundation ? key : importKey(stack, key),
+        retainData: config.profile.retainData,
+      });
       acknowledgeCdkProviders(stack);
     }
     acknowledgeLogGroupFindings(this, config.profile.logRetentionDays);

@@ -188,4 +188,33 @@ describe('invariants over every synthesized template', () => {
       }
     },
   );
+
+  it.each(stacks.map(({ stack }) => [stack.stackName, stack] as const))(
+    '%s: every Lambda function logs to a log group the stack owns (so cdk destroy removes it)',
+    (_name, stack) => {
+      const all = resources(stack);
+      const groups = all.filter(([, r]) => r.Type === 'AWS::Logs::LogGroup');
+      const groupIds = new Set(groups.map(([id]) => id));
+      const groupNames = new Set(groups.map(([, r]) => renderValue(r.Properties?.LogGroupName)));
+      for (const [id, r] of all.filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+        const target = (r.Properties?.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup
+          ?.Ref;
+        const byName = groupNames.has(`/aws/lambda/${renderValue(r.Properties?.FunctionName)}`);
+        expect({ id, owned: (target !== undefined && groupIds.has(target)) || byName }).toEqual({
+          id,
+          owned: true,
+        });
+      }
+      // Functions Secrets Manager creates for hosted rotation, by the name CDK gives them.
+      for (const [id, r] of all.filter(([, r]) => r.Type === 'AWS::SecretsManager::RotationSchedule')) {
+        const hosted = r.Properties?.HostedRotationLambda as { RotationLambdaName?: string } | undefined;
+        if (hosted) {
+          expect({ id, owned: groupNames.has(`/aws/lambda/${hosted.RotationLambdaName}`) }).toEqual({
+            id,
+            owned: true,
+          });
+        }
+      }
+    },
+  );
 });

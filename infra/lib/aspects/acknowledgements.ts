@@ -1,6 +1,7 @@
-import { CfnResource, type Stack, Token, Validations } from 'aws-cdk-lib';
+import { type Stack, Token, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
+import { cdkProviderHandlers } from './helper-logs';
 
 /** Log retention below which Control Tower's CT.CLOUDWATCH.PR.2 complains. */
 const CONTROL_TOWER_MIN_RETENTION_DAYS = 365;
@@ -45,21 +46,16 @@ export function acknowledgeLogGroupFindings(scope: IConstruct, profileRetentionD
 
 /**
  * Acknowledges the findings on the custom-resource handlers aws-cdk-lib adds to a stack
- * (`Custom::...CustomResourceProvider`: emptying buckets and repositories on delete, locking down
- * the default security group). They run only while CloudFormation deploys or deletes, call AWS
- * APIs only, and cannot be configured into the VPC.
+ * (`Custom::...CustomResourceProvider`: emptying buckets on delete, locking down the default
+ * security group). They run only while CloudFormation deploys or deletes, call AWS APIs only, and
+ * cannot be configured into the VPC.
  */
 export function acknowledgeCdkProviders(stack: Stack): void {
-  for (const child of stack.node.children) {
-    if (!/^Custom::.+CustomResourceProvider$/.test(child.node.id)) {
-      continue;
-    }
-    const handler = child.node.tryFindChild('Handler');
-    if (handler instanceof CfnResource) {
-      Validations.of(handler).acknowledge({
-        id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
-        reason: `${child.node.id} is aws-cdk-lib's deployment-time handler: it only calls AWS APIs during create/delete and takes no VPC settings`,
-      });
-    }
+  for (const handler of cdkProviderHandlers(stack)) {
+    const provider = handler.node.scope?.node.id ?? handler.node.path;
+    Validations.of(handler).acknowledge({
+      id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+      reason: `${provider} is aws-cdk-lib's deployment-time handler: it only calls AWS APIs during create/delete and takes no VPC settings`,
+    });
   }
 }

@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SubnetGroup } from './network';
 
@@ -24,6 +24,8 @@ export interface DatabaseProps {
   readonly clientSecurityGroup: ec2.ISecurityGroup;
   /** Cluster identifier, `<prefix>-<env>-db`. */
   readonly clusterIdentifier: string;
+  /** Name of the credential-rotation function, `<prefix>-<env>-db-rotation`. */
+  readonly rotationFunctionName: string;
   /** Name of the RDS Proxy, `<prefix>-<env>-db-proxy`. */
   readonly proxyName: string;
   /** Secrets Manager name of the credentials, `/<prefix>/<env>/db/credentials`. */
@@ -66,6 +68,8 @@ export class Database extends Construct {
   readonly proxy?: rds.DatabaseProxy;
   /** The PostgreSQL log group. */
   readonly logGroup: logs.LogGroup;
+  /** The log group of the credential-rotation function. */
+  readonly rotationLogGroup: logs.LogGroup;
   /** The cluster's security group. */
   readonly securityGroup: ec2.SecurityGroup;
   /** The generated credentials, `/<prefix>/<env>/db/credentials`. */
@@ -157,10 +161,34 @@ export class Database extends Construct {
     }
     this.secret = secret;
 
-    this.cluster.addRotationSingleUser({
-      automaticallyAfter: props.rotationInterval,
-      vpcSubnets: { subnetGroupName: SubnetGroup.PRIVATE },
+    // Hosted rotation (a Lambda function Secrets Manager's transform creates in this stack) rather
+    // than the Serverless Application Repository app of addRotationSingleUser(): its function gets
+    // a name we choose, so its log group can be created here with a retention and removed by
+    // `cdk destroy` instead of being left behind by Lambda.
+    this.rotationLogGroup = new logs.LogGroup(this, 'RotationLogs', {
+      logGroupName: `/aws/lambda/${props.rotationFunctionName}`,
+      retention: props.logRetention,
+      encryptionKey: props.encryptionKey,
+      removalPolicy,
     });
+    const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
+      vpc: props.vpc,
+      description: `${props.rotationFunctionName}: HTTPS to Secrets Manager, PostgreSQL to the cluster`,
+      allowAllOutbound: false,
+    });
+    rotationSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Secrets Manager');
+    const rotation = secretsmanager.HostedRotation.postgreSqlSingleUser({
+      functionName: props.rotationFunctionName,
+      vpc: props.vpc,
+      vpcSubnets: { subnetGroupName: SubnetGroup.PRIVATE },
+      securityGroups: [rotationSecurityGroup],
+    });
+    const schedule = secret.addRotationSchedule('RotationSchedule', {
+      hostedRotation: rotation,
+      automaticallyAfter: props.rotationInterval,
+    });
+    schedule.node.addDependency(this.rotationLogGroup);
+    this.cluster.connections.allowDefaultPortFrom(rotation, 'Credential rotation');
 
     if (props.proxy) {
       this.proxy = this.cluster.addProxy('Proxy', {

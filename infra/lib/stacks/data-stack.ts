@@ -33,6 +33,7 @@ export class DataStack extends Stack {
       clientSecurityGroup: props.appSecurityGroup,
       clusterIdentifier: naming.name('db'),
       proxyName: naming.name('db-proxy'),
+      rotationFunctionName: naming.name('db-rotation'),
       credentialsSecretName: naming.path('db', 'credentials'),
       databaseName: APPLICATION_DATABASE_NAME,
       encryptionKey: importKey(this, props.encryptionKey),

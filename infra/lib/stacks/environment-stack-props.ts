@@ -24,8 +24,9 @@ export function logRetention(config: EnvironmentConfig): logs.RetentionDays {
  * Grants on the key object itself may add the grantee's ARN to the key policy, which would make
  * the foundation stack depend on the consuming stack (a cycle). Through an imported reference,
  * grants go into the grantee's IAM policy only; the key policy already lets the account's IAM
- * principals use the key.
+ * principals use the key. Importing twice into one scope returns the first import.
  */
 export function importKey(scope: Construct, key: kms.IKey): kms.IKey {
-  return kms.Key.fromKeyArn(scope, 'EncryptionKey', key.keyArn);
+  const existing = scope.node.tryFindChild('EncryptionKey');
+  return existing ? (existing as kms.IKey) : kms.Key.fromKeyArn(scope, 'EncryptionKey', key.keyArn);
 }

@@ -50,6 +50,22 @@ describe('data stack', () => {
     });
     dev.data.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
       RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      HostedRotationLambda: Match.objectLike({
+        RotationType: 'PostgreSQLSingleUser',
+        RotationLambdaName: 'ias-dev-db-rotation',
+        VpcSubnetIds: Match.anyValue(),
+      }),
+    });
+  });
+
+  it('gives the rotation function a removable log group and only HTTPS and PostgreSQL out', () => {
+    dev.data.hasResource('AWS::Logs::LogGroup', {
+      Properties: Match.objectLike({ LogGroupName: '/aws/lambda/ias-dev-db-rotation', RetentionInDays: 7 }),
+      DeletionPolicy: 'Delete',
+    });
+    dev.data.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^ias-dev-db-rotation:'),
+      SecurityGroupEgress: [Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 })],
     });
   });
 
