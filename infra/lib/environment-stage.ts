@@ -6,10 +6,10 @@ import { SubnetGroup } from './constructs/network';
 import { acknowledgeCdkProviders, acknowledgeLogGroupFindings } from './aspects/acknowledgements';
 import { ownHelperFunctionLogs } from './aspects/helper-logs';
 import { applyRemovalRule } from './aspects/removal';
-import { importKey, logRetention } from './stacks/environment-stack-props';
 import { applyStandardTags } from './aspects/tags';
 import { ConfigStack } from './stacks/config-stack';
 import { APPLICATION_DATABASE_NAME, DataStack } from './stacks/data-stack';
+import { importKey, logRetention } from './stacks/environment-stack-props';
 import { FoundationStack } from './stacks/foundation-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
@@ -32,10 +32,15 @@ export interface EnvironmentStageProps extends StageProps {
 export class EnvironmentStage extends Stage {
   /** Names of the environment. */
   readonly naming: Naming;
+  /** `<prefix>-<env>-foundation`: key, artifact bucket, ECR, CodeArtifact. */
   readonly foundation: FoundationStack;
+  /** `<prefix>-<env>-network`: VPC, endpoints, flow logs, workload security group. */
   readonly network: NetworkStack;
+  /** `<prefix>-<env>-data`: the database, its credentials and proxy. */
   readonly data: DataStack;
+  /** `<prefix>-<env>-observability`: alarm topic, alarms, dashboard. */
   readonly observability: ObservabilityStack;
+  /** `<prefix>-<env>-config`: SSM parameters under `/<prefix>/<env>/`. */
   readonly configuration: ConfigStack;
 
   constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
