@@ -1,8 +1,10 @@
+import { basename } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 
 /**
- * Ends the run with one plain line, `infra: N passed, N failed[, N skipped]`, that CI reads to tell
- * a run that tested something from one that ran no test.
+ * Ends the run with one plain line, `<workspace>: N passed, N failed[, N skipped]`, that CI reads
+ * to tell a run that tested something from one that ran no test. Every workspace's vitest config
+ * lists it after the default reporter.
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: readonly TestModule[]): void {
@@ -16,6 +18,7 @@ export default class SummaryReporter implements Reporter {
       }
     }
     const skipped = counts.skipped > 0 ? `, ${counts.skipped} skipped` : '';
-    process.stdout.write(`\ninfra: ${counts.passed} passed, ${counts.failed} failed${skipped}\n`);
+    const name = (process.env.npm_package_name ?? basename(process.cwd())).replace(/^@[^/]+\//, '');
+    process.stdout.write(`\n${name}: ${counts.passed} passed, ${counts.failed} failed${skipped}\n`);
   }
 }

@@ -1,0 +1,6 @@
+export * from './allocation-plan';
+export * from './db';
+export * from './errors';
+export * from './migrate';
+export * from './repository';
+export * from './schemas';

@@ -1,0 +1,328 @@
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import { planAllocation, type AllocatedLine, type StockLevel } from './allocation-plan';
+import { ConflictError, ShortageError } from './errors';
+import type { AllocationRequest } from './schemas';
+
+/** One (sku, warehouse) stock row as the API shows it. */
+export interface StockRow {
+  readonly sku: string;
+  readonly warehouse: string;
+  readonly onHand: number;
+  readonly allocated: number;
+  readonly available: number;
+}
+
+/** Every warehouse's stock of one sku. */
+export interface SkuStock {
+  readonly sku: string;
+  /** Available across all warehouses. */
+  readonly available: number;
+  readonly warehouses: readonly Omit<StockRow, 'sku'>[];
+}
+
+/** An allocation as the API shows it. */
+export interface Allocation {
+  readonly allocationId: string;
+  readonly orderId: string;
+  readonly status: 'allocated' | 'released';
+  readonly lines: readonly AllocatedLine[];
+}
+
+/** A stock level to import, with the CSV row it came from. */
+export interface StockImportRow {
+  readonly row: number;
+  readonly sku: string;
+  readonly warehouse: string;
+  readonly onHand: number;
+}
+
+interface StockDbRow {
+  sku: string;
+  warehouse: string;
+  on_hand: number;
+  allocated: number;
+}
+
+const toStockRow = (r: StockDbRow): StockRow => ({
+  sku: r.sku,
+  warehouse: r.warehouse,
+  onHand: r.on_hand,
+  allocated: r.allocated,
+  available: r.on_hand - r.allocated,
+});
+
+/**
+ * Identifies a request's content for idempotency: the same lines (in any order) and preferred
+ * warehouse give the same hash.
+ */
+export function requestHash(request: AllocationRequest): string {
+  const canonical = {
+    lines: [...request.lines].sort((a, b) => a.sku.localeCompare(b.sku)).map((l) => [l.sku, l.quantity]),
+    preferredWarehouse: request.preferredWarehouse ?? null,
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+/**
+ * The inventory in PostgreSQL. Every method is one transaction; rows are locked in
+ * (sku, warehouse) order so that concurrent allocations and releases never deadlock, and the
+ * table's CHECK constraint keeps `allocated <= on_hand` whatever happens.
+ */
+export class InventoryRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /** Runs `work` in a transaction; rolls back on any error. */
+  async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Sets the on-hand quantity of a sku in a warehouse, creating the row if needed.
+   *
+   * @throws ConflictError when `onHand` is below what is already allocated there
+   */
+  async setStock(sku: string, warehouse: string, onHand: number): Promise<StockRow> {
+    const { rows } = await this.pool.query<StockDbRow>(
+      `INSERT INTO stock (sku, warehouse, on_hand) VALUES ($1, $2, $3)
+       ON CONFLICT (sku, warehouse) DO UPDATE SET on_hand = EXCLUDED.on_hand, updated_at = now()
+         WHERE stock.allocated <= EXCLUDED.on_hand
+       RETURNING sku, warehouse, on_hand, allocated`,
+      [sku, warehouse, onHand],
+    );
+    const row = rows[0];
+    if (row) {
+      return toStockRow(row);
+    }
+    const current = await this.pool.query<{ allocated: number }>(
+      'SELECT allocated FROM stock WHERE sku = $1 AND warehouse = $2',
+      [sku, warehouse],
+    );
+    const allocated = current.rows[0]?.allocated ?? 0;
+    throw new ConflictError(
+      `onHand ${onHand} is below the ${allocated} already allocated for ${sku} in ${warehouse}: release allocations first`,
+      { sku, warehouse, allocated },
+    );
+  }
+
+  /** Every warehouse's stock of `sku`, or undefined when the sku is unknown. */
+  async getStock(sku: string): Promise<SkuStock | undefined> {
+    const { rows } = await this.pool.query<StockDbRow>(
+      'SELECT sku, warehouse, on_hand, allocated FROM stock WHERE sku = $1 ORDER BY warehouse',
+      [sku],
+    );
+    if (rows.length === 0) {
+      return undefined;
+    }
+    const warehouses = rows.map((r) => ({
+      warehouse: r.warehouse,
+      onHand: r.on_hand,
+      allocated: r.allocated,
+      available: r.on_hand - r.allocated,
+    }));
+    return { sku, available: warehouses.reduce((n, w) => n + w.available, 0), warehouses };
+  }
+
+  /**
+   * Allocates an order, all or nothing, idempotent on its orderId.
+   *
+   * @returns the allocation, and whether this call created it (false: a repeat of the same request)
+   * @throws ShortageError when a line cannot be met in full (nothing changes)
+   * @throws ConflictError when the orderId was allocated with different lines
+   */
+  async allocate(request: AllocationRequest): Promise<{ allocation: Allocation; created: boolean }> {
+    const hash = requestHash(request);
+    return this.transaction(async (c) => {
+      // Claiming the orderId first makes a concurrent duplicate wait for this transaction.
+      const claimed = await c.query<{ id: string }>(
+        `INSERT INTO allocations (order_id, status, request_hash) VALUES ($1, 'allocated', $2)
+         ON CONFLICT (order_id) DO NOTHING RETURNING id`,
+        [request.orderId, hash],
+      );
+      const id = claimed.rows[0]?.id;
+      if (!id) {
+        const existing = await c.query<{ id: string; request_hash: string }>(
+          'SELECT id, request_hash FROM allocations WHERE order_id = $1',
+          [request.orderId],
+        );
+        const found = existing.rows[0];
+        if (!found) {
+          throw new Error(`allocation for order ${request.orderId} vanished while being read`);
+        }
+        if (found.request_hash !== hash) {
+          throw new ConflictError(`order ${request.orderId} was already allocated with different lines`, {
+            allocationId: found.id,
+          });
+        }
+        return { allocation: await this.loadAllocation(c, found.id), created: false };
+      }
+
+      const skus = [...new Set(request.lines.map((l) => l.sku))].sort();
+      const stock = await c.query<StockDbRow>(
+        `SELECT sku, warehouse, on_hand, allocated FROM stock
+         WHERE sku = ANY($1::text[]) ORDER BY sku, warehouse FOR UPDATE`,
+        [skus],
+      );
+      const levels: StockLevel[] = stock.rows.map((r) => ({
+        sku: r.sku,
+        warehouse: r.warehouse,
+        onHand: r.on_hand,
+        allocated: r.allocated,
+      }));
+      const plan = planAllocation(request.lines, levels, request.preferredWarehouse);
+      if (!plan.ok) {
+        throw new ShortageError(plan.shortages);
+      }
+      const columns = columnsOf(plan.lines);
+      await c.query(
+        `UPDATE stock s SET allocated = s.allocated + v.quantity, updated_at = now()
+         FROM unnest($1::text[], $2::text[], $3::int[]) AS v(sku, warehouse, quantity)
+         WHERE s.sku = v.sku AND s.warehouse = v.warehouse`,
+        columns,
+      );
+      await c.query(
+        `INSERT INTO allocation_lines (allocation_id, line_no, sku, warehouse, quantity)
+         SELECT $1, v.n, v.sku, v.warehouse, v.quantity
+         FROM unnest($2::text[], $3::text[], $4::int[]) WITH ORDINALITY AS v(sku, warehouse, quantity, n)`,
+        [id, ...columns],
+      );
+      return {
+        allocation: { allocationId: id, orderId: request.orderId, status: 'allocated', lines: plan.lines },
+        created: true,
+      };
+    });
+  }
+
+  /** An allocation by ID, or undefined. */
+  async getAllocation(id: string): Promise<Allocation | undefined> {
+    const client = await this.pool.connect();
+    try {
+      return await this.loadAllocation(client, id).catch((err: unknown) => {
+        if (err instanceof AllocationMissing) {
+          return undefined;
+        }
+        throw err;
+      });
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Releases an allocation: its quantities return to available stock. Releasing a released
+   * allocation changes nothing.
+   *
+   * @returns the allocation, or undefined when there is none with that ID
+   */
+  async release(id: string): Promise<Allocation | undefined> {
+    return this.transaction(async (c) => {
+      const found = await c.query<{ status: string }>(
+        'SELECT status FROM allocations WHERE id = $1 FOR UPDATE',
+        [id],
+      );
+      const status = found.rows[0]?.status;
+      if (status === undefined) {
+        return undefined;
+      }
+      const allocation = await this.loadAllocation(c, id);
+      if (status === 'released') {
+        return allocation;
+      }
+      const lines = [...allocation.lines].sort(
+        (a, b) => a.sku.localeCompare(b.sku) || a.warehouse.localeCompare(b.warehouse),
+      );
+      const columns = columnsOf(lines);
+      // Lock in the same order as allocate() does, then give the quantities back.
+      await c.query(
+        `SELECT 1 FROM stock s JOIN unnest($1::text[], $2::text[]) AS v(sku, warehouse)
+           ON s.sku = v.sku AND s.warehouse = v.warehouse
+         ORDER BY s.sku, s.warehouse FOR UPDATE OF s`,
+        [columns[0], columns[1]],
+      );
+      await c.query(
+        `UPDATE stock s SET allocated = s.allocated - v.quantity, updated_at = now()
+         FROM unnest($1::text[], $2::text[], $3::int[]) AS v(sku, warehouse, quantity)
+         WHERE s.sku = v.sku AND s.warehouse = v.warehouse`,
+        columns,
+      );
+      await c.query(`UPDATE allocations SET status = 'released', released_at = now() WHERE id = $1`, [id]);
+      return { ...allocation, status: 'released' };
+    });
+  }
+
+  /**
+   * Sets many stock levels in one transaction: all of them or none.
+   *
+   * @throws ConflictError listing every row whose onHand is below what is already allocated
+   */
+  async importStock(rows: readonly StockImportRow[]): Promise<number> {
+    return this.transaction(async (c) => {
+      const sorted = [...rows].sort(
+        (a, b) => a.sku.localeCompare(b.sku) || a.warehouse.localeCompare(b.warehouse),
+      );
+      const current = await c.query<{ sku: string; warehouse: string; allocated: number }>(
+        `SELECT s.sku, s.warehouse, s.allocated FROM stock s
+         JOIN unnest($1::text[], $2::text[]) AS v(sku, warehouse) ON s.sku = v.sku AND s.warehouse = v.warehouse
+         ORDER BY s.sku, s.warehouse FOR UPDATE OF s`,
+        [sorted.map((r) => r.sku), sorted.map((r) => r.warehouse)],
+      );
+      const allocatedBy = new Map(current.rows.map((r) => [`${r.sku}\u0000${r.warehouse}`, r.allocated]));
+      const below = rows
+        .map((r) => ({ ...r, allocated: allocatedBy.get(`${r.sku}\u0000${r.warehouse}`) ?? 0 }))
+        .filter((r) => r.onHand < r.allocated);
+      if (below.length > 0) {
+        throw new ConflictError('stock levels below what is already allocated', {
+          rows: below.map((r) => ({
+            row: r.row,
+            message: `onHand ${r.onHand} for ${r.sku} in ${r.warehouse} is below the ${r.allocated} already allocated`,
+          })),
+        });
+      }
+      await c.query(
+        `INSERT INTO stock (sku, warehouse, on_hand)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
+         ON CONFLICT (sku, warehouse) DO UPDATE SET on_hand = EXCLUDED.on_hand, updated_at = now()`,
+        [sorted.map((r) => r.sku), sorted.map((r) => r.warehouse), sorted.map((r) => r.onHand)],
+      );
+      return rows.length;
+    });
+  }
+
+  /** Whether the database answers and has every migration applied. */
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  private async loadAllocation(c: PoolClient, id: string): Promise<Allocation> {
+    const head = await c.query<{ id: string; order_id: string; status: 'allocated' | 'released' }>(
+      'SELECT id, order_id, status FROM allocations WHERE id = $1',
+      [id],
+    );
+    const row = head.rows[0];
+    if (!row) {
+      throw new AllocationMissing();
+    }
+    const lines = await c.query<AllocatedLine>(
+      'SELECT sku, warehouse, quantity FROM allocation_lines WHERE allocation_id = $1 ORDER BY line_no',
+      [id],
+    );
+    return { allocationId: row.id, orderId: row.order_id, status: row.status, lines: lines.rows };
+  }
+}
+
+class AllocationMissing extends Error {}
+
+function columnsOf(lines: readonly AllocatedLine[]): [string[], string[], number[]] {
+  return [lines.map((l) => l.sku), lines.map((l) => l.warehouse), lines.map((l) => l.quantity)];
+}

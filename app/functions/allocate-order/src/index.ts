@@ -1,0 +1,14 @@
+/**
+ * Lambda entry point of `allocate-order` (handler: `index.handler`). Powertools, the database
+ * pool and the EventBridge client live at module scope and are reused across invocations.
+ */
+import { powertools, publisherFromEnv, sharedRepository } from '@ias/fn-common';
+import { createHandler } from './handler';
+
+const tools = powertools('allocate-order');
+
+export const handler = createHandler({
+  tools,
+  repository: () => sharedRepository(),
+  publisher: publisherFromEnv(tools.logger),
+});

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import type {} from 'vitest';
+import type { TestProject } from 'vitest/node';
+import { startLocalDatabase } from './database';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** URL of the embedded server's `postgres` database, for creating a database per test file. */
+    postgresAdminUrl: string;
+  }
+}
+
+/**
+ * A vitest global setup that starts one embedded PostgreSQL for the whole run; test files create
+ * their own databases on it with {@link createTestDatabase}.
+ */
+export async function startTestServer(project: TestProject): Promise<() => Promise<void>> {
+  const db = await startLocalDatabase();
+  project.provide('postgresAdminUrl', db.adminUrl);
+  return () => db.stop();
+}
+
+/** Creates an empty database with a unique name on the server at `adminUrl`; returns its URL. */
+export async function createTestDatabase(adminUrl: string, prefix = 'test'): Promise<string> {
+  const { Client } = await import('pg');
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  return adminUrl.replace(/\/postgres$/, `/${name}`);
+}
