@@ -55,6 +55,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // JSON only: any other content type is answered 400 by the error handler.
   app.removeContentTypeParser('text/plain');
 
+  // Graceful shutdown: once closing starts, every response (the in-flight ones included) tells
+  // the client to close its connection, so no keep-alive socket holds the server open afterwards.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) {
+      reply.header('connection', 'close');
+    }
+    return payload;
+  });
+
   app.get('/health', async () => ({ status: 'ok' }));
 
   app.get('/ready', async (_request, reply) => {

@@ -1,0 +1,121 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, createTestDatabase } from '@ias/local';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+const SERVICE_DIR = join(__dirname, '..');
+const BUNDLE = join(SERVICE_DIR, 'dist', 'main.js');
+
+let url: string;
+let child: ChildProcess | undefined;
+let base: string;
+const output: string[] = [];
+
+beforeAll(async () => {
+  // The production artifact: the same esbuild bundle the Dockerfile's production stage runs.
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: SERVICE_DIR, stdio: 'ignore' });
+  url = await createTestDatabase(inject('postgresAdminUrl'), 'bundle');
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  child = spawn(process.execPath, [BUNDLE], {
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+  for (let i = 0; i < 100; i += 1) {
+    const ok = await fetch(`${base}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the bundle did not become ready:\n${output.join('')}`);
+});
+afterAll(() => {
+  child?.kill('SIGKILL');
+});
+
+describe('the production bundle (dist/main.js)', () => {
+  it('migrates the database at start and serves the API', async () => {
+    const put = await fetch(`${base}/stock/B-1/W1`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ onHand: 2 }),
+    });
+    expect(put.status).toBe(200);
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
+  });
+
+  it('writes structured JSON logs', () => {
+    const lines = output.join('').trim().split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(() => JSON.parse(line)).not.toThrow();
+    }
+    expect(lines.some((l) => (JSON.parse(l) as { msg?: string }).msg?.startsWith('Server listening'))).toBe(
+      true,
+    );
+  });
+
+  it('on SIGTERM finishes the request in flight, then exits 0', async () => {
+    // Hold the stock row so that an allocation waits inside the server for the lock.
+    const blocker = new Client({ connectionString: url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT * FROM stock WHERE sku = 'B-1' FOR UPDATE`);
+    const inFlight = fetch(`${base}/allocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ orderId: 'drain-1', lines: [{ sku: 'B-1', quantity: 1 }] }),
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+    child?.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    // New connections are refused while draining...
+    await expect(fetch(`${base}/health`)).rejects.toThrow();
+    // ...and the request in flight completes once the lock is released.
+    await blocker.query('COMMIT');
+    await blocker.end();
+    const response = await inFlight;
+    expect(response.status).toBe(201);
+    expect(await exited).toBe(0);
+    expect(output.join('')).toContain('shutting down: draining in-flight requests');
+  });
+});
+
+describe('Dockerfile (seed 004 §2.1; not built here: no Docker engine)', () => {
+  const dockerfile = readFileSync(join(SERVICE_DIR, 'Dockerfile'), 'utf8');
+  const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gim)].map((m) => ({
+    image: m[1],
+    stage: m[2],
+  }));
+
+  it('has builder, development and production targets', () => {
+    expect(froms.map((f) => f.stage)).toEqual(['builder', 'development', 'production']);
+  });
+
+  it('pins the base image to a version, never latest', () => {
+    const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? '';
+    expect(base).toMatch(/^node:\d+\.\d+\.\d+-[a-z]+-slim$/);
+    expect(dockerfile).not.toMatch(/:latest\b/);
+  });
+
+  it('runs production as a non-root user with only the bundle, and checks its health', () => {
+    const production = dockerfile.slice(dockerfile.indexOf('AS production'));
+    expect(production).toMatch(/^USER node$/m);
+    expect(production).toMatch(/^HEALTHCHECK /m);
+    expect(production).not.toMatch(/npm (ci|install)/);
+    expect(production).toMatch(/COPY --from=builder --chown=node:node \S+\/dist \.\/dist/);
+  });
+});
