@@ -1,4 +1,3 @@
-export * from './allocation-plan';
 export * from './db';
 export * from './errors';
 export * from './migrate';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { planAllocation, type AllocatedLine, type StockLevel } from './allocation-plan';
-import { ConflictError, ShortageError } from './errors';
+import { v7 as uuidv7 } from 'uuid';
+import { ConflictError, ShortageError, type Shortage } from './errors';
 import type { AllocationRequest } from './schemas';
 
 /** One (sku, warehouse) stock row as the API shows it. */
@@ -20,6 +20,19 @@ export interface SkuStock {
   readonly available: number;
   readonly warehouses: readonly Omit<StockRow, 'sku'>[];
 }
+
+/** A part of a requested line, taken from one warehouse. */
+export interface AllocatedLine {
+  readonly sku: string;
+  readonly warehouse: string;
+  readonly quantity: number;
+}
+
+/** What the database function `allocate_order` answers. */
+type AllocateResult =
+  | { outcome: 'created'; allocationId: string; lines: AllocatedLine[] }
+  | { outcome: 'existing' | 'conflict'; allocationId: string }
+  | { outcome: 'shortage'; shortages: Shortage[] };
 
 /** An allocation as the API shows it. */
 export interface Allocation {
@@ -66,8 +79,8 @@ export function requestHash(request: AllocationRequest): string {
 
 /**
  * The inventory in PostgreSQL. Every method is one transaction; rows are locked in
- * (sku, warehouse) order so that concurrent allocations and releases never deadlock, and the
- * table's CHECK constraint keeps `allocated <= on_hand` whatever happens.
+ * (sku, warehouse) order so that concurrent allocations, releases and imports never deadlock, and
+ * the table's CHECK constraint keeps `allocated <= on_hand` whatever happens.
  */
 export class InventoryRepository {
   constructor(private readonly pool: Pool) {}
@@ -135,73 +148,56 @@ export class InventoryRepository {
   }
 
   /**
-   * Allocates an order, all or nothing, idempotent on its orderId.
+   * Allocates an order, all or nothing, idempotent on its orderId, in one round trip to the
+   * database function `allocate_order` (migration 002, which holds the warehouse rule).
    *
    * @returns the allocation, and whether this call created it (false: a repeat of the same request)
    * @throws ShortageError when a line cannot be met in full (nothing changes)
    * @throws ConflictError when the orderId was allocated with different lines
    */
   async allocate(request: AllocationRequest): Promise<{ allocation: Allocation; created: boolean }> {
-    const hash = requestHash(request);
-    return this.transaction(async (c) => {
-      // Claiming the orderId first makes a concurrent duplicate wait for this transaction.
-      const claimed = await c.query<{ id: string }>(
-        `INSERT INTO allocations (order_id, status, request_hash) VALUES ($1, 'allocated', $2)
-         ON CONFLICT (order_id) DO NOTHING RETURNING id`,
-        [request.orderId, hash],
-      );
-      const id = claimed.rows[0]?.id;
-      if (!id) {
-        const existing = await c.query<{ id: string; request_hash: string }>(
-          'SELECT id, request_hash FROM allocations WHERE order_id = $1',
-          [request.orderId],
-        );
-        const found = existing.rows[0];
-        if (!found) {
-          throw new Error(`allocation for order ${request.orderId} vanished while being read`);
-        }
-        if (found.request_hash !== hash) {
-          throw new ConflictError(`order ${request.orderId} was already allocated with different lines`, {
-            allocationId: found.id,
-          });
-        }
-        return { allocation: await this.loadAllocation(c, found.id), created: false };
-      }
-
-      const skus = [...new Set(request.lines.map((l) => l.sku))].sort();
-      const stock = await c.query<StockDbRow>(
-        `SELECT sku, warehouse, on_hand, allocated FROM stock
-         WHERE sku = ANY($1::text[]) ORDER BY sku, warehouse FOR UPDATE`,
-        [skus],
-      );
-      const levels: StockLevel[] = stock.rows.map((r) => ({
-        sku: r.sku,
-        warehouse: r.warehouse,
-        onHand: r.on_hand,
-        allocated: r.allocated,
-      }));
-      const plan = planAllocation(request.lines, levels, request.preferredWarehouse);
-      if (!plan.ok) {
-        throw new ShortageError(plan.shortages);
-      }
-      const columns = columnsOf(plan.lines);
-      await c.query(
-        `UPDATE stock s SET allocated = s.allocated + v.quantity, updated_at = now()
-         FROM unnest($1::text[], $2::text[], $3::int[]) AS v(sku, warehouse, quantity)
-         WHERE s.sku = v.sku AND s.warehouse = v.warehouse`,
-        columns,
-      );
-      await c.query(
-        `INSERT INTO allocation_lines (allocation_id, line_no, sku, warehouse, quantity)
-         SELECT $1, v.n, v.sku, v.warehouse, v.quantity
-         FROM unnest($2::text[], $3::text[], $4::int[]) WITH ORDINALITY AS v(sku, warehouse, quantity, n)`,
-        [id, ...columns],
-      );
-      return {
-        allocation: { allocationId: id, orderId: request.orderId, status: 'allocated', lines: plan.lines },
-        created: true,
-      };
+    const { rows } = await this.pool.query<{ result: AllocateResult }>({
+      name: 'allocate-order',
+      text: 'SELECT allocate_order($1, $2, $3, $4, $5, $6) AS result',
+      values: [
+        uuidv7(),
+        request.orderId,
+        requestHash(request),
+        request.lines.map((l) => l.sku),
+        request.lines.map((l) => l.quantity),
+        request.preferredWarehouse ?? null,
+      ],
     });
+    const result = rows[0]?.result;
+    switch (result?.outcome) {
+      case 'created':
+        return {
+          allocation: {
+            allocationId: result.allocationId,
+            orderId: request.orderId,
+            status: 'allocated',
+            lines: result.lines,
+          },
+          created: true,
+        };
+      case 'existing': {
+        const allocation = await this.getAllocation(result.allocationId);
+        if (!allocation) {
+          throw new Error(
+            `allocation ${result.allocationId} of order ${request.orderId} vanished while being read`,
+          );
+        }
+        return { allocation, created: false };
+      }
+      case 'conflict':
+        throw new ConflictError(`order ${request.orderId} was already allocated with different lines`, {
+          allocationId: result.allocationId,
+        });
+      case 'shortage':
+        throw new ShortageError(result.shortages);
+      default:
+        throw new Error(`allocate_order returned an unexpected result: ${JSON.stringify(result)}`);
+    }
   }
 
   /** An allocation by ID, or undefined. */

@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConflictError } from '../src/errors';
 import { isMigrated, latestVersion, migrate } from '../src/migrate';
+import { MIGRATIONS } from '../src/migrations';
 import { InventoryRepository, requestHash } from '../src/repository';
 
 let pool: Pool;
@@ -17,7 +18,8 @@ describe('migrations', () => {
   it('report an empty database as not migrated, apply once, and are idempotent under concurrent starts', async () => {
     expect(await isMigrated(pool)).toBe(false);
     const runs = await Promise.all([migrate(pool), migrate(pool), migrate(pool)]);
-    expect(runs.flat()).toEqual([latestVersion()]);
+    expect(runs.flat()).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(latestVersion()).toBe(2);
     expect(await migrate(pool)).toEqual([]);
     expect(await isMigrated(pool)).toBe(true);
   });
@@ -91,5 +93,88 @@ describe('requestHash', () => {
         preferredWarehouse: 'W',
       }),
     ).not.toBe(a);
+  });
+});
+
+describe('allocate: the warehouse rule (database function allocate_order)', () => {
+  beforeAll(async () => {
+    await repo.importStock([
+      { row: 2, sku: 'RULE-A', warehouse: 'W1', onHand: 5 },
+      { row: 3, sku: 'RULE-A', warehouse: 'W2', onHand: 8 },
+      { row: 4, sku: 'RULE-A', warehouse: 'W3', onHand: 6 },
+      { row: 5, sku: 'RULE-B', warehouse: 'W1', onHand: 1 },
+      { row: 6, sku: 'RULE-T', warehouse: 'b', onHand: 4 },
+      { row: 7, sku: 'RULE-T', warehouse: 'B', onHand: 4 },
+    ]);
+    // W2 has 2 of its 8 allocated: available W1 5, W2 6, W3 6.
+    await repo.allocate({
+      orderId: 'rule-setup',
+      lines: [{ sku: 'RULE-A', quantity: 2 }],
+      preferredWarehouse: 'W2',
+    });
+  });
+
+  it('takes from the preferred warehouse first', async () => {
+    const { allocation } = await repo.allocate({
+      orderId: 'rule-1',
+      lines: [{ sku: 'RULE-A', quantity: 4 }],
+      preferredWarehouse: 'W1',
+    });
+    expect(allocation.lines).toEqual([{ sku: 'RULE-A', warehouse: 'W1', quantity: 4 }]);
+    await repo.release(allocation.allocationId);
+  });
+
+  it('then from the most available, ties broken by warehouse code, splitting the line', async () => {
+    const { allocation } = await repo.allocate({
+      orderId: 'rule-2',
+      lines: [{ sku: 'RULE-A', quantity: 14 }],
+    });
+    // W2 and W3 tie at 6 available; W2 comes first by code; W1 gives the rest.
+    expect(allocation.lines).toEqual([
+      { sku: 'RULE-A', warehouse: 'W2', quantity: 6 },
+      { sku: 'RULE-A', warehouse: 'W3', quantity: 6 },
+      { sku: 'RULE-A', warehouse: 'W1', quantity: 2 },
+    ]);
+    await repo.release(allocation.allocationId);
+  });
+
+  it('breaks ties by byte order of the warehouse code, whatever the database collation', async () => {
+    const { allocation } = await repo.allocate({
+      orderId: 'rule-3',
+      lines: [{ sku: 'RULE-T', quantity: 1 }],
+    });
+    expect(allocation.lines).toEqual([{ sku: 'RULE-T', warehouse: 'B', quantity: 1 }]);
+    await repo.release(allocation.allocationId);
+  });
+
+  it('ignores a preferred warehouse that has none available', async () => {
+    const { allocation } = await repo.allocate({
+      orderId: 'rule-4',
+      lines: [{ sku: 'RULE-B', quantity: 1 }],
+      preferredWarehouse: 'W9',
+    });
+    expect(allocation.lines).toEqual([{ sku: 'RULE-B', warehouse: 'W1', quantity: 1 }]);
+    await repo.release(allocation.allocationId);
+  });
+
+  it('lists every shortage, allocates nothing and frees the order ID', async () => {
+    const attempt = repo.allocate({
+      orderId: 'rule-5',
+      lines: [
+        { sku: 'RULE-A', quantity: 17 },
+        { sku: 'RULE-B', quantity: 2 },
+        { sku: 'RULE-NONE', quantity: 1 },
+      ],
+    });
+    // RULE-A is exactly met (5 + 6 + 6 available); RULE-B and RULE-NONE fall short.
+    await expect(attempt).rejects.toMatchObject({
+      shortages: [
+        { sku: 'RULE-B', requested: 2, available: 1 },
+        { sku: 'RULE-NONE', requested: 1, available: 0 },
+      ],
+    });
+    expect((await repo.getStock('RULE-A'))?.available).toBe(17);
+    const retry = await repo.allocate({ orderId: 'rule-5', lines: [{ sku: 'RULE-B', quantity: 1 }] });
+    expect(retry.created).toBe(true);
   });
 });
