@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { v7 as uuidv7 } from 'uuid';
 import { ConflictError, ShortageError, type Shortage } from './errors';
 import type { AllocationRequest } from './schemas';
 
@@ -158,9 +157,8 @@ export class InventoryRepository {
   async allocate(request: AllocationRequest): Promise<{ allocation: Allocation; created: boolean }> {
     const { rows } = await this.pool.query<{ result: AllocateResult }>({
       name: 'allocate-order',
-      text: 'SELECT allocate_order($1, $2, $3, $4, $5, $6) AS result',
+      text: 'SELECT allocate_order($1, $2, $3, $4, $5) AS result',
       values: [
-        uuidv7(),
         request.orderId,
         requestHash(request),
         request.lines.map((l) => l.sku),

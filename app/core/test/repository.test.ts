@@ -178,3 +178,22 @@ describe('allocate: the warehouse rule (database function allocate_order)', () =
     expect(retry.created).toBe(true);
   });
 });
+
+describe('allocation IDs', () => {
+  it('are version-7 UUIDs that sort by creation time', async () => {
+    await repo.setStock('ID-1', 'W1', 10);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      ids.push(
+        (await repo.allocate({ orderId: `id-${i}`, lines: [{ sku: 'ID-1', quantity: 1 }] })).allocation
+          .allocationId,
+      );
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+    const ms = parseInt(ids[0]!.replace(/-/g, '').slice(0, 12), 16);
+    expect(Math.abs(ms - Date.now())).toBeLessThan(60_000);
+  });
+});
