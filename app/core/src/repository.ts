@@ -174,7 +174,8 @@ export class InventoryRepository {
             allocationId: result.allocationId,
             orderId: request.orderId,
             status: 'allocated',
-            lines: result.lines,
+            // Rebuilt so the fields keep the API's order (jsonb sorts object keys).
+            lines: result.lines.map(({ sku, warehouse, quantity }) => ({ sku, warehouse, quantity })),
           },
           created: true,
         };
