@@ -12,7 +12,7 @@ import type { Migration } from '../migrate';
  * sku are locked in (sku, warehouse) order (no deadlock with other allocations or releases). On a
  * shortage the claim is removed again and nothing else was written.
  *
- * New allocation IDs are time-ordered (UUIDv7, `new_allocation_id()`): random v4 IDs scatter inserts
+ * New allocation IDs are time-ordered (UUIDv7, the column default): random v4 IDs scatter inserts
  * over the whole primary-key index, which cost a third of the allocations per second in the bench.
  *
  * Returns `{ outcome: 'created', allocationId, lines }`, `{ outcome: 'existing', allocationId }`,
@@ -30,9 +30,9 @@ export const migration002: Migration = {
 DO $do$
 BEGIN
   IF to_regprocedure('uuidv7()') IS NOT NULL THEN
-    CREATE FUNCTION new_allocation_id() RETURNS uuid LANGUAGE sql VOLATILE AS 'SELECT uuidv7()';
+    ALTER TABLE allocations ALTER COLUMN id SET DEFAULT uuidv7();
   ELSE
-    CREATE FUNCTION new_allocation_id() RETURNS uuid LANGUAGE sql VOLATILE AS $fn$
+    CREATE FUNCTION uuid_v7_ms() RETURNS uuid LANGUAGE sql VOLATILE AS $fn$
       SELECT encode(
         set_bit(set_bit(
           overlay(uuid_send(gen_random_uuid())
@@ -41,11 +41,10 @@ BEGIN
           52, 1), 53, 1),
         'hex')::uuid
     $fn$;
+    ALTER TABLE allocations ALTER COLUMN id SET DEFAULT uuid_v7_ms();
   END IF;
 END
 $do$;
-
-ALTER TABLE allocations ALTER COLUMN id SET DEFAULT new_allocation_id();
 
 CREATE FUNCTION allocate_order(
   p_order_id text, p_request_hash text, p_skus text[], p_quantities integer[], p_preferred text
