@@ -1,7 +1,9 @@
 /**
  * Lambda entry point of `allocate-order` (handler: `index.handler`). Powertools, the database
- * pool and the EventBridge client live at module scope and are reused across invocations.
+ * pool and the EventBridge client live at module scope and are reused across invocations; the
+ * client is traced by X-Ray through Powertools' tracer.
  */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { powertools, publisherFromEnv, sharedRepository } from '@ias/fn-common';
 import { createHandler } from './handler';
 
@@ -10,5 +12,9 @@ const tools = powertools('allocate-order');
 export const handler = createHandler({
   tools,
   repository: () => sharedRepository(),
-  publisher: publisherFromEnv(tools.logger),
+  publisher: publisherFromEnv(
+    tools.logger,
+    process.env,
+    tools.tracer.captureAWSv3Client(new EventBridgeClient({})),
+  ),
 });
