@@ -32,7 +32,10 @@ export interface BuiltApp {
 export function buildApp(config: ProjectConfig, options: BuildAppOptions = {}): BuiltApp {
   const app = new App({ outdir: options.outdir, context: options.context });
   const stages = config.environments.map((env) => {
-    return new EnvironmentStage(app, `${config.prefix}-${env.name}`, { config: env });
+    return new EnvironmentStage(app, `${config.prefix}-${env.name}`, {
+      config: env,
+      functions: config.functions,
+    });
   });
   if (options.policyGates ?? true) {
     addPolicyGates(app);

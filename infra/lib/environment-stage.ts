@@ -1,9 +1,14 @@
 import { Stage, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { FunctionDefinition } from './config/functions';
 import type { EnvironmentConfig } from './config/load';
 import { Naming } from './config/naming';
 import { SubnetGroup } from './constructs/network';
-import { acknowledgeCdkProviders, acknowledgeLogGroupFindings } from './aspects/acknowledgements';
+import {
+  acknowledgeCdkProviders,
+  acknowledgeCrossStackSettings,
+  acknowledgeLogGroupFindings,
+} from './aspects/acknowledgements';
 import { ownHelperFunctionLogs } from './aspects/helper-logs';
 import { applyRemovalRule } from './aspects/removal';
 import { applyStandardTags } from './aspects/tags';
@@ -11,6 +16,7 @@ import { ConfigStack } from './stacks/config-stack';
 import { APPLICATION_DATABASE_NAME, DataStack } from './stacks/data-stack';
 import { importKey, logRetention } from './stacks/environment-stack-props';
 import { FoundationStack } from './stacks/foundation-stack';
+import { FunctionsStack } from './stacks/functions-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
 
@@ -21,6 +27,8 @@ export const CONTAINER_SERVICES = ['inventory-api'] as const;
 export interface EnvironmentStageProps extends StageProps {
   /** The environment to build. */
   readonly config: EnvironmentConfig;
+  /** The Lambda functions to define (every manifest under app/functions). @default - none */
+  readonly functions?: readonly FunctionDefinition[];
 }
 
 /**
@@ -42,6 +50,8 @@ export class EnvironmentStage extends Stage {
   readonly observability: ObservabilityStack;
   /** `<prefix>-<env>-config`: SSM parameters under `/<prefix>/<env>/`. */
   readonly configuration: ConfigStack;
+  /** `<prefix>-<env>-functions`: Lambda definitions, aliases, triggers, alarms, deployment groups. */
+  readonly functions: FunctionsStack;
 
   constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
     const { config } = props;
@@ -83,6 +93,19 @@ export class EnvironmentStage extends Stage {
       description: `${naming.base}: alarm topic, alarms, dashboard`,
       encryptionKey: key,
       database: this.data.database,
+    });
+
+    this.functions = new FunctionsStack(this, 'functions', {
+      ...common,
+      stackName: naming.stackName('functions'),
+      description: `${naming.base}: Lambda function definitions, aliases, triggers, alarms, CodeDeploy groups`,
+      functions: props.functions ?? [],
+      vpc: this.network.vpc,
+      appSecurityGroup: this.network.appSecurityGroup,
+      database: this.data.database,
+      encryptionKey: key,
+      alarmTopic: this.observability.alarmTopic,
+      accessLogBucket: this.foundation.accessLogBucket,
     });
 
     const { cluster, proxy } = this.data.database;
@@ -133,7 +156,14 @@ export class EnvironmentStage extends Stage {
       },
     });
 
-    for (const stack of [this.foundation, this.network, this.data, this.observability, this.configuration]) {
+    for (const stack of [
+      this.foundation,
+      this.network,
+      this.data,
+      this.observability,
+      this.functions,
+      this.configuration,
+    ]) {
       ownHelperFunctionLogs(stack, {
         logGroupName: naming.name(`${stack.node.id}-helpers`),
         retention: logRetention(config),
@@ -143,6 +173,7 @@ export class EnvironmentStage extends Stage {
       acknowledgeCdkProviders(stack);
     }
     acknowledgeLogGroupFindings(this, config.profile.logRetentionDays);
+    acknowledgeCrossStackSettings(this);
     applyStandardTags(this, naming);
     applyRemovalRule(this, config.profile.retainData);
   }

@@ -59,7 +59,7 @@ const asList = (v: string | string[] | undefined): string[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
 
 describe('invariants over every synthesized template', () => {
-  it('synthesizes dev, staging and prod with five stacks each', () => {
+  it('synthesizes dev, staging and prod with six stacks each', () => {
     expect(stages.map((s) => s.stageId).sort()).toEqual([
       `${prefix}-dev`,
       `${prefix}-prod`,
@@ -70,6 +70,7 @@ describe('invariants over every synthesized template', () => {
         'config',
         'data',
         'foundation',
+        'functions',
         'network',
         'observability',
       ]);

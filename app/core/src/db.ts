@@ -25,7 +25,40 @@ export function poolConfigFromEnv(env: NodeJS.ProcessEnv = process.env): PoolCon
       'no database configured: set DATABASE_URL, or PGHOST with PGUSER, PGPASSWORD and PGDATABASE',
     );
   }
-  return config;
+  // Read from the given environment (not only process.env, where pg would look), so that callers
+  // can add credentials fetched at start-up without writing them into the process environment.
+  return {
+    ...config,
+    host: env.PGHOST,
+    port: env.PGPORT ? Number(env.PGPORT) : undefined,
+    user: env.PGUSER,
+    password: env.PGPASSWORD,
+    database: env.PGDATABASE,
+    ssl: sslFromMode(env.PGSSLMODE),
+  };
+}
+
+/**
+ * libpq's PGSSLMODE as a `pg` ssl setting. Verification uses Node's trust store plus
+ * NODE_EXTRA_CA_CERTS (the functions point it at the RDS authorities the Lambda runtime ships).
+ */
+function sslFromMode(mode: string | undefined): PoolConfig['ssl'] {
+  switch (mode) {
+    case undefined:
+    case 'disable':
+      return undefined;
+    case 'no-verify':
+      return { rejectUnauthorized: false };
+    case 'prefer':
+    case 'require':
+    case 'verify-ca':
+    case 'verify-full':
+      return true;
+    default:
+      throw new Error(
+        `PGSSLMODE must be disable, no-verify, prefer, require, verify-ca or verify-full, got ${JSON.stringify(mode)}`,
+      );
+  }
 }
 
 /** A connection pool configured from the environment (see {@link poolConfigFromEnv}). */

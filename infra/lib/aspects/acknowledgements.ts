@@ -1,4 +1,7 @@
-import { type Stack, Token, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { cdkProviderHandlers } from './helper-logs';
@@ -57,5 +60,43 @@ export function acknowledgeCdkProviders(stack: Stack): void {
       id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
       reason: `${provider} is aws-cdk-lib's deployment-time handler: it only calls AWS APIs during create/delete and takes no VPC settings`,
     });
+  }
+}
+
+const CROSS_STACK_REASON = (what: string) =>
+  `${what} is set, to a resource of another stack of this environment (Fn::GetStackOutput), which the guard rule cannot resolve`;
+
+/**
+ * Acknowledges guard findings that only come from settings referring to another stack of the same
+ * environment (the rules see an unresolved reference where they expect a literal). Each is
+ * acknowledged only where the setting *is* present; a missing setting still fails.
+ */
+export function acknowledgeCrossStackSettings(scope: IConstruct): void {
+  for (const node of scope.node.findAll()) {
+    if (node instanceof lambda.CfnFunction) {
+      const vpc = Stack.of(node).resolve(node.vpcConfig) as { subnetIds?: unknown[] } | undefined;
+      if (vpc?.subnetIds && vpc.subnetIds.length > 0) {
+        Validations.of(node).acknowledge({
+          id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+          reason: CROSS_STACK_REASON('The VPC configuration (private subnets, workload security group)'),
+        });
+      }
+    } else if (node instanceof sqs.CfnQueue) {
+      if (node.kmsMasterKeyId !== undefined && Token.isUnresolved(node.kmsMasterKeyId)) {
+        Validations.of(node).acknowledge({
+          id: 'cdk-validator-cfnguard::sqs_queue_encrypted_check',
+          reason: CROSS_STACK_REASON('KMS encryption with the environment key'),
+        });
+      }
+    } else if (node instanceof s3.CfnBucket) {
+      const logging = Stack.of(node).resolve(node.loggingConfiguration) as
+        { destinationBucketName?: unknown } | undefined;
+      if (logging?.destinationBucketName !== undefined && typeof logging.destinationBucketName !== 'string') {
+        Validations.of(node).acknowledge({
+          id: 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
+          reason: CROSS_STACK_REASON('Server access logging to the environment access-log bucket'),
+        });
+      }
+    }
   }
 }

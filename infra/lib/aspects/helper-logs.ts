@@ -48,7 +48,7 @@ export function ownHelperFunctionLogs(stack: Stack, props: HelperLogsProps): log
   });
   for (const handler of handlers) {
     handler.addPropertyOverride('LoggingConfig', { LogGroup: group.logGroupName, LogFormat: 'Text' });
-    handler.addDependency(group.node.defaultChild as CfnResource);
+    handler.node.addDependency(group);
   }
   return group;
 }

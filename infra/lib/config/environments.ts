@@ -38,6 +38,12 @@ export const environments = {
       databaseCapacityPercent: 90,
       evaluationPeriods: 5,
     },
+    lambda: {
+      deployment: 'all-at-once',
+      errorsPerMinute: 5,
+      throttlesPerMinute: 5,
+      p99DurationPercentOfTimeout: 90,
+    },
   },
   staging: {
     region: 'ap-northeast-1',
@@ -62,6 +68,12 @@ export const environments = {
       databaseCpuPercent: 80,
       databaseCapacityPercent: 85,
       evaluationPeriods: 3,
+    },
+    lambda: {
+      deployment: 'linear',
+      errorsPerMinute: 1,
+      throttlesPerMinute: 1,
+      p99DurationPercentOfTimeout: 80,
     },
   },
   prod: {
@@ -88,6 +100,13 @@ export const environments = {
       databaseCpuPercent: 75,
       databaseCapacityPercent: 80,
       evaluationPeriods: 3,
+    },
+    // Canary: 10 % of traffic for 5 minutes, then the rest, unless an alarm rolls it back.
+    lambda: {
+      deployment: 'canary',
+      errorsPerMinute: 1,
+      throttlesPerMinute: 1,
+      p99DurationPercentOfTimeout: 70,
     },
     // Retained: production stock and allocations are the business record, and its logs are the
     // audit trail. A mistaken `cdk destroy` must not erase them; delete them by hand on purpose.

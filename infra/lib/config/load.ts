@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError } from './errors';
+import type { FunctionDefinition } from './functions';
 import { readPrefix } from './prefix';
 import { environmentsSchema, type EnvironmentProfile } from './profile-schema';
 
@@ -19,6 +20,8 @@ export interface ProjectConfig {
   readonly prefix: string;
   /** Every environment, in promotion order. */
   readonly environments: readonly EnvironmentConfig[];
+  /** Every Lambda function under app/functions that has a manifest. */
+  readonly functions: readonly FunctionDefinition[];
 }
 
 /** Where the profiles live, for error messages. */
@@ -53,9 +56,14 @@ export function parseEnvironments(raw: unknown, prefix: string, source = PROFILE
  *
  * @param readmePath path of the root README.md
  * @param rawEnvironments the profiles as written (normally `environments` from `environments.ts`)
+ * @param functions the functions found under app/functions (see `loadFunctions`)
  * @throws ConfigError with a message ready to print
  */
-export function loadProjectConfig(readmePath: string, rawEnvironments: unknown): ProjectConfig {
+export function loadProjectConfig(
+  readmePath: string,
+  rawEnvironments: unknown,
+  functions: readonly FunctionDefinition[] = [],
+): ProjectConfig {
   const prefix = readPrefix(readmePath);
-  return { prefix, environments: parseEnvironments(rawEnvironments, prefix) };
+  return { prefix, environments: parseEnvironments(rawEnvironments, prefix), functions };
 }

@@ -96,6 +96,26 @@ const alarmsSchema = z.object({
   evaluationPeriods: z.number().int().min(1).max(60),
 });
 
+/** Ways CodeDeploy shifts a function alias to a new version. */
+export const LAMBDA_DEPLOYMENTS = ['all-at-once', 'linear', 'canary', 'linear-25-every-10-minutes'] as const;
+
+/** How functions are delivered and watched in one environment. */
+const lambdaSchema = z
+  .object({
+    /**
+     * Traffic shifting: `all-at-once`; `linear` (10 % every minute); `canary` (10 %, then the rest
+     * after 5 minutes); `linear-25-every-10-minutes` (seed 003's custom configuration).
+     */
+    deployment: z.enum(LAMBDA_DEPLOYMENTS),
+    /** Errors per minute on the alias that stop and roll back a deployment. */
+    errorsPerMinute: z.number().int().min(1),
+    /** Throttles per minute on the alias that stop and roll back a deployment. */
+    throttlesPerMinute: z.number().int().min(1),
+    /** p99 duration, as a percentage of the function's timeout, that stops and rolls back a deployment. */
+    p99DurationPercentOfTimeout: percent,
+  })
+  .strict();
+
 /** One environment: everything that differs between dev, staging and prod. */
 export const environmentProfileSchema = z
   .object({
@@ -120,6 +140,7 @@ export const environmentProfileSchema = z
       message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
     }),
     alarms: alarmsSchema,
+    lambda: lambdaSchema,
     /**
      * Keep databases, buckets, repositories, keys and log groups when the stacks are destroyed.
      * Default false: seed 000 wants data and logs removed by `cdk destroy`. A profile that sets it

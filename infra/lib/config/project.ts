@@ -1,12 +1,15 @@
 import { join } from 'node:path';
 import { readCdkJsonContext } from './cdk-json';
 import { environments } from './environments';
+import { loadFunctions } from './functions';
 import { loadProjectConfig, type ProjectConfig } from './load';
 
 /** The infra workspace folder (holds cdk.json). */
 export const INFRA_DIR = join(__dirname, '..', '..');
 /** The repository root (holds README.md). */
 export const REPO_ROOT = join(INFRA_DIR, '..');
+/** Where the Lambda functions live, one folder each with a `function.json`. */
+export const FUNCTIONS_DIR = join(REPO_ROOT, 'app', 'functions');
 /** Where `npm start` and `npm run synth` write the cloud assembly. */
 export const DEFAULT_OUTDIR = join(INFRA_DIR, 'cdk.out');
 
@@ -20,7 +23,8 @@ export function readmePath(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Loads the project configuration from README.md and the environment profiles. */
 export function loadProject(env: NodeJS.ProcessEnv = process.env): ProjectConfig {
-  return loadProjectConfig(readmePath(env), environments);
+  const prefix = loadProjectConfig(readmePath(env), environments);
+  return { ...prefix, functions: loadFunctions(FUNCTIONS_DIR, REPO_ROOT) };
 }
 
 /** The context cdk.json gives the CLI, for in-process synths. */

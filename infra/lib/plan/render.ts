@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import type { FunctionDefinition } from '../config/functions';
 import type { EnvironmentConfig, ProjectConfig } from '../config/load';
 import type { StageSummary } from './assembly';
 import type { Acknowledgement, Finding, GateResults } from './gates';
@@ -39,6 +40,24 @@ function wrap(items: readonly string[], indent: string): string[] {
 
 function inStage(stageId: string, path: string): boolean {
   return path === stageId || path.startsWith(`${stageId}/`);
+}
+
+const DEPLOYMENT_WORDS: Record<string, string> = {
+  'all-at-once': 'all at once',
+  linear: 'linear, 10 % every minute',
+  canary: 'canary, 10 % for 5 minutes, then the rest',
+  'linear-25-every-10-minutes': "seed 003's linear, 25 % every 10 minutes",
+};
+
+function functionLines(env: EnvironmentConfig, functions: readonly FunctionDefinition[]): string[] {
+  if (functions.length === 0) {
+    return [];
+  }
+  const l = env.profile.lambda;
+  return [
+    `  functions: ${functions.map((f) => `${env.prefix}-${env.name}-${f.name} (${f.manifest.trigger.type})`).join(', ')}`,
+    `    alias live shifted by CodeDeploy ${DEPLOYMENT_WORDS[l.deployment] ?? l.deployment}; rolls back on failure, on stop, and on alarm: errors ≥ ${l.errorsPerMinute}/min, throttles ≥ ${l.throttlesPerMinute}/min, p99 duration ≥ ${l.p99DurationPercentOfTimeout} % of the timeout`,
+  ];
 }
 
 function profileLines(env: EnvironmentConfig): string[] {
@@ -102,7 +121,7 @@ export function renderPlan(input: PlanInput): string {
     const env = config.environments.find((e) => `${e.prefix}-${e.name}` === stage.stageId);
     out.push(`== ${env?.name ?? stage.stageId} (${stage.stageId}) ==`);
     if (env) {
-      out.push(...profileLines(env));
+      out.push(...profileLines(env), ...functionLines(env, config.functions));
     }
     const total = stage.stacks.reduce((n, s) => n + Object.keys(s.template.Resources ?? {}).length, 0);
     out.push(`  stacks, in deploy order (${total} resources):`);

@@ -78,7 +78,7 @@ describe('policy gates on a non-compliant resource', () => {
       expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10', 's3_bucket_versioning_enabled_check']),
     );
 
-    const plan = buildPlan({ prefix: 'ias', environments: [config] }, outdir, scratch);
+    const plan = buildPlan({ prefix: 'ias', environments: [config], functions: [] }, outdir, scratch);
     expect(plan.passed).toBe(false);
     expect(plan.text).toMatch(
       /✖ \[AwsSolutions\] AwsSolutions-S10 at ias-dev\/foundation\/Careless\/Resource/,

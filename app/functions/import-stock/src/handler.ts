@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parse } from '@aws-lambda-powertools/parser';
-import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
+import { S3EventNotificationEventBridgeSchema, S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
 import { ConflictError, type InventoryRepository } from '@ias/core';
 import type { EventPublisher, Powertools } from '@ias/fn-common';
 import type { Context } from 'aws-lambda';
@@ -25,13 +25,30 @@ export type FileResult =
       readonly errors: readonly RowError[];
     };
 
-/** S3 URL-encodes keys in events, with `+` for spaces. */
+/** S3 URL-encodes keys in event notifications, with `+` for spaces. */
 export function decodeKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 
 /**
- * `import-stock`: for each CSV file dropped in the bucket (S3 ObjectCreated event), sets every
+ * The objects an event names. Two shapes arrive: S3 event notifications (`Records[]`, keys
+ * URL-encoded), and the `Object Created` events the bucket sends to EventBridge, which is how the
+ * infrastructure wires the trigger (keys as they are).
+ */
+export function objectsOf(event: unknown): { bucket: string; key: string }[] {
+  if (event && typeof event === 'object' && 'detail-type' in event) {
+    const e = parse(event, undefined, S3EventNotificationEventBridgeSchema);
+    return [{ bucket: e.detail.bucket.name, key: e.detail.object.key }];
+  }
+  return parse(event, undefined, S3Schema).Records.map((r) => ({
+    bucket: r.s3.bucket.name,
+    key: decodeKey(r.s3.object.key),
+  }));
+}
+
+/**
+ * `import-stock`: for each CSV file dropped in the bucket (S3 ObjectCreated, as an EventBridge event
+ * or an S3 event notification), sets every
  * stock level it lists in one transaction. A file with any bad row is rejected whole, with the row
  * numbers and reasons, and nothing is applied; rejection is a business outcome (published as
  * `StockImportRejected`, logged as an error), not a failure to retry. Only failures a retry may
@@ -72,11 +89,11 @@ export function createHandler(deps: ImportStockDeps) {
 
   return async (event: unknown, context: Context): Promise<{ files: FileResult[] }> => {
     logger.addContext(context);
-    const s3Event = parse(event, undefined, S3Schema);
+    const objects = objectsOf(event);
     const files: FileResult[] = [];
     try {
-      for (const record of s3Event.Records) {
-        const result = await importFile(record.s3.bucket.name, decodeKey(record.s3.object.key));
+      for (const object of objects) {
+        const result = await importFile(object.bucket, object.key);
         files.push(result);
         if (result.status === 'imported') {
           logger.info('stock file imported', { bucket: result.bucket, key: result.key, rows: result.rows });

@@ -96,6 +96,36 @@ describe('import-stock', () => {
     ]);
   });
 
+  it('takes the EventBridge "Object Created" event the infrastructure routes to it', async () => {
+    serve('drops/eb.csv', 'sku,warehouse,onHand\nIMP-EB,TOKYO,7\n');
+    const result = await handler()(
+      {
+        version: '0',
+        id: '17793124-05d4-b198-2fde-7ededc63b103',
+        'detail-type': 'Object Created',
+        source: 'aws.s3',
+        account: '123456789012',
+        time: '2026-11-24T00:00:00Z',
+        region: 'ap-northeast-1',
+        resources: ['arn:aws:s3:::ias-dev-stock-imports'],
+        detail: {
+          version: '0',
+          bucket: { name: 'ias-dev-stock-imports' },
+          object: { key: 'drops/eb.csv', size: 30, etag: 'e', sequencer: '0' },
+          'request-id': 'r',
+          requester: '123456789012',
+          'source-ip-address': '127.0.0.1',
+          reason: 'PutObject',
+        },
+      },
+      context,
+    );
+    expect(result).toEqual({
+      files: [{ bucket: 'ias-dev-stock-imports', key: 'drops/eb.csv', status: 'imported', rows: 1 }],
+    });
+    expect((await repo.getStock('IMP-EB'))?.available).toBe(7);
+  });
+
   it('rejects a file with bad rows whole, naming every row and reason, and applies nothing', async () => {
     serve(
       'bad.csv',

@@ -1,0 +1,121 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+/** The file that makes a folder under app/functions a delivered function. */
+export const MANIFEST_FILE = 'function.json';
+
+const FUNCTION_NAME = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
+
+const sqsTrigger = z
+  .object({
+    type: z.literal('sqs'),
+    /** Messages per invocation. */
+    batchSize: z.number().int().min(1).max(10_000).default(10),
+    /** Receives before a message moves to the dead-letter queue. */
+    maxReceiveCount: z.number().int().min(1).max(1000).default(3),
+  })
+  .strict();
+
+const s3Trigger = z
+  .object({
+    type: z.literal('s3'),
+    /** Only objects under this key prefix. */
+    prefix: z.string().max(1024).default(''),
+    /** Only objects whose key ends so. */
+    suffix: z.string().max(1024).default(''),
+  })
+  .strict();
+
+/** `app/functions/<name>/function.json`: what the infrastructure needs to know of a function. */
+export const functionManifestSchema = z
+  .object({
+    /** One line on what the function does. */
+    description: z.string().min(1).max(256),
+    /** `file.export` inside the bundle. */
+    handler: z
+      .string()
+      .regex(/^[A-Za-z0-9_/.-]+\.[A-Za-z_$][\w$]*$/, 'must be file.export, e.g. index.handler')
+      .default('index.handler'),
+    /** MB of memory (128 to 10240). */
+    memorySize: z.number().int().min(128).max(10_240).default(512),
+    /** Seconds before an invocation times out (1 to 900). */
+    timeoutSeconds: z.number().int().min(1).max(900).default(30),
+    /** What invokes it. */
+    trigger: z.discriminatedUnion('type', [sqsTrigger, s3Trigger]),
+    /** Event file, relative to the function folder, that a new version is smoke-tested with. */
+    smokeEvent: z.string().min(1),
+  })
+  .strict();
+
+/** A validated function manifest. */
+export type FunctionManifest = z.output<typeof functionManifestSchema>;
+
+/** A function found under app/functions. */
+export interface FunctionDefinition {
+  /** The folder name: the function becomes `<prefix>-<env>-<name>`. */
+  readonly name: string;
+  /** The folder, relative to the repository root (its pipeline watches it). */
+  readonly folder: string;
+  /** The manifest. */
+  readonly manifest: FunctionManifest;
+}
+
+/**
+ * Every function under `functionsDir`: each folder holding a `function.json`. Adding a function is
+ * adding such a folder; nothing else is edited.
+ *
+ * @throws ConfigError listing every problem of every manifest, with file and path
+ */
+export function loadFunctions(functionsDir: string, repoRoot: string): FunctionDefinition[] {
+  const found: FunctionDefinition[] = [];
+  const problems: string[] = [];
+  const folders = existsSync(functionsDir) ? readdirSync(functionsDir, { withFileTypes: true }) : [];
+  for (const entry of folders.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const file = join(functionsDir, entry.name, MANIFEST_FILE);
+    if (!existsSync(file)) {
+      continue;
+    }
+    const where = relative(repoRoot, file);
+    if (!FUNCTION_NAME.test(entry.name)) {
+      problems.push(
+        `  - ${where}: the folder name must be 3 to 40 lowercase letters, digits or hyphens (it becomes part of resource names)`,
+      );
+      continue;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      problems.push(`  - ${where}: not valid JSON (${(err as Error).message})`);
+      continue;
+    }
+    const result = functionManifestSchema.safeParse(raw);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        problems.push(`  - ${where}: ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+      }
+      continue;
+    }
+    const smoke = join(functionsDir, entry.name, result.data.smokeEvent);
+    if (!existsSync(smoke)) {
+      problems.push(`  - ${where}: smokeEvent: ${relative(repoRoot, smoke)} does not exist`);
+      continue;
+    }
+    found.push({
+      name: entry.name,
+      folder: relative(repoRoot, join(functionsDir, entry.name)),
+      manifest: result.data,
+    });
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(
+      [
+        `${problems.length} problem${problems.length === 1 ? '' : 's'} in the function manifests; fix each and run again:`,
+        ...problems,
+      ].join('\n'),
+    );
+  }
+  return found;
+}

@@ -1,0 +1,279 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { FunctionDefinition } from '../config/functions';
+import type { Naming } from '../config/naming';
+import type { AlarmTopic } from './alarm-topic';
+import { SubnetGroup } from './network';
+import { SecureBucket } from './secure-bucket';
+
+/**
+ * The code every function starts with. The infrastructure never carries application code: this
+ * bootstrap only says so when invoked, until the function's pipeline deploys the real bundle.
+ * Being constant, it never changes the template, so re-deploying the infrastructure leaves the
+ * deployed code (and the alias, which CodeDeploy moves) alone.
+ */
+export const BOOTSTRAP_CODE = `exports.handler = async () => {
+  throw new Error('no application code deployed yet: run this function\\'s pipeline');
+};
+`;
+
+/** Alarm thresholds of a function's deployment. */
+export interface DeploymentAlarmThresholds {
+  /** Errors per minute on the alias. */
+  readonly errorsPerMinute: number;
+  /** Throttles per minute on the alias. */
+  readonly throttlesPerMinute: number;
+  /** p99 duration, as a percentage of the function's timeout. */
+  readonly p99DurationPercentOfTimeout: number;
+}
+
+/** Props of {@link DeliveredFunction}. */
+export interface DeliveredFunctionProps {
+  /** Names of the environment. */
+  readonly naming: Naming;
+  /** The function's folder and manifest. */
+  readonly definition: FunctionDefinition;
+  /** The VPC; the function runs in its private subnets. */
+  readonly vpc: ec2.IVpc;
+  /** The workloads' security group (reaches the database proxy and the database). */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Settings passed as environment variables (no secret values: references only). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The database credentials, readable by the function. */
+  readonly databaseSecret: secretsmanager.ISecret;
+  /** Key for the log group and the queues. */
+  readonly encryptionKey: kms.IKey;
+  /** Log retention. */
+  readonly logRetention: logs.RetentionDays;
+  /** Keep the log group, queues and bucket on `cdk destroy`. */
+  readonly retainData: boolean;
+  /** Where the alarms report. */
+  readonly alarmTopic: AlarmTopic;
+  /** How CodeDeploy shifts the alias. */
+  readonly deploymentConfig: codedeploy.ILambdaDeploymentConfig;
+  /** When CodeDeploy stops and rolls back. */
+  readonly alarmThresholds: DeploymentAlarmThresholds;
+  /** Where an S3-triggered function's bucket sends its access logs. */
+  readonly accessLogBucket: s3.IBucket;
+}
+
+/**
+ * One Lambda function as the infrastructure layer defines it (seed 003, seed 000): the function
+ * on ARM64 in the private subnets, its log group, the alias `live` that every trigger invokes, its
+ * trigger (SQS queue with a dead-letter queue, or an S3 bucket whose object events reach it through
+ * EventBridge), the alarms on the alias, and the CodeDeploy application and deployment group that
+ * shift the alias and roll back on failure or alarm.
+ */
+export class DeliveredFunction extends Construct {
+  readonly function: lambda.Function;
+  readonly alias: lambda.Alias;
+  readonly logGroup: logs.LogGroup;
+  readonly alarms: readonly cloudwatch.Alarm[];
+  readonly application: codedeploy.LambdaApplication;
+  readonly deploymentGroup: codedeploy.LambdaDeploymentGroup;
+  /** The SQS trigger and its dead-letter queue, for SQS-triggered functions. */
+  readonly queue?: sqs.Queue;
+  readonly deadLetterQueue?: sqs.Queue;
+  /** The bucket files are dropped in, for S3-triggered functions. */
+  readonly bucket?: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: DeliveredFunctionProps) {
+    super(scope, id);
+    const { naming, definition } = props;
+    const { manifest } = definition;
+    const functionName = naming.name(definition.name);
+    const removalPolicy = props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: props.logRetention,
+      encryptionKey: props.encryptionKey,
+      removalPolicy,
+    });
+
+    // The execution role, written out instead of the two AWS-managed policies Lambda would attach:
+    // logs only to its own group; the network-interface and X-Ray actions AWS does not scope to
+    // resources, so they are the only statements on `*`.
+    const role = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${functionName}: execution role`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        // The group's ARN attribute ends in `:*`, which covers its streams.
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+        ],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only the VPC network-interface actions and X-Ray PutTraceSegments/PutTelemetryRecords, which AWS does not scope to resources',
+    });
+
+    this.function = new lambda.Function(this, 'Function', {
+      role,
+      functionName,
+      description: manifest.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: manifest.handler,
+      code: lambda.Code.fromInline(BOOTSTRAP_CODE),
+      memorySize: manifest.memorySize,
+      timeout: Duration.seconds(manifest.timeoutSeconds),
+      vpc: props.vpc,
+      vpcSubnets: { subnetGroupName: SubnetGroup.PRIVATE },
+      securityGroups: [props.securityGroup],
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: definition.name,
+        POWERTOOLS_METRICS_NAMESPACE: naming.base,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+    });
+    props.databaseSecret.grantRead(this.function);
+
+    // Created once with a fixed ID: the alias starts here, then only CodeDeploy moves it.
+    const bootstrap = new lambda.Version(this, 'BootstrapVersion', { lambda: this.function });
+    this.alias = new lambda.Alias(this, 'Live', { aliasName: 'live', version: bootstrap });
+
+    const trigger = manifest.trigger;
+    if (trigger.type === 'sqs') {
+      this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+        queueName: `${functionName}-dlq`,
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: props.encryptionKey,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        removalPolicy,
+      });
+      Validations.of(this.deadLetterQueue).acknowledge({
+        id: 'cdk-validator-cfnguard::sqs_dlq_check',
+        reason:
+          'This is the dead-letter queue of the trigger queue; a dead-letter queue of its own would only move failures again',
+      });
+      this.queue = new sqs.Queue(this, 'Queue', {
+        queueName: functionName,
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: props.encryptionKey,
+        enforceSSL: true,
+        // AWS's advice for Lambda consumers: six times the function timeout.
+        visibilityTimeout: Duration.seconds(manifest.timeoutSeconds * 6),
+        deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: trigger.maxReceiveCount },
+        removalPolicy,
+      });
+      this.alias.addEventSource(
+        new SqsEventSource(this.queue, { batchSize: trigger.batchSize, reportBatchItemFailures: true }),
+      );
+    } else {
+      this.bucket = new SecureBucket(this, 'Drops', {
+        retainData: props.retainData,
+        encryptionKey: props.encryptionKey,
+        serverAccessLogsBucket: props.accessLogBucket,
+        noncurrentVersionExpiration: Duration.days(30),
+      }).bucket;
+      const objects = this.bucket.arnForObjects(`${trigger.prefix}*`);
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
+      this.bucket.encryptionKey?.grantDecrypt(role);
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${trigger.prefix}*]`,
+        reason: 'Reads any object the trigger can name: the key wildcard is the dropped file',
+      });
+      new events.Rule(this, 'ObjectCreated', {
+        description: `${functionName}: objects created under s3://<bucket>/${trigger.prefix}*${trigger.suffix}`,
+        eventPattern: {
+          source: ['aws.s3'],
+          detailType: ['Object Created'],
+          detail: {
+            bucket: { name: [this.bucket.bucketName] },
+            object: { key: events.Match.wildcard(`${trigger.prefix}*${trigger.suffix}`) },
+          },
+        },
+        targets: [new targets.LambdaFunction(this.alias, { retryAttempts: 2 })],
+      });
+    }
+
+    const thresholds = props.alarmThresholds;
+    const minute = Duration.minutes(1);
+    const alarm = (idSuffix: string, metric: cloudwatch.IMetric, threshold: number, what: string) =>
+      props.alarmTopic.notify(
+        new cloudwatch.Alarm(this, `${idSuffix}Alarm`, {
+          alarmName: `${functionName}-${idSuffix.toLowerCase()}`,
+          alarmDescription: `${functionName} (alias live): ${what}; stops and rolls back a deployment in progress`,
+          metric,
+          threshold,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    const p99Ms = Math.round((manifest.timeoutSeconds * 1000 * thresholds.p99DurationPercentOfTimeout) / 100);
+    this.alarms = [
+      alarm(
+        'Errors',
+        this.alias.metricErrors({ period: minute, statistic: 'Sum' }),
+        thresholds.errorsPerMinute,
+        `${thresholds.errorsPerMinute}+ errors in a minute`,
+      ),
+      alarm(
+        'Throttles',
+        this.alias.metricThrottles({ period: minute, statistic: 'Sum' }),
+        thresholds.throttlesPerMinute,
+        `${thresholds.throttlesPerMinute}+ throttles in a minute`,
+      ),
+      alarm(
+        'Duration',
+        this.alias.metricDuration({ period: minute, statistic: 'p99' }),
+        p99Ms,
+        `p99 duration of ${p99Ms} ms or more`,
+      ),
+    ];
+
+    // Seed 003: `${ProjectName}-app` and `${ProjectName}-group`.
+    this.application = new codedeploy.LambdaApplication(this, 'Application', {
+      applicationName: `${functionName}-app`,
+    });
+    this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
+      application: this.application,
+      deploymentGroupName: `${functionName}-group`,
+      alias: this.alias,
+      deploymentConfig: props.deploymentConfig,
+      alarms: [...this.alarms],
+      autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+    });
+    Validations.of(this.deploymentGroup.role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+      reason:
+        'The AWS-managed policy CodeDeploy documents for Lambda deployments: alias updates, invoking the hooks and reading the alarms',
+    });
+  }
+}

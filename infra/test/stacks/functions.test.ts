@@ -1,0 +1,259 @@
+import { cpSync, mkdtempSync, appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../lib/config/errors';
+import { loadFunctions, type FunctionDefinition } from '../../lib/config/functions';
+import type { EnvironmentConfig } from '../../lib/config/load';
+import { cdkContext, FUNCTIONS_DIR, REPO_ROOT } from '../../lib/config/project';
+import { BOOTSTRAP_CODE } from '../../lib/constructs/delivered-function';
+import { EnvironmentStage } from '../../lib/environment-stage';
+import { environmentConfig } from '../support/stages';
+
+const functions = loadFunctions(FUNCTIONS_DIR, REPO_ROOT);
+
+function functionsTemplate(
+  config: EnvironmentConfig,
+  defs: readonly FunctionDefinition[] = functions,
+): Template {
+  const stage = new EnvironmentStage(new App({ context: cdkContext() }), `${config.prefix}-${config.name}`, {
+    config,
+    functions: defs,
+  });
+  return Template.fromStack(stage.functions);
+}
+
+const dev = functionsTemplate(environmentConfig('dev'));
+const staging = functionsTemplate(environmentConfig('staging'));
+const prod = functionsTemplate(environmentConfig('prod'));
+
+describe('function manifests', () => {
+  it('finds every function folder with a function.json, and only those', () => {
+    expect(functions.map((f) => f.name)).toEqual(['allocate-order', 'import-stock']);
+    expect(functions[0]?.folder).toBe('app/functions/allocate-order');
+  });
+
+  it('fails on broken manifests, listing every problem with its file and path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manifests-'));
+    mkdirSync(join(dir, 'good-one', 'events'), { recursive: true });
+    writeFileSync(join(dir, 'good-one', 'events', 'e.json'), '{}');
+    writeFileSync(
+      join(dir, 'good-one', 'function.json'),
+      JSON.stringify({
+        description: 'x',
+        trigger: { type: 'sqs' },
+        smokeEvent: 'events/e.json',
+        memorySize: 64,
+      }),
+    );
+    mkdirSync(join(dir, 'Bad_Name'));
+    writeFileSync(join(dir, 'Bad_Name', 'function.json'), '{}');
+    mkdirSync(join(dir, 'no-json'));
+    writeFileSync(join(dir, 'no-json', 'function.json'), '{ nope');
+    expect(() => loadFunctions(dir, dir)).toThrow(ConfigError);
+    const message = (() => {
+      try {
+        loadFunctions(dir, dir);
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    expect(message.split('\n')).toEqual([
+      '3 problems in the function manifests; fix each and run again:',
+      '  - Bad_Name/function.json: the folder name must be 3 to 40 lowercase letters, digits or hyphens (it becomes part of resource names)',
+      '  - good-one/function.json: memorySize: Too small: expected number to be >=128',
+      expect.stringMatching(/^ {2}- no-json\/function\.json: not valid JSON/),
+    ]);
+  });
+});
+
+describe('functions stack', () => {
+  it('defines each function on Node.js 24, ARM64, in the private subnets, with references to its settings', () => {
+    dev.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'ias-dev-allocate-order',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 512,
+      Timeout: 30,
+      TracingConfig: { Mode: 'Active' },
+      VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({
+          PGSSLMODE: 'require',
+          PGDATABASE: 'inventory',
+          DB_SECRET_ARN: Match.anyValue(),
+        }),
+      },
+    });
+    expect(JSON.stringify(dev.toJSON())).not.toMatch(/PGPASSWORD|resolve:secretsmanager/);
+  });
+
+  it('starts from the bootstrap package, never from application code', () => {
+    dev.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'ias-dev-import-stock',
+      Code: { ZipFile: BOOTSTRAP_CODE },
+    });
+    for (const fn of Object.values(dev.findResources('AWS::Lambda::Function'))) {
+      if (String(fn.Properties.FunctionName ?? '').startsWith('ias-dev-')) {
+        expect(fn.Properties.Code).toEqual({ ZipFile: BOOTSTRAP_CODE });
+      }
+    }
+  });
+
+  it('changing a handler’s source changes no infrastructure template', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'functions-'));
+    cpSync(FUNCTIONS_DIR, copy, {
+      recursive: true,
+      filter: (src) => !src.includes('node_modules') && !src.includes('/dist'),
+    });
+    const before = functionsTemplate(environmentConfig('dev'), loadFunctions(copy, REPO_ROOT)).toJSON();
+    appendFileSync(join(copy, 'allocate-order', 'src', 'handler.ts'), '\nexport const changed = true;\n');
+    writeFileSync(join(copy, 'import-stock', 'src', 'csv.ts'), '// rewritten\n');
+    const after = functionsTemplate(environmentConfig('dev'), loadFunctions(copy, REPO_ROOT)).toJSON();
+    expect(after).toEqual(before);
+  });
+
+  it('owns each function’s log group, removed by cdk destroy unless the profile retains data', () => {
+    dev.hasResource('AWS::Logs::LogGroup', {
+      Properties: Match.objectLike({
+        LogGroupName: '/aws/lambda/ias-dev-allocate-order',
+        RetentionInDays: 7,
+      }),
+      DeletionPolicy: 'Delete',
+    });
+    prod.hasResource('AWS::Logs::LogGroup', {
+      Properties: Match.objectLike({ LogGroupName: '/aws/lambda/ias-prod-allocate-order' }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('points the alias live at the bootstrap version and sends every trigger to the alias', () => {
+    dev.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', FunctionVersion: Match.anyValue() });
+    const mappings = Object.values(dev.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.Properties).toMatchObject({
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(JSON.stringify(mappings[0]?.Properties.FunctionName)).toMatch(/FnallocateorderLive.*:live/);
+    dev.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [Match.anyValue()] }, object: { key: [{ wildcard: 'drops/*.csv' }] } },
+      },
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^FnimportstockLive') } })],
+    });
+  });
+
+  it('gives an SQS-triggered function an encrypted queue with a dead-letter queue', () => {
+    dev.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'ias-dev-allocate-order',
+      VisibilityTimeout: 180,
+      KmsMasterKeyId: Match.anyValue(),
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 3 },
+    });
+    dev.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'ias-dev-allocate-order-dlq',
+      MessageRetentionPeriod: 1_209_600,
+    });
+  });
+
+  it('alarms on the alias for errors, throttles and p99 duration, notifying the alarm topic', () => {
+    for (const [suffix, metric, threshold] of [
+      ['errors', 'Errors', 5],
+      ['throttles', 'Throttles', 5],
+      ['duration', 'Duration', 27_000],
+    ] as const) {
+      dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `ias-dev-allocate-order-${suffix}`,
+        MetricName: metric,
+        Threshold: threshold,
+        Dimensions: Match.arrayWith([{ Name: 'Resource', Value: Match.anyValue() }]),
+        AlarmActions: [Match.anyValue()],
+      });
+    }
+  });
+
+  it('rolls back every deployment on failure, on stop and on alarm, with the profile’s traffic shifting', () => {
+    const group = {
+      DeploymentGroupName: 'ias-dev-allocate-order-group',
+      AutoRollbackConfiguration: {
+        Enabled: true,
+        Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM'],
+      },
+      AlarmConfiguration: {
+        Enabled: true,
+        Alarms: [
+          { Name: { Ref: Match.stringLikeRegexp('^FnallocateorderErrorsAlarm') } },
+          { Name: { Ref: Match.stringLikeRegexp('^FnallocateorderThrottlesAlarm') } },
+          { Name: { Ref: Match.stringLikeRegexp('^FnallocateorderDurationAlarm') } },
+        ],
+      },
+    };
+    dev.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      ...group,
+      DeploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce',
+    });
+    staging.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      DeploymentGroupName: 'ias-staging-allocate-order-group',
+      DeploymentConfigName: 'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
+    });
+    prod.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      DeploymentGroupName: 'ias-prod-allocate-order-group',
+      DeploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+    });
+    dev.hasResourceProperties('AWS::CodeDeploy::Application', {
+      ApplicationName: 'ias-dev-allocate-order-app',
+      ComputePlatform: 'Lambda',
+    });
+  });
+
+  it('creates seed 003’s linear 25 % every 10 minutes under its own name, and a profile can choose it', () => {
+    dev.hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', {
+      DeploymentConfigName: 'ias-dev-lambda-linear-25-every-10-minutes',
+      ComputePlatform: 'Lambda',
+      TrafficRoutingConfig: {
+        Type: 'TimeBasedLinear',
+        TimeBasedLinear: { LinearInterval: 10, LinearPercentage: 25 },
+      },
+    });
+    const base = environmentConfig('staging');
+    const seedLinear = functionsTemplate({
+      ...base,
+      profile: {
+        ...base.profile,
+        lambda: { ...base.profile.lambda, deployment: 'linear-25-every-10-minutes' },
+      },
+    });
+    seedLinear.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      DeploymentConfigName: { Ref: Match.stringLikeRegexp('^Linear25Every10Minutes') },
+    });
+  });
+
+  it('gives a new function folder its definition, alarms, deployment group and trigger with no other edit', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'new-function-'));
+    mkdirSync(join(dir, 'notify-customer', 'events'), { recursive: true });
+    writeFileSync(join(dir, 'notify-customer', 'events', 'smoke.json'), '{"Records":[]}');
+    writeFileSync(
+      join(dir, 'notify-customer', 'function.json'),
+      JSON.stringify({
+        description: 'Tells customers',
+        trigger: { type: 'sqs' },
+        smokeEvent: 'events/smoke.json',
+      }),
+    );
+    const template = functionsTemplate(environmentConfig('dev'), [...functions, ...loadFunctions(dir, dir)]);
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'ias-dev-notify-customer' });
+    template.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'ias-dev-notify-customer' });
+    template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      DeploymentGroupName: 'ias-dev-notify-customer-group',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'ias-dev-notify-customer-errors' });
+    template.resourceCountIs('AWS::Lambda::Alias', 3);
+  });
+});
