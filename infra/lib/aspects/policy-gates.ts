@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { ParallelCfnGuardValidator } from './parallel-guard';
 
 /** A Control Tower guard rule turned off for the whole project, and why. */
 export interface DisabledGuardRule {
@@ -33,6 +33,6 @@ export const DISABLED_GUARD_RULES: readonly DisabledGuardRule[] = [
 export function addPolicyGates(scope: IConstruct): void {
   Validations.of(scope).addPlugins(
     new AwsSolutionsChecks(scope),
-    new CfnGuardValidator({ disabledRules: DISABLED_GUARD_RULES.map((r) => r.rule) }),
+    new ParallelCfnGuardValidator({ disabledRules: DISABLED_GUARD_RULES.map((r) => r.rule) }),
   );
 }

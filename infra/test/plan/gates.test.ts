@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -8,6 +8,8 @@ import { addPolicyGates, DISABLED_GUARD_RULES } from '../../lib/aspects/policy-g
 import { cdkContext, loadProject } from '../../lib/config/project';
 import { EnvironmentStage } from '../../lib/environment-stage';
 import { buildPlan, gatesPassed, readGateResults } from '../../lib/plan';
+import { ParallelCfnGuardValidator } from '../../lib/aspects/parallel-guard';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { environmentConfig } from '../support/stages';
 
 const assemblyDir = inject('assemblyDir');
@@ -126,5 +128,32 @@ describe('judging a validation report', () => {
     );
     expect(gates.warnings).toHaveLength(1);
     expect(gatesPassed(gates)).toBe(true);
+  });
+});
+
+describe('ParallelCfnGuardValidator', () => {
+  it('finds exactly what the plugin finds alone, running the templates in parallel shares', () => {
+    const real = readdirSync(assemblyDir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.template.json'))
+      .map((f) => join(assemblyDir, f));
+    expect(real.length).toBeGreaterThan(10);
+    const key = (r: {
+      violations: {
+        ruleName: string;
+        violatingResources: { resourceLogicalId?: string; templatePath?: string }[];
+      }[];
+    }) =>
+      r.violations
+        .flatMap((v) =>
+          v.violatingResources.map((res) => `${v.ruleName} ${res.templatePath} ${res.resourceLogicalId}`),
+        )
+        .sort();
+    const alone = new CfnGuardValidator({ disabledRules: ['ct-s3-pr-9'] }).validate({ templatePaths: real });
+    const parallel = new ParallelCfnGuardValidator({ disabledRules: ['ct-s3-pr-9'], workers: 3 }).validate({
+      templatePaths: real,
+    });
+    expect(key(parallel)).toEqual(key(alone));
+    expect(key(parallel).length).toBeGreaterThan(0);
+    expect(parallel.success).toBe(alone.success);
   });
 });
