@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type IPolicyValidationContextBeta1 } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { addPolicyGates, DISABLED_GUARD_RULES } from '../../lib/aspects/policy-gates';
@@ -148,10 +148,12 @@ describe('ParallelCfnGuardValidator', () => {
           v.violatingResources.map((res) => `${v.ruleName} ${res.templatePath} ${res.resourceLogicalId}`),
         )
         .sort();
-    const alone = new CfnGuardValidator({ disabledRules: ['ct-s3-pr-9'] }).validate({ templatePaths: real });
-    const parallel = new ParallelCfnGuardValidator({ disabledRules: ['ct-s3-pr-9'], workers: 3 }).validate({
-      templatePaths: real,
-    });
+    // The plugins read only the template paths of their context.
+    const context = { templatePaths: real } as unknown as IPolicyValidationContextBeta1;
+    const alone = new CfnGuardValidator({ disabledRules: ['ct-s3-pr-9'] }).validate(context);
+    const parallel = new ParallelCfnGuardValidator({ disabledRules: ['ct-s3-pr-9'], workers: 3 }).validate(
+      context,
+    );
     expect(key(parallel)).toEqual(key(alone));
     expect(key(parallel).length).toBeGreaterThan(0);
     expect(parallel.success).toBe(alone.success);
