@@ -9,6 +9,7 @@ import type { LAMBDA_DEPLOYMENTS } from '../config/profile-schema';
 import type { AlarmTopic } from '../constructs/alarm-topic';
 import type { Database } from '../constructs/database';
 import { DeliveredFunction } from '../constructs/delivered-function';
+import { APPLICATION_DATABASE_NAME } from './data-stack';
 import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
 
 /** Props of {@link FunctionsStack}. */
@@ -52,7 +53,7 @@ export class FunctionsStack extends Stack {
     const environment = {
       PGHOST: proxy ? proxy.endpoint : cluster.clusterEndpoint.hostname,
       PGPORT: cluster.clusterEndpoint.port.toString(),
-      PGDATABASE: 'inventory',
+      PGDATABASE: APPLICATION_DATABASE_NAME,
       PGSSLMODE: 'require',
       // The RDS certificate authorities ship with the Lambda runtime but are not trusted by default.
       NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
