@@ -201,17 +201,7 @@ export class InventoryRepository {
 
   /** An allocation by ID, or undefined. */
   async getAllocation(id: string): Promise<Allocation | undefined> {
-    const client = await this.pool.connect();
-    try {
-      return await this.loadAllocation(client, id).catch((err: unknown) => {
-        if (err instanceof AllocationMissing) {
-          return undefined;
-        }
-        throw err;
-      });
-    } finally {
-      client.release();
-    }
+    return this.loadAllocation(this.pool, id);
   }
 
   /**
@@ -222,16 +212,8 @@ export class InventoryRepository {
    */
   async release(id: string): Promise<Allocation | undefined> {
     return this.transaction(async (c) => {
-      const found = await c.query<{ status: string }>(
-        'SELECT status FROM allocations WHERE id = $1 FOR UPDATE',
-        [id],
-      );
-      const status = found.rows[0]?.status;
-      if (status === undefined) {
-        return undefined;
-      }
-      const allocation = await this.loadAllocation(c, id);
-      if (status === 'released') {
+      const allocation = await this.loadAllocation(c, id, { lock: true });
+      if (!allocation || allocation.status === 'released') {
         return allocation;
       }
       const lines = [...allocation.lines].sort(
@@ -294,29 +276,32 @@ export class InventoryRepository {
     });
   }
 
-  /** Whether the database answers and has every migration applied. */
+  /** Fails unless the database answers. */
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
 
-  private async loadAllocation(c: PoolClient, id: string): Promise<Allocation> {
-    const head = await c.query<{ id: string; order_id: string; status: 'allocated' | 'released' }>(
-      'SELECT id, order_id, status FROM allocations WHERE id = $1',
+  /** Reads an allocation and its lines; with `lock`, holds its row until the transaction ends. */
+  private async loadAllocation(
+    db: Pool | PoolClient,
+    id: string,
+    options: { lock?: boolean } = {},
+  ): Promise<Allocation | undefined> {
+    const head = await db.query<{ id: string; order_id: string; status: 'allocated' | 'released' }>(
+      `SELECT id, order_id, status FROM allocations WHERE id = $1${options.lock ? ' FOR UPDATE' : ''}`,
       [id],
     );
     const row = head.rows[0];
     if (!row) {
-      throw new AllocationMissing();
+      return undefined;
     }
-    const lines = await c.query<AllocatedLine>(
+    const lines = await db.query<AllocatedLine>(
       'SELECT sku, warehouse, quantity FROM allocation_lines WHERE allocation_id = $1 ORDER BY line_no',
       [id],
     );
     return { allocationId: row.id, orderId: row.order_id, status: row.status, lines: lines.rows };
   }
 }
-
-class AllocationMissing extends Error {}
 
 function columnsOf(lines: readonly AllocatedLine[]): [string[], string[], number[]] {
   return [lines.map((l) => l.sku), lines.map((l) => l.warehouse), lines.map((l) => l.quantity)];
