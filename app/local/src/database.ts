@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +67,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
     onLog: () => undefined,
     onError: () => undefined,
   });
-  const fresh = await isEmpty(dataDir);
+  const fresh = !existsSync(dataDir) || readdirSync(dataDir).length === 0;
   if (fresh) {
     await server.initialise();
   }
@@ -100,15 +100,6 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
       }
     },
   };
-}
-
-async function isEmpty(dir: string): Promise<boolean> {
-  const { readdir } = await import('node:fs/promises');
-  try {
-    return (await readdir(dir)).length === 0;
-  } catch {
-    return true;
-  }
 }
 
 /** Where `npm run dev` and `npm run invoke` keep their shared database, below the repository. */
@@ -151,7 +142,6 @@ export async function startDevDatabase(env: NodeJS.ProcessEnv = process.env): Pr
   if (await answers(url)) {
     return { url, owned: false, stop: async () => undefined };
   }
-  const { existsSync, mkdirSync, readFileSync, unlinkSync } = await import('node:fs');
   mkdirSync(DEV_DATA_DIR, { recursive: true });
   // A server killed without a clean stop leaves its pid file behind, which blocks the next start.
   const pidFile = join(DEV_DATA_DIR, 'postmaster.pid');

@@ -1,4 +1,4 @@
-import { createPool, InventoryRepository, isMigrated, migrate } from '@ias/core';
+import { InventoryRepository, isMigrated, migrate } from '@ias/core';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { buildApp } from './app';
@@ -113,5 +113,3 @@ export function closeOnSignals(server: RunningServer, timeoutMs: number): void {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
-
-export { createPool };
