@@ -4,12 +4,12 @@
  */
 import { exitOnConfigError } from '../lib/cli/exit';
 import { cdkContext, DEFAULT_OUTDIR, loadProject } from '../lib/config/project';
-import { gatesPassed } from '../lib/plan/gates';
+import { countFindings, gatesPassed } from '../lib/plan/gates';
 import { synthesize } from '../lib/synth';
 
 exitOnConfigError(() => {
   const gates = synthesize(loadProject(), { outdir: DEFAULT_OUTDIR, context: cdkContext() });
-  const errors = gates.errors.reduce((n, f) => n + f.paths.length, 0);
+  const errors = countFindings(gates.errors);
   if (!gatesPassed(gates)) {
     process.stderr.write(
       `synth: ${errors} unacknowledged policy-gate error${errors === 1 ? '' : 's'} (reported above; npm start lists them per environment)\n`,

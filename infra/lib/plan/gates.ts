@@ -120,6 +120,11 @@ export function readGateResults(outdir: string): GateResults {
   return { errors, warnings, acknowledgements, disabledRules: DISABLED_GUARD_RULES, plugins, failedPlugins };
 }
 
+/** How many violating resources the findings name (a finding may name several). */
+export function countFindings(findings: readonly Finding[]): number {
+  return findings.reduce((n, f) => n + f.paths.length, 0);
+}
+
 /**
  * Whether the gates passed: no error-severity finding and no plugin concluding failure. Both are
  * checked because neither alone is reliable (a plugin may conclude success beside errors).

@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import type { FunctionDefinition } from '../config/functions';
 import type { EnvironmentConfig, ProjectConfig } from '../config/load';
 import type { StageSummary } from './assembly';
-import type { Acknowledgement, Finding, GateResults } from './gates';
+import { countFindings, type Acknowledgement, type Finding, type GateResults } from './gates';
 
 /** Everything the delivery plan shows. */
 export interface PlanInput {
@@ -169,10 +169,8 @@ export function renderPlan(input: PlanInput): string {
 
   out.push('== policy gates ==');
   for (const plugin of gates.plugins) {
-    const errors = gates.errors.filter((f) => f.plugin === plugin).reduce((n, f) => n + f.paths.length, 0);
-    const warnings = gates.warnings
-      .filter((f) => f.plugin === plugin)
-      .reduce((n, f) => n + f.paths.length, 0);
+    const errors = countFindings(gates.errors.filter((f) => f.plugin === plugin));
+    const warnings = countFindings(gates.warnings.filter((f) => f.plugin === plugin));
     const failed = errors > 0 || gates.failedPlugins.includes(plugin);
     const concluded = errors === 0 && failed ? ' (the plugin concluded failure)' : '';
     out.push(
@@ -182,7 +180,7 @@ export function renderPlan(input: PlanInput): string {
   for (const rule of gates.disabledRules) {
     out.push(`  - guard rule ${rule.rule} is turned off: ${rule.reason}`);
   }
-  const errorCount = gates.errors.reduce((n, f) => n + f.paths.length, 0);
+  const errorCount = countFindings(gates.errors);
   out.push(
     '',
     errorCount === 0 && gates.failedPlugins.length === 0
