@@ -3,8 +3,7 @@
  * pool and the EventBridge client live at module scope and are reused across invocations; the
  * client is traced by X-Ray through Powertools' tracer.
  */
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { powertools, publisherFromEnv, sharedRepository } from '@ias/fn-common';
+import { powertools, sharedRepository, tracedPublisher } from '@ias/fn-common';
 import { createHandler } from './handler';
 
 const tools = powertools('allocate-order');
@@ -12,9 +11,5 @@ const tools = powertools('allocate-order');
 export const handler = createHandler({
   tools,
   repository: () => sharedRepository(),
-  publisher: publisherFromEnv(
-    tools.logger,
-    process.env,
-    tools.tracer.captureAWSv3Client(new EventBridgeClient({})),
-  ),
+  publisher: tracedPublisher(tools),
 });

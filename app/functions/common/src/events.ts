@@ -1,5 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Powertools } from './powertools';
 
 /** A business event: what happened (`detailType`) and its data. */
 export interface BusinessEvent {
@@ -79,4 +80,9 @@ export function publisherFromEnv(
     env.EVENT_BUS_NAME,
     env.EVENT_SOURCE ?? 'inventory',
   );
+}
+
+/** The function's publisher from its environment, its EventBridge client traced through X-Ray. */
+export function tracedPublisher(tools: Powertools, env: NodeJS.ProcessEnv = process.env): EventPublisher {
+  return publisherFromEnv(tools.logger, env, tools.tracer.captureAWSv3Client(new EventBridgeClient({})));
 }
