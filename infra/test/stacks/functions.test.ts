@@ -25,6 +25,16 @@ function functionsTemplate(
   return Template.fromStack(stage.functions);
 }
 
+/** A function folder with a manifest (plus the given fields) and its smoke event. */
+function writeFunctionFolder(dir: string, name: string, manifest: Record<string, unknown>): void {
+  mkdirSync(join(dir, name, 'events'), { recursive: true });
+  writeFileSync(join(dir, name, 'events', 'smoke.json'), '{"Records":[]}');
+  writeFileSync(
+    join(dir, name, 'function.json'),
+    JSON.stringify({ smokeEvent: 'events/smoke.json', ...manifest }),
+  );
+}
+
 const dev = functionsTemplate(environmentConfig('dev'));
 const staging = functionsTemplate(environmentConfig('staging'));
 const prod = functionsTemplate(environmentConfig('prod'));
@@ -37,17 +47,7 @@ describe('function manifests', () => {
 
   it('fails on broken manifests, listing every problem with its file and path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'manifests-'));
-    mkdirSync(join(dir, 'good-one', 'events'), { recursive: true });
-    writeFileSync(join(dir, 'good-one', 'events', 'e.json'), '{}');
-    writeFileSync(
-      join(dir, 'good-one', 'function.json'),
-      JSON.stringify({
-        description: 'x',
-        trigger: { type: 'sqs' },
-        smokeEvent: 'events/e.json',
-        memorySize: 64,
-      }),
-    );
+    writeFunctionFolder(dir, 'good-one', { description: 'x', trigger: { type: 'sqs' }, memorySize: 64 });
     mkdirSync(join(dir, 'Bad_Name'));
     writeFileSync(join(dir, 'Bad_Name', 'function.json'), '{}');
     mkdirSync(join(dir, 'no-json'));
@@ -237,16 +237,7 @@ describe('functions stack', () => {
 
   it('gives a new function folder its definition, alarms, deployment group and trigger with no other edit', () => {
     const dir = mkdtempSync(join(tmpdir(), 'new-function-'));
-    mkdirSync(join(dir, 'notify-customer', 'events'), { recursive: true });
-    writeFileSync(join(dir, 'notify-customer', 'events', 'smoke.json'), '{"Records":[]}');
-    writeFileSync(
-      join(dir, 'notify-customer', 'function.json'),
-      JSON.stringify({
-        description: 'Tells customers',
-        trigger: { type: 'sqs' },
-        smokeEvent: 'events/smoke.json',
-      }),
-    );
+    writeFunctionFolder(dir, 'notify-customer', { description: 'Tells customers', trigger: { type: 'sqs' } });
     const template = functionsTemplate(environmentConfig('dev'), [...functions, ...loadFunctions(dir, dir)]);
     template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'ias-dev-notify-customer' });
     template.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'ias-dev-notify-customer' });
