@@ -1,3 +1,4 @@
 export * from './database';
 export * from './events';
 export * from './powertools';
+export * from './smoke';

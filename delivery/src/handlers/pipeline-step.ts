@@ -1,0 +1,40 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import type { ArtifactCredentials, PipelineJobOutcome } from '../pipeline-job.js';
+import { runPipelineJob } from '../pipeline-job.js';
+
+// One logger and one client of each service per container; the region comes from the runtime.
+const logger = new Logger({ serviceName: 'delivery-pipeline-step' });
+const clients = {
+  lambda: new LambdaClient({}),
+  codedeploy: new CodeDeployClient({}),
+  codepipeline: new CodePipelineClient({}),
+  // The artifact bucket is read with the job's own short-lived credentials, not the function's role.
+  artifactS3: (credentials: ArtifactCredentials) =>
+    new S3Client({ credentials, followRegionRedirects: true }),
+};
+
+/**
+ * The Lambda-invoke step of a function's delivery pipeline (create-appspec or deploy, from the
+ * action's UserParameters). It never logs the event: that carries the artifact credentials.
+ */
+export const handler = async (event: unknown, context?: Context): Promise<PipelineJobOutcome> => {
+  if (context) {
+    logger.addContext(context);
+  }
+  const job =
+    typeof event === 'object' && event !== null
+      ? (event as Record<string, unknown>)['CodePipeline.job']
+      : undefined;
+  const outcome = await runPipelineJob(clients, job);
+  if (outcome.result === 'failed') {
+    logger.error('pipeline job failed', { jobId: outcome.jobId, message: outcome.message });
+  } else {
+    logger.info(`pipeline job ${outcome.result}`, { jobId: outcome.jobId, summary: outcome.summary });
+  }
+  return outcome;
+};

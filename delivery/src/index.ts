@@ -1,0 +1,51 @@
+/**
+ * Lambda delivery: publish a function's new version, deploy it with CodeDeploy, check it with traffic
+ * hooks, and run those steps from CodePipeline. Every function takes the AWS SDK v3 clients it uses.
+ */
+export type { AppSpecInput, TrafficHooks } from './appspec.js';
+export { parseAppSpec, renderAppSpec } from './appspec.js';
+export type { EnsureFunctionOptions, EnsureFunctionResult, StackTemplate } from './check-function.js';
+export { ensureFunction } from './check-function.js';
+export type {
+  CheckDeploymentOptions,
+  DeployFunctionOptions,
+  DeployFunctionResult,
+  DeploymentState,
+  DeployProgress,
+  StartDeploymentOptions,
+  WaitForDeploymentOptions,
+} from './deployment.js';
+export {
+  checkDeployment,
+  deployFunction,
+  startDeployment,
+  stopTimedOutDeployment,
+  waitForDeployment,
+} from './deployment.js';
+export type { DeliveryErrorCode } from './errors.js';
+export { DeliveryError } from './errors.js';
+export type {
+  ArtifactCredentials,
+  PipelineJob,
+  PipelineJobClients,
+  PipelineJobOptions,
+  PipelineJobOutcome,
+  ReleaseRecord,
+  UserParameters,
+} from './pipeline-job.js';
+export {
+  pipelineJobSchema,
+  releaseRecordSchema,
+  runPipelineJob,
+  userParametersSchema,
+} from './pipeline-job.js';
+export type { Release, ReleaseOptions } from './release.js';
+export { prepareRelease } from './release.js';
+export type {
+  TrafficHookClients,
+  TrafficHookConfig,
+  TrafficHookEvent,
+  TrafficHookResult,
+  TrafficPhase,
+} from './traffic-hook.js';
+export { readTrafficHookConfig, runTrafficHook, trafficHookEventSchema } from './traffic-hook.js';

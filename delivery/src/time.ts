@@ -1,0 +1,9 @@
+/** Waits `ms` milliseconds: the default `sleep` of every polling loop. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The current time in ms since the epoch: the default `now` of every polling loop. */
+export function now(): number {
+  return Date.now();
+}

@@ -1,0 +1,41 @@
+import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
+
+/** An AWS service error as the SDK throws it: what the code under test branches on is its name. */
+export function awsError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+}
+
+/** A clock that only moves when the code under test sleeps: no real waiting. */
+export function fakeClock(start = 1_700_000_000_000): {
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  sleeps: number[];
+  advance: (ms: number) => void;
+} {
+  let time = start;
+  const sleeps: number[] = [];
+  return {
+    now: () => time,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      time += ms;
+      return Promise.resolve();
+    },
+    sleeps,
+    advance: (ms) => {
+      time += ms;
+    },
+  };
+}
+
+/** A Lambda Invoke answer's payload (the SDK's adapter is a Uint8Array with helpers we do not use). */
+export function payload(value: unknown): InvokeCommandOutput['Payload'] {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return new TextEncoder().encode(text) as InvokeCommandOutput['Payload'];
+}
+
+/** An S3 GetObject body holding `bytes` (only `transformToByteArray` is used). */
+export function s3Body(bytes: Uint8Array): GetObjectCommandOutput['Body'] {
+  return { transformToByteArray: () => Promise.resolve(bytes) } as unknown as GetObjectCommandOutput['Body'];
+}
