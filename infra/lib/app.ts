@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { addPolicyGates } from './aspects/policy-gates';
 import type { ProjectConfig } from './config/load';
 import { EnvironmentStage } from './environment-stage';
+import { DeliveryStage } from './pipelines/delivery-stage';
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -23,11 +24,13 @@ export interface BuiltApp {
   readonly app: App;
   /** One stage per environment, in promotion order. */
   readonly stages: readonly EnvironmentStage[];
+  /** The application pipelines, when the configuration has delivery settings. */
+  readonly delivery?: DeliveryStage;
 }
 
 /**
- * Builds the whole infrastructure layer: one {@link EnvironmentStage} per environment, under the
- * policy gates.
+ * Builds the whole infrastructure layer: one {@link EnvironmentStage} per environment, and the
+ * {@link DeliveryStage} with the application pipelines, under the policy gates.
  */
 export function buildApp(config: ProjectConfig, options: BuildAppOptions = {}): BuiltApp {
   const app = new App({ outdir: options.outdir, context: options.context });
@@ -37,8 +40,16 @@ export function buildApp(config: ProjectConfig, options: BuildAppOptions = {}): 
       functions: config.functions,
     });
   });
+  const delivery = config.delivery
+    ? new DeliveryStage(app, `${config.prefix}-delivery`, {
+        prefix: config.prefix,
+        delivery: config.delivery,
+        environments: config.environments,
+        functions: config.functions,
+      })
+    : undefined;
   if (options.policyGates ?? true) {
     addPolicyGates(app);
   }
-  return { app, stages };
+  return { app, stages, delivery };
 }

@@ -3,6 +3,8 @@ import type { Construct } from 'constructs';
 import type { FunctionDefinition } from './config/functions';
 import type { EnvironmentConfig } from './config/load';
 import { Naming } from './config/naming';
+import { DELIVERY_CODE } from './config/project';
+import type { DeliveryCode } from './constructs/delivery-function';
 import { SubnetGroup } from './constructs/network';
 import {
   acknowledgeCdkProviders,
@@ -16,7 +18,8 @@ import { ConfigStack } from './stacks/config-stack';
 import { APPLICATION_DATABASE_NAME, DataStack } from './stacks/data-stack';
 import { importKey, logRetention } from './stacks/environment-stack-props';
 import { FoundationStack } from './stacks/foundation-stack';
-import { FunctionsStack } from './stacks/functions-stack';
+import { DeploymentStack } from './stacks/deployment-stack';
+import { FunctionStack } from './stacks/function-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
 
@@ -29,6 +32,8 @@ export interface EnvironmentStageProps extends StageProps {
   readonly config: EnvironmentConfig;
   /** The Lambda functions to define (every manifest under app/functions). @default - none */
   readonly functions?: readonly FunctionDefinition[];
+  /** The delivery code the traffic hooks run. @default - the repository's `delivery` workspace */
+  readonly deliveryCode?: DeliveryCode;
 }
 
 /**
@@ -50,8 +55,10 @@ export class EnvironmentStage extends Stage {
   readonly observability: ObservabilityStack;
   /** `<prefix>-<env>-config`: SSM parameters under `/<prefix>/<env>/`. */
   readonly configuration: ConfigStack;
-  /** `<prefix>-<env>-functions`: Lambda definitions, aliases, triggers, alarms, deployment groups. */
-  readonly functions: FunctionsStack;
+  /** `<prefix>-<env>-deployment`: seed 003's custom deployment configuration and the traffic hooks. */
+  readonly deployment: DeploymentStack;
+  /** `<prefix>-<env>-fn-<name>`, one per function: definition, alias, trigger, alarms, deployment group. */
+  readonly functions: ReadonlyMap<string, FunctionStack>;
 
   constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
     const { config } = props;
@@ -95,18 +102,33 @@ export class EnvironmentStage extends Stage {
       database: this.data.database,
     });
 
-    this.functions = new FunctionsStack(this, 'functions', {
+    this.deployment = new DeploymentStack(this, 'deployment', {
       ...common,
-      stackName: naming.stackName('functions'),
-      description: `${naming.base}: Lambda function definitions, aliases, triggers, alarms, CodeDeploy groups`,
-      functions: props.functions ?? [],
-      vpc: this.network.vpc,
-      appSecurityGroup: this.network.appSecurityGroup,
-      database: this.data.database,
+      stackName: naming.stackName('deployment'),
+      description: `${naming.base}: seed 003's linear 25 %/10 min deployment configuration, CodeDeploy traffic hooks`,
       encryptionKey: key,
-      alarmTopic: this.observability.alarmTopic,
-      accessLogBucket: this.foundation.accessLogBucket,
+      deliveryCode: props.deliveryCode ?? DELIVERY_CODE,
     });
+
+    const functions = new Map<string, FunctionStack>();
+    for (const definition of props.functions ?? []) {
+      const fnStack = new FunctionStack(this, `fn-${definition.name}`, {
+        ...common,
+        stackName: naming.stackName(`fn-${definition.name}`),
+        description: `${naming.base}: Lambda function ${definition.name}: definition, alias live, trigger, alarms, CodeDeploy group`,
+        definition,
+        vpc: this.network.vpc,
+        appSecurityGroup: this.network.appSecurityGroup,
+        database: this.data.database,
+        encryptionKey: key,
+        alarmTopic: this.observability.alarmTopic,
+        accessLogBucket: this.foundation.accessLogBucket,
+      });
+      // The hooks and the custom deployment configuration, named by the group, come first.
+      fnStack.addStackDependency(this.deployment);
+      functions.set(definition.name, fnStack);
+    }
+    this.functions = functions;
 
     const { cluster, proxy } = this.data.database;
     const privateSubnets = this.network.vpc.selectSubnets({ subnetGroupName: SubnetGroup.PRIVATE });
@@ -161,7 +183,8 @@ export class EnvironmentStage extends Stage {
       this.network,
       this.data,
       this.observability,
-      this.functions,
+      this.deployment,
+      ...this.functions.values(),
       this.configuration,
     ]) {
       ownHelperFunctionLogs(stack, {

@@ -14,7 +14,16 @@ const stacks: { env: string; stack: StackSummary }[] = stages.flatMap((stage) =>
   stage.stacks.map((stack) => ({ env: stage.stageId.slice(prefix.length + 1), stack })),
 );
 const retainsData = (env: string): boolean =>
-  project.environments.find((e) => e.name === env)?.profile.retainData ?? false;
+  project.environments.find((e) => e.name === env)?.profile.retainData ??
+  (env === 'delivery' ? (project.delivery?.retainArtifacts ?? false) : false);
+
+/**
+ * The naming contract, `<prefix>-<env>-...`; the delivery stage's pipelines follow seed 003 with
+ * `${ProjectName}` = `<prefix>-<function>`.
+ */
+const named = (name: string, env: string): boolean =>
+  followsNamingContract(name, prefix, env) ||
+  (env === 'delivery' && project.functions.some((f) => followsNamingContract(name, prefix, f.name)));
 
 interface Resource {
   Type: string;
@@ -59,29 +68,59 @@ const asList = (v: string | string[] | undefined): string[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
 
 describe('invariants over every synthesized template', () => {
-  it('synthesizes dev, staging and prod with six stacks each', () => {
+  it('synthesizes dev, staging and prod with a stack per function each, and the delivery stage', () => {
     expect(stages.map((s) => s.stageId).sort()).toEqual([
+      `${prefix}-delivery`,
       `${prefix}-dev`,
       `${prefix}-prod`,
       `${prefix}-staging`,
     ]);
-    for (const stage of stages) {
+    for (const stage of stages.filter((s) => s.stageId !== `${prefix}-delivery`)) {
       expect(stage.stacks.map((s) => s.stackName.replace(`${stage.stageId}-`, '')).sort()).toEqual([
         'config',
         'data',
+        'deployment',
+        'fn-allocate-order',
+        'fn-import-stock',
         'foundation',
-        'functions',
         'network',
         'observability',
       ]);
     }
+    expect(stages.find((s) => s.stageId === `${prefix}-delivery`)?.stacks.map((s) => s.stackName)).toEqual([
+      `${prefix}-delivery`,
+      `${prefix}-allocate-order-pipeline`,
+      `${prefix}-import-stock-pipeline`,
+    ]);
   });
+
+  it.each(stacks.map(({ stack }) => [stack.stackName, stack] as const))(
+    '%s: every CodeDeploy deployment group rolls back on failure, on stop and on alarm',
+    (_name, stack) => {
+      for (const [id, r] of resources(stack).filter(
+        ([, r]) => r.Type === 'AWS::CodeDeploy::DeploymentGroup',
+      )) {
+        expect({ id, ...(r.Properties?.AutoRollbackConfiguration as object) }).toEqual({
+          id,
+          Enabled: true,
+          Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM'],
+        });
+        const alarms = r.Properties?.AlarmConfiguration as
+          { Enabled?: boolean; Alarms?: unknown[] } | undefined;
+        expect({ id, enabled: alarms?.Enabled, alarms: alarms?.Alarms?.length ?? 0 }).toMatchObject({
+          id,
+          enabled: true,
+        });
+        expect(alarms?.Alarms?.length ?? 0).toBeGreaterThan(0);
+      }
+    },
+  );
 
   it.each(stacks.map(({ env, stack }) => [stack.stackName, env, stack] as const))(
     '%s: stack name and every explicit physical name start with the prefix and environment',
     (stackName, env, stack) => {
-      expect(stackName.startsWith(`${prefix}-${env}-`)).toBe(true);
-      const offenders = stack.namedResources.filter((r) => !followsNamingContract(r.name, prefix, env));
+      expect(named(stackName, env) || stackName === `${prefix}-${env}`).toBe(true);
+      const offenders = stack.namedResources.filter((r) => !named(r.name, env));
       expect(offenders).toEqual([]);
     },
   );

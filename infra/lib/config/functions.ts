@@ -44,7 +44,11 @@ export const functionManifestSchema = z
     timeoutSeconds: z.number().int().min(1).max(900).default(30),
     /** What invokes it. */
     trigger: z.discriminatedUnion('type', [sqsTrigger, s3Trigger]),
-    /** Event file, relative to the function folder, that a new version is smoke-tested with. */
+    /**
+     * Event file, relative to the function folder, that the traffic hooks invoke each new version
+     * with before it takes traffic. It must be answered without side effects (see `withSmokeProbe`
+     * in @ias/fn-common).
+     */
     smokeEvent: z.string().min(1),
   })
   .strict();
@@ -60,7 +64,12 @@ export interface FunctionDefinition {
   readonly folder: string;
   /** The manifest. */
   readonly manifest: FunctionManifest;
+  /** The smoke event (compact JSON), which the traffic hooks invoke each new version with. */
+  readonly smokeEvent: string;
 }
+
+/** SSM standard parameters, where the smoke event is kept for the hooks, hold up to 4 KB. */
+const SMOKE_EVENT_MAX_BYTES = 4096;
 
 /**
  * Every function under `functionsDir`: each folder holding a `function.json`. Adding a function is
@@ -103,10 +112,26 @@ export function loadFunctions(functionsDir: string, repoRoot: string): FunctionD
       problems.push(`  - ${where}: smokeEvent: ${relative(repoRoot, smoke)} does not exist`);
       continue;
     }
+    let smokeEvent: string;
+    try {
+      smokeEvent = JSON.stringify(JSON.parse(readFileSync(smoke, 'utf8')));
+    } catch (err) {
+      problems.push(
+        `  - ${where}: smokeEvent: ${relative(repoRoot, smoke)} is not valid JSON (${(err as Error).message})`,
+      );
+      continue;
+    }
+    if (Buffer.byteLength(smokeEvent) > SMOKE_EVENT_MAX_BYTES) {
+      problems.push(
+        `  - ${where}: smokeEvent: ${relative(repoRoot, smoke)} is ${Buffer.byteLength(smokeEvent)} bytes; keep it under ${SMOKE_EVENT_MAX_BYTES} (a probe, not a workload)`,
+      );
+      continue;
+    }
     found.push({
       name: entry.name,
       folder: relative(repoRoot, join(functionsDir, entry.name)),
       manifest: result.data,
+      smokeEvent,
     });
   }
   if (problems.length > 0) {

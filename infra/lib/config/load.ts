@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { deliverySchema, type DeliveryConfig } from './delivery-schema';
 import { ConfigError } from './errors';
 import type { FunctionDefinition } from './functions';
 import { readPrefix } from './prefix';
@@ -22,7 +23,15 @@ export interface ProjectConfig {
   readonly environments: readonly EnvironmentConfig[];
   /** Every Lambda function under app/functions that has a manifest. */
   readonly functions: readonly FunctionDefinition[];
+  /**
+   * Where the application pipelines live and what they listen to.
+   * @default - no pipelines are synthesized
+   */
+  readonly delivery?: DeliveryConfig;
 }
+
+/** Where the delivery settings live, for error messages. */
+export const DELIVERY_FILE = 'infra/lib/config/delivery.ts';
 
 /** Where the profiles live, for error messages. */
 export const PROFILES_FILE = 'infra/lib/config/environments.ts';
@@ -49,6 +58,51 @@ export function parseEnvironments(raw: unknown, prefix: string, source = PROFILE
     );
   }
   return Object.entries(result.data).map(([name, profile]) => ({ prefix, name, profile }));
+}
+
+/**
+ * Validates the delivery settings against the environments: every environment must deploy in the
+ * pipelines' region and account, since a pipeline reaches its functions there.
+ *
+ * @throws ConfigError listing every problem at once, one line each with its path
+ */
+export function parseDelivery(
+  raw: unknown,
+  environments: readonly EnvironmentConfig[],
+  source = DELIVERY_FILE,
+): DeliveryConfig {
+  const result = deliverySchema.safeParse(raw);
+  const problems = result.success ? [] : result.error.issues.map(formatIssue);
+  if (result.success) {
+    result.data.approvalBefore.forEach((name, i) => {
+      if (!environments.some((e) => e.name === name)) {
+        problems.push(
+          `  - approvalBefore.${i}: ${name} is not an environment (known: ${environments.map((e) => e.name).join(', ')})`,
+        );
+      }
+    });
+    for (const env of environments) {
+      if (env.profile.region !== result.data.region) {
+        problems.push(
+          `  - region: ${result.data.region} differs from the ${env.name} profile's region ${env.profile.region}; pipelines deploy in their own region, so set both to the same region`,
+        );
+      }
+      if (env.profile.account !== result.data.account) {
+        problems.push(
+          `  - account: ${result.data.account ?? '(none)'} differs from the ${env.name} profile's account ${env.profile.account ?? '(none)'}; pipelines deploy in their own account, so give both the same account (or neither)`,
+        );
+      }
+    }
+  }
+  if (!result.success || problems.length > 0) {
+    throw new ConfigError(
+      [
+        `${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the delivery settings; fix each and run again:`,
+        ...problems,
+      ].join('\n'),
+    );
+  }
+  return result.data;
 }
 
 /**

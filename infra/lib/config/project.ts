@@ -1,8 +1,10 @@
 import { join } from 'node:path';
+import type { DeliveryCode } from '../constructs/delivery-function';
 import { readCdkJsonContext } from './cdk-json';
+import { delivery } from './delivery';
 import { environments } from './environments';
 import { loadFunctions } from './functions';
-import { loadProjectConfig, type ProjectConfig } from './load';
+import { loadProjectConfig, parseDelivery, type ProjectConfig } from './load';
 
 /** The infra workspace folder (holds cdk.json). */
 export const INFRA_DIR = join(__dirname, '..', '..');
@@ -23,11 +25,22 @@ export function readmePath(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Loads the project configuration from README.md and the environment profiles. */
 export function loadProject(env: NodeJS.ProcessEnv = process.env): ProjectConfig {
-  const prefix = loadProjectConfig(readmePath(env), environments);
-  return { ...prefix, functions: loadFunctions(FUNCTIONS_DIR, REPO_ROOT) };
+  const project = loadProjectConfig(readmePath(env), environments);
+  return {
+    ...project,
+    functions: loadFunctions(FUNCTIONS_DIR, REPO_ROOT),
+    delivery: parseDelivery(delivery, project.environments),
+  };
 }
 
 /** The context cdk.json gives the CLI, for in-process synths. */
 export function cdkContext(): Record<string, unknown> {
   return readCdkJsonContext(join(INFRA_DIR, 'cdk.json'));
 }
+
+/** The delivery workspace: the traffic hooks' and pipeline steps' code, bundled at synth time. */
+export const DELIVERY_CODE: DeliveryCode = {
+  projectRoot: REPO_ROOT,
+  lockFile: join(REPO_ROOT, 'package-lock.json'),
+  entry: (handler) => join(REPO_ROOT, 'delivery', 'src', 'handlers', `${handler}.ts`),
+};

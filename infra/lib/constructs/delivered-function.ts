@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
@@ -12,12 +12,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { FunctionDefinition } from '../config/functions';
 import type { Naming } from '../config/naming';
 import type { AlarmTopic } from './alarm-topic';
 import { SubnetGroup } from './network';
 import { SecureBucket } from './secure-bucket';
+import type { trafficHookNames } from './traffic-hooks';
 
 /**
  * The code every function starts with. The infrastructure never carries application code: this
@@ -68,6 +70,13 @@ export interface DeliveredFunctionProps {
   readonly alarmThresholds: DeploymentAlarmThresholds;
   /** Where an S3-triggered function's bucket sends its access logs. */
   readonly accessLogBucket: s3.IBucket;
+  /**
+   * The environment's traffic hooks, by name: a function's stack can then be created on its own
+   * (by its pipeline's CheckLambdaFunction step) without a reference into another stack.
+   */
+  readonly trafficHooks: ReturnType<typeof trafficHookNames>;
+  /** The event the traffic hooks invoke a new version with (JSON; answered without side effects). */
+  readonly smokeEvent: string;
 }
 
 /**
@@ -84,6 +93,10 @@ export class DeliveredFunction extends Construct {
   readonly alarms: readonly cloudwatch.Alarm[];
   readonly application: codedeploy.LambdaApplication;
   readonly deploymentGroup: codedeploy.LambdaDeploymentGroup;
+  /** CodeDeploy's service role for this deployment group (seed 003 §5.1.3, narrowed). */
+  readonly deployRole: iam.Role;
+  /** The SSM parameter holding the smoke event. */
+  readonly smokeEventParameter: ssm.StringParameter;
   /** The SQS trigger and its dead-letter queue, for SQS-triggered functions. */
   readonly queue?: sqs.Queue;
   readonly deadLetterQueue?: sqs.Queue;
@@ -258,6 +271,41 @@ export class DeliveredFunction extends Construct {
       ),
     ];
 
+    // Seed 003 §5.1.3's CodeDeploy service role, narrowed: instead of the AWS-managed
+    // AWSCodeDeployRoleForLambdaLimited (alias updates on every function, SNS publish and S3 reads
+    // everywhere), it moves this function's alias only, reads this function's alarms only and
+    // invokes the environment's two traffic hooks only. Revisions are inline appspecs: no S3.
+    const stack = Stack.of(this);
+    const hookArn = (name: string) =>
+      stack.formatArn({
+        service: 'lambda',
+        resource: 'function',
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    this.deployRole = new iam.Role(this, 'DeployRole', {
+      assumedBy: new iam.ServicePrincipal('codedeploy.amazonaws.com'),
+      description: `${functionName}: CodeDeploy shifts the alias live (seed 003 §5.1.3)`,
+    });
+    this.deployRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:GetAlias', 'lambda:UpdateAlias', 'lambda:GetProvisionedConcurrencyConfig'],
+        resources: [this.function.functionArn, this.alias.functionArn],
+      }),
+    );
+    this.deployRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [hookArn(props.trafficHooks.preTraffic), hookArn(props.trafficHooks.postTraffic)],
+      }),
+    );
+    this.deployRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: this.alarms.map((a) => a.alarmArn),
+      }),
+    );
+
     // Seed 003: `${ProjectName}-app` and `${ProjectName}-group`.
     this.application = new codedeploy.LambdaApplication(this, 'Application', {
       applicationName: `${functionName}-app`,
@@ -266,14 +314,64 @@ export class DeliveredFunction extends Construct {
       application: this.application,
       deploymentGroupName: `${functionName}-group`,
       alias: this.alias,
+      // Immutable view: aws-cdk-lib would attach AWSCodeDeployRoleForLambdaLimited to any role.
+      role: this.deployRole.withoutPolicyUpdates(),
       deploymentConfig: props.deploymentConfig,
       alarms: [...this.alarms],
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
     });
-    Validations.of(this.deploymentGroup.role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
-      reason:
-        'The AWS-managed policy CodeDeploy documents for Lambda deployments: alias updates, invoking the hooks and reading the alarms',
+
+    // What the environment's traffic hooks may do for this function, granted from here so that a
+    // function added later brings its own grants: invoke it (any version), read its smoke event,
+    // read its alarms, and report hook results for its deployment group only.
+    this.smokeEventParameter = new ssm.StringParameter(this, 'SmokeEvent', {
+      parameterName: `${props.trafficHooks.smokeEventsPath}${functionName}`,
+      description: `${functionName}: the event the traffic hooks invoke a new version with`,
+      stringValue: props.smokeEvent,
     });
+    const hooksRole = iam.Role.fromRoleName(this, 'TrafficHooksRole', props.trafficHooks.role);
+    const hookAccess = new iam.Policy(this, 'TrafficHookAccess', {
+      roles: [hooksRole],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.function.functionArn, `${this.function.functionArn}:*`],
+        }),
+        new iam.PolicyStatement({
+          actions: ['ssm:GetParameter'],
+          resources: [this.smokeEventParameter.parameterArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:DescribeAlarms'],
+          resources: [
+            stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: `${functionName}-*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+        new iam.PolicyStatement({
+          actions: [
+            'codedeploy:ListDeploymentTargets',
+            'codedeploy:GetDeploymentTarget',
+            'codedeploy:PutLifecycleEventHookExecutionStatus',
+          ],
+          resources: [this.deploymentGroup.deploymentGroupArn],
+        }),
+      ],
+    });
+    Validations.of(hookAccess).acknowledge(
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+        reason:
+          'Any published version of this function: the pre-traffic hook invokes the version being deployed',
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudwatch:${stack.region}:<AWS::AccountId>:alarm:${functionName}-*]`,
+        reason: 'This function’s own alarms, which the post-traffic hook reads by name prefix',
+      },
+    );
   }
 }

@@ -10,6 +10,12 @@ export interface EncryptionKeyProps {
   readonly naming: Naming;
   /** Keep the key when the stack is destroyed (data encrypted with it would be unreadable otherwise). */
   readonly retainData: boolean;
+  /**
+   * Name prefixes of the log groups CloudWatch Logs may encrypt with the key (each also under
+   * `/aws/<service>/`).
+   * @default - the environment's, `<prefix>-<env>`
+   */
+  readonly logGroupNamePrefixes?: readonly string[];
 }
 
 /**
@@ -50,11 +56,13 @@ export class EncryptionKey extends Construct {
         resources: ['*'],
         conditions: {
           ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': [
-              logGroupArn(`${naming.base}-*`),
-              logGroupArn(`/aws/*/${naming.base}-*`),
-              logGroupArn(`/aws/*/*/${naming.base}-*`),
-            ],
+            'kms:EncryptionContext:aws:logs:arn': (props.logGroupNamePrefixes ?? [naming.base]).flatMap(
+              (prefix) => [
+                logGroupArn(`${prefix}-*`),
+                logGroupArn(`/aws/*/${prefix}-*`),
+                logGroupArn(`/aws/*/*/${prefix}-*`),
+              ],
+            ),
           },
         },
       }),

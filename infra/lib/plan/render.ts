@@ -57,7 +57,66 @@ function functionLines(env: EnvironmentConfig, functions: readonly FunctionDefin
   return [
     `  functions: ${functions.map((f) => `${env.prefix}-${env.name}-${f.name} (${f.manifest.trigger.type})`).join(', ')}`,
     `    alias live shifted by CodeDeploy ${DEPLOYMENT_WORDS[l.deployment] ?? l.deployment}; rolls back on failure, on stop, and on alarm: errors ≥ ${l.errorsPerMinute}/min, throttles ≥ ${l.throttlesPerMinute}/min, p99 duration ≥ ${l.p99DurationPercentOfTimeout} % of the timeout`,
+    `    alarms: ${functions.map((f) => `${env.prefix}-${env.name}-${f.name}-{errors,throttles,duration}`).join(', ')}`,
+    `    hooks: ${env.prefix}-${env.name}-pre-traffic-hook (invokes the new version with its smoke event), ${env.prefix}-${env.name}-post-traffic-hook (invokes the alias, checks the alarms)`,
   ];
+}
+
+/** The value of a pipeline template's property, as the plan prints it (references by name). */
+interface PipelineTemplate {
+  readonly Name?: string;
+  readonly Stages?: readonly {
+    Name: string;
+    Actions: readonly { Name: string; ActionTypeId: { Provider: string } }[];
+  }[];
+  readonly Triggers?: readonly {
+    GitConfiguration?: {
+      Push?: readonly {
+        FilePaths?: { Includes?: readonly string[] };
+        Branches?: { Includes?: readonly string[] };
+      }[];
+    };
+  }[];
+}
+
+/** Each function's pipeline as synthesized: its stages and actions, what starts it, how it deploys. */
+function pipelineLines(stage: StageSummary, config: ProjectConfig): string[] {
+  const lines: string[] = [];
+  for (const stack of stage.stacks) {
+    for (const resource of Object.values(stack.template.Resources ?? {})) {
+      if (resource.Type !== 'AWS::CodePipeline::Pipeline') {
+        continue;
+      }
+      const p = resource.Properties as PipelineTemplate;
+      const push = p.Triggers?.[0]?.GitConfiguration?.Push?.[0];
+      lines.push(`  pipeline ${p.Name ?? stack.stackName}:`);
+      if (config.delivery) {
+        lines.push(
+          `    source: github.com/${config.delivery.source.repository} @ ${push?.Branches?.Includes?.join(', ') ?? config.delivery.source.branch}, on changes under ${push?.FilePaths?.Includes?.join(', ') ?? 'any path'}`,
+        );
+      }
+      for (const s of p.Stages ?? []) {
+        const env = config.environments.find((e) => s.Name === `Deploy-${e.name}`);
+        const how = env
+          ? `  [${DEPLOYMENT_WORDS[env.profile.lambda.deployment] ?? env.profile.lambda.deployment}]`
+          : '';
+        lines.push(
+          `    ${s.Name}: ${s.Actions.map((a) => `${a.Name} (${a.ActionTypeId.Provider})`).join(' → ')}${how}`,
+        );
+      }
+    }
+  }
+  if (config.delivery && /^your-org\//.test(config.delivery.source.repository)) {
+    lines.push(
+      `  ! source.repository ${config.delivery.source.repository} is the example value: set it (and source.connectionArn, if you have a connection) in infra/lib/config/delivery.ts before deploying`,
+    );
+  }
+  if (config.delivery && !config.delivery.source.connectionArn) {
+    lines.push(
+      `  connection: ${config.prefix}-github is created PENDING; complete its GitHub handshake once in the console (Developer Tools → Settings → Connections)`,
+    );
+  }
+  return lines;
 }
 
 function profileLines(env: EnvironmentConfig): string[] {
@@ -113,7 +172,7 @@ export function renderPlan(input: PlanInput): string {
   const stages = [...input.stages].sort((a, b) => rank(a.stageId) - rank(b.stageId));
   const stackCount = stages.reduce((n, s) => n + s.stacks.length, 0);
   const out: string[] = [
-    `Delivery plan: prefix "${config.prefix}", ${stages.length} environments, ${stackCount} stacks, synthesized offline into ${relative(input.cwd, input.outdir) || '.'}`,
+    `Delivery plan: prefix "${config.prefix}", ${config.environments.length} environments, ${config.functions.length} function pipelines, ${stackCount} stacks, synthesized offline into ${relative(input.cwd, input.outdir) || '.'}`,
     '',
   ];
 
@@ -122,6 +181,8 @@ export function renderPlan(input: PlanInput): string {
     out.push(`== ${env?.name ?? stage.stageId} (${stage.stageId}) ==`);
     if (env) {
       out.push(...profileLines(env), ...functionLines(env, config.functions));
+    } else {
+      out.push(...pipelineLines(stage, config));
     }
     const total = stage.stacks.reduce((n, s) => n + Object.keys(s.template.Resources ?? {}).length, 0);
     out.push(`  stacks, in deploy order (${total} resources):`);

@@ -14,15 +14,27 @@ import { environmentConfig } from '../support/stages';
 
 const functions = loadFunctions(FUNCTIONS_DIR, REPO_ROOT);
 
+function buildFunctions(config: EnvironmentConfig, defs: readonly FunctionDefinition[]): EnvironmentStage {
+  return new EnvironmentStage(new App({ context: cdkContext() }), `${config.prefix}-${config.name}`, {
+    config,
+    functions: defs,
+  });
+}
+
+/**
+ * Every function stack of an environment as one template (their resources side by side; logical
+ * IDs are unique across them, each under its `Fn-<name>` construct).
+ */
 function functionsTemplate(
   config: EnvironmentConfig,
   defs: readonly FunctionDefinition[] = functions,
 ): Template {
-  const stage = new EnvironmentStage(new App({ context: cdkContext() }), `${config.prefix}-${config.name}`, {
-    config,
-    functions: defs,
-  });
-  return Template.fromStack(stage.functions);
+  const stage = buildFunctions(config, defs);
+  const resources = Object.assign(
+    {},
+    ...[...stage.functions.values()].map((stack) => Template.fromStack(stack).toJSON().Resources as object),
+  ) as Record<string, unknown>;
+  return Template.fromJSON({ Resources: resources });
 }
 
 /** A function folder with a manifest (plus the given fields) and its smoke event. */
@@ -70,7 +82,18 @@ describe('function manifests', () => {
   });
 });
 
-describe('functions stack', () => {
+describe('function stacks', () => {
+  it('puts each function in a stack of its own, after the deployment stack', () => {
+    const stage = buildFunctions(environmentConfig('dev'), functions);
+    expect([...stage.functions.values()].map((s) => s.stackName)).toEqual([
+      'ias-dev-fn-allocate-order',
+      'ias-dev-fn-import-stock',
+    ]);
+    for (const stack of stage.functions.values()) {
+      expect(stack.dependencies).toContain(stage.deployment);
+    }
+  });
+
   it('defines each function on Node.js 24, ARM64, in the private subnets, with references to its settings', () => {
     dev.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'ias-dev-allocate-order',
@@ -214,14 +237,17 @@ describe('functions stack', () => {
   });
 
   it('creates seed 003’s linear 25 % every 10 minutes under its own name, and a profile can choose it', () => {
-    dev.hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', {
-      DeploymentConfigName: 'ias-dev-lambda-linear-25-every-10-minutes',
-      ComputePlatform: 'Lambda',
-      TrafficRoutingConfig: {
-        Type: 'TimeBasedLinear',
-        TimeBasedLinear: { LinearInterval: 10, LinearPercentage: 25 },
+    Template.fromStack(buildFunctions(environmentConfig('dev'), functions).deployment).hasResourceProperties(
+      'AWS::CodeDeploy::DeploymentConfig',
+      {
+        DeploymentConfigName: 'ias-dev-lambda-linear-25-every-10-minutes',
+        ComputePlatform: 'Lambda',
+        TrafficRoutingConfig: {
+          Type: 'TimeBasedLinear',
+          TimeBasedLinear: { LinearInterval: 10, LinearPercentage: 25 },
+        },
       },
-    });
+    );
     const base = environmentConfig('staging');
     const seedLinear = functionsTemplate({
       ...base,
@@ -231,8 +257,76 @@ describe('functions stack', () => {
       },
     });
     seedLinear.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
-      DeploymentConfigName: { Ref: Match.stringLikeRegexp('^Linear25Every10Minutes') },
+      DeploymentConfigName: 'ias-staging-lambda-linear-25-every-10-minutes',
     });
+  });
+
+  it('gives CodeDeploy a role of its own that moves only this alias and invokes only the hooks', () => {
+    const roles = dev.findResources('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: Match.objectLike({
+          Statement: [Match.objectLike({ Principal: { Service: 'codedeploy.amazonaws.com' } })],
+        }),
+      },
+    });
+    expect(Object.keys(roles)).toHaveLength(2);
+    for (const role of Object.values(roles)) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    const policies = Object.values(dev.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes('FnallocateorderDeployRole'),
+    );
+    const text = JSON.stringify(policies);
+    expect(text).toContain('lambda:UpdateAlias');
+    expect(text).toContain(':function:ias-dev-pre-traffic-hook');
+    expect(text).toContain(':function:ias-dev-post-traffic-hook');
+    expect(text).not.toMatch(/CodeDeployHook_|"Resource":"\*"|sns:Publish|s3:GetObject/);
+  });
+
+  it('grants the environment’s traffic hooks what they need on this function only, and stores its smoke event', () => {
+    dev.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/ias/dev/smoke-events/ias-dev-allocate-order',
+      Type: 'String',
+      Value: '{"smoke":true}',
+    });
+    dev.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: ['ias-dev-traffic-hooks'],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'lambda:InvokeFunction' }),
+          Match.objectLike({ Action: 'ssm:GetParameter' }),
+          Match.objectLike({
+            Action: [
+              'codedeploy:GetDeploymentTarget',
+              'codedeploy:ListDeploymentTargets',
+              'codedeploy:PutLifecycleEventHookExecutionStatus',
+            ],
+            Resource: { 'Fn::Join': ['', Match.arrayWith([':deploymentgroup:'])] },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('runs the traffic hooks from the delivery workspace, one role for both, removed by cdk destroy', () => {
+    const deployment = Template.fromStack(buildFunctions(environmentConfig('dev'), functions).deployment);
+    for (const [name, phase] of [
+      ['ias-dev-pre-traffic-hook', 'pre-traffic'],
+      ['ias-dev-post-traffic-hook', 'post-traffic'],
+    ] as const) {
+      deployment.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: name,
+        Architectures: ['arm64'],
+        Environment: {
+          Variables: Match.objectLike({ HOOK_PHASE: phase, SMOKE_EVENTS_PATH: '/ias/dev/smoke-events/' }),
+        },
+      });
+      deployment.hasResource('AWS::Logs::LogGroup', {
+        Properties: Match.objectLike({ LogGroupName: `/aws/lambda/${name}` }),
+        DeletionPolicy: 'Delete',
+      });
+    }
+    deployment.hasResourceProperties('AWS::IAM::Role', { RoleName: 'ias-dev-traffic-hooks' });
   });
 
   it('gives a new function folder its definition, alarms, deployment group and trigger with no other edit', () => {

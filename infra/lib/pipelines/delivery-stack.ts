@@ -1,0 +1,56 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as codeconnections from 'aws-cdk-lib/aws-codeconnections';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { DeliveryConfig } from '../config/delivery-schema';
+import type { Naming } from '../config/naming';
+import { EncryptionKey } from '../constructs/encryption-key';
+import { SecureBucket } from '../constructs/secure-bucket';
+
+/** Props of {@link DeliveryStack}. */
+export interface DeliveryStackProps extends StackProps {
+  /** Names of the delivery stage, `<prefix>-delivery`. */
+  readonly naming: Naming;
+  /** The delivery settings. */
+  readonly delivery: DeliveryConfig;
+  /** Name prefixes of the pipelines' log groups (`<prefix>-<function>`), which the key encrypts. */
+  readonly pipelineLogPrefixes: readonly string[];
+}
+
+/**
+ * What the application pipelines share: their KMS key, the access-log bucket of their artifact
+ * stores, and the CodeConnections connection to GitHub (created here unless the settings name one).
+ */
+export class DeliveryStack extends Stack {
+  /** Encrypts the pipelines' artifacts and logs. */
+  readonly key: kms.IKey;
+  /** Server access logs of the artifact stores. */
+  readonly accessLogBucket: s3.IBucket;
+  /** The connection the pipelines' source actions use. */
+  readonly connectionArn: string;
+
+  constructor(scope: Construct, id: string, props: DeliveryStackProps) {
+    super(scope, id, props);
+    const { naming, delivery } = props;
+    this.key = new EncryptionKey(this, 'Key', {
+      naming,
+      retainData: delivery.retainArtifacts,
+      logGroupNamePrefixes: [naming.base, ...props.pipelineLogPrefixes],
+    }).key;
+    this.accessLogBucket = new SecureBucket(this, 'AccessLogs', {
+      retainData: delivery.retainArtifacts,
+      noncurrentVersionExpiration: Duration.days(1),
+      expiration: Duration.days(90),
+    }).bucket;
+    if (delivery.source.connectionArn) {
+      this.connectionArn = delivery.source.connectionArn;
+    } else {
+      // Created PENDING: someone completes the GitHub handshake once in the console.
+      this.connectionArn = new codeconnections.CfnConnection(this, 'GitHub', {
+        connectionName: `${naming.prefix}-github`,
+        providerType: 'GitHub',
+      }).attrConnectionArn;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { Stage, type StageProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { DeliveryConfig } from '../config/delivery-schema';
+import type { FunctionDefinition } from '../config/functions';
+import type { EnvironmentConfig } from '../config/load';
+import { DELIVERY_CODE } from '../config/project';
+import type { DeliveryCode } from '../constructs/delivery-function';
+import {
+  acknowledgeCdkProviders,
+  acknowledgeCrossStackSettings,
+  acknowledgeLogGroupFindings,
+} from '../aspects/acknowledgements';
+import { ownHelperFunctionLogs } from '../aspects/helper-logs';
+import { applyRemovalRule } from '../aspects/removal';
+import { applyStandardTags } from '../aspects/tags';
+import { DeliveryStack } from './delivery-stack';
+import { LambdaPipelineStack } from './lambda-pipeline-stack';
+import { importKey } from '../stacks/environment-stack-props';
+import { deliveryNaming, PIPELINE_LOG_RETENTION, pipelineNames } from './names';
+
+/** Props of {@link DeliveryStage}. */
+export interface DeliveryStageProps extends StageProps {
+  /** The project prefix. */
+  readonly prefix: string;
+  /** The delivery settings. */
+  readonly delivery: DeliveryConfig;
+  /** The environments, in promotion order. */
+  readonly environments: readonly EnvironmentConfig[];
+  /** The functions, one pipeline each. */
+  readonly functions: readonly FunctionDefinition[];
+  /** The delivery code the pipeline steps run. @default - the repository's `delivery` workspace */
+  readonly deliveryCode?: DeliveryCode;
+}
+
+/**
+ * The application pipelines, `<prefix>-delivery`: the shared delivery stack and one pipeline stack
+ * per function, `<prefix>-<function>-pipeline`. Deployed once (with the infrastructure), after
+ * which each pipeline delivers its function's code on every push.
+ */
+export class DeliveryStage extends Stage {
+  /** `<prefix>-delivery`: key, access logs, connection. */
+  readonly shared: DeliveryStack;
+  /** One pipeline per function, by function folder name. */
+  readonly pipelines: ReadonlyMap<string, LambdaPipelineStack>;
+
+  constructor(scope: Construct, id: string, props: DeliveryStageProps) {
+    const { delivery } = props;
+    super(scope, id, { ...props, env: props.env ?? { account: delivery.account, region: delivery.region } });
+    const naming = deliveryNaming(props.prefix);
+    this.shared = new DeliveryStack(this, 'shared', {
+      stackName: naming.base,
+      description: `${naming.base}: KMS key, artifact-store access logs and GitHub connection of the application pipelines`,
+      naming,
+      delivery,
+      pipelineLogPrefixes: props.functions.map((f) => pipelineNames(props.prefix, f.name).project),
+    });
+    const pipelines = new Map<string, LambdaPipelineStack>();
+    for (const definition of props.functions) {
+      const names = pipelineNames(props.prefix, definition.name);
+      pipelines.set(
+        definition.name,
+        new LambdaPipelineStack(this, `pipeline-${definition.name}`, {
+          stackName: names.stack,
+          description: `${names.pipeline}: seed 003's CI/CD pipeline for ${definition.name}, ${props.environments.map((e) => e.name).join(' → ')}`,
+          prefix: props.prefix,
+          definition,
+          environments: props.environments,
+          delivery,
+          encryptionKey: this.shared.key,
+          accessLogBucket: this.shared.accessLogBucket,
+          connectionArn: this.shared.connectionArn,
+          deliveryCode: props.deliveryCode ?? DELIVERY_CODE,
+        }),
+      );
+    }
+    this.pipelines = pipelines;
+    for (const stack of [this.shared, ...pipelines.values()]) {
+      ownHelperFunctionLogs(stack, {
+        logGroupName: `${stack.stackName}-helpers`,
+        retention: PIPELINE_LOG_RETENTION,
+        encryptionKey: stack === this.shared ? this.shared.key : importKey(stack, this.shared.key),
+        retainData: delivery.retainArtifacts,
+      });
+      acknowledgeCdkProviders(stack);
+    }
+    acknowledgeLogGroupFindings(this, PIPELINE_LOG_RETENTION);
+    acknowledgeCrossStackSettings(this);
+    applyStandardTags(this, naming);
+    applyRemovalRule(this, delivery.retainArtifacts);
+  }
+}

@@ -1,0 +1,64 @@
+import type { FunctionDefinition } from '../config/functions';
+import type { EnvironmentConfig } from '../config/load';
+import { Naming } from '../config/naming';
+import type { LAMBDA_DEPLOYMENTS } from '../config/profile-schema';
+import { trafficHookNames } from '../constructs/traffic-hooks';
+
+/** Days the pipelines' build and step logs are kept. */
+export const PIPELINE_LOG_RETENTION = 30;
+
+/** The pipelines' own names: the stage `<prefix>-delivery` and its shared resources. */
+export function deliveryNaming(prefix: string): Naming {
+  return new Naming(prefix, 'delivery');
+}
+
+/**
+ * Seed 003's names for one function's pipeline, with `${ProjectName}` = `<prefix>-<function>`:
+ * `-pipeline`, `-build`, `-artifact-store` (plus account and region, for a globally unique bucket).
+ */
+export function pipelineNames(prefix: string, functionName: string) {
+  const project = `${prefix}-${functionName}`;
+  return {
+    project,
+    pipeline: `${project}-pipeline`,
+    stack: `${project}-pipeline`,
+    build: `${project}-build`,
+    check: `${project}-check`,
+    steps: `${project}-pipeline-steps`,
+    artifactStore: `${project}-artifact-store`,
+  };
+}
+
+/** The CodeDeploy name of the deployment configuration a profile chooses. */
+export function deploymentConfigName(choice: (typeof LAMBDA_DEPLOYMENTS)[number], naming: Naming): string {
+  switch (choice) {
+    case 'all-at-once':
+      return 'CodeDeployDefault.LambdaAllAtOnce';
+    case 'linear':
+      return 'CodeDeployDefault.LambdaLinear10PercentEvery1Minute';
+    case 'canary':
+      return 'CodeDeployDefault.LambdaCanary10Percent5Minutes';
+    case 'linear-25-every-10-minutes':
+      return naming.name('lambda-linear-25-every-10-minutes');
+  }
+}
+
+/** Everything a pipeline needs to know of a function in one environment, by name. */
+export function functionTarget(env: EnvironmentConfig, definition: FunctionDefinition) {
+  const naming = new Naming(env.prefix, env.name);
+  const functionName = naming.name(definition.name);
+  const hooks = trafficHookNames(naming);
+  return {
+    environment: env.name,
+    functionName,
+    alias: 'live',
+    stackName: naming.stackName(`fn-${definition.name}`),
+    application: `${functionName}-app`,
+    deploymentGroup: `${functionName}-group`,
+    deploymentConfig: deploymentConfigName(env.profile.lambda.deployment, naming),
+    hooks: { beforeAllowTraffic: hooks.preTraffic, afterAllowTraffic: hooks.postTraffic },
+  };
+}
+
+/** A function's target in one environment. */
+export type FunctionTarget = ReturnType<typeof functionTarget>;

@@ -1,0 +1,47 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { DeliveryCode } from '../constructs/delivery-function';
+import { TrafficHooks } from '../constructs/traffic-hooks';
+import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
+
+/** Props of {@link DeploymentStack}. */
+export interface DeploymentStackProps extends EnvironmentStackProps {
+  /** The environment key (the hooks' log groups). */
+  readonly encryptionKey: kms.IKey;
+  /** The delivery code the traffic hooks run. */
+  readonly deliveryCode: DeliveryCode;
+}
+
+/**
+ * What every function deployment of the environment shares: seed 003's custom deployment
+ * configuration (time-based linear, 25 % every 10 minutes) under its own name, and the CodeDeploy
+ * traffic hooks.
+ */
+export class DeploymentStack extends Stack {
+  /** Seed 003's `${ProjectName}-config`: time-based linear, 25 % every 10 minutes. */
+  readonly seedLinearConfig: codedeploy.LambdaDeploymentConfig;
+  /** The BeforeAllowTraffic and AfterAllowTraffic hooks. */
+  readonly trafficHooks: TrafficHooks;
+
+  constructor(scope: Construct, id: string, props: DeploymentStackProps) {
+    super(scope, id, props);
+    const { naming, config } = props;
+
+    this.seedLinearConfig = new codedeploy.LambdaDeploymentConfig(this, 'Linear25Every10Minutes', {
+      deploymentConfigName: naming.name('lambda-linear-25-every-10-minutes'),
+      trafficRouting: codedeploy.TrafficRouting.timeBasedLinear({
+        interval: Duration.minutes(10),
+        percentage: 25,
+      }),
+    });
+    this.trafficHooks = new TrafficHooks(this, 'TrafficHooks', {
+      naming,
+      code: props.deliveryCode,
+      logRetention: logRetention(config),
+      encryptionKey: importKey(this, props.encryptionKey),
+      retainData: config.profile.retainData,
+    });
+  }
+}

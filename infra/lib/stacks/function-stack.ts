@@ -1,0 +1,74 @@
+import { Stack } from 'aws-cdk-lib';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { FunctionDefinition } from '../config/functions';
+import type { AlarmTopic } from '../constructs/alarm-topic';
+import type { Database } from '../constructs/database';
+import { DeliveredFunction } from '../constructs/delivered-function';
+import { trafficHookNames } from '../constructs/traffic-hooks';
+import { deploymentConfigName } from '../pipelines/names';
+import { APPLICATION_DATABASE_NAME } from './data-stack';
+import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
+
+/** Props of {@link FunctionStack}. */
+export interface FunctionStackProps extends EnvironmentStackProps {
+  /** The function (its folder under app/functions and its manifest). */
+  readonly definition: FunctionDefinition;
+  readonly vpc: ec2.IVpc;
+  readonly appSecurityGroup: ec2.ISecurityGroup;
+  readonly database: Database;
+  readonly encryptionKey: kms.IKey;
+  readonly alarmTopic: AlarmTopic;
+  readonly accessLogBucket: s3.IBucket;
+}
+
+/**
+ * One Lambda function as a definition (seed 000's infrastructure layer), in a stack of its own,
+ * `<prefix>-<env>-fn-<name>` — seed 003's `CICDLambdaCreateOnPipeline.yml`: the function's
+ * pipeline creates this stack when the function does not exist yet, and adding a function adds a
+ * stack without touching the others.
+ */
+export class FunctionStack extends Stack {
+  /** The function, its alias, trigger, alarms and deployment group. */
+  readonly function: DeliveredFunction;
+
+  constructor(scope: Construct, id: string, props: FunctionStackProps) {
+    super(scope, id, props);
+    const { naming, config, definition } = props;
+    const { profile } = config;
+    const { cluster, proxy, secret } = props.database;
+    this.function = new DeliveredFunction(this, `Fn-${definition.name}`, {
+      naming,
+      definition,
+      vpc: props.vpc,
+      securityGroup: props.appSecurityGroup,
+      environment: {
+        PGHOST: proxy ? proxy.endpoint : cluster.clusterEndpoint.hostname,
+        PGPORT: cluster.clusterEndpoint.port.toString(),
+        PGDATABASE: APPLICATION_DATABASE_NAME,
+        PGSSLMODE: 'require',
+        // The RDS certificate authorities ship with the Lambda runtime but are not trusted by default.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        DB_SECRET_ARN: secret.secretArn,
+      },
+      databaseSecret: secret,
+      encryptionKey: importKey(this, props.encryptionKey),
+      logRetention: logRetention(config),
+      retainData: profile.retainData,
+      alarmTopic: props.alarmTopic,
+      // By name: a stack its pipeline creates on its own needs no output of the deployment stack.
+      deploymentConfig: codedeploy.LambdaDeploymentConfig.fromLambdaDeploymentConfigName(
+        this,
+        'DeploymentConfig',
+        deploymentConfigName(profile.lambda.deployment, naming),
+      ),
+      alarmThresholds: profile.lambda,
+      accessLogBucket: props.accessLogBucket,
+      trafficHooks: trafficHookNames(naming),
+      smokeEvent: definition.smokeEvent,
+    });
+  }
+}
