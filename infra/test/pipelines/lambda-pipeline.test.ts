@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { readTrafficHookConfig, userParametersSchema } from '@ias/delivery';
 import { parse } from 'yaml';
+import { EnvironmentStage } from '../../lib/environment-stage';
 import { parseDelivery, parseEnvironments } from '../../lib/config/load';
 import { environments } from '../../lib/config/environments';
 import { delivery } from '../../lib/config/delivery';
@@ -13,7 +15,7 @@ import { cdkContext, FUNCTIONS_DIR, REPO_ROOT } from '../../lib/config/project';
 import { ConfigError } from '../../lib/config/errors';
 import { DeliveryStage } from '../../lib/pipelines/delivery-stage';
 import { BUILDSPECS } from '../../lib/pipelines/lambda-pipeline-stack';
-import { TEST_PREFIX } from '../support/stages';
+import { environmentConfig, TEST_PREFIX } from '../support/stages';
 
 const envs = parseEnvironments(environments, TEST_PREFIX);
 const settings = parseDelivery(delivery, envs);
@@ -236,6 +238,49 @@ describe('the function pipeline (seed 003)', () => {
     };
     expect(check.phases.build?.commands).toEqual([
       'npx tsx infra/scripts/check-function.ts --env "$TARGET_ENV" --function "$FUNCTION_NAME"',
+    ]);
+  });
+});
+
+describe('the contract between the infrastructure and the delivery code', () => {
+  it('gives every step action UserParameters that the steps function accepts', () => {
+    const pipeline = Object.values(
+      allocate.findResources('AWS::CodePipeline::Pipeline') as Record<
+        string,
+        {
+          Properties: {
+            Stages: {
+              Actions: { ActionTypeId: { Provider: string }; Configuration?: { UserParameters?: string } }[];
+            }[];
+          };
+        }
+      >,
+    )[0];
+    const invokes = (pipeline?.Properties.Stages ?? [])
+      .flatMap((s) => s.Actions)
+      .filter((a) => a.ActionTypeId.Provider === 'Lambda');
+    expect(invokes).toHaveLength(6);
+    for (const action of invokes) {
+      const parsed = userParametersSchema.safeParse(JSON.parse(action.Configuration?.UserParameters ?? ''));
+      expect(parsed.error).toBeUndefined();
+    }
+  });
+
+  it('configures each traffic hook the way the hook handler reads it', () => {
+    const deployment = new EnvironmentStage(new App({ context: cdkContext() }), 'ias-dev', {
+      config: environmentConfig('dev'),
+    }).deployment;
+    const hooks = Template.fromStack(deployment).findResources('AWS::Lambda::Function', {
+      Properties: { FunctionName: Match.stringLikeRegexp('traffic-hook$') },
+    });
+    const phases = Object.values(hooks).map((h) => {
+      const env = (h.Properties as { Environment: { Variables: Record<string, string> } }).Environment
+        .Variables;
+      return readTrafficHookConfig(env);
+    });
+    expect(phases).toEqual([
+      { phase: 'pre-traffic', smokeEventsPath: '/ias/dev/smoke-events/' },
+      { phase: 'post-traffic', smokeEventsPath: '/ias/dev/smoke-events/' },
     ]);
   });
 });
