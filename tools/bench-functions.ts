@@ -2,7 +2,8 @@
  * `npm run bench` (functions part): for every Lambda function (each `app/functions/<name>` holding a
  * `function.json`), the deployment package's size and its cold start, beside the same function
  * packaged the seed's way, as ratios. Targets: ≤ 1/10 of the size and ≤ 1/2 of the cold start.
- * A benchmark reports: it exits 0 when a target is missed (FAIL is printed), 2 when it cannot measure.
+ * Like the other parts of `npm run bench`, it exits 1 when a target is missed (after printing every
+ * figure, FAIL beside the missed one) and 2 when it cannot measure.
  *
  * The two packages of a function:
  *
@@ -395,7 +396,8 @@ interface Result {
   readonly seedRuns: Sample[];
 }
 
-function render(results: readonly Result[], database: boolean, bootstrapMs: number): void {
+/** Prints the figures; returns whether every target is met. */
+function render(results: readonly Result[], database: boolean, bootstrapMs: number): boolean {
   const out: string[] = [
     '',
     'Lambda functions: deployment package and cold start, ours (minified esbuild bundle with source map)',
@@ -442,6 +444,7 @@ function render(results: readonly Result[], database: boolean, bootstrapMs: numb
   }
   out.push('', allMet ? 'PASS: every function meets both targets.' : 'FAIL: a target is missed (see above).');
   process.stdout.write(`${out.join('\n')}\n`);
+  return allMet;
 }
 
 async function main(): Promise<void> {
@@ -527,7 +530,7 @@ async function main(): Promise<void> {
       }
       results.push({ fn, oursZip, seedZip, seed, ours: samples.ours, seedRuns: samples.seed });
     }
-    render(results, database !== undefined, bootstrapMs);
+    if (!render(results, database !== undefined, bootstrapMs)) process.exitCode = 1;
     log(`\nfunctions bench: ${elapsed()}`);
   } finally {
     await database?.stop();
