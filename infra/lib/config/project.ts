@@ -40,7 +40,5 @@ export function cdkContext(): Record<string, unknown> {
 
 /** The delivery workspace: the traffic hooks' and pipeline steps' code, bundled at synth time. */
 export const DELIVERY_CODE: DeliveryCode = {
-  projectRoot: REPO_ROOT,
-  lockFile: join(REPO_ROOT, 'package-lock.json'),
   entry: (handler) => join(REPO_ROOT, 'delivery', 'src', 'handlers', `${handler}.ts`),
 };

@@ -3,18 +3,17 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { deliveryBundle } from './delivery-bundle';
 
-/** Where the delivery code is: the `delivery` workspace's handler files and the lockfile. */
+/** A handler of the delivery workspace (`delivery/src/handlers/<name>.ts`). */
+export type DeliveryHandler = 'pipeline-step' | 'traffic-hook';
+
+/** Where the delivery code is: the `delivery` workspace's handler files. */
 export interface DeliveryCode {
-  /** The repository root (the esbuild project root). */
-  readonly projectRoot: string;
-  /** The root package-lock.json. */
-  readonly lockFile: string;
   /** `delivery/src/handlers/<name>.ts` for a handler name. */
-  readonly entry: (handler: 'pipeline-step' | 'traffic-hook') => string;
+  readonly entry: (handler: DeliveryHandler) => string;
 }
 
 /** Props of {@link DeliveryFunction}. */
@@ -26,7 +25,7 @@ export interface DeliveryFunctionProps {
   /** The delivery code. */
   readonly code: DeliveryCode;
   /** Which handler of the delivery workspace it runs. */
-  readonly handler: 'pipeline-step' | 'traffic-hook';
+  readonly handler: DeliveryHandler;
   /** Its execution role; the construct adds only the log permissions. */
   readonly role: iam.IRole;
   /** Settings. @default - none */
@@ -43,13 +42,14 @@ export interface DeliveryFunctionProps {
 
 /**
  * A Lambda function of the delivery machinery itself (a traffic hook, a pipeline step): the
- * `delivery` workspace's TypeScript bundled by esbuild at synth time, on ARM64, with its own log
+ * `delivery` workspace's TypeScript bundled by esbuild at synth time (once per handler, see
+ * {@link deliveryBundle}), on ARM64, with its own log
  * group. Unlike the application's functions, this code is part of the infrastructure: it changes
  * only when the delivery workspace does.
  */
 export class DeliveryFunction extends Construct {
   /** The function. */
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   /** Its log group. */
   readonly logGroup: logs.LogGroup;
 
@@ -67,12 +67,11 @@ export class DeliveryFunction extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    this.function = new lambda.Function(this, 'Function', {
       functionName: props.functionName,
       description: props.description,
-      entry: props.code.entry(props.handler),
-      projectRoot: props.code.projectRoot,
-      depsLockFilePath: props.code.lockFile,
+      code: lambda.Code.fromAsset(deliveryBundle(props.code.entry(props.handler))),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -80,14 +79,6 @@ export class DeliveryFunction extends Construct {
       role: props.role,
       logGroup: this.logGroup,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node20',
-        // The SDK clients come with the runtime; bundling them would only grow the package.
-        externalModules: ['@aws-sdk/*'],
-        logLevel: nodejs.LogLevel.ERROR,
-      },
     });
     Validations.of(this.function).acknowledge({
       id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
