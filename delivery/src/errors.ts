@@ -12,6 +12,9 @@ export const MAX_MESSAGE_LENGTH = 500;
  * - `ROLLED_BACK`: the CodeDeploy deployment failed or was stopped and traffic went back.
  * - `TIMED_OUT`: a stack, an update or a deployment did not settle in time.
  * - `BAD_INPUT`: the caller's input (parameters, event, environment, artifact) is invalid.
+ * - `SERVICE_MISSING`: the container service's infrastructure (its stack, image parameter or task
+ *   definition family) does not exist yet: deploy the infrastructure first.
+ * - `CONTAINER_MISSING`: the task definition has no container of the name the delivery targets.
  */
 export type DeliveryErrorCode =
   | 'FUNCTION_MISSING'
@@ -21,7 +24,9 @@ export type DeliveryErrorCode =
   | 'DEPLOYMENT_FAILED'
   | 'ROLLED_BACK'
   | 'TIMED_OUT'
-  | 'BAD_INPUT';
+  | 'BAD_INPUT'
+  | 'SERVICE_MISSING'
+  | 'CONTAINER_MISSING';
 
 /**
  * The error every delivery step throws for a failure it understands.

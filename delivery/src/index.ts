@@ -49,3 +49,68 @@ export type {
   TrafficPhase,
 } from './traffic-hook.js';
 export { readTrafficHookConfig, runTrafficHook, trafficHookEventSchema } from './traffic-hook.js';
+
+// Container service (ECS) delivery: build files, first delivery, green check.
+export type {
+  EcsAppSpec,
+  EcsAppSpecInput,
+  EcsLifecycleHooks,
+  ImageDefinition,
+  ImageDetail,
+} from './ecs/appspec.js';
+export {
+  parseEcsAppSpec,
+  renderEcsAppSpec,
+  renderImageDefinitions,
+  renderImageDetail,
+  TASK_DEFINITION_PLACEHOLDER,
+} from './ecs/appspec.js';
+export type { BuildEnvironment, BuildFilesInput, WriteBuildFilesOptions } from './ecs/build-files.js';
+export { readBuildFilesInput, writeBuildFiles } from './ecs/build-files.js';
+export type {
+  EcsHookResponse,
+  EcsLifecycleHookEvent,
+  GreenCheckConfig,
+  GreenCheckHookDependencies,
+  GreenCheckHookOutcome,
+  GreenCheckOptions,
+  GreenCheckResult,
+  HttpGet,
+} from './ecs/green-check.js';
+export {
+  checkGreen,
+  ecsLifecycleHookEventSchema,
+  readGreenCheckConfig,
+  runGreenCheckHook,
+} from './ecs/green-check.js';
+export type { ImageReference } from './ecs/image-uri.js';
+export { imageUriSchema, parseImageUri } from './ecs/image-uri.js';
+export type {
+  EnsureServiceOptions,
+  EnsureServiceResult,
+  FollowServiceUpdateOptions,
+  ServiceDeliveryInput,
+  ServiceDeliveryStart,
+  ServiceReleaseClients,
+  ServiceStackUpdate,
+  StartServiceDeliveryOptions,
+} from './ecs/service-release.js';
+export {
+  ensureServiceDelivered,
+  followServiceUpdate,
+  recordServiceImage,
+  startServiceDelivery,
+} from './ecs/service-release.js';
+export type {
+  DescribedTaskDefinition,
+  RenderedTaskDefinition,
+  RenderTaskDefinitionOptions,
+  RunProgram,
+  TaskDefinitionReader,
+} from './ecs/taskdef.js';
+export {
+  awsCliTaskDefinitionReader,
+  describeTemplate,
+  IMAGE_PLACEHOLDER,
+  renderTaskDefinition,
+} from './ecs/taskdef.js';

@@ -1,12 +1,23 @@
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { parseAppSpec } from './appspec.js';
 import { looksLikeZip, readArtifact, unzipTextFiles, writeArtifact, zipTextFiles } from './artifacts.js';
 import { checkDeployment, settled, startDeployment, stopTimedOutDeployment } from './deployment.js';
+import { imageDetailSchema } from './ecs/appspec.js';
+import type { ServiceReleaseClients } from './ecs/service-release.js';
+import {
+  followServiceUpdate,
+  recordServiceImage,
+  ssmParameterNameSchema,
+  stackNameSchema,
+  startServiceDelivery,
+} from './ecs/service-release.js';
 import { DeliveryError, describeError, oneLine } from './errors.js';
 import { aliasNameSchema, describeIssues, functionNameSchema, versionSchema } from './names.js';
 import type { Release } from './release.js';
@@ -54,9 +65,16 @@ const common = {
   alias: aliasNameSchema,
 };
 
+// The container service steps name the service's stack and its image parameter, not a function.
+const service = {
+  environment: common.environment,
+  stackName: stackNameSchema,
+  imageParameter: ssmParameterNameSchema,
+};
+
 /**
- * The action's UserParameters (JSON): which step to run, on which function. Fields a step does not
- * use are ignored, so one parameter object can serve both actions.
+ * The action's UserParameters (JSON): which step to run, on which function or service. Fields a step
+ * does not use are ignored, so one parameter object can serve several actions.
  */
 export const userParametersSchema = z.discriminatedUnion('step', [
   z.object({
@@ -80,6 +98,15 @@ export const userParametersSchema = z.discriminatedUnion('step', [
       .min(1)
       .max(24 * 60)
       .default(60),
+  }),
+  z.object({
+    step: z.literal('ensure-service'),
+    ...service,
+    timeoutMinutes: z.number().int().min(1).max(120).default(30),
+  }),
+  z.object({
+    step: z.literal('record-service-image'),
+    ...service,
   }),
 ]);
 
@@ -109,6 +136,16 @@ const continuationSchema = z.object({
 
 type Continuation = z.infer<typeof continuationSchema>;
 
+// The ensure-service step's continuation token: the stack update to keep following.
+const serviceContinuationSchema = z.object({
+  stackId: z.string().min(1),
+  requestToken: z.string().min(1),
+  startedAt: z.number().int().nonnegative(),
+  imageUri: z.string().min(1),
+});
+
+type ServiceContinuation = z.infer<typeof serviceContinuationSchema>;
+
 /** The SDK clients a pipeline job uses. */
 export interface PipelineJobClients {
   /** Updates and publishes the function (create-appspec). */
@@ -119,6 +156,16 @@ export interface PipelineJobClients {
   readonly codepipeline: CodePipelineClient;
   /** Builds the S3 client that reads and writes the job's artifacts with the job's artifact credentials. */
   readonly artifactS3: (credentials: ArtifactCredentials) => S3Client;
+  /**
+   * Updates a service's stack on its first delivery (ensure-service).
+   * @default - none: the ensure-service step fails, saying the client is missing
+   */
+  readonly cloudformation?: CloudFormationClient;
+  /**
+   * Reads and writes a service's image parameter (ensure-service, record-service-image).
+   * @default - none: those steps fail, saying the client is missing
+   */
+  readonly ssm?: SSMClient;
 }
 
 /** Options of {@link runPipelineJob}. */
@@ -191,7 +238,11 @@ interface StepContext {
  * version and writes `appspec.yml` and `release.json` to output artifact 0. Step `deploy` starts the
  * CodeDeploy deployment of that appspec and follows it for `pollBudgetMs`, then hands CodePipeline a
  * continuation token; later invocations resume the same deployment, and stop it with rollback past
- * `timeoutMinutes`. Every invocation makes exactly one PutJobSuccessResult or PutJobFailureResult
+ * `timeoutMinutes`. Step `ensure-service` reads `imageDetail.json` from input artifact 0 (the container
+ * build output) and delivers that image to a service that never had one (see `startServiceDelivery`),
+ * following the stack update across invocations like `deploy`; step `record-service-image` writes that
+ * image to the service's image parameter after its deployment succeeded. Every invocation makes exactly
+ * one PutJobSuccessResult or PutJobFailureResult
  * call: any failure becomes the job's one-line failure message (with the artifact credentials masked).
  * It throws only when the job has no id or that call fails.
  */
@@ -221,11 +272,7 @@ export async function runPipelineJob(
       sleep: options.sleep ?? realSleep,
       now: options.now ?? realNow,
     };
-    const parameters = readUserParameters(parsed.data);
-    const step =
-      parameters.step === 'create-appspec'
-        ? await createAppSpec(context, parameters)
-        : await deploy(context, parameters);
+    const step = await runStep(context, readUserParameters(parsed.data));
     outcome = { ...step, jobId: jobId.data.id };
   } catch (error) {
     outcome = { result: 'failed', jobId: jobId.data.id, message: describeError(error) };
@@ -233,6 +280,19 @@ export async function runPipelineJob(
   outcome = mask(outcome, job);
   await report(clients.codepipeline, outcome);
   return outcome;
+}
+
+function runStep(context: StepContext, parameters: UserParameters): Promise<StepOutcome> {
+  switch (parameters.step) {
+    case 'create-appspec':
+      return createAppSpec(context, parameters);
+    case 'deploy':
+      return deploy(context, parameters);
+    case 'ensure-service':
+      return ensureService(context, parameters);
+    case 'record-service-image':
+      return recordImage(context, parameters);
+  }
 }
 
 function readUserParameters(job: PipelineJob): UserParameters {
@@ -424,6 +484,172 @@ async function follow(context: StepContext, token: Continuation, timeoutMs: numb
     }
     await context.sleep(context.pollMs);
   }
+}
+
+/** The clients of the container service steps; a missing one is a wiring error of the step function. */
+function serviceClients(context: StepContext, step: string): ServiceReleaseClients {
+  const { cloudformation, ssm } = context.clients;
+  if (!cloudformation || !ssm) {
+    throw missingClients(step, [cloudformation ? undefined : 'CloudFormation', ssm ? undefined : 'SSM']);
+  }
+  return { cloudformation, ssm };
+}
+
+function missingClients(step: string, missing: readonly (string | undefined)[]): DeliveryError {
+  return new DeliveryError(
+    'BAD_INPUT',
+    `the ${step} step needs the ${missing.filter(Boolean).join(' and ')} client, which this step function was not given: add it to the function's clients`,
+  );
+}
+
+/** The image URI of `imageDetail.json` in input artifact 0 (the container build's output). */
+async function readImageUri(context: StepContext, step: string): Promise<string> {
+  const { job } = context;
+  const [input] = job.data.inputArtifacts;
+  if (!input) {
+    throw new DeliveryError(
+      'BAD_INPUT',
+      `the ${step} step needs one input artifact (the container build output, with imageDetail.json)`,
+    );
+  }
+  const s3 = context.clients.artifactS3(job.data.artifactCredentials);
+  const what = `input artifact ${input.name ?? '0'}`;
+  const files = unzipTextFiles(await readArtifact(s3, input.location.s3Location), what);
+  const text = files['imageDetail.json'];
+  if (text === undefined) {
+    throw new DeliveryError(
+      'BAD_INPUT',
+      `${what} has no imageDetail.json: is it the container build's output?`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new DeliveryError('BAD_INPUT', `${what}: imageDetail.json is not JSON`);
+  }
+  const parsed = imageDetailSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new DeliveryError(
+      'BAD_INPUT',
+      `${what}: invalid imageDetail.json: ${describeIssues(parsed.error)}`,
+    );
+  }
+  return parsed.data.ImageURI;
+}
+
+async function ensureService(
+  context: StepContext,
+  parameters: Extract<UserParameters, { step: 'ensure-service' }>,
+): Promise<StepOutcome> {
+  const clients = serviceClients(context, 'ensure-service');
+  const timeoutMs = parameters.timeoutMinutes * 60_000;
+  const token = context.job.data.continuationToken;
+  if (token) {
+    return followService(context, clients, parameters, readServiceContinuation(token), timeoutMs);
+  }
+  const imageUri = await readImageUri(context, 'ensure-service');
+  const startedAt = context.now();
+  const start = await startServiceDelivery(
+    clients,
+    { stackName: parameters.stackName, imageParameter: parameters.imageParameter, imageUri },
+    { now: context.now },
+  );
+  if (start.action === 'already-delivered') {
+    return {
+      result: 'succeeded',
+      summary: `${parameters.stackName} already runs a delivered image (${start.previousImage}): the deployment brings ${imageUri}`,
+      outputVariables: { ImageUri: imageUri, Delivery: 'already-delivered' },
+    };
+  }
+  if (!start.update) {
+    return firstDelivered(parameters.stackName, imageUri);
+  }
+  return followService(
+    context,
+    clients,
+    parameters,
+    { stackId: start.update.stackId, requestToken: start.update.requestToken, startedAt, imageUri },
+    timeoutMs,
+  );
+}
+
+/** Follows the first delivery's stack update for this invocation's budget. */
+async function followService(
+  context: StepContext,
+  clients: ServiceReleaseClients,
+  parameters: Extract<UserParameters, { step: 'ensure-service' }>,
+  token: ServiceContinuation,
+  timeoutMs: number,
+): Promise<StepOutcome> {
+  const progress = await followServiceUpdate(
+    clients,
+    {
+      stackName: parameters.stackName,
+      stackId: token.stackId,
+      requestToken: token.requestToken,
+      imageParameter: parameters.imageParameter,
+    },
+    {
+      deadline: token.startedAt + timeoutMs,
+      timeoutMs,
+      budgetMs: context.pollBudgetMs,
+      pollMs: context.pollMs,
+      sleep: context.sleep,
+      now: context.now,
+    },
+  );
+  if (progress === 'complete') {
+    return firstDelivered(parameters.stackName, token.imageUri);
+  }
+  const elapsed = context.now() - token.startedAt;
+  return {
+    result: 'in-progress',
+    summary: `${parameters.stackName} is creating the service with its first image (${Math.floor(elapsed / 60_000)} of ${Math.round(timeoutMs / 60_000)} min)`,
+    continuationToken: JSON.stringify(token),
+  };
+}
+
+function firstDelivered(stackName: string, imageUri: string): StepOutcome {
+  return {
+    result: 'succeeded',
+    summary: `${stackName} now runs the service with its first image ${imageUri}`,
+    outputVariables: { ImageUri: imageUri, Delivery: 'delivered-first' },
+  };
+}
+
+function readServiceContinuation(token: string): ServiceContinuation {
+  let json: unknown;
+  try {
+    json = JSON.parse(token);
+  } catch {
+    json = undefined;
+  }
+  const parsed = serviceContinuationSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new DeliveryError(
+      'BAD_INPUT',
+      'the continuation token is not one this step wrote: retry the stage',
+    );
+  }
+  return parsed.data;
+}
+
+async function recordImage(
+  context: StepContext,
+  parameters: Extract<UserParameters, { step: 'record-service-image' }>,
+): Promise<StepOutcome> {
+  const { ssm } = context.clients;
+  if (!ssm) {
+    throw missingClients('record-service-image', ['SSM']);
+  }
+  const imageUri = await readImageUri(context, 'record-service-image');
+  await recordServiceImage(ssm, { imageParameter: parameters.imageParameter, imageUri });
+  return {
+    result: 'succeeded',
+    summary: `recorded ${imageUri} in ${parameters.imageParameter}: infrastructure deploys of ${parameters.stackName} keep it`,
+    outputVariables: { ImageUri: imageUri },
+  };
 }
 
 /** Replaces any artifact credential that found its way into a message with `***`. */

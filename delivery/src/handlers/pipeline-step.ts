@@ -1,8 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import type { ArtifactCredentials, PipelineJobOutcome } from '../pipeline-job.js';
 import { runPipelineJob } from '../pipeline-job.js';
@@ -13,14 +15,17 @@ const clients = {
   lambda: new LambdaClient({}),
   codedeploy: new CodeDeployClient({}),
   codepipeline: new CodePipelineClient({}),
+  // The service steps: first delivery through the service's stack, and the image it runs.
+  cloudformation: new CloudFormationClient({}),
+  ssm: new SSMClient({}),
   // The artifact bucket is read with the job's own short-lived credentials, not the function's role.
   artifactS3: (credentials: ArtifactCredentials) =>
     new S3Client({ credentials, followRegionRedirects: true }),
 };
 
 /**
- * The Lambda-invoke step of a function's delivery pipeline (create-appspec or deploy, from the
- * action's UserParameters). It never logs the event: that carries the artifact credentials.
+ * The Lambda-invoke step of a delivery pipeline (create-appspec, deploy, ensure-service or
+ * record-service-image, from the action's UserParameters). It never logs the event: that carries the artifact credentials.
  */
 export const handler = async (event: unknown, context?: Context): Promise<PipelineJobOutcome> => {
   if (context) {
