@@ -38,6 +38,7 @@ export function buildApp(config: ProjectConfig, options: BuildAppOptions = {}): 
     return new EnvironmentStage(app, `${config.prefix}-${env.name}`, {
       config: env,
       functions: config.functions,
+      services: config.services,
     });
   });
   const delivery = config.delivery
@@ -46,6 +47,7 @@ export function buildApp(config: ProjectConfig, options: BuildAppOptions = {}): 
         delivery: config.delivery,
         environments: config.environments,
         functions: config.functions,
+        services: config.services,
       })
     : undefined;
   if (options.policyGates ?? true) {

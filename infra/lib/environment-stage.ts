@@ -1,6 +1,8 @@
 import { Stage, type StageProps } from 'aws-cdk-lib';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import type { Construct } from 'constructs';
 import type { FunctionDefinition } from './config/functions';
+import type { ServiceDefinition } from './config/services';
 import type { EnvironmentConfig } from './config/load';
 import { Naming } from './config/naming';
 import { DELIVERY_CODE } from './config/project';
@@ -22,9 +24,8 @@ import { DeploymentStack } from './stacks/deployment-stack';
 import { FunctionStack } from './stacks/function-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
-
-/** The workloads the infrastructure layer provisions for. */
-export const CONTAINER_SERVICES = ['inventory-api'] as const;
+import { ServiceStack } from './stacks/service-stack';
+import { serviceTarget } from './pipelines/names';
 
 /** Props of {@link EnvironmentStage}. */
 export interface EnvironmentStageProps extends StageProps {
@@ -32,6 +33,8 @@ export interface EnvironmentStageProps extends StageProps {
   readonly config: EnvironmentConfig;
   /** The Lambda functions to define (every manifest under app/functions). @default - none */
   readonly functions?: readonly FunctionDefinition[];
+  /** The container services to define (every manifest under app/services). @default - none */
+  readonly services?: readonly ServiceDefinition[];
   /** The delivery code the traffic hooks run. @default - the repository's `delivery` workspace */
   readonly deliveryCode?: DeliveryCode;
 }
@@ -59,6 +62,8 @@ export class EnvironmentStage extends Stage {
   readonly deployment: DeploymentStack;
   /** `<prefix>-<env>-fn-<name>`, one per function: definition, alias, trigger, alarms, deployment group. */
   readonly functions: ReadonlyMap<string, FunctionStack>;
+  /** `<prefix>-<env>-svc-<name>`, one per container service: load balancer, service, scaling, alarms, deployment. */
+  readonly services: ReadonlyMap<string, ServiceStack>;
 
   constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
     const { config } = props;
@@ -74,7 +79,7 @@ export class EnvironmentStage extends Stage {
       ...common,
       stackName: naming.stackName('foundation'),
       description: `${naming.base}: KMS key, artifact bucket, ECR repositories, CodeArtifact`,
-      containerServices: CONTAINER_SERVICES,
+      containerServices: (props.services ?? []).map((s) => s.name),
     });
     const key = this.foundation.key;
 
@@ -175,8 +180,43 @@ export class EnvironmentStage extends Stage {
             { value: repo.repositoryUri, description: `ECR repository of ${service}` },
           ]),
         ),
+        // Written by each service's pipeline after a delivery; the service stack reads it, so
+        // re-deploying the infrastructure keeps the running image. CloudFormation sets it once.
+        ...Object.fromEntries(
+          (props.services ?? []).map((service) => [
+            `services/${service.name}/image`,
+            {
+              value: 'none',
+              description: `Image ${naming.name(service.name)} runs, written by its pipeline (none: not delivered yet)`,
+            },
+          ]),
+        ),
       },
     });
+
+    const services = new Map<string, ServiceStack>();
+    for (const definition of props.services ?? []) {
+      const target = serviceTarget(config, definition);
+      const svcStack = new ServiceStack(this, `svc-${definition.name}`, {
+        ...common,
+        stackName: target.stackName,
+        description: `${naming.base}: container service ${definition.name}: load balancer, Fargate service, scaling, alarms, ${config.profile.service.deployment.strategy}`,
+        definition,
+        vpc: this.network.vpc,
+        cluster: this.network.cluster,
+        appSecurityGroup: this.network.appSecurityGroup,
+        database: this.data.database,
+        repository: this.foundation.repositories.get(definition.name) as ecr.IRepository,
+        encryptionKey: key,
+        alarmTopic: this.observability.alarmTopic,
+        accessLogBucket: this.foundation.accessLogBucket,
+        deliveryCode: props.deliveryCode ?? DELIVERY_CODE,
+      });
+      // Its image parameter and the database settings it injects live in the config stack.
+      svcStack.addStackDependency(this.configuration);
+      services.set(definition.name, svcStack);
+    }
+    this.services = services;
 
     for (const stack of [
       this.foundation,
@@ -186,6 +226,7 @@ export class EnvironmentStage extends Stage {
       this.deployment,
       ...this.functions.values(),
       this.configuration,
+      ...this.services.values(),
     ]) {
       ownHelperFunctionLogs(stack, {
         logGroupName: naming.name(`${stack.node.id}-helpers`),

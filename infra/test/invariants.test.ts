@@ -23,7 +23,10 @@ const retainsData = (env: string): boolean =>
  */
 const named = (name: string, env: string): boolean =>
   followsNamingContract(name, prefix, env) ||
-  (env === 'delivery' && project.functions.some((f) => followsNamingContract(name, prefix, f.name)));
+  (env === 'delivery' &&
+    [...project.functions, ...(project.services ?? [])].some((f) =>
+      followsNamingContract(name, prefix, f.name),
+    ));
 
 interface Resource {
   Type: string;
@@ -68,7 +71,7 @@ const asList = (v: string | string[] | undefined): string[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
 
 describe('invariants over every synthesized template', () => {
-  it('synthesizes dev, staging and prod with a stack per function each, and the delivery stage', () => {
+  it('synthesizes dev, staging and prod with a stack per function and per service each, and the delivery stage', () => {
     expect(stages.map((s) => s.stageId).sort()).toEqual([
       `${prefix}-delivery`,
       `${prefix}-dev`,
@@ -85,12 +88,14 @@ describe('invariants over every synthesized template', () => {
         'foundation',
         'network',
         'observability',
+        'svc-inventory-api',
       ]);
     }
     expect(stages.find((s) => s.stageId === `${prefix}-delivery`)?.stacks.map((s) => s.stackName)).toEqual([
       `${prefix}-delivery`,
       `${prefix}-allocate-order-pipeline`,
       `${prefix}-import-stock-pipeline`,
+      `${prefix}-inventory-api-pipeline`,
     ]);
   });
 

@@ -44,6 +44,16 @@ export const environments = {
       throttlesPerMinute: 5,
       p99DurationPercentOfTimeout: 90,
     },
+    // Seed 004: 256 CPU / 512 MiB, one task. Rolling with the circuit breaker: the quickest way to
+    // see a change running, and a failed one rolls itself back.
+    service: {
+      cpu: 256,
+      memoryMiB: 512,
+      desiredCount: 1,
+      scaling: { minCapacity: 1, maxCapacity: 2 },
+      deployment: { strategy: 'rolling' },
+      alarms: { target5xxPerMinute: 10, unhealthyHosts: 1, p99LatencyMs: 2000 },
+    },
   },
   staging: {
     region: 'ap-northeast-1',
@@ -74,6 +84,16 @@ export const environments = {
       errorsPerMinute: 1,
       throttlesPerMinute: 1,
       p99DurationPercentOfTimeout: 80,
+    },
+    // Amazon ECS's own blue/green: the green side is checked through the test listener by a
+    // lifecycle hook, then takes all traffic and bakes for 5 minutes under the alarms.
+    service: {
+      cpu: 512,
+      memoryMiB: 1024,
+      desiredCount: 2,
+      scaling: { minCapacity: 2, maxCapacity: 4 },
+      deployment: { strategy: 'ecs-blue-green', bakeMinutes: 5 },
+      alarms: { target5xxPerMinute: 5, unhealthyHosts: 1, p99LatencyMs: 1000 },
     },
   },
   prod: {
@@ -107,6 +127,28 @@ export const environments = {
       errorsPerMinute: 1,
       throttlesPerMinute: 1,
       p99DurationPercentOfTimeout: 70,
+    },
+    // Seed 004: 1024 CPU / 2048 MiB, 2 to 20 tasks, at least 3 when created, more on Friday
+    // evenings. The seeds' CodeDeploy blue/green: 10 % of traffic for 5 minutes, then the rest;
+    // the blue side is kept an hour for a rollback that needs no new tasks.
+    service: {
+      cpu: 1024,
+      memoryMiB: 2048,
+      desiredCount: 3,
+      scaling: {
+        minCapacity: 2,
+        maxCapacity: 20,
+        schedule: {
+          name: 'friday-evening',
+          start: 'cron(0 19 ? * FRI *)',
+          end: 'cron(0 23 ? * FRI *)',
+          timeZone: 'Asia/Tokyo',
+          minCapacity: 6,
+          maxCapacity: 20,
+        },
+      },
+      deployment: { strategy: 'codedeploy-blue-green', traffic: 'canary', blueRetentionMinutes: 60 },
+      alarms: { target5xxPerMinute: 1, unhealthyHosts: 1, p99LatencyMs: 500 },
     },
     // Retained: production stock and allocations are the business record, and its logs are the
     // audit trail. A mistaken `cdk destroy` must not erase them; delete them by hand on purpose.

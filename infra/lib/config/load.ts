@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { deliverySchema, type DeliveryConfig } from './delivery-schema';
 import { ConfigError } from './errors';
 import type { FunctionDefinition } from './functions';
+import type { ServiceDefinition } from './services';
 import { readPrefix } from './prefix';
 import { environmentsSchema, type EnvironmentProfile } from './profile-schema';
 
@@ -23,6 +24,8 @@ export interface ProjectConfig {
   readonly environments: readonly EnvironmentConfig[];
   /** Every Lambda function under app/functions that has a manifest. */
   readonly functions: readonly FunctionDefinition[];
+  /** Every container service under app/services that has a manifest. @default - none */
+  readonly services?: readonly ServiceDefinition[];
   /**
    * Where the application pipelines live and what they listen to.
    * @default - no pipelines are synthesized

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cidrsOverlap, parseCidr } from './cidr';
+import { serviceProfileSchema } from './service-profile-schema';
 
 /** Log retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -141,6 +142,8 @@ export const environmentProfileSchema = z
     }),
     alarms: alarmsSchema,
     lambda: lambdaSchema,
+    /** How container services are sized, scaled, delivered and watched (seed 004 §2–3). */
+    service: serviceProfileSchema,
     /**
      * Keep databases, buckets, repositories, keys and log groups when the stacks are destroyed.
      * Default false: seed 000 wants data and logs removed by `cdk destroy`. A profile that sets it
@@ -150,6 +153,17 @@ export const environmentProfileSchema = z
   })
   .strict()
   .superRefine((profile, ctx) => {
+    if (
+      profile.service.deployment.strategy === 'codedeploy-blue-green' &&
+      profile.network.natGateways === 0
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['service', 'deployment', 'strategy'],
+        message:
+          "codedeploy-blue-green's green-check hook reports to CodeDeploy's API, which a VPC without NAT gateways cannot reach: use an ecs-* strategy or add a NAT gateway",
+      });
+    }
     profile.network.availabilityZones.forEach((az, i) => {
       if (!az.startsWith(profile.region)) {
         ctx.addIssue({

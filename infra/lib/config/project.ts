@@ -4,6 +4,7 @@ import { readCdkJsonContext } from './cdk-json';
 import { delivery } from './delivery';
 import { environments } from './environments';
 import { loadFunctions } from './functions';
+import { loadServices } from './services';
 import { loadProjectConfig, parseDelivery, type ProjectConfig } from './load';
 
 /** The infra workspace folder (holds cdk.json). */
@@ -12,6 +13,8 @@ export const INFRA_DIR = join(__dirname, '..', '..');
 export const REPO_ROOT = join(INFRA_DIR, '..');
 /** Where the Lambda functions live, one folder each with a `function.json`. */
 export const FUNCTIONS_DIR = join(REPO_ROOT, 'app', 'functions');
+/** Where the container services live, one folder each with a `service.json` and a Dockerfile. */
+export const SERVICES_DIR = join(REPO_ROOT, 'app', 'services');
 /** Where `npm start` and `npm run synth` write the cloud assembly. */
 export const DEFAULT_OUTDIR = join(INFRA_DIR, 'cdk.out');
 
@@ -29,6 +32,7 @@ export function loadProject(env: NodeJS.ProcessEnv = process.env): ProjectConfig
   return {
     ...project,
     functions: loadFunctions(FUNCTIONS_DIR, REPO_ROOT),
+    services: loadServices(SERVICES_DIR, REPO_ROOT),
     delivery: parseDelivery(delivery, project.environments),
   };
 }

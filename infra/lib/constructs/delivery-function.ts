@@ -1,14 +1,16 @@
 import type { Duration } from 'aws-cdk-lib';
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { deliveryBundle } from './delivery-bundle';
+import { SubnetGroup } from './network';
 
 /** A handler of the delivery workspace (`delivery/src/handlers/<name>.ts`). */
-export type DeliveryHandler = 'pipeline-step' | 'traffic-hook';
+export type DeliveryHandler = 'pipeline-step' | 'traffic-hook' | 'green-check';
 
 /** Where the delivery code is: the `delivery` workspace's handler files. */
 export interface DeliveryCode {
@@ -38,6 +40,10 @@ export interface DeliveryFunctionProps {
   readonly encryptionKey?: kms.IKey;
   /** Keep the log group on `cdk destroy`. */
   readonly retainData: boolean;
+  /** Run in this VPC's private subnets (to reach something only the VPC reaches). @default - outside any VPC */
+  readonly vpc?: ec2.IVpc;
+  /** Its security groups, with `vpc`. */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 /**
@@ -79,7 +85,13 @@ export class DeliveryFunction extends Construct {
       role: props.role,
       logGroup: this.logGroup,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      vpc: props.vpc,
+      vpcSubnets: props.vpc ? { subnetGroupName: SubnetGroup.PRIVATE } : undefined,
+      securityGroups: props.securityGroups,
     });
+    if (props.vpc) {
+      return;
+    }
     Validations.of(this.function).acknowledge({
       id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
       reason:

@@ -2,6 +2,7 @@ import { Stage, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { DeliveryConfig } from '../config/delivery-schema';
 import type { FunctionDefinition } from '../config/functions';
+import type { ServiceDefinition } from '../config/services';
 import type { EnvironmentConfig } from '../config/load';
 import { DELIVERY_CODE } from '../config/project';
 import type { DeliveryCode } from '../constructs/delivery-function';
@@ -15,6 +16,7 @@ import { applyRemovalRule } from '../aspects/removal';
 import { applyStandardTags } from '../aspects/tags';
 import { DeliveryStack } from './delivery-stack';
 import { LambdaPipelineStack } from './lambda-pipeline-stack';
+import { ServicePipelineStack } from './service-pipeline-stack';
 import { importKey } from '../stacks/environment-stack-props';
 import { deliveryNaming, PIPELINE_LOG_RETENTION, pipelineNames } from './names';
 
@@ -28,6 +30,8 @@ export interface DeliveryStageProps extends StageProps {
   readonly environments: readonly EnvironmentConfig[];
   /** The functions, one pipeline each. */
   readonly functions: readonly FunctionDefinition[];
+  /** The container services, one pipeline each. @default - none */
+  readonly services?: readonly ServiceDefinition[];
   /** The delivery code the pipeline steps run. @default - the repository's `delivery` workspace */
   readonly deliveryCode?: DeliveryCode;
 }
@@ -42,6 +46,8 @@ export class DeliveryStage extends Stage {
   readonly shared: DeliveryStack;
   /** One pipeline per function, by function folder name. */
   readonly pipelines: ReadonlyMap<string, LambdaPipelineStack>;
+  /** One pipeline per container service, by service folder name. */
+  readonly servicePipelines: ReadonlyMap<string, ServicePipelineStack>;
 
   constructor(scope: Construct, id: string, props: DeliveryStageProps) {
     const { delivery } = props;
@@ -52,7 +58,9 @@ export class DeliveryStage extends Stage {
       description: `${naming.base}: KMS key, artifact-store access logs and GitHub connection of the application pipelines`,
       naming,
       delivery,
-      pipelineLogPrefixes: props.functions.map((f) => pipelineNames(props.prefix, f.name).project),
+      pipelineLogPrefixes: [...props.functions, ...(props.services ?? [])].map(
+        (f) => pipelineNames(props.prefix, f.name).project,
+      ),
     });
     const pipelines = new Map<string, LambdaPipelineStack>();
     for (const definition of props.functions) {
@@ -74,7 +82,27 @@ export class DeliveryStage extends Stage {
       );
     }
     this.pipelines = pipelines;
-    for (const stack of [this.shared, ...pipelines.values()]) {
+    const servicePipelines = new Map<string, ServicePipelineStack>();
+    for (const definition of props.services ?? []) {
+      const names = pipelineNames(props.prefix, definition.name);
+      servicePipelines.set(
+        definition.name,
+        new ServicePipelineStack(this, `pipeline-${definition.name}`, {
+          stackName: names.stack,
+          description: `${names.pipeline}: container delivery of ${definition.name}, ${props.environments.map((e) => e.name).join(' → ')}`,
+          prefix: props.prefix,
+          definition,
+          environments: props.environments,
+          delivery,
+          encryptionKey: this.shared.key,
+          accessLogBucket: this.shared.accessLogBucket,
+          connectionArn: this.shared.connectionArn,
+          deliveryCode: props.deliveryCode ?? DELIVERY_CODE,
+        }),
+      );
+    }
+    this.servicePipelines = servicePipelines;
+    for (const stack of [this.shared, ...pipelines.values(), ...servicePipelines.values()]) {
       ownHelperFunctionLogs(stack, {
         logGroupName: `${stack.stackName}-helpers`,
         retention: PIPELINE_LOG_RETENTION,

@@ -1,27 +1,17 @@
-import {
-  ArnFormat,
-  Aws,
-  type CfnElement,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  Validations,
-  type StackProps,
-} from 'aws-cdk-lib';
-import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import { ArnFormat, Aws, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { DeliveryConfig } from '../config/delivery-schema';
 import type { FunctionDefinition } from '../config/functions';
 import type { EnvironmentConfig } from '../config/load';
-import { Naming } from '../config/naming';
 import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
-import { SecureBucket } from '../constructs/secure-bucket';
+import { PipelineParts } from './pipeline-parts';
 import { functionTarget, PIPELINE_LOG_RETENTION, pipelineNames, type FunctionTarget } from './names';
 
 /** Where the buildspecs live in the repository (CodeBuild reads them from the source revision). */
@@ -85,117 +75,33 @@ export class LambdaPipelineStack extends Stack {
   readonly steps: DeliveryFunction;
   /** Stage and action names, in order. */
   readonly stages: readonly PipelineStageSummary[];
+  private readonly parts: PipelineParts;
 
   constructor(scope: Construct, id: string, props: LambdaPipelineStackProps) {
     super(scope, id, props);
     const { prefix, definition, delivery } = props;
     const names = pipelineNames(prefix, definition.name);
-    const removalPolicy = delivery.retainArtifacts ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const retention = PIPELINE_LOG_RETENTION as logs.RetentionDays;
     const targets = props.environments.map((env) => functionTarget(env, definition));
-    const first = props.environments[0];
-    if (!first) {
-      throw new Error(`${names.pipeline}: no environment to deliver to`);
-    }
-    const firstNaming = new Naming(prefix, first.name);
+    this.parts = new PipelineParts(this, names.artifactStore, props);
+    this.artifactStore = this.parts.artifactStore;
 
-    this.artifactStore = new SecureBucket(this, 'ArtifactStore', {
-      bucketName: `${names.artifactStore}-${this.account}-${this.region}`,
-      retainData: delivery.retainArtifacts,
-      encryptionKey: props.encryptionKey,
-      serverAccessLogsBucket: props.accessLogBucket,
-      noncurrentVersionExpiration: Duration.days(30),
-    }).bucket;
-
-    // --- roles and projects -------------------------------------------------------------------
-    const codeArtifact = {
-      CODEARTIFACT_DOMAIN: firstNaming.name('packages'),
-      CODEARTIFACT_DOMAIN_OWNER: Aws.ACCOUNT_ID,
-      CODEARTIFACT_REPOSITORY: firstNaming.name('npm'),
-    };
-    const readPackages = [
-      new iam.PolicyStatement({
-        actions: ['codeartifact:GetAuthorizationToken'],
-        resources: [
-          this.formatArn({
-            service: 'codeartifact',
-            resource: 'domain',
-            resourceName: codeArtifact.CODEARTIFACT_DOMAIN,
-          }),
-        ],
-      }),
-      new iam.PolicyStatement({
-        actions: ['codeartifact:GetRepositoryEndpoint', 'codeartifact:ReadFromRepository'],
-        resources: [
-          this.formatArn({
-            service: 'codeartifact',
-            resource: 'repository',
-            resourceName: `${codeArtifact.CODEARTIFACT_DOMAIN}/${codeArtifact.CODEARTIFACT_REPOSITORY}`,
-          }),
-          this.formatArn({
-            service: 'codeartifact',
-            resource: 'repository',
-            resourceName: `${codeArtifact.CODEARTIFACT_DOMAIN}/${codeArtifact.CODEARTIFACT_REPOSITORY}-store`,
-          }),
-        ],
-      }),
-      new iam.PolicyStatement({
-        actions: ['sts:GetServiceBearerToken'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' } },
-      }),
-    ];
-    const project = (
-      idName: 'Build' | 'Check',
-      projectName: string,
-      buildSpec: string,
-      description: string,
-      extraEnvironment: Record<string, string> = {},
-    ): codebuild.PipelineProject => {
-      const logGroup = new logs.LogGroup(this, `${idName}Logs`, {
-        logGroupName: `/aws/codebuild/${projectName}`,
-        retention,
-        encryptionKey: props.encryptionKey,
-        removalPolicy,
-      });
-      const p = new codebuild.PipelineProject(this, idName, {
-        projectName,
-        description,
-        buildSpec: codebuild.BuildSpec.fromSourceFilename(buildSpec),
-        environment: {
-          buildImage: codebuild.LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0,
-          computeType: codebuild.ComputeType.SMALL,
-        },
-        environmentVariables: Object.fromEntries(
-          Object.entries({ FUNCTION_NAME: definition.name, ...codeArtifact, ...extraEnvironment }).map(
-            ([k, value]) => [k, { value }],
-          ),
-        ),
-        encryptionKey: props.encryptionKey,
-        logging: { cloudWatch: { logGroup } },
-        timeout: Duration.minutes(30),
-      });
-      readPackages.forEach((s) => p.addToRolePolicy(s));
-      Validations.of(p).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-CB4',
-        reason:
-          'The project encrypts its artifacts with the pipelines KMS key (EncryptionKey is set); the rule misses an imported key',
-      });
-      return p;
-    };
-    this.buildProject = project(
-      'Build',
-      names.build,
-      BUILDSPECS.build,
-      `Build project for ${definition.name}: CodeArtifact install, unit tests, lint, bundle and zip (seed 003 §5.2)`,
-    );
-    this.checkProject = project(
-      'Check',
-      names.check,
-      BUILDSPECS.check,
-      `CheckLambdaFunction for ${definition.name}: creates the function's stack when the function does not exist`,
-      { CFN_EXECUTION_ROLE_ARN: this.bootstrap().execRoleArn },
-    );
+    // --- projects and the steps function -------------------------------------------------------
+    this.buildProject = this.parts.project('Build', {
+      projectName: names.build,
+      buildSpec: BUILDSPECS.build,
+      description: `Build project for ${definition.name}: CodeArtifact install, unit tests, lint, bundle and zip (seed 003 §5.2)`,
+      environmentVariables: { FUNCTION_NAME: definition.name },
+    });
+    this.checkProject = this.parts.project('Check', {
+      projectName: names.check,
+      buildSpec: BUILDSPECS.check,
+      description: `CheckLambdaFunction for ${definition.name}: creates the function's stack when the function does not exist`,
+      environmentVariables: {
+        FUNCTION_NAME: definition.name,
+        CFN_EXECUTION_ROLE_ARN: this.parts.bootstrap().execRoleArn,
+      },
+    });
     this.grantCheck(this.checkProject, targets);
 
     // The pipeline steps: CreateAppSpecFile and Deploy, on this function's targets only.
@@ -219,17 +125,7 @@ export class LambdaPipelineStack extends Stack {
     // --- the pipeline ---------------------------------------------------------------------------
     const source = new codepipeline.Artifact('SourceOutput');
     const built = new codepipeline.Artifact('BuildOutput');
-    const [owner, repo] = delivery.source.repository.split('/') as [string, string];
-    const sourceAction = new actions.CodeStarConnectionsSourceAction({
-      actionName: 'Source',
-      connectionArn: props.connectionArn,
-      owner,
-      repo,
-      branch: delivery.source.branch,
-      output: source,
-      // Full clone: the build needs the workspaces' lockfile and shared code, not an archive.
-      codeBuildCloneOutput: false,
-    });
+    const sourceAction = this.parts.source(source);
     const check = (env: FunctionTarget, runOrder?: number) =>
       new actions.CodeBuildAction({
         actionName: 'CheckLambdaFunction',
@@ -256,19 +152,15 @@ export class LambdaPipelineStack extends Stack {
     const timeoutMinutes = delivery.deploymentTimeoutMinutes;
     targets.forEach((target, i) => {
       const env = props.environments[i] as EnvironmentConfig;
-      if (delivery.approvalBefore.includes(env.name)) {
-        stagesProps.push({
-          stageName: `Approve-${env.name}`,
-          actions: [
-            new actions.ManualApprovalAction({
-              actionName: 'Approve',
-              additionalInformation: `Promote ${definition.name} to ${env.name}: the same zip that passed ${targets
-                .slice(0, i)
-                .map((t) => t.environment)
-                .join(' and ')}`,
-            }),
-          ],
-        });
+      const approval = this.parts.approval(
+        env,
+        `Promote ${definition.name} to ${env.name}: the same zip that passed ${targets
+          .slice(0, i)
+          .map((t) => t.environment)
+          .join(' and ')}`,
+      );
+      if (approval) {
+        stagesProps.push(approval);
       }
       const appSpec = new codepipeline.Artifact(`AppSpec_${env.name}`);
       const parameters = (step: 'create-appspec' | 'deploy') => ({
@@ -307,29 +199,11 @@ export class LambdaPipelineStack extends Stack {
       stagesProps.push({ stageName: `Deploy-${env.name}`, actions: stageActions });
     });
 
-    this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
-      pipelineName: names.pipeline,
-      pipelineType: codepipeline.PipelineType.V2,
-      artifactBucket: this.artifactStore,
-      // One delivery at a time per stage, each run kept (not superseded) so none is lost midway.
-      executionMode: codepipeline.ExecutionMode.QUEUED,
-      restartExecutionOnUpdate: false,
-      stages: stagesProps,
-      triggers: [
-        {
-          providerType: codepipeline.ProviderType.CODE_STAR_SOURCE_CONNECTION,
-          gitConfiguration: {
-            sourceAction,
-            pushFilter: [
-              {
-                branchesIncludes: [delivery.source.branch],
-                filePathsIncludes: [`${definition.folder}/**`, ...SHARED_CODE],
-              },
-            ],
-          },
-        },
-      ],
-    });
+    this.pipeline = this.parts.pipeline(
+      names.pipeline,
+      stagesProps,
+      this.parts.trigger(sourceAction, [`${definition.folder}/**`, ...SHARED_CODE]),
+    );
     this.acknowledgeGrants(targets);
     this.stages = stagesProps.map((s) => ({
       name: s.stageName,
@@ -359,7 +233,7 @@ export class LambdaPipelineStack extends Stack {
     );
     // CloudFormation creates the stack with the CDK bootstrap's execution role, as `cdk deploy`
     // would; the project may pass that role to CloudFormation and to nothing else.
-    const { qualifier, execRoleArn } = this.bootstrap();
+    const { qualifier, execRoleArn } = this.parts.bootstrap();
     checkProject.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
@@ -445,60 +319,10 @@ export class LambdaPipelineStack extends Stack {
     });
   }
 
-  /**
-   * The wildcard findings of the grants above and of aws-cdk-lib's own pipeline grants, each
-   * acknowledged on the role it concerns, with the exact resource it names.
-   */
+  /** The wildcard findings of aws-cdk-lib's grants and of the check project's own. */
   private acknowledgeGrants(targets: readonly FunctionTarget[]): void {
-    const logical = (c: { node: { defaultChild?: unknown } }) =>
-      this.getLogicalId(c.node.defaultChild as CfnElement);
-    const store = logical(this.artifactStore);
-    const artifactAcks = [
-      ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map(
-        (a) => `Action::${a}`,
-      ),
-      'Action::kms:GenerateDataKey*',
-      'Action::kms:ReEncrypt*',
-      `Resource::<${store}.Arn>/*`,
-    ].map((finding) => ({
-      id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
-      reason:
-        "aws-cdk-lib's read/write grant on this pipeline's artifact store and its key: the wildcards are the grant's action sets and the store's objects, nothing outside this bucket and key",
-    }));
-    Validations.of(this.pipeline).acknowledge(
-      ...artifactAcks,
-      {
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logical(this.steps.function)}.Arn>:*]`,
-        reason:
-          'The CodePipeline action invokes this pipeline’s steps function (any of its versions), nothing else',
-      },
-      {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason:
-          "aws-cdk-lib's Lambda invoke action lets CodePipeline list functions (lambda:ListFunctions), which AWS does not scope",
-      },
-    );
-    for (const p of [this.buildProject, this.checkProject]) {
-      const id = logical(p);
-      Validations.of(p).acknowledge(
-        ...artifactAcks,
-        {
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:${this.region}:<AWS::AccountId>:log-group:/aws/codebuild/<${id}>:*]`,
-          reason: "aws-cdk-lib's grant on the project's own log streams",
-        },
-        {
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:codebuild:${this.region}:<AWS::AccountId>:report-group/<${id}>-*]`,
-          reason:
-            "aws-cdk-lib's grant on the project's own report groups (the buildspec's unit-tests report)",
-        },
-        {
-          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'sts:GetServiceBearerToken, conditioned on sts:AWSServiceName codeartifact.amazonaws.com: AWS does not scope it to a resource',
-        },
-      );
-    }
-    const { qualifier } = this.bootstrap();
+    this.parts.acknowledgeGrants(this.pipeline, [this.buildProject, this.checkProject], this.steps.function);
+    const { qualifier } = this.parts.bootstrap();
     Validations.of(this.checkProject).acknowledge(
       ...targets.map((t) => ({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${this.region}:<AWS::AccountId>:stack/${t.stackName}/*]`,
@@ -511,19 +335,6 @@ export class LambdaPipelineStack extends Stack {
           'Read-only check that the stack’s file assets are already published in the CDK bootstrap bucket',
       },
     );
-  }
-
-  /** The CDK bootstrap's qualifier and CloudFormation execution role in this account and region. */
-  private bootstrap(): { qualifier: string; execRoleArn: string } {
-    const qualifier =
-      (this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ?? 'hnb659fds';
-    const execRoleArn = this.formatArn({
-      service: 'iam',
-      region: '',
-      resource: 'role',
-      resourceName: `cdk-${qualifier}-cfn-exec-role-${this.account}-${this.region}`,
-    });
-    return { qualifier, execRoleArn };
   }
 
   private functionArn(name: string): string {

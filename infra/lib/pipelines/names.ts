@@ -1,4 +1,5 @@
 import type { FunctionDefinition } from '../config/functions';
+import type { ServiceDefinition } from '../config/services';
 import type { EnvironmentConfig } from '../config/load';
 import { Naming } from '../config/naming';
 import type { LAMBDA_DEPLOYMENTS } from '../config/profile-schema';
@@ -62,3 +63,29 @@ export function functionTarget(env: EnvironmentConfig, definition: FunctionDefin
 
 /** A function's target in one environment. */
 export type FunctionTarget = ReturnType<typeof functionTarget>;
+
+/** Everything a pipeline (and the plan) needs to know of a container service in one environment. */
+export function serviceTarget(env: EnvironmentConfig, definition: ServiceDefinition) {
+  const naming = new Naming(env.prefix, env.name);
+  const serviceName = naming.name(definition.name);
+  const { deployment } = env.profile.service;
+  return {
+    environment: env.name,
+    serviceName,
+    clusterName: naming.name('cluster'),
+    family: serviceName,
+    containerName: definition.name,
+    containerPort: definition.manifest.containerPort,
+    repositoryName: serviceName,
+    stackName: naming.stackName(`svc-${definition.name}`),
+    /** SSM parameter holding the image the service runs (`none` until its first delivery). */
+    imageParameter: naming.path('services', definition.name, 'image'),
+    strategy: deployment.strategy,
+    application: `${serviceName}-app`,
+    deploymentGroup: `${serviceName}-group`,
+    greenCheck: naming.name(`${definition.name}-green-check`),
+  };
+}
+
+/** A service's target in one environment. */
+export type ServiceTarget = ReturnType<typeof serviceTarget>;

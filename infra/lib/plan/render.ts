@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import type { FunctionDefinition } from '../config/functions';
+import type { ServiceDefinition } from '../config/services';
 import type { EnvironmentConfig, ProjectConfig } from '../config/load';
 import type { StageSummary } from './assembly';
 import { countFindings, type Acknowledgement, type Finding, type GateResults } from './gates';
@@ -62,6 +63,42 @@ function functionLines(env: EnvironmentConfig, functions: readonly FunctionDefin
   ];
 }
 
+/** How a service ships in an environment, in words. */
+function serviceStrategy(env: EnvironmentConfig): string {
+  const d = env.profile.service.deployment;
+  switch (d.strategy) {
+    case 'codedeploy-blue-green':
+      return `CodeDeploy blue/green, traffic ${DEPLOYMENT_WORDS[d.traffic] ?? d.traffic}, blue kept ${d.blueRetentionMinutes} min`;
+    case 'ecs-blue-green':
+      return `Amazon ECS blue/green, bake ${d.bakeMinutes} min`;
+    case 'ecs-linear':
+      return `Amazon ECS linear, ${d.stepPercent} % every ${d.stepMinutes} min, bake ${d.bakeMinutes} min`;
+    case 'ecs-canary':
+      return `Amazon ECS canary, ${d.stepPercent} % for ${d.stepMinutes} min, bake ${d.bakeMinutes} min`;
+    case 'rolling':
+      return 'ECS rolling update, circuit breaker with rollback';
+  }
+}
+
+function serviceLines(env: EnvironmentConfig, services: readonly ServiceDefinition[]): string[] {
+  const s = env.profile.service;
+  const lb = s.loadBalancer;
+  const https = s.certificateArn !== undefined;
+  const prodPort = lb.productionPort ?? (https ? 443 : 80);
+  const blueGreen = s.deployment.strategy !== 'rolling';
+  return services.flatMap((svc) => {
+    const name = `${env.prefix}-${env.name}-${svc.name}`;
+    const w = s.scaling.schedule;
+    return [
+      `  service: ${name} on Fargate (ARM64) in ${env.prefix}-${env.name}-cluster, ${s.cpu} CPU / ${s.memoryMiB} MiB, ${s.desiredCount} task${s.desiredCount === 1 ? '' : 's'} at creation`,
+      `    load balancer: ${lb.internetFacing ? 'internet-facing' : 'internal'}, production listener ${https ? 'HTTPS' : 'HTTP'}:${prodPort}${blueGreen ? `, test listener ${https ? 'HTTPS' : 'HTTP'}:${lb.testPort} (VPC${lb.testListenerCidrs.length > 0 ? ` and ${lb.testListenerCidrs.join(', ')}` : ''})` : ''}; target group${blueGreen ? 's blue and green' : ''} check ${svc.manifest.healthCheckPath}${https ? '' : '; ! HTTP only: set service.certificateArn for HTTPS'}`,
+      `    scaling: ${s.scaling.minCapacity}-${s.scaling.maxCapacity} tasks on CPU ${s.scaling.cpuPercent} %, memory ${s.scaling.memoryPercent} %, ${s.scaling.requestsPerTarget} requests per task${w ? `; ${w.name} ${w.start} to ${w.end} (${w.timeZone}): ${w.minCapacity}-${w.maxCapacity}` : ''}`,
+      `    delivery: ${serviceStrategy(env)}; rolls back on failure and on alarm: target 5xx ≥ ${s.alarms.target5xxPerMinute}/min, unhealthy hosts ≥ ${s.alarms.unhealthyHosts}, p99 ≥ ${s.alarms.p99LatencyMs} ms`,
+      `    alarms: ${name}-{target-5xx,p99-latency,unhealthy-hosts-blue${blueGreen ? ',unhealthy-hosts-green' : ''}}${blueGreen ? `; green check ${env.prefix}-${env.name}-${svc.name}-green-check through the test listener` : ''}`,
+    ];
+  });
+}
+
 /** The value of a pipeline template's property, as the plan prints it (references by name). */
 interface PipelineTemplate {
   readonly Name?: string;
@@ -97,9 +134,14 @@ function pipelineLines(stage: StageSummary, config: ProjectConfig): string[] {
       }
       for (const s of p.Stages ?? []) {
         const env = config.environments.find((e) => s.Name === `Deploy-${e.name}`);
-        const how = env
-          ? `  [${DEPLOYMENT_WORDS[env.profile.lambda.deployment] ?? env.profile.lambda.deployment}]`
-          : '';
+        const isService = (config.services ?? []).some(
+          (svc) => p.Name === `${config.prefix}-${svc.name}-pipeline`,
+        );
+        const how = !env
+          ? ''
+          : isService
+            ? `  [${serviceStrategy(env)}]`
+            : `  [${DEPLOYMENT_WORDS[env.profile.lambda.deployment] ?? env.profile.lambda.deployment}]`;
         lines.push(
           `    ${s.Name}: ${s.Actions.map((a) => `${a.Name} (${a.ActionTypeId.Provider})`).join(' → ')}${how}`,
         );
@@ -172,7 +214,7 @@ export function renderPlan(input: PlanInput): string {
   const stages = [...input.stages].sort((a, b) => rank(a.stageId) - rank(b.stageId));
   const stackCount = stages.reduce((n, s) => n + s.stacks.length, 0);
   const out: string[] = [
-    `Delivery plan: prefix "${config.prefix}", ${config.environments.length} environments, ${config.functions.length} function pipelines, ${stackCount} stacks, synthesized offline into ${relative(input.cwd, input.outdir) || '.'}`,
+    `Delivery plan: prefix "${config.prefix}", ${config.environments.length} environments, ${config.functions.length} function and ${(config.services ?? []).length} service pipelines, ${stackCount} stacks, synthesized offline into ${relative(input.cwd, input.outdir) || '.'}`,
     '',
   ];
 
@@ -180,7 +222,11 @@ export function renderPlan(input: PlanInput): string {
     const env = config.environments.find((e) => `${e.prefix}-${e.name}` === stage.stageId);
     out.push(`== ${env?.name ?? stage.stageId} (${stage.stageId}) ==`);
     if (env) {
-      out.push(...profileLines(env), ...functionLines(env, config.functions));
+      out.push(
+        ...profileLines(env),
+        ...functionLines(env, config.functions),
+        ...serviceLines(env, config.services ?? []),
+      );
     } else {
       out.push(...pipelineLines(stage, config));
     }

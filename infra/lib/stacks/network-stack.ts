@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { Network } from '../constructs/network';
@@ -12,8 +13,8 @@ export interface NetworkStackProps extends EnvironmentStackProps {
 }
 
 /**
- * The VPC, its endpoints and flow logs, and the security group of the workloads (functions and
- * tasks). Groups of what the workloads reach (database, proxy, load balancer) live with those
+ * The VPC, its endpoints and flow logs, the security group of the workloads (functions and
+ * tasks), and the ECS cluster the services run in. Groups of what the workloads reach (database, proxy, load balancer) live with those
  * resources, which open themselves to this group: every rule then sits in the dependent stack and
  * no stack refers back to a later one.
  */
@@ -22,6 +23,8 @@ export class NetworkStack extends Stack {
   readonly vpc: ec2.IVpc;
   /** Functions and Fargate tasks: HTTPS out (AWS APIs), plus what later stacks open to it. */
   readonly appSecurityGroup: ec2.SecurityGroup;
+  /** The environment's ECS cluster, `<prefix>-<env>-cluster` (Fargate, Container Insights). */
+  readonly cluster: ecs.Cluster;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
@@ -48,5 +51,10 @@ export class NetworkStack extends Stack {
       ec2.Port.tcp(443),
       'HTTPS to AWS APIs (VPC endpoints or NAT)',
     );
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      clusterName: naming.name('cluster'),
+      vpc: network.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
   }
 }

@@ -2,7 +2,8 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { environments } from '../../lib/config/environments';
 import { parseEnvironments, type EnvironmentConfig } from '../../lib/config/load';
-import { cdkContext } from '../../lib/config/project';
+import { cdkContext, REPO_ROOT, SERVICES_DIR } from '../../lib/config/project';
+import { loadServices } from '../../lib/config/services';
 import { EnvironmentStage } from '../../lib/environment-stage';
 
 /** The prefix the tests build with (the real one comes from README.md, tested elsewhere). */
@@ -17,10 +18,16 @@ export function environmentConfig(name: string, prefix = TEST_PREFIX): Environme
   return env;
 }
 
-/** One environment built on its own (no policy gates: those are tested on the full synth). */
+/** The repository's container services (each app/services folder with a service.json). */
+export const SERVICES = loadServices(SERVICES_DIR, REPO_ROOT);
+
+/**
+ * One environment built on its own, with the repository's services (no policy gates: those are
+ * tested on the full synth).
+ */
 export function buildStage(name: string, config = environmentConfig(name)): EnvironmentStage {
   const app = new App({ context: cdkContext() });
-  return new EnvironmentStage(app, `${config.prefix}-${config.name}`, { config });
+  return new EnvironmentStage(app, `${config.prefix}-${config.name}`, { config, services: SERVICES });
 }
 
 /** The templates of one environment's stacks. */

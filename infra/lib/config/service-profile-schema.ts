@@ -1,0 +1,187 @@
+import { z } from 'zod';
+
+/**
+ * Ways a service ships a new task definition, chosen per environment (see the README's
+ * "Container delivery" for the trade-offs):
+ *
+ * - `codedeploy-blue-green`: the seeds' path. CodeDeploy owns the service (deployment controller
+ *   CODE_DEPLOY), starts the green task set, opens the test listener to it, checks it, then moves
+ *   production traffic (all at once, linear or canary) and keeps the blue set for a while.
+ * - `ecs-blue-green`, `ecs-linear`, `ecs-canary`: Amazon ECS's own deployments (controller ECS) with
+ *   the same two target groups and test listener, a lifecycle hook that checks the green side
+ *   before production traffic moves, a bake time, and rollback on the service's alarms.
+ * - `rolling`: ECS rolling update with the deployment circuit breaker and rollback (seed 002's
+ *   imagedefinitions.json path).
+ */
+export const SERVICE_DEPLOYMENTS = [
+  'codedeploy-blue-green',
+  'ecs-blue-green',
+  'ecs-linear',
+  'ecs-canary',
+  'rolling',
+] as const;
+
+/** How CodeDeploy moves production traffic to the green task set. */
+export const SERVICE_TRAFFIC = ['all-at-once', 'linear', 'canary'] as const;
+
+/** Fargate's task sizes: memory (MiB) each CPU size admits. */
+export const FARGATE_MEMORY: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: [1024, 2048, 3072, 4096],
+  1024: Array.from({ length: 7 }, (_, i) => 2048 + i * 1024),
+  2048: Array.from({ length: 13 }, (_, i) => 4096 + i * 1024),
+  4096: Array.from({ length: 23 }, (_, i) => 8192 + i * 1024),
+};
+
+/** An EventBridge-style schedule of Application Auto Scaling: `cron(...)` in the profile's time zone. */
+const cron = z
+  .string()
+  .regex(
+    /^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/,
+    'must be cron(minutes hours day-of-month month day-of-week year)',
+  );
+
+/** A scheduled capacity window (seed 004 §3.2's Friday evening). */
+const scheduleSchema = z
+  .object({
+    /** Short name, part of the scheduled actions' names. */
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'must be lowercase letters, digits or hyphens'),
+    /** When the window opens. */
+    start: cron,
+    /** When it closes (capacity returns to the profile's min/max). */
+    end: cron,
+    /** IANA time zone of both schedules. */
+    timeZone: z.string().min(1).default('UTC'),
+    /** Capacity during the window. */
+    minCapacity: z.number().int().min(1),
+    maxCapacity: z.number().int().min(1),
+  })
+  .strict()
+  .refine((s) => s.maxCapacity >= s.minCapacity, {
+    path: ['maxCapacity'],
+    message: 'must be at least minCapacity',
+  });
+
+/** One environment's container services: size, scaling, delivery and alarms. */
+export const serviceProfileSchema = z
+  .object({
+    /** Task CPU units (seed 004: dev 256, prod 1024). */
+    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
+    /** Task memory in MiB (seed 004: dev 512, prod 2048); a size Fargate admits for the CPU. */
+    memoryMiB: z.number().int(),
+    /** Tasks when the service is created (dev 1, prod at least 3). */
+    desiredCount: z.number().int().min(1).max(1000),
+    /** Target tracking (seed 004 §3.2): CPU 70 %, memory 75 %, 500 ALB requests per target. */
+    scaling: z
+      .object({
+        minCapacity: z.number().int().min(1).max(1000),
+        maxCapacity: z.number().int().min(1).max(1000),
+        cpuPercent: z.number().min(10).max(95).default(70),
+        memoryPercent: z.number().min(10).max(95).default(75),
+        requestsPerTarget: z.number().int().min(1).default(500),
+        /** An optional window of more capacity. */
+        schedule: scheduleSchema.optional(),
+      })
+      .strict()
+      .refine((s) => s.maxCapacity >= s.minCapacity, {
+        path: ['maxCapacity'],
+        message: 'must be at least minCapacity',
+      }),
+    deployment: z
+      .object({
+        /** How a new task definition ships (see SERVICE_DEPLOYMENTS). */
+        strategy: z.enum(SERVICE_DEPLOYMENTS),
+        /** For codedeploy-blue-green: how production traffic moves. */
+        traffic: z.enum(SERVICE_TRAFFIC).default('all-at-once'),
+        /** Minutes the blue side is kept after the switch, for a fast rollback (0 to 2880). */
+        blueRetentionMinutes: z.number().int().min(0).max(2880).default(5),
+        /** For the ecs-* strategies: minutes the new revision bakes before the deployment completes. */
+        bakeMinutes: z.number().int().min(0).max(1440).default(5),
+        /** For ecs-linear and ecs-canary: percent of traffic per step (linear) or first (canary). */
+        stepPercent: z.number().min(3).max(100).default(10),
+        /** For ecs-linear and ecs-canary: minutes between steps. */
+        stepMinutes: z.number().int().min(0).max(1440).default(5),
+      })
+      .strict(),
+    /** The alarms that stop a deployment and roll it back (and page the team). */
+    alarms: z
+      .object({
+        /** Target 5xx responses per minute. */
+        target5xxPerMinute: z.number().int().min(1),
+        /** Unhealthy targets, in either target group. */
+        unhealthyHosts: z.number().int().min(1),
+        /** p99 target response time, milliseconds. */
+        p99LatencyMs: z.number().int().min(10),
+      })
+      .strict(),
+    /** The application load balancer in front of the service. */
+    loadBalancer: z
+      .object({
+        /**
+         * Internet-facing (public subnets, production listener open to the internet) or internal
+         * (reachable from the VPC and networks joined to it). Default internal: the inventory API
+         * serves the company's order and warehouse systems.
+         */
+        internetFacing: z.boolean().default(false),
+        /** Port of the production listener. @default 443 with a certificate, else 80 */
+        productionPort: z.number().int().min(1).max(65_535).optional(),
+        /** Port of the test listener, where the green side answers before it takes traffic. */
+        testPort: z.number().int().min(1).max(65_535).default(8443),
+        /**
+         * Who may reach the test listener besides the VPC itself (the green check runs in the VPC).
+         * For an internet-facing balancer, the VPC's own traffic arrives from its NAT addresses:
+         * list them here.
+         */
+        testListenerCidrs: z.array(z.cidrv4('must be an IPv4 CIDR block')).default([]),
+      })
+      .strict()
+      .default({ internetFacing: false, testPort: 8443, testListenerCidrs: [] }),
+    /**
+     * An ACM certificate for HTTPS on both listeners. Without one the listeners are HTTP (the plan
+     * says so): fine for dev, not for anything that carries real traffic.
+     */
+    certificateArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/,
+        'must be an ACM certificate ARN',
+      )
+      .optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const memory = FARGATE_MEMORY[s.cpu] ?? [];
+    if (!memory.includes(s.memoryMiB)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['memoryMiB'],
+        message: `Fargate with ${s.cpu} CPU units takes ${memory[0]} to ${memory[memory.length - 1]} MiB (${memory.join(', ')})`,
+      });
+    }
+    if (s.loadBalancer.internetFacing && s.loadBalancer.testListenerCidrs.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loadBalancer', 'testListenerCidrs'],
+        message:
+          "an internet-facing balancer sees the green check arrive from the VPC's NAT addresses: list them (x.x.x.x/32)",
+      });
+    }
+    const productionPort = s.loadBalancer.productionPort ?? (s.certificateArn ? 443 : 80);
+    if (productionPort === s.loadBalancer.testPort) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loadBalancer', 'testPort'],
+        message: `must differ from the production listener's port ${productionPort}`,
+      });
+    }
+    if (s.desiredCount < s.scaling.minCapacity || s.desiredCount > s.scaling.maxCapacity) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['desiredCount'],
+        message: `must be within scaling's ${s.scaling.minCapacity} to ${s.scaling.maxCapacity}`,
+      });
+    }
+  });
+
+/** One environment's container service settings, defaults filled in. */
+export type ServiceProfile = z.output<typeof serviceProfileSchema>;

@@ -1,0 +1,291 @@
+import type { Stack } from 'aws-cdk-lib';
+import { Aws, type CfnElement, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { DeliveryConfig } from '../config/delivery-schema';
+import type { EnvironmentConfig } from '../config/load';
+import { Naming } from '../config/naming';
+import { SecureBucket } from '../constructs/secure-bucket';
+import { PIPELINE_LOG_RETENTION } from './names';
+
+/** What every application pipeline shares: where it lives and what it listens to. */
+export interface PipelinePartsProps {
+  /** The project prefix. */
+  readonly prefix: string;
+  /** The environments, in promotion order. */
+  readonly environments: readonly EnvironmentConfig[];
+  /** The delivery settings (source, time-out, retention). */
+  readonly delivery: DeliveryConfig;
+  /** Encrypts artifacts and logs. */
+  readonly encryptionKey: kms.IKey;
+  /** Where the artifact store sends its access logs. */
+  readonly accessLogBucket: s3.IBucket;
+  /** The CodeConnections connection to GitHub. */
+  readonly connectionArn: string;
+}
+
+/** Options of {@link PipelineParts.project}. */
+export interface PipelineProjectOptions {
+  readonly projectName: string;
+  /** The buildspec's path in the repository (CodeBuild reads it from the source revision). */
+  readonly buildSpec: string;
+  readonly description: string;
+  readonly environmentVariables: Record<string, string>;
+  /** Docker builds need a privileged build container. @default false */
+  readonly privileged?: boolean;
+  /** @default SMALL */
+  readonly computeType?: codebuild.ComputeType;
+}
+
+/**
+ * The pieces every application pipeline is built from (a function's, a service's), so that each
+ * kind of pipeline composes them instead of copying them: the artifact store, CodeBuild projects
+ * that install through CodeArtifact, the GitHub source and its path-filtered trigger, the manual
+ * approvals, the CDK bootstrap's names, and the acknowledgements of aws-cdk-lib's own grants.
+ */
+export class PipelineParts {
+  /** The artifact store (seed 003 §5.7). */
+  readonly artifactStore: s3.Bucket;
+  /** The CodeArtifact domain, owner and repository builds install from (the first environment's). */
+  readonly codeArtifact: Readonly<Record<string, string>>;
+  private readonly readPackages: iam.PolicyStatement[];
+  private readonly removalPolicy: RemovalPolicy;
+
+  constructor(
+    private readonly stack: Stack,
+    artifactStoreName: string,
+    private readonly props: PipelinePartsProps,
+  ) {
+    const { delivery } = props;
+    const first = props.environments[0];
+    if (!first) {
+      throw new Error(`${artifactStoreName}: no environment to deliver to`);
+    }
+    this.removalPolicy = delivery.retainArtifacts ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.artifactStore = new SecureBucket(stack, 'ArtifactStore', {
+      bucketName: `${artifactStoreName}-${stack.account}-${stack.region}`,
+      retainData: delivery.retainArtifacts,
+      encryptionKey: props.encryptionKey,
+      serverAccessLogsBucket: props.accessLogBucket,
+      noncurrentVersionExpiration: Duration.days(30),
+    }).bucket;
+
+    const firstNaming = new Naming(props.prefix, first.name);
+    this.codeArtifact = {
+      CODEARTIFACT_DOMAIN: firstNaming.name('packages'),
+      CODEARTIFACT_DOMAIN_OWNER: Aws.ACCOUNT_ID,
+      CODEARTIFACT_REPOSITORY: firstNaming.name('npm'),
+    };
+    const domain = this.codeArtifact.CODEARTIFACT_DOMAIN as string;
+    const repository = this.codeArtifact.CODEARTIFACT_REPOSITORY as string;
+    this.readPackages = [
+      new iam.PolicyStatement({
+        actions: ['codeartifact:GetAuthorizationToken'],
+        resources: [stack.formatArn({ service: 'codeartifact', resource: 'domain', resourceName: domain })],
+      }),
+      new iam.PolicyStatement({
+        actions: ['codeartifact:GetRepositoryEndpoint', 'codeartifact:ReadFromRepository'],
+        resources: [
+          stack.formatArn({
+            service: 'codeartifact',
+            resource: 'repository',
+            resourceName: `${domain}/${repository}`,
+          }),
+          stack.formatArn({
+            service: 'codeartifact',
+            resource: 'repository',
+            resourceName: `${domain}/${repository}-store`,
+          }),
+        ],
+      }),
+      new iam.PolicyStatement({
+        actions: ['sts:GetServiceBearerToken'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' } },
+      }),
+    ];
+  }
+
+  /** A CodeBuild project with its own log group, reading packages through CodeArtifact. */
+  project(id: string, options: PipelineProjectOptions): codebuild.PipelineProject {
+    const logGroup = new logs.LogGroup(this.stack, `${id}Logs`, {
+      logGroupName: `/aws/codebuild/${options.projectName}`,
+      retention: PIPELINE_LOG_RETENTION as logs.RetentionDays,
+      encryptionKey: this.props.encryptionKey,
+      removalPolicy: this.removalPolicy,
+    });
+    const p = new codebuild.PipelineProject(this.stack, id, {
+      projectName: options.projectName,
+      description: options.description,
+      buildSpec: codebuild.BuildSpec.fromSourceFilename(options.buildSpec),
+      environment: {
+        buildImage: codebuild.LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0,
+        computeType: options.computeType ?? codebuild.ComputeType.SMALL,
+        privileged: options.privileged,
+      },
+      environmentVariables: Object.fromEntries(
+        Object.entries({ ...options.environmentVariables, ...this.codeArtifact }).map(([k, value]) => [
+          k,
+          { value },
+        ]),
+      ),
+      encryptionKey: this.props.encryptionKey,
+      logging: { cloudWatch: { logGroup } },
+      timeout: Duration.minutes(30),
+    });
+    this.readPackages.forEach((s) => p.addToRolePolicy(s));
+    Validations.of(p).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-CB4',
+      reason:
+        'The project encrypts its artifacts with the pipelines KMS key (EncryptionKey is set); the rule misses an imported key',
+    });
+    return p;
+  }
+
+  /** The GitHub source through the CodeConnections connection (a full clone). */
+  source(output: codepipeline.Artifact): actions.CodeStarConnectionsSourceAction {
+    const { delivery } = this.props;
+    const [owner, repo] = delivery.source.repository.split('/') as [string, string];
+    return new actions.CodeStarConnectionsSourceAction({
+      actionName: 'Source',
+      connectionArn: this.props.connectionArn,
+      owner,
+      repo,
+      branch: delivery.source.branch,
+      output,
+      // Full clone: the build needs the workspaces' lockfile and shared code, not an archive.
+      codeBuildCloneOutput: false,
+    });
+  }
+
+  /** The pipeline's trigger: a push to the branch that changes one of `paths`. */
+  trigger(
+    sourceAction: actions.CodeStarConnectionsSourceAction,
+    paths: readonly string[],
+  ): codepipeline.TriggerProps {
+    return {
+      providerType: codepipeline.ProviderType.CODE_STAR_SOURCE_CONNECTION,
+      gitConfiguration: {
+        sourceAction,
+        pushFilter: [
+          { branchesIncludes: [this.props.delivery.source.branch], filePathsIncludes: [...paths] },
+        ],
+      },
+    };
+  }
+
+  /** A manual approval stage before `env`, when the settings ask for one; else undefined. */
+  approval(env: EnvironmentConfig, information: string): codepipeline.StageProps | undefined {
+    if (!this.props.delivery.approvalBefore.includes(env.name)) {
+      return undefined;
+    }
+    return {
+      stageName: `Approve-${env.name}`,
+      actions: [
+        new actions.ManualApprovalAction({ actionName: 'Approve', additionalInformation: information }),
+      ],
+    };
+  }
+
+  /** A V2 pipeline, queued (each run kept, one delivery at a time per stage), on this store. */
+  pipeline(
+    pipelineName: string,
+    stages: codepipeline.StageProps[],
+    trigger: codepipeline.TriggerProps,
+  ): codepipeline.Pipeline {
+    return new codepipeline.Pipeline(this.stack, 'Pipeline', {
+      pipelineName,
+      pipelineType: codepipeline.PipelineType.V2,
+      artifactBucket: this.artifactStore,
+      executionMode: codepipeline.ExecutionMode.QUEUED,
+      restartExecutionOnUpdate: false,
+      stages,
+      triggers: [trigger],
+    });
+  }
+
+  /**
+   * The wildcard findings of aws-cdk-lib's own grants (artifact store read/write, the projects'
+   * logs and report groups, the CodeArtifact token, the steps function's versions), each
+   * acknowledged on the role it concerns with the exact resource it names.
+   */
+  acknowledgeGrants(
+    pipeline: codepipeline.Pipeline,
+    projects: readonly codebuild.PipelineProject[],
+    steps?: lambda.IFunction,
+  ): void {
+    const stack = this.stack;
+    const logical = (c: { node: { defaultChild?: unknown } }) =>
+      stack.getLogicalId(c.node.defaultChild as CfnElement);
+    const store = logical(this.artifactStore);
+    const artifactAcks = [
+      ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map(
+        (a) => `Action::${a}`,
+      ),
+      'Action::kms:GenerateDataKey*',
+      'Action::kms:ReEncrypt*',
+      `Resource::<${store}.Arn>/*`,
+    ].map((finding) => ({
+      id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
+      reason:
+        "aws-cdk-lib's read/write grant on this pipeline's artifact store and its key: the wildcards are the grant's action sets and the store's objects, nothing outside this bucket and key",
+    }));
+    Validations.of(pipeline).acknowledge(
+      ...artifactAcks,
+      ...(steps
+        ? [
+            {
+              id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logical(steps)}.Arn>:*]`,
+              reason:
+                'The CodePipeline action invokes this pipeline’s steps function (any of its versions), nothing else',
+            },
+            {
+              id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+              reason:
+                "aws-cdk-lib's Lambda invoke action lets CodePipeline list functions (lambda:ListFunctions), which AWS does not scope",
+            },
+          ]
+        : []),
+    );
+    for (const p of projects) {
+      const id = logical(p);
+      Validations.of(p).acknowledge(
+        ...artifactAcks,
+        {
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:${stack.region}:<AWS::AccountId>:log-group:/aws/codebuild/<${id}>:*]`,
+          reason: "aws-cdk-lib's grant on the project's own log streams",
+        },
+        {
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:codebuild:${stack.region}:<AWS::AccountId>:report-group/<${id}>-*]`,
+          reason:
+            "aws-cdk-lib's grant on the project's own report groups (the buildspec's unit-tests report)",
+        },
+        {
+          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'sts:GetServiceBearerToken, conditioned on sts:AWSServiceName codeartifact.amazonaws.com: AWS does not scope it to a resource',
+        },
+      );
+    }
+  }
+
+  /** The CDK bootstrap's qualifier and CloudFormation execution role in this account and region. */
+  bootstrap(): { qualifier: string; execRoleArn: string } {
+    const qualifier =
+      (this.stack.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ??
+      'hnb659fds';
+    const execRoleArn = this.stack.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: `cdk-${qualifier}-cfn-exec-role-${this.stack.account}-${this.stack.region}`,
+    });
+    return { qualifier, execRoleArn };
+  }
+}

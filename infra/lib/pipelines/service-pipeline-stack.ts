@@ -1,0 +1,316 @@
+import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/load';
+import type { ServiceDefinition } from '../config/services';
+import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
+import type { PipelineStageSummary } from './lambda-pipeline-stack';
+import { PIPELINE_LOG_RETENTION, pipelineNames, serviceTarget, type ServiceTarget } from './names';
+import { PipelineParts, type PipelinePartsProps } from './pipeline-parts';
+
+/** Where the service buildspec lives in the repository. */
+export const SERVICE_BUILDSPEC = 'infra/lib/pipelines/buildspecs/service-build.yml';
+
+/** Code every service shares: a change there starts every service's pipeline. */
+export const SERVICE_SHARED_CODE = ['app/core/**'] as const;
+
+/** Props of {@link ServicePipelineStack}. */
+export interface ServicePipelineStackProps extends StackProps, PipelinePartsProps {
+  /** The service the pipeline delivers. */
+  readonly definition: ServiceDefinition;
+  /** The delivery code the pipeline steps run. */
+  readonly deliveryCode: DeliveryCode;
+}
+
+/**
+ * The pipeline of one container service (seeds 000, 002 §10-03, 004), promoted through every
+ * environment with the same image digest:
+ *
+ * Source (GitHub through CodeConnections; only the service's folder or the shared core start it)
+ * → Build (CodeBuild: tests, the production image tagged with the commit, pushed to every
+ * environment's repository, and per environment imageDetail.json, imagedefinitions.json, a task
+ * definition with `<IMAGE1_NAME>` and an appspec, written by TypeScript) → per environment:
+ * EnsureService (the first delivery creates the service through its stack), Deploy (CodeDeploy
+ * blue/green, or Amazon ECS's own blue/green, linear, canary or rolling update, as the profile
+ * chooses), RecordImage (the image the environment now runs, so that re-deploying the
+ * infrastructure keeps it); a manual approval before each environment the settings name, after
+ * the previous one's green side was checked through its test listener.
+ */
+export class ServicePipelineStack extends Stack {
+  readonly pipeline: codepipeline.Pipeline;
+  readonly buildProject: codebuild.PipelineProject;
+  readonly steps: DeliveryFunction;
+  /** Stage and action names, in order. */
+  readonly stages: readonly PipelineStageSummary[];
+  private readonly parts: PipelineParts;
+
+  constructor(scope: Construct, id: string, props: ServicePipelineStackProps) {
+    super(scope, id, props);
+    const { prefix, definition, delivery } = props;
+    const names = pipelineNames(prefix, definition.name);
+    const targets = props.environments.map((env) => serviceTarget(env, definition));
+    this.parts = new PipelineParts(this, names.artifactStore, props);
+    const repositoryUri = (t: ServiceTarget) =>
+      `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${t.repositoryName}`;
+
+    this.buildProject = this.parts.project('Build', {
+      projectName: names.build,
+      buildSpec: SERVICE_BUILDSPEC,
+      description: `Build project for ${definition.name}: tests, the production image tagged with the commit, task definitions and appspecs`,
+      privileged: true,
+      environmentVariables: {
+        SERVICE_NAME: definition.name,
+        CONTAINER_NAME: definition.name,
+        CONTAINER_PORT: String(definition.manifest.containerPort),
+        DOCKERFILE: definition.manifest.dockerfile,
+        DOCKER_TARGET: definition.manifest.target,
+        TARGETS: Stack.of(this).toJsonString(
+          Object.fromEntries(
+            targets.map((t) => [
+              t.environment,
+              {
+                repositoryUri: repositoryUri(t),
+                family: t.family,
+                hooks:
+                  t.strategy === 'codedeploy-blue-green'
+                    ? { afterAllowTestTraffic: t.greenCheck }
+                    : undefined,
+              },
+            ]),
+          ),
+        ),
+      },
+    });
+    this.grantBuild(targets);
+    Validations.of(this.buildProject).acknowledge({
+      id: 'cdk-validator-cfnguard::codebuild_project_environment_privileged_check',
+      reason: 'The project builds the container image with Docker, which needs a privileged build container',
+    });
+
+    const stepsRole = new iam.Role(this, 'StepsRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${names.pipeline}: EnsureService and RecordImage steps`,
+    });
+    this.grantSteps(stepsRole, targets);
+    this.steps = new DeliveryFunction(this, 'Steps', {
+      functionName: names.steps,
+      description: `${names.pipeline}: EnsureService (first delivery through the stack) and RecordImage`,
+      code: props.deliveryCode,
+      handler: 'pipeline-step',
+      role: stepsRole,
+      timeout: Duration.minutes(5),
+      logRetention: PIPELINE_LOG_RETENTION as logs.RetentionDays,
+      encryptionKey: props.encryptionKey,
+      retainData: delivery.retainArtifacts,
+    });
+
+    const source = new codepipeline.Artifact('SourceOutput');
+    const built = new codepipeline.Artifact('BuildOutput');
+    const images = new Map(
+      targets.map((t) => [t.environment, new codepipeline.Artifact(`Image_${t.environment}`)]),
+    );
+    const sourceAction = this.parts.source(source);
+    const stagesProps: codepipeline.StageProps[] = [
+      { stageName: 'Source', actions: [sourceAction] },
+      {
+        stageName: 'Build',
+        actions: [
+          new actions.CodeBuildAction({
+            actionName: 'Build',
+            project: this.buildProject,
+            input: source,
+            outputs: [built, ...images.values()],
+          }),
+        ],
+      },
+    ];
+    targets.forEach((target, i) => {
+      const env = props.environments[i] as EnvironmentConfig;
+      const earlier = targets.slice(0, i).map((t) => t.environment);
+      const approval = this.parts.approval(
+        env,
+        `Promote ${definition.name} to ${env.name}: the same image digest that runs in ${earlier.join(' and ')}, whose green side was checked through the test listener before it took traffic`,
+      );
+      if (approval) {
+        stagesProps.push(approval);
+      }
+      const image = images.get(target.environment) as codepipeline.Artifact;
+      const parameters = (step: 'ensure-service' | 'record-service-image') => ({
+        step,
+        environment: target.environment,
+        stackName: target.stackName,
+        imageParameter: target.imageParameter,
+        timeoutMinutes: 60,
+      });
+      stagesProps.push({
+        stageName: `Deploy-${env.name}`,
+        actions: [
+          new actions.LambdaInvokeAction({
+            actionName: 'EnsureService',
+            lambda: this.steps.function,
+            inputs: [image],
+            userParameters: parameters('ensure-service'),
+            runOrder: 1,
+          }),
+          this.deployAction(target, image, 2),
+          new actions.LambdaInvokeAction({
+            actionName: 'RecordImage',
+            lambda: this.steps.function,
+            inputs: [image],
+            userParameters: parameters('record-service-image'),
+            runOrder: 3,
+          }),
+        ],
+      });
+    });
+
+    this.pipeline = this.parts.pipeline(
+      names.pipeline,
+      stagesProps,
+      this.parts.trigger(sourceAction, [`${definition.folder}/**`, ...SERVICE_SHARED_CODE]),
+    );
+    this.parts.acknowledgeGrants(this.pipeline, [this.buildProject], this.steps.function);
+    Validations.of(this.pipeline).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        "aws-cdk-lib's ECS and CodeDeploy deploy actions: ecs:DescribeServices/DescribeTaskDefinition/RegisterTaskDefinition and iam:PassRole (to ECS tasks only), which AWS does not scope or which name revisions not yet registered",
+    });
+    this.stages = stagesProps.map((s) => ({
+      name: s.stageName,
+      actions: (s.actions ?? []).map((a) => a.actionProperties.actionName),
+    }));
+  }
+
+  /** The deploy action of the environment's strategy. */
+  private deployAction(
+    target: ServiceTarget,
+    image: codepipeline.Artifact,
+    runOrder: number,
+  ): codepipeline.IAction {
+    const id = target.environment;
+    if (target.strategy === 'codedeploy-blue-green') {
+      const application = codedeploy.EcsApplication.fromEcsApplicationName(
+        this,
+        `App-${id}`,
+        target.application,
+      );
+      return new actions.CodeDeployEcsDeployAction({
+        actionName: 'Deploy',
+        deploymentGroup: codedeploy.EcsDeploymentGroup.fromEcsDeploymentGroupAttributes(this, `Group-${id}`, {
+          application,
+          deploymentGroupName: target.deploymentGroup,
+        }),
+        taskDefinitionTemplateFile: image.atPath(`taskdef-${id}.json`),
+        appSpecTemplateFile: image.atPath(`appspec-${id}.yaml`),
+        containerImageInputs: [{ input: image, taskDefinitionPlaceholder: 'IMAGE1_NAME' }],
+        runOrder,
+      });
+    }
+    // Amazon ECS's own deployments (blue/green, linear, canary, rolling): a new revision of the
+    // service's task definition with this image; ECS applies the service's strategy, its hooks
+    // and alarms, and the action waits for the outcome.
+    return new actions.EcsDeployAction({
+      actionName: 'Deploy',
+      service: ecs.BaseService.fromServiceArnWithCluster(
+        this,
+        `Service-${id}`,
+        this.formatArn({
+          service: 'ecs',
+          resource: 'service',
+          resourceName: `${target.clusterName}/${target.serviceName}`,
+        }),
+      ),
+      imageFile: image.atPath('imagedefinitions.json'),
+      deploymentTimeout: Duration.minutes(60),
+      runOrder,
+    });
+  }
+
+  /** The build: push to this service's repositories, read its task definition templates. */
+  private grantBuild(targets: readonly ServiceTarget[]): void {
+    const repositories = targets.map((t) =>
+      this.formatArn({ service: 'ecr', resource: 'repository', resourceName: t.repositoryName }),
+    );
+    this.buildProject.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:BatchGetImage',
+          'ecr:CompleteLayerUpload',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:InitiateLayerUpload',
+          'ecr:PutImage',
+          'ecr:UploadLayerPart',
+        ],
+        resources: repositories,
+      }),
+    );
+    this.buildProject.addToRolePolicy(
+      new iam.PolicyStatement({
+        // Neither call takes a resource: AWS does not scope them.
+        actions: ['ecr:GetAuthorizationToken', 'ecs:DescribeTaskDefinition'],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(this.buildProject).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken and ecs:DescribeTaskDefinition, which AWS does not scope to resources (and the CodeArtifact bearer token, conditioned on its service)',
+    });
+  }
+
+  /** The steps: this service's stacks and image parameters only. */
+  private grantSteps(role: iam.Role, targets: readonly ServiceTarget[]): void {
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'cloudformation:DescribeStacks',
+          'cloudformation:DescribeStackEvents',
+          'cloudformation:UpdateStack',
+        ],
+        resources: targets.map((t) =>
+          this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${t.stackName}/*` }),
+        ),
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+        resources: targets.map((t) =>
+          this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: t.imageParameter.slice(1) }),
+        ),
+      }),
+    );
+    // UpdateStack keeps the stack's role (the CDK bootstrap's execution role), which it passes.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.parts.bootstrap().execRoleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(role).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'codepipeline:PutJobSuccessResult/PutJobFailureResult, which AWS does not scope to resources',
+      },
+      ...targets.map((t) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${this.region}:<AWS::AccountId>:stack/${t.stackName}/*]`,
+        reason:
+          'This service’s stack in one environment; the wildcard is the stack ID CloudFormation appends',
+      })),
+    );
+  }
+}

@@ -1,0 +1,255 @@
+import { ArnFormat, CfnCondition, CfnParameter, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import type { ServiceDefinition } from '../config/services';
+import type { AlarmTopic } from '../constructs/alarm-topic';
+import { ContainerService, onlyWhen } from '../constructs/container-service';
+import type { Database } from '../constructs/database';
+import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
+import { SecureBucket } from '../constructs/secure-bucket';
+import { ServiceAlarms } from '../constructs/service-alarms';
+import { ServiceDeployment } from '../constructs/service-deployment';
+import { ServiceLoadBalancer } from '../constructs/service-load-balancer';
+import { serviceTarget } from '../pipelines/names';
+import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
+
+/** Props of {@link ServiceStack}. */
+export interface ServiceStackProps extends EnvironmentStackProps {
+  /** The service (its folder under app/services and its manifest). */
+  readonly definition: ServiceDefinition;
+  readonly vpc: ec2.IVpc;
+  readonly cluster: ecs.ICluster;
+  /** The workloads' security group (reaches the database). */
+  readonly appSecurityGroup: ec2.ISecurityGroup;
+  readonly database: Database;
+  /** The service's image repository. */
+  readonly repository: ecr.IRepository;
+  readonly encryptionKey: kms.IKey;
+  readonly alarmTopic: AlarmTopic;
+  /** Where the load balancer's log bucket sends its own access logs. */
+  readonly accessLogBucket: s3.IBucket;
+  /** The delivery code the green check runs. */
+  readonly deliveryCode: DeliveryCode;
+}
+
+/**
+ * One container service in one environment, `<prefix>-<env>-svc-<name>` (seeds 000, 002, 004): its
+ * load balancer, task definition, Fargate service, auto scaling, alarms and, for CodeDeploy
+ * blue/green, its CodeDeploy application and deployment group; for the blue/green strategies, the
+ * function that checks the green side through the test listener.
+ *
+ * The image comes from the CloudFormation parameter `ImageUri`, an SSM parameter type whose
+ * default is `/<prefix>/<env>/services/<name>/image`: the pipeline writes it after each delivery,
+ * so re-deploying this stack keeps the running image. Until the first delivery it says `none`,
+ * and the stack then holds everything but the service (no image to run, nothing to pull); the
+ * pipeline's EnsureService step writes the first image and updates the stack, which creates it.
+ */
+export class ServiceStack extends Stack {
+  readonly loadBalancer: ServiceLoadBalancer;
+  readonly service: ContainerService;
+  readonly alarms: ServiceAlarms;
+  readonly deployment?: ServiceDeployment;
+  readonly greenCheck?: DeliveryFunction;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const { naming, config, definition } = props;
+    const { profile } = config;
+    const settings = profile.service;
+    const target = serviceTarget(config, definition);
+    const { manifest } = definition;
+    const strategy = settings.deployment.strategy;
+    const blueGreen = strategy !== 'rolling';
+    const codeDeploy = strategy === 'codedeploy-blue-green';
+    const key = importKey(this, props.encryptionKey);
+
+    const imageUri = new CfnParameter(this, 'ImageUri', {
+      type: 'AWS::SSM::Parameter::Value<String>',
+      default: target.imageParameter,
+      description: `SSM parameter holding the image ${target.serviceName} runs (written by its pipeline; none until the first delivery)`,
+    });
+    const delivered = new CfnCondition(this, 'Delivered', {
+      expression: Fn.conditionNot(Fn.conditionEquals(imageUri.valueAsString, 'none')),
+    });
+
+    const logBucket = new SecureBucket(this, 'LoadBalancerLogs', {
+      retainData: profile.retainData,
+      noncurrentVersionExpiration: Duration.days(1),
+      expiration: Duration.days(profile.logRetentionDays),
+      serverAccessLogsBucket: props.accessLogBucket,
+    }).bucket;
+    Validations.of(logBucket).acknowledge({
+      id: 'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
+      reason: 'Load balancer access logs can only be delivered to a bucket encrypted with SSE-S3',
+    });
+    this.loadBalancer = new ServiceLoadBalancer(this, 'LoadBalancer', {
+      name: target.serviceName,
+      vpc: props.vpc,
+      profile: settings,
+      containerPort: manifest.containerPort,
+      healthCheckPath: manifest.healthCheckPath,
+      blueGreen,
+      deletionProtection: profile.retainData,
+      accessLogBucket: logBucket,
+      trafficThroughRules: blueGreen && !codeDeploy,
+    });
+    this.alarms = new ServiceAlarms(this, 'Alarms', {
+      name: target.serviceName,
+      loadBalancer: this.loadBalancer,
+      thresholds: settings.alarms,
+      alarmTopic: props.alarmTopic,
+    });
+
+    const testUrl = this.loadBalancer.testUrl(manifest.healthCheckPath);
+    if (testUrl) {
+      this.greenCheck = this.greenCheckFunction(props, target.greenCheck, testUrl, codeDeploy);
+    }
+
+    // Settings by reference: credentials from the database secret, the rest from SSM (config stack).
+    const parameter = (path: string) =>
+      ssm.StringParameter.fromStringParameterName(this, `Param-${path}`, naming.path(...path.split('/')));
+    const dbParameters = {
+      PGHOST: parameter('db/endpoint'),
+      PGPORT: parameter('db/port'),
+      PGDATABASE: parameter('db/name'),
+    };
+    const manifestParameters = Object.fromEntries(
+      Object.entries(manifest.parameters).map(([name, path]) => [name, parameter(path)]),
+    );
+    const allParameters = { ...dbParameters, ...manifestParameters };
+    const { secret } = props.database;
+    this.service = new ContainerService(this, 'Service', {
+      name: target.serviceName,
+      containerName: target.containerName,
+      cluster: props.cluster,
+      vpc: props.vpc,
+      // Imported immutable: the load balancer's attachment would otherwise write its ingress rule
+      // into the network stack; ContainerService writes that rule here instead.
+      securityGroup: ec2.SecurityGroup.fromSecurityGroupId(
+        this,
+        'AppSecurityGroup',
+        props.appSecurityGroup.securityGroupId,
+        { mutable: false, allowAllOutbound: false },
+      ),
+      loadBalancer: this.loadBalancer,
+      profile: settings,
+      containerPort: manifest.containerPort,
+      imageUri: imageUri.valueAsString,
+      repository: props.repository,
+      environment: {
+        ...manifest.environment,
+        NODE_ENV: 'production',
+        PORT: String(manifest.containerPort),
+        PGSSLMODE: 'verify-full',
+        // The RDS certificate authorities, which the image carries (see its Dockerfile).
+        NODE_EXTRA_CA_CERTS: '/app/certs/rds-global-bundle.pem',
+      },
+      secrets: {
+        PGUSER: ecs.Secret.fromSecretsManager(secret, 'username'),
+        PGPASSWORD: ecs.Secret.fromSecretsManager(secret, 'password'),
+        ...Object.fromEntries(
+          Object.entries(allParameters).map(([n, p]) => [n, ecs.Secret.fromSsmParameter(p)]),
+        ),
+      },
+      secretSources: { secrets: [secret], parameters: Object.values(allParameters) },
+      encryptionKey: key,
+      logRetention: logRetention(config),
+      retainData: profile.retainData,
+      delivered,
+      deploymentAlarms: this.alarms.alarms,
+      greenCheck: codeDeploy ? undefined : this.greenCheck?.function,
+    });
+
+    if (codeDeploy) {
+      this.deployment = new ServiceDeployment(this, 'Deployment', {
+        name: target.serviceName,
+        service: this.service.service,
+        loadBalancer: this.loadBalancer,
+        traffic: settings.deployment.traffic,
+        blueRetentionMinutes: settings.deployment.blueRetentionMinutes,
+        alarms: this.alarms.alarms,
+      });
+      onlyWhen(delivered, this.deployment.deploymentGroup);
+    }
+  }
+
+  /**
+   * The green check: from inside the VPC, the readiness path through the test listener, before
+   * production traffic moves. CodeDeploy invokes it as the appspec's AfterAllowTestTraffic hook
+   * (it reports back to CodeDeploy); Amazon ECS as the service's POST_TEST_TRAFFIC_SHIFT hook.
+   */
+  private greenCheckFunction(
+    props: ServiceStackProps,
+    functionName: string,
+    url: string,
+    codeDeploy: boolean,
+  ): DeliveryFunction {
+    const securityGroup = new ec2.SecurityGroup(this, 'GreenCheckSecurityGroup', {
+      vpc: props.vpc,
+      description: `${functionName}: to the test listener, and HTTPS to AWS APIs`,
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(
+      ec2.Peer.ipv4(props.vpc.vpcCidrBlock),
+      ec2.Port.tcp(this.loadBalancer.testPort),
+      'The test listener',
+    );
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs (CodeDeploy)');
+    const role = new iam.Role(this, 'GreenCheckRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${functionName}: check the green side, report to CodeDeploy`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'Only the VPC network-interface actions, which AWS does not scope to resources',
+    });
+    if (codeDeploy) {
+      const target = serviceTarget(props.config, props.definition);
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
+          resources: [
+            this.formatArn({
+              service: 'codedeploy',
+              resource: 'deploymentgroup',
+              resourceName: `${target.application}/${target.deploymentGroup}`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+    }
+    return new DeliveryFunction(this, 'GreenCheck', {
+      functionName,
+      description: `Checks the green side of ${props.definition.name} through the test listener before production traffic moves`,
+      code: props.deliveryCode,
+      handler: 'green-check',
+      role,
+      timeout: Duration.minutes(2),
+      logRetention: logRetention(props.config),
+      encryptionKey: importKey(this, props.encryptionKey),
+      retainData: props.config.profile.retainData,
+      environment: { GREEN_CHECK_URL: url, GREEN_CHECK_ATTEMPTS: '5' },
+      vpc: props.vpc,
+      securityGroups: [securityGroup],
+    });
+  }
+}

@@ -1,0 +1,240 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { environments } from '../../lib/config/environments';
+import { parseEnvironments } from '../../lib/config/load';
+import { ConfigError } from '../../lib/config/errors';
+import { buildStage, TEST_PREFIX } from '../support/stages';
+
+const svc = (env: string) => {
+  const stage = buildStage(env);
+  const stack = stage.services.get('inventory-api');
+  if (!stack) throw new Error(`no inventory-api stack in ${env}`);
+  return { stack, t: Template.fromStack(stack) };
+};
+const dev = svc('dev');
+const staging = svc('staging');
+const prod = svc('prod');
+
+const resourcesOf = (t: Template, type: string) => Object.values(t.findResources(type));
+
+describe('container service stack', () => {
+  it('is <prefix>-<env>-svc-<service>, after the config stack that holds its image parameter', () => {
+    expect(dev.stack.stackName).toBe('ias-dev-svc-inventory-api');
+    expect(dev.stack.dependencies.map((s) => s.stackName)).toContain('ias-dev-config');
+  });
+
+  it('takes the image from the SSM parameter its pipeline writes, and holds no service until the first delivery', () => {
+    const params = dev.t.toJSON().Parameters as Record<string, { Type: string; Default: string }>;
+    expect(params.ImageUri).toEqual(
+      expect.objectContaining({
+        Type: 'AWS::SSM::Parameter::Value<String>',
+        Default: '/ias/dev/services/inventory-api/image',
+      }),
+    );
+    expect(dev.t.toJSON().Conditions.Delivered).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ImageUri' }, 'none'] }],
+    });
+    for (const { t } of [dev, staging, prod]) {
+      for (const type of [
+        'AWS::ECS::Service',
+        'AWS::ApplicationAutoScaling::ScalableTarget',
+        'AWS::ApplicationAutoScaling::ScalingPolicy',
+      ]) {
+        const found = t.findResources(type);
+        expect(Object.keys(found).length).toBeGreaterThan(0);
+        for (const r of Object.values(found)) expect(r.Condition).toBe('Delivered');
+      }
+    }
+    for (const r of resourcesOf(prod.t, 'AWS::CodeDeploy::DeploymentGroup'))
+      expect(r.Condition).toBe('Delivered');
+    const container = resourcesOf(dev.t, 'AWS::ECS::TaskDefinition')[0]?.Properties.ContainerDefinitions[0];
+    expect(container.Image).toEqual({ Ref: 'ImageUri' });
+  });
+
+  it('sizes the task by the profile (seed 004: dev 256/512, prod 1024/2048), on ARM64, as a non-root user', () => {
+    const task = (t: Template) => resourcesOf(t, 'AWS::ECS::TaskDefinition')[0]?.Properties;
+    expect(task(dev.t)).toMatchObject({ Cpu: '256', Memory: '512', Family: 'ias-dev-inventory-api' });
+    expect(task(prod.t)).toMatchObject({ Cpu: '1024', Memory: '2048', Family: 'ias-prod-inventory-api' });
+    expect(task(prod.t).RuntimePlatform).toEqual({
+      CpuArchitecture: 'ARM64',
+      OperatingSystemFamily: 'LINUX',
+    });
+    expect(task(prod.t).ContainerDefinitions[0]).toMatchObject({
+      Name: 'inventory-api',
+      User: '1000',
+      ReadonlyRootFilesystem: true,
+      Memory: 2048,
+      PortMappings: [{ ContainerPort: 3000, Protocol: 'tcp' }],
+    });
+  });
+
+  it('injects credentials from Secrets Manager and endpoints from SSM, never as plain values', () => {
+    const container = resourcesOf(prod.t, 'AWS::ECS::TaskDefinition')[0]?.Properties.ContainerDefinitions[0];
+    const secrets = Object.fromEntries(
+      (container.Secrets as { Name: string; ValueFrom: unknown }[]).map((s) => [
+        s.Name,
+        JSON.stringify(s.ValueFrom),
+      ]),
+    );
+    expect(Object.keys(secrets).sort()).toEqual(['PGDATABASE', 'PGHOST', 'PGPASSWORD', 'PGPORT', 'PGUSER']);
+    expect(secrets.PGPASSWORD).toContain(':password::');
+    expect(secrets.PGUSER).toContain(':username::');
+    expect(secrets.PGHOST).toContain('parameter/ias/prod/db/endpoint');
+    const plain = (container.Environment as { Name: string; Value: string }[]).map((e) => e.Name);
+    expect(plain).not.toContain('PGPASSWORD');
+    expect(plain).toEqual(expect.arrayContaining(['NODE_ENV', 'PORT', 'PGSSLMODE', 'NODE_EXTRA_CA_CERTS']));
+  });
+
+  it('logs to a log group the stack owns: removed by cdk destroy in dev, retained in prod', () => {
+    dev.t.hasResource('AWS::Logs::LogGroup', {
+      Properties: { LogGroupName: '/aws/ecs/ias-dev-inventory-api', RetentionInDays: 7 },
+      DeletionPolicy: 'Delete',
+    });
+    prod.t.hasResource('AWS::Logs::LogGroup', {
+      Properties: { LogGroupName: '/aws/ecs/ias-prod-inventory-api', RetentionInDays: 365 },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('gives the task role nothing and lets the execution role pull only this repository', () => {
+    const policies = resourcesOf(prod.t, 'AWS::IAM::Policy');
+    const execution = policies.find((p) => JSON.stringify(p.Properties.Roles).includes('ExecutionRole'));
+    const pulls = (
+      execution?.Properties.PolicyDocument.Statement as { Action: string[]; Resource: unknown }[]
+    ).find((s) => [s.Action].flat().includes('ecr:BatchGetImage'));
+    // One resource: the foundation stack's repository of this service (a reference, never `*`).
+    expect(pulls?.Resource).not.toBe('*');
+    expect(JSON.stringify(pulls?.Resource)).toMatch(/Repositoryinventoryapi/);
+    expect(policies.some((p) => JSON.stringify(p.Properties.Roles).includes('TaskRole'))).toBe(false);
+  });
+
+  it('rolls dev with the circuit breaker, one task; prod goes through CodeDeploy with at least 3', () => {
+    dev.t.hasResourceProperties('AWS::ECS::Service', {
+      ServiceName: 'ias-dev-inventory-api',
+      DesiredCount: 1,
+      DeploymentController: { Type: 'ECS' },
+      DeploymentConfiguration: Match.objectLike({
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        Alarms: Match.objectLike({ Enable: true, Rollback: true }),
+      }),
+      NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
+    });
+    const service = resourcesOf(prod.t, 'AWS::ECS::Service')[0]?.Properties;
+    expect(service.DeploymentController).toEqual({ Type: 'CODE_DEPLOY' });
+    expect(service.DesiredCount).toBeGreaterThanOrEqual(3);
+    // CloudFormation names only the family: CodeDeploy registers and runs the revisions, and an
+    // infrastructure deploy never moves a CODE_DEPLOY service to another task definition.
+    expect(JSON.stringify(service.TaskDefinition)).not.toContain('Ref');
+  });
+
+  it("runs Amazon ECS's own blue/green in staging: green target group, test listener rule, bake time, green check hook", () => {
+    const service = resourcesOf(staging.t, 'AWS::ECS::Service')[0]?.Properties;
+    expect(service.DeploymentController).toEqual({ Type: 'ECS' });
+    expect(service.DeploymentConfiguration).toMatchObject({
+      Strategy: 'BLUE_GREEN',
+      BakeTimeInMinutes: 5,
+      Alarms: { Enable: true, Rollback: true },
+      LifecycleHooks: [expect.objectContaining({ LifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'] })],
+    });
+    expect(service.LoadBalancers[0].AdvancedConfiguration).toEqual(
+      expect.objectContaining({
+        AlternateTargetGroupArn: expect.anything(),
+        ProductionListenerRule: expect.anything(),
+        TestListenerRule: expect.anything(),
+      }),
+    );
+    staging.t.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'ias-staging-inventory-api-green-check',
+      Environment: { Variables: Match.objectLike({ GREEN_CHECK_URL: Match.anyValue() }) },
+      VpcConfig: Match.anyValue(),
+    });
+  });
+
+  it('checks /ready on both target groups; a test listener only for blue/green, open to the VPC only', () => {
+    for (const { t } of [dev, staging, prod]) {
+      for (const tg of resourcesOf(t, 'AWS::ElasticLoadBalancingV2::TargetGroup')) {
+        expect(tg.Properties).toMatchObject({ HealthCheckPath: '/ready', Port: 3000, TargetType: 'ip' });
+      }
+    }
+    expect(resourcesOf(dev.t, 'AWS::ElasticLoadBalancingV2::TargetGroup')).toHaveLength(1);
+    expect(resourcesOf(dev.t, 'AWS::ElasticLoadBalancingV2::Listener')).toHaveLength(1);
+    expect(resourcesOf(prod.t, 'AWS::ElasticLoadBalancingV2::TargetGroup')).toHaveLength(2);
+    const ports = resourcesOf(prod.t, 'AWS::ElasticLoadBalancingV2::Listener').map((l) => l.Properties.Port);
+    expect(ports.sort()).toEqual([80, 8443]);
+    prod.t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'true' }]),
+    });
+  });
+
+  it('scales on CPU 70 %, memory 75 % and 500 requests per task, within the profile; prod adds the Friday window', () => {
+    prod.t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 2,
+      MaxCapacity: 20,
+      ScheduledActions: Match.arrayWith([
+        Match.objectLike({
+          Schedule: 'cron(0 19 ? * FRI *)',
+          Timezone: 'Asia/Tokyo',
+          ScalableTargetAction: { MinCapacity: 6, MaxCapacity: 20 },
+        }),
+        Match.objectLike({
+          Schedule: 'cron(0 23 ? * FRI *)',
+          ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 20 },
+        }),
+      ]),
+    });
+    const targets = resourcesOf(prod.t, 'AWS::ApplicationAutoScaling::ScalingPolicy').map((p) => {
+      const c = p.Properties.TargetTrackingScalingPolicyConfiguration;
+      return [c.PredefinedMetricSpecification.PredefinedMetricType, c.TargetValue];
+    });
+    expect(targets.sort()).toEqual([
+      ['ALBRequestCountPerTarget', 500],
+      ['ECSServiceAverageCPUUtilization', 70],
+      ['ECSServiceAverageMemoryUtilization', 75],
+    ]);
+  });
+
+  it('rolls back prod through CodeDeploy on failure, stop and every alarm, keeping blue an hour', () => {
+    const alarms = resourcesOf(prod.t, 'AWS::CloudWatch::Alarm').map((a) => a.Properties.AlarmName as string);
+    expect(alarms.sort()).toEqual([
+      'ias-prod-inventory-api-p99-latency',
+      'ias-prod-inventory-api-target-5xx',
+      'ias-prod-inventory-api-unhealthy-hosts-blue',
+      'ias-prod-inventory-api-unhealthy-hosts-green',
+    ]);
+    const group = resourcesOf(prod.t, 'AWS::CodeDeploy::DeploymentGroup')[0]?.Properties;
+    expect(group.AlarmConfiguration.Alarms).toHaveLength(4);
+    prod.t.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      DeploymentGroupName: 'ias-prod-inventory-api-group',
+      DeploymentConfigName: 'CodeDeployDefault.ECSCanary10Percent5Minutes',
+      AutoRollbackConfiguration: {
+        Enabled: true,
+        Events: Match.arrayWith([
+          'DEPLOYMENT_FAILURE',
+          'DEPLOYMENT_STOP_ON_REQUEST',
+          'DEPLOYMENT_STOP_ON_ALARM',
+        ]),
+      },
+      AlarmConfiguration: Match.objectLike({ Enabled: true }),
+      BlueGreenDeploymentConfiguration: Match.objectLike({
+        TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 60 },
+      }),
+    });
+  });
+
+  it('rejects a task size Fargate does not offer, and CodeDeploy blue/green in a VPC without NAT', () => {
+    const broken = structuredClone(environments) as unknown as Record<string, Record<string, unknown>>;
+    (broken.dev?.service as Record<string, unknown>).memoryMiB = 4096;
+    (broken.dev?.service as { deployment: Record<string, unknown> }).deployment = {
+      strategy: 'codedeploy-blue-green',
+    };
+    expect(() => parseEnvironments(broken, TEST_PREFIX)).toThrow(ConfigError);
+    try {
+      parseEnvironments(broken, TEST_PREFIX);
+    } catch (err) {
+      const message = (err as Error).message;
+      expect(message).toContain('dev.service.memoryMiB: Fargate with 256 CPU units takes 512 to 2048 MiB');
+      expect(message).toContain("dev.service.deployment.strategy: codedeploy-blue-green's green-check hook");
+    }
+  });
+});
