@@ -148,7 +148,7 @@ export class ServiceStack extends Stack {
         PORT: String(manifest.containerPort),
         PGSSLMODE: 'verify-full',
         // The RDS certificate authorities, which the image carries (see its Dockerfile).
-        NODE_EXTRA_CA_CERTS: '/app/certs/rds-global-bundle.pem',
+        NODE_EXTRA_CA_CERTS: '/app/dist/certs/rds-global-bundle.pem',
       },
       secrets: {
         PGUSER: ecs.Secret.fromSecretsManager(secret, 'username'),
