@@ -1,5 +1,4 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, createTestDatabase } from '@ias/local';
 import { Client } from 'pg';
@@ -91,31 +90,5 @@ describe('the production bundle (dist/main.js)', () => {
     expect(response.status).toBe(201);
     expect(await exited).toBe(0);
     expect(output.join('')).toContain('shutting down: draining in-flight requests');
-  });
-});
-
-describe('Dockerfile (seed 004 §2.1; not built here: no Docker engine)', () => {
-  const dockerfile = readFileSync(join(SERVICE_DIR, 'Dockerfile'), 'utf8');
-  const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gim)].map((m) => ({
-    image: m[1],
-    stage: m[2],
-  }));
-
-  it('has builder, development and production targets', () => {
-    expect(froms.map((f) => f.stage)).toEqual(['builder', 'development', 'production']);
-  });
-
-  it('pins the base image to a version, never latest', () => {
-    const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? '';
-    expect(base).toMatch(/^node:\d+\.\d+\.\d+-[a-z]+-slim$/);
-    expect(dockerfile).not.toMatch(/:latest\b/);
-  });
-
-  it('runs production as a non-root user with only the bundle, and checks its health', () => {
-    const production = dockerfile.slice(dockerfile.indexOf('AS production'));
-    expect(production).toMatch(/^USER node$/m);
-    expect(production).toMatch(/^HEALTHCHECK /m);
-    expect(production).not.toMatch(/npm (ci|install)/);
-    expect(production).toMatch(/COPY --from=builder --chown=node:node \S+\/dist \.\/dist/);
   });
 });

@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { loadProject } from '../../lib/config/project';
+import { buildPlan } from '../../lib/plan';
+
+const scratch = mkdtempSync(join(tmpdir(), 'plan-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const plan = buildPlan(loadProject({}), inject('assemblyDir'), scratch).text;
+
+describe('the delivery plan (npm start)', () => {
+  it('shows each environment’s service: size, listeners, scaling, strategy and alarms', () => {
+    expect(plan).toContain(
+      'service: ias-dev-inventory-api on Fargate (ARM64) in ias-dev-cluster, 256 CPU / 512 MiB, 1 task at creation',
+    );
+    expect(plan).toContain('delivery: ECS rolling update, circuit breaker with rollback');
+    expect(plan).toContain('delivery: Amazon ECS blue/green, bake 5 min');
+    expect(plan).toContain(
+      'delivery: CodeDeploy blue/green, traffic canary, 10 % for 5 minutes, then the rest, blue kept 60 min',
+    );
+    expect(plan).toMatch(
+      /load balancer: internal, production listener HTTP:80, test listener HTTP:8443 \(VPC\)/,
+    );
+    expect(plan).toContain('! HTTP only: set service.certificateArn for HTTPS');
+    expect(plan).toContain('friday-evening cron(0 19 ? * FRI *) to cron(0 23 ? * FRI *) (Asia/Tokyo): 6-20');
+    expect(plan).toContain(
+      'alarms: ias-prod-inventory-api-{target-5xx,p99-latency,unhealthy-hosts-blue,unhealthy-hosts-green}',
+    );
+  });
+
+  it('shows the service pipeline’s stages with the strategy of each environment', () => {
+    expect(plan).toContain('pipeline ias-inventory-api-pipeline:');
+    expect(plan).toContain('Build: Build (CodeBuild)');
+    expect(plan).toMatch(
+      /Deploy-dev: EnsureService \(Lambda\) → Deploy \(ECS\) → RecordImage \(Lambda\)\s+\[ECS rolling update/,
+    );
+    expect(plan).toMatch(
+      /Deploy-prod: EnsureService \(Lambda\) → Deploy \(CodeDeployToECS\) → RecordImage \(Lambda\)\s+\[CodeDeploy blue\/green/,
+    );
+  });
+});
