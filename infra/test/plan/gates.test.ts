@@ -133,10 +133,12 @@ describe('judging a validation report', () => {
 
 describe('ParallelCfnGuardValidator', () => {
   it('finds exactly what the plugin finds alone, running the templates in parallel shares', () => {
+    // One environment's templates (every kind of stack but the pipelines): the single guard process
+    // costs about a third of a second per template, and the equivalence does not need them all.
     const real = readdirSync(assemblyDir, { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.template.json'))
+      .filter((f) => f.endsWith('.template.json') && f.includes('ias-dev'))
       .map((f) => join(assemblyDir, f));
-    expect(real.length).toBeGreaterThan(10);
+    expect(real.length).toBeGreaterThan(8);
     const key = (r: {
       violations: {
         ruleName: string;
