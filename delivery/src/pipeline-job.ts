@@ -59,7 +59,17 @@ export const pipelineJobSchema = z.object({
 /** A CodePipeline Lambda-invoke job (`event['CodePipeline.job']`), the fields this step reads. */
 export type PipelineJob = z.infer<typeof pipelineJobSchema>;
 
+/**
+ * The role the step assumes in the environment's account, when that is not the pipeline's
+ * (`<prefix>-<env>-delivery`, which trusts only the pipelines' roles). Absent: the step's own role.
+ */
+const roleArnSchema = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,128}$/, 'must be an IAM role ARN')
+  .optional();
+
 const common = {
+  roleArn: roleArnSchema,
   environment: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be an environment name such as dev'),
   functionName: functionNameSchema,
   alias: aliasNameSchema,
@@ -67,6 +77,7 @@ const common = {
 
 // The container service steps name the service's stack and its image parameter, not a function.
 const service = {
+  roleArn: roleArnSchema,
   environment: common.environment,
   stackName: stackNameSchema,
   imageParameter: ssmParameterNameSchema,
@@ -166,6 +177,14 @@ export interface PipelineJobClients {
    * @default - none: those steps fail, saying the client is missing
    */
   readonly ssm?: SSMClient;
+  /**
+   * The clients that act in an environment's account through the role a step names (`roleArn`);
+   * CodePipeline and the artifacts stay with the function's own credentials.
+   * @default - none: a step naming a role fails, saying so
+   */
+  readonly forRole?: (
+    roleArn: string,
+  ) => Pick<PipelineJobClients, 'lambda' | 'codedeploy' | 'cloudformation' | 'ssm'>;
 }
 
 /** Options of {@link runPipelineJob}. */
@@ -264,15 +283,16 @@ export async function runPipelineJob(
     if (!parsed.success) {
       throw new DeliveryError('BAD_INPUT', `invalid CodePipeline job: ${describeIssues(parsed.error)}`);
     }
+    const parameters = readUserParameters(parsed.data);
     const context: StepContext = {
-      clients,
+      clients: parameters.roleArn ? { ...clients, ...clientsFor(clients, parameters.roleArn) } : clients,
       job: parsed.data,
       pollBudgetMs: options.pollBudgetMs ?? 60_000,
       pollMs: options.pollMs ?? 10_000,
       sleep: options.sleep ?? realSleep,
       now: options.now ?? realNow,
     };
-    const step = await runStep(context, readUserParameters(parsed.data));
+    const step = await runStep(context, parameters);
     outcome = { ...step, jobId: jobId.data.id };
   } catch (error) {
     outcome = { result: 'failed', jobId: jobId.data.id, message: describeError(error) };
@@ -280,6 +300,16 @@ export async function runPipelineJob(
   outcome = mask(outcome, job);
   await report(clients.codepipeline, outcome);
   return outcome;
+}
+
+function clientsFor(clients: PipelineJobClients, roleArn: string) {
+  if (!clients.forRole) {
+    throw new DeliveryError(
+      'BAD_INPUT',
+      `the step names the role ${roleArn}, but this function cannot assume roles (no forRole clients)`,
+    );
+  }
+  return clients.forRole(roleArn);
 }
 
 function runStep(context: StepContext, parameters: UserParameters): Promise<StepOutcome> {

@@ -5,9 +5,18 @@ import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context } from 'aws-lambda';
 import type { ArtifactCredentials, PipelineJobOutcome } from '../pipeline-job.js';
 import { runPipelineJob } from '../pipeline-job.js';
+
+interface AssumedClients {
+  lambda: LambdaClient;
+  codedeploy: CodeDeployClient;
+  cloudformation: CloudFormationClient;
+  ssm: SSMClient;
+}
+const assumed = new Map<string, AssumedClients>();
 
 // One logger and one client of each service per container; the region comes from the runtime.
 const logger = new Logger({ serviceName: 'delivery-pipeline-step' });
@@ -18,6 +27,22 @@ const clients = {
   // The service steps: first delivery through the service's stack, and the image it runs.
   cloudformation: new CloudFormationClient({}),
   ssm: new SSMClient({}),
+  // In another account: the environment's delivery role, assumed once per container and role.
+  forRole: (roleArn: string) => {
+    const existing = assumed.get(roleArn);
+    if (existing) return existing;
+    const credentials = fromTemporaryCredentials({
+      params: { RoleArn: roleArn, RoleSessionName: 'pipeline-step', DurationSeconds: 3600 },
+    });
+    const made = {
+      lambda: new LambdaClient({ credentials }),
+      codedeploy: new CodeDeployClient({ credentials }),
+      cloudformation: new CloudFormationClient({ credentials }),
+      ssm: new SSMClient({ credentials }),
+    };
+    assumed.set(roleArn, made);
+    return made;
+  },
   // The artifact bucket is read with the job's own short-lived credentials, not the function's role.
   artifactS3: (credentials: ArtifactCredentials) =>
     new S3Client({ credentials, followRegionRedirects: true }),

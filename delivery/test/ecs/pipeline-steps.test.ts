@@ -291,3 +291,38 @@ describe('runPipelineJob, record-service-image', () => {
     expect(failure()?.failureDetails?.message).toBe('AccessDeniedException: not allowed');
   });
 });
+
+describe('runPipelineJob in another account (roleArn)', () => {
+  const roleArn = 'arn:aws:iam::444444444444:role/ias-prod-delivery';
+  const record = { step: 'record-service-image', ...service, roleArn };
+
+  it("acts through the clients of the environment's role, and reports with its own", async () => {
+    const assumedSsm = new SSMClient({});
+    const forRole = vi.fn(() => ({
+      lambda: new LambdaClient({}),
+      codedeploy: new CodeDeployClient({}),
+      cloudformation: new CloudFormationClient({}),
+      ssm: assumedSsm,
+    }));
+    const ownSsm = new SSMClient({});
+    const sent = vi.spyOn(assumedSsm, 'send');
+    const ownSent = vi.spyOn(ownSsm, 'send');
+    const outcome = await run(job(record), {}, { ...clients, ssm: ownSsm, forRole });
+    expect(outcome.result).toBe('succeeded');
+    expect(forRole).toHaveBeenCalledWith(roleArn);
+    expect(sent).toHaveBeenCalledTimes(1);
+    expect(ownSent).not.toHaveBeenCalled();
+    expect(success()?.jobId).toBe('job-1');
+  });
+
+  it('fails the job when the function cannot assume roles, or the ARN is not a role', async () => {
+    await run(job(record));
+    expect(failure()?.failureDetails?.message).toBe(
+      `the step names the role ${roleArn}, but this function cannot assume roles (no forRole clients)`,
+    );
+    await run(job({ ...record, roleArn: 'arn:aws:iam::444444444444:user/someone' }));
+    expect(failure()?.failureDetails?.message).toBe(
+      'invalid UserParameters: roleArn: must be an IAM role ARN',
+    );
+  });
+});
