@@ -3,6 +3,7 @@ import { addPolicyGates } from './aspects/policy-gates';
 import type { ProjectConfig } from './config/load';
 import { EnvironmentStage } from './environment-stage';
 import { DeliveryStage } from './pipelines/delivery-stage';
+import { buildGovernanceStack, type GovernanceStack } from './governance';
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -26,6 +27,8 @@ export interface BuiltApp {
   readonly stages: readonly EnvironmentStage[];
   /** The application pipelines, when the configuration has delivery settings. */
   readonly delivery?: DeliveryStage;
+  /** The organization's guardrails (management account), when turned on. */
+  readonly governance?: GovernanceStack;
 }
 
 /**
@@ -34,11 +37,28 @@ export interface BuiltApp {
  */
 export function buildApp(config: ProjectConfig, options: BuildAppOptions = {}): BuiltApp {
   const app = new App({ outdir: options.outdir, context: options.context });
+  // GitHub Actions' OIDC provider: one per account, held by the first stack of the project there.
+  const providerAccounts = new Set<string>();
+  if (config.delivery?.account) providerAccounts.add(config.delivery.account);
   const stages = config.environments.map((env) => {
+    const account = env.profile.account;
+    const github =
+      config.delivery && account !== undefined
+        ? {
+            repository: config.delivery.source.repository,
+            functions: config.functions,
+            services: config.services ?? [],
+            createProvider: !providerAccounts.has(account),
+          }
+        : undefined;
+    if (account !== undefined) providerAccounts.add(account);
     return new EnvironmentStage(app, `${config.prefix}-${env.name}`, {
       config: env,
       functions: config.functions,
       services: config.services,
+      toolingAccount: config.delivery?.account,
+      github,
+      governance: config.governance,
     });
   });
   const delivery = config.delivery
@@ -48,10 +68,14 @@ export function buildApp(config: ProjectConfig, options: BuildAppOptions = {}): 
         environments: config.environments,
         functions: config.functions,
         services: config.services,
+        environmentStages: stages,
       })
+    : undefined;
+  const governance = config.governance
+    ? buildGovernanceStack(app, config.governance, config.prefix)
     : undefined;
   if (options.policyGates ?? true) {
     addPolicyGates(app);
   }
-  return { app, stages, delivery };
+  return { app, stages, delivery, governance };
 }

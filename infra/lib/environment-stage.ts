@@ -25,6 +25,11 @@ import { FunctionStack } from './stacks/function-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
 import { ServiceStack } from './stacks/service-stack';
+import { DeliveryAccessStack } from './stacks/delivery-access-stack';
+import { GithubOidcStack } from './stacks/github-oidc-stack';
+import type { GovernanceConfig } from './config/governance-schema';
+import { PersonaRoles, personaRolesFor } from './governance';
+import { githubDeployRole, type GithubRolesInput } from './pipelines/github-roles';
 import { serviceTarget } from './pipelines/names';
 
 /** Props of {@link EnvironmentStage}. */
@@ -35,6 +40,22 @@ export interface EnvironmentStageProps extends StageProps {
   readonly functions?: readonly FunctionDefinition[];
   /** The container services to define (every manifest under app/services). @default - none */
   readonly services?: readonly ServiceDefinition[];
+  /**
+   * The tooling account, where the pipelines live. When it differs from this environment's
+   * account, the stage adds `<prefix>-<env>-delivery-access` (the role the pipelines assume) and
+   * lets the tooling builds push images.
+   * @default - the pipelines share this environment's account
+   */
+  readonly toolingAccount?: string;
+  /**
+   * GitHub Actions' way in, when this environment has an account of its own: the stage adds
+   * `<prefix>-<env>-github` with the account's OIDC provider (unless another stack of the project
+   * in this account has it) and the role `<prefix>-<env>-github-deploy`.
+   * @default - none (in one account, the delivery stage holds every environment's role)
+   */
+  readonly github?: GithubRolesInput & { readonly createProvider: boolean };
+  /** The organization's personas (roles `<prefix>-<env>-<persona>`), when governance is on. @default - none */
+  readonly governance?: GovernanceConfig;
   /** The delivery code the traffic hooks run. @default - the repository's `delivery` workspace */
   readonly deliveryCode?: DeliveryCode;
 }
@@ -64,6 +85,10 @@ export class EnvironmentStage extends Stage {
   readonly functions: ReadonlyMap<string, FunctionStack>;
   /** `<prefix>-<env>-svc-<name>`, one per container service: load balancer, service, scaling, alarms, deployment. */
   readonly services: ReadonlyMap<string, ServiceStack>;
+  /** `<prefix>-<env>-github`: GitHub OIDC and this environment's deploy role, when it has its own account. */
+  readonly github?: GithubOidcStack;
+  /** `<prefix>-<env>-delivery-access`, when the pipelines live in another account. */
+  readonly deliveryAccess?: DeliveryAccessStack;
 
   constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
     const { config } = props;
@@ -73,6 +98,9 @@ export class EnvironmentStage extends Stage {
     });
     const naming = new Naming(config.prefix, config.name);
     this.naming = naming;
+    const account = config.profile.account;
+    const crossAccount =
+      props.toolingAccount !== undefined && account !== undefined && account !== props.toolingAccount;
     const common = { config, naming };
 
     this.foundation = new FoundationStack(this, 'foundation', {
@@ -80,6 +108,7 @@ export class EnvironmentStage extends Stage {
       stackName: naming.stackName('foundation'),
       description: `${naming.base}: KMS key, artifact bucket, ECR repositories, CodeArtifact`,
       containerServices: (props.services ?? []).map((s) => s.name),
+      toolingAccount: crossAccount ? props.toolingAccount : undefined,
     });
     const key = this.foundation.key;
 
@@ -218,6 +247,31 @@ export class EnvironmentStage extends Stage {
     }
     this.services = services;
 
+    const personas = props.governance ? personaRolesFor(props.governance, config.name) : [];
+    if (personas.length > 0) {
+      new PersonaRoles(this.foundation, 'Personas', { naming, personas });
+    }
+    if (props.github) {
+      this.github = new GithubOidcStack(this, 'github', {
+        ...common,
+        stackName: naming.stackName('github'),
+        description: `${naming.base}: GitHub Actions OIDC and the deploy role of ${config.name}`,
+        createProvider: props.github.createProvider,
+        roles: [],
+      });
+      this.github.addRole(githubDeployRole(this.github, config, props.github));
+    }
+    if (crossAccount && props.toolingAccount) {
+      this.deliveryAccess = new DeliveryAccessStack(this, 'delivery-access', {
+        ...common,
+        stackName: naming.stackName('delivery-access'),
+        description: `${naming.base}: the role the application pipelines of account ${props.toolingAccount} assume here`,
+        toolingAccount: props.toolingAccount,
+        functions: props.functions ?? [],
+        services: props.services ?? [],
+      });
+    }
+
     for (const stack of [
       this.foundation,
       this.network,
@@ -227,6 +281,8 @@ export class EnvironmentStage extends Stage {
       ...this.functions.values(),
       this.configuration,
       ...this.services.values(),
+      ...(this.deliveryAccess ? [this.deliveryAccess] : []),
+      ...(this.github ? [this.github] : []),
     ]) {
       ownHelperFunctionLogs(stack, {
         logGroupName: naming.name(`${stack.node.id}-helpers`),

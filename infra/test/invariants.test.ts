@@ -24,9 +24,15 @@ const retainsData = (env: string): boolean =>
 const named = (name: string, env: string): boolean =>
   followsNamingContract(name, prefix, env) ||
   (env === 'delivery' &&
-    [...project.functions, ...(project.services ?? [])].some((f) =>
-      followsNamingContract(name, prefix, f.name),
-    ));
+    // The application pipelines are named from their function or service, the infrastructure
+    // pipeline from `infra`, GitHub's roles from `github` or (in one account) their environment.
+    [
+      ...project.functions,
+      ...(project.services ?? []),
+      { name: 'infra' },
+      { name: 'github' },
+      ...project.environments,
+    ].some((f) => followsNamingContract(name, prefix, f.name)));
 
 interface Resource {
   Type: string;
@@ -92,7 +98,9 @@ describe('invariants over every synthesized template', () => {
       ]);
     }
     expect(stages.find((s) => s.stageId === `${prefix}-delivery`)?.stacks.map((s) => s.stackName)).toEqual([
+      `${prefix}-github-oidc`,
       `${prefix}-delivery`,
+      `${prefix}-infra-pipeline`,
       `${prefix}-allocate-order-pipeline`,
       `${prefix}-import-stock-pipeline`,
       `${prefix}-inventory-api-pipeline`,

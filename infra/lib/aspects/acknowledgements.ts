@@ -100,3 +100,11 @@ export function acknowledgeCrossStackSettings(scope: IConstruct): void {
     }
   }
 }
+
+/**
+ * How cdk-nag writes a stack's account in a finding's resource: the literal number when the stack
+ * names its account (multi-account profiles), `<AWS::AccountId>` when it is account-agnostic.
+ */
+export function ackAccount(stack: Stack): string {
+  return Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+}

@@ -34,9 +34,10 @@ const sourceSchema = z
 export const deliverySchema = z
   .object({
     /**
-     * AWS account of the pipelines. Every environment deploys in the same account and region as
-     * the pipelines for now; cross-account delivery comes with the environments and governance work.
-     * @default - the deploying credentials' account
+     * The tooling account, where every pipeline lives. When the profiles name their accounts, name
+     * this one too: environments in other accounts let its pipelines in through their delivery
+     * role (`<prefix>-<env>-delivery`) and CDK bootstrap trust. It may be one of theirs.
+     * @default - the deploying credentials' account (then no profile names an account either)
      */
     account: z
       .string()

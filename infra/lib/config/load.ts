@@ -3,6 +3,7 @@ import { deliverySchema, type DeliveryConfig } from './delivery-schema';
 import { ConfigError } from './errors';
 import type { FunctionDefinition } from './functions';
 import type { ServiceDefinition } from './services';
+import type { GovernanceConfig } from './governance-schema';
 import { readPrefix } from './prefix';
 import { environmentsSchema, type EnvironmentProfile } from './profile-schema';
 
@@ -26,6 +27,8 @@ export interface ProjectConfig {
   readonly functions: readonly FunctionDefinition[];
   /** Every container service under app/services that has a manifest. @default - none */
   readonly services?: readonly ServiceDefinition[];
+  /** The organization's guardrails and personas. @default - off */
+  readonly governance?: GovernanceConfig;
   /**
    * Where the application pipelines live and what they listen to.
    * @default - no pipelines are synthesized
@@ -64,8 +67,9 @@ export function parseEnvironments(raw: unknown, prefix: string, source = PROFILE
 }
 
 /**
- * Validates the delivery settings against the environments: every environment must deploy in the
- * pipelines' region and account, since a pipeline reaches its functions there.
+ * Validates the delivery settings against the environments: every environment deploys in the
+ * pipelines' region; accounts are named everywhere (tooling and every environment) or nowhere
+ * (everything in the deploying credentials' account).
  *
  * @throws ConfigError listing every problem at once, one line each with its path
  */
@@ -90,9 +94,16 @@ export function parseDelivery(
           `  - region: ${result.data.region} differs from the ${env.name} profile's region ${env.profile.region}; pipelines deploy in their own region, so set both to the same region`,
         );
       }
-      if (env.profile.account !== result.data.account) {
+      // Pipelines may deliver into other accounts (through each one's delivery role), but then
+      // they must know their own: the target accounts trust it by number.
+      if (env.profile.account !== undefined && result.data.account === undefined) {
         problems.push(
-          `  - account: ${result.data.account ?? '(none)'} differs from the ${env.name} profile's account ${env.profile.account ?? '(none)'}; pipelines deploy in their own account, so give both the same account (or neither)`,
+          `  - account: the ${env.name} profile names account ${env.profile.account}; name the tooling account the pipelines live in too (delivery.account), which the environments' deploy roles trust`,
+        );
+      }
+      if (env.profile.account === undefined && result.data.account !== undefined) {
+        problems.push(
+          `  - account: the pipelines live in ${result.data.account} but the ${env.name} profile names no account; give it its account (the same one for a single account)`,
         );
       }
     }

@@ -5,6 +5,8 @@ import { delivery } from './delivery';
 import { environments } from './environments';
 import { loadFunctions } from './functions';
 import { loadServices } from './services';
+import { governance } from './governance';
+import { parseGovernance } from './governance-schema';
 import { loadProjectConfig, parseDelivery, type ProjectConfig } from './load';
 
 /** The infra workspace folder (holds cdk.json). */
@@ -31,6 +33,11 @@ export function loadProject(env: NodeJS.ProcessEnv = process.env): ProjectConfig
   const project = loadProjectConfig(readmePath(env), environments);
   return {
     ...project,
+    governance: parseGovernance(governance, {
+      prefix: project.prefix,
+      regions: [...new Set(project.environments.map((e) => e.profile.region))],
+      environments: project.environments.map((e) => e.name),
+    }),
     functions: loadFunctions(FUNCTIONS_DIR, REPO_ROOT),
     services: loadServices(SERVICES_DIR, REPO_ROOT),
     delivery: parseDelivery(delivery, project.environments),

@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
@@ -13,6 +14,11 @@ export interface ContainerRepositoryProps {
   readonly encryptionKey: kms.IKey;
   /** Keep the repository and its images when the stack is destroyed. */
   readonly retainData: boolean;
+  /**
+   * Roles of another account (the tooling account's build) that may push images here.
+   * @default - none: pushes come from this account
+   */
+  readonly pushFrom?: { readonly account: string; readonly roleArns: readonly string[] };
 }
 
 /**
@@ -42,5 +48,24 @@ export class ContainerRepository extends Construct {
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       emptyOnDelete: !props.retainData,
     });
+    if (props.pushFrom) {
+      // The tooling account's service build pushes each image once per environment (one digest).
+      this.repository.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'PushFromTheToolingBuild',
+          principals: [new iam.AccountPrincipal(props.pushFrom.account)],
+          actions: [
+            'ecr:BatchCheckLayerAvailability',
+            'ecr:BatchGetImage',
+            'ecr:CompleteLayerUpload',
+            'ecr:GetDownloadUrlForLayer',
+            'ecr:InitiateLayerUpload',
+            'ecr:PutImage',
+            'ecr:UploadLayerPart',
+          ],
+          conditions: { ArnEquals: { 'aws:PrincipalArn': [...props.pushFrom.roleArns] } },
+        }),
+      );
+    }
   }
 }

@@ -20,6 +20,7 @@ import type { AlarmTopic } from './alarm-topic';
 import { SubnetGroup } from './network';
 import { SecureBucket } from './secure-bucket';
 import type { trafficHookNames } from './traffic-hooks';
+import { ackAccount } from '../aspects/acknowledgements';
 
 /**
  * The code every function starts with. The infrastructure never carries application code: this
@@ -369,7 +370,7 @@ export class DeliveredFunction extends Construct {
           'Any published version of this function: the pre-traffic hook invokes the version being deployed',
       },
       {
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudwatch:${stack.region}:<AWS::AccountId>:alarm:${functionName}-*]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudwatch:${stack.region}:${ackAccount(stack)}:alarm:${functionName}-*]`,
         reason: 'This function’s own alarms, which the post-traffic hook reads by name prefix',
       },
     );

@@ -1,4 +1,5 @@
 import { Stage, type StageProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { DeliveryConfig } from '../config/delivery-schema';
 import type { FunctionDefinition } from '../config/functions';
@@ -17,6 +18,10 @@ import { applyStandardTags } from '../aspects/tags';
 import { DeliveryStack } from './delivery-stack';
 import { LambdaPipelineStack } from './lambda-pipeline-stack';
 import { ServicePipelineStack } from './service-pipeline-stack';
+import { InfraPipelineStack } from './infra-pipeline-stack';
+import { GithubOidcStack } from '../stacks/github-oidc-stack';
+import { githubDeployRole, githubDiffRole } from './github-roles';
+import type { EnvironmentStage } from '../environment-stage';
 import { importKey } from '../stacks/environment-stack-props';
 import { deliveryNaming, PIPELINE_LOG_RETENTION, pipelineNames } from './names';
 
@@ -30,6 +35,11 @@ export interface DeliveryStageProps extends StageProps {
   readonly environments: readonly EnvironmentConfig[];
   /** The functions, one pipeline each. */
   readonly functions: readonly FunctionDefinition[];
+  /**
+   * The environments' stages, which the infrastructure pipeline deploys in waves.
+   * @default - no infrastructure pipeline
+   */
+  readonly environmentStages?: readonly EnvironmentStage[];
   /** The container services, one pipeline each. @default - none */
   readonly services?: readonly ServiceDefinition[];
   /** The delivery code the pipeline steps run. @default - the repository's `delivery` workspace */
@@ -46,6 +56,10 @@ export class DeliveryStage extends Stage {
   readonly shared: DeliveryStack;
   /** One pipeline per function, by function folder name. */
   readonly pipelines: ReadonlyMap<string, LambdaPipelineStack>;
+  /** `<prefix>-infra-pipeline`: the environments' infrastructure, wave by wave, approved before prod. */
+  readonly infrastructure?: InfraPipelineStack;
+  /** `<prefix>-github-oidc`: GitHub Actions OIDC: the diff role, and in one account every deploy role. */
+  readonly github: GithubOidcStack;
   /** One pipeline per container service, by service folder name. */
   readonly servicePipelines: ReadonlyMap<string, ServicePipelineStack>;
 
@@ -102,7 +116,67 @@ export class DeliveryStage extends Stage {
       );
     }
     this.servicePipelines = servicePipelines;
-    for (const stack of [this.shared, ...pipelines.values(), ...servicePipelines.values()]) {
+    // GitHub Actions: in one account, every environment's deploy role lives here with the diff
+    // role; with accounts of their own, each environment stage holds its deploy role.
+    const singleAccount = props.environments.every((e) => e.profile.account === undefined);
+    const input = {
+      repository: delivery.source.repository,
+      functions: props.functions,
+      services: props.services ?? [],
+    };
+    this.github = new GithubOidcStack(this, 'github', {
+      stackName: `${props.prefix}-github-oidc`,
+      description: `${props.prefix}: GitHub Actions OIDC provider and roles (trust pinned to ${delivery.source.repository})`,
+      createProvider:
+        singleAccount || !props.environments.some((e) => e.profile.account === delivery.account),
+    });
+    this.github.addRole(
+      githubDiffRole(this.github, props.prefix, props.environments, delivery.source.repository),
+    );
+    if (singleAccount) {
+      for (const env of props.environments) {
+        this.github.addRole(githubDeployRole(this.github, env, input));
+      }
+    }
+    // Environments in other accounts read the pipelines' artifacts (their deploy and delivery
+    // roles): they may use the key, through S3 only.
+    const targetAccounts = [
+      ...new Set(
+        props.environments
+          .map((e) => e.profile.account)
+          .filter((a): a is string => a !== undefined && a !== delivery.account),
+      ),
+    ];
+    if (targetAccounts.length > 0) {
+      this.shared.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'EnvironmentAccountsReadArtifacts',
+          actions: ['kms:Decrypt', 'kms:DescribeKey'],
+          principals: targetAccounts.map((a) => new iam.AccountPrincipal(a)),
+          resources: ['*'],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${delivery.region}.amazonaws.com` } },
+        }),
+      );
+    }
+    if (props.environmentStages && props.environmentStages.length > 0) {
+      this.infrastructure = new InfraPipelineStack(this, 'infra-pipeline', {
+        stackName: `${props.prefix}-infra-pipeline`,
+        description: `${props.prefix}-infra-pipeline: the infrastructure of ${props.environmentStages.map((s) => s.naming.env).join(' → ')}, approved before ${delivery.approvalBefore.join(', ') || 'none'}`,
+        prefix: props.prefix,
+        delivery,
+        stages: props.environmentStages,
+        connectionArn: this.shared.connectionArn,
+        encryptionKey: this.shared.key,
+        accessLogBucket: this.shared.accessLogBucket,
+      });
+    }
+    for (const stack of [
+      this.shared,
+      this.github,
+      ...pipelines.values(),
+      ...servicePipelines.values(),
+      ...(this.infrastructure ? [this.infrastructure] : []),
+    ]) {
       ownHelperFunctionLogs(stack, {
         logGroupName: `${stack.stackName}-helpers`,
         retention: PIPELINE_LOG_RETENTION,

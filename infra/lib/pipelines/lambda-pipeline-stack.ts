@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
@@ -12,7 +12,9 @@ import type { FunctionDefinition } from '../config/functions';
 import type { EnvironmentConfig } from '../config/load';
 import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
 import { PipelineParts } from './pipeline-parts';
+import { functionCheckStatements, functionStepStatements } from './delivery-grants';
 import { functionTarget, PIPELINE_LOG_RETENTION, pipelineNames, type FunctionTarget } from './names';
+import { ackAccount } from '../aspects/acknowledgements';
 
 /** Where the buildspecs live in the repository (CodeBuild reads them from the source revision). */
 export const BUILDSPECS = {
@@ -82,7 +84,7 @@ export class LambdaPipelineStack extends Stack {
     const { prefix, definition, delivery } = props;
     const names = pipelineNames(prefix, definition.name);
     const retention = PIPELINE_LOG_RETENTION as logs.RetentionDays;
-    const targets = props.environments.map((env) => functionTarget(env, definition));
+    const targets = props.environments.map((env) => functionTarget(env, definition, delivery.account));
     this.parts = new PipelineParts(this, names.artifactStore, props);
     this.artifactStore = this.parts.artifactStore;
 
@@ -106,6 +108,8 @@ export class LambdaPipelineStack extends Stack {
 
     // The pipeline steps: CreateAppSpecFile and Deploy, on this function's targets only.
     const stepsRole = new iam.Role(this, 'StepsRole', {
+      // Named, so that another account's delivery role can trust it by ARN.
+      roleName: names.steps,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${names.pipeline}: CreateAppSpecFile and Deploy steps`,
     });
@@ -132,7 +136,10 @@ export class LambdaPipelineStack extends Stack {
         project: this.checkProject,
         input: source,
         runOrder,
-        environmentVariables: { TARGET_ENV: { value: env.environment } },
+        environmentVariables: {
+          TARGET_ENV: { value: env.environment },
+          ...(env.roleArn ? { DELIVERY_ROLE_ARN: { value: env.roleArn } } : {}),
+        },
       });
     const stagesProps: codepipeline.StageProps[] = [
       { stageName: 'Source', actions: [sourceAction] },
@@ -172,6 +179,7 @@ export class LambdaPipelineStack extends Stack {
         deploymentGroup: target.deploymentGroup,
         hooks: target.hooks,
         timeoutMinutes,
+        roleArn: target.roleArn,
       });
       const stageActions: codepipeline.IAction[] = [];
       // The first environment was checked before the build; later ones right before their deploy.
@@ -211,101 +219,25 @@ export class LambdaPipelineStack extends Stack {
     }));
   }
 
-  /** The CheckLambdaFunction project: look up each target function, create its stack if missing. */
+  /**
+   * The CheckLambdaFunction project: in the pipelines' own account, look up each target function
+   * and create its stack if missing; in another account, only assume that environment's role.
+   */
   private grantCheck(checkProject: codebuild.PipelineProject, targets: readonly FunctionTarget[]): void {
-    checkProject.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['lambda:GetFunction'],
-        resources: targets.map((t) => this.functionArn(t.functionName)),
-      }),
-    );
-    checkProject.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'cloudformation:DescribeStacks',
-          'cloudformation:DescribeStackEvents',
-          'cloudformation:CreateStack',
-        ],
-        resources: targets.map((t) =>
-          this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${t.stackName}/*` }),
-        ),
-      }),
-    );
-    // CloudFormation creates the stack with the CDK bootstrap's execution role, as `cdk deploy`
-    // would; the project may pass that role to CloudFormation and to nothing else.
-    const { qualifier, execRoleArn } = this.parts.bootstrap();
-    checkProject.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [execRoleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
-      }),
-    );
-    // The template's file assets (if any) must already be in the bootstrap bucket; it checks, read-only.
-    checkProject.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [`arn:${Aws.PARTITION}:s3:::cdk-${qualifier}-assets-${this.account}-${this.region}/*`],
-      }),
-    );
+    const local = targets.filter((t) => !t.roleArn);
+    if (local.length > 0) {
+      functionCheckStatements(this, local).forEach((st) => checkProject.addToRolePolicy(st));
+    }
+    this.grantAssume(checkProject.role as iam.IRole, targets);
   }
 
   /** The steps role: update, publish and deploy this function in each environment, nothing else. */
   private grantSteps(role: iam.Role, targets: readonly FunctionTarget[]): void {
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'lambda:GetFunction',
-          'lambda:GetFunctionConfiguration',
-          'lambda:UpdateFunctionCode',
-          'lambda:PublishVersion',
-          'lambda:GetAlias',
-        ],
-        resources: targets.flatMap((t) => [
-          this.functionArn(t.functionName),
-          `${this.functionArn(t.functionName)}:${t.alias}`,
-        ]),
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment', 'codedeploy:StopDeployment'],
-        resources: targets.map((t) =>
-          this.formatArn({
-            service: 'codedeploy',
-            resource: 'deploymentgroup',
-            resourceName: `${t.application}/${t.deploymentGroup}`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ),
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['codedeploy:RegisterApplicationRevision', 'codedeploy:GetApplicationRevision'],
-        resources: targets.map((t) =>
-          this.formatArn({
-            service: 'codedeploy',
-            resource: 'application',
-            resourceName: t.application,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ),
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['codedeploy:GetDeploymentConfig'],
-        resources: [...new Set(targets.map((t) => t.deploymentConfig))].map((name) =>
-          this.formatArn({
-            service: 'codedeploy',
-            resource: 'deploymentconfig',
-            resourceName: name,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ),
-      }),
-    );
+    const local = targets.filter((t) => !t.roleArn);
+    if (local.length > 0) {
+      functionStepStatements(this, local).forEach((st) => role.addToPolicy(st));
+    }
+    this.grantAssume(role, targets);
     // CodePipeline's job-result calls take no resource: AWS does not scope them.
     role.addToPolicy(
       new iam.PolicyStatement({
@@ -319,31 +251,30 @@ export class LambdaPipelineStack extends Stack {
     });
   }
 
+  /** Assuming the delivery roles of the environments in other accounts, and only those. */
+  private grantAssume(role: iam.IRole, targets: readonly FunctionTarget[]): void {
+    const remote = targets.flatMap((t) => (t.roleArn ? [t.roleArn] : []));
+    if (remote.length > 0) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: remote }));
+    }
+  }
+
   /** The wildcard findings of aws-cdk-lib's grants and of the check project's own. */
   private acknowledgeGrants(targets: readonly FunctionTarget[]): void {
     this.parts.acknowledgeGrants(this.pipeline, [this.buildProject, this.checkProject], this.steps.function);
     const { qualifier } = this.parts.bootstrap();
-    Validations.of(this.checkProject).acknowledge(
+    Validations.of(this.checkProject.role ?? this.checkProject).acknowledge(
       ...targets.map((t) => ({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${this.region}:<AWS::AccountId>:stack/${t.stackName}/*]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${this.region}:${ackAccount(this)}:stack/${t.stackName}/*]`,
         reason:
           'This function’s stack in one environment; the wildcard is the stack ID CloudFormation appends',
       })),
       {
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-${this.region}/*]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-${ackAccount(this)}-${this.region}/*]`,
         reason:
           'Read-only check that the stack’s file assets are already published in the CDK bootstrap bucket',
       },
     );
-  }
-
-  private functionArn(name: string): string {
-    return this.formatArn({
-      service: 'lambda',
-      resource: 'function',
-      resourceName: name,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
   }
 }
 

@@ -3,6 +3,7 @@ import type { ServiceDefinition } from '../config/services';
 import type { EnvironmentConfig } from '../config/load';
 import { Naming } from '../config/naming';
 import type { LAMBDA_DEPLOYMENTS } from '../config/profile-schema';
+import type { SERVICE_TRAFFIC } from '../config/service-profile-schema';
 import { trafficHookNames } from '../constructs/traffic-hooks';
 
 /** Days the pipelines' build and step logs are kept. */
@@ -44,8 +45,15 @@ export function deploymentConfigName(choice: (typeof LAMBDA_DEPLOYMENTS)[number]
   }
 }
 
-/** Everything a pipeline needs to know of a function in one environment, by name. */
-export function functionTarget(env: EnvironmentConfig, definition: FunctionDefinition) {
+/**
+ * Everything a pipeline needs to know of a function in one environment, by name; `roleArn` when the
+ * environment is in another account than the pipelines (`toolingAccount`).
+ */
+export function functionTarget(
+  env: EnvironmentConfig,
+  definition: FunctionDefinition,
+  toolingAccount?: string,
+) {
   const naming = new Naming(env.prefix, env.name);
   const functionName = naming.name(definition.name);
   const hooks = trafficHookNames(naming);
@@ -58,14 +66,29 @@ export function functionTarget(env: EnvironmentConfig, definition: FunctionDefin
     deploymentGroup: `${functionName}-group`,
     deploymentConfig: deploymentConfigName(env.profile.lambda.deployment, naming),
     hooks: { beforeAllowTraffic: hooks.preTraffic, afterAllowTraffic: hooks.postTraffic },
+    roleArn: crossAccountRoleArn(env, toolingAccount),
   };
 }
 
 /** A function's target in one environment. */
 export type FunctionTarget = ReturnType<typeof functionTarget>;
 
-/** Everything a pipeline (and the plan) needs to know of a container service in one environment. */
-export function serviceTarget(env: EnvironmentConfig, definition: ServiceDefinition) {
+/** CodeDeploy's predefined ECS configurations, by the profile's traffic choice. */
+export const ECS_DEPLOYMENT_CONFIGS: Readonly<Record<(typeof SERVICE_TRAFFIC)[number], string>> = {
+  'all-at-once': 'CodeDeployDefault.ECSAllAtOnce',
+  linear: 'CodeDeployDefault.ECSLinear10PercentEvery1Minutes',
+  canary: 'CodeDeployDefault.ECSCanary10Percent5Minutes',
+};
+
+/**
+ * Everything a pipeline (and the plan) needs to know of a container service in one environment;
+ * `roleArn` when the environment is in another account than the pipelines (`toolingAccount`).
+ */
+export function serviceTarget(
+  env: EnvironmentConfig,
+  definition: ServiceDefinition,
+  toolingAccount?: string,
+) {
   const naming = new Naming(env.prefix, env.name);
   const serviceName = naming.name(definition.name);
   const { deployment } = env.profile.service;
@@ -83,9 +106,34 @@ export function serviceTarget(env: EnvironmentConfig, definition: ServiceDefinit
     strategy: deployment.strategy,
     application: `${serviceName}-app`,
     deploymentGroup: `${serviceName}-group`,
+    /** CodeDeploy's configuration for the profile's traffic choice (codedeploy-blue-green). */
+    deploymentConfig: ECS_DEPLOYMENT_CONFIGS[deployment.traffic],
     greenCheck: naming.name(`${definition.name}-green-check`),
+    /** The environment's account, when the profile names one. */
+    account: env.profile.account,
+    roleArn: crossAccountRoleArn(env, toolingAccount),
   };
 }
 
 /** A service's target in one environment. */
 export type ServiceTarget = ReturnType<typeof serviceTarget>;
+
+/**
+ * The role a pipeline's steps assume to act in an environment's account, `<prefix>-<env>-delivery`,
+ * when that account is not the pipelines' (the tooling account); undefined when they share one.
+ */
+export function crossAccountRoleArn(
+  env: EnvironmentConfig,
+  toolingAccount: string | undefined,
+): string | undefined {
+  const account = env.profile.account;
+  if (account === undefined || account === toolingAccount) {
+    return undefined;
+  }
+  return `arn:aws:iam::${account}:role/${deliveryRoleName(new Naming(env.prefix, env.name))}`;
+}
+
+/** The name of an environment's delivery role (see {@link crossAccountRoleArn}). */
+export function deliveryRoleName(naming: Naming): string {
+  return naming.name('delivery');
+}

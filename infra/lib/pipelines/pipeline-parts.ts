@@ -13,6 +13,7 @@ import type { EnvironmentConfig } from '../config/load';
 import { Naming } from '../config/naming';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { PIPELINE_LOG_RETENTION } from './names';
+import { ackAccount } from '../aspects/acknowledgements';
 
 /** What every application pipeline shares: where it lives and what it listens to. */
 export interface PipelinePartsProps {
@@ -41,6 +42,11 @@ export interface PipelineProjectOptions {
   readonly privileged?: boolean;
   /** @default SMALL */
   readonly computeType?: codebuild.ComputeType;
+  /**
+   * The project's role, named so that another account's delivery role can trust it by ARN.
+   * @default - named after the project
+   */
+  readonly roleName?: string;
 }
 
 /**
@@ -120,8 +126,14 @@ export class PipelineParts {
       encryptionKey: this.props.encryptionKey,
       removalPolicy: this.removalPolicy,
     });
+    const role = new iam.Role(this.stack, `${id}Role`, {
+      roleName: options.roleName ?? options.projectName,
+      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
+      description: `${options.projectName}: CodeBuild project role`,
+    });
     const p = new codebuild.PipelineProject(this.stack, id, {
       projectName: options.projectName,
+      role,
       description: options.description,
       buildSpec: codebuild.BuildSpec.fromSourceFilename(options.buildSpec),
       environment: {
@@ -199,8 +211,15 @@ export class PipelineParts {
     stages: codepipeline.StageProps[],
     trigger: codepipeline.TriggerProps,
   ): codepipeline.Pipeline {
+    // Named, so that another account's delivery role can trust it for cross-account actions.
+    const role = new iam.Role(this.stack, 'PipelineRole', {
+      roleName: pipelineName,
+      assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
+      description: `${pipelineName}: CodePipeline service role`,
+    });
     return new codepipeline.Pipeline(this.stack, 'Pipeline', {
       pipelineName,
+      role,
       pipelineType: codepipeline.PipelineType.V2,
       artifactBucket: this.artifactStore,
       executionMode: codepipeline.ExecutionMode.QUEUED,
@@ -236,6 +255,7 @@ export class PipelineParts {
       reason:
         "aws-cdk-lib's read/write grant on this pipeline's artifact store and its key: the wildcards are the grant's action sets and the store's objects, nothing outside this bucket and key",
     }));
+    Validations.of(pipeline.role).acknowledge(...artifactAcks);
     Validations.of(pipeline).acknowledge(
       ...artifactAcks,
       ...(steps
@@ -255,14 +275,32 @@ export class PipelineParts {
     );
     for (const p of projects) {
       const id = logical(p);
-      Validations.of(p).acknowledge(
+      // On the project and on its role (a construct of its own, named), where the policy lives.
+      Validations.of(p.role ?? p).acknowledge(
         ...artifactAcks,
         {
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:${stack.region}:<AWS::AccountId>:log-group:/aws/codebuild/<${id}>:*]`,
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:${stack.region}:${ackAccount(stack)}:log-group:/aws/codebuild/<${id}>:*]`,
           reason: "aws-cdk-lib's grant on the project's own log streams",
         },
         {
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:codebuild:${stack.region}:<AWS::AccountId>:report-group/<${id}>-*]`,
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:codebuild:${stack.region}:${ackAccount(stack)}:report-group/<${id}>-*]`,
+          reason:
+            "aws-cdk-lib's grant on the project's own report groups (the buildspec's unit-tests report)",
+        },
+        {
+          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'sts:GetServiceBearerToken, conditioned on sts:AWSServiceName codeartifact.amazonaws.com: AWS does not scope it to a resource',
+        },
+      );
+      Validations.of(p).acknowledge(
+        ...artifactAcks,
+        {
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:${stack.region}:${ackAccount(stack)}:log-group:/aws/codebuild/<${id}>:*]`,
+          reason: "aws-cdk-lib's grant on the project's own log streams",
+        },
+        {
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:codebuild:${stack.region}:${ackAccount(stack)}:report-group/<${id}>-*]`,
           reason:
             "aws-cdk-lib's grant on the project's own report groups (the buildspec's unit-tests report)",
         },

@@ -13,6 +13,8 @@ import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-func
 import type { PipelineStageSummary } from './lambda-pipeline-stack';
 import { PIPELINE_LOG_RETENTION, pipelineNames, serviceTarget, type ServiceTarget } from './names';
 import { PipelineParts, type PipelinePartsProps } from './pipeline-parts';
+import { serviceStepStatements } from './delivery-grants';
+import { ackAccount } from '../aspects/acknowledgements';
 
 /** Where the service buildspec lives in the repository. */
 export const SERVICE_BUILDSPEC = 'infra/lib/pipelines/buildspecs/service-build.yml';
@@ -54,10 +56,10 @@ export class ServicePipelineStack extends Stack {
     super(scope, id, props);
     const { prefix, definition, delivery } = props;
     const names = pipelineNames(prefix, definition.name);
-    const targets = props.environments.map((env) => serviceTarget(env, definition));
+    const targets = props.environments.map((env) => serviceTarget(env, definition, delivery.account));
     this.parts = new PipelineParts(this, names.artifactStore, props);
     const repositoryUri = (t: ServiceTarget) =>
-      `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${t.repositoryName}`;
+      `${t.account ?? this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${t.repositoryName}`;
 
     this.buildProject = this.parts.project('Build', {
       projectName: names.build,
@@ -94,6 +96,8 @@ export class ServicePipelineStack extends Stack {
     });
 
     const stepsRole = new iam.Role(this, 'StepsRole', {
+      // Named, so that another account's delivery role can trust it by ARN.
+      roleName: names.steps,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${names.pipeline}: EnsureService and RecordImage steps`,
     });
@@ -147,6 +151,7 @@ export class ServicePipelineStack extends Stack {
         stackName: target.stackName,
         imageParameter: target.imageParameter,
         timeoutMinutes: 60,
+        roleArn: target.roleArn,
       });
       stagesProps.push({
         stageName: `Deploy-${env.name}`,
@@ -194,6 +199,10 @@ export class ServicePipelineStack extends Stack {
     runOrder: number,
   ): codepipeline.IAction {
     const id = target.environment;
+    // In another account, CodePipeline runs the action as that environment's delivery role.
+    const role = target.roleArn
+      ? iam.Role.fromRoleArn(this, `DeliveryRole-${id}`, target.roleArn, { mutable: false })
+      : undefined;
     if (target.strategy === 'codedeploy-blue-green') {
       const application = codedeploy.EcsApplication.fromEcsApplicationName(
         this,
@@ -210,6 +219,7 @@ export class ServicePipelineStack extends Stack {
         appSpecTemplateFile: image.atPath(`appspec-${id}.yaml`),
         containerImageInputs: [{ input: image, taskDefinitionPlaceholder: 'IMAGE1_NAME' }],
         runOrder,
+        role,
       });
     }
     // Amazon ECS's own deployments (blue/green, linear, canary, rolling): a new revision of the
@@ -229,13 +239,19 @@ export class ServicePipelineStack extends Stack {
       imageFile: image.atPath('imagedefinitions.json'),
       deploymentTimeout: Duration.minutes(60),
       runOrder,
+      role,
     });
   }
 
   /** The build: push to this service's repositories, read its task definition templates. */
   private grantBuild(targets: readonly ServiceTarget[]): void {
     const repositories = targets.map((t) =>
-      this.formatArn({ service: 'ecr', resource: 'repository', resourceName: t.repositoryName }),
+      this.formatArn({
+        service: 'ecr',
+        resource: 'repository',
+        resourceName: t.repositoryName,
+        account: t.account ?? this.account,
+      }),
     );
     this.buildProject.addToRolePolicy(
       new iam.PolicyStatement({
@@ -265,36 +281,16 @@ export class ServicePipelineStack extends Stack {
     });
   }
 
-  /** The steps: this service's stacks and image parameters only. */
+  /** The steps: this service's stacks and image parameters only (in other accounts: their roles). */
   private grantSteps(role: iam.Role, targets: readonly ServiceTarget[]): void {
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'cloudformation:DescribeStacks',
-          'cloudformation:DescribeStackEvents',
-          'cloudformation:UpdateStack',
-        ],
-        resources: targets.map((t) =>
-          this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${t.stackName}/*` }),
-        ),
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['ssm:GetParameter', 'ssm:PutParameter'],
-        resources: targets.map((t) =>
-          this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: t.imageParameter.slice(1) }),
-        ),
-      }),
-    );
-    // UpdateStack keeps the stack's role (the CDK bootstrap's execution role), which it passes.
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [this.parts.bootstrap().execRoleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
-      }),
-    );
+    const local = targets.filter((t) => !t.roleArn);
+    if (local.length > 0) {
+      serviceStepStatements(this, local).forEach((st) => role.addToPolicy(st));
+    }
+    const remote = targets.flatMap((t) => (t.roleArn ? [t.roleArn] : []));
+    if (remote.length > 0) {
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: remote }));
+    }
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
@@ -307,7 +303,7 @@ export class ServicePipelineStack extends Stack {
         reason: 'codepipeline:PutJobSuccessResult/PutJobFailureResult, which AWS does not scope to resources',
       },
       ...targets.map((t) => ({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${this.region}:<AWS::AccountId>:stack/${t.stackName}/*]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${this.region}:${ackAccount(this)}:stack/${t.stackName}/*]`,
         reason:
           'This service’s stack in one environment; the wildcard is the stack ID CloudFormation appends',
       })),

@@ -116,6 +116,11 @@ interface PipelineTemplate {
   }[];
 }
 
+/** The account an environment deploys to, as the plan names it. */
+function accountOf(env: EnvironmentConfig): string {
+  return env.profile.account ?? 'of the deploying credentials';
+}
+
 /** Each function's pipeline as synthesized: its stages and actions, what starts it, how it deploys. */
 function pipelineLines(stage: StageSummary, config: ProjectConfig): string[] {
   const lines: string[] = [];
@@ -133,6 +138,25 @@ function pipelineLines(stage: StageSummary, config: ProjectConfig): string[] {
         );
       }
       for (const s of p.Stages ?? []) {
+        // The infrastructure pipeline's waves: a diff, maybe an approval, then every stack of the
+        // environment through a change set.
+        const wave = config.environments.find((e) => s.Name === `${e.prefix}-${e.name}`);
+        if (wave) {
+          const steps = s.Actions.filter((a) => a.ActionTypeId.Provider !== 'CloudFormation');
+          const stacks = new Set(
+            s.Actions.filter((a) => a.ActionTypeId.Provider === 'CloudFormation').map(
+              (a) => a.Name.split('.')[0],
+            ),
+          );
+          lines.push(
+            `    ${s.Name}: ${[...steps.map((a) => `${a.Name} (${a.ActionTypeId.Provider})`), `${stacks.size} stacks through change sets`].join(' → ')}  [account ${accountOf(wave)}, ${wave.profile.region}]`,
+          );
+          continue;
+        }
+        if (s.Name === 'Assets') {
+          lines.push(`    Assets: ${s.Actions.length} file assets published (CodeBuild)`);
+          continue;
+        }
         const env = config.environments.find((e) => s.Name === `Deploy-${e.name}`);
         const isService = (config.services ?? []).some(
           (svc) => p.Name === `${config.prefix}-${svc.name}-pipeline`,
@@ -142,11 +166,17 @@ function pipelineLines(stage: StageSummary, config: ProjectConfig): string[] {
           : isService
             ? `  [${serviceStrategy(env)}]`
             : `  [${DEPLOYMENT_WORDS[env.profile.lambda.deployment] ?? env.profile.lambda.deployment}]`;
+        const where = env ? `  (account ${accountOf(env)})` : '';
         lines.push(
-          `    ${s.Name}: ${s.Actions.map((a) => `${a.Name} (${a.ActionTypeId.Provider})`).join(' → ')}${how}`,
+          `    ${s.Name}: ${s.Actions.map((a) => `${a.Name} (${a.ActionTypeId.Provider})`).join(' → ')}${how}${where}`,
         );
       }
     }
+  }
+  if (config.delivery) {
+    lines.unshift(
+      `  tooling account: ${config.delivery.account ?? 'of the deploying credentials'}, region ${config.delivery.region} (every pipeline lives here)`,
+    );
   }
   if (config.delivery && /^your-org\//.test(config.delivery.source.repository)) {
     lines.push(

@@ -8,11 +8,17 @@ import { EncryptionKey } from '../constructs/encryption-key';
 import { PackageRepository } from '../constructs/package-repository';
 import { SecureBucket } from '../constructs/secure-bucket';
 import type { EnvironmentStackProps } from './environment-stack-props';
+import { pipelineNames } from '../pipelines/names';
 
 /** Props of {@link FoundationStack}. */
 export interface FoundationStackProps extends EnvironmentStackProps {
   /** Container services that get an ECR repository, `<prefix>-<env>-<service>`. */
   readonly containerServices: readonly string[];
+  /**
+   * The tooling account, when it is not this environment's: its service builds may push here.
+   * @default - pushes from this account only
+   */
+  readonly toolingAccount?: string;
 }
 
 /**
@@ -63,6 +69,14 @@ export class FoundationStack extends Stack {
           imagesToKeep: profile.containerImagesToKeep,
           encryptionKey: this.key,
           retainData: profile.retainData,
+          pushFrom: props.toolingAccount
+            ? {
+                account: props.toolingAccount,
+                roleArns: [
+                  `arn:${this.partition}:iam::${props.toolingAccount}:role/${pipelineNames(naming.prefix, service).build}`,
+                ],
+              }
+            : undefined,
         }).repository,
       );
     }

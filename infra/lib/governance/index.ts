@@ -1,0 +1,3 @@
+export * from './governance-stack';
+export * from './persona-roles';
+export * from './service-control-policies';

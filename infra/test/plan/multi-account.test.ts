@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { delivery } from '../../lib/config/delivery';
+import { environments } from '../../lib/config/environments';
+import { parseDelivery, parseEnvironments } from '../../lib/config/load';
+import { cdkContext, loadProject } from '../../lib/config/project';
+import { buildPlan } from '../../lib/plan';
+import { gatesPassed } from '../../lib/plan/gates';
+import { synthesize } from '../../lib/synth';
+
+const ACCOUNTS = {
+  tooling: '111111111111',
+  dev: '222222222222',
+  staging: '333333333333',
+  prod: '444444444444',
+};
+const outdir = mkdtempSync(join(tmpdir(), 'multi-account-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+describe('a profile with an account per environment and a tooling account', () => {
+  const raw = structuredClone(environments) as unknown as Record<string, Record<string, unknown>>;
+  for (const env of ['dev', 'staging', 'prod'] as const)
+    (raw[env] as Record<string, unknown>).account = ACCOUNTS[env];
+  const base = loadProject({});
+  const envs = parseEnvironments(raw, base.prefix);
+  const config = {
+    ...base,
+    environments: envs,
+    delivery: parseDelivery({ ...delivery, account: ACCOUNTS.tooling }, envs),
+  };
+  const gates = synthesize(config, { outdir, context: cdkContext() });
+  const plan = buildPlan(config, outdir, outdir).text;
+
+  it('synthesizes every stack offline and passes every policy gate', () => {
+    expect(gates.errors).toEqual([]);
+    expect(gatesPassed(gates)).toBe(true);
+    expect(plan).toMatch(/^PASS: /m);
+  });
+
+  it('shows which account each environment, wave and pipeline stage goes to', () => {
+    for (const env of ['dev', 'staging', 'prod'] as const) {
+      expect(plan).toContain(`target: account ${ACCOUNTS[env]}, region ap-northeast-1`);
+      expect(plan).toMatch(
+        new RegExp(`ias-${env}: Diff-${env} .*\\[account ${ACCOUNTS[env]}, ap-northeast-1\\]`),
+      );
+    }
+    expect(plan).toContain(
+      `tooling account: ${ACCOUNTS.tooling}, region ap-northeast-1 (every pipeline lives here)`,
+    );
+    expect(plan).toMatch(/Deploy-prod: EnsureService .*\(account 444444444444\)/);
+    expect(plan).toContain('ias-prod-delivery-access');
+    expect(plan).toContain('ias-prod-github');
+  });
+});
