@@ -190,6 +190,7 @@ export function serviceDeployStatements(
         'codedeploy:GetDeployment',
         'codedeploy:GetApplication',
         'codedeploy:GetApplicationRevision',
+        'codedeploy:GetDeploymentGroup',
         'codedeploy:RegisterApplicationRevision',
         'codedeploy:GetDeploymentConfig',
       ],

@@ -88,7 +88,7 @@ export class InfraPipelineStack extends Stack {
     });
     const synth = new pipelines.ShellStep('Synth', {
       input: source,
-      installCommands: ['n 20 || true', 'npm ci --no-audit --no-fund'],
+      installCommands: ['npm ci --no-audit --no-fund'],
       // The same checks as CI, then the synth with the policy gates (fails on any finding).
       commands: ['npm run lint', 'npm test', 'npm start'],
       primaryOutputDirectory: 'infra/cdk.out',
@@ -113,6 +113,10 @@ export class InfraPipelineStack extends Stack {
         },
         logging: { cloudWatch: { logGroup } },
         timeout: Duration.minutes(60),
+        // Node.js 20, as the repository's engines and CI use.
+        partialBuildSpec: codebuild.BuildSpec.fromObject({
+          phases: { install: { 'runtime-versions': { nodejs: 20 } } },
+        }),
       },
     });
 
@@ -226,7 +230,8 @@ export class InfraPipelineStack extends Stack {
       input: synth,
       commands: [
         'mkdir -p evidence',
-        `npx --yes aws-cdk@${CDK_CLI_VERSION} diff --app . '${stage.stageName}/*' 2>&1 | tee evidence/diff-${env}.txt`,
+        // --method template: compare with the deployed templates (read-only), no change set.
+        `npx --yes aws-cdk@${CDK_CLI_VERSION} diff --app . --method template '${stage.stageName}/*' 2>&1 | tee evidence/diff-${env}.txt`,
       ],
       primaryOutputDirectory: 'evidence',
       rolePolicyStatements: [

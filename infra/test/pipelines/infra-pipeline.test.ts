@@ -96,7 +96,7 @@ describe('the infrastructure pipeline', () => {
     const diffSpec = Object.values(single.template.findResources('AWS::CodeBuild::Project'))
       .map((p) => JSON.stringify(p.Properties.Source.BuildSpec))
       .find((spec) => spec.includes('diff-prod.txt'));
-    expect(diffSpec).toContain("aws-cdk@2.1148.1 diff --app . 'ias-prod/*'");
+    expect(diffSpec).toContain("aws-cdk@2.1148.1 diff --app . --method template 'ias-prod/*'");
   });
 
   it('deploys only the environments’ stacks, through change sets, never a pipeline', () => {
