@@ -17,6 +17,12 @@ export interface BuildAppOptions {
    * @default true
    */
   readonly policyGates?: boolean;
+  /**
+   * With the policy gates, run the Control Tower guard rules too (most of a synth's time). Only a
+   * test that already checked the same resources with them turns them off.
+   * @default true
+   */
+  readonly guardRules?: boolean;
 }
 
 /** The CDK app and the environments it holds. */
@@ -75,7 +81,7 @@ export function buildApp(config: ProjectConfig, options: BuildAppOptions = {}): 
     ? buildGovernanceStack(app, config.governance, config.prefix)
     : undefined;
   if (options.policyGates ?? true) {
-    addPolicyGates(app);
+    addPolicyGates(app, { guardRules: options.guardRules });
   }
   return { app, stages, delivery, governance };
 }

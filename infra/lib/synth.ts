@@ -9,6 +9,8 @@ export interface SynthesizeOptions {
   readonly outdir: string;
   /** cdk.json's context (feature flags, validation settings). */
   readonly context: Record<string, unknown>;
+  /** Run the Control Tower guard rules. @default true */
+  readonly guardRules?: boolean;
 }
 
 /**
@@ -23,6 +25,7 @@ export function synthesize(config: ProjectConfig, options: SynthesizeOptions): G
   rmSync(options.outdir, { recursive: true, force: true });
   const { app } = buildApp(config, {
     outdir: options.outdir,
+    guardRules: options.guardRules,
     // 'process' mode: a failed validation is reported and sets the exit code instead of throwing,
     // so that the plan can still be printed with the findings in it.
     context: { ...options.context, '@aws-cdk/core:appMode': 'process' },

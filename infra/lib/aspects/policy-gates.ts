@@ -30,9 +30,11 @@ export const DISABLED_GUARD_RULES: readonly DisabledGuardRule[] = [
  * acknowledged only on the construct they concern, each with a reason. aws-cdk-lib's built-in
  * CloudFormation validation runs besides them (see cdk.json).
  */
-export function addPolicyGates(scope: IConstruct): void {
-  Validations.of(scope).addPlugins(
-    new AwsSolutionsChecks(scope),
-    new ParallelCfnGuardValidator({ disabledRules: DISABLED_GUARD_RULES.map((r) => r.rule) }),
-  );
+export function addPolicyGates(scope: IConstruct, options: { guardRules?: boolean } = {}): void {
+  Validations.of(scope).addPlugins(new AwsSolutionsChecks(scope));
+  if (options.guardRules ?? true) {
+    Validations.of(scope).addPlugins(
+      new ParallelCfnGuardValidator({ disabledRules: DISABLED_GUARD_RULES.map((r) => r.rule) }),
+    );
+  }
 }

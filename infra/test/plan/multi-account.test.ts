@@ -30,10 +30,13 @@ describe('a profile with an account per environment and a tooling account', () =
     environments: envs,
     delivery: parseDelivery({ ...delivery, account: ACCOUNTS.tooling }, envs),
   };
-  const gates = synthesize(config, { outdir, context: cdkContext() });
+  // cdk-nag and CloudFormation validation: their findings name accounts, which this profile
+  // changes. The guard rules check resource properties only, the same in every account, and ran
+  // on these resources in the global synth; they would double this test's time.
+  const gates = synthesize(config, { outdir, context: cdkContext(), guardRules: false });
   const plan = buildPlan(config, outdir, outdir).text;
 
-  it('synthesizes every stack offline and passes every policy gate', () => {
+  it('synthesizes every stack offline and passes cdk-nag and CloudFormation validation', () => {
     expect(gates.errors).toEqual([]);
     expect(gatesPassed(gates)).toBe(true);
     expect(plan).toMatch(/^PASS: /m);
