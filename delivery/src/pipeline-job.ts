@@ -1,5 +1,8 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { configurationSnapshot, recordRelease, type ReleaseChange } from './ledger.js';
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
@@ -68,8 +71,22 @@ const roleArnSchema = z
   .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,128}$/, 'must be an IAM role ARN')
   .optional();
 
+/**
+ * Where a successful deployment is recorded (see ledger.ts): the environment's ledger table, the
+ * name it is recorded under (the function or service), its configuration path and the commit.
+ */
+const ledgerSchema = z
+  .object({
+    table: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+    name: z.string().min(1).max(140),
+    configurationPath: z.string().regex(/^\/([\w.-]+\/)+$/, 'must be a path such as /ias/dev/'),
+    commit: z.string().max(64).optional(),
+  })
+  .optional();
+
 const common = {
   roleArn: roleArnSchema,
+  ledger: ledgerSchema,
   environment: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be an environment name such as dev'),
   functionName: functionNameSchema,
   alias: aliasNameSchema,
@@ -78,6 +95,7 @@ const common = {
 // The container service steps name the service's stack and its image parameter, not a function.
 const service = {
   roleArn: roleArnSchema,
+  ledger: ledgerSchema,
   environment: common.environment,
   stackName: stackNameSchema,
   imageParameter: ssmParameterNameSchema,
@@ -184,7 +202,15 @@ export interface PipelineJobClients {
    */
   readonly forRole?: (
     roleArn: string,
-  ) => Pick<PipelineJobClients, 'lambda' | 'codedeploy' | 'cloudformation' | 'ssm'>;
+  ) => Pick<PipelineJobClients, 'lambda' | 'codedeploy' | 'cloudformation' | 'ssm' | 'dynamodb' | 'secrets'>;
+  /**
+   * Records successful deployments in the environment's ledger (with `ssm` and `secrets`, which
+   * snapshot the configuration in use).
+   * @default - none: a step naming a ledger fails, saying the client is missing
+   */
+  readonly dynamodb?: DynamoDBClient;
+  /** Lists the environment's secrets and their current versions, for the ledger. */
+  readonly secrets?: SecretsManagerClient;
 }
 
 /** Options of {@link runPipelineJob}. */
@@ -312,17 +338,62 @@ function clientsFor(clients: PipelineJobClients, roleArn: string) {
   return clients.forRole(roleArn);
 }
 
-function runStep(context: StepContext, parameters: UserParameters): Promise<StepOutcome> {
+async function runStep(context: StepContext, parameters: UserParameters): Promise<StepOutcome> {
   switch (parameters.step) {
     case 'create-appspec':
       return createAppSpec(context, parameters);
-    case 'deploy':
-      return deploy(context, parameters);
+    case 'deploy': {
+      const outcome = await deploy(context, parameters);
+      const version = outcome.result === 'succeeded' ? outcome.outputVariables?.TargetVersion : undefined;
+      return outcome.result === 'succeeded' && version && parameters.ledger
+        ? withRelease(context, parameters.ledger, outcome, {
+            functions: { [parameters.ledger.name]: version },
+          })
+        : outcome;
+    }
     case 'ensure-service':
       return ensureService(context, parameters);
-    case 'record-service-image':
-      return recordImage(context, parameters);
+    case 'record-service-image': {
+      const outcome = await recordImage(context, parameters);
+      const image = outcome.result === 'succeeded' ? outcome.outputVariables?.ImageUri : undefined;
+      return outcome.result === 'succeeded' && image && parameters.ledger
+        ? withRelease(context, parameters.ledger, outcome, {
+            services: { [parameters.ledger.name]: { image } },
+          })
+        : outcome;
+    }
   }
+}
+
+/** Records what the step made live as the environment's next release. */
+async function withRelease(
+  context: StepContext,
+  ledger: NonNullable<UserParameters['ledger']>,
+  outcome: Extract<StepOutcome, { result: 'succeeded' }>,
+  change: Pick<ReleaseChange, 'functions' | 'services'>,
+): Promise<StepOutcome> {
+  const { dynamodb, ssm, secrets } = context.clients;
+  if (!dynamodb || !ssm || !secrets) {
+    throw missingClients('ledger', [
+      dynamodb ? undefined : 'DynamoDB',
+      ssm ? undefined : 'SSM',
+      secrets ? undefined : 'Secrets Manager',
+    ]);
+  }
+  const configuration = await configurationSnapshot({ ssm, secrets }, ledger.configurationPath);
+  const release = await recordRelease(dynamodb, ledger.table, {
+    by: `CodePipeline job ${context.job.id}`,
+    source: 'pipeline',
+    commit: ledger.commit,
+    summary: outcome.summary,
+    ...change,
+    configuration,
+  });
+  return {
+    ...outcome,
+    summary: `${outcome.summary}; release ${release.number} in ${ledger.table}`,
+    outputVariables: { ...outcome.outputVariables, Release: String(release.number) },
+  };
 }
 
 function readUserParameters(job: PipelineJob): UserParameters {
@@ -499,7 +570,11 @@ async function follow(context: StepContext, token: Continuation, timeoutMs: numb
     if (state.status === 'succeeded') {
       const shift =
         token.alias && token.targetVersion ? `: ${token.alias} → version ${token.targetVersion}` : '';
-      return { result: 'succeeded', summary: `deployment ${deploymentId} succeeded${shift}` };
+      return {
+        result: 'succeeded',
+        summary: `deployment ${deploymentId} succeeded${shift}`,
+        outputVariables: token.targetVersion ? { TargetVersion: token.targetVersion } : undefined,
+      };
     }
     const elapsed = context.now() - token.startedAt;
     if (elapsed >= timeoutMs) {

@@ -278,6 +278,7 @@ describe('runPipelineJob, deploy', () => {
     expect(success()).toEqual({
       jobId: 'job-1',
       executionDetails: { summary: 'deployment d-ABC succeeded: live → version 8' },
+      outputVariables: { TargetVersion: '8' },
     });
   });
 

@@ -1,6 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -27,6 +29,9 @@ const clients = {
   // The service steps: first delivery through the service's stack, and the image it runs.
   cloudformation: new CloudFormationClient({}),
   ssm: new SSMClient({}),
+  // The release ledger, and the configuration snapshot it records.
+  dynamodb: new DynamoDBClient({}),
+  secrets: new SecretsManagerClient({}),
   // In another account: the environment's delivery role, assumed once per container and role.
   forRole: (roleArn: string) => {
     const existing = assumed.get(roleArn);
@@ -39,6 +44,8 @@ const clients = {
       codedeploy: new CodeDeployClient({ credentials }),
       cloudformation: new CloudFormationClient({ credentials }),
       ssm: new SSMClient({ credentials }),
+      dynamodb: new DynamoDBClient({ credentials }),
+      secrets: new SecretsManagerClient({ credentials }),
     };
     assumed.set(roleArn, made);
     return made;

@@ -12,7 +12,14 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { strToU8, zipSync } from 'fflate';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -323,6 +330,57 @@ describe('runPipelineJob in another account (roleArn)', () => {
     await run(job({ ...record, roleArn: 'arn:aws:iam::444444444444:user/someone' }));
     expect(failure()?.failureDetails?.message).toBe(
       'invalid UserParameters: roleArn: must be an IAM role ARN',
+    );
+  });
+});
+
+describe('runPipelineJob, recording the release', () => {
+  const ledger = {
+    table: 'ias-dev-releases',
+    name: 'ias-dev-inventory-api',
+    configurationPath: '/ias/dev/',
+    commit: 'abc123',
+  };
+  const record = { step: 'record-service-image', ...service, ledger };
+
+  it('records the image as the next release, with the configuration in use and the commit', async () => {
+    const ddbMock = mockClient(DynamoDBClient);
+    const secretsMock = mockClient(SecretsManagerClient);
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
+    ddbMock.on(PutItemCommand).resolves({});
+    ssmMock
+      .on(GetParametersByPathCommand)
+      .resolves({ Parameters: [{ Name: '/ias/dev/db/port', Version: 1 }] });
+    secretsMock.on(ListSecretsCommand).resolves({ SecretList: [] });
+    const outcome = await run(
+      job(record),
+      {},
+      {
+        ...clients,
+        dynamodb: new DynamoDBClient({}),
+        secrets: new SecretsManagerClient({}),
+      },
+    );
+    expect(outcome).toMatchObject({ result: 'succeeded' });
+    const written = JSON.parse(
+      ddbMock.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.release?.S ?? '{}',
+    );
+    expect(written).toMatchObject({
+      number: 1,
+      source: 'pipeline',
+      commit: 'abc123',
+      services: { 'ias-dev-inventory-api': { image: IMAGE } },
+      parameters: { '/ias/dev/db/port': 1 },
+    });
+    expect(success()?.outputVariables).toEqual({ ImageUri: IMAGE, Release: '1' });
+    ddbMock.restore();
+    secretsMock.restore();
+  });
+
+  it('fails the job, naming the clients, when it cannot record', async () => {
+    await run(job(record));
+    expect(failure()?.failureDetails?.message).toBe(
+      "the ledger step needs the DynamoDB and Secrets Manager client, which this step function was not given: add it to the function's clients",
     );
   });
 });

@@ -1,5 +1,6 @@
 import { ArnFormat, Aws, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Naming } from '../config/naming';
 import type { FunctionTarget, ServiceTarget } from './names';
 
 /**
@@ -209,4 +210,53 @@ export function serviceDeployStatements(
 
 /** The reason to give for the unscoped resources of {@link serviceDeployStatements}. */
 export const SERVICE_DEPLOY_WILDCARD_REASON =
-  'ecs:RegisterTaskDefinition/DescribeTaskDefinition/DescribeTasks/ListTasks (not scoped by AWS) and iam:PassRole only to ecs-tasks.amazonaws.com, for the ECS deploys';
+  'ecs:RegisterTaskDefinition/DescribeTaskDefinition/DescribeTasks/ListTasks (not scoped by AWS), iam:PassRole only to ecs-tasks.amazonaws.com, for the ECS deploys, and secretsmanager:ListSecrets for the release ledger (names and version IDs, never values)';
+
+/** The ledger table of an environment (see `delivery/src/ledger.ts`). */
+export function ledgerTableName(naming: Naming): string {
+  return naming.name('releases');
+}
+
+/**
+ * Recording a release in an environment's ledger: read and append to its table (through the
+ * environment key, by DynamoDB only), and read the versions of its parameters and secrets.
+ */
+export function ledgerStatements(stack: Stack, namings: readonly Naming[]): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+      resources: namings.map((n) =>
+        stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: ledgerTableName(n) }),
+      ),
+    }),
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
+    }),
+    new iam.PolicyStatement({
+      actions: ['ssm:GetParametersByPath'],
+      resources: namings.flatMap((n) => [
+        stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${n.prefix}/${n.env}` }),
+        stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${n.prefix}/${n.env}/*` }),
+      ]),
+    }),
+    // ListSecrets takes no resource; the ledger reads names and version IDs, never values.
+    new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }),
+  ];
+}
+
+/** The acknowledgements of {@link ledgerStatements}'s wildcards, for the role they go on. */
+export function ledgerAcknowledgements(stack: Stack, namings: readonly Naming[], account: string) {
+  return [
+    {
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:kms:${stack.region}:${account}:key/*]`,
+      reason:
+        "The environment key, through DynamoDB only (kms:ViaService), for its ledger table; the key's ID is not known here",
+    },
+    ...namings.map((n) => ({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:ssm:${stack.region}:${account}:parameter/${n.prefix}/${n.env}/*]`,
+      reason: "Reading the versions of the environment's own parameters, for the release ledger",
+    })),
+  ];
+}

@@ -12,7 +12,14 @@ import type { FunctionDefinition } from '../config/functions';
 import type { EnvironmentConfig } from '../config/load';
 import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
 import { PipelineParts } from './pipeline-parts';
-import { functionCheckStatements, functionStepStatements } from './delivery-grants';
+import {
+  functionCheckStatements,
+  functionStepStatements,
+  ledgerAcknowledgements,
+  ledgerStatements,
+  ledgerTableName,
+} from './delivery-grants';
+import { Naming } from '../config/naming';
 import { functionTarget, PIPELINE_LOG_RETENTION, pipelineNames, type FunctionTarget } from './names';
 import { ackAccount } from '../aspects/acknowledgements';
 
@@ -78,10 +85,12 @@ export class LambdaPipelineStack extends Stack {
   /** Stage and action names, in order. */
   readonly stages: readonly PipelineStageSummary[];
   private readonly parts: PipelineParts;
+  private readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: LambdaPipelineStackProps) {
     super(scope, id, props);
     const { prefix, definition, delivery } = props;
+    this.prefix = prefix;
     const names = pipelineNames(prefix, definition.name);
     const retention = PIPELINE_LOG_RETENTION as logs.RetentionDays;
     const targets = props.environments.map((env) => functionTarget(env, definition, delivery.account));
@@ -200,7 +209,15 @@ export class LambdaPipelineStack extends Stack {
           actionName: 'Deploy',
           lambda: this.steps.function,
           inputs: [appSpec],
-          userParameters: parameters('deploy'),
+          userParameters: {
+            ...parameters('deploy'),
+            ledger: {
+              table: ledgerTableName(new Naming(env.prefix, env.name)),
+              name: target.functionName,
+              configurationPath: new Naming(env.prefix, env.name).pathPrefix,
+              commit: '#{SourceVariables.CommitId}',
+            },
+          },
           runOrder: i > 0 ? 3 : 2,
         }),
       );
@@ -235,7 +252,11 @@ export class LambdaPipelineStack extends Stack {
   private grantSteps(role: iam.Role, targets: readonly FunctionTarget[]): void {
     const local = targets.filter((t) => !t.roleArn);
     if (local.length > 0) {
-      functionStepStatements(this, local).forEach((st) => role.addToPolicy(st));
+      const namings = local.map((t) => new Naming(this.prefix, t.environment));
+      [...functionStepStatements(this, local), ...ledgerStatements(this, namings)].forEach((st) =>
+        role.addToPolicy(st),
+      );
+      Validations.of(role).acknowledge(...ledgerAcknowledgements(this, namings, ackAccount(this)));
     }
     this.grantAssume(role, targets);
     // CodePipeline's job-result calls take no resource: AWS does not scope them.
@@ -247,7 +268,8 @@ export class LambdaPipelineStack extends Stack {
     );
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'codepipeline:PutJobSuccessResult/PutJobFailureResult, which AWS does not scope to resources',
+      reason:
+        'codepipeline:PutJobSuccessResult/PutJobFailureResult and secretsmanager:ListSecrets (names and version IDs for the release ledger, never values), which AWS does not scope to resources',
     });
   }
 

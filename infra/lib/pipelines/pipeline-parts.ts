@@ -173,6 +173,8 @@ export class PipelineParts {
       output,
       // Full clone: the build needs the workspaces' lockfile and shared code, not an archive.
       codeBuildCloneOutput: false,
+      // #{SourceVariables.CommitId}: the commit the release ledger records.
+      variablesNamespace: 'SourceVariables',
     });
   }
 

@@ -13,7 +13,13 @@ import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-func
 import type { PipelineStageSummary } from './lambda-pipeline-stack';
 import { PIPELINE_LOG_RETENTION, pipelineNames, serviceTarget, type ServiceTarget } from './names';
 import { PipelineParts, type PipelinePartsProps } from './pipeline-parts';
-import { serviceStepStatements } from './delivery-grants';
+import {
+  ledgerAcknowledgements,
+  ledgerStatements,
+  ledgerTableName,
+  serviceStepStatements,
+} from './delivery-grants';
+import { Naming } from '../config/naming';
 import { ackAccount } from '../aspects/acknowledgements';
 
 /** Where the service buildspec lives in the repository. */
@@ -51,10 +57,12 @@ export class ServicePipelineStack extends Stack {
   /** Stage and action names, in order. */
   readonly stages: readonly PipelineStageSummary[];
   private readonly parts: PipelineParts;
+  private readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: ServicePipelineStackProps) {
     super(scope, id, props);
     const { prefix, definition, delivery } = props;
+    this.prefix = prefix;
     const names = pipelineNames(prefix, definition.name);
     const targets = props.environments.map((env) => serviceTarget(env, definition, delivery.account));
     this.parts = new PipelineParts(this, names.artifactStore, props);
@@ -168,7 +176,15 @@ export class ServicePipelineStack extends Stack {
             actionName: 'RecordImage',
             lambda: this.steps.function,
             inputs: [image],
-            userParameters: parameters('record-service-image'),
+            userParameters: {
+              ...parameters('record-service-image'),
+              ledger: {
+                table: ledgerTableName(new Naming(env.prefix, env.name)),
+                name: target.serviceName,
+                configurationPath: new Naming(env.prefix, env.name).pathPrefix,
+                commit: '#{SourceVariables.CommitId}',
+              },
+            },
             runOrder: 3,
           }),
         ],
@@ -285,7 +301,11 @@ export class ServicePipelineStack extends Stack {
   private grantSteps(role: iam.Role, targets: readonly ServiceTarget[]): void {
     const local = targets.filter((t) => !t.roleArn);
     if (local.length > 0) {
-      serviceStepStatements(this, local).forEach((st) => role.addToPolicy(st));
+      const namings = local.map((t) => new Naming(this.prefix, t.environment));
+      [...serviceStepStatements(this, local), ...ledgerStatements(this, namings)].forEach((st) =>
+        role.addToPolicy(st),
+      );
+      Validations.of(role).acknowledge(...ledgerAcknowledgements(this, namings, ackAccount(this)));
     }
     const remote = targets.flatMap((t) => (t.roleArn ? [t.roleArn] : []));
     if (remote.length > 0) {
@@ -300,7 +320,8 @@ export class ServicePipelineStack extends Stack {
     Validations.of(role).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason: 'codepipeline:PutJobSuccessResult/PutJobFailureResult, which AWS does not scope to resources',
+        reason:
+          'codepipeline:PutJobSuccessResult/PutJobFailureResult and secretsmanager:ListSecrets (names and version IDs for the release ledger, never values), which AWS does not scope to resources',
       },
       ...targets.map((t) => ({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${this.region}:${ackAccount(this)}:stack/${t.stackName}/*]`,

@@ -7,6 +7,8 @@ import {
   bootstrapOf,
   functionCheckStatements,
   functionStepStatements,
+  ledgerAcknowledgements,
+  ledgerStatements,
   SERVICE_DEPLOY_WILDCARD_REASON,
   serviceDeployStatements,
   serviceStepStatements,
@@ -69,6 +71,16 @@ export class DeliveryAccessStack extends Stack {
       ...(services.length > 0 ? serviceStepStatements(this, services) : []),
     ];
     statements.forEach((s) => this.role.addToPolicy(s));
+    // The pipelines record each delivery in this environment's ledger.
+    ledgerStatements(this, [naming]).forEach((s) => this.role.addToPolicy(s));
+    Validations.of(this.role).acknowledge(...ledgerAcknowledgements(this, [naming], ackAccount(this)));
+    if (props.services.length === 0) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'secretsmanager:ListSecrets for the release ledger (names and version IDs, never values), which AWS does not scope',
+      });
+    }
     if (services.length > 0) {
       this.grantServiceActions(config.prefix, services, toolingAccount);
     }

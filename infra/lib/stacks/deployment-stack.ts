@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { DeliveryCode } from '../constructs/delivery-function';
 import { TrafficHooks } from '../constructs/traffic-hooks';
+import { ReleaseLedger } from '../constructs/release-ledger';
 import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
 
 /** Props of {@link DeploymentStack}. */
@@ -17,13 +18,15 @@ export interface DeploymentStackProps extends EnvironmentStackProps {
 /**
  * What every function deployment of the environment shares: seed 003's custom deployment
  * configuration (time-based linear, 25 % every 10 minutes) under its own name, and the CodeDeploy
- * traffic hooks.
+ * traffic hooks, and the release ledger every deployment records into.
  */
 export class DeploymentStack extends Stack {
   /** Seed 003's `${ProjectName}-config`: time-based linear, 25 % every 10 minutes. */
   readonly seedLinearConfig: codedeploy.LambdaDeploymentConfig;
   /** The BeforeAllowTraffic and AfterAllowTraffic hooks. */
   readonly trafficHooks: TrafficHooks;
+  /** `<prefix>-<env>-releases`: what went live, release by release. */
+  readonly ledger: ReleaseLedger;
 
   constructor(scope: Construct, id: string, props: DeploymentStackProps) {
     super(scope, id, props);
@@ -40,6 +43,11 @@ export class DeploymentStack extends Stack {
       naming,
       code: props.deliveryCode,
       logRetention: logRetention(config),
+      encryptionKey: importKey(this, props.encryptionKey),
+      retainData: config.profile.retainData,
+    });
+    this.ledger = new ReleaseLedger(this, 'Releases', {
+      tableName: naming.name('releases'),
       encryptionKey: importKey(this, props.encryptionKey),
       retainData: config.profile.retainData,
     });

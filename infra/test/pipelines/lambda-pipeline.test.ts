@@ -188,6 +188,13 @@ describe('the function pipeline (seed 003)', () => {
           afterAllowTraffic: `ias-${env}-post-traffic-hook`,
         },
         timeoutMinutes: 90,
+        // What went live is recorded in the environment's ledger, with the source commit.
+        ledger: {
+          table: `ias-${env}-releases`,
+          name: `ias-${env}-allocate-order`,
+          configurationPath: `/ias/${env}/`,
+          commit: '#{SourceVariables.CommitId}',
+        },
       });
     }
     const approve = stages.find((s) => s.Name === 'Approve-prod')?.Actions[0];
@@ -305,7 +312,21 @@ describe('least privilege of the pipeline roles (seed 003 §5.1)', () => {
       /deploymentgroup:ias-dev-allocate-order-app\/ias-dev-allocate-order-group/,
     );
     const unscoped = steps.filter((s) => s.Resource === '*').flatMap(actionsOf);
-    expect(unscoped.sort()).toEqual(['codepipeline:PutJobFailureResult', 'codepipeline:PutJobSuccessResult']);
+    expect(unscoped.sort()).toEqual([
+      'codepipeline:PutJobFailureResult',
+      'codepipeline:PutJobSuccessResult',
+      'secretsmanager:ListSecrets',
+    ]);
+    // The release ledger: each environment's table, appended to, nothing else.
+    const ledger = steps.find((s) => actionsOf(s).includes('dynamodb:PutItem'));
+    expect(actionsOf(ledger as never).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
+    for (const env of ['dev', 'staging', 'prod']) {
+      expect(JSON.stringify(ledger?.Resource)).toContain(`:table/ias-${env}-releases`);
+    }
   });
 
   it('lets the check create only this function’s stacks, passing only the CDK execution role', () => {

@@ -1,0 +1,203 @@
+/**
+ * The release ledger: per environment, every deployment's result as a numbered snapshot of what is
+ * live — function versions, service task definitions and images, the versions of the SSM
+ * parameters and secrets in use, the commit, who and when — in the DynamoDB table
+ * `<prefix>-<env>-releases` that the infrastructure layer creates. Pipelines, workflows and the ops
+ * CLI record into it; `rollback --release N` restores a snapshot.
+ *
+ * Each record is the previous snapshot with one change applied, numbered one higher; two writers
+ * racing for the same number are serialized by a conditional put (the loser re-reads and retries).
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
+import { z } from 'zod';
+import { DeliveryError } from './errors.js';
+
+/** The partition key every release shares: one table per environment, ordered by number. */
+const PARTITION = 'release';
+
+/** What a release says is live. */
+export const releaseSnapshotSchema = z.object({
+  /** Function name → published version behind its alias. */
+  functions: z.record(z.string(), z.string()).default({}),
+  /** Service name → its task definition (ARN with revision) and image. */
+  services: z
+    .record(z.string(), z.object({ taskDefinition: z.string().optional(), image: z.string() }))
+    .default({}),
+  /** SSM parameter name → version in use. */
+  parameters: z.record(z.string(), z.number().int()).default({}),
+  /** Secret name → the version ID labelled AWSCURRENT. */
+  secrets: z.record(z.string(), z.string()).default({}),
+});
+
+/** What a release says is live. */
+export type ReleaseSnapshot = z.infer<typeof releaseSnapshotSchema>;
+
+/** One numbered release of an environment. */
+export const releaseSchema = releaseSnapshotSchema.extend({
+  number: z.number().int().positive(),
+  at: z.string(),
+  /** Who: a pipeline execution, a workflow run, or the caller's ARN. */
+  by: z.string(),
+  /** Where the change came from. */
+  source: z.enum(['pipeline', 'workflow', 'cli']),
+  /** The git commit, when known. */
+  commit: z.string().optional(),
+  /** One line: what changed. */
+  summary: z.string(),
+});
+
+/** One numbered release of an environment. */
+export type Release = z.infer<typeof releaseSchema>;
+
+/** A change to record: what it sets, on top of the latest snapshot. */
+export interface ReleaseChange {
+  readonly by: string;
+  readonly source: Release['source'];
+  readonly commit?: string;
+  readonly summary: string;
+  /** Entries to set (merged over the latest snapshot's). */
+  readonly functions?: Readonly<Record<string, string>>;
+  readonly services?: Readonly<Record<string, { taskDefinition?: string; image: string }>>;
+  /** The configuration in use now (replaces the latest's when given: see {@link configurationSnapshot}). */
+  readonly configuration?: Pick<ReleaseSnapshot, 'parameters' | 'secrets'>;
+}
+
+/** The ledger table of an environment. */
+export function ledgerTableName(prefix: string, environment: string): string {
+  return `${prefix}-${environment}-releases`;
+}
+
+function toItem(release: Release) {
+  return {
+    pk: { S: PARTITION },
+    number: { N: String(release.number) },
+    release: { S: JSON.stringify(release) },
+  };
+}
+
+function fromItem(item: Record<string, { S?: string }> | undefined): Release | undefined {
+  const text = item?.release?.S;
+  if (!text) return undefined;
+  const parsed = releaseSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new DeliveryError(
+      'BAD_INPUT',
+      `the ledger holds a release it cannot read: ${parsed.error.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** The latest releases, newest first. */
+export async function listReleases(ddb: DynamoDBClient, table: string, limit = 20): Promise<Release[]> {
+  const answer = await ddb.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: PARTITION } },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return (answer.Items ?? []).map((i) => fromItem(i as Record<string, { S?: string }>) as Release);
+}
+
+/** Release `number`, or a DeliveryError naming the releases there are. */
+export async function getRelease(ddb: DynamoDBClient, table: string, number: number): Promise<Release> {
+  const answer = await ddb.send(
+    new GetItemCommand({
+      TableName: table,
+      Key: { pk: { S: PARTITION }, number: { N: String(number) } },
+      ConsistentRead: true,
+    }),
+  );
+  const release = fromItem(answer.Item as Record<string, { S?: string }> | undefined);
+  if (!release) {
+    throw new DeliveryError(
+      'BAD_INPUT',
+      `there is no release ${number} in ${table}: list them with \`releases\``,
+    );
+  }
+  return release;
+}
+
+/**
+ * Records `change` as the next release: the latest snapshot with the change applied. Retries when
+ * another writer took the number first.
+ */
+export async function recordRelease(
+  ddb: DynamoDBClient,
+  table: string,
+  change: ReleaseChange,
+  options: { now?: () => Date; attempts?: number } = {},
+): Promise<Release> {
+  const attempts = options.attempts ?? 5;
+  const now = options.now ?? (() => new Date());
+  for (let attempt = 1; ; attempt += 1) {
+    const [latest] = await listReleases(ddb, table, 1);
+    const release: Release = {
+      number: (latest?.number ?? 0) + 1,
+      at: now().toISOString(),
+      by: change.by,
+      source: change.source,
+      commit: change.commit,
+      summary: change.summary,
+      functions: { ...latest?.functions, ...change.functions },
+      services: { ...latest?.services, ...change.services },
+      parameters: change.configuration?.parameters ?? latest?.parameters ?? {},
+      secrets: change.configuration?.secrets ?? latest?.secrets ?? {},
+    };
+    try {
+      await ddb.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: toItem(release),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return release;
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException' || attempt >= attempts) {
+        throw error;
+      }
+    }
+  }
+}
+
+/** The versions of every SSM parameter and secret under the environment's path, now. */
+export async function configurationSnapshot(
+  clients: { ssm: SSMClient; secrets: SecretsManagerClient },
+  pathPrefix: string,
+): Promise<Pick<ReleaseSnapshot, 'parameters' | 'secrets'>> {
+  const parameters: Record<string, number> = {};
+  let next: string | undefined;
+  do {
+    const page = await clients.ssm.send(
+      new GetParametersByPathCommand({ Path: pathPrefix, Recursive: true, NextToken: next }),
+    );
+    for (const p of page.Parameters ?? []) {
+      if (p.Name && p.Version !== undefined) parameters[p.Name] = p.Version;
+    }
+    next = page.NextToken;
+  } while (next);
+  const secrets: Record<string, string> = {};
+  let token: string | undefined;
+  do {
+    const page = await clients.secrets.send(
+      new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [pathPrefix] }], NextToken: token }),
+    );
+    for (const s of page.SecretList ?? []) {
+      const current = Object.entries(s.SecretVersionsToStages ?? {}).find(([, stages]) =>
+        stages.includes('AWSCURRENT'),
+      );
+      if (s.Name && current) secrets[s.Name] = current[0];
+    }
+    token = page.NextToken;
+  } while (token);
+  return { parameters, secrets };
+}

@@ -1,0 +1,162 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  configurationSnapshot,
+  getRelease,
+  ledgerTableName,
+  listReleases,
+  recordRelease,
+  type Release,
+} from '../src/ledger.js';
+
+const ddbMock = mockClient(DynamoDBClient);
+const ssmMock = mockClient(SSMClient);
+const secretsMock = mockClient(SecretsManagerClient);
+const ddb = new DynamoDBClient({});
+const table = ledgerTableName('ias', 'prod');
+const now = () => new Date('2026-11-26T00:00:00.000Z');
+
+const release = (number: number, extra: Partial<Release> = {}): Release => ({
+  number,
+  at: '2026-11-25T00:00:00.000Z',
+  by: 'someone',
+  source: 'pipeline',
+  summary: `release ${number}`,
+  functions: { 'ias-prod-allocate-order': '3' },
+  services: {},
+  parameters: { '/ias/prod/db/port': 1 },
+  secrets: {},
+  ...extra,
+});
+const item = (r: Release) => ({
+  pk: { S: 'release' },
+  number: { N: String(r.number) },
+  release: { S: JSON.stringify(r) },
+});
+const written = (): Release[] =>
+  ddbMock
+    .commandCalls(PutItemCommand)
+    .map((c) => JSON.parse(c.args[0].input.Item?.release?.S ?? '{}') as Release);
+
+beforeEach(() => {
+  ddbMock.reset();
+  ssmMock.reset();
+  secretsMock.reset();
+});
+
+describe('the release ledger', () => {
+  it('is the table <prefix>-<env>-releases', () => {
+    expect(table).toBe('ias-prod-releases');
+  });
+
+  it('numbers the first release 1, only if nobody wrote it first', async () => {
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
+    ddbMock.on(PutItemCommand).resolves({});
+    const r = await recordRelease(
+      ddb,
+      table,
+      { by: 'arn:aws:iam::1:role/x', source: 'cli', summary: 'first', functions: { f: '1' } },
+      { now },
+    );
+    expect(r).toMatchObject({
+      number: 1,
+      at: '2026-11-26T00:00:00.000Z',
+      functions: { f: '1' },
+      parameters: {},
+    });
+    expect(ddbMock.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
+      TableName: 'ias-prod-releases',
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('applies a change over the latest snapshot: new versions replace, the rest is kept', async () => {
+    ddbMock.on(QueryCommand).resolves({ Items: [item(release(7))] });
+    ddbMock.on(PutItemCommand).resolves({});
+    const r = await recordRelease(
+      ddb,
+      table,
+      {
+        by: 'pipeline ias-inventory-api-pipeline/abc',
+        source: 'pipeline',
+        commit: '0123abc',
+        summary: 'inventory-api image',
+        services: { 'ias-prod-inventory-api': { image: 'repo@sha256:aa' } },
+      },
+      { now },
+    );
+    expect(r.number).toBe(8);
+    expect(r.functions).toEqual({ 'ias-prod-allocate-order': '3' });
+    expect(r.services).toEqual({ 'ias-prod-inventory-api': { image: 'repo@sha256:aa' } });
+    expect(r.parameters).toEqual({ '/ias/prod/db/port': 1 });
+    expect(written()[0]).toEqual(r);
+  });
+
+  it('re-reads and takes the next number when another writer won the race, and gives up after the attempts', async () => {
+    ddbMock
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [item(release(7))] })
+      .resolves({ Items: [item(release(8))] });
+    ddbMock
+      .on(PutItemCommand)
+      .rejectsOnce(Object.assign(new Error('taken'), { name: 'ConditionalCheckFailedException' }))
+      .resolves({});
+    const r = await recordRelease(ddb, table, { by: 'x', source: 'cli', summary: 's' }, { now });
+    expect(written().map((w) => w.number)).toEqual([8, 9]);
+    expect(r.number).toBe(9);
+
+    ddbMock.reset();
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
+    ddbMock
+      .on(PutItemCommand)
+      .rejects(Object.assign(new Error('taken'), { name: 'ConditionalCheckFailedException' }));
+    await expect(
+      recordRelease(ddb, table, { by: 'x', source: 'cli', summary: 's' }, { attempts: 2 }),
+    ).rejects.toThrow('taken');
+    expect(ddbMock.commandCalls(PutItemCommand)).toHaveLength(2);
+  });
+
+  it('lists newest first and reads one release, naming a missing one', async () => {
+    ddbMock.on(QueryCommand).resolves({ Items: [item(release(2)), item(release(1))] });
+    expect((await listReleases(ddb, table)).map((r) => r.number)).toEqual([2, 1]);
+    expect(ddbMock.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      ScanIndexForward: false,
+      Limit: 20,
+    });
+    ddbMock.on(GetItemCommand).resolves({});
+    await expect(getRelease(ddb, table, 5)).rejects.toThrow(
+      'there is no release 5 in ias-prod-releases: list them with `releases`',
+    );
+  });
+
+  it("snapshots the versions of every parameter and current secret under the environment's path", async () => {
+    ssmMock
+      .on(GetParametersByPathCommand)
+      .resolvesOnce({ Parameters: [{ Name: '/ias/prod/a', Version: 2 }], NextToken: 't' })
+      .resolves({ Parameters: [{ Name: '/ias/prod/b', Version: 5 }] });
+    secretsMock.on(ListSecretsCommand).resolves({
+      SecretList: [
+        {
+          Name: '/ias/prod/db/credentials',
+          SecretVersionsToStages: { v1: ['AWSPREVIOUS'], v2: ['AWSCURRENT'] },
+        },
+      ],
+    });
+    const snapshot = await configurationSnapshot(
+      { ssm: new SSMClient({}), secrets: new SecretsManagerClient({}) },
+      '/ias/prod/',
+    );
+    expect(snapshot).toEqual({
+      parameters: { '/ias/prod/a': 2, '/ias/prod/b': 5 },
+      secrets: { '/ias/prod/db/credentials': 'v2' },
+    });
+    expect(ssmMock.commandCalls(GetParametersByPathCommand)[1]?.args[0].input).toMatchObject({
+      Path: '/ias/prod/',
+      Recursive: true,
+      NextToken: 't',
+    });
+  });
+});
