@@ -1,0 +1,212 @@
+/**
+ * `params get|set|list` and `secrets set`: the environment's SSM parameters and Secrets Manager secrets,
+ * always under `/<prefix>/<env>/`.
+ */
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  PutParameterCommand,
+  type Parameter,
+} from '@aws-sdk/client-ssm';
+import type { EnvironmentConfig } from '@ias/infra/lib/config/load';
+import { dryRun, environment, naming, planned, type DryRunResult, type OpsContext } from '../context';
+import { badInput, errorName, unsafe } from '../errors';
+
+/**
+ * The full path of a parameter or secret: a name relative to `/<prefix>/<env>/`, or a full path under it.
+ *
+ * @throws OpsError (exit 4) for a path outside the environment's, or one with `.`/`..` segments
+ */
+export function resolvePath(env: EnvironmentConfig, name: string): string {
+  const root = naming(env).pathPrefix;
+  const path = name.startsWith('/') ? name : `${root}${name}`;
+  const rest = path.slice(root.length);
+  const segments = rest.split('/');
+  if (!path.startsWith(root) || rest === '' || segments.some((s) => s === '' || s === '.' || s === '..')) {
+    throw unsafe(
+      `refused "${name}": ias-ops only reads and writes names under ${root} (give a name relative to it, e.g. db/endpoint)`,
+    );
+  }
+  return path;
+}
+
+/** A parameter as the commands report it; SecureString values are never shown. */
+export interface ParameterView {
+  readonly name: string;
+  readonly type: string;
+  readonly version: number | undefined;
+  /** The value; undefined for a SecureString. */
+  readonly value: string | undefined;
+}
+
+function view(p: Parameter): ParameterView {
+  return {
+    name: p.Name ?? '',
+    type: p.Type ?? '',
+    version: p.Version,
+    value: p.Type === 'SecureString' ? undefined : p.Value,
+  };
+}
+
+/** Arguments of `params get`. */
+export interface ParamsGetArgs {
+  readonly env: string | undefined;
+  readonly name: string;
+}
+
+/** `params get`: GetParameter. */
+export async function paramsGet(ctx: OpsContext, args: ParamsGetArgs): Promise<ParameterView | DryRunResult> {
+  const env = environment(ctx, args.env);
+  const command = new GetParameterCommand({ Name: resolvePath(env, args.name) });
+  if (ctx.dryRun) {
+    return dryRun(planned('ssm', command));
+  }
+  try {
+    const got = await ctx.clientsFor(env.profile.region).ssm.send(command);
+    return view(got.Parameter ?? {});
+  } catch (err) {
+    if (errorName(err) === 'ParameterNotFound') {
+      throw badInput(
+        `parameter ${command.input.Name} not found: list them with "ias-ops params list --env ${env.name}"`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** Arguments of `params set`. */
+export interface ParamsSetArgs extends ParamsGetArgs {
+  readonly value: string;
+}
+
+/** What `params set` wrote. */
+export interface ParamsSetResult {
+  readonly name: string;
+  readonly version: number | undefined;
+}
+
+/** `params set`: PutParameter, type String, overwriting. */
+export async function paramsSet(
+  ctx: OpsContext,
+  args: ParamsSetArgs,
+): Promise<ParamsSetResult | DryRunResult> {
+  const env = environment(ctx, args.env);
+  const name = resolvePath(env, args.name);
+  const command = new PutParameterCommand({ Name: name, Value: args.value, Type: 'String', Overwrite: true });
+  if (ctx.dryRun) {
+    return dryRun(planned('ssm', command));
+  }
+  const put = await ctx.clientsFor(env.profile.region).ssm.send(command);
+  return { name, version: put.Version };
+}
+
+/** Arguments of `params list`. */
+export interface ParamsListArgs {
+  readonly env: string | undefined;
+  /** A sub-path to list. @default - the whole `/<prefix>/<env>/` */
+  readonly path?: string;
+}
+
+/** What `params list` found. */
+export interface ParamsListResult {
+  readonly path: string;
+  readonly parameters: readonly ParameterView[];
+}
+
+/** `params list`: GetParametersByPath, recursive, every page. */
+export async function paramsList(
+  ctx: OpsContext,
+  args: ParamsListArgs,
+): Promise<ParamsListResult | DryRunResult> {
+  const env = environment(ctx, args.env);
+  const path = args.path === undefined ? naming(env).pathPrefix : resolvePath(env, args.path);
+  const first = new GetParametersByPathCommand({ Path: path, Recursive: true });
+  if (ctx.dryRun) {
+    return dryRun(planned('ssm', first));
+  }
+  const ssm = ctx.clientsFor(env.profile.region).ssm;
+  const parameters: ParameterView[] = [];
+  let token: string | undefined;
+  do {
+    const page = await ssm.send(
+      new GetParametersByPathCommand({ Path: path, Recursive: true, NextToken: token }),
+    );
+    parameters.push(...(page.Parameters ?? []).map(view));
+    token = page.NextToken;
+  } while (token !== undefined);
+  return { path, parameters };
+}
+
+/** Arguments of `secrets set`. */
+export interface SecretsSetArgs {
+  readonly env: string | undefined;
+  readonly name: string;
+  /** Must be true: the value is read from stdin, never from the command line. */
+  readonly valueStdin: boolean;
+}
+
+/** What `secrets set` stored (never the value). */
+export interface SecretsSetResult {
+  readonly name: string;
+  readonly versionId: string | undefined;
+}
+
+/** `secrets set`: PutSecretValue of stdin's content (one trailing newline dropped) on an existing secret. */
+export async function secretsSet(
+  ctx: OpsContext,
+  args: SecretsSetArgs,
+): Promise<SecretsSetResult | DryRunResult> {
+  const env = environment(ctx, args.env);
+  const name = resolvePath(env, args.name);
+  if (!args.valueStdin) {
+    throw badInput('secrets set reads the value from stdin only: pass --value-stdin and pipe the value in');
+  }
+  if (ctx.dryRun) {
+    return dryRun(
+      planned('secrets', new PutSecretValueCommand({ SecretId: name, SecretString: '<stdin, not shown>' })),
+    );
+  }
+  const value = (await ctx.readStdin()).replace(/\r?\n$/, '');
+  if (value === '') {
+    throw badInput(
+      'secrets set got an empty value on stdin: pipe the value in, e.g. printf %s "$VALUE" | ias-ops secrets set …',
+    );
+  }
+  try {
+    const put = await ctx
+      .clientsFor(env.profile.region)
+      .secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+    return { name, versionId: put.VersionId };
+  } catch (err) {
+    if (errorName(err) === 'ResourceNotFoundException') {
+      throw badInput(
+        `secret ${name} does not exist: secrets are created by the infrastructure, ias-ops only sets their values`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** Text of `params get`. */
+export function formatParameter(p: ParameterView): string {
+  return `${p.name} = ${p.value ?? '(SecureString, not shown)'}  (${p.type}, version ${p.version ?? '?'})`;
+}
+
+/** Text of `params list`. */
+export function formatParameterList(r: ParamsListResult): string {
+  if (r.parameters.length === 0) {
+    return `no parameter under ${r.path}`;
+  }
+  return r.parameters.map(formatParameter).join('\n');
+}
+
+/** Text of `params set`. */
+export function formatParamsSet(r: ParamsSetResult): string {
+  return `${r.name}: version ${r.version ?? '?'} written`;
+}
+
+/** Text of `secrets set`. */
+export function formatSecretsSet(r: SecretsSetResult): string {
+  return `${r.name}: new value stored (version ${r.versionId ?? '?'})`;
+}

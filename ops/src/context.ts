@@ -1,0 +1,202 @@
+/**
+ * What every command receives: the project configuration (from the infra workspace's loader), the AWS
+ * clients of an environment's region (a factory tests replace), the global flags, and the output helpers.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { FunctionDefinition } from '@ias/infra/lib/config/functions';
+import type { EnvironmentConfig, ProjectConfig } from '@ias/infra/lib/config/load';
+import { Naming } from '@ias/infra/lib/config/naming';
+import type { ServiceDefinition } from '@ias/infra/lib/config/services';
+import { badInput } from './errors';
+
+/** The SDK v3 clients of one region, one per AWS service the commands call. */
+export interface AwsClients {
+  readonly lambda: LambdaClient;
+  readonly codedeploy: CodeDeployClient;
+  readonly cloudwatch: CloudWatchClient;
+  readonly ecs: ECSClient;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly codepipeline: CodePipelineClient;
+  readonly ssm: SSMClient;
+  readonly secrets: SecretsManagerClient;
+}
+
+/** Builds the clients of a region; tests pass one that returns aws-sdk-client-mock'd clients. */
+export type ClientFactory = (region: string) => AwsClients;
+
+/**
+ * The real clients: the default credential chain (AWS_PROFILE, access keys, SSO, instance roles), in the
+ * environment profile's region, so an operator usually needs credentials only.
+ */
+export const createAwsClients: ClientFactory = (region) => ({
+  lambda: new LambdaClient({ region }),
+  codedeploy: new CodeDeployClient({ region }),
+  cloudwatch: new CloudWatchClient({ region }),
+  ecs: new ECSClient({ region }),
+  elbv2: new ElasticLoadBalancingV2Client({ region }),
+  codepipeline: new CodePipelineClient({ region }),
+  ssm: new SSMClient({ region }),
+  secrets: new SecretsManagerClient({ region }),
+});
+
+/** An AWS call a command would make, as `--dry-run` prints it. */
+export interface PlannedCall {
+  /** The client (`lambda`, `ssm`, …). */
+  readonly service: keyof AwsClients;
+  /** The API operation, e.g. `UpdateAlias`. */
+  readonly command: string;
+  /** Its input; values only known from an earlier call are written `<…>`. */
+  readonly input: unknown;
+}
+
+/** What every command returns under `--dry-run`: the calls, none made. */
+export interface DryRunResult {
+  readonly dryRun: true;
+  readonly calls: readonly PlannedCall[];
+}
+
+/** Describes an SDK command object as a {@link PlannedCall}. */
+export function planned(service: keyof AwsClients, command: { readonly input: unknown }): PlannedCall {
+  return { service, command: command.constructor.name.replace(/Command$/, ''), input: command.input };
+}
+
+/** A {@link DryRunResult} of these calls. */
+export function dryRun(...calls: PlannedCall[]): DryRunResult {
+  return { dryRun: true, calls };
+}
+
+/** True when a command result is a dry run's. */
+export function isDryRun(result: unknown): result is DryRunResult {
+  return typeof result === 'object' && result !== null && (result as { dryRun?: unknown }).dryRun === true;
+}
+
+/** The text form of a dry run: one line per call, its input as JSON. */
+export function formatDryRun(result: DryRunResult): string {
+  return [
+    `dry run: ${result.calls.length} AWS call${result.calls.length === 1 ? '' : 's'} would be made, none was:`,
+    ...result.calls.map((c) => `  ${c.service} ${c.command} ${JSON.stringify(c.input)}`),
+  ].join('\n');
+}
+
+/** The settings a command runs with. */
+export interface OpsContext {
+  /** The prefix, environments, functions, services and delivery settings (infra's `loadProject`). */
+  readonly project: ProjectConfig;
+  /** Print the AWS calls instead of making them. */
+  readonly dryRun: boolean;
+  /** Show progress (listr2) on stderr. */
+  readonly progress: boolean;
+  /** The AWS clients of an environment's region (created once per region). */
+  clientsFor(region: string): AwsClients;
+  /** Reads standard input to its end (secrets are never taken from arguments). */
+  readStdin(): Promise<string>;
+}
+
+/** Options of {@link createContext}. */
+export interface ContextOptions {
+  readonly project: ProjectConfig;
+  /** @default - real SDK clients ({@link createAwsClients}) */
+  readonly clients?: ClientFactory;
+  /** @default false */
+  readonly dryRun?: boolean;
+  /** @default false */
+  readonly progress?: boolean;
+  /** @default - reads process.stdin */
+  readonly readStdin?: () => Promise<string>;
+}
+
+/** Builds a context; each region's clients are created on first use and then reused. */
+export function createContext(options: ContextOptions): OpsContext {
+  const factory = options.clients ?? createAwsClients;
+  const byRegion = new Map<string, AwsClients>();
+  return {
+    project: options.project,
+    dryRun: options.dryRun ?? false,
+    progress: options.progress ?? false,
+    clientsFor(region) {
+      let clients = byRegion.get(region);
+      if (clients === undefined) {
+        clients = factory(region);
+        byRegion.set(region, clients);
+      }
+      return clients;
+    },
+    readStdin: options.readStdin ?? readProcessStdin,
+  };
+}
+
+async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `a, b, c`, or `none` for an empty list. */
+function known(names: readonly string[]): string {
+  return names.length > 0 ? names.join(', ') : 'none';
+}
+
+/**
+ * The environment named `name`.
+ *
+ * @throws OpsError (exit 2) naming the known environments
+ */
+export function environment(ctx: OpsContext, name: string | undefined): EnvironmentConfig {
+  const names = ctx.project.environments.map((e) => e.name);
+  if (name === undefined) {
+    throw badInput(`--env is required: one of ${known(names)}`);
+  }
+  const env = ctx.project.environments.find((e) => e.name === name);
+  if (env === undefined) {
+    throw badInput(`unknown environment "${name}": use one of ${known(names)}`);
+  }
+  return env;
+}
+
+/**
+ * The Lambda function named `name` (its folder under app/functions).
+ *
+ * @throws OpsError (exit 2) naming the known functions
+ */
+export function lambdaFunction(ctx: OpsContext, name: string): FunctionDefinition {
+  const found = ctx.project.functions.find((f) => f.name === name);
+  if (found === undefined) {
+    throw badInput(
+      `unknown function "${name}": use one of ${known(ctx.project.functions.map((f) => f.name))} (folders of app/functions with a function.json)`,
+    );
+  }
+  return found;
+}
+
+/** Every container service of the project. */
+export function services(ctx: OpsContext): readonly ServiceDefinition[] {
+  return ctx.project.services ?? [];
+}
+
+/** The naming of an environment (`<prefix>-<env>-…`, `/<prefix>/<env>/…`). */
+export function naming(env: EnvironmentConfig): Naming {
+  return new Naming(env.prefix, env.name);
+}
+
+/** The region of the pipelines (the delivery settings'), else the environment's. */
+export function pipelineRegion(ctx: OpsContext, env: EnvironmentConfig): string {
+  return ctx.project.delivery?.region ?? env.profile.region;
+}
+
+/** Prints a result: JSON (machine output only) or text, on stdout. */
+export function printResult<T>(result: T | DryRunResult, json: boolean, text: (r: T) => string): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${isDryRun(result) ? formatDryRun(result) : text(result)}\n`);
+}

@@ -1,0 +1,220 @@
+/**
+ * `ias-ops`: the seeds' operational procedures as one command-line tool. Every AWS name comes from the
+ * prefix in README.md and the environment profiles (infra's `loadProject` and naming helpers).
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '@ias/infra/lib/config/errors';
+import type { ProjectConfig } from '@ias/infra/lib/config/load';
+import { loadProject } from '@ias/infra/lib/config/project';
+import { formatSummary, promote, publish, rollback, shift } from './commands/lambda';
+import {
+  formatParameter,
+  formatParameterList,
+  formatParamsSet,
+  formatSecretsSet,
+  paramsGet,
+  paramsList,
+  paramsSet,
+  secretsSet,
+} from './commands/params';
+import { formatPlan, plan } from './commands/plan';
+import { formatStatus, status } from './commands/status';
+import {
+  createContext,
+  isDryRun,
+  printResult,
+  type ClientFactory,
+  type DryRunResult,
+  type OpsContext,
+} from './context';
+import { EXIT, EXIT_CODES_HELP, toOpsError, type ExitCode } from './errors';
+
+/** What {@link main} may be given instead of the real process (tests). */
+export interface MainOptions {
+  /** @default - the real SDK clients */
+  readonly clients?: ClientFactory;
+  /** @default - infra's loadProject() */
+  readonly loadProject?: () => ProjectConfig;
+  /** @default - process.stdin */
+  readonly readStdin?: () => Promise<string>;
+}
+
+/** The `--env` option every environment command takes. */
+const ENV_OPTION = [
+  '--env <name>',
+  'environment (dev, staging, prod: the profiles in infra/lib/config/environments.ts)',
+] as const;
+
+/**
+ * Runs `ias-ops` with `argv` (user arguments only, without node and the script) and returns its exit
+ * code; prints results on stdout and one error line on stderr.
+ */
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<ExitCode> {
+  let exitCode: ExitCode = EXIT.ok;
+  const program = new Command('ias-ops')
+    .description(
+      "The ias delivery platform's operational procedures, named from the prefix and the environment profiles.",
+    )
+    .option('--json', 'machine output only, as JSON on stdout')
+    .option('--dry-run', 'print the AWS calls that would be made, and make none')
+    .showHelpAfterError('(run ias-ops --help for usage)')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+    .exitOverride();
+
+  const globals = () => program.opts<{ json?: boolean; dryRun?: boolean }>();
+  const context = (): OpsContext => {
+    const json = globals().json === true;
+    return createContext({
+      project: (options.loadProject ?? loadProject)(),
+      clients: options.clients,
+      dryRun: globals().dryRun === true,
+      progress: !json && process.stdout.isTTY === true && process.stderr.isTTY === true,
+      readStdin: options.readStdin,
+    });
+  };
+  /** Runs a command and prints its result; `verdict` turns a result into an exit code. */
+  const run =
+    <A extends unknown[], R>(
+      command: (ctx: OpsContext, ...args: A) => Promise<R | DryRunResult>,
+      text: (result: R) => string,
+      verdict: (result: R) => ExitCode = () => EXIT.ok,
+    ) =>
+    async (...args: A) => {
+      const result = await command(context(), ...args);
+      printResult(result, globals().json === true, text);
+      exitCode = isDryRun(result) ? EXIT.ok : verdict(result);
+    };
+
+  program
+    .command('plan')
+    .description('synthesize every environment offline and print the delivery plan (as npm start does)')
+    .action(run(plan, formatPlan, (r) => (r.passed ? EXIT.ok : EXIT.failed)));
+
+  program
+    .command('status')
+    .description('per function, service and pipeline: what runs, the last deployments, alarms and health')
+    .option(...ENV_OPTION)
+    .action(run((ctx, o: { env?: string }) => status(ctx, { env: o.env }), formatStatus));
+
+  const lambda = program.command('lambda').description("a function's versions and its alias live");
+  lambda
+    .command('publish <function>')
+    .description('publish a version of the function (aws lambda publish-version)')
+    .option(...ENV_OPTION)
+    .action(
+      run(
+        (ctx, fn: string, o: { env?: string }) => publish(ctx, { function: fn, env: o.env }),
+        formatSummary,
+      ),
+    );
+  lambda
+    .command('shift <function>')
+    .description('send --weight percent of live to version --to, the rest staying on the current version')
+    .option(...ENV_OPTION)
+    .requiredOption('--to <version>', 'the published version to send traffic to')
+    .requiredOption('--weight <percent>', 'whole percent, 1 to 99')
+    .action(
+      run(
+        (ctx, fn: string, o: { env?: string; to: string; weight: string }) =>
+          shift(ctx, { function: fn, env: o.env, to: o.to, weight: o.weight }),
+        formatSummary,
+      ),
+    );
+  lambda
+    .command('promote <function>')
+    .description('send all of live to version --to and clear any shift')
+    .option(...ENV_OPTION)
+    .requiredOption('--to <version>', 'the published version')
+    .action(
+      run(
+        (ctx, fn: string, o: { env?: string; to: string }) =>
+          promote(ctx, { function: fn, env: o.env, to: o.to }),
+        formatSummary,
+      ),
+    );
+  lambda
+    .command('rollback <function>')
+    .description('send all of live back: clear a shift in progress, else go to the previous version')
+    .option(...ENV_OPTION)
+    .action(
+      run(
+        (ctx, fn: string, o: { env?: string }) => rollback(ctx, { function: fn, env: o.env }),
+        formatSummary,
+      ),
+    );
+
+  const params = program.command('params').description('SSM parameters under /<prefix>/<env>/');
+  params
+    .command('get <name>')
+    .description('print a parameter (name relative to /<prefix>/<env>/, or its full path)')
+    .option(...ENV_OPTION)
+    .action(
+      run((ctx, name: string, o: { env?: string }) => paramsGet(ctx, { env: o.env, name }), formatParameter),
+    );
+  params
+    .command('set <name> <value>')
+    .description('write a String parameter, overwriting')
+    .option(...ENV_OPTION)
+    .action(
+      run(
+        (ctx, name: string, value: string, o: { env?: string }) =>
+          paramsSet(ctx, { env: o.env, name, value }),
+        formatParamsSet,
+      ),
+    );
+  params
+    .command('list [path]')
+    .description('list the parameters under /<prefix>/<env>/ (or a path below it), recursively')
+    .option(...ENV_OPTION)
+    .action(
+      run(
+        (ctx, path: string | undefined, o: { env?: string }) => paramsList(ctx, { env: o.env, path }),
+        formatParameterList,
+      ),
+    );
+
+  const secrets = program.command('secrets').description('Secrets Manager secrets under /<prefix>/<env>/');
+  secrets
+    .command('set <name>')
+    .description('store a new value of an existing secret, read from stdin (never printed)')
+    .option(...ENV_OPTION)
+    .option('--value-stdin', 'read the value from stdin (required: values never go on the command line)')
+    .action(
+      run(
+        (ctx, name: string, o: { env?: string; valueStdin?: boolean }) =>
+          secretsSet(ctx, { env: o.env, name, valueStdin: o.valueStdin === true }),
+        formatSecretsSet,
+      ),
+    );
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed the message (or the help); help and --version end 0, bad usage 2.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT.failed;
+    }
+    const error = toOpsError(err);
+    process.stderr.write(`error: ${error.message}\n`);
+    return error.exitCode;
+  }
+}
+
+/** The binary's entry point (bin/ias-ops.js). */
+export function runCli(): void {
+  // The SDK warns on every client load that Node 20 loses support in 2027: noise for an operator.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // A reader that stops early (`ias-ops status | head`) is not an error of ours.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

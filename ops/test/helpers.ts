@@ -1,0 +1,87 @@
+import { loadProject } from '@ias/infra/lib/config/project';
+import { mockClient } from 'aws-sdk-client-mock';
+import { vi } from 'vitest';
+import { createAwsClients, createContext, type OpsContext } from '../src/context';
+import { main } from '../src/main';
+
+/** The repository's own project: prefix ias, dev/staging/prod, allocate-order, import-stock, inventory-api. */
+export const project = loadProject();
+
+/** Real SDK clients of one region, each stubbed by aws-sdk-client-mock, and the regions asked for. */
+export function stubbedAws() {
+  const clients = createAwsClients('ap-northeast-1');
+  const mocks = {
+    lambda: mockClient(clients.lambda),
+    codedeploy: mockClient(clients.codedeploy),
+    cloudwatch: mockClient(clients.cloudwatch),
+    ecs: mockClient(clients.ecs),
+    elbv2: mockClient(clients.elbv2),
+    codepipeline: mockClient(clients.codepipeline),
+    ssm: mockClient(clients.ssm),
+    secrets: mockClient(clients.secrets),
+  };
+  const regions: string[] = [];
+  return {
+    mocks,
+    regions,
+    factory: (region: string) => {
+      regions.push(region);
+      return clients;
+    },
+    /** Every call made, as `service Command` and input, in order per service. */
+    calls(): { command: string; input: unknown }[] {
+      return Object.entries(mocks).flatMap(([service, mock]) =>
+        mock.calls().map((c) => {
+          const command = c.args[0] as { constructor: { name: string }; input: unknown };
+          return {
+            command: `${service} ${command.constructor.name.replace(/Command$/, '')}`,
+            input: command.input,
+          };
+        }),
+      );
+    },
+  };
+}
+
+/** A context over stubbed clients. */
+export function context(
+  aws: ReturnType<typeof stubbedAws>,
+  options: { dryRun?: boolean; stdin?: string } = {},
+): OpsContext {
+  return createContext({
+    project,
+    clients: aws.factory,
+    dryRun: options.dryRun,
+    readStdin: async () => options.stdin ?? '',
+  });
+}
+
+/** An AWS service error as the SDK throws it (its `name` is the exception's). */
+export function awsError(name: string, message = name): Error {
+  return Object.assign(new Error(message), { name, $metadata: {} });
+}
+
+/** Runs `main` in-process, capturing stdout and stderr. */
+export async function runMain(argv: string[], aws: ReturnType<typeof stubbedAws>, stdin = '') {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(argv, {
+      clients: aws.factory,
+      loadProject: () => project,
+      readStdin: async () => stdin,
+    });
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
