@@ -114,3 +114,12 @@ export {
   IMAGE_PLACEHOLDER,
   renderTaskDefinition,
 } from './ecs/taskdef.js';
+export type { Release as LedgerRelease, ReleaseChange, ReleaseSnapshot } from './ledger.js';
+export {
+  configurationSnapshot,
+  getRelease,
+  ledgerTableName,
+  listReleases,
+  recordRelease,
+  releaseSchema,
+} from './ledger.js';

@@ -5,6 +5,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -26,6 +27,8 @@ export interface AwsClients {
   readonly codepipeline: CodePipelineClient;
   readonly ssm: SSMClient;
   readonly secrets: SecretsManagerClient;
+  /** The environment's release ledger. */
+  readonly dynamodb: DynamoDBClient;
 }
 
 /** Builds the clients of a region; tests pass one that returns aws-sdk-client-mock'd clients. */
@@ -44,6 +47,7 @@ export const createAwsClients: ClientFactory = (region) => ({
   codepipeline: new CodePipelineClient({ region }),
   ssm: new SSMClient({ region }),
   secrets: new SecretsManagerClient({ region }),
+  dynamodb: new DynamoDBClient({ region }),
 });
 
 /** An AWS call a command would make, as `--dry-run` prints it. */

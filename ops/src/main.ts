@@ -6,6 +6,15 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@ias/infra/lib/config/errors';
 import type { ProjectConfig } from '@ias/infra/lib/config/load';
 import { loadProject } from '@ias/infra/lib/config/project';
+import { deployLambda } from './commands/deploy';
+import {
+  actionExit,
+  deploymentsContinue,
+  deploymentsList,
+  deploymentsStop,
+  formatAction,
+  formatDeploymentsList,
+} from './commands/deployments';
 import { formatSummary, promote, publish, rollback, shift } from './commands/lambda';
 import {
   formatParameter,
@@ -18,6 +27,7 @@ import {
   secretsSet,
 } from './commands/params';
 import { formatPlan, plan } from './commands/plan';
+import { formatReleases, releases } from './commands/releases';
 import { formatStatus, status } from './commands/status';
 import {
   createContext,
@@ -96,6 +106,18 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .option(...ENV_OPTION)
     .action(run((ctx, o: { env?: string }) => status(ctx, { env: o.env }), formatStatus));
 
+  program
+    .command('releases')
+    .description("the environment's release ledger, newest first: what each deployment made live")
+    .option(...ENV_OPTION)
+    .option('--limit <n>', 'how many releases (1-100)', '10')
+    .action(
+      run(
+        (ctx, o: { env?: string; limit: string }) => releases(ctx, { env: o.env, limit: Number(o.limit) }),
+        formatReleases,
+      ),
+    );
+
   const lambda = program.command('lambda').description("a function's versions and its alias live");
   lambda
     .command('publish <function>')
@@ -140,6 +162,55 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       run(
         (ctx, fn: string, o: { env?: string }) => rollback(ctx, { function: fn, env: o.env }),
         formatSummary,
+      ),
+    );
+
+  const deploy = program.command('deploy').description('deliver a build as the pipeline does, from here');
+  deploy
+    .command('lambda <function>')
+    .description(
+      'update the code from --zip, publish a version and shift the alias with CodeDeploy (the group of --env)',
+    )
+    .option(...ENV_OPTION)
+    .requiredOption('--zip <path>', "the function's deployment package")
+    .action(
+      run(
+        (ctx, fn: string, o: { env?: string; zip: string }) =>
+          deployLambda(ctx, { function: fn, env: o.env, zip: o.zip }),
+        formatSummary,
+      ),
+    );
+
+  const deployments = program
+    .command('deployments')
+    .description("the CodeDeploy deployments of an environment's functions and blue/green services");
+  deployments
+    .command('list')
+    .description('per group: the deployments in progress and the last ones')
+    .option(...ENV_OPTION)
+    .action(run((ctx, o: { env?: string }) => deploymentsList(ctx, { env: o.env }), formatDeploymentsList));
+  deployments
+    .command('continue <deployment-id>')
+    .description(
+      'end the wait of a blue/green deployment: Ready (reroute now) or keeping blue (terminate now)',
+    )
+    .option(...ENV_OPTION)
+    .action(
+      run(
+        (ctx, id: string, o: { env?: string }) => deploymentsContinue(ctx, { deploymentId: id, env: o.env }),
+        formatAction,
+        actionExit,
+      ),
+    );
+  deployments
+    .command('stop <deployment-id>')
+    .description('stop a deployment in progress with rollback, and wait until it is rolled back (exit 3)')
+    .option(...ENV_OPTION)
+    .action(
+      run(
+        (ctx, id: string, o: { env?: string }) => deploymentsStop(ctx, { deploymentId: id, env: o.env }),
+        formatAction,
+        actionExit,
       ),
     );
 

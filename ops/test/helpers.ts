@@ -19,6 +19,7 @@ export function stubbedAws() {
     codepipeline: mockClient(clients.codepipeline),
     ssm: mockClient(clients.ssm),
     secrets: mockClient(clients.secrets),
+    dynamodb: mockClient(clients.dynamodb),
   };
   const regions: string[] = [];
   return {

@@ -1,0 +1,271 @@
+/**
+ * `deploy lambda <function> --env E --zip <path>`: the pipeline's Lambda delivery from an operator's
+ * machine, with the delivery workspace's own `deployFunction` (update the code from the zip, publish a
+ * version, start the CodeDeploy deployment of the environment's group with the traffic hooks, follow it).
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { ListDeploymentsCommand, type DeploymentStatus } from '@aws-sdk/client-codedeploy';
+import { DeliveryError, deployFunction, type DeployProgress } from '@ias/delivery';
+import { functionTarget, type FunctionTarget } from '@ias/infra/lib/pipelines/names';
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import {
+  dryRun,
+  environment,
+  lambdaFunction,
+  planned,
+  type AwsClients,
+  type DryRunResult,
+  type OpsContext,
+} from '../context';
+import { badInput, EXIT, OpsError, unsafe } from '../errors';
+
+/** CodeDeploy statuses of a deployment that still holds its group. */
+export const IN_PROGRESS: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
+
+/** The clocks of the commands that follow a deployment (tests pass ones that return at once). */
+export interface Waits {
+  /** @default - a timer */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** @default 15000 */
+  readonly pollMs?: number;
+}
+
+/** Arguments of `deploy lambda`. */
+export interface DeployLambdaArgs {
+  /** The function's folder name under app/functions. */
+  readonly function: string;
+  readonly env: string | undefined;
+  /** Path of the deployment package (a zip). */
+  readonly zip: string;
+}
+
+/** What `deploy lambda` did. */
+export interface DeployLambdaResult {
+  readonly environment: string;
+  readonly functionName: string;
+  readonly alias: string;
+  readonly application: string;
+  readonly deploymentGroup: string;
+  /** The version the alias pointed to before. */
+  readonly currentVersion: string;
+  /** The version published from the zip (the alias's version now). */
+  readonly targetVersion: string;
+  /** Absent when the zip was the code the alias already runs (nothing deployed). */
+  readonly deploymentId: string | undefined;
+  readonly outcome: 'succeeded' | 'unchanged';
+  readonly summary: string;
+}
+
+/** A step shown as progress: listr2 on stderr on a terminal, silent otherwise. */
+export interface Step {
+  readonly title: string;
+  readonly task: (report: (line: string) => void) => Promise<void>;
+}
+
+/** Runs steps in order, with listr2 progress on stderr when the context asks for it. */
+export async function runSteps(ctx: OpsContext, steps: readonly Step[]): Promise<void> {
+  if (!ctx.progress) {
+    for (const step of steps) {
+      await step.task(() => undefined);
+    }
+    return;
+  }
+  // Progress goes to stderr, whichever renderer listr2 picks: stdout carries the result alone.
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
+  await new Listr(
+    steps.map((step) => ({
+      title: step.title,
+      task: async (_: unknown, task: { output: string }) =>
+        step.task((line) => {
+          task.output = line;
+        }),
+    })),
+    { exitOnError: true, rendererOptions: { logger }, fallbackRendererOptions: { logger } },
+  ).run();
+}
+
+/**
+ * Reads the deployment package: it must exist and start with a zip signature (`PK\x03\x04`, or
+ * `PK\x05\x06` for an empty archive).
+ *
+ * @throws OpsError (exit 2) naming the path
+ */
+export function readZip(path: string): Uint8Array {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw badInput(
+      code === 'ENOENT'
+        ? `--zip ${path} does not exist: give the path of the function's deployment package (a .zip)`
+        : `--zip ${path} cannot be read (${code ?? String(err)}): give the path of the function's deployment package (a .zip)`,
+    );
+  }
+  const signature = bytes.subarray(0, 4).toString('latin1');
+  if (signature !== 'PK\x03\x04' && signature !== 'PK\x05\x06') {
+    throw badInput(
+      `--zip ${path} is not a zip (no PK header): give the function's deployment package, as the build writes it`,
+    );
+  }
+  return bytes;
+}
+
+function listInProgress(application: string, deploymentGroup: string) {
+  return new ListDeploymentsCommand({
+    applicationName: application,
+    deploymentGroupName: deploymentGroup,
+    includeOnlyStatuses: IN_PROGRESS,
+  });
+}
+
+/** Refuses (exit 4) while another deployment holds the group: CodeDeploy would refuse ours mid-way. */
+async function assertGroupIdle(aws: AwsClients, target: FunctionTarget): Promise<void> {
+  const listed = await aws.codedeploy.send(listInProgress(target.application, target.deploymentGroup));
+  const id = listed.deployments?.[0];
+  if (id !== undefined) {
+    throw unsafe(
+      `deployment ${id} of ${target.deploymentGroup} is in progress: wait for it to end or stop it ("ias-ops deployments stop ${id} --env ${target.environment}"), then deploy again`,
+    );
+  }
+}
+
+/**
+ * A delivery failure as an exit code: rolled back 3; mid-shift alias 4 (refused before any change);
+ * any other (failed, timed out — CodeDeploy was told to stop it with rollback —, missing function) 1.
+ */
+export function deliveryExit(err: DeliveryError): OpsError {
+  switch (err.code) {
+    case 'ROLLED_BACK':
+      return new OpsError(err.message, EXIT.rolledBack);
+    case 'ALIAS_MID_SHIFT':
+      return new OpsError(err.message, EXIT.unsafe);
+    default:
+      return new OpsError(err.message, EXIT.failed);
+  }
+}
+
+function progressLine(progress: DeployProgress): string {
+  switch (progress.step) {
+    case 'released':
+      return progress.release.unchanged
+        ? `version ${progress.release.targetVersion} already is ${progress.release.alias}: nothing to deploy`
+        : `published version ${progress.release.targetVersion} (${progress.release.alias} is on ${progress.release.currentVersion})`;
+    case 'started':
+      return `started deployment ${progress.deploymentId}`;
+    case 'running':
+    case 'succeeded':
+      return progress.state.summary;
+  }
+}
+
+/** `deploy lambda`: the zip to the function's alias through its CodeDeploy group. */
+export async function deployLambda(
+  ctx: OpsContext,
+  args: DeployLambdaArgs,
+  waits: Waits = {},
+): Promise<DeployLambdaResult | DryRunResult> {
+  const env = environment(ctx, args.env);
+  const target = functionTarget(env, lambdaFunction(ctx, args.function));
+  const zip = readZip(args.zip);
+  const description = `ias-ops deploy lambda ${basename(args.zip)}`.slice(0, 256);
+  if (ctx.dryRun) {
+    const fn = target.functionName;
+    return dryRun(
+      planned('codedeploy', listInProgress(target.application, target.deploymentGroup)),
+      { service: 'lambda', command: 'GetAlias', input: { FunctionName: fn, Name: target.alias } },
+      {
+        service: 'lambda',
+        command: 'UpdateFunctionCode',
+        input: { FunctionName: fn, ZipFile: `<${zip.length} bytes of ${args.zip}>` },
+      },
+      {
+        service: 'lambda',
+        command: 'PublishVersion',
+        input: {
+          FunctionName: fn,
+          CodeSha256: '<CodeSha256 from UpdateFunctionCode>',
+          Description: description,
+        },
+      },
+      {
+        service: 'codedeploy',
+        command: 'CreateDeployment',
+        input: {
+          applicationName: target.application,
+          deploymentGroupName: target.deploymentGroup,
+          revision: {
+            revisionType: 'AppSpecContent',
+            appSpecContent: {
+              content: `<appspec: ${fn}:${target.alias} from the GetAlias version to the PublishVersion version, hooks ${target.hooks.beforeAllowTraffic} and ${target.hooks.afterAllowTraffic}>`,
+            },
+          },
+          description,
+        },
+      },
+      {
+        service: 'codedeploy',
+        command: 'GetDeployment',
+        input: { deploymentId: '<deploymentId from CreateDeployment, until it settles>' },
+      },
+    );
+  }
+  const aws = ctx.clientsFor(env.profile.region);
+  let outcome: { currentVersion: string; targetVersion: string; deploymentId: string | undefined } = {
+    currentVersion: '',
+    targetVersion: '',
+    deploymentId: undefined,
+  };
+  await runSteps(ctx, [
+    {
+      title: `no other deployment in ${target.deploymentGroup}`,
+      task: () => assertGroupIdle(aws, target),
+    },
+    {
+      title: `deploy ${basename(args.zip)} to ${target.functionName}:${target.alias}`,
+      task: async (report) => {
+        try {
+          const done = await deployFunction({
+            lambda: aws.lambda,
+            codedeploy: aws.codedeploy,
+            functionName: target.functionName,
+            alias: target.alias,
+            application: target.application,
+            deploymentGroup: target.deploymentGroup,
+            zip,
+            hooks: target.hooks,
+            description,
+            timeoutMs: (ctx.project.delivery?.deploymentTimeoutMinutes ?? 60) * 60_000,
+            deploymentPollMs: waits.pollMs,
+            sleep: waits.sleep,
+            now: waits.now,
+            onProgress: (progress) => report(progressLine(progress)),
+          });
+          outcome = {
+            currentVersion: done.release.currentVersion,
+            targetVersion: done.release.targetVersion,
+            deploymentId: done.deploymentId,
+          };
+        } catch (err) {
+          throw err instanceof DeliveryError ? deliveryExit(err) : err;
+        }
+      },
+    },
+  ]);
+  const unchanged = outcome.deploymentId === undefined;
+  return {
+    environment: env.name,
+    functionName: target.functionName,
+    alias: target.alias,
+    application: target.application,
+    deploymentGroup: target.deploymentGroup,
+    ...outcome,
+    outcome: unchanged ? 'unchanged' : 'succeeded',
+    summary: unchanged
+      ? `${target.functionName}:${target.alias} already runs this code (version ${outcome.targetVersion}): nothing deployed`
+      : `${target.functionName}:${target.alias}: version ${outcome.currentVersion} → ${outcome.targetVersion}, deployment ${outcome.deploymentId ?? ''} succeeded`,
+  };
+}

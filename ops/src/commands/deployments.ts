@@ -1,0 +1,397 @@
+/**
+ * `deployments list|continue|stop --env E`: the CodeDeploy deployments of an environment's groups (one per
+ * function, one per service delivered with codedeploy-blue-green), and the two actions an operator takes
+ * on one in flight.
+ */
+import {
+  BatchGetDeploymentsCommand,
+  ContinueDeploymentCommand,
+  GetDeploymentCommand,
+  ListDeploymentsCommand,
+  StopDeploymentCommand,
+  type DeploymentInfo,
+  type DeploymentWaitType,
+} from '@aws-sdk/client-codedeploy';
+import { checkDeployment, type DeploymentState } from '@ias/delivery';
+import { functionTarget, serviceTarget } from '@ias/infra/lib/pipelines/names';
+import {
+  dryRun,
+  environment,
+  planned,
+  services,
+  type AwsClients,
+  type DryRunResult,
+  type OpsContext,
+  type PlannedCall,
+} from '../context';
+import { badInput, errorName, EXIT, OpsError, unsafe, type ExitCode } from '../errors';
+import { IN_PROGRESS, runSteps, type Waits } from './deploy';
+
+/** How many of a group's latest deployments `deployments list` shows, besides those in progress. */
+export const LAST_SHOWN = 5;
+
+/** How long `deployments stop` waits for CodeDeploy to stop and roll back, in ms. */
+export const STOP_TIMEOUT_MS = 15 * 60_000;
+
+/** A CodeDeploy deployment group of the environment. */
+export interface Group {
+  readonly kind: 'function' | 'service';
+  /** The function's or service's folder name. */
+  readonly name: string;
+  readonly application: string;
+  readonly deploymentGroup: string;
+}
+
+/** One deployment, as `list` shows it. */
+export interface DeploymentSummary {
+  readonly id: string;
+  readonly status: string;
+  readonly inProgress: boolean;
+  readonly created: string | undefined;
+  readonly completed: string | undefined;
+  readonly error: string | undefined;
+  /** The deployment that rolled this one back, if any. */
+  readonly rolledBackBy: string | undefined;
+}
+
+/** The result of `deployments list`. */
+export interface DeploymentsListResult {
+  readonly environment: string;
+  readonly region: string;
+  readonly groups: readonly (Group & {
+    /** False when the application or group does not exist (the stack is not deployed). */
+    readonly exists: boolean;
+    readonly deployments: readonly DeploymentSummary[];
+  })[];
+}
+
+/**
+ * The environment's CodeDeploy groups: every function's, and every service's whose strategy is
+ * codedeploy-blue-green (the other strategies deploy with ECS alone, without CodeDeploy).
+ */
+export function groups(ctx: OpsContext, env: ReturnType<typeof environment>): Group[] {
+  return [
+    ...ctx.project.functions.map((f): Group => {
+      const t = functionTarget(env, f);
+      return {
+        kind: 'function',
+        name: f.name,
+        application: t.application,
+        deploymentGroup: t.deploymentGroup,
+      };
+    }),
+    ...services(ctx).flatMap((s): Group[] => {
+      const t = serviceTarget(env, s);
+      return t.strategy === 'codedeploy-blue-green'
+        ? [{ kind: 'service', name: s.name, application: t.application, deploymentGroup: t.deploymentGroup }]
+        : [];
+    }),
+  ];
+}
+
+function listCalls(g: Group) {
+  const base = { applicationName: g.application, deploymentGroupName: g.deploymentGroup };
+  return {
+    inProgress: new ListDeploymentsCommand({ ...base, includeOnlyStatuses: IN_PROGRESS }),
+    all: new ListDeploymentsCommand(base),
+  };
+}
+
+function summary(d: DeploymentInfo): DeploymentSummary {
+  return {
+    id: d.deploymentId ?? '',
+    status: d.status ?? '',
+    inProgress: d.status !== undefined && IN_PROGRESS.includes(d.status),
+    created: d.createTime?.toISOString(),
+    completed: d.completeTime?.toISOString(),
+    error: d.errorInformation?.message,
+    rolledBackBy: d.rollbackInfo?.rollbackDeploymentId,
+  };
+}
+
+async function groupDeployments(aws: AwsClients, g: Group) {
+  const calls = listCalls(g);
+  try {
+    const [inProgress, all] = await Promise.all([
+      aws.codedeploy.send(calls.inProgress),
+      aws.codedeploy.send(calls.all),
+    ]);
+    const ids = [
+      ...new Set([...(inProgress.deployments ?? []), ...(all.deployments ?? []).slice(0, LAST_SHOWN)]),
+    ];
+    const infos =
+      ids.length > 0
+        ? ((await aws.codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: ids })))
+            .deploymentsInfo ?? [])
+        : [];
+    const deployments = [...infos]
+      .sort((a, b) => (b.createTime?.getTime() ?? 0) - (a.createTime?.getTime() ?? 0))
+      .map(summary);
+    return { ...g, exists: true, deployments };
+  } catch (err) {
+    const name = errorName(err);
+    if (name === 'ApplicationDoesNotExistException' || name === 'DeploymentGroupDoesNotExistException') {
+      return { ...g, exists: false, deployments: [] };
+    }
+    throw err;
+  }
+}
+
+/** Arguments of `deployments list`. */
+export interface DeploymentsListArgs {
+  readonly env: string | undefined;
+}
+
+/** `deployments list`: per group, the deployments in progress and the last {@link LAST_SHOWN}. */
+export async function deploymentsList(
+  ctx: OpsContext,
+  args: DeploymentsListArgs,
+): Promise<DeploymentsListResult | DryRunResult> {
+  const env = environment(ctx, args.env);
+  const all = groups(ctx, env);
+  if (ctx.dryRun) {
+    const calls: PlannedCall[] = [];
+    for (const g of all) {
+      const c = listCalls(g);
+      calls.push(
+        planned('codedeploy', c.inProgress),
+        planned('codedeploy', c.all),
+        planned(
+          'codedeploy',
+          new BatchGetDeploymentsCommand({ deploymentIds: ['<ids from ListDeployments>'] }),
+        ),
+      );
+    }
+    return dryRun(...calls);
+  }
+  const aws = ctx.clientsFor(env.profile.region);
+  const found: DeploymentsListResult['groups'][number][] = [];
+  await runSteps(
+    ctx,
+    all.map((g, i) => ({
+      title: `${g.kind} ${g.deploymentGroup}`,
+      task: async () => {
+        found[i] = await groupDeployments(aws, g);
+      },
+    })),
+  );
+  return { environment: env.name, region: env.profile.region, groups: found };
+}
+
+/** Text of `deployments list`. */
+export function formatDeploymentsList(r: DeploymentsListResult): string {
+  const lines = [`${r.environment} (${r.region})`];
+  for (const g of r.groups) {
+    lines.push('', `${g.kind} ${g.name}: ${g.application} / ${g.deploymentGroup}`);
+    if (!g.exists) {
+      lines.push('  not deployed');
+      continue;
+    }
+    if (g.deployments.length === 0) {
+      lines.push('  no deployments');
+    }
+    for (const d of g.deployments) {
+      const extra = [
+        d.inProgress ? 'in progress' : undefined,
+        d.rolledBackBy !== undefined ? `rolled back by ${d.rolledBackBy}` : undefined,
+        d.error,
+      ].filter((x) => x !== undefined);
+      lines.push(
+        `  ${d.id} ${d.status} ${d.created ?? ''}${extra.length > 0 ? ` — ${extra.join('; ')}` : ''}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Arguments of `deployments continue` and `deployments stop`. */
+export interface DeploymentArgs {
+  readonly deploymentId: string;
+  readonly env: string | undefined;
+}
+
+/** What `continue` or `stop` did. */
+export interface DeploymentActionResult {
+  readonly environment: string;
+  readonly deploymentId: string;
+  readonly application: string;
+  readonly deploymentGroup: string;
+  /** `continued`; for `stop`: `rolled-back`, or `stopped` when CodeDeploy did not roll back. */
+  readonly outcome: 'continued' | 'rolled-back' | 'stopped';
+  /** `continue`'s wait type. */
+  readonly waitType?: DeploymentWaitType;
+  readonly summary: string;
+}
+
+/**
+ * Reads the deployment and checks it is one of the environment's groups.
+ *
+ * @throws OpsError (exit 2) for an unknown id or another environment's (or project's) deployment
+ */
+async function ownDeployment(
+  ctx: OpsContext,
+  aws: AwsClients,
+  env: ReturnType<typeof environment>,
+  deploymentId: string,
+): Promise<DeploymentInfo & { applicationName: string; deploymentGroupName: string }> {
+  let info: DeploymentInfo | undefined;
+  try {
+    info = (await aws.codedeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo;
+  } catch (err) {
+    const name = errorName(err);
+    if (name === 'DeploymentDoesNotExistException' || name === 'InvalidDeploymentIdException') {
+      throw badInput(
+        `deployment ${deploymentId} does not exist in ${env.profile.region}: list them with "ias-ops deployments list --env ${env.name}"`,
+      );
+    }
+    throw err;
+  }
+  const mine = groups(ctx, env).find(
+    (g) => g.application === info?.applicationName && g.deploymentGroup === info.deploymentGroupName,
+  );
+  if (info === undefined || mine === undefined) {
+    throw badInput(
+      `deployment ${deploymentId} belongs to ${info?.applicationName ?? '?'} / ${info?.deploymentGroupName ?? '?'}, not to a group of ${env.name} (${env.prefix}-${env.name}-…-app): check --env`,
+    );
+  }
+  return { ...info, applicationName: mine.application, deploymentGroupName: mine.deploymentGroup };
+}
+
+/**
+ * The wait a deployment is held in, if any: `Ready` is a blue/green deployment whose green side is up and
+ * waits to be given the traffic (READY_WAIT); `InProgress` with the termination wait started has moved the
+ * traffic and keeps blue until the wait ends (TERMINATION_WAIT: continuing ends it and terminates blue now).
+ */
+export function waitTypeOf(info: DeploymentInfo): DeploymentWaitType | undefined {
+  if (info.status === 'Ready') return 'READY_WAIT';
+  if (info.status === 'InProgress' && info.instanceTerminationWaitTimeStarted === true) {
+    return 'TERMINATION_WAIT';
+  }
+  return undefined;
+}
+
+/**
+ * `deployments continue`: ContinueDeployment with the wait type the deployment's status calls for
+ * ({@link waitTypeOf}); refuses (exit 4) a deployment that waits for nothing.
+ */
+export async function deploymentsContinue(
+  ctx: OpsContext,
+  args: DeploymentArgs,
+): Promise<DeploymentActionResult | DryRunResult> {
+  const env = environment(ctx, args.env);
+  const { deploymentId } = args;
+  if (ctx.dryRun) {
+    return dryRun(planned('codedeploy', new GetDeploymentCommand({ deploymentId })), {
+      service: 'codedeploy',
+      command: 'ContinueDeployment',
+      input: {
+        deploymentId,
+        deploymentWaitType: '<READY_WAIT when GetDeployment says Ready, TERMINATION_WAIT when blue is kept>',
+      },
+    });
+  }
+  const aws = ctx.clientsFor(env.profile.region);
+  const info = await ownDeployment(ctx, aws, env, deploymentId);
+  const waitType = waitTypeOf(info);
+  if (waitType === undefined) {
+    throw unsafe(
+      `deployment ${deploymentId} is ${info.status ?? '?'}${info.status === 'InProgress' ? ' and not waiting' : ''}: there is no wait to continue (only Ready, or in progress keeping blue until its termination)`,
+    );
+  }
+  await aws.codedeploy.send(new ContinueDeploymentCommand({ deploymentId, deploymentWaitType: waitType }));
+  return {
+    environment: env.name,
+    deploymentId,
+    application: info.applicationName,
+    deploymentGroup: info.deploymentGroupName,
+    outcome: 'continued',
+    waitType,
+    summary:
+      waitType === 'READY_WAIT'
+        ? `deployment ${deploymentId}: traffic goes to the replacement now (READY_WAIT continued)`
+        : `deployment ${deploymentId}: the original (blue) is terminated now (TERMINATION_WAIT continued)`,
+  };
+}
+
+/**
+ * `deployments stop`: StopDeployment with rollback, then follows the deployment until CodeDeploy reports
+ * it stopped; `rolled-back` (exit 3) when traffic went back, `stopped` (exit 1) when it did not.
+ * Refuses (exit 4) a deployment that already ended.
+ */
+export async function deploymentsStop(
+  ctx: OpsContext,
+  args: DeploymentArgs,
+  waits: Waits = {},
+): Promise<DeploymentActionResult | DryRunResult> {
+  const env = environment(ctx, args.env);
+  const { deploymentId } = args;
+  const stop = new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true });
+  if (ctx.dryRun) {
+    return dryRun(
+      planned('codedeploy', new GetDeploymentCommand({ deploymentId })),
+      planned('codedeploy', stop),
+      planned('codedeploy', new GetDeploymentCommand({ deploymentId })),
+    );
+  }
+  const aws = ctx.clientsFor(env.profile.region);
+  const sleep = waits.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = waits.now ?? Date.now;
+  const pollMs = waits.pollMs ?? 5_000;
+  const info = await ownDeployment(ctx, aws, env, deploymentId);
+  if (info.status === undefined || !IN_PROGRESS.includes(info.status)) {
+    throw unsafe(
+      `deployment ${deploymentId} already ended (${info.status ?? '?'}): there is nothing to stop`,
+    );
+  }
+  let state: DeploymentState | undefined;
+  await runSteps(ctx, [
+    {
+      title: `stop ${deploymentId} with rollback`,
+      task: async (report) => {
+        await aws.codedeploy.send(stop);
+        const started = now();
+        for (;;) {
+          state = await checkDeployment({ codedeploy: aws.codedeploy, deploymentId });
+          report(state.summary);
+          if (state.status !== 'running') return;
+          if (now() - started >= STOP_TIMEOUT_MS) {
+            throw new OpsError(
+              `${state.summary} ${STOP_TIMEOUT_MS / 60_000} min after StopDeployment: check it with "ias-ops deployments list --env ${env.name}"`,
+              EXIT.failed,
+            );
+          }
+          await sleep(pollMs);
+        }
+      },
+    },
+  ]);
+  const final = state as DeploymentState | undefined;
+  const rolledBack = final?.status === 'rolled-back';
+  return {
+    environment: env.name,
+    deploymentId,
+    application: info.applicationName,
+    deploymentGroup: info.deploymentGroupName,
+    outcome: rolledBack ? 'rolled-back' : 'stopped',
+    summary: rolledBack
+      ? `rolled back: ${final?.summary ?? ''}`
+      : `stopped, not rolled back: ${final?.summary ?? ''}`,
+  };
+}
+
+/** The exit code of `stop`: 3 rolled back, 1 stopped without rollback; `continue` 0. */
+export function actionExit(r: DeploymentActionResult): ExitCode {
+  switch (r.outcome) {
+    case 'continued':
+      return EXIT.ok;
+    case 'rolled-back':
+      return EXIT.rolledBack;
+    case 'stopped':
+      return EXIT.failed;
+  }
+}
+
+/** Text of `continue` and `stop`: the summary. */
+export function formatAction(r: DeploymentActionResult): string {
+  return r.summary;
+}

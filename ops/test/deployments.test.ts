@@ -1,0 +1,304 @@
+import {
+  BatchGetDeploymentsCommand,
+  ContinueDeploymentCommand,
+  GetDeploymentCommand,
+  ListDeploymentsCommand,
+  StopDeploymentCommand,
+  type DeploymentStatus,
+} from '@aws-sdk/client-codedeploy';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { deploymentsContinue, deploymentsList, deploymentsStop } from '../src/commands/deployments';
+import { EXIT } from '../src/errors';
+import { awsError, context, runMain, stubbedAws } from './helpers';
+
+const IN_PROGRESS: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
+const APP = 'ias-prod-inventory-api-app';
+const GROUP = 'ias-prod-inventory-api-group';
+const noWait = { sleep: async () => undefined };
+
+let aws: ReturnType<typeof stubbedAws>;
+beforeEach(() => {
+  aws = stubbedAws();
+  aws.mocks.codedeploy.on(ListDeploymentsCommand).resolves({ deployments: [] });
+  aws.mocks.codedeploy.on(ContinueDeploymentCommand).resolves({});
+  aws.mocks.codedeploy.on(StopDeploymentCommand).resolves({ status: 'Pending' });
+});
+
+function deployment(info: Record<string, unknown>) {
+  aws.mocks.codedeploy.on(GetDeploymentCommand).resolves({
+    deploymentInfo: { deploymentId: 'd-1', applicationName: APP, deploymentGroupName: GROUP, ...info },
+  });
+}
+
+describe('deployments list', () => {
+  it('lists each function group and the codedeploy-blue-green service group, in progress first then the last', async () => {
+    const group = (app: string, grp: string) => ({ applicationName: app, deploymentGroupName: grp });
+    aws.mocks.codedeploy
+      .on(ListDeploymentsCommand, group(APP, GROUP))
+      .resolves({ deployments: ['d-RUN', 'd-1', 'd-2', 'd-3', 'd-4', 'd-5', 'd-6'] })
+      .on(ListDeploymentsCommand, { ...group(APP, GROUP), includeOnlyStatuses: IN_PROGRESS })
+      .resolves({ deployments: ['d-RUN'] })
+      .on(ListDeploymentsCommand, group('ias-prod-import-stock-app', 'ias-prod-import-stock-group'))
+      .rejects(awsError('ApplicationDoesNotExistException'));
+    aws.mocks.codedeploy.on(BatchGetDeploymentsCommand).resolves({
+      deploymentsInfo: [
+        {
+          deploymentId: 'd-1',
+          status: 'Stopped',
+          createTime: new Date('2026-01-01T00:00:00Z'),
+          rollbackInfo: { rollbackDeploymentId: 'd-2' },
+        },
+        { deploymentId: 'd-RUN', status: 'InProgress', createTime: new Date('2026-01-02T00:00:00Z') },
+      ],
+    });
+    const result = await deploymentsList(context(aws), { env: 'prod' });
+    const lists = aws.mocks.codedeploy.commandCalls(ListDeploymentsCommand).map((c) => c.args[0].input);
+    expect(lists).toEqual(
+      ['allocate-order', 'import-stock', 'inventory-api'].flatMap((n) => [
+        {
+          applicationName: `ias-prod-${n}-app`,
+          deploymentGroupName: `ias-prod-${n}-group`,
+          includeOnlyStatuses: IN_PROGRESS,
+        },
+        { applicationName: `ias-prod-${n}-app`, deploymentGroupName: `ias-prod-${n}-group` },
+      ]),
+    );
+    expect(aws.mocks.codedeploy.commandCalls(BatchGetDeploymentsCommand).map((c) => c.args[0].input)).toEqual(
+      [{ deploymentIds: ['d-RUN', 'd-1', 'd-2', 'd-3', 'd-4'] }],
+    );
+    expect(result).toMatchObject({
+      environment: 'prod',
+      groups: [
+        { kind: 'function', name: 'allocate-order', exists: true, deployments: [] },
+        { kind: 'function', name: 'import-stock', exists: false, deployments: [] },
+        {
+          kind: 'service',
+          name: 'inventory-api',
+          application: APP,
+          deploymentGroup: GROUP,
+          exists: true,
+          deployments: [
+            { id: 'd-RUN', status: 'InProgress', inProgress: true, created: '2026-01-02T00:00:00.000Z' },
+            { id: 'd-1', status: 'Stopped', inProgress: false, rolledBackBy: 'd-2' },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('has no service group where the service does not deploy with CodeDeploy (dev: rolling)', async () => {
+    const result = await deploymentsList(context(aws), { env: 'dev' });
+    expect(result).toMatchObject({ groups: [{ name: 'allocate-order' }, { name: 'import-stock' }] });
+    expect(aws.mocks.codedeploy.commandCalls(BatchGetDeploymentsCommand)).toHaveLength(0);
+  });
+
+  it('makes no call under --dry-run', async () => {
+    const result = await deploymentsList(context(aws, { dryRun: true }), { env: 'prod' });
+    expect(aws.calls()).toEqual([]);
+    expect(result).toMatchObject({ dryRun: true });
+    expect((result as unknown as { calls: unknown[] }).calls).toHaveLength(9);
+  });
+
+  it('prints text through main', async () => {
+    const run = await runMain(['deployments', 'list', '--env', 'dev'], aws);
+    expect(run).toEqual({
+      code: EXIT.ok,
+      stderr: '',
+      stdout: [
+        'dev (ap-northeast-1)',
+        '',
+        'function allocate-order: ias-dev-allocate-order-app / ias-dev-allocate-order-group',
+        '  no deployments',
+        '',
+        'function import-stock: ias-dev-import-stock-app / ias-dev-import-stock-group',
+        '  no deployments',
+        '',
+      ].join('\n'),
+    });
+  });
+});
+
+describe('deployments continue', () => {
+  it('continues a Ready blue/green deployment with READY_WAIT', async () => {
+    deployment({ status: 'Ready' });
+    const result = await deploymentsContinue(context(aws), { deploymentId: 'd-1', env: 'prod' });
+    expect(aws.calls()).toEqual([
+      { command: 'codedeploy GetDeployment', input: { deploymentId: 'd-1' } },
+      {
+        command: 'codedeploy ContinueDeployment',
+        input: { deploymentId: 'd-1', deploymentWaitType: 'READY_WAIT' },
+      },
+    ]);
+    expect(result).toMatchObject({ outcome: 'continued', waitType: 'READY_WAIT', application: APP });
+  });
+
+  it('continues one in progress keeping blue with TERMINATION_WAIT', async () => {
+    deployment({ status: 'InProgress', instanceTerminationWaitTimeStarted: true });
+    const result = await deploymentsContinue(context(aws), { deploymentId: 'd-1', env: 'prod' });
+    expect(aws.mocks.codedeploy.commandCalls(ContinueDeploymentCommand)[0]?.args[0].input).toEqual({
+      deploymentId: 'd-1',
+      deploymentWaitType: 'TERMINATION_WAIT',
+    });
+    expect(result).toMatchObject({ waitType: 'TERMINATION_WAIT' });
+  });
+
+  it.each([
+    [{ status: 'InProgress' }, 'is InProgress and not waiting'],
+    [{ status: 'Succeeded' }, 'is Succeeded: there is no wait to continue'],
+  ])('refuses (exit 4) a deployment that waits for nothing: %j', async (info, message) => {
+    deployment(info);
+    await expect(
+      deploymentsContinue(context(aws), { deploymentId: 'd-1', env: 'prod' }),
+    ).rejects.toMatchObject({
+      exitCode: EXIT.unsafe,
+      message: expect.stringContaining(message),
+    });
+    expect(aws.mocks.codedeploy.commandCalls(ContinueDeploymentCommand)).toHaveLength(0);
+  });
+
+  it("fails with exit 2 on another environment's deployment, changing nothing", async () => {
+    deployment({ status: 'Ready' });
+    await expect(
+      deploymentsContinue(context(aws), { deploymentId: 'd-1', env: 'staging' }),
+    ).rejects.toMatchObject({
+      exitCode: EXIT.badInput,
+      message: `deployment d-1 belongs to ${APP} / ${GROUP}, not to a group of staging (ias-staging-…-app): check --env`,
+    });
+    expect(aws.mocks.codedeploy.commandCalls(ContinueDeploymentCommand)).toHaveLength(0);
+  });
+
+  it('fails with exit 2 on an unknown deployment id', async () => {
+    aws.mocks.codedeploy.on(GetDeploymentCommand).rejects(awsError('DeploymentDoesNotExistException'));
+    await expect(
+      deploymentsContinue(context(aws), { deploymentId: 'd-X', env: 'prod' }),
+    ).rejects.toMatchObject({
+      exitCode: EXIT.badInput,
+      message: expect.stringContaining('deployment d-X does not exist in ap-northeast-1'),
+    });
+  });
+
+  it('makes no call under --dry-run', async () => {
+    const result = await deploymentsContinue(context(aws, { dryRun: true }), {
+      deploymentId: 'd-1',
+      env: 'prod',
+    });
+    expect(aws.calls()).toEqual([]);
+    expect(result).toMatchObject({
+      dryRun: true,
+      calls: [{ command: 'GetDeployment' }, { command: 'ContinueDeployment' }],
+    });
+  });
+});
+
+describe('deployments stop', () => {
+  it('stops with rollback, follows it until stopped, and reports rolled back', async () => {
+    aws.mocks.codedeploy
+      .on(GetDeploymentCommand)
+      .resolvesOnce({
+        deploymentInfo: { applicationName: APP, deploymentGroupName: GROUP, status: 'InProgress' },
+      })
+      .resolvesOnce({
+        deploymentInfo: { applicationName: APP, deploymentGroupName: GROUP, status: 'InProgress' },
+      })
+      .resolves({
+        deploymentInfo: {
+          applicationName: APP,
+          deploymentGroupName: GROUP,
+          status: 'Stopped',
+          rollbackInfo: { rollbackDeploymentId: 'd-BACK' },
+        },
+      });
+    const result = await deploymentsStop(context(aws), { deploymentId: 'd-1', env: 'prod' }, noWait);
+    expect(aws.calls()).toEqual([
+      { command: 'codedeploy GetDeployment', input: { deploymentId: 'd-1' } },
+      { command: 'codedeploy StopDeployment', input: { deploymentId: 'd-1', autoRollbackEnabled: true } },
+      { command: 'codedeploy GetDeployment', input: { deploymentId: 'd-1' } },
+      { command: 'codedeploy GetDeployment', input: { deploymentId: 'd-1' } },
+    ]);
+    expect(result).toEqual({
+      environment: 'prod',
+      deploymentId: 'd-1',
+      application: APP,
+      deploymentGroup: GROUP,
+      outcome: 'rolled-back',
+      summary: 'rolled back: deployment d-1 was stopped; rolled back by d-BACK',
+    });
+  });
+
+  it('exits 3 through main once rolled back, with the result on stdout', async () => {
+    aws.mocks.codedeploy
+      .on(GetDeploymentCommand)
+      .resolvesOnce({
+        deploymentInfo: { applicationName: APP, deploymentGroupName: GROUP, status: 'InProgress' },
+      })
+      .resolves({
+        deploymentInfo: {
+          applicationName: APP,
+          deploymentGroupName: GROUP,
+          status: 'Stopped',
+          rollbackInfo: { rollbackDeploymentId: 'd-BACK' },
+        },
+      });
+    const run = await runMain(['deployments', 'stop', 'd-1', '--env', 'prod'], aws);
+    expect(run).toEqual({
+      code: EXIT.rolledBack,
+      stdout: 'rolled back: deployment d-1 was stopped; rolled back by d-BACK\n',
+      stderr: '',
+    });
+  });
+
+  it('exits 1 when stopped without rollback', async () => {
+    aws.mocks.codedeploy
+      .on(GetDeploymentCommand)
+      .resolvesOnce({
+        deploymentInfo: { applicationName: APP, deploymentGroupName: GROUP, status: 'InProgress' },
+      })
+      .resolves({ deploymentInfo: { applicationName: APP, deploymentGroupName: GROUP, status: 'Stopped' } });
+    const run = await runMain(['--json', 'deployments', 'stop', 'd-1', '--env', 'prod'], aws);
+    expect(run.code).toBe(EXIT.failed);
+    expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'stopped' });
+  });
+
+  it('fails with exit 1 when it does not stop in time', async () => {
+    deployment({ status: 'InProgress' });
+    let t = 0;
+    await expect(
+      deploymentsStop(
+        context(aws),
+        { deploymentId: 'd-1', env: 'prod' },
+        { sleep: async () => undefined, now: () => (t += 10 * 60_000) },
+      ),
+    ).rejects.toMatchObject({
+      exitCode: EXIT.failed,
+      message: expect.stringContaining('15 min after StopDeployment'),
+    });
+  });
+
+  it('refuses (exit 4) a deployment that already ended', async () => {
+    deployment({ status: 'Succeeded' });
+    await expect(
+      deploymentsStop(context(aws), { deploymentId: 'd-1', env: 'prod' }, noWait),
+    ).rejects.toMatchObject({
+      exitCode: EXIT.unsafe,
+      message: 'deployment d-1 already ended (Succeeded): there is nothing to stop',
+    });
+    expect(aws.mocks.codedeploy.commandCalls(StopDeploymentCommand)).toHaveLength(0);
+  });
+
+  it("fails with exit 2 on another project's or environment's deployment, stopping nothing", async () => {
+    deployment({ status: 'InProgress', applicationName: 'other-prod-api-app', deploymentGroupName: 'x' });
+    const run = await runMain(['deployments', 'stop', 'd-1', '--env', 'prod'], aws);
+    expect(run.code).toBe(EXIT.badInput);
+    expect(run.stderr).toContain('not to a group of prod (ias-prod-…-app)');
+    expect(aws.mocks.codedeploy.commandCalls(StopDeploymentCommand)).toHaveLength(0);
+  });
+
+  it('makes no call under --dry-run and exits 0', async () => {
+    const run = await runMain(['--dry-run', 'deployments', 'stop', 'd-1', '--env', 'prod'], aws);
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stdout).toContain(
+      'codedeploy StopDeployment {"deploymentId":"d-1","autoRollbackEnabled":true}',
+    );
+    expect(aws.calls()).toEqual([]);
+  });
+});
