@@ -15,6 +15,7 @@ import {
   formatAction,
   formatDeploymentsList,
 } from './commands/deployments';
+import { ecsRollback, formatEcsRollback } from './commands/ecs';
 import { formatSummary, promote, publish, rollback, shift } from './commands/lambda';
 import {
   formatParameter,
@@ -211,6 +212,20 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
         (ctx, id: string, o: { env?: string }) => deploymentsStop(ctx, { deploymentId: id, env: o.env }),
         formatAction,
         actionExit,
+      ),
+    );
+
+  const ecs = program.command('ecs').description("an environment's container services");
+  ecs
+    .command('rollback <service>')
+    .description(
+      'stop a CodeDeploy deployment in progress with rollback, else return the service to the previous task definition',
+    )
+    .option(...ENV_OPTION)
+    .action(
+      run(
+        (ctx, service: string, o: { env?: string }) => ecsRollback(ctx, { service, env: o.env }),
+        formatEcsRollback,
       ),
     );
 
