@@ -6,6 +6,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { STSClient } from '@aws-sdk/client-sts';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -29,6 +30,8 @@ export interface AwsClients {
   readonly secrets: SecretsManagerClient;
   /** The environment's release ledger. */
   readonly dynamodb: DynamoDBClient;
+  /** Who the caller is (recorded in the ledger). */
+  readonly sts: STSClient;
 }
 
 /** Builds the clients of a region; tests pass one that returns aws-sdk-client-mock'd clients. */
@@ -48,6 +51,7 @@ export const createAwsClients: ClientFactory = (region) => ({
   ssm: new SSMClient({ region }),
   secrets: new SecretsManagerClient({ region }),
   dynamodb: new DynamoDBClient({ region }),
+  sts: new STSClient({ region }),
 });
 
 /** An AWS call a command would make, as `--dry-run` prints it. */

@@ -29,6 +29,8 @@ import {
 } from './commands/params';
 import { formatPlan, plan } from './commands/plan';
 import { formatReleases, releases } from './commands/releases';
+import { changeOf, recordCliRelease } from './record';
+import { formatRestore, restoreRelease } from './commands/restore';
 import { formatStatus, status } from './commands/status';
 import {
   createContext,
@@ -91,8 +93,19 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       verdict: (result: R) => ExitCode = () => EXIT.ok,
     ) =>
     async (...args: A) => {
-      const result = await command(context(), ...args);
-      printResult(result, globals().json === true, text);
+      const ctx = context();
+      const result = await command(ctx, ...args);
+      // What the command made live goes into the environment's release ledger too.
+      const live = isDryRun(result) ? undefined : changeOf(result);
+      const env = live ? ctx.project.environments.find((e) => e.name === live.environment) : undefined;
+      const recorded = live && env ? await recordCliRelease(ctx, env, live.change) : undefined;
+      const json = globals().json === true;
+      printResult(recorded && json ? ({ ...(result as object), ledger: recorded } as R) : result, json, text);
+      if (recorded?.warning) {
+        process.stderr.write(`warning: ${recorded.warning}\n`);
+      } else if (recorded?.release !== undefined && !json) {
+        process.stdout.write(`recorded as release ${recorded.release} of ${live?.environment ?? ''}\n`);
+      }
       exitCode = isDryRun(result) ? EXIT.ok : verdict(result);
     };
 
@@ -116,6 +129,21 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       run(
         (ctx, o: { env?: string; limit: string }) => releases(ctx, { env: o.env, limit: Number(o.limit) }),
         formatReleases,
+      ),
+    );
+
+  program
+    .command('rollback')
+    .description(
+      "restore functions, parameters, secrets and service images together to release --release of the environment's ledger",
+    )
+    .option(...ENV_OPTION)
+    .requiredOption('--release <n>', 'the release number (ias-ops releases lists them)')
+    .action(
+      run(
+        (ctx, o: { env?: string; release: string }) =>
+          restoreRelease(ctx, { env: o.env, release: o.release }),
+        formatRestore,
       ),
     );
 

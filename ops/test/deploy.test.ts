@@ -8,6 +8,10 @@ import {
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import { GetAliasCommand, PublishVersionCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { renderAppSpec } from '@ias/delivery';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployLambda } from '../src/commands/deploy';
@@ -266,14 +270,40 @@ describe('deploy lambda', () => {
 });
 
 describe('deploy lambda through main', () => {
-  it('prints the result as JSON and exits 0', async () => {
+  it('prints the result as JSON, records it as the next release of the ledger, and exits 0', async () => {
+    aws.mocks.sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:iam::1:user/ops' });
+    aws.mocks.ssm.on(GetParametersByPathCommand).resolves({});
+    aws.mocks.secrets.on(ListSecretsCommand).resolves({});
+    aws.mocks.dynamodb.on(QueryCommand).resolves({ Items: [] });
+    aws.mocks.dynamodb.on(PutItemCommand).resolves({});
     const run = await runMain(
       ['--json', 'deploy', 'lambda', 'allocate-order', '--env', 'dev', '--zip', ZIP],
       aws,
     );
     expect(run.code).toBe(EXIT.ok);
     expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toMatchObject({ deploymentId: 'd-NEW', outcome: 'succeeded' });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      deploymentId: 'd-NEW',
+      outcome: 'succeeded',
+      ledger: { release: 1 },
+    });
+    const put = aws.mocks.dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(put?.TableName).toBe('ias-dev-releases');
+    expect(JSON.parse(put?.Item?.release?.S ?? '{}')).toMatchObject({
+      source: 'cli',
+      by: 'arn:aws:iam::1:user/ops',
+    });
+  });
+
+  it('still succeeds, with one warning, when the ledger cannot be written', async () => {
+    const run = await runMain(
+      ['--json', 'deploy', 'lambda', 'allocate-order', '--env', 'dev', '--zip', ZIP],
+      aws,
+    );
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stderr).toMatch(
+      /^warning: the change is made, but it was not recorded in ias-dev-releases \(/,
+    );
   });
 
   it('prints one error line and exits 3 when rolled back', async () => {

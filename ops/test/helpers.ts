@@ -20,6 +20,7 @@ export function stubbedAws() {
     ssm: mockClient(clients.ssm),
     secrets: mockClient(clients.secrets),
     dynamodb: mockClient(clients.dynamodb),
+    sts: mockClient(clients.sts),
   };
   const regions: string[] = [];
   return {

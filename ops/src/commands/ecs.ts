@@ -73,7 +73,7 @@ function resolve(ctx: OpsContext, args: EcsRollbackArgs) {
   return { env, target: serviceTarget(env, definition) };
 }
 
-function listInProgress(t: ServiceTarget) {
+export function listInProgress(t: ServiceTarget) {
   return new ListDeploymentsCommand({
     applicationName: t.application,
     deploymentGroupName: t.deploymentGroup,
@@ -81,7 +81,7 @@ function listInProgress(t: ServiceTarget) {
   });
 }
 
-function describeService(t: ServiceTarget) {
+export function describeService(t: ServiceTarget) {
   return new DescribeServicesCommand({ cluster: t.clusterName, services: [t.serviceName] });
 }
 
@@ -94,7 +94,7 @@ function listRevisions(family: string, nextToken?: string) {
   });
 }
 
-function updateService(t: ServiceTarget, taskDefinition: string) {
+export function updateService(t: ServiceTarget, taskDefinition: string) {
   return new UpdateServiceCommand({ cluster: t.clusterName, service: t.serviceName, taskDefinition });
 }
 
@@ -152,7 +152,7 @@ async function previousRevision(
 }
 
 /** True when ECS is still moving the service (more than one deployment, or a rollout in progress). */
-function ecsDeploymentInProgress(service: Service): boolean {
+export function ecsDeploymentInProgress(service: Service): boolean {
   const deployments = service.deployments ?? [];
   return deployments.length > 1 || deployments.some((d) => d.rolloutState === 'IN_PROGRESS');
 }

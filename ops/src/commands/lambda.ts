@@ -82,7 +82,7 @@ export function parseWeight(value: string): number {
   return weight;
 }
 
-function listInFlight(target: FunctionTarget) {
+export function listInFlight(target: FunctionTarget) {
   return new ListDeploymentsCommand({
     applicationName: target.application,
     deploymentGroupName: target.deploymentGroup,
@@ -91,7 +91,7 @@ function listInFlight(target: FunctionTarget) {
 }
 
 /** Refuses while CodeDeploy moves the alias: a manual change would fight the deployment. */
-async function assertNoDeploymentInFlight(clients: AwsClients, target: FunctionTarget): Promise<void> {
+export async function assertNoDeploymentInFlight(clients: AwsClients, target: FunctionTarget): Promise<void> {
   const listed = await clients.codedeploy.send(listInFlight(target));
   const id = listed.deployments?.[0];
   if (id !== undefined) {
@@ -101,7 +101,7 @@ async function assertNoDeploymentInFlight(clients: AwsClients, target: FunctionT
   }
 }
 
-async function assertVersionExists(clients: AwsClients, target: FunctionTarget, version: string) {
+export async function assertVersionExists(clients: AwsClients, target: FunctionTarget, version: string) {
   try {
     await clients.lambda.send(
       new GetFunctionCommand({ FunctionName: target.functionName, Qualifier: version }),
@@ -116,7 +116,7 @@ async function assertVersionExists(clients: AwsClients, target: FunctionTarget, 
   }
 }
 
-async function getLive(clients: AwsClients, target: FunctionTarget): Promise<AliasConfiguration> {
+export async function getLive(clients: AwsClients, target: FunctionTarget): Promise<AliasConfiguration> {
   try {
     return await clients.lambda.send(getAlias(target));
   } catch (err) {
@@ -135,7 +135,7 @@ function getAlias(target: FunctionTarget) {
 }
 
 /** The alias pointed at `version` alone: an empty weights map clears the routing configuration. */
-function pointAt(target: FunctionTarget, version: string, weights: Record<string, number> = {}) {
+export function pointAt(target: FunctionTarget, version: string, weights: Record<string, number> = {}) {
   return new UpdateAliasCommand({
     FunctionName: target.functionName,
     Name: target.alias,
@@ -162,7 +162,7 @@ function aliasResult(
   };
 }
 
-function routing(alias: AliasConfiguration): Record<string, number> {
+export function routing(alias: AliasConfiguration): Record<string, number> {
   return { ...(alias.RoutingConfig?.AdditionalVersionWeights ?? {}) };
 }
 

@@ -1,0 +1,127 @@
+/**
+ * What the CLI makes live goes into the environment's release ledger too (as the pipelines'
+ * deployments do): after a command that moved an alias, the next release records the function's
+ * version, the configuration in use, and who (the caller's AWS identity).
+ *
+ * Recording follows the change, which has already happened: when it fails (no ledger table yet,
+ * no permission), the command still succeeds, and says so in one warning line.
+ */
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { configurationSnapshot, ledgerTableName, recordRelease } from '@ias/delivery';
+import type { EnvironmentConfig } from '@ias/infra/lib/config/load';
+import type { OpsContext } from './context';
+import { naming } from './context';
+
+/** What a command made live, to record. */
+export interface CliChange {
+  /** Function name → the version its alias now serves. */
+  readonly functions: Readonly<Record<string, string>>;
+  /** Service name → its image and the task definition now rolling out. */
+  readonly services?: Readonly<Record<string, { image: string; taskDefinition?: string }>>;
+  /** One line: what changed. */
+  readonly summary: string;
+}
+
+/** The outcome of recording: the release number, or why it could not be written. */
+export interface RecordOutcome {
+  readonly release?: number;
+  readonly warning?: string;
+}
+
+/** A command result that says what it made live (alias commands and `deploy lambda`). */
+interface LiveResult {
+  readonly environment: string;
+  readonly functionName: string;
+  readonly summary: string;
+  readonly changed?: boolean;
+  readonly version?: string;
+  readonly outcome?: string;
+  readonly targetVersion?: string;
+}
+
+/**
+ * The change a command result describes, if it made a function version live: an alias command
+ * that changed the alias with no traffic left on another version, or a deployment that succeeded.
+ */
+export function changeOf(result: unknown): { environment: string; change: CliChange } | undefined {
+  if (typeof result !== 'object' || result === null) return undefined;
+  const restore = restoreChange(result);
+  if (restore) return restore;
+  const r = result as Partial<LiveResult> & { additionalVersionWeights?: Record<string, number> };
+  if (
+    typeof r.environment !== 'string' ||
+    typeof r.functionName !== 'string' ||
+    typeof r.summary !== 'string'
+  ) {
+    return undefined;
+  }
+  const shifted = Object.keys(r.additionalVersionWeights ?? {}).length > 0;
+  const version =
+    r.outcome === 'succeeded' ? r.targetVersion : r.changed === true && !shifted ? r.version : undefined;
+  return version
+    ? { environment: r.environment, change: { functions: { [r.functionName]: version }, summary: r.summary } }
+    : undefined;
+}
+
+/** A `rollback --release N` that changed something: the versions and images it put back. */
+function restoreChange(result: object): { environment: string; change: CliChange } | undefined {
+  const r = result as {
+    environment?: unknown;
+    release?: unknown;
+    summary?: unknown;
+    changed?: {
+      functions?: readonly { name: string; to: string }[];
+      services?: readonly { name: string; to: string; taskDefinition: string }[];
+      parameters?: readonly unknown[];
+      secrets?: readonly unknown[];
+    };
+  };
+  if (typeof r.environment !== 'string' || typeof r.release !== 'number' || typeof r.summary !== 'string') {
+    return undefined;
+  }
+  const changed = r.changed ?? {};
+  const count = ['functions', 'services', 'parameters', 'secrets'].reduce(
+    (n, k) => n + ((changed as Record<string, readonly unknown[] | undefined>)[k]?.length ?? 0),
+    0,
+  );
+  if (count === 0) return undefined;
+  return {
+    environment: r.environment,
+    change: {
+      functions: Object.fromEntries((changed.functions ?? []).map((f) => [f.name, f.to])),
+      services: Object.fromEntries(
+        (changed.services ?? []).map((s) => [s.name, { image: s.to, taskDefinition: s.taskDefinition }]),
+      ),
+      summary: `rollback to release ${r.release}: ${r.summary}`,
+    },
+  };
+}
+
+/** Records `change` as the environment's next release. */
+export async function recordCliRelease(
+  ctx: OpsContext,
+  env: EnvironmentConfig,
+  change: CliChange,
+): Promise<RecordOutcome> {
+  const aws = ctx.clientsFor(env.profile.region);
+  const table = ledgerTableName(env.prefix, env.name);
+  try {
+    const identity = await aws.sts.send(new GetCallerIdentityCommand({}));
+    const configuration = await configurationSnapshot(
+      { ssm: aws.ssm, secrets: aws.secrets },
+      naming(env).pathPrefix,
+    );
+    const release = await recordRelease(aws.dynamodb, table, {
+      by: identity.Arn ?? 'unknown caller',
+      source: 'cli',
+      summary: change.summary,
+      functions: change.functions,
+      services: change.services,
+      configuration,
+    });
+    return { release: release.number };
+  } catch (err) {
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    return { warning: `the change is made, but it was not recorded in ${table} (${reason})` };
+  }
+}
