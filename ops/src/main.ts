@@ -31,7 +31,7 @@ import { formatPlan, plan } from './commands/plan';
 import { formatReleases, releases } from './commands/releases';
 import { changeOf, recordCliRelease } from './record';
 import { formatRestore, restoreRelease } from './commands/restore';
-import { formatStatus, status } from './commands/status';
+import { formatAnyStatus, statusAny } from './commands/status';
 import {
   createContext,
   isDryRun,
@@ -118,7 +118,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .command('status')
     .description('per function, service and pipeline: what runs, the last deployments, alarms and health')
     .option(...ENV_OPTION)
-    .action(run((ctx, o: { env?: string }) => status(ctx, { env: o.env }), formatStatus));
+    .action(run((ctx, o: { env?: string }) => statusAny(ctx, { env: o.env }), formatAnyStatus));
 
   program
     .command('releases')

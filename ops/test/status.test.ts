@@ -5,7 +5,7 @@ import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { formatStatus, status, type StatusResult } from '../src/commands/status';
+import { formatStatus, status, statusAny, type StatusResult } from '../src/commands/status';
 import { isDryRun } from '../src/context';
 import { EXIT } from '../src/errors';
 import { awsError, context, runMain, stubbedAws } from './helpers';
@@ -181,5 +181,24 @@ describe('status', () => {
       'services',
       'pipelines',
     ]);
+  });
+});
+
+describe('status without --env', () => {
+  it('covers every environment in promotion order', async () => {
+    const aws = stubbedAws();
+    const planned = await statusAny(context(aws, { dryRun: true }), { env: undefined });
+    const aliases = ('calls' in planned ? planned.calls : [])
+      .filter((c) => c.command === 'GetAlias')
+      .map((c) => (c.input as { FunctionName: string }).FunctionName);
+    expect(aliases).toEqual([
+      'ias-dev-allocate-order',
+      'ias-dev-import-stock',
+      'ias-staging-allocate-order',
+      'ias-staging-import-stock',
+      'ias-prod-allocate-order',
+      'ias-prod-import-stock',
+    ]);
+    expect(aws.calls()).toEqual([]);
   });
 });

@@ -353,3 +353,31 @@ export function formatStatus(r: StatusResult): string {
   }
   return lines.join('\n');
 }
+
+/** `status` without `--env`: every environment, in promotion order. */
+export interface AllStatusResult {
+  readonly environments: readonly StatusResult[];
+}
+
+/** `status [--env E]`: one environment, or every one when none is named. */
+export async function statusAny(
+  ctx: OpsContext,
+  args: StatusArgs,
+): Promise<StatusResult | AllStatusResult | DryRunResult> {
+  if (args.env !== undefined) {
+    return status(ctx, args);
+  }
+  const results: (StatusResult | DryRunResult)[] = [];
+  for (const env of ctx.project.environments) {
+    results.push(await status(ctx, { env: env.name }));
+  }
+  if (ctx.dryRun) {
+    return dryRun(...results.flatMap((r) => ('calls' in r ? r.calls : [])));
+  }
+  return { environments: results as StatusResult[] };
+}
+
+/** The text of one environment's status or of every one's. */
+export function formatAnyStatus(r: StatusResult | AllStatusResult): string {
+  return 'environments' in r ? r.environments.map(formatStatus).join('\n\n') : formatStatus(r);
+}
