@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +11,7 @@ import type { DeliveryConfig } from '../config/delivery-schema';
 import type { EnvironmentStage } from '../environment-stage';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { PIPELINE_LOG_RETENTION } from './names';
+import { artifactStoreAcknowledgements, projectLogAcknowledgements } from './pipeline-parts';
 import { ackAccount } from '../aspects/acknowledgements';
 
 /** The CDK CLI the pipeline runs (2.x: 3.0.0 on npm is an accidental, deprecated release). */
@@ -158,21 +159,7 @@ export class InfraPipelineStack extends Stack {
    * assume (any `cdk-*` role of this account, by CDK's design), and the calls AWS does not scope.
    */
   private acknowledgeGrants(codePipeline: codepipeline.Pipeline, artifactBucket: s3.IBucket): void {
-    const logical = (c: { node: { defaultChild?: unknown } }) =>
-      this.getLogicalId(c.node.defaultChild as CfnElement);
-    const store = logical(artifactBucket);
-    const artifactAcks = [
-      ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map(
-        (a) => `Action::${a}`,
-      ),
-      'Action::kms:GenerateDataKey*',
-      'Action::kms:ReEncrypt*',
-      `Resource::<${store}.Arn>/*`,
-    ].map((finding) => ({
-      id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
-      reason:
-        "aws-cdk-lib's read/write grant on this pipeline's artifact store and its key: the wildcards are the grant's action sets and the store's objects",
-    }));
+    const artifactAcks = artifactStoreAcknowledgements(this, artifactBucket);
     for (const scope of [codePipeline, this.pipeline]) {
       Validations.of(scope).acknowledge(
         ...artifactAcks,
@@ -199,17 +186,7 @@ export class InfraPipelineStack extends Stack {
     for (const project of this.node
       .findAll()
       .filter((c): c is codebuild.Project => c instanceof codebuild.Project)) {
-      const id = logical(project);
-      Validations.of(project).acknowledge(
-        {
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:${this.region}:${ackAccount(this)}:log-group:/aws/codebuild/<${id}>:*]`,
-          reason: "aws-cdk-lib's grant on the project's own log streams",
-        },
-        {
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:codebuild:${this.region}:${ackAccount(this)}:report-group/<${id}>-*]`,
-          reason: "aws-cdk-lib's grant on the project's own report groups",
-        },
-      );
+      Validations.of(project).acknowledge(...projectLogAcknowledgements(this, project));
     }
   }
 

@@ -244,19 +244,7 @@ export class PipelineParts {
     const stack = this.stack;
     const logical = (c: { node: { defaultChild?: unknown } }) =>
       stack.getLogicalId(c.node.defaultChild as CfnElement);
-    const store = logical(this.artifactStore);
-    const artifactAcks = [
-      ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map(
-        (a) => `Action::${a}`,
-      ),
-      'Action::kms:GenerateDataKey*',
-      'Action::kms:ReEncrypt*',
-      `Resource::<${store}.Arn>/*`,
-    ].map((finding) => ({
-      id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
-      reason:
-        "aws-cdk-lib's read/write grant on this pipeline's artifact store and its key: the wildcards are the grant's action sets and the store's objects, nothing outside this bucket and key",
-    }));
+    const artifactAcks = artifactStoreAcknowledgements(stack, this.artifactStore);
     Validations.of(pipeline.role).acknowledge(...artifactAcks);
     Validations.of(pipeline).acknowledge(
       ...artifactAcks,
@@ -276,42 +264,18 @@ export class PipelineParts {
         : []),
     );
     for (const p of projects) {
-      const id = logical(p);
+      const acks = [
+        ...artifactAcks,
+        ...projectLogAcknowledgements(stack, p),
+        {
+          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'sts:GetServiceBearerToken, conditioned on sts:AWSServiceName codeartifact.amazonaws.com: AWS does not scope it to a resource',
+        },
+      ];
       // On the project and on its role (a construct of its own, named), where the policy lives.
-      Validations.of(p.role ?? p).acknowledge(
-        ...artifactAcks,
-        {
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:${stack.region}:${ackAccount(stack)}:log-group:/aws/codebuild/<${id}>:*]`,
-          reason: "aws-cdk-lib's grant on the project's own log streams",
-        },
-        {
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:codebuild:${stack.region}:${ackAccount(stack)}:report-group/<${id}>-*]`,
-          reason:
-            "aws-cdk-lib's grant on the project's own report groups (the buildspec's unit-tests report)",
-        },
-        {
-          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'sts:GetServiceBearerToken, conditioned on sts:AWSServiceName codeartifact.amazonaws.com: AWS does not scope it to a resource',
-        },
-      );
-      Validations.of(p).acknowledge(
-        ...artifactAcks,
-        {
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:${stack.region}:${ackAccount(stack)}:log-group:/aws/codebuild/<${id}>:*]`,
-          reason: "aws-cdk-lib's grant on the project's own log streams",
-        },
-        {
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:codebuild:${stack.region}:${ackAccount(stack)}:report-group/<${id}>-*]`,
-          reason:
-            "aws-cdk-lib's grant on the project's own report groups (the buildspec's unit-tests report)",
-        },
-        {
-          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'sts:GetServiceBearerToken, conditioned on sts:AWSServiceName codeartifact.amazonaws.com: AWS does not scope it to a resource',
-        },
-      );
+      Validations.of(p.role ?? p).acknowledge(...acks);
+      Validations.of(p).acknowledge(...acks);
     }
   }
 
@@ -328,4 +292,45 @@ export class PipelineParts {
     });
     return { qualifier, execRoleArn };
   }
+}
+
+/**
+ * The wildcard findings of aws-cdk-lib's read/write grant on a pipeline's artifact store and its
+ * key: the grant's action sets and the store's objects.
+ */
+export function artifactStoreAcknowledgements(
+  stack: Stack,
+  store: s3.IBucket,
+): { id: string; reason: string }[] {
+  const logicalId = stack.getLogicalId(store.node.defaultChild as CfnElement);
+  return [
+    ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map(
+      (a) => `Action::${a}`,
+    ),
+    'Action::kms:GenerateDataKey*',
+    'Action::kms:ReEncrypt*',
+    `Resource::<${logicalId}.Arn>/*`,
+  ].map((finding) => ({
+    id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
+    reason:
+      "aws-cdk-lib's read/write grant on this pipeline's artifact store and its key: the wildcards are the grant's action sets and the store's objects, nothing outside this bucket and key",
+  }));
+}
+
+/** The wildcard findings of aws-cdk-lib's grant on a CodeBuild project's own logs and report groups. */
+export function projectLogAcknowledgements(
+  stack: Stack,
+  project: codebuild.IProject,
+): { id: string; reason: string }[] {
+  const id = stack.getLogicalId(project.node.defaultChild as CfnElement);
+  return [
+    {
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:${stack.region}:${ackAccount(stack)}:log-group:/aws/codebuild/<${id}>:*]`,
+      reason: "aws-cdk-lib's grant on the project's own log streams",
+    },
+    {
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:codebuild:${stack.region}:${ackAccount(stack)}:report-group/<${id}>-*]`,
+      reason: "aws-cdk-lib's grant on the project's own report groups",
+    },
+  ];
 }
