@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { readManifests } from './manifests';
 
 /** The file that makes a folder under app/functions a delivered function. */
 export const MANIFEST_FILE = 'function.json';
@@ -80,34 +81,17 @@ const SMOKE_EVENT_MAX_BYTES = 4096;
 export function loadFunctions(functionsDir: string, repoRoot: string): FunctionDefinition[] {
   const found: FunctionDefinition[] = [];
   const problems: string[] = [];
-  const folders = existsSync(functionsDir) ? readdirSync(functionsDir, { withFileTypes: true }) : [];
-  for (const entry of folders.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-    const file = join(functionsDir, entry.name, MANIFEST_FILE);
-    if (!existsSync(file)) {
-      continue;
-    }
-    const where = relative(repoRoot, file);
-    if (!FUNCTION_NAME.test(entry.name)) {
-      problems.push(
-        `  - ${where}: the folder name must be 3 to 40 lowercase letters, digits or hyphens (it becomes part of resource names)`,
-      );
-      continue;
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      problems.push(`  - ${where}: not valid JSON (${(err as Error).message})`);
-      continue;
-    }
-    const result = functionManifestSchema.safeParse(raw);
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        problems.push(`  - ${where}: ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
-      }
-      continue;
-    }
-    const smoke = join(functionsDir, entry.name, result.data.smokeEvent);
+  const manifests = readManifests({
+    parentDir: functionsDir,
+    repoRoot,
+    file: MANIFEST_FILE,
+    namePattern: FUNCTION_NAME,
+    nameRule: 'must be 3 to 40 lowercase letters, digits or hyphens (it becomes part of resource names)',
+    schema: functionManifestSchema,
+    problems,
+  });
+  for (const { name, dir, where, data } of manifests) {
+    const smoke = join(dir, data.smokeEvent);
     if (!existsSync(smoke)) {
       problems.push(`  - ${where}: smokeEvent: ${relative(repoRoot, smoke)} does not exist`);
       continue;
@@ -127,12 +111,7 @@ export function loadFunctions(functionsDir: string, repoRoot: string): FunctionD
       );
       continue;
     }
-    found.push({
-      name: entry.name,
-      folder: relative(repoRoot, join(functionsDir, entry.name)),
-      manifest: result.data,
-      smokeEvent,
-    });
+    found.push({ name, folder: relative(repoRoot, dir), manifest: data, smokeEvent });
   }
   if (problems.length > 0) {
     throw new ConfigError(

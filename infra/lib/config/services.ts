@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { readManifests } from './manifests';
 
 /** The file that makes a folder under app/services a delivered container service. */
 export const SERVICE_MANIFEST_FILE = 'service.json';
@@ -69,43 +70,22 @@ export interface ServiceDefinition {
 export function loadServices(servicesDir: string, repoRoot: string): ServiceDefinition[] {
   const found: ServiceDefinition[] = [];
   const problems: string[] = [];
-  const folders = existsSync(servicesDir) ? readdirSync(servicesDir, { withFileTypes: true }) : [];
-  for (const entry of folders.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-    const file = join(servicesDir, entry.name, SERVICE_MANIFEST_FILE);
-    if (!existsSync(file)) {
-      continue;
-    }
-    const where = relative(repoRoot, file);
-    if (!SERVICE_NAME.test(entry.name)) {
-      problems.push(
-        `  - ${where}: the folder name must be 3 to 30 lowercase letters, digits or hyphens (it becomes part of resource names)`,
-      );
-      continue;
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      problems.push(`  - ${where}: not valid JSON (${(err as Error).message})`);
-      continue;
-    }
-    const result = serviceManifestSchema.safeParse(raw);
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        problems.push(`  - ${where}: ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
-      }
-      continue;
-    }
-    const dockerfile = join(servicesDir, entry.name, result.data.dockerfile);
+  const manifests = readManifests({
+    parentDir: servicesDir,
+    repoRoot,
+    file: SERVICE_MANIFEST_FILE,
+    namePattern: SERVICE_NAME,
+    nameRule: 'must be 3 to 30 lowercase letters, digits or hyphens (it becomes part of resource names)',
+    schema: serviceManifestSchema,
+    problems,
+  });
+  for (const { name, dir, where, data } of manifests) {
+    const dockerfile = join(dir, data.dockerfile);
     if (!existsSync(dockerfile)) {
       problems.push(`  - ${where}: dockerfile: ${relative(repoRoot, dockerfile)} does not exist`);
       continue;
     }
-    found.push({
-      name: entry.name,
-      folder: relative(repoRoot, join(servicesDir, entry.name)),
-      manifest: result.data,
-    });
+    found.push({ name, folder: relative(repoRoot, dir), manifest: data });
   }
   if (problems.length > 0) {
     throw new ConfigError(
