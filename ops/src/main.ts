@@ -212,16 +212,20 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 
   const deployments = program
     .command('deployments')
-    .description("the CodeDeploy deployments of an environment's functions and blue/green services");
+    .description(
+      "an environment's deployments in flight: CodeDeploy's (functions, codedeploy-blue-green services) and Amazon ECS's own (the other services)",
+    );
   deployments
     .command('list')
-    .description('per group: the deployments in progress and the last ones')
+    .description(
+      'per CodeDeploy group and ECS-deployed service: the deployments in progress and the last ones',
+    )
     .option(...ENV_OPTION)
     .action(run((ctx, o: { env?: string }) => deploymentsList(ctx, { env: o.env }), formatDeploymentsList));
   deployments
     .command('continue <deployment-id>')
     .description(
-      'end the wait of a blue/green deployment: Ready (reroute now) or keeping blue (terminate now)',
+      'CodeDeploy (d-…): end the wait, Ready (reroute now) or keeping blue (terminate now); Amazon ECS (service deployment ARN): release its pause hook',
     )
     .option(...ENV_OPTION)
     .action(
@@ -233,7 +237,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     );
   deployments
     .command('stop <deployment-id>')
-    .description('stop a deployment in progress with rollback, and wait until it is rolled back (exit 3)')
+    .description(
+      'stop a deployment in progress with rollback (CodeDeploy ID or Amazon ECS service deployment ARN), and wait until it is rolled back (exit 3)',
+    )
     .option(...ENV_OPTION)
     .action(
       run(

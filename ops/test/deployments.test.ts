@@ -6,6 +6,7 @@ import {
   StopDeploymentCommand,
   type DeploymentStatus,
 } from '@aws-sdk/client-codedeploy';
+import { ListServiceDeploymentsCommand } from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deploymentsContinue, deploymentsList, deploymentsStop } from '../src/commands/deployments';
 import { EXIT } from '../src/errors';
@@ -87,8 +88,12 @@ describe('deployments list', () => {
   });
 
   it('has no service group where the service does not deploy with CodeDeploy (dev: rolling)', async () => {
+    aws.mocks.ecs.on(ListServiceDeploymentsCommand).resolves({ serviceDeployments: [] });
     const result = await deploymentsList(context(aws), { env: 'dev' });
-    expect(result).toMatchObject({ groups: [{ name: 'allocate-order' }, { name: 'import-stock' }] });
+    expect(result).toMatchObject({
+      groups: [{ name: 'allocate-order' }, { name: 'import-stock' }],
+      services: [{ name: 'inventory-api', serviceName: 'ias-dev-inventory-api', strategy: 'rolling' }],
+    });
     expect(aws.mocks.codedeploy.commandCalls(BatchGetDeploymentsCommand)).toHaveLength(0);
   });
 
@@ -100,6 +105,7 @@ describe('deployments list', () => {
   });
 
   it('prints text through main', async () => {
+    aws.mocks.ecs.on(ListServiceDeploymentsCommand).rejects(awsError('ServiceNotFoundException'));
     const run = await runMain(['deployments', 'list', '--env', 'dev'], aws);
     expect(run).toEqual({
       code: EXIT.ok,
@@ -112,6 +118,9 @@ describe('deployments list', () => {
         '',
         'function import-stock: ias-dev-import-stock-app / ias-dev-import-stock-group',
         '  no deployments',
+        '',
+        'service inventory-api: ias-dev-cluster / ias-dev-inventory-api (Amazon ECS, rolling)',
+        '  not deployed',
         '',
       ].join('\n'),
     });
@@ -218,6 +227,7 @@ describe('deployments stop', () => {
     expect(result).toEqual({
       environment: 'prod',
       deploymentId: 'd-1',
+      controller: 'codedeploy',
       application: APP,
       deploymentGroup: GROUP,
       outcome: 'rolled-back',
@@ -270,7 +280,7 @@ describe('deployments stop', () => {
       ),
     ).rejects.toMatchObject({
       exitCode: EXIT.failed,
-      message: expect.stringContaining('15 min after StopDeployment'),
+      message: expect.stringContaining('not ended after 15 min (deployment d-1'),
     });
   });
 

@@ -21,6 +21,23 @@ export const SERVICE_DEPLOYMENTS = [
   'rolling',
 ] as const;
 
+/** The strategies Amazon ECS runs with lifecycle stages (green side, test listener, hooks). */
+export const NATIVE_BLUE_GREEN: readonly (typeof SERVICE_DEPLOYMENTS)[number][] = [
+  'ecs-blue-green',
+  'ecs-linear',
+  'ecs-canary',
+];
+
+/** The lifecycle stages an Amazon ECS pause hook may hold a deployment at. */
+export const PAUSE_STAGES = [
+  'PRE_SCALE_UP',
+  'POST_SCALE_UP',
+  'TEST_TRAFFIC_SHIFT',
+  'POST_TEST_TRAFFIC_SHIFT',
+  'PRODUCTION_TRAFFIC_SHIFT',
+  'POST_PRODUCTION_TRAFFIC_SHIFT',
+] as const;
+
 /** How CodeDeploy moves production traffic to the green task set. */
 export const SERVICE_TRAFFIC = ['all-at-once', 'linear', 'canary'] as const;
 
@@ -101,8 +118,32 @@ export const serviceProfileSchema = z
         stepPercent: z.number().min(3).max(100).default(10),
         /** For ecs-linear and ecs-canary: minutes between steps. */
         stepMinutes: z.number().int().min(0).max(1440).default(5),
+        /**
+         * For the ecs-* strategies: a pause hook. Amazon ECS holds each deployment at `stage` until an
+         * operator continues it or rolls it back (`ias-ops deployments continue|stop`), or the timeout
+         * takes `onTimeout`. @default - no pause
+         */
+        pause: z
+          .object({
+            /** The lifecycle stage to hold at (after the green check, by default). */
+            stage: z.enum(PAUSE_STAGES).default('POST_TEST_TRAFFIC_SHIFT'),
+            /**
+             * Minutes to wait for the operator. At most 45: the pipeline's ECS action and the workflow
+             * wait 60 minutes for the whole deployment.
+             */
+            timeoutMinutes: z.number().int().min(1).max(45).default(30),
+            /** What Amazon ECS does when nobody answers in time. */
+            onTimeout: z.enum(['ROLLBACK', 'CONTINUE']).default('ROLLBACK'),
+          })
+          .strict()
+          .optional(),
       })
-      .strict(),
+      .strict()
+      .refine((d) => d.pause === undefined || NATIVE_BLUE_GREEN.includes(d.strategy), {
+        path: ['pause'],
+        message:
+          'a pause hook needs ecs-blue-green, ecs-linear or ecs-canary (CodeDeploy has its own wait, rolling has no lifecycle stages)',
+      }),
     /** The alarms that stop a deployment and roll it back (and page the team). */
     alarms: z
       .object({

@@ -241,6 +241,20 @@ export class ContainerService extends Construct {
           }),
         );
       }
+      const pause = profile.deployment.pause;
+      if (pause) {
+        // The L2 knows Lambda hooks only; a pause hook has no target, and ECS waits for
+        // ContinueServiceDeployment (ias-ops deployments continue|stop) or the timeout.
+        const index = props.greenCheck ? 1 : 0;
+        (this.service.node.defaultChild as ecs.CfnService).addPropertyOverride(
+          `DeploymentConfiguration.LifecycleHooks.${index}`,
+          {
+            TargetType: 'PAUSE',
+            LifecycleStages: [pause.stage],
+            TimeoutConfiguration: { TimeoutInMinutes: pause.timeoutMinutes, Action: pause.onTimeout },
+          },
+        );
+      }
     } else {
       this.service.attachToApplicationTargetGroup(loadBalancer.blue);
     }

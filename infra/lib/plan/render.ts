@@ -66,6 +66,13 @@ function functionLines(env: EnvironmentConfig, functions: readonly FunctionDefin
 /** How a service ships in an environment, in words. */
 function serviceStrategy(env: EnvironmentConfig): string {
   const d = env.profile.service.deployment;
+  const pause = d.pause
+    ? `, paused at ${d.pause.stage} for the operator (${d.pause.onTimeout} after ${d.pause.timeoutMinutes} min)`
+    : '';
+  return `${strategyWords(d)}${pause}`;
+}
+
+function strategyWords(d: EnvironmentConfig['profile']['service']['deployment']): string {
   switch (d.strategy) {
     case 'codedeploy-blue-green':
       return `CodeDeploy blue/green, traffic ${DEPLOYMENT_WORDS[d.traffic] ?? d.traffic}, blue kept ${d.blueRetentionMinutes} min`;

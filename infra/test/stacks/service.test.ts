@@ -150,6 +150,45 @@ describe('container service stack', () => {
     });
   });
 
+  it('holds an Amazon ECS deployment at a pause hook when the profile asks, after the green check', () => {
+    const profiles = structuredClone(environments) as unknown as Record<string, Record<string, unknown>>;
+    (profiles.staging?.service as { deployment: Record<string, unknown> }).deployment = {
+      strategy: 'ecs-linear',
+      pause: { timeoutMinutes: 20 },
+    };
+    const config = parseEnvironments(profiles, TEST_PREFIX).find((e) => e.name === 'staging');
+    const stack = buildStage('staging', config).services.get('inventory-api');
+    if (!stack) throw new Error('no inventory-api stack');
+    const service = resourcesOf(Template.fromStack(stack), 'AWS::ECS::Service')[0]?.Properties;
+    expect(service.DeploymentConfiguration.Strategy).toBe('LINEAR');
+    expect(service.DeploymentConfiguration.LifecycleHooks).toEqual([
+      expect.objectContaining({
+        LifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
+        HookTargetArn: expect.anything(),
+      }),
+      {
+        TargetType: 'PAUSE',
+        LifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
+        TimeoutConfiguration: { TimeoutInMinutes: 20, Action: 'ROLLBACK' },
+      },
+    ]);
+  });
+
+  it('refuses a pause hook where Amazon ECS has no lifecycle stages, and a pause longer than the deploy waits', () => {
+    const profiles = structuredClone(environments) as unknown as Record<string, Record<string, unknown>>;
+    (profiles.dev?.service as { deployment: Record<string, unknown> }).deployment = {
+      strategy: 'rolling',
+      pause: {},
+    };
+    (profiles.staging?.service as { deployment: Record<string, unknown> }).deployment = {
+      strategy: 'ecs-blue-green',
+      pause: { timeoutMinutes: 90 },
+    };
+    expect(() => parseEnvironments(profiles, TEST_PREFIX)).toThrow(
+      /dev\.service\.deployment\.pause: a pause hook needs ecs-blue-green, ecs-linear or ecs-canary[\s\S]*staging\.service\.deployment\.pause\.timeoutMinutes/,
+    );
+  });
+
   it('checks /ready on both target groups; a test listener only for blue/green, open to the VPC only', () => {
     for (const { t } of [dev, staging, prod]) {
       for (const tg of resourcesOf(t, 'AWS::ElasticLoadBalancingV2::TargetGroup')) {

@@ -19,19 +19,12 @@ import {
   type OpsContext,
 } from '../context';
 import { badInput, EXIT, OpsError, unsafe } from '../errors';
+import type { Waits } from '../follow';
 
 /** CodeDeploy statuses of a deployment that still holds its group. */
 export const IN_PROGRESS: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
 
-/** The clocks of the commands that follow a deployment (tests pass ones that return at once). */
-export interface Waits {
-  /** @default - a timer */
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** @default Date.now */
-  readonly now?: () => number;
-  /** @default 15000 */
-  readonly pollMs?: number;
-}
+export type { Waits } from '../follow';
 
 /** Arguments of `deploy lambda`. */
 export interface DeployLambdaArgs {

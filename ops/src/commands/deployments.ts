@@ -1,7 +1,9 @@
 /**
- * `deployments list|continue|stop --env E`: the CodeDeploy deployments of an environment's groups (one per
- * function, one per service delivered with codedeploy-blue-green), and the two actions an operator takes
- * on one in flight.
+ * `deployments list|continue|stop --env E`: an environment's deployments in flight and the two actions an
+ * operator takes on one. CodeDeploy's (one group per function, one per service delivered with
+ * codedeploy-blue-green): continue skips the remaining wait, stop rolls back. Amazon ECS's own (the
+ * services on ecs-blue-green, ecs-linear, ecs-canary or rolling): continue releases a pause hook, stop
+ * rolls back.
  */
 import {
   BatchGetDeploymentsCommand,
@@ -12,7 +14,7 @@ import {
   type DeploymentInfo,
   type DeploymentWaitType,
 } from '@aws-sdk/client-codedeploy';
-import { checkDeployment, type DeploymentState } from '@ias/delivery';
+import type { DeploymentState } from '@ias/delivery';
 import { functionTarget, serviceTarget } from '@ias/infra/lib/pipelines/names';
 import {
   dryRun,
@@ -24,8 +26,24 @@ import {
   type OpsContext,
   type PlannedCall,
 } from '../context';
-import { badInput, errorName, EXIT, OpsError, unsafe, type ExitCode } from '../errors';
-import { IN_PROGRESS, runSteps, type Waits } from './deploy';
+import { badInput, errorName, EXIT, unsafe, type ExitCode } from '../errors';
+import { followCodeDeploy, type Waits } from '../follow';
+import { IN_PROGRESS, runSteps } from './deploy';
+import {
+  continueServiceDeployment,
+  ECS_STOPPABLE,
+  ecsServices,
+  followServiceDeployment,
+  isServiceDeploymentArn,
+  listServiceDeploymentCalls,
+  ownServiceDeployment,
+  pausedHook,
+  serviceDeployments,
+  stopServiceDeployment,
+  type EcsService,
+  type ServiceDeploymentEnd,
+  type ServiceDeploymentSummary,
+} from './service-deployments';
 
 /** How many of a group's latest deployments `deployments list` shows, besides those in progress. */
 export const LAST_SHOWN = 5;
@@ -62,6 +80,12 @@ export interface DeploymentsListResult {
     /** False when the application or group does not exist (the stack is not deployed). */
     readonly exists: boolean;
     readonly deployments: readonly DeploymentSummary[];
+  })[];
+  /** The services Amazon ECS deploys itself, with their service deployments. */
+  readonly services: readonly (EcsService & {
+    /** False when the cluster or service does not exist (not deployed, or no image delivered yet). */
+    readonly exists: boolean;
+    readonly deployments: readonly ServiceDeploymentSummary[];
   })[];
 }
 
@@ -142,13 +166,17 @@ export interface DeploymentsListArgs {
   readonly env: string | undefined;
 }
 
-/** `deployments list`: per group, the deployments in progress and the last {@link LAST_SHOWN}. */
+/**
+ * `deployments list`: per CodeDeploy group and per service Amazon ECS deploys, the deployments in progress
+ * and the last {@link LAST_SHOWN}.
+ */
 export async function deploymentsList(
   ctx: OpsContext,
   args: DeploymentsListArgs,
 ): Promise<DeploymentsListResult | DryRunResult> {
   const env = environment(ctx, args.env);
   const all = groups(ctx, env);
+  const native = ecsServices(ctx, env);
   if (ctx.dryRun) {
     const calls: PlannedCall[] = [];
     for (const g of all) {
@@ -162,20 +190,34 @@ export async function deploymentsList(
         ),
       );
     }
+    for (const s of native) {
+      const c = listServiceDeploymentCalls(s, LAST_SHOWN);
+      calls.push(planned('ecs', c.active), planned('ecs', c.recent), {
+        service: 'ecs',
+        command: 'DescribeServiceDeployments',
+        input: { serviceDeploymentArns: ['<ARNs from ListServiceDeployments>'] },
+      });
+    }
     return dryRun(...calls);
   }
   const aws = ctx.clientsFor(env.profile.region);
   const found: DeploymentsListResult['groups'][number][] = [];
-  await runSteps(
-    ctx,
-    all.map((g, i) => ({
+  const ecsFound: DeploymentsListResult['services'][number][] = [];
+  await runSteps(ctx, [
+    ...all.map((g, i) => ({
       title: `${g.kind} ${g.deploymentGroup}`,
       task: async () => {
         found[i] = await groupDeployments(aws, g);
       },
     })),
-  );
-  return { environment: env.name, region: env.profile.region, groups: found };
+    ...native.map((s, i) => ({
+      title: `service ${s.serviceName} (Amazon ECS)`,
+      task: async () => {
+        ecsFound[i] = await serviceDeployments(aws, s, LAST_SHOWN);
+      },
+    })),
+  ]);
+  return { environment: env.name, region: env.profile.region, groups: found, services: ecsFound };
 }
 
 /** Text of `deployments list`. */
@@ -201,11 +243,34 @@ export function formatDeploymentsList(r: DeploymentsListResult): string {
       );
     }
   }
+  for (const s of r.services) {
+    lines.push('', `service ${s.name}: ${s.clusterName} / ${s.serviceName} (Amazon ECS, ${s.strategy})`);
+    if (!s.exists) {
+      lines.push('  not deployed');
+      continue;
+    }
+    if (s.deployments.length === 0) {
+      lines.push('  no deployments');
+    }
+    for (const d of s.deployments) {
+      const extra = [
+        d.stage !== undefined && d.inProgress ? `at ${d.stage}` : undefined,
+        d.paused
+          ? `PAUSED for the operator until ${d.paused.expiresAt ?? '?'} (then ${d.paused.timeoutAction ?? 'ROLLBACK'}): ias-ops deployments continue|stop ${d.id} --env ${r.environment}`
+          : undefined,
+        d.reason,
+      ].filter((x) => x !== undefined);
+      lines.push(
+        `  ${d.id} ${d.status} ${d.created ?? ''}${extra.length > 0 ? ` — ${extra.join('; ')}` : ''}`,
+      );
+    }
+  }
   return lines.join('\n');
 }
 
 /** Arguments of `deployments continue` and `deployments stop`. */
 export interface DeploymentArgs {
+  /** A CodeDeploy deployment ID (`d-…`) or an Amazon ECS service deployment ARN. */
   readonly deploymentId: string;
   readonly env: string | undefined;
 }
@@ -214,12 +279,20 @@ export interface DeploymentArgs {
 export interface DeploymentActionResult {
   readonly environment: string;
   readonly deploymentId: string;
-  readonly application: string;
-  readonly deploymentGroup: string;
+  /** Who runs the deployment. */
+  readonly controller: 'codedeploy' | 'ecs';
+  /** CodeDeploy's application and group (controller codedeploy). */
+  readonly application?: string;
+  readonly deploymentGroup?: string;
+  /** The cluster and service (controller ecs). */
+  readonly clusterName?: string;
+  readonly serviceName?: string;
   /** `continued`; for `stop`: `rolled-back`, or `stopped` when CodeDeploy did not roll back. */
   readonly outcome: 'continued' | 'rolled-back' | 'stopped';
-  /** `continue`'s wait type. */
+  /** `continue`'s wait type (CodeDeploy). */
   readonly waitType?: DeploymentWaitType;
+  /** The pause hook released (Amazon ECS). */
+  readonly hookId?: string;
   readonly summary: string;
 }
 
@@ -280,6 +353,9 @@ export async function deploymentsContinue(
 ): Promise<DeploymentActionResult | DryRunResult> {
   const env = environment(ctx, args.env);
   const { deploymentId } = args;
+  if (isServiceDeploymentArn(deploymentId)) {
+    return serviceDeploymentContinue(ctx, env, deploymentId);
+  }
   if (ctx.dryRun) {
     return dryRun(planned('codedeploy', new GetDeploymentCommand({ deploymentId })), {
       service: 'codedeploy',
@@ -302,6 +378,7 @@ export async function deploymentsContinue(
   return {
     environment: env.name,
     deploymentId,
+    controller: 'codedeploy',
     application: info.applicationName,
     deploymentGroup: info.deploymentGroupName,
     outcome: 'continued',
@@ -325,6 +402,9 @@ export async function deploymentsStop(
 ): Promise<DeploymentActionResult | DryRunResult> {
   const env = environment(ctx, args.env);
   const { deploymentId } = args;
+  if (isServiceDeploymentArn(deploymentId)) {
+    return serviceDeploymentStop(ctx, env, deploymentId, waits);
+  }
   const stop = new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true });
   if (ctx.dryRun) {
     return dryRun(
@@ -334,9 +414,6 @@ export async function deploymentsStop(
     );
   }
   const aws = ctx.clientsFor(env.profile.region);
-  const sleep = waits.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const now = waits.now ?? Date.now;
-  const pollMs = waits.pollMs ?? 5_000;
   const info = await ownDeployment(ctx, aws, env, deploymentId);
   if (info.status === undefined || !IN_PROGRESS.includes(info.status)) {
     throw unsafe(
@@ -349,19 +426,12 @@ export async function deploymentsStop(
       title: `stop ${deploymentId} with rollback`,
       task: async (report) => {
         await aws.codedeploy.send(stop);
-        const started = now();
-        for (;;) {
-          state = await checkDeployment({ codedeploy: aws.codedeploy, deploymentId });
-          report(state.summary);
-          if (state.status !== 'running') return;
-          if (now() - started >= STOP_TIMEOUT_MS) {
-            throw new OpsError(
-              `${state.summary} ${STOP_TIMEOUT_MS / 60_000} min after StopDeployment: check it with "ias-ops deployments list --env ${env.name}"`,
-              EXIT.failed,
-            );
-          }
-          await sleep(pollMs);
-        }
+        state = await followCodeDeploy(aws.codedeploy, deploymentId, {
+          waits,
+          timeoutMs: STOP_TIMEOUT_MS,
+          report,
+          hint: `check it with "ias-ops deployments list --env ${env.name}"`,
+        });
       },
     },
   ]);
@@ -370,12 +440,115 @@ export async function deploymentsStop(
   return {
     environment: env.name,
     deploymentId,
+    controller: 'codedeploy',
     application: info.applicationName,
     deploymentGroup: info.deploymentGroupName,
     outcome: rolledBack ? 'rolled-back' : 'stopped',
     summary: rolledBack
       ? `rolled back: ${final?.summary ?? ''}`
       : `stopped, not rolled back: ${final?.summary ?? ''}`,
+  };
+}
+
+/**
+ * `continue` of an Amazon ECS service deployment: ContinueServiceDeployment (CONTINUE) of the pause hook
+ * that holds it; refuses (exit 4) one that no pause hook holds.
+ */
+async function serviceDeploymentContinue(
+  ctx: OpsContext,
+  env: ReturnType<typeof environment>,
+  arn: string,
+): Promise<DeploymentActionResult | DryRunResult> {
+  if (ctx.dryRun) {
+    return dryRun(
+      { service: 'ecs', command: 'DescribeServiceDeployments', input: { serviceDeploymentArns: [arn] } },
+      planned('ecs', continueServiceDeployment(arn, '<the AWAITING_ACTION pause hook>', 'CONTINUE')),
+    );
+  }
+  const aws = ctx.clientsFor(env.profile.region);
+  const { deployment, service } = await ownServiceDeployment(ctx, aws, env, arn);
+  const hook = pausedHook(deployment);
+  if (hook === undefined) {
+    throw unsafe(
+      `service deployment ${arn} is ${deployment.status ?? '?'}${deployment.lifecycleStage ? ` at ${deployment.lifecycleStage}` : ''} and no pause hook holds it: there is nothing to continue`,
+    );
+  }
+  await aws.ecs.send(continueServiceDeployment(arn, hook.hookId, 'CONTINUE'));
+  return {
+    environment: env.name,
+    deploymentId: arn,
+    controller: 'ecs',
+    clusterName: service.clusterName,
+    serviceName: service.serviceName,
+    outcome: 'continued',
+    hookId: hook.hookId,
+    summary: `${service.serviceName}: the deployment goes on from ${deployment.lifecycleStage ?? 'its pause'} (pause hook ${hook.hookId} continued)`,
+  };
+}
+
+/**
+ * `stop` of an Amazon ECS service deployment: a paused one is released with ROLLBACK
+ * (ContinueServiceDeployment), any other in progress stopped with StopServiceDeployment (ROLLBACK); then
+ * followed until Amazon ECS ends it. `rolled-back` (exit 3) when the previous revision is back,
+ * `stopped` (exit 1) when not. Refuses (exit 4) a deployment that already ended.
+ */
+async function serviceDeploymentStop(
+  ctx: OpsContext,
+  env: ReturnType<typeof environment>,
+  arn: string,
+  waits: Waits,
+): Promise<DeploymentActionResult | DryRunResult> {
+  if (ctx.dryRun) {
+    const describe = {
+      service: 'ecs' as const,
+      command: 'DescribeServiceDeployments',
+      input: { serviceDeploymentArns: [arn] },
+    };
+    return dryRun(describe, planned('ecs', stopServiceDeployment(arn)), {
+      ...describe,
+      input: { ...describe.input, note: 'repeated until the deployment ends' },
+    });
+  }
+  const aws = ctx.clientsFor(env.profile.region);
+  const { deployment, service } = await ownServiceDeployment(ctx, aws, env, arn);
+  if (deployment.status === undefined || !ECS_STOPPABLE.includes(deployment.status)) {
+    throw unsafe(
+      `service deployment ${arn} is ${deployment.status ?? '?'}: only one PENDING or IN_PROGRESS can be stopped`,
+    );
+  }
+  const hook = pausedHook(deployment);
+  let end: ServiceDeploymentEnd | undefined;
+  await runSteps(ctx, [
+    {
+      title: `roll back ${service.serviceName}'s deployment`,
+      task: async (report) => {
+        if (hook) {
+          await aws.ecs.send(continueServiceDeployment(arn, hook.hookId, 'ROLLBACK'));
+        } else {
+          await aws.ecs.send(stopServiceDeployment(arn));
+        }
+        end = await followServiceDeployment(aws, arn, {
+          waits,
+          timeoutMs: STOP_TIMEOUT_MS,
+          report,
+          hint: `check it with "ias-ops deployments list --env ${env.name}"`,
+        });
+      },
+    },
+  ]);
+  const final = end as ServiceDeploymentEnd | undefined;
+  return {
+    environment: env.name,
+    deploymentId: arn,
+    controller: 'ecs',
+    clusterName: service.clusterName,
+    serviceName: service.serviceName,
+    outcome: final?.rolledBack === true ? 'rolled-back' : 'stopped',
+    ...(hook ? { hookId: hook.hookId } : {}),
+    summary:
+      final?.rolledBack === true
+        ? `rolled back: ${final.summary}`
+        : `stopped, not rolled back: ${final?.summary ?? ''}`,
   };
 }
 
