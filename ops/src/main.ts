@@ -15,7 +15,7 @@ import {
   formatAction,
   formatDeploymentsList,
 } from './commands/deployments';
-import { ecsRollback, formatEcsRollback } from './commands/ecs';
+import { ecsRollback, ecsRollbackExit, formatEcsRollback } from './commands/ecs';
 import { formatSummary, promote, publish, rollback, shift } from './commands/lambda';
 import {
   formatParameter,
@@ -253,13 +253,19 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   ecs
     .command('rollback <service>')
     .description(
-      'stop a CodeDeploy deployment in progress with rollback, else return the service to the previous task definition',
+      'stop a deployment in progress with rollback, else return the service to the previous task definition; follows it to its end',
     )
     .option(...ENV_OPTION)
+    .option(
+      '--no-wait',
+      'start the rollback and return, without following it (nor recording it in the ledger)',
+    )
     .action(
       run(
-        (ctx, service: string, o: { env?: string }) => ecsRollback(ctx, { service, env: o.env }),
+        (ctx, service: string, o: { env?: string; wait: boolean }) =>
+          ecsRollback(ctx, { service, env: o.env, wait: o.wait }),
         formatEcsRollback,
+        ecsRollbackExit,
       ),
     );
 

@@ -1,7 +1,8 @@
 /**
  * What the CLI makes live goes into the environment's release ledger too (as the pipelines'
- * deployments do): after a command that moved an alias, the next release records the function's
- * version, the configuration in use, and who (the caller's AWS identity).
+ * deployments do): after a command that moved an alias, returned a service to its previous revision
+ * or restored a release, the next release records the versions and images, the configuration in use,
+ * and who (the caller's AWS identity).
  *
  * Recording follows the change, which has already happened: when it fails (no ledger table yet,
  * no permission), the command still succeeds, and says so in one warning line.
@@ -47,6 +48,8 @@ export function changeOf(result: unknown): { environment: string; change: CliCha
   if (typeof result !== 'object' || result === null) return undefined;
   const restore = restoreChange(result);
   if (restore) return restore;
+  const service = serviceChange(result);
+  if (service) return service;
   const r = result as Partial<LiveResult> & { additionalVersionWeights?: Record<string, number> };
   if (
     typeof r.environment !== 'string' ||
@@ -61,6 +64,33 @@ export function changeOf(result: unknown): { environment: string; change: CliCha
   return version
     ? { environment: r.environment, change: { functions: { [r.functionName]: version }, summary: r.summary } }
     : undefined;
+}
+
+/** An `ecs rollback` that returned the service to its previous revision, once that succeeded. */
+function serviceChange(result: object): { environment: string; change: CliChange } | undefined {
+  const r = result as {
+    environment?: unknown;
+    serviceName?: unknown;
+    summary?: unknown;
+    live?: { image?: unknown; taskDefinition?: unknown };
+  };
+  if (
+    typeof r.environment !== 'string' ||
+    typeof r.serviceName !== 'string' ||
+    typeof r.summary !== 'string' ||
+    typeof r.live?.image !== 'string' ||
+    typeof r.live.taskDefinition !== 'string'
+  ) {
+    return undefined;
+  }
+  return {
+    environment: r.environment,
+    change: {
+      functions: {},
+      services: { [r.serviceName]: { image: r.live.image, taskDefinition: r.live.taskDefinition } },
+      summary: r.summary,
+    },
+  };
 }
 
 /** A `rollback --release N` that changed something: the versions and images it put back. */

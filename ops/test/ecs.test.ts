@@ -1,15 +1,25 @@
 import {
   CreateDeploymentCommand,
+  GetDeploymentCommand,
   ListDeploymentsCommand,
   StopDeploymentCommand,
   type DeploymentStatus,
 } from '@aws-sdk/client-codedeploy';
 import {
+  ContinueServiceDeploymentCommand,
+  DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ListServiceDeploymentsCommand,
   ListTaskDefinitionsCommand,
+  StopServiceDeploymentCommand,
   UpdateServiceCommand,
   type Service,
 } from '@aws-sdk/client-ecs';
+import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
+import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { parseEcsAppSpec } from '@ias/delivery';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ecsRollback } from '../src/commands/ecs';
@@ -27,7 +37,22 @@ beforeEach(() => {
   aws.mocks.codedeploy.on(StopDeploymentCommand).resolves({ status: 'Pending' });
   aws.mocks.codedeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-BACK' });
   aws.mocks.ecs.on(UpdateServiceCommand).resolves({});
+  aws.mocks.ecs.on(ListServiceDeploymentsCommand).resolves({ serviceDeployments: [] });
+  aws.mocks.ecs.on(StopServiceDeploymentCommand).resolves({});
+  aws.mocks.ecs.on(ContinueServiceDeploymentCommand).resolves({});
+  aws.mocks.ecs.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => ({
+    taskDefinition: {
+      taskDefinitionArn: input.taskDefinition,
+      containerDefinitions: [
+        { name: 'inventory-api', image: `repo@sha256:${input.taskDefinition.slice(-1).repeat(64)}` },
+      ],
+    },
+  }));
 });
+
+const noWait = { sleep: async () => undefined };
+const SD =
+  'arn:aws:ecs:ap-northeast-1:123456789012:service-deployment/ias-dev-cluster/ias-dev-inventory-api/x';
 
 /** The service as DescribeServices returns it, running revision `revision` of the env's family. */
 function service(env: string, revision: number, extra: Partial<Service> = {}) {
@@ -50,6 +75,15 @@ function revisions(...arns: string[]) {
   aws.mocks.ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: arns });
 }
 
+/** The ledger, empty, and the configuration the CLI records with a release. */
+function ledger() {
+  aws.mocks.sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:iam::123456789012:user/ops' });
+  aws.mocks.ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+  aws.mocks.secrets.on(ListSecretsCommand).resolves({ SecretList: [] });
+  aws.mocks.dynamodb.on(QueryCommand).resolves({ Items: [] });
+  aws.mocks.dynamodb.on(PutItemCommand).resolves({});
+}
+
 const listCall = (env: string) => ({
   command: 'ecs ListTaskDefinitions',
   input: { familyPrefix: `ias-${env}-inventory-api`, status: 'ACTIVE', sort: 'DESC' },
@@ -57,6 +91,14 @@ const listCall = (env: string) => ({
 const describeCall = (env: string) => ({
   command: 'ecs DescribeServices',
   input: { cluster: `ias-${env}-cluster`, services: [`ias-${env}-inventory-api`] },
+});
+const stoppableCall = (env: string) => ({
+  command: 'ecs ListServiceDeployments',
+  input: {
+    cluster: `ias-${env}-cluster`,
+    service: `ias-${env}-inventory-api`,
+    status: ['PENDING', 'IN_PROGRESS'],
+  },
 });
 
 describe('ecs rollback', () => {
@@ -70,8 +112,12 @@ describe('ecs rollback', () => {
     expect(aws.calls()).toEqual([]);
   });
 
-  it('stops a CodeDeploy deployment in progress with rollback (codedeploy-blue-green), exit 0', async () => {
+  it('stops a CodeDeploy deployment in progress with rollback (codedeploy-blue-green) and follows it, exit 0', async () => {
     aws.mocks.codedeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-RUN'] });
+    // runMain follows with real timers: the first poll already sees the end.
+    aws.mocks.codedeploy
+      .on(GetDeploymentCommand)
+      .resolves({ deploymentInfo: { status: 'Stopped', rollbackInfo: { rollbackDeploymentId: 'd-UNDO' } } });
     const run = await runMain(['ecs', 'rollback', 'inventory-api', '--env', 'prod'], aws);
     expect(aws.calls()).toEqual([
       {
@@ -82,22 +128,77 @@ describe('ecs rollback', () => {
           includeOnlyStatuses: IN_PROGRESS,
         },
       },
-      {
-        command: 'codedeploy StopDeployment',
-        input: { deploymentId: 'd-RUN', autoRollbackEnabled: true },
-      },
+      { command: 'codedeploy StopDeployment', input: { deploymentId: 'd-RUN', autoRollbackEnabled: true } },
+      { command: 'codedeploy GetDeployment', input: { deploymentId: 'd-RUN' } },
     ]);
     expect(run.code).toBe(EXIT.ok);
-    expect(run.stdout).toMatch(/^rolled back deployment d-RUN of ias-prod-inventory-api-group: /);
+    expect(run.stdout).toMatch(/^ias-prod-inventory-api-group: deployment d-RUN stopped and rolled back \(/);
+    // Nothing new went live: the stopped deployment was never recorded.
+    expect(run.stdout).not.toContain('recorded as release');
   });
 
-  it('updates the service to the previous ACTIVE revision under the ECS controller (dev: rolling)', async () => {
+  it("stops Amazon ECS's own deployment in progress, through its pause hook when one holds it", async () => {
+    aws.mocks.ecs
+      .on(ListServiceDeploymentsCommand)
+      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD }] });
+    aws.mocks.ecs
+      .on(DescribeServiceDeploymentsCommand)
+      .resolvesOnce({
+        serviceDeployments: [
+          {
+            serviceDeploymentArn: SD,
+            status: 'IN_PROGRESS',
+            lifecycleHookDetails: [{ hookId: 'p-1', targetType: 'PAUSE', status: 'AWAITING_ACTION' }],
+          },
+        ],
+      })
+      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD, status: 'ROLLBACK_SUCCESSFUL' }] });
+    const result = await ecsRollback(context(aws), { service: 'inventory-api', env: 'staging' }, noWait);
+    expect(aws.mocks.ecs.commandCalls(ContinueServiceDeploymentCommand)[0]?.args[0].input).toEqual({
+      serviceDeploymentArn: SD,
+      hookId: 'p-1',
+      action: 'ROLLBACK',
+    });
+    expect(aws.mocks.ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
+    expect(aws.mocks.ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect(result).toMatchObject({ action: 'stopped-deployment', outcome: 'rolled-back', deploymentId: SD });
+  });
+
+  it('with --no-wait, stops and returns without following (StopServiceDeployment when nothing is paused)', async () => {
+    aws.mocks.ecs
+      .on(ListServiceDeploymentsCommand)
+      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD }] });
+    aws.mocks.ecs
+      .on(DescribeServiceDeploymentsCommand)
+      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD, status: 'IN_PROGRESS' }] });
+    const run = await runMain(['ecs', 'rollback', 'inventory-api', '--env', 'dev', '--no-wait'], aws);
+    expect(aws.calls().map((c) => c.command)).toEqual([
+      'ecs ListServiceDeployments',
+      'ecs DescribeServiceDeployments',
+      'ecs StopServiceDeployment',
+    ]);
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stdout).toContain('stopped with rollback, traffic returns to the original');
+  });
+
+  it('updates the service to the previous ACTIVE revision (dev: rolling), follows it, and records it in the ledger', async () => {
     service('dev', 7);
     revisions(arn('dev', 9), arn('dev', 7), arn('dev', 6, 'ias-dev-inventory-api-worker'), arn('dev', 5));
-    const result = await ecsRollback(context(aws), { service: 'inventory-api', env: 'dev' });
-    expect(aws.calls()).toEqual([
+    ledger();
+    aws.mocks.ecs
+      .on(ListServiceDeploymentsCommand)
+      .resolvesOnce({ serviceDeployments: [] })
+      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD }] });
+    aws.mocks.ecs
+      .on(DescribeServiceDeploymentsCommand)
+      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD, status: 'SUCCESSFUL' }] });
+    const run = await runMain(['--json', 'ecs', 'rollback', 'inventory-api', '--env', 'dev'], aws);
+    const ecsCalls = aws.calls().filter((c) => c.command.startsWith('ecs '));
+    expect(ecsCalls.slice(0, 5)).toEqual([
+      stoppableCall('dev'),
       describeCall('dev'),
       listCall('dev'),
+      { command: 'ecs DescribeTaskDefinition', input: { taskDefinition: arn('dev', 5) } },
       {
         command: 'ecs UpdateService',
         input: {
@@ -107,15 +208,46 @@ describe('ecs rollback', () => {
         },
       },
     ]);
-    expect(result).toEqual({
-      environment: 'dev',
-      serviceName: 'ias-dev-inventory-api',
+    expect(run.code).toBe(EXIT.ok);
+    const result = JSON.parse(run.stdout) as Record<string, unknown>;
+    const image = `repo@sha256:${'5'.repeat(64)}`;
+    expect(result).toMatchObject({
       action: 'updated-service',
+      outcome: 'succeeded',
       from: arn('dev', 7),
       to: arn('dev', 5),
-      deploymentId: undefined,
-      summary: `ias-dev-inventory-api: rolled back from revision 7 to 5 (${arn('dev', 5)})`,
+      deploymentId: SD,
+      live: { image, taskDefinition: arn('dev', 5) },
+      ledger: { release: 1 },
     });
+    const put = aws.mocks.dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(put?.TableName).toBe('ias-dev-releases');
+    expect(JSON.parse(put?.Item?.release?.S ?? '{}')).toMatchObject({
+      source: 'cli',
+      by: 'arn:aws:iam::123456789012:user/ops',
+      services: { 'ias-dev-inventory-api': { image, taskDefinition: arn('dev', 5) } },
+    });
+  });
+
+  it('exits 1 and records nothing when Amazon ECS rolls the rollback itself back', async () => {
+    service('dev', 7);
+    revisions(arn('dev', 7), arn('dev', 6));
+    ledger();
+    aws.mocks.ecs
+      .on(ListServiceDeploymentsCommand)
+      .resolvesOnce({ serviceDeployments: [] })
+      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD }] });
+    aws.mocks.ecs.on(DescribeServiceDeploymentsCommand).resolves({
+      serviceDeployments: [
+        { serviceDeploymentArn: SD, status: 'ROLLBACK_SUCCESSFUL', statusReason: 'circuit breaker' },
+      ],
+    });
+    const run = await runMain(['ecs', 'rollback', 'inventory-api', '--env', 'dev'], aws);
+    expect(run.code).toBe(EXIT.failed);
+    expect(run.stdout).toContain(
+      'the rollback from revision 7 to 6 was itself rolled back; it runs revision 7 still',
+    );
+    expect(aws.mocks.dynamodb.commandCalls(PutItemCommand)).toHaveLength(0);
   });
 
   it('follows ListTaskDefinitions pages', async () => {
@@ -124,25 +256,22 @@ describe('ecs rollback', () => {
       .on(ListTaskDefinitionsCommand)
       .resolvesOnce({ taskDefinitionArns: [arn('staging', 4), arn('staging', 3)], nextToken: 't' })
       .resolves({ taskDefinitionArns: [arn('staging', 2)] });
-    const result = await ecsRollback(context(aws), { service: 'inventory-api', env: 'staging' });
+    const result = await ecsRollback(context(aws), { service: 'inventory-api', env: 'staging', wait: false });
     expect(aws.mocks.ecs.commandCalls(ListTaskDefinitionsCommand)[1]?.args[0].input).toMatchObject({
       nextToken: 't',
     });
-    expect(result).toMatchObject({ action: 'updated-service', to: arn('staging', 2) });
+    expect(result).toMatchObject({ action: 'updated-service', outcome: 'started', to: arn('staging', 2) });
   });
 
-  it.each([
-    ['two deployments', [{ status: 'PRIMARY' }, { status: 'ACTIVE' }]],
-    ['a rollout in progress', [{ status: 'PRIMARY', rolloutState: 'IN_PROGRESS' as const }]],
-  ])('refuses (exit 4) while ECS is deploying (%s), changing nothing', async (_, deployments) => {
-    service('staging', 7, { deployments });
+  it('refuses (exit 4) when the service shows a deployment that ListServiceDeployments did not, changing nothing', async () => {
+    service('staging', 7, { deployments: [{ status: 'PRIMARY' }, { status: 'ACTIVE' }] });
     revisions(arn('staging', 7), arn('staging', 6));
     await expect(
       ecsRollback(context(aws), { service: 'inventory-api', env: 'staging' }),
     ).rejects.toMatchObject({
       exitCode: EXIT.unsafe,
       message: expect.stringContaining(
-        "ias-staging-inventory-api has an ECS deployment in progress: wait for it to end (ECS rolls a failed one back itself), or use the ECS console's rollback",
+        'has an ECS deployment in progress that ListServiceDeployments did not show',
       ),
     });
     expect(aws.mocks.ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
@@ -160,22 +289,22 @@ describe('ecs rollback', () => {
     expect(aws.mocks.ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });
 
-  it('creates a CodeDeploy deployment of the previous revision under the CODE_DEPLOY controller', async () => {
+  it('creates a CodeDeploy deployment of the previous revision under the CODE_DEPLOY controller and follows it', async () => {
     service('prod', 12, {
       deploymentController: { type: 'CODE_DEPLOY' },
       deployments: [{ status: 'PRIMARY' }, { status: 'ACTIVE' }],
     });
     revisions(arn('prod', 12), arn('prod', 11));
-    const result = await ecsRollback(context(aws), { service: 'inventory-api', env: 'prod' });
-    const calls = aws.calls();
-    // aws.calls() groups by client: codedeploy's first.
-    expect(calls.map((c) => c.command)).toEqual([
+    aws.mocks.codedeploy.on(GetDeploymentCommand).resolves({ deploymentInfo: { status: 'Succeeded' } });
+    const result = await ecsRollback(context(aws), { service: 'inventory-api', env: 'prod' }, noWait);
+    expect(aws.calls().map((c) => c.command)).toEqual([
       'codedeploy ListDeployments',
       'codedeploy CreateDeployment',
+      'codedeploy GetDeployment',
       'ecs DescribeServices',
       'ecs ListTaskDefinitions',
+      'ecs DescribeTaskDefinition',
     ]);
-    expect(calls.slice(2)).toEqual([describeCall('prod'), listCall('prod')]);
     const create = aws.mocks.codedeploy.commandCalls(CreateDeploymentCommand)[0]?.args[0].input;
     expect(create).toMatchObject({
       applicationName: 'ias-prod-inventory-api-app',
@@ -191,9 +320,11 @@ describe('ecs rollback', () => {
     });
     expect(result).toMatchObject({
       action: 'created-deployment',
+      outcome: 'succeeded',
       from: arn('prod', 12),
       to: arn('prod', 11),
       deploymentId: 'd-BACK',
+      live: { taskDefinition: arn('prod', 11) },
     });
   });
 
@@ -212,6 +343,7 @@ describe('ecs rollback', () => {
         { command: 'ListDeployments' },
         { command: 'DescribeServices' },
         { command: 'ListTaskDefinitions' },
+        { command: 'DescribeTaskDefinition' },
         { command: 'CreateDeployment' },
       ],
     });

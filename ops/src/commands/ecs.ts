@@ -11,11 +11,13 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import {
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ListServiceDeploymentsCommand,
   ListTaskDefinitionsCommand,
   UpdateServiceCommand,
   type Service,
 } from '@aws-sdk/client-ecs';
-import { renderEcsAppSpec, TASK_DEFINITION_PLACEHOLDER } from '@ias/delivery';
+import { renderEcsAppSpec, TASK_DEFINITION_PLACEHOLDER, type DeploymentState } from '@ias/delivery';
 import { serviceTarget, type ServiceTarget } from '@ias/infra/lib/pipelines/names';
 import {
   dryRun,
@@ -26,14 +28,27 @@ import {
   type DryRunResult,
   type OpsContext,
 } from '../context';
-import { badInput, EXIT, OpsError, unsafe } from '../errors';
-import { IN_PROGRESS } from './deploy';
+import { badInput, EXIT, OpsError, unsafe, type ExitCode } from '../errors';
+import { followCodeDeploy, type Waits } from '../follow';
+import { IN_PROGRESS, runSteps } from './deploy';
+import { STOP_TIMEOUT_MS } from './deployments';
+import {
+  continueServiceDeployment,
+  describeServiceDeployments,
+  ECS_STOPPABLE,
+  followServiceDeployment,
+  pausedHook,
+  stopServiceDeployment,
+  type ServiceDeploymentEnd,
+} from './service-deployments';
 
 /** Arguments of `ecs rollback`. */
 export interface EcsRollbackArgs {
   /** The service's folder name. */
   readonly service: string;
   readonly env: string | undefined;
+  /** False (`--no-wait`): start the rollback and return, without following it or recording it. */
+  readonly wait?: boolean;
 }
 
 /** What `ecs rollback` did. */
@@ -41,19 +56,33 @@ export interface EcsRollbackResult {
   readonly environment: string;
   readonly serviceName: string;
   /**
-   * `stopped-deployment`: a CodeDeploy deployment in progress was stopped with rollback;
-   * `updated-service`: UpdateService to the previous revision (ECS controller);
+   * `stopped-deployment`: a deployment in progress was stopped with rollback (CodeDeploy's, or Amazon
+   * ECS's own); `updated-service`: UpdateService to the previous revision (ECS controller);
    * `created-deployment`: a CodeDeploy deployment of the previous revision (CODE_DEPLOY controller).
    */
   readonly action: 'stopped-deployment' | 'updated-service' | 'created-deployment';
+  /**
+   * How it ended: `rolled-back` (the stopped deployment's traffic is back) or `not-rolled-back`;
+   * `succeeded` (the service runs the previous revision), `reverted` (the deployment of the previous
+   * revision was itself rolled back) or `failed`; `started` with `--no-wait`.
+   */
+  readonly outcome: 'rolled-back' | 'not-rolled-back' | 'succeeded' | 'reverted' | 'failed' | 'started';
   /** The task definition ARN the service ran (undefined when a deployment was stopped). */
   readonly from: string | undefined;
   /** The task definition ARN it goes back to (undefined when a deployment was stopped). */
   readonly to: string | undefined;
-  /** The CodeDeploy deployment stopped or created. */
+  /** The CodeDeploy deployment ID or Amazon ECS service deployment ARN stopped or started. */
   readonly deploymentId: string | undefined;
+  /** What runs now, once a rollback to the previous revision succeeded (recorded in the ledger). */
+  readonly live?: { readonly image: string; readonly taskDefinition: string };
   readonly summary: string;
 }
+
+/** How long `ecs rollback` follows an Amazon ECS deployment, in ms. */
+export const ECS_FOLLOW_MS = 60 * 60_000;
+
+/** How long it follows a CodeDeploy one (its traffic shifting and the time blue is kept), in ms. */
+export const CODEDEPLOY_FOLLOW_MS = 150 * 60_000;
 
 /**
  * The service named `name` (its folder name) in the environment.
@@ -78,6 +107,15 @@ export function listInProgress(t: ServiceTarget) {
     applicationName: t.application,
     deploymentGroupName: t.deploymentGroup,
     includeOnlyStatuses: IN_PROGRESS,
+  });
+}
+
+/** The service's Amazon ECS deployments that may still be stopped (PENDING, IN_PROGRESS). */
+export function stoppableServiceDeployments(t: ServiceTarget) {
+  return new ListServiceDeploymentsCommand({
+    cluster: t.clusterName,
+    service: t.serviceName,
+    status: [...ECS_STOPPABLE],
   });
 }
 
@@ -158,24 +196,29 @@ export function ecsDeploymentInProgress(service: Service): boolean {
 }
 
 /**
- * `ecs rollback`: with codedeploy-blue-green, a deployment in progress of the service's group is stopped
- * with rollback (exit 0). Else the service goes back to the highest ACTIVE revision of its family below
- * the one it runs: UpdateService under the ECS controller (refused, exit 4, while ECS is deploying),
- * CreateDeployment with that revision in the appspec under CODE_DEPLOY. Refuses (exit 4) at the first
- * revision.
+ * `ecs rollback`: a deployment in progress is stopped with rollback (CodeDeploy's for
+ * codedeploy-blue-green, else Amazon ECS's own, released through its pause hook when one holds it).
+ * Else the service goes back to the highest ACTIVE revision of its family below the one it runs:
+ * UpdateService under the ECS controller, CreateDeployment with that revision in the appspec under
+ * CODE_DEPLOY. Refuses (exit 4) at the first revision. Unless `wait` is false, it follows what it
+ * started until it ends; a rollback to the previous revision that succeeded is recorded in the ledger.
  */
 export async function ecsRollback(
   ctx: OpsContext,
   args: EcsRollbackArgs,
+  waits: Waits = {},
 ): Promise<EcsRollbackResult | DryRunResult> {
   const { env, target } = resolve(ctx, args);
   const codeDeploy = target.strategy === 'codedeploy-blue-green';
   if (ctx.dryRun) {
     const previous = '<the ACTIVE revision below the current one, from ListTaskDefinitions>';
     return dryRun(
-      ...(codeDeploy ? [planned('codedeploy', listInProgress(target))] : []),
+      codeDeploy
+        ? planned('codedeploy', listInProgress(target))
+        : planned('ecs', stoppableServiceDeployments(target)),
       planned('ecs', describeService(target)),
       planned('ecs', listRevisions(target.family)),
+      planned('ecs', new DescribeTaskDefinitionCommand({ taskDefinition: previous })),
       codeDeploy
         ? planned('codedeploy', createDeployment(target, previous))
         : planned('ecs', updateService(target, previous)),
@@ -183,22 +226,59 @@ export async function ecsRollback(
   }
   const aws = ctx.clientsFor(env.profile.region);
   const base = { environment: env.name, serviceName: target.serviceName };
+  const wait = args.wait !== false;
+  const hint = `it goes on; follow it with "ias-ops deployments list --env ${env.name}"`;
+  const follow = (report: (line: string) => void, timeoutMs: number) => ({ waits, timeoutMs, report, hint });
 
+  // 1. A deployment in progress: stop it with rollback.
   if (codeDeploy) {
     const deploymentId = (await aws.codedeploy.send(listInProgress(target))).deployments?.[0];
     if (deploymentId !== undefined) {
-      await aws.codedeploy.send(new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true }));
-      return {
-        ...base,
-        action: 'stopped-deployment',
-        from: undefined,
-        to: undefined,
+      let state: DeploymentState | undefined;
+      await runSteps(ctx, [
+        {
+          title: `stop ${deploymentId} with rollback`,
+          task: async (report) => {
+            await aws.codedeploy.send(new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true }));
+            if (wait)
+              state = await followCodeDeploy(aws.codedeploy, deploymentId, follow(report, STOP_TIMEOUT_MS));
+          },
+        },
+      ]);
+      return stopped(
+        base,
         deploymentId,
-        summary: `rolled back deployment ${deploymentId} of ${target.deploymentGroup}: stopped with rollback, traffic returns to the original task set (follow it with "ias-ops deployments list --env ${env.name}")`,
-      };
+        target.deploymentGroup,
+        state?.status === 'rolled-back',
+        wait,
+        state?.summary,
+      );
+    }
+  } else {
+    const running = (await aws.ecs.send(stoppableServiceDeployments(target))).serviceDeployments?.[0]
+      ?.serviceDeploymentArn;
+    if (running !== undefined) {
+      const [deployment] = await describeServiceDeployments(aws, [running]);
+      const hook = deployment ? pausedHook(deployment) : undefined;
+      let end: ServiceDeploymentEnd | undefined;
+      await runSteps(ctx, [
+        {
+          title: `stop ${target.serviceName}'s deployment with rollback`,
+          task: async (report) => {
+            if (hook) {
+              await aws.ecs.send(continueServiceDeployment(running, hook.hookId, 'ROLLBACK'));
+            } else {
+              await aws.ecs.send(stopServiceDeployment(running));
+            }
+            if (wait) end = await followServiceDeployment(aws, running, follow(report, STOP_TIMEOUT_MS));
+          },
+        },
+      ]);
+      return stopped(base, running, target.serviceName, end?.rolledBack === true, wait, end?.summary);
     }
   }
 
+  // 2. Else the previous revision.
   const service = (await aws.ecs.send(describeService(target))).services?.find(
     (s) => s.status !== 'INACTIVE',
   );
@@ -217,34 +297,111 @@ export async function ecsRollback(
       `${target.serviceName} is already at the first revision (${current || '?'}): there is no previous ACTIVE task definition to roll back to`,
     );
   }
-  const to = parseTaskDefinition(previous)?.revision;
-
-  if (service.deploymentController?.type === 'CODE_DEPLOY') {
-    const created = await aws.codedeploy.send(createDeployment(target, previous));
-    const deploymentId = created.deploymentId ?? '';
-    return {
-      ...base,
-      action: 'created-deployment',
-      from: current,
-      to: previous,
-      deploymentId,
-      summary: `${target.serviceName}: deployment ${deploymentId} returns it from revision ${parsed.revision} to ${to} (follow it with "ias-ops deployments list --env ${env.name}")`,
-    };
-  }
-  if (ecsDeploymentInProgress(service)) {
+  const controllerIsCodeDeploy = service.deploymentController?.type === 'CODE_DEPLOY';
+  if (!controllerIsCodeDeploy && ecsDeploymentInProgress(service)) {
     throw unsafe(
-      `${target.serviceName} has an ECS deployment in progress: wait for it to end (ECS rolls a failed one back itself), or use the ECS console's rollback of that deployment`,
+      `${target.serviceName} has an ECS deployment in progress that ListServiceDeployments did not show: run "ias-ops deployments list --env ${env.name}" and stop it there`,
     );
   }
-  await aws.ecs.send(updateService(target, previous));
+  const image = (
+    await aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: previous }))
+  ).taskDefinition?.containerDefinitions?.find((c) => c.name === target.containerName)?.image;
+  const to = parseTaskDefinition(previous)?.revision;
+  const moving = `from revision ${parsed.revision} to ${to}`;
+  let deploymentId: string | undefined;
+  let outcome = 'started' as EcsRollbackResult['outcome'];
+  let detail = '';
+  await runSteps(ctx, [
+    {
+      title: `return ${target.serviceName} ${moving}`,
+      task: async (report) => {
+        if (controllerIsCodeDeploy) {
+          deploymentId = (await aws.codedeploy.send(createDeployment(target, previous))).deploymentId ?? '';
+          if (!wait) return;
+          const state = await followCodeDeploy(
+            aws.codedeploy,
+            deploymentId,
+            follow(report, CODEDEPLOY_FOLLOW_MS),
+          );
+          outcome =
+            state.status === 'succeeded'
+              ? 'succeeded'
+              : state.status === 'rolled-back'
+                ? 'reverted'
+                : 'failed';
+          detail = state.summary;
+          return;
+        }
+        await aws.ecs.send(updateService(target, previous));
+        if (!wait) return;
+        deploymentId = (await aws.ecs.send(stoppableServiceDeployments(target))).serviceDeployments?.[0]
+          ?.serviceDeploymentArn;
+        if (deploymentId === undefined) {
+          // Already over: what the service runs says how.
+          const now = (await aws.ecs.send(describeService(target))).services?.[0];
+          outcome =
+            now?.taskDefinition === previous && !ecsDeploymentInProgress(now) ? 'succeeded' : 'failed';
+          detail = `the service runs ${now?.taskDefinition ?? '?'}`;
+          return;
+        }
+        const end = await followServiceDeployment(aws, deploymentId, follow(report, ECS_FOLLOW_MS));
+        outcome = end.status === 'SUCCESSFUL' ? 'succeeded' : end.rolledBack ? 'reverted' : 'failed';
+        detail = end.summary;
+      },
+    },
+  ]);
+  const live =
+    outcome === 'succeeded' && image !== undefined ? { image, taskDefinition: previous } : undefined;
+  const via = controllerIsCodeDeploy ? `CodeDeploy deployment ${deploymentId ?? '?'}` : 'UpdateService';
+  const summaries: Record<EcsRollbackResult['outcome'], string> = {
+    started: `${target.serviceName}: ${via} returns it ${moving} (${previous}); not followed, not recorded in the ledger: ${hint}`,
+    succeeded: `${target.serviceName}: rolled back ${moving} (${previous}) through ${via}`,
+    reverted: `${target.serviceName}: the rollback ${moving} was itself rolled back; it runs revision ${parsed.revision} still (${detail})`,
+    failed: `${target.serviceName}: the rollback ${moving} through ${via} did not complete (${detail})`,
+    'rolled-back': '',
+    'not-rolled-back': '',
+  };
   return {
     ...base,
-    action: 'updated-service',
+    action: controllerIsCodeDeploy ? 'created-deployment' : 'updated-service',
+    outcome,
     from: current,
     to: previous,
-    deploymentId: undefined,
-    summary: `${target.serviceName}: rolled back from revision ${parsed.revision} to ${to} (${previous})`,
+    deploymentId,
+    ...(live ? { live } : {}),
+    summary: summaries[outcome],
   };
+}
+
+/** The result of stopping a deployment in progress. */
+function stopped(
+  base: { environment: string; serviceName: string },
+  deploymentId: string,
+  where: string,
+  rolledBack: boolean,
+  waited: boolean,
+  detail: string | undefined,
+): EcsRollbackResult {
+  const outcome = !waited ? 'started' : rolledBack ? 'rolled-back' : 'not-rolled-back';
+  const summaries = {
+    started: `${where}: deployment ${deploymentId} stopped with rollback, traffic returns to the original (follow it with "ias-ops deployments list --env ${base.environment}")`,
+    'rolled-back': `${where}: deployment ${deploymentId} stopped and rolled back (${detail ?? ''})`,
+    'not-rolled-back': `${where}: deployment ${deploymentId} stopped, not rolled back (${detail ?? ''})`,
+  };
+  return {
+    ...base,
+    action: 'stopped-deployment',
+    outcome,
+    from: undefined,
+    to: undefined,
+    deploymentId,
+    summary: summaries[outcome],
+  };
+}
+
+/** The exit code of `ecs rollback`: 0 once rolled back (or started, with --no-wait), else 1. */
+export function ecsRollbackExit(r: EcsRollbackResult): ExitCode {
+  return ['rolled-back', 'succeeded', 'started'].includes(r.outcome) ? EXIT.ok : EXIT.failed;
 }
 
 /** Text of `ecs rollback`: the summary. */
