@@ -28,7 +28,7 @@ import {
   secretsSet,
 } from './commands/params';
 import { formatPlan, plan } from './commands/plan';
-import { formatReleases, releases } from './commands/releases';
+import { formatRecord, formatReleases, recordReleaseCommand, releases } from './commands/releases';
 import { changeOf, recordCliRelease } from './record';
 import { formatRestore, restoreRelease } from './commands/restore';
 import { formatAnyStatus, statusAny } from './commands/status';
@@ -120,7 +120,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .option(...ENV_OPTION)
     .action(run((ctx, o: { env?: string }) => statusAny(ctx, { env: o.env }), formatAnyStatus));
 
-  program
+  const releasesCommand = program
     .command('releases')
     .description("the environment's release ledger, newest first: what each deployment made live")
     .option(...ENV_OPTION)
@@ -129,6 +129,49 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       run(
         (ctx, o: { env?: string; limit: string }) => releases(ctx, { env: o.env, limit: Number(o.limit) }),
         formatReleases,
+      ),
+    );
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  releasesCommand
+    .command('record')
+    .description(
+      'record a deployment made outside the pipelines and this CLI (the GitHub workflows call it) as the next release',
+    )
+    .option(...ENV_OPTION)
+    .requiredOption('--summary <text>', 'one line: what changed')
+    .option('--function <name=version>', 'a function and the version its alias serves (repeatable)', collect)
+    .option('--service <name=image>', 'a service and the image it runs, by digest (repeatable)', collect)
+    .option('--task-definition <name=arn>', "a service's task definition ARN (repeatable)", collect)
+    .option('--source <source>', 'pipeline, workflow or cli', 'cli')
+    .option('--by <who>', "who deployed, e.g. a workflow run's URL (default: the caller's AWS identity)")
+    .option('--commit <sha>', 'the git commit deployed')
+    .action(
+      run(
+        (
+          ctx,
+          o: {
+            env?: string;
+            summary: string;
+            function?: string[];
+            service?: string[];
+            taskDefinition?: string[];
+            source: string;
+            by?: string;
+            commit?: string;
+          },
+        ) =>
+          recordReleaseCommand(ctx, {
+            // `releases` takes --env too, and commander gives it the value wherever it stands.
+            env: o.env ?? releasesCommand.opts<{ env?: string }>().env,
+            summary: o.summary,
+            functions: o.function,
+            services: o.service,
+            taskDefinitions: o.taskDefinition,
+            source: o.source,
+            by: o.by,
+            commit: o.commit,
+          }),
+        formatRecord,
       ),
     );
 

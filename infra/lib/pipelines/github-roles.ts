@@ -1,5 +1,6 @@
 import { Duration, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { ackAccount } from '../aspects/acknowledgements';
 import type { EnvironmentConfig } from '../config/load';
 import type { FunctionDefinition } from '../config/functions';
 import { Naming } from '../config/naming';
@@ -8,6 +9,8 @@ import type { GithubRoleSpec } from '../stacks/github-oidc-stack';
 import {
   bootstrapOf,
   functionStepStatements,
+  ledgerAcknowledgements,
+  ledgerStatements,
   SERVICE_DEPLOY_WILDCARD_REASON,
   serviceDeployStatements,
 } from './delivery-grants';
@@ -25,7 +28,8 @@ export interface GithubRolesInput {
  * `<prefix>-<env>-github-deploy`: what `.github/workflows/*-deploy.yml` do in one environment, for
  * jobs that run in the GitHub environment of that name only: deliver its functions (update,
  * publish, CodeDeploy) and services (push the image, register and deploy the task definition,
- * record the image), and deploy its infrastructure through the CDK bootstrap's roles.
+ * record the image), record each deployment in the release ledger, and deploy its infrastructure
+ * through the CDK bootstrap's roles.
  */
 export function githubDeployRole(
   stack: Stack,
@@ -67,6 +71,8 @@ export function githubDeployRole(
       }),
     );
   }
+  // Each deployment is recorded in the environment's release ledger (`ias-ops releases record`).
+  statements.push(...ledgerStatements(stack, [naming]));
   // `cdk deploy` of this environment: the bootstrap's roles do the work.
   statements.push(
     new iam.PolicyStatement({
@@ -94,6 +100,7 @@ export function githubDeployRole(
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason: `${SERVICE_DEPLOY_WILDCARD_REASON}; ecr:GetAuthorizationToken, which AWS does not scope`,
       },
+      ...ledgerAcknowledgements(stack, [naming], ackAccount(stack)),
     ],
   };
 }

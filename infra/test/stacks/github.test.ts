@@ -71,4 +71,22 @@ describe('GitHub Actions through OIDC (one account)', () => {
     expect(of('dev')).toContain('repository/ias-dev-inventory-api');
     expect(of('dev')).not.toContain('ias-prod-');
   });
+
+  it("lets each deploy role append to its own environment's release ledger only (ias-ops releases record)", () => {
+    const policies = Object.values(t.findResources('AWS::IAM::Policy'));
+    const ledger = (env: string) =>
+      policies
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(`ias${env}githubdeploy`))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[])
+        .filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
+    for (const env of ['dev', 'staging', 'prod']) {
+      const statements = ledger(env);
+      expect(statements.map((st) => st.Action)).toEqual([
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      ]);
+      const resources = JSON.stringify(statements[0]?.Resource);
+      expect(resources).toContain(`table/ias-${env}-releases`);
+      expect(resources.match(/table\//g)).toHaveLength(1);
+    }
+  });
 });

