@@ -12,7 +12,7 @@ import {
   ListSecretVersionIdsCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { formatRestore, restoreRelease, type RestoreResult } from '../src/commands/restore';
 import type { DryRunResult } from '../src/context';
@@ -181,11 +181,22 @@ describe('rollback --release', () => {
       .resolves({ Parameter: { Type: 'SecureString', Value: 'new-secret', Version: 3 } })
       .on(GetParameterCommand, { Name: '/ias/dev/db/port:2', WithDecryption: true })
       .resolves({ Parameter: { Type: 'SecureString', Value: 'old-secret', Version: 2 } });
+    aws.mocks.ssm.on(DescribeParametersCommand).resolves({
+      Parameters: [{ Name: '/ias/dev/db/port', KeyId: 'alias/ias-dev-key' }],
+    });
     const result = (await restore()) as RestoreResult;
     expect(aws.mocks.ssm.calls().map((c) => c.args[0].input)).toEqual([
       { Name: '/ias/dev/db/port', WithDecryption: true },
       { Name: '/ias/dev/db/port:2', WithDecryption: true },
-      { Name: '/ias/dev/db/port', Value: 'old-secret', Type: 'SecureString', Overwrite: true },
+      { ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: ['/ias/dev/db/port'] }] },
+      // Under the key it has now, not the account's default aws/ssm key.
+      {
+        Name: '/ias/dev/db/port',
+        Value: 'old-secret',
+        Type: 'SecureString',
+        KeyId: 'alias/ias-dev-key',
+        Overwrite: true,
+      },
     ]);
     expect(writes().map((c) => c.command)).toEqual(['ssm PutParameter']);
     expect(result.changed.parameters).toEqual([
@@ -337,6 +348,7 @@ describe('rollback --release', () => {
       'GetFunction',
       'GetParameter',
       'GetParameter',
+      'DescribeParameters',
       'DescribeSecret',
       'DescribeServices',
       'DescribeTaskDefinition',

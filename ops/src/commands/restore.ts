@@ -16,7 +16,7 @@ import {
   ListSecretVersionIdsCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import {
   DeliveryError,
   getRelease,
@@ -190,6 +190,10 @@ function dryRunCalls(table: string, number: number): DryRunResult {
     call('lambda', 'GetFunction', { FunctionName: fn, Qualifier: '<its recorded version>' }),
     call('ssm', 'GetParameter', { Name: param, WithDecryption: true }),
     call('ssm', 'GetParameter', { Name: `${param}:<its recorded version>`, WithDecryption: true }),
+    call('ssm', 'DescribeParameters', {
+      ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [param] }],
+      note: 'SecureString only: the KMS key it is encrypted with now',
+    }),
     call('secrets', 'DescribeSecret', { SecretId: secret }),
     call('ecs', 'DescribeServices', { cluster: '<the cluster>', services: [svc] }),
     call('ecs', 'DescribeTaskDefinition', {
@@ -206,6 +210,7 @@ function dryRunCalls(table: string, number: number): DryRunResult {
       Name: param,
       Value: '<the recorded version value, not shown>',
       Type: '<its type>',
+      KeyId: '<SecureString: its current KMS key>',
       Overwrite: true,
     }),
     call('secrets', 'UpdateSecretVersionStage', {
@@ -303,6 +308,18 @@ async function planParameters(aws: AwsClients, env: EnvironmentConfig, release: 
       plan.unchanged.parameters.push(name);
       continue;
     }
+    // A SecureString stays under the key it has now (the environment's): PutParameter without KeyId
+    // would re-encrypt it with the account's default aws/ssm key.
+    const keyId =
+      recorded.Type === 'SecureString'
+        ? (
+            await aws.ssm.send(
+              new DescribeParametersCommand({
+                ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [name] }],
+              }),
+            )
+          ).Parameters?.[0]?.KeyId
+        : undefined;
     const change = {
       name,
       from: current.Version ?? 0,
@@ -318,6 +335,7 @@ async function planParameters(aws: AwsClients, env: EnvironmentConfig, release: 
             Name: name,
             Value: recorded.Value,
             Type: recorded.Type,
+            ...(keyId !== undefined ? { KeyId: keyId } : {}),
             Overwrite: true,
           }),
         );
