@@ -263,7 +263,7 @@ describe('ecs rollback', () => {
     expect(result).toMatchObject({ action: 'updated-service', outcome: 'started', to: arn('staging', 2) });
   });
 
-  it('refuses (exit 4) when the service shows a deployment that ListServiceDeployments did not, changing nothing', async () => {
+  it('refuses (exit 4) while Amazon ECS still moves the service (a rollback in progress), changing nothing', async () => {
     service('staging', 7, { deployments: [{ status: 'PRIMARY' }, { status: 'ACTIVE' }] });
     revisions(arn('staging', 7), arn('staging', 6));
     await expect(
@@ -271,7 +271,7 @@ describe('ecs rollback', () => {
     ).rejects.toMatchObject({
       exitCode: EXIT.unsafe,
       message: expect.stringContaining(
-        'has an ECS deployment in progress that ListServiceDeployments did not show',
+        'is still being deployed or rolled back by Amazon ECS: wait until it settles',
       ),
     });
     expect(aws.mocks.ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);

@@ -300,7 +300,7 @@ export async function ecsRollback(
   const controllerIsCodeDeploy = service.deploymentController?.type === 'CODE_DEPLOY';
   if (!controllerIsCodeDeploy && ecsDeploymentInProgress(service)) {
     throw unsafe(
-      `${target.serviceName} has an ECS deployment in progress that ListServiceDeployments did not show: run "ias-ops deployments list --env ${env.name}" and stop it there`,
+      `${target.serviceName} is still being deployed or rolled back by Amazon ECS: wait until it settles ("ias-ops deployments list --env ${env.name}" shows it), then run this again`,
     );
   }
   const image = (
