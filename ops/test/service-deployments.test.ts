@@ -47,19 +47,24 @@ function described(...states: Partial<ServiceDeployment>[]) {
 
 describe('deployments list (Amazon ECS)', () => {
   it("lists staging's service deployments, newest first, and says which one a pause hook holds", async () => {
+    // The API does not promise an order: seven over two pages, oldest first, of which the newest
+    // five are described.
+    const brief = (n: number) => ({
+      serviceDeploymentArn: `${ARN}-${n}`,
+      createdAt: new Date(Date.UTC(2026, 10, 10 + n)),
+    });
     aws.mocks.ecs
       .on(ListServiceDeploymentsCommand, {
         status: ['PENDING', 'IN_PROGRESS', 'STOP_REQUESTED', 'ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS'],
       })
       .resolves({ serviceDeployments: [{ serviceDeploymentArn: ARN }] })
-      .on(ListServiceDeploymentsCommand, { maxResults: 5 })
-      .resolves({
-        serviceDeployments: [{ serviceDeploymentArn: ARN }, { serviceDeploymentArn: `${ARN}-old` }],
-      });
+      .on(ListServiceDeploymentsCommand, { maxResults: 100 })
+      .resolvesOnce({ serviceDeployments: [1, 2, 3, 4].map(brief), nextToken: 'page-2' })
+      .resolves({ serviceDeployments: [5, 6, 7].map(brief) });
     aws.mocks.ecs.on(DescribeServiceDeploymentsCommand).resolves({
       serviceDeployments: [
         {
-          serviceDeploymentArn: `${ARN}-old`,
+          serviceDeploymentArn: `${ARN}-7`,
           status: 'SUCCESSFUL',
           createdAt: new Date('2026-11-25T00:00:00Z'),
         },
@@ -73,16 +78,26 @@ describe('deployments list (Amazon ECS)', () => {
       ],
     });
     const result = await deploymentsList(context(aws), { env: 'staging' });
-    expect(aws.mocks.ecs.commandCalls(ListServiceDeploymentsCommand).map((c) => c.args[0].input)).toEqual([
+    const since = new Date(Date.now() - 30 * 86_400_000);
+    const lists = aws.mocks.ecs.commandCalls(ListServiceDeploymentsCommand).map((c) => c.args[0].input);
+    expect(lists).toEqual([
       {
         cluster: 'ias-staging-cluster',
         service: 'ias-staging-inventory-api',
         status: ['PENDING', 'IN_PROGRESS', 'STOP_REQUESTED', 'ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS'],
       },
-      { cluster: 'ias-staging-cluster', service: 'ias-staging-inventory-api', maxResults: 5 },
+      {
+        cluster: 'ias-staging-cluster',
+        service: 'ias-staging-inventory-api',
+        createdAt: { after: expect.any(Date) },
+        maxResults: 100,
+      },
+      expect.objectContaining({ nextToken: 'page-2' }),
     ]);
+    // The last 30 days.
+    expect(Math.abs((lists[1]?.createdAt?.after?.getTime() ?? 0) - since.getTime())).toBeLessThan(60_000);
     expect(aws.mocks.ecs.commandCalls(DescribeServiceDeploymentsCommand)[0]?.args[0].input).toEqual({
-      serviceDeploymentArns: [ARN, `${ARN}-old`],
+      serviceDeploymentArns: [ARN, 7, 6, 5, 4, 3].map((n) => (n === ARN ? ARN : `${ARN}-${n}`)),
     });
     expect(result).toMatchObject({
       services: [
@@ -102,7 +117,7 @@ describe('deployments list (Amazon ECS)', () => {
                 timeoutAction: 'ROLLBACK',
               },
             },
-            { id: `${ARN}-old`, status: 'SUCCESSFUL', inProgress: false, paused: undefined },
+            { id: `${ARN}-7`, status: 'SUCCESSFUL', inProgress: false, paused: undefined },
           ],
         },
       ],

@@ -191,7 +191,7 @@ export async function deploymentsList(
       );
     }
     for (const s of native) {
-      const c = listServiceDeploymentCalls(s, LAST_SHOWN);
+      const c = listServiceDeploymentCalls(s);
       calls.push(planned('ecs', c.active), planned('ecs', c.recent), {
         service: 'ecs',
         command: 'DescribeServiceDeployments',

@@ -9,6 +9,7 @@ import {
   ListServiceDeploymentsCommand,
   StopServiceDeploymentCommand,
   type ServiceDeployment,
+  type ServiceDeploymentBrief,
   type ServiceDeploymentStatus,
 } from '@aws-sdk/client-ecs';
 import { serviceTarget, type ServiceTarget } from '@ias/infra/lib/pipelines/names';
@@ -105,12 +106,26 @@ function summary(d: ServiceDeployment): ServiceDeploymentSummary {
   };
 }
 
-/** The calls that list a service's deployments: those in progress, and the last `last`. */
-export function listServiceDeploymentCalls(s: EcsService, last: number) {
+/** How far back `deployments list` looks for a service's last deployments. */
+export const RECENT_DAYS = 30;
+
+/** How many pages of the last {@link RECENT_DAYS} days it reads at most (100 deployments a page). */
+const RECENT_PAGES = 5;
+
+/**
+ * The calls that list a service's deployments: those in progress, and those created in the last
+ * {@link RECENT_DAYS} days (the API does not say in which order it returns them: the caller sorts).
+ */
+export function listServiceDeploymentCalls(s: EcsService, now = new Date(), nextToken?: string) {
   const base = { cluster: s.clusterName, service: s.serviceName };
   return {
     active: new ListServiceDeploymentsCommand({ ...base, status: [...ECS_ACTIVE] }),
-    recent: new ListServiceDeploymentsCommand({ ...base, maxResults: last }),
+    recent: new ListServiceDeploymentsCommand({
+      ...base,
+      createdAt: { after: new Date(now.getTime() - RECENT_DAYS * 86_400_000) },
+      maxResults: 100,
+      ...(nextToken !== undefined ? { nextToken } : {}),
+    }),
   };
 }
 
@@ -133,13 +148,24 @@ export async function describeServiceDeployments(
  * A service's deployments, in progress first then the last `last`, newest first; `exists` false when the
  * cluster or service is not there (the stack not deployed, or no image delivered yet).
  */
-export async function serviceDeployments(aws: AwsClients, s: EcsService, last: number) {
-  const calls = listServiceDeploymentCalls(s, last);
+export async function serviceDeployments(aws: AwsClients, s: EcsService, last: number, now = new Date()) {
+  const calls = listServiceDeploymentCalls(s, now);
   try {
-    const [active, recent] = await Promise.all([aws.ecs.send(calls.active), aws.ecs.send(calls.recent)]);
+    const active = await aws.ecs.send(calls.active);
+    const recent: ServiceDeploymentBrief[] = [];
+    let nextToken: string | undefined;
+    for (let page = 0; page < RECENT_PAGES; page += 1) {
+      const answer = await aws.ecs.send(listServiceDeploymentCalls(s, now, nextToken).recent);
+      recent.push(...(answer.serviceDeployments ?? []));
+      nextToken = answer.nextToken;
+      if (nextToken === undefined) break;
+    }
+    const newest = recent
+      .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+      .slice(0, last);
     const arns = [
       ...new Set(
-        [...(active.serviceDeployments ?? []), ...(recent.serviceDeployments ?? []).slice(0, last)]
+        [...(active.serviceDeployments ?? []), ...newest]
           .map((d) => d.serviceDeploymentArn)
           .filter((a): a is string => a !== undefined),
       ),
