@@ -229,6 +229,36 @@ describe('ecs rollback', () => {
     });
   });
 
+  it('waits for the service deployment UpdateService started to show before following it', async () => {
+    const running = (revision: number, deployments: Service['deployments']) => ({
+      services: [
+        {
+          serviceName: 'ias-dev-inventory-api',
+          status: 'ACTIVE',
+          taskDefinition: arn('dev', revision),
+          deploymentController: { type: 'ECS' as const },
+          deployments,
+        },
+      ],
+    });
+    aws.mocks.ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce(running(7, [{ status: 'PRIMARY', rolloutState: 'COMPLETED' }]))
+      .resolves(running(6, [{ status: 'PRIMARY' }, { status: 'ACTIVE' }]));
+    revisions(arn('dev', 7), arn('dev', 6));
+    aws.mocks.ecs
+      .on(ListServiceDeploymentsCommand)
+      .resolvesOnce({ serviceDeployments: [] })
+      .resolvesOnce({ serviceDeployments: [] })
+      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD }] });
+    aws.mocks.ecs
+      .on(DescribeServiceDeploymentsCommand)
+      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD, status: 'SUCCESSFUL' }] });
+    const result = await ecsRollback(context(aws), { service: 'inventory-api', env: 'dev' }, noWait);
+    expect(aws.mocks.ecs.commandCalls(ListServiceDeploymentsCommand)).toHaveLength(3);
+    expect(result).toMatchObject({ outcome: 'succeeded', deploymentId: SD, to: arn('dev', 6) });
+  });
+
   it('exits 1 and records nothing when Amazon ECS rolls the rollback itself back', async () => {
     service('dev', 7);
     revisions(arn('dev', 7), arn('dev', 6));

@@ -29,7 +29,7 @@ import {
   type OpsContext,
 } from '../context';
 import { badInput, EXIT, OpsError, unsafe, type ExitCode } from '../errors';
-import { followCodeDeploy, type Waits } from '../follow';
+import { follow as followUntil, followCodeDeploy, type Waits } from '../follow';
 import { IN_PROGRESS, runSteps } from './deploy';
 import { STOP_TIMEOUT_MS } from './deployments';
 import {
@@ -80,6 +80,9 @@ export interface EcsRollbackResult {
 
 /** How long `ecs rollback` follows an Amazon ECS deployment, in ms. */
 export const ECS_FOLLOW_MS = 60 * 60_000;
+
+/** How long it waits for the service deployment UpdateService started to show, in ms. */
+export const SHOW_MS = 2 * 60_000;
 
 /** How long it follows a CodeDeploy one (its traffic shifting and the time blue is kept), in ms. */
 export const CODEDEPLOY_FOLLOW_MS = 150 * 60_000;
@@ -334,14 +337,27 @@ export async function ecsRollback(
         }
         await aws.ecs.send(updateService(target, previous));
         if (!wait) return;
-        deploymentId = (await aws.ecs.send(stoppableServiceDeployments(target))).serviceDeployments?.[0]
-          ?.serviceDeploymentArn;
+        // The service deployment UpdateService started shows up in ListServiceDeployments within
+        // moments; until it does, or if it ended already, what the service runs says how it went.
+        const found = await followUntil(
+          async () => {
+            const arn = (await aws.ecs.send(stoppableServiceDeployments(target))).serviceDeployments?.[0]
+              ?.serviceDeploymentArn;
+            const now =
+              arn === undefined ? (await aws.ecs.send(describeService(target))).services?.[0] : undefined;
+            return { arn, now };
+          },
+          (f) => f.arn !== undefined || (f.now !== undefined && !ecsDeploymentInProgress(f.now)),
+          (f) =>
+            f.arn !== undefined
+              ? `service deployment ${f.arn}`
+              : `waiting for the service deployment of ${target.serviceName} to show`,
+          follow(report, SHOW_MS),
+        );
+        deploymentId = found.arn;
         if (deploymentId === undefined) {
-          // Already over: what the service runs says how.
-          const now = (await aws.ecs.send(describeService(target))).services?.[0];
-          outcome =
-            now?.taskDefinition === previous && !ecsDeploymentInProgress(now) ? 'succeeded' : 'failed';
-          detail = `the service runs ${now?.taskDefinition ?? '?'}`;
+          outcome = found.now?.taskDefinition === previous ? 'succeeded' : 'failed';
+          detail = `the service runs ${found.now?.taskDefinition ?? '?'}`;
           return;
         }
         const end = await followServiceDeployment(aws, deploymentId, follow(report, ECS_FOLLOW_MS));
