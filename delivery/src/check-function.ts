@@ -1,12 +1,9 @@
 import type { CloudFormationClient, Stack, StackEvent } from '@aws-sdk/client-cloudformation';
-import {
-  CreateStackCommand,
-  DescribeStackEventsCommand,
-  DescribeStacksCommand,
-} from '@aws-sdk/client-cloudformation';
+import { CreateStackCommand, DescribeStackEventsCommand } from '@aws-sdk/client-cloudformation';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { DeliveryError, isAwsError } from './errors.js';
+import { describeStack, firstFailure, repairAdvice } from './stacks.js';
 import { now as realNow, sleep as realSleep } from './time.js';
 
 /** The function's stack template: its text, or the S3 URL CloudFormation reads it from. */
@@ -129,24 +126,13 @@ export async function ensureFunction(options: EnsureFunctionOptions): Promise<En
   if (status === 'ROLLBACK_COMPLETE' || status.endsWith('_FAILED')) {
     throw new DeliveryError(
       'STACK_FAILED',
-      `stack ${stackName} is in ${status}: ${repairAdvice(stackName, status)}`,
+      `stack ${stackName} is in ${status}: ${repairAdvice(stackName, status, 'its pipeline or cdk deploy', true)}`,
     );
   }
   throw new DeliveryError(
     'FUNCTION_MISSING',
     `stack ${stackName} exists but has no function ${functionName}: deploy the infrastructure (its pipeline or cdk deploy) to repair it`,
   );
-}
-
-/** What a person does with a stack stuck in `status`. */
-function repairAdvice(stackName: string, status: string): string {
-  if (status === 'UPDATE_ROLLBACK_FAILED') {
-    return `continue the rollback (aws cloudformation continue-update-rollback --stack-name ${stackName}) or deploy the infrastructure, then re-run`;
-  }
-  if (status === 'UPDATE_FAILED') {
-    return 'deploy the infrastructure (its pipeline or cdk deploy) to repair it, then re-run';
-  }
-  return `delete it (aws cloudformation delete-stack --stack-name ${stackName}) and re-run`;
 }
 
 async function functionExists(lambda: LambdaClient, functionName: string): Promise<boolean> {
@@ -156,23 +142,6 @@ async function functionExists(lambda: LambdaClient, functionName: string): Promi
   } catch (error) {
     if (isAwsError(error, 'ResourceNotFoundException')) {
       return false;
-    }
-    throw error;
-  }
-}
-
-/** The stack named (or with the id) `stack`, or undefined when there is none. */
-async function describeStack(
-  cloudformation: CloudFormationClient,
-  stack: string,
-): Promise<Stack | undefined> {
-  try {
-    const found = await cloudformation.send(new DescribeStacksCommand({ StackName: stack }));
-    return found.Stacks?.[0];
-  } catch (error) {
-    // CloudFormation has no not-found error: it answers a ValidationError "Stack with id X does not exist".
-    if (isAwsError(error, 'ValidationError') && /does not exist/i.test(error.message)) {
-      return undefined;
     }
     throw error;
   }
@@ -230,18 +199,7 @@ async function waitForStack(waiter: StackWaiter, stackId: string): Promise<Stack
 /** The `STACK_FAILED` error of a failed creation, naming the first resource that failed and why. */
 async function creationFailure(waiter: StackWaiter, stack: StackState): Promise<DeliveryError> {
   const events = await stackEvents(waiter.cloudformation, stack.StackId ?? waiter.stackName);
-  // Events come newest first: the root cause is the oldest failure of a resource (not of the stack
-  // itself), skipping the "Resource creation cancelled" echoes of resources stopped because of it.
-  const failures = events
-    .filter(
-      (event) =>
-        event.ResourceStatus?.endsWith('_FAILED') && event.ResourceType !== 'AWS::CloudFormation::Stack',
-    )
-    .reverse();
-  const first = failures.find((event) => !/cancelled/i.test(event.ResourceStatusReason ?? '')) ?? failures[0];
-  const cause = first
-    ? `${first.LogicalResourceId ?? '?'} (${first.ResourceType ?? '?'}) ${first.ResourceStatus ?? ''}: ${first.ResourceStatusReason ?? 'no reason given'}`
-    : (stack.StackStatusReason ?? 'no failed resource reported');
+  const cause = firstFailure(events, stack.StackStatusReason);
   return new DeliveryError(
     'STACK_FAILED',
     `creating stack ${waiter.stackName} failed (${stack.StackStatus ?? 'UNKNOWN'}): ${cause}; fix the template or the account and re-run`,

@@ -1,15 +1,12 @@
-import type { CloudFormationClient, Parameter, Stack, StackEvent } from '@aws-sdk/client-cloudformation';
-import {
-  DescribeStackEventsCommand,
-  DescribeStacksCommand,
-  UpdateStackCommand,
-} from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient, Parameter, StackEvent } from '@aws-sdk/client-cloudformation';
+import { DescribeStackEventsCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { DeliveryError, describeError, isAwsError } from '../errors.js';
 import { describeIssues } from '../names.js';
 import { now as realNow, sleep as realSleep } from '../time.js';
+import { describeStack, firstFailure, repairAdvice } from '../stacks.js';
 import { imageUriSchema } from './image-uri.js';
 
 /** The value of the image parameter while the service has never been delivered (its stack holds no service). */
@@ -157,7 +154,7 @@ export async function startServiceDelivery(
   if (status === 'ROLLBACK_COMPLETE' || status.endsWith('_FAILED')) {
     throw new DeliveryError(
       'STACK_FAILED',
-      `stack ${stackName} is in ${status}: ${repairAdvice(stackName, status)}`,
+      `stack ${stackName} is in ${status}: ${repairAdvice(stackName, status, `npx cdk deploy ${stackName}`, false)}`,
     );
   }
 
@@ -401,34 +398,6 @@ async function restoreNeverDelivered(ssm: SSMClient, name: string): Promise<stri
   }
 }
 
-/** The stack named (or with the id) `stack`, or undefined when there is none. */
-async function describeStack(
-  cloudformation: CloudFormationClient,
-  stack: string,
-): Promise<Stack | undefined> {
-  try {
-    const found = await cloudformation.send(new DescribeStacksCommand({ StackName: stack }));
-    return found.Stacks?.[0];
-  } catch (error) {
-    // CloudFormation has no not-found error: it answers a ValidationError "Stack with id X does not exist".
-    if (isAwsError(error, 'ValidationError') && /does not exist/i.test(error.message)) {
-      return undefined;
-    }
-    throw error;
-  }
-}
-
-/** What a person does with a stack stuck in `status`. */
-function repairAdvice(stackName: string, status: string): string {
-  if (status === 'UPDATE_ROLLBACK_FAILED') {
-    return `continue the rollback (aws cloudformation continue-update-rollback --stack-name ${stackName}) or deploy the infrastructure, then re-run`;
-  }
-  if (status === 'UPDATE_FAILED') {
-    return `deploy the infrastructure (npx cdk deploy ${stackName}) to repair it, then re-run`;
-  }
-  return `delete it (aws cloudformation delete-stack --stack-name ${stackName}), deploy the infrastructure (npx cdk deploy ${stackName}) and re-run`;
-}
-
 /** The `STACK_FAILED` error of a failed update (after setting the parameter back to `none`). */
 async function updateFailure(
   clients: ServiceReleaseClients,
@@ -437,18 +406,7 @@ async function updateFailure(
   statusReason: string | undefined,
 ): Promise<DeliveryError> {
   const events = await updateEvents(clients.cloudformation, update);
-  // Events come newest first: the root cause is the oldest failure of a resource (not of the stack
-  // itself), skipping the "Resource update cancelled" echoes of resources stopped because of it.
-  const failures = events
-    .filter(
-      (event) =>
-        event.ResourceStatus?.endsWith('_FAILED') && event.ResourceType !== 'AWS::CloudFormation::Stack',
-    )
-    .reverse();
-  const first = failures.find((event) => !/cancelled/i.test(event.ResourceStatusReason ?? '')) ?? failures[0];
-  const cause = first
-    ? `${first.LogicalResourceId ?? '?'} (${first.ResourceType ?? '?'}) ${first.ResourceStatus ?? ''}: ${first.ResourceStatusReason ?? 'no reason given'}`
-    : (statusReason ?? 'no failed resource reported');
+  const cause = firstFailure(events, statusReason);
   const restored = await restoreNeverDelivered(clients.ssm, update.imageParameter);
   return new DeliveryError(
     'STACK_FAILED',
