@@ -9,6 +9,11 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Every core (vitest's default leaves one idle), and one module graph per worker: each file would
+    // otherwise import aws-cdk-lib again (about 2 s apiece). No test file mocks modules, spies on
+    // globals or changes the environment, so sharing a worker's modules changes no result.
+    maxWorkers: '100%',
+    isolate: false,
     reporters: ['default', '../tools/vitest-summary-reporter.ts'],
   },
 });
