@@ -1,6 +1,8 @@
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../config/project';
 import { ParallelCfnGuardValidator } from './parallel-guard';
 
 /** A Control Tower guard rule turned off for the whole project, and why. */
@@ -34,7 +36,20 @@ export function addPolicyGates(scope: IConstruct, options: { guardRules?: boolea
   Validations.of(scope).addPlugins(new AwsSolutionsChecks(scope));
   if (options.guardRules ?? true) {
     Validations.of(scope).addPlugins(
-      new ParallelCfnGuardValidator({ disabledRules: DISABLED_GUARD_RULES.map((r) => r.rule) }),
+      new ParallelCfnGuardValidator({
+        disabledRules: DISABLED_GUARD_RULES.map((r) => r.rule),
+        cacheDir: guardCacheDir(),
+      }),
     );
   }
+}
+
+/**
+ * Where the guard rules keep each template's findings between synths: `node_modules/.cache/ias-guard`
+ * of the repository (gone with `npm ci`), or nowhere when `IAS_GUARD_CACHE=off`.
+ */
+export function guardCacheDir(): string | undefined {
+  return process.env.IAS_GUARD_CACHE === 'off'
+    ? undefined
+    : join(REPO_ROOT, 'node_modules', '.cache', 'ias-guard');
 }

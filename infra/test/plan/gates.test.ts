@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type IPolicyValidationContextBeta1 } from 'aws-cdk-lib';
@@ -153,11 +153,36 @@ describe('ParallelCfnGuardValidator', () => {
     // The plugins read only the template paths of their context.
     const context = { templatePaths: real } as unknown as IPolicyValidationContextBeta1;
     const alone = new CfnGuardValidator({ disabledRules: ['ct-s3-pr-9'] }).validate(context);
-    const parallel = new ParallelCfnGuardValidator({ disabledRules: ['ct-s3-pr-9'], workers: 3 }).validate(
-      context,
-    );
+    const cacheDir = join(scratch, 'guard-cache');
+    const validator = () =>
+      new ParallelCfnGuardValidator({ disabledRules: ['ct-s3-pr-9'], workers: 3, cacheDir });
+    const first = validator();
+    const parallel = first.validate(context);
     expect(key(parallel)).toEqual(key(alone));
     expect(key(parallel).length).toBeGreaterThan(0);
     expect(parallel.success).toBe(alone.success);
+    expect(first.lastRun).toEqual({ templates: real.length, fromCache: 0 });
+
+    // Again, from the cache: the same findings, no template checked.
+    const second = validator();
+    const cached = second.validate(context);
+    expect(second.lastRun).toEqual({ templates: real.length, fromCache: real.length });
+    expect(key(cached)).toEqual(key(alone));
+    expect(cached.success).toBe(alone.success);
+
+    // A template that changed is checked again, under its new path; the others come from the cache.
+    const moved = join(scratch, 'changed.template.json');
+    const template = JSON.parse(readFileSync(real[0] ?? '', 'utf8')) as { Description?: string };
+    writeFileSync(moved, JSON.stringify({ ...template, Description: 'changed' }));
+    const third = validator();
+    const changed = third.validate({
+      templatePaths: [moved, ...real.slice(1)],
+    } as unknown as IPolicyValidationContextBeta1);
+    expect(third.lastRun).toEqual({ templates: real.length, fromCache: real.length - 1 });
+    expect(key(changed)).toEqual(
+      key(alone)
+        .map((k) => k.replace(real[0] ?? '', moved))
+        .sort(),
+    );
   });
 });
