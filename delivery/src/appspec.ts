@@ -1,7 +1,6 @@
-import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { DeliveryError } from './errors.js';
-import { aliasNameSchema, describeIssues, functionNameSchema, versionSchema } from './names.js';
+import { checkFields, readAppSpec, yamlScalar } from './appspec-document.js';
+import { aliasNameSchema, functionNameSchema, versionSchema } from './names.js';
 
 /** The traffic hooks of a Lambda deployment: the names of the functions CodeDeploy calls. */
 export interface TrafficHooks {
@@ -43,28 +42,6 @@ const appSpecInputSchema = z
     path: ['targetVersion'],
   });
 
-/** Checks an appspec's fields; throws BAD_INPUT quoting the first bad value. */
-function validate(input: AppSpecInput, source: string): AppSpecInput {
-  const result = appSpecInputSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue?.path[0];
-    const value =
-      typeof field === 'string' ? (input as unknown as Record<string, unknown>)[field] : undefined;
-    const quoted = value === undefined ? 'missing' : JSON.stringify(value);
-    throw new DeliveryError(
-      'BAD_INPUT',
-      `${source}: ${String(field ?? 'input')} ${quoted} ${issue?.message ?? 'is invalid'}`,
-    );
-  }
-  return result.data;
-}
-
-/** A YAML scalar as YAML would write it (quoted only when a plain scalar would read as something else). */
-function scalar(value: string): string {
-  return stringify(value).trimEnd();
-}
-
 /**
  * Renders the appspec YAML of a Lambda CodeDeploy deployment.
  *
@@ -73,21 +50,21 @@ function scalar(value: string): string {
  * valid Lambda name, a version is not a positive integer, or the two versions are equal.
  */
 export function renderAppSpec(input: AppSpecInput): string {
-  const spec = validate(input, 'cannot render appspec');
+  const spec = checkFields(appSpecInputSchema, input, 'cannot render appspec');
   const lines = [
     'version: 0.0',
     'Resources:',
-    `  - ${scalar(spec.functionName)}:`,
+    `  - ${yamlScalar(spec.functionName)}:`,
     '      Type: AWS::Lambda::Function',
     '      Properties:',
-    `        Name: ${scalar(spec.functionName)}`,
-    `        Alias: ${scalar(spec.alias)}`,
+    `        Name: ${yamlScalar(spec.functionName)}`,
+    `        Alias: ${yamlScalar(spec.alias)}`,
     `        CurrentVersion: "${spec.currentVersion}"`,
     `        TargetVersion: "${spec.targetVersion}"`,
   ];
   const hooks = [
-    ...(spec.beforeAllowTraffic ? [`  - BeforeAllowTraffic: ${scalar(spec.beforeAllowTraffic)}`] : []),
-    ...(spec.afterAllowTraffic ? [`  - AfterAllowTraffic: ${scalar(spec.afterAllowTraffic)}`] : []),
+    ...(spec.beforeAllowTraffic ? [`  - BeforeAllowTraffic: ${yamlScalar(spec.beforeAllowTraffic)}`] : []),
+    ...(spec.afterAllowTraffic ? [`  - AfterAllowTraffic: ${yamlScalar(spec.afterAllowTraffic)}`] : []),
   ];
   if (hooks.length > 0) {
     lines.push('Hooks:', ...hooks);
@@ -133,37 +110,21 @@ const appSpecDocumentSchema = z.object({
  * function, or holds a value {@link renderAppSpec} would refuse.
  */
 export function parseAppSpec(yaml: string): AppSpecInput {
-  let document: unknown;
-  try {
-    document = parse(yaml);
-  } catch (error) {
-    throw new DeliveryError('BAD_INPUT', `appspec is not valid YAML: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  const result = appSpecDocumentSchema.safeParse(document);
-  if (!result.success) {
-    throw new DeliveryError(
-      'BAD_INPUT',
-      `appspec is not the appspec of one Lambda function: ${describeIssues(result.error)}`,
-    );
-  }
-  const resource = Object.values(result.data.Resources[0] ?? {});
-  if (resource.length !== 1 || resource[0] === undefined) {
-    throw new DeliveryError(
-      'BAD_INPUT',
-      'appspec is not the appspec of one Lambda function: Resources.0 must name one function',
-    );
-  }
-  const { Name, Alias, CurrentVersion, TargetVersion } = resource[0].Properties;
+  const { document, resource } = readAppSpec(yaml, appSpecDocumentSchema, {
+    label: 'appspec',
+    holds: 'one Lambda function',
+    resource: 'function',
+  });
+  const { Name, Alias, CurrentVersion, TargetVersion } = resource.Properties;
   let hooks: TrafficHooks = {};
-  for (const hook of result.data.Hooks ?? []) {
+  for (const hook of document.Hooks ?? []) {
     hooks =
       'BeforeAllowTraffic' in hook
         ? { ...hooks, beforeAllowTraffic: hook.BeforeAllowTraffic }
         : { ...hooks, afterAllowTraffic: hook.AfterAllowTraffic };
   }
-  return validate(
+  return checkFields(
+    appSpecInputSchema,
     {
       functionName: Name,
       alias: Alias,

@@ -1,5 +1,5 @@
-import { parse, stringify } from 'yaml';
 import { z } from 'zod';
+import { checkFields, readAppSpec, yamlScalar } from '../appspec-document.js';
 import { DeliveryError } from '../errors.js';
 import { describeIssues, functionNameSchema } from '../names.js';
 import { imageUriSchema } from './image-uri.js';
@@ -91,33 +91,6 @@ const ecsAppSpecInputSchema = z.object({
   hooks: ecsLifecycleHooksSchema.optional(),
 });
 
-/** Checks an appspec's fields; throws BAD_INPUT quoting the first bad value. */
-function validate(input: unknown, source: string): z.output<typeof ecsAppSpecInputSchema> {
-  const result = ecsAppSpecInputSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = issue?.path ?? [];
-    let value: unknown = input;
-    for (const key of path) {
-      value =
-        typeof value === 'object' && value !== null
-          ? (value as Record<PropertyKey, unknown>)[key]
-          : undefined;
-    }
-    const quoted = value === undefined ? 'missing' : JSON.stringify(value);
-    throw new DeliveryError(
-      'BAD_INPUT',
-      `${source}: ${path.length > 0 ? path.map(String).join('.') : 'input'} ${quoted} ${issue?.message ?? 'is invalid'}`,
-    );
-  }
-  return result.data;
-}
-
-/** A YAML scalar as YAML would write it (quoted only when a plain scalar would read as something else). */
-function scalar(value: string): string {
-  return stringify(value).trimEnd();
-}
-
 /**
  * Renders the appspec YAML of a CodeDeploy ECS (blue/green) deployment.
  *
@@ -128,7 +101,7 @@ function scalar(value: string): string {
  * port, platform version or hook function name.
  */
 export function renderEcsAppSpec(input: EcsAppSpecInput): string {
-  const spec = validate(input, 'cannot render the ECS appspec');
+  const spec = checkFields(ecsAppSpecInputSchema, input, 'cannot render the ECS appspec');
   const lines = [
     'version: 0.0',
     'Resources:',
@@ -137,13 +110,13 @@ export function renderEcsAppSpec(input: EcsAppSpecInput): string {
     '      Properties:',
     `        TaskDefinition: ${TASK_DEFINITION_PLACEHOLDER}`,
     '        LoadBalancerInfo:',
-    `          ContainerName: ${scalar(spec.containerName)}`,
+    `          ContainerName: ${yamlScalar(spec.containerName)}`,
     `          ContainerPort: ${spec.containerPort}`,
-    `        PlatformVersion: ${scalar(spec.platformVersion)}`,
+    `        PlatformVersion: ${yamlScalar(spec.platformVersion)}`,
   ];
   const hooks = HOOK_KEYS.flatMap(([field, key]) => {
     const name = spec.hooks?.[field];
-    return name ? [`  - ${key}: ${scalar(name)}`] : [];
+    return name ? [`  - ${key}: ${yamlScalar(name)}`] : [];
   });
   if (hooks.length > 0) {
     lines.push('Hooks:', ...hooks);
@@ -187,31 +160,13 @@ const ecsAppSpecDocumentSchema = z.object({
  * service, names a hook twice, or holds a value {@link renderEcsAppSpec} would refuse.
  */
 export function parseEcsAppSpec(yaml: string): EcsAppSpec {
-  let document: unknown;
-  try {
-    document = parse(yaml);
-  } catch (error) {
-    throw new DeliveryError('BAD_INPUT', `ECS appspec is not valid YAML: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  const result = ecsAppSpecDocumentSchema.safeParse(document);
-  if (!result.success) {
-    throw new DeliveryError(
-      'BAD_INPUT',
-      `not the appspec of one ECS service: ${describeIssues(result.error)}`,
-    );
-  }
-  const resources = Object.values(result.data.Resources[0] ?? {});
-  const service = resources[0];
-  if (resources.length !== 1 || service === undefined) {
-    throw new DeliveryError(
-      'BAD_INPUT',
-      'not the appspec of one ECS service: Resources.0 must name one service',
-    );
-  }
+  const { document, resource: service } = readAppSpec(yaml, ecsAppSpecDocumentSchema, {
+    label: 'ECS appspec',
+    holds: 'one ECS service',
+    resource: 'service',
+  });
   const hooks: Record<string, string> = {};
-  for (const entry of result.data.Hooks ?? []) {
+  for (const entry of document.Hooks ?? []) {
     for (const [key, name] of Object.entries(entry)) {
       const field = HOOK_KEYS.find(([, hookKey]) => hookKey === key)?.[0];
       if (field === undefined || field in hooks) {
@@ -221,7 +176,8 @@ export function parseEcsAppSpec(yaml: string): EcsAppSpec {
     }
   }
   const { TaskDefinition, LoadBalancerInfo, PlatformVersion } = service.Properties;
-  const spec = validate(
+  const spec = checkFields(
+    ecsAppSpecInputSchema,
     {
       containerName: LoadBalancerInfo.ContainerName,
       containerPort: LoadBalancerInfo.ContainerPort,

@@ -110,7 +110,7 @@ describe('parseEcsAppSpec', () => {
       '      Properties: { Name: fn, Alias: live, CurrentVersion: "1", TargetVersion: "2" }',
     ].join('\n');
     expect(failureOf(() => parseEcsAppSpec(lambda))).toMatch(
-      /^BAD_INPUT: not the appspec of one ECS service: Resources\.0\.fn\.Type: /,
+      /^BAD_INPUT: ECS appspec is not the appspec of one ECS service: Resources\.0\.fn\.Type: /,
     );
   });
 
@@ -120,7 +120,7 @@ describe('parseEcsAppSpec', () => {
       'BAD_INPUT: ECS appspec names hook AfterInstall twice',
     );
     expect(failureOf(() => parseEcsAppSpec(`${spec}  - BeforeBlockTraffic: b\n`))).toMatch(
-      /^BAD_INPUT: not the appspec of one ECS service: Hooks\.1: must be one hook, one of BeforeInstall, /,
+      /^BAD_INPUT: ECS appspec is not the appspec of one ECS service: Hooks\.1: must be one hook, one of BeforeInstall, /,
     );
     expect(failureOf(() => parseEcsAppSpec(spec.replace('ContainerPort: 80', 'ContainerPort: 70000')))).toBe(
       'BAD_INPUT: ECS appspec is invalid: containerPort 70000 must be a port from 1 to 65535',
