@@ -6,7 +6,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -16,7 +16,7 @@ import type { FunctionDefinition } from '@ias/infra/lib/config/functions';
 import type { EnvironmentConfig, ProjectConfig } from '@ias/infra/lib/config/load';
 import { Naming } from '@ias/infra/lib/config/naming';
 import type { ServiceDefinition } from '@ias/infra/lib/config/services';
-import { badInput } from './errors';
+import { badInput, unsafe } from './errors';
 
 /** The SDK v3 clients of one region, one per AWS service the commands call. */
 export interface AwsClients {
@@ -53,6 +53,11 @@ export const createAwsClients: ClientFactory = (region) => ({
   dynamodb: new DynamoDBClient({ region }),
   sts: new STSClient({ region }),
 });
+
+/** The account of the caller's credentials. */
+async function callerAccount(clients: AwsClients): Promise<string | undefined> {
+  return (await clients.sts.send(new GetCallerIdentityCommand({}))).Account;
+}
 
 /** An AWS call a command would make, as `--dry-run` prints it. */
 export interface PlannedCall {
@@ -101,8 +106,15 @@ export interface OpsContext {
   readonly dryRun: boolean;
   /** Show progress (listr2) on stderr. */
   readonly progress: boolean;
-  /** The AWS clients of an environment's region (created once per region). */
+  /** The AWS clients of a region (created once per region), unchecked. */
   clientsFor(region: string): AwsClients;
+  /**
+   * The AWS clients of an environment, once the credentials are checked to be for its account when its
+   * profile pins one (GetCallerIdentity, once per account).
+   *
+   * @throws OpsError (exit 4) when the credentials are another account's
+   */
+  awsFor(env: EnvironmentConfig): Promise<AwsClients>;
   /** Reads standard input to its end (secrets are never taken from arguments). */
   readStdin(): Promise<string>;
 }
@@ -124,15 +136,36 @@ export interface ContextOptions {
 export function createContext(options: ContextOptions): OpsContext {
   const factory = options.clients ?? createAwsClients;
   const byRegion = new Map<string, AwsClients>();
+  const checked = new Map<string, Promise<void>>();
+  const clientsFor = (region: string): AwsClients => {
+    let clients = byRegion.get(region);
+    if (clients === undefined) {
+      clients = factory(region);
+      byRegion.set(region, clients);
+    }
+    return clients;
+  };
   return {
     project: options.project,
     dryRun: options.dryRun ?? false,
     progress: options.progress ?? false,
-    clientsFor(region) {
-      let clients = byRegion.get(region);
-      if (clients === undefined) {
-        clients = factory(region);
-        byRegion.set(region, clients);
+    clientsFor,
+    async awsFor(env) {
+      const clients = clientsFor(env.profile.region);
+      const account = env.profile.account;
+      if (account !== undefined) {
+        let check = checked.get(account);
+        if (check === undefined) {
+          check = callerAccount(clients).then((caller) => {
+            if (caller !== account) {
+              throw unsafe(
+                `your AWS credentials are for account ${caller ?? '?'}, but ${env.name} is in account ${account} (infra/lib/config/environments.ts): use credentials for ${account} (AWS_PROFILE); nothing was changed`,
+              );
+            }
+          });
+          checked.set(account, check);
+        }
+        await check;
       }
       return clients;
     },

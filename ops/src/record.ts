@@ -133,7 +133,7 @@ export async function recordCliRelease(
   env: EnvironmentConfig,
   change: CliChange,
 ): Promise<RecordOutcome> {
-  const aws = ctx.clientsFor(env.profile.region);
+  const aws = await ctx.awsFor(env);
   const table = ledgerTableName(env.prefix, env.name);
   try {
     const identity = await aws.sts.send(new GetCallerIdentityCommand({}));

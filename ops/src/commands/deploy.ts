@@ -206,7 +206,7 @@ export async function deployLambda(
       },
     );
   }
-  const aws = ctx.clientsFor(env.profile.region);
+  const aws = await ctx.awsFor(env);
   let outcome: { currentVersion: string; targetVersion: string; deploymentId: string | undefined } = {
     currentVersion: '',
     targetVersion: '',

@@ -200,7 +200,7 @@ export async function deploymentsList(
     }
     return dryRun(...calls);
   }
-  const aws = ctx.clientsFor(env.profile.region);
+  const aws = await ctx.awsFor(env);
   const found: DeploymentsListResult['groups'][number][] = [];
   const ecsFound: DeploymentsListResult['services'][number][] = [];
   await runSteps(ctx, [
@@ -366,7 +366,7 @@ export async function deploymentsContinue(
       },
     });
   }
-  const aws = ctx.clientsFor(env.profile.region);
+  const aws = await ctx.awsFor(env);
   const info = await ownDeployment(ctx, aws, env, deploymentId);
   const waitType = waitTypeOf(info);
   if (waitType === undefined) {
@@ -413,7 +413,7 @@ export async function deploymentsStop(
       planned('codedeploy', new GetDeploymentCommand({ deploymentId })),
     );
   }
-  const aws = ctx.clientsFor(env.profile.region);
+  const aws = await ctx.awsFor(env);
   const info = await ownDeployment(ctx, aws, env, deploymentId);
   if (info.status === undefined || !IN_PROGRESS.includes(info.status)) {
     throw unsafe(
@@ -465,7 +465,7 @@ async function serviceDeploymentContinue(
       planned('ecs', continueServiceDeployment(arn, '<the AWAITING_ACTION pause hook>', 'CONTINUE')),
     );
   }
-  const aws = ctx.clientsFor(env.profile.region);
+  const aws = await ctx.awsFor(env);
   const { deployment, service } = await ownServiceDeployment(ctx, aws, env, arn);
   const hook = pausedHook(deployment);
   if (hook === undefined) {
@@ -509,7 +509,7 @@ async function serviceDeploymentStop(
       input: { ...describe.input, note: 'repeated until the deployment ends' },
     });
   }
-  const aws = ctx.clientsFor(env.profile.region);
+  const aws = await ctx.awsFor(env);
   const { deployment, service } = await ownServiceDeployment(ctx, aws, env, arn);
   if (deployment.status === undefined || !ECS_STOPPABLE.includes(deployment.status)) {
     throw unsafe(

@@ -227,7 +227,7 @@ export async function ecsRollback(
         : planned('ecs', updateService(target, previous)),
     );
   }
-  const aws = ctx.clientsFor(env.profile.region);
+  const aws = await ctx.awsFor(env);
   const base = { environment: env.name, serviceName: target.serviceName };
   const wait = args.wait !== false;
   const hint = `it goes on; follow it with "ias-ops deployments list --env ${env.name}"`;

@@ -60,7 +60,7 @@ const IN_FLIGHT: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Bakin
 function resolve(ctx: OpsContext, args: LambdaArgs) {
   const env = environment(ctx, args.env);
   const target = functionTarget(env, lambdaFunction(ctx, args.function));
-  return { env, target, clients: () => ctx.clientsFor(env.profile.region) };
+  return { env, target, clients: () => ctx.awsFor(env) };
 }
 
 /** A version argument: a published version number, never `$LATEST`. */
@@ -174,7 +174,7 @@ export async function publish(ctx: OpsContext, args: LambdaArgs): Promise<Publis
     return dryRun(planned('lambda', command));
   }
   try {
-    const published = await clients().lambda.send(command);
+    const published = await (await clients()).lambda.send(command);
     const version = published.Version ?? '?';
     return {
       environment: target.environment,
@@ -217,7 +217,7 @@ export async function shift(ctx: OpsContext, args: ShiftArgs): Promise<AliasResu
       planned('lambda', pointAt(target, '<FunctionVersion from GetAlias>', weights)),
     );
   }
-  const aws = clients();
+  const aws = await clients();
   await assertNoDeploymentInFlight(aws, target);
   await assertVersionExists(aws, target, to);
   const live = await getLive(aws, target);
@@ -254,7 +254,7 @@ export async function promote(ctx: OpsContext, args: PromoteArgs): Promise<Alias
       planned('lambda', pointAt(target, to)),
     );
   }
-  const aws = clients();
+  const aws = await clients();
   await assertNoDeploymentInFlight(aws, target);
   await assertVersionExists(aws, target, to);
   const live = await getLive(aws, target);
@@ -310,7 +310,7 @@ export async function rollback(ctx: OpsContext, args: LambdaArgs): Promise<Alias
       planned('lambda', pointAt(target, '<FunctionVersion from GetAlias, or the version below it>')),
     );
   }
-  const aws = clients();
+  const aws = await clients();
   await assertNoDeploymentInFlight(aws, target);
   const live = await getLive(aws, target);
   const current = live.FunctionVersion ?? '';

@@ -63,7 +63,7 @@ export async function paramsGet(ctx: OpsContext, args: ParamsGetArgs): Promise<P
     return dryRun(planned('ssm', command));
   }
   try {
-    const got = await ctx.clientsFor(env.profile.region).ssm.send(command);
+    const got = await (await ctx.awsFor(env)).ssm.send(command);
     return view(got.Parameter ?? {});
   } catch (err) {
     if (errorName(err) === 'ParameterNotFound') {
@@ -97,7 +97,7 @@ export async function paramsSet(
   if (ctx.dryRun) {
     return dryRun(planned('ssm', command));
   }
-  const put = await ctx.clientsFor(env.profile.region).ssm.send(command);
+  const put = await (await ctx.awsFor(env)).ssm.send(command);
   return { name, version: put.Version };
 }
 
@@ -125,7 +125,7 @@ export async function paramsList(
   if (ctx.dryRun) {
     return dryRun(planned('ssm', first));
   }
-  const ssm = ctx.clientsFor(env.profile.region).ssm;
+  const ssm = (await ctx.awsFor(env)).ssm;
   const parameters: ParameterView[] = [];
   let token: string | undefined;
   do {
@@ -174,9 +174,9 @@ export async function secretsSet(
     );
   }
   try {
-    const put = await ctx
-      .clientsFor(env.profile.region)
-      .secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+    const put = await (
+      await ctx.awsFor(env)
+    ).secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
     return { name, versionId: put.VersionId };
   } catch (err) {
     if (errorName(err) === 'ResourceNotFoundException') {

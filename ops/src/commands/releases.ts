@@ -54,7 +54,7 @@ export async function releases(ctx: OpsContext, args: ReleasesArgs): Promise<Rel
       ),
     );
   }
-  const list = await listReleases(ctx.clientsFor(env.profile.region).dynamodb, table, limit);
+  const list = await listReleases((await ctx.awsFor(env)).dynamodb, table, limit);
   return { environment: env.name, table, releases: list };
 }
 
@@ -214,7 +214,7 @@ export async function recordReleaseCommand(
       { service: 'dynamodb', command: 'PutItem', input: { TableName: table, release: change } },
     );
   }
-  const aws = ctx.clientsFor(env.profile.region);
+  const aws = await ctx.awsFor(env);
   const by = args.by ?? (await aws.sts.send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown caller';
   const configuration = await configurationSnapshot(
     { ssm: aws.ssm, secrets: aws.secrets },

@@ -498,7 +498,7 @@ export async function restoreRelease(
   if (ctx.dryRun) {
     return dryRunCalls(table, number);
   }
-  const aws = ctx.clientsFor(env.profile.region);
+  const aws = await ctx.awsFor(env);
   const plan: Plan = {
     actions: [],
     changed: { functions: [], parameters: [], secrets: [], services: [] },

@@ -260,7 +260,7 @@ export async function status(ctx: OpsContext, args: StatusArgs): Promise<StatusR
     calls.push(...pipelines.map((p) => planned('codepipeline', listExecutions(p))));
     return dryRun(...calls);
   }
-  const aws = ctx.clientsFor(env.profile.region);
+  const aws = await ctx.awsFor(env);
   const pipelineAws = ctx.clientsFor(pipelineRegion(ctx, env));
   const result = {
     functions: [] as FunctionStatus[],
