@@ -4,6 +4,8 @@ import { PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { ProjectConfig } from '@ias/infra/lib/config/load';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { formatAnyStatus, statusAny, type AllStatusResult } from '../src/commands/status';
+import { createContext } from '../src/context';
 import { EXIT } from '../src/errors';
 import { main } from '../src/main';
 import { project, stubbedAws } from './helpers';
@@ -23,6 +25,8 @@ beforeEach(() => {
   aws.mocks.codedeploy.on(ListDeploymentsCommand).resolves({ deployments: [] });
   aws.mocks.ecs.on(ListServiceDeploymentsCommand).resolves({ serviceDeployments: [] });
 });
+
+const context = () => createContext({ project: pinned, clients: aws.factory });
 
 async function run(argv: string[]) {
   let stderr = '';
@@ -66,5 +70,39 @@ describe("credentials of the environment's account", () => {
     await run(['lambda', 'publish', 'allocate-order', '--env', 'staging']);
     await run(['--dry-run', 'lambda', 'publish', 'allocate-order', '--env', 'dev']);
     expect(aws.mocks.sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
+  });
+
+  it('status of every environment shows those it can reach and says which it skipped', async () => {
+    aws.mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222' });
+    // Staging and prod answer with nothing deployed.
+    aws.mocks.lambda.onAnyCommand().resolves({});
+    aws.mocks.cloudwatch.onAnyCommand().resolves({});
+    aws.mocks.ecs.onAnyCommand().resolves({});
+    aws.mocks.elbv2.onAnyCommand().resolves({});
+    aws.mocks.codepipeline.onAnyCommand().resolves({});
+    const result = await statusAny(context(), { env: undefined });
+    expect(result).toMatchObject({
+      environments: [{ environment: 'staging' }, { environment: 'prod' }],
+      skipped: [
+        { environment: 'dev', reason: expect.stringContaining('but dev is in account 111111111111') },
+      ],
+    });
+    expect(formatAnyStatus(result as AllStatusResult)).toContain(
+      'dev: skipped, your AWS credentials are for account 222222222222',
+    );
+  });
+
+  it('status fails (exit 4) when it can reach no environment', async () => {
+    aws.mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222' });
+    const allPinned: ProjectConfig = {
+      ...project,
+      environments: project.environments.map((e) => ({
+        ...e,
+        profile: { ...e.profile, account: '111111111111' },
+      })),
+    };
+    await expect(
+      statusAny(createContext({ project: allPinned, clients: aws.factory }), { env: undefined }),
+    ).rejects.toMatchObject({ exitCode: EXIT.unsafe });
   });
 });

@@ -27,7 +27,7 @@ import {
   type OpsContext,
   type PlannedCall,
 } from '../context';
-import { errorName } from '../errors';
+import { errorName, EXIT, OpsError } from '../errors';
 
 /** How many of a function's latest deployments `status` shows. */
 export const DEPLOYMENTS_SHOWN = 3;
@@ -357,6 +357,11 @@ export function formatStatus(r: StatusResult): string {
 /** `status` without `--env`: every environment, in promotion order. */
 export interface AllStatusResult {
   readonly environments: readonly StatusResult[];
+  /**
+   * Environments left out because the credentials are another account's (each profile may pin its
+   * own account; one set of credentials reaches one).
+   */
+  readonly skipped: readonly { readonly environment: string; readonly reason: string }[];
 }
 
 /** `status [--env E]`: one environment, or every one when none is named. */
@@ -368,16 +373,33 @@ export async function statusAny(
     return status(ctx, args);
   }
   const results: (StatusResult | DryRunResult)[] = [];
+  const skipped: AllStatusResult['skipped'][number][] = [];
   for (const env of ctx.project.environments) {
-    results.push(await status(ctx, { env: env.name }));
+    try {
+      results.push(await status(ctx, { env: env.name }));
+    } catch (err) {
+      // Another account's environment: shown as skipped, the others still shown.
+      if (err instanceof OpsError && err.exitCode === EXIT.unsafe) {
+        skipped.push({ environment: env.name, reason: err.message });
+        continue;
+      }
+      throw err;
+    }
   }
   if (ctx.dryRun) {
     return dryRun(...results.flatMap((r) => ('calls' in r ? r.calls : [])));
   }
-  return { environments: results as StatusResult[] };
+  if (results.length === 0 && skipped[0] !== undefined) {
+    throw new OpsError(skipped[0].reason, EXIT.unsafe);
+  }
+  return { environments: results as StatusResult[], skipped };
 }
 
 /** The text of one environment's status or of every one's. */
 export function formatAnyStatus(r: StatusResult | AllStatusResult): string {
-  return 'environments' in r ? r.environments.map(formatStatus).join('\n\n') : formatStatus(r);
+  if (!('environments' in r)) return formatStatus(r);
+  return [
+    ...r.environments.map(formatStatus),
+    ...r.skipped.map((s) => `${s.environment}: skipped, ${s.reason}`),
+  ].join('\n\n');
 }
