@@ -188,12 +188,23 @@ function readCached(file: string): CachedFindings | undefined {
   }
 }
 
-/** Writes `findings` to `file` whole or not at all (a rename), so a reader never sees half. */
+/**
+ * Writes `findings` to `file` whole or not at all (a rename), so a reader never sees half. The cache
+ * only saves time: where it cannot be written (a read-only checkout), the synth goes on without it.
+ */
 function writeCached(file: string, findings: CachedFindings): void {
-  mkdirSync(dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, JSON.stringify(findings));
-  renameSync(partial, file);
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(partial, JSON.stringify(findings));
+    renameSync(partial, file);
+  } catch {
+    try {
+      rmSync(partial, { force: true });
+    } catch {
+      // Nothing was written there either.
+    }
+  }
 }
 
 /** The findings about `templatePath`'s resources, each violation narrowed to them. */

@@ -184,5 +184,15 @@ describe('ParallelCfnGuardValidator', () => {
         .map((k) => k.replace(real[0] ?? '', moved))
         .sort(),
     );
+
+    // A cache that cannot be written (here: under a file) only costs time.
+    const blocker = join(scratch, 'not-a-directory');
+    writeFileSync(blocker, '');
+    const unwritable = new ParallelCfnGuardValidator({
+      disabledRules: ['ct-s3-pr-9'],
+      cacheDir: join(blocker, 'cache'),
+    });
+    expect(key(unwritable.validate(context))).toEqual(key(alone));
+    expect(unwritable.lastRun).toEqual({ templates: real.length, fromCache: 0 });
   });
 });
