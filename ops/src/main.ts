@@ -258,6 +258,10 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .description(
       "an environment's deployments in flight: CodeDeploy's (functions, codedeploy-blue-green services) and Amazon ECS's own (the other services)",
     );
+  deployments.addHelpText(
+    'after',
+    '\n<deployment>: a CodeDeploy deployment ID (d-…), an Amazon ECS service deployment ARN, or a function or service name (its deployment in progress).',
+  );
   deployments
     .command('list')
     .description(
@@ -266,7 +270,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .option(...ENV_OPTION)
     .action(run((ctx, o: { env?: string }) => deploymentsList(ctx, { env: o.env }), formatDeploymentsList));
   deployments
-    .command('continue <deployment-id>')
+    .command('continue <deployment>')
     .description(
       'CodeDeploy (d-…): end the wait, Ready (reroute now) or keeping blue (terminate now); Amazon ECS (service deployment ARN): release its pause hook',
     )
@@ -279,7 +283,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       ),
     );
   deployments
-    .command('stop <deployment-id>')
+    .command('stop <deployment>')
     .description(
       'stop a deployment in progress with rollback (CodeDeploy ID or Amazon ECS service deployment ARN), and wait until it is rolled back (exit 3)',
     )

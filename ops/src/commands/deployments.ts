@@ -19,6 +19,7 @@ import { functionTarget, serviceTarget } from '@ias/infra/lib/pipelines/names';
 import {
   dryRun,
   environment,
+  isDryRun,
   planned,
   services,
   type AwsClients,
@@ -39,6 +40,7 @@ import {
   ownServiceDeployment,
   pausedHook,
   serviceDeployments,
+  stoppableServiceDeployments,
   stopServiceDeployment,
   type EcsService,
   type ServiceDeploymentEnd,
@@ -270,7 +272,10 @@ export function formatDeploymentsList(r: DeploymentsListResult): string {
 
 /** Arguments of `deployments continue` and `deployments stop`. */
 export interface DeploymentArgs {
-  /** A CodeDeploy deployment ID (`d-…`) or an Amazon ECS service deployment ARN. */
+  /**
+   * A CodeDeploy deployment ID (`d-…`), an Amazon ECS service deployment ARN, or a function's or
+   * service's name (its deployment in progress).
+   */
   readonly deploymentId: string;
   readonly env: string | undefined;
 }
@@ -330,6 +335,66 @@ async function ownDeployment(
   return { ...info, applicationName: mine.application, deploymentGroupName: mine.deploymentGroup };
 }
 
+/** The deployment an operator named, and the lookup that found it (for `--dry-run`). */
+interface NamedDeployment {
+  readonly id: string;
+  /** An Amazon ECS service deployment (else CodeDeploy's). */
+  readonly ecs: boolean;
+  readonly lookup: PlannedCall[];
+}
+
+/**
+ * The deployment `given` names: a CodeDeploy ID or a service deployment ARN as it is, or the
+ * deployment in progress of the function or service of that name.
+ *
+ * @throws OpsError exit 4 when that function or service has no deployment in progress, exit 2 when
+ * `given` is neither an ID nor a name of the project
+ */
+async function named(
+  ctx: OpsContext,
+  env: ReturnType<typeof environment>,
+  given: string,
+): Promise<NamedDeployment> {
+  if (isServiceDeploymentArn(given)) return { id: given, ecs: true, lookup: [] };
+  if (/^d-[A-Za-z0-9]+$/.test(given)) return { id: given, ecs: false, lookup: [] };
+  const group = groups(ctx, env).find((g) => g.name === given);
+  const native = ecsServices(ctx, env).find((s) => s.name === given);
+  if (group === undefined && native === undefined) {
+    const names = [...ctx.project.functions.map((f) => f.name), ...services(ctx).map((s) => s.name)];
+    throw badInput(
+      `"${given}" is neither a deployment ID (d-…), a service deployment ARN, nor a function or service (${names.join(', ')}): list them with "ias-ops deployments list --env ${env.name}"`,
+    );
+  }
+  if (group !== undefined) {
+    const list = listCalls(group).inProgress;
+    if (ctx.dryRun) {
+      return {
+        id: `<the deployment of ${given} in progress>`,
+        ecs: false,
+        lookup: [planned('codedeploy', list)],
+      };
+    }
+    const id = (await (await ctx.awsFor(env)).codedeploy.send(list)).deployments?.[0];
+    if (id === undefined) throw nothingInProgress(given, env.name);
+    return { id, ecs: false, lookup: [] };
+  }
+  const list = stoppableServiceDeployments(native ?? { clusterName: '', serviceName: '' });
+  if (ctx.dryRun) {
+    return {
+      id: `<the service deployment of ${given} in progress>`,
+      ecs: true,
+      lookup: [planned('ecs', list)],
+    };
+  }
+  const id = (await (await ctx.awsFor(env)).ecs.send(list)).serviceDeployments?.[0]?.serviceDeploymentArn;
+  if (id === undefined) throw nothingInProgress(given, env.name);
+  return { id, ecs: true, lookup: [] };
+}
+
+function nothingInProgress(name: string, environmentName: string) {
+  return unsafe(`${name} has no deployment in progress in ${environmentName}: there is nothing to act on`);
+}
+
 /**
  * The wait a deployment is held in, if any: `Ready` is a blue/green deployment whose green side is up and
  * waits to be given the traffic (READY_WAIT); `InProgress` with the termination wait started has moved the
@@ -352,12 +417,13 @@ export async function deploymentsContinue(
   args: DeploymentArgs,
 ): Promise<DeploymentActionResult | DryRunResult> {
   const env = environment(ctx, args.env);
-  const { deploymentId } = args;
-  if (isServiceDeploymentArn(deploymentId)) {
-    return serviceDeploymentContinue(ctx, env, deploymentId);
+  const target = await named(ctx, env, args.deploymentId);
+  const deploymentId = target.id;
+  if (target.ecs) {
+    return withLookup(target, await serviceDeploymentContinue(ctx, env, deploymentId));
   }
   if (ctx.dryRun) {
-    return dryRun(planned('codedeploy', new GetDeploymentCommand({ deploymentId })), {
+    return dryRun(...target.lookup, planned('codedeploy', new GetDeploymentCommand({ deploymentId })), {
       service: 'codedeploy',
       command: 'ContinueDeployment',
       input: {
@@ -401,13 +467,15 @@ export async function deploymentsStop(
   waits: Waits = {},
 ): Promise<DeploymentActionResult | DryRunResult> {
   const env = environment(ctx, args.env);
-  const { deploymentId } = args;
-  if (isServiceDeploymentArn(deploymentId)) {
-    return serviceDeploymentStop(ctx, env, deploymentId, waits);
+  const target = await named(ctx, env, args.deploymentId);
+  const deploymentId = target.id;
+  if (target.ecs) {
+    return withLookup(target, await serviceDeploymentStop(ctx, env, deploymentId, waits));
   }
   const stop = new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true });
   if (ctx.dryRun) {
     return dryRun(
+      ...target.lookup,
       planned('codedeploy', new GetDeploymentCommand({ deploymentId })),
       planned('codedeploy', stop),
       planned('codedeploy', new GetDeploymentCommand({ deploymentId })),
@@ -550,6 +618,14 @@ async function serviceDeploymentStop(
         ? `rolled back: ${final.summary}`
         : `stopped, not rolled back: ${final?.summary ?? ''}`,
   };
+}
+
+/** A dry run's calls with the lookup of a named deployment first; any other result as it is. */
+function withLookup(
+  target: NamedDeployment,
+  result: DeploymentActionResult | DryRunResult,
+): DeploymentActionResult | DryRunResult {
+  return isDryRun(result) ? dryRun(...target.lookup, ...result.calls) : result;
 }
 
 /** The exit code of `stop`: 3 rolled back, 1 stopped without rollback; `continue` 0. */

@@ -12,7 +12,6 @@ import {
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
-  ListServiceDeploymentsCommand,
   ListTaskDefinitionsCommand,
   UpdateServiceCommand,
   type Service,
@@ -35,9 +34,9 @@ import { STOP_TIMEOUT_MS } from './deployments';
 import {
   continueServiceDeployment,
   describeServiceDeployments,
-  ECS_STOPPABLE,
   followServiceDeployment,
   pausedHook,
+  stoppableServiceDeployments,
   stopServiceDeployment,
   type ServiceDeploymentEnd,
 } from './service-deployments';
@@ -110,15 +109,6 @@ export function listInProgress(t: ServiceTarget) {
     applicationName: t.application,
     deploymentGroupName: t.deploymentGroup,
     includeOnlyStatuses: IN_PROGRESS,
-  });
-}
-
-/** The service's Amazon ECS deployments that may still be stopped (PENDING, IN_PROGRESS). */
-export function stoppableServiceDeployments(t: ServiceTarget) {
-  return new ListServiceDeploymentsCommand({
-    cluster: t.clusterName,
-    service: t.serviceName,
-    status: [...ECS_STOPPABLE],
   });
 }
 

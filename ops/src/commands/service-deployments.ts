@@ -129,6 +129,15 @@ export function listServiceDeploymentCalls(s: EcsService, now = new Date(), next
   };
 }
 
+/** A service's Amazon ECS deployments that may still be stopped (PENDING, IN_PROGRESS). */
+export function stoppableServiceDeployments(s: Pick<EcsService, 'clusterName' | 'serviceName'>) {
+  return new ListServiceDeploymentsCommand({
+    cluster: s.clusterName,
+    service: s.serviceName,
+    status: [...ECS_STOPPABLE],
+  });
+}
+
 /** Describes service deployments (20 at most per call, as the API takes). */
 export async function describeServiceDeployments(
   aws: AwsClients,
