@@ -124,7 +124,7 @@ describe('deployments list (Amazon ECS)', () => {
     });
     const run = await runMain(['deployments', 'list', '--env', 'staging'], aws);
     expect(run.stdout).toContain(
-      `${ARN} IN_PROGRESS 2026-11-26T12:00:00.000Z — at POST_TEST_TRAFFIC_SHIFT; PAUSED for the operator until 2026-11-26T12:30:00.000Z (then ROLLBACK): ias-ops deployments continue|stop ${ARN} --env staging`,
+      `${ARN} IN_PROGRESS 2026-11-26T12:00:00.000Z — at POST_TEST_TRAFFIC_SHIFT; PAUSED for the operator until 2026-11-26T12:30:00.000Z (then ROLLBACK): ias-ops deployments continue|stop inventory-api --env staging`,
     );
   });
 });

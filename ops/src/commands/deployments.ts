@@ -258,7 +258,7 @@ export function formatDeploymentsList(r: DeploymentsListResult): string {
       const extra = [
         d.stage !== undefined && d.inProgress ? `at ${d.stage}` : undefined,
         d.paused
-          ? `PAUSED for the operator until ${d.paused.expiresAt ?? '?'} (then ${d.paused.timeoutAction ?? 'ROLLBACK'}): ias-ops deployments continue|stop ${d.id} --env ${r.environment}`
+          ? `PAUSED for the operator until ${d.paused.expiresAt ?? '?'} (then ${d.paused.timeoutAction ?? 'ROLLBACK'}): ias-ops deployments continue|stop ${s.name} --env ${r.environment}`
           : undefined,
         d.reason,
       ].filter((x) => x !== undefined);
