@@ -38,6 +38,40 @@ export const PAUSE_STAGES = [
   'POST_PRODUCTION_TRAFFIC_SHIFT',
 ] as const;
 
+/**
+ * Minutes the service pipeline's ECS deploy action and `ecs-deploy.yml` wait for an Amazon ECS
+ * deployment to end (the action allows at most 60).
+ */
+export const ECS_DEPLOY_WAIT_MINUTES = 60;
+
+/** Minutes an Amazon ECS deployment needs besides its steps, bake and pause: green tasks up, checked. */
+const ECS_DEPLOY_OVERHEAD_MINUTES = 5;
+
+/**
+ * The longest an Amazon ECS deployment of `d` may take, in minutes: the traffic steps (linear: one
+ * wait per step; canary: one), the bake time and the pause hook's timeout, plus the time to start and
+ * check the green tasks. Undefined for the strategies Amazon ECS does not run this way.
+ */
+export function ecsDeploymentMinutes(d: {
+  strategy: (typeof SERVICE_DEPLOYMENTS)[number];
+  bakeMinutes: number;
+  stepPercent: number;
+  stepMinutes: number;
+  pause?: { timeoutMinutes: number };
+}): number | undefined {
+  const steps =
+    d.strategy === 'ecs-linear'
+      ? Math.ceil(100 / d.stepPercent) * d.stepMinutes
+      : d.strategy === 'ecs-canary'
+        ? d.stepMinutes
+        : d.strategy === 'ecs-blue-green'
+          ? 0
+          : undefined;
+  return steps === undefined
+    ? undefined
+    : steps + d.bakeMinutes + (d.pause?.timeoutMinutes ?? 0) + ECS_DEPLOY_OVERHEAD_MINUTES;
+}
+
 /** How CodeDeploy moves production traffic to the green task set. */
 export const SERVICE_TRAFFIC = ['all-at-once', 'linear', 'canary'] as const;
 
@@ -213,6 +247,14 @@ export const serviceProfileSchema = z
         code: 'custom',
         path: ['loadBalancer', 'testPort'],
         message: `must differ from the production listener's port ${productionPort}`,
+      });
+    }
+    const minutes = ecsDeploymentMinutes(s.deployment);
+    if (minutes !== undefined && minutes > ECS_DEPLOY_WAIT_MINUTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deployment'],
+        message: `an ${s.deployment.strategy} deployment may take ${minutes} min (steps, bake, pause, and ${ECS_DEPLOY_OVERHEAD_MINUTES} to start green), but the pipeline's ECS action and the workflow wait ${ECS_DEPLOY_WAIT_MINUTES}: raise stepPercent or shorten stepMinutes, bakeMinutes or pause.timeoutMinutes`,
       });
     }
     if (s.desiredCount < s.scaling.minCapacity || s.desiredCount > s.scaling.maxCapacity) {

@@ -9,6 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
 import type { ServiceDefinition } from '../config/services';
+import { ECS_DEPLOY_WAIT_MINUTES } from '../config/service-profile-schema';
 import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
 import type { PipelineStageSummary } from './lambda-pipeline-stack';
 import { PIPELINE_LOG_RETENTION, pipelineNames, serviceTarget, type ServiceTarget } from './names';
@@ -253,7 +254,7 @@ export class ServicePipelineStack extends Stack {
         }),
       ),
       imageFile: image.atPath('imagedefinitions.json'),
-      deploymentTimeout: Duration.minutes(60),
+      deploymentTimeout: Duration.minutes(ECS_DEPLOY_WAIT_MINUTES),
       runOrder,
       role,
     });

@@ -154,6 +154,7 @@ describe('container service stack', () => {
     const profiles = structuredClone(environments) as unknown as Record<string, Record<string, unknown>>;
     (profiles.staging?.service as { deployment: Record<string, unknown> }).deployment = {
       strategy: 'ecs-linear',
+      stepPercent: 25,
       pause: { timeoutMinutes: 20 },
     };
     const config = parseEnvironments(profiles, TEST_PREFIX).find((e) => e.name === 'staging');
@@ -186,6 +187,22 @@ describe('container service stack', () => {
     };
     expect(() => parseEnvironments(profiles, TEST_PREFIX)).toThrow(
       /dev\.service\.deployment\.pause: a pause hook needs ecs-blue-green, ecs-linear or ecs-canary[\s\S]*staging\.service\.deployment\.pause\.timeoutMinutes/,
+    );
+  });
+
+  it("refuses an Amazon ECS deployment longer than the pipeline's ECS action waits (60 min)", () => {
+    const profiles = structuredClone(environments) as unknown as Record<string, Record<string, unknown>>;
+    // 10 % every 5 minutes is 50 minutes of steps; with the bake, a 20-minute pause and 5 to start
+    // green, 80.
+    (profiles.staging?.service as { deployment: Record<string, unknown> }).deployment = {
+      strategy: 'ecs-linear',
+      stepPercent: 10,
+      stepMinutes: 5,
+      bakeMinutes: 5,
+      pause: { timeoutMinutes: 20 },
+    };
+    expect(() => parseEnvironments(profiles, TEST_PREFIX)).toThrow(
+      "staging.service.deployment: an ecs-linear deployment may take 80 min (steps, bake, pause, and 5 to start green), but the pipeline's ECS action and the workflow wait 60",
     );
   });
 
