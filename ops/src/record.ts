@@ -8,9 +8,15 @@
  * no permission), the command still succeeds, and says so in one warning line.
  */
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { configurationSnapshot, ledgerTableName, recordRelease } from '@ias/delivery';
+import {
+  configurationSnapshot,
+  ledgerTableName,
+  recordRelease,
+  type LedgerRelease,
+  type ReleaseChange,
+} from '@ias/delivery';
 import type { EnvironmentConfig } from '@ias/infra/lib/config/load';
-import type { OpsContext } from './context';
+import type { AwsClients, OpsContext } from './context';
 import { naming } from './context';
 
 /** What a command made live, to record. */
@@ -127,31 +133,46 @@ function restoreChange(result: object): { environment: string; change: CliChange
   };
 }
 
-/** Records `change` as the environment's next release. */
+/**
+ * Writes the environment's next release: the latest with `change`'s entries set, the configuration in
+ * use now, and who (the caller's AWS identity unless `change.by` names someone).
+ */
+export async function writeRelease(
+  aws: AwsClients,
+  env: EnvironmentConfig,
+  change: Omit<ReleaseChange, 'by' | 'configuration'> & { readonly by?: string },
+): Promise<LedgerRelease> {
+  const by = change.by ?? (await aws.sts.send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown caller';
+  const configuration = await configurationSnapshot(
+    { ssm: aws.ssm, secrets: aws.secrets },
+    naming(env).pathPrefix,
+  );
+  return recordRelease(aws.dynamodb, ledgerTableName(env.prefix, env.name), {
+    ...change,
+    by,
+    configuration,
+  });
+}
+
+/** Records `change` as the environment's next release, made by the CLI. */
 export async function recordCliRelease(
   ctx: OpsContext,
   env: EnvironmentConfig,
   change: CliChange,
 ): Promise<RecordOutcome> {
   const aws = await ctx.awsFor(env);
-  const table = ledgerTableName(env.prefix, env.name);
   try {
-    const identity = await aws.sts.send(new GetCallerIdentityCommand({}));
-    const configuration = await configurationSnapshot(
-      { ssm: aws.ssm, secrets: aws.secrets },
-      naming(env).pathPrefix,
-    );
-    const release = await recordRelease(aws.dynamodb, table, {
-      by: identity.Arn ?? 'unknown caller',
+    const release = await writeRelease(aws, env, {
       source: 'cli',
       summary: change.summary,
       functions: change.functions,
       services: change.services,
-      configuration,
     });
     return { release: release.number };
   } catch (err) {
     const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    return { warning: `the change is made, but it was not recorded in ${table} (${reason})` };
+    return {
+      warning: `the change is made, but it was not recorded in ${ledgerTableName(env.prefix, env.name)} (${reason})`,
+    };
   }
 }

@@ -7,16 +7,18 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { ledgerTableName, listReleases, type LedgerRelease as Release } from '@ias/delivery';
 import {
-  configurationSnapshot,
-  ledgerTableName,
-  listReleases,
-  recordRelease,
-  type LedgerRelease as Release,
-} from '@ias/delivery';
-import { Naming } from '@ias/infra/lib/config/naming';
-import { dryRun, environment, planned, services, type DryRunResult, type OpsContext } from '../context';
+  dryRun,
+  environment,
+  naming,
+  planned,
+  services,
+  type DryRunResult,
+  type OpsContext,
+} from '../context';
 import { badInput, errorName, EXIT, OpsError } from '../errors';
+import { writeRelease } from '../record';
 
 /** Arguments of `releases`. */
 export interface ReleasesArgs {
@@ -146,7 +148,7 @@ export async function recordReleaseCommand(
   args: RecordArgs,
 ): Promise<RecordResult | DryRunResult> {
   const env = environment(ctx, args.env);
-  const naming = new Naming(env.prefix, env.name);
+  const names = naming(env);
   const source = args.source ?? 'cli';
   if (!(SOURCES as readonly string[]).includes(source)) {
     throw badInput(`--source must be one of ${SOURCES.join(', ')}, got "${source}"`);
@@ -192,15 +194,15 @@ export async function recordReleaseCommand(
     );
   }
   const change = {
-    by: args.by ?? '<the caller, from GetCallerIdentity>',
+    ...(args.by !== undefined ? { by: args.by } : {}),
     source: source as Release['source'],
     ...(args.commit !== undefined ? { commit: args.commit } : {}),
     summary: args.summary,
-    functions: Object.fromEntries([...functions].map(([name, version]) => [naming.name(name), version])),
+    functions: Object.fromEntries([...functions].map(([name, version]) => [names.name(name), version])),
     services: Object.fromEntries(
       [...images].map(([name, image]) => {
         const taskDefinition = taskDefinitions.get(name);
-        return [naming.name(name), { image, ...(taskDefinition !== undefined ? { taskDefinition } : {}) }];
+        return [names.name(name), { image, ...(taskDefinition !== undefined ? { taskDefinition } : {}) }];
       }),
     ),
   };
@@ -208,20 +210,19 @@ export async function recordReleaseCommand(
   if (ctx.dryRun) {
     return dryRun(
       ...(args.by === undefined ? [planned('sts', new GetCallerIdentityCommand({}))] : []),
-      planned('ssm', new GetParametersByPathCommand({ Path: naming.pathPrefix, Recursive: true })),
-      planned('secrets', new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [naming.pathPrefix] }] })),
+      planned('ssm', new GetParametersByPathCommand({ Path: names.pathPrefix, Recursive: true })),
+      planned('secrets', new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [names.pathPrefix] }] })),
       { service: 'dynamodb', command: 'Query', input: { TableName: table, note: 'the latest release' } },
-      { service: 'dynamodb', command: 'PutItem', input: { TableName: table, release: change } },
+      {
+        service: 'dynamodb',
+        command: 'PutItem',
+        input: { TableName: table, release: { by: '<the caller, from GetCallerIdentity>', ...change } },
+      },
     );
   }
   const aws = await ctx.awsFor(env);
-  const by = args.by ?? (await aws.sts.send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown caller';
-  const configuration = await configurationSnapshot(
-    { ssm: aws.ssm, secrets: aws.secrets },
-    naming.pathPrefix,
-  );
   try {
-    const recorded = await recordRelease(aws.dynamodb, table, { ...change, by, configuration });
+    const recorded = await writeRelease(aws, env, change);
     return { environment: env.name, table, recorded };
   } catch (err) {
     if (errorName(err) === 'ResourceNotFoundException') {
