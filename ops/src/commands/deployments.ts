@@ -41,6 +41,7 @@ import {
   pausedHook,
   serviceDeployments,
   stoppableServiceDeployments,
+  rollBackServiceDeployment,
   stopServiceDeployment,
   type EcsService,
   type ServiceDeploymentEnd,
@@ -224,50 +225,62 @@ export async function deploymentsList(
 
 /** Text of `deployments list`. */
 export function formatDeploymentsList(r: DeploymentsListResult): string {
-  const lines = [`${r.environment} (${r.region})`];
-  for (const g of r.groups) {
-    lines.push('', `${g.kind} ${g.name}: ${g.application} / ${g.deploymentGroup}`);
-    if (!g.exists) {
-      lines.push('  not deployed');
-      continue;
-    }
-    if (g.deployments.length === 0) {
-      lines.push('  no deployments');
-    }
-    for (const d of g.deployments) {
-      const extra = [
-        d.inProgress ? 'in progress' : undefined,
-        d.rolledBackBy !== undefined ? `rolled back by ${d.rolledBackBy}` : undefined,
-        d.error,
-      ].filter((x) => x !== undefined);
-      lines.push(
-        `  ${d.id} ${d.status} ${d.created ?? ''}${extra.length > 0 ? ` — ${extra.join('; ')}` : ''}`,
-      );
-    }
-  }
-  for (const s of r.services) {
-    lines.push('', `service ${s.name}: ${s.clusterName} / ${s.serviceName} (Amazon ECS, ${s.strategy})`);
-    if (!s.exists) {
-      lines.push('  not deployed');
-      continue;
-    }
-    if (s.deployments.length === 0) {
-      lines.push('  no deployments');
-    }
-    for (const d of s.deployments) {
-      const extra = [
-        d.stage !== undefined && d.inProgress ? `at ${d.stage}` : undefined,
-        d.paused
-          ? `PAUSED for the operator until ${d.paused.expiresAt ?? '?'} (then ${d.paused.timeoutAction ?? 'ROLLBACK'}): ias-ops deployments continue|stop ${s.name} --env ${r.environment}`
-          : undefined,
-        d.reason,
-      ].filter((x) => x !== undefined);
-      lines.push(
-        `  ${d.id} ${d.status} ${d.created ?? ''}${extra.length > 0 ? ` — ${extra.join('; ')}` : ''}`,
-      );
-    }
-  }
-  return lines.join('\n');
+  return [
+    `${r.environment} (${r.region})`,
+    ...r.groups.flatMap((g) =>
+      deploymentBlock(
+        `${g.kind} ${g.name}: ${g.application} / ${g.deploymentGroup}`,
+        g.exists,
+        g.deployments.map((d) => ({
+          ...d,
+          extra: [
+            d.inProgress ? 'in progress' : undefined,
+            d.rolledBackBy !== undefined ? `rolled back by ${d.rolledBackBy}` : undefined,
+            d.error,
+          ],
+        })),
+      ),
+    ),
+    ...r.services.flatMap((s) =>
+      deploymentBlock(
+        `service ${s.name}: ${s.clusterName} / ${s.serviceName} (Amazon ECS, ${s.strategy})`,
+        s.exists,
+        s.deployments.map((d) => ({
+          ...d,
+          extra: [
+            d.stage !== undefined && d.inProgress ? `at ${d.stage}` : undefined,
+            d.paused
+              ? `PAUSED for the operator until ${d.paused.expiresAt ?? '?'} (then ${d.paused.timeoutAction ?? 'ROLLBACK'}): ias-ops deployments continue|stop ${s.name} --env ${r.environment}`
+              : undefined,
+            d.reason,
+          ],
+        })),
+      ),
+    ),
+  ].join('\n');
+}
+
+/** One group's or service's lines: a blank line, its header, then a line per deployment. */
+function deploymentBlock(
+  header: string,
+  exists: boolean,
+  deployments: readonly {
+    id: string;
+    status: string;
+    created: string | undefined;
+    extra: readonly (string | undefined)[];
+  }[],
+): string[] {
+  if (!exists) return ['', header, '  not deployed'];
+  if (deployments.length === 0) return ['', header, '  no deployments'];
+  return [
+    '',
+    header,
+    ...deployments.map((d) => {
+      const extra = d.extra.filter((x) => x !== undefined);
+      return `  ${d.id} ${d.status} ${d.created ?? ''}${extra.length > 0 ? ` — ${extra.join('; ')}` : ''}`;
+    }),
+  ];
 }
 
 /** Arguments of `deployments continue` and `deployments stop`. */
@@ -590,11 +603,7 @@ async function serviceDeploymentStop(
     {
       title: `roll back ${service.serviceName}'s deployment`,
       task: async (report) => {
-        if (hook) {
-          await aws.ecs.send(continueServiceDeployment(arn, hook.hookId, 'ROLLBACK'));
-        } else {
-          await aws.ecs.send(stopServiceDeployment(arn));
-        }
+        await rollBackServiceDeployment(aws, arn, hook);
         end = await followServiceDeployment(aws, arn, {
           waits,
           timeoutMs: STOP_TIMEOUT_MS,

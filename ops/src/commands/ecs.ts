@@ -32,12 +32,11 @@ import { follow as followUntil, followCodeDeploy, type Waits } from '../follow';
 import { IN_PROGRESS, runSteps } from './deploy';
 import { STOP_TIMEOUT_MS } from './deployments';
 import {
-  continueServiceDeployment,
   describeServiceDeployments,
   followServiceDeployment,
   pausedHook,
   stoppableServiceDeployments,
-  stopServiceDeployment,
+  rollBackServiceDeployment,
   type ServiceDeploymentEnd,
 } from './service-deployments';
 
@@ -258,11 +257,7 @@ export async function ecsRollback(
         {
           title: `stop ${target.serviceName}'s deployment with rollback`,
           task: async (report) => {
-            if (hook) {
-              await aws.ecs.send(continueServiceDeployment(running, hook.hookId, 'ROLLBACK'));
-            } else {
-              await aws.ecs.send(stopServiceDeployment(running));
-            }
+            await rollBackServiceDeployment(aws, running, hook);
             if (wait) end = await followServiceDeployment(aws, running, follow(report, STOP_TIMEOUT_MS));
           },
         },

@@ -225,6 +225,22 @@ export function continueServiceDeployment(arn: string, hookId: string, action: '
   return new ContinueServiceDeploymentCommand({ serviceDeploymentArn: arn, hookId, action });
 }
 
+/**
+ * Rolls service deployment `arn` back: through the pause hook that holds it (ContinueServiceDeployment
+ * ROLLBACK), else with StopServiceDeployment (ROLLBACK).
+ */
+export async function rollBackServiceDeployment(
+  aws: AwsClients,
+  arn: string,
+  hook: PausedHook | undefined,
+): Promise<void> {
+  if (hook) {
+    await aws.ecs.send(continueServiceDeployment(arn, hook.hookId, 'ROLLBACK'));
+  } else {
+    await aws.ecs.send(stopServiceDeployment(arn));
+  }
+}
+
 /** StopServiceDeployment with rollback. */
 export function stopServiceDeployment(arn: string) {
   return new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' });
