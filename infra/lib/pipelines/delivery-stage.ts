@@ -77,21 +77,26 @@ export class DeliveryStage extends Stage {
       ),
     });
     const pipelines = new Map<string, LambdaPipelineStack>();
+    // What every application pipeline shares: the environments in promotion order and the shared stack.
+    const pipelineProps = {
+      prefix: props.prefix,
+      environments: props.environments,
+      delivery,
+      encryptionKey: this.shared.key,
+      accessLogBucket: this.shared.accessLogBucket,
+      connectionArn: this.shared.connectionArn,
+      deliveryCode: props.deliveryCode ?? DELIVERY_CODE,
+    };
+    const promotion = props.environments.map((e) => e.name).join(' → ');
     for (const definition of props.functions) {
       const names = pipelineNames(props.prefix, definition.name);
       pipelines.set(
         definition.name,
         new LambdaPipelineStack(this, `pipeline-${definition.name}`, {
+          ...pipelineProps,
           stackName: names.stack,
-          description: `${names.pipeline}: seed 003's CI/CD pipeline for ${definition.name}, ${props.environments.map((e) => e.name).join(' → ')}`,
-          prefix: props.prefix,
+          description: `${names.pipeline}: seed 003's CI/CD pipeline for ${definition.name}, ${promotion}`,
           definition,
-          environments: props.environments,
-          delivery,
-          encryptionKey: this.shared.key,
-          accessLogBucket: this.shared.accessLogBucket,
-          connectionArn: this.shared.connectionArn,
-          deliveryCode: props.deliveryCode ?? DELIVERY_CODE,
         }),
       );
     }
@@ -102,16 +107,10 @@ export class DeliveryStage extends Stage {
       servicePipelines.set(
         definition.name,
         new ServicePipelineStack(this, `pipeline-${definition.name}`, {
+          ...pipelineProps,
           stackName: names.stack,
-          description: `${names.pipeline}: container delivery of ${definition.name}, ${props.environments.map((e) => e.name).join(' → ')}`,
-          prefix: props.prefix,
+          description: `${names.pipeline}: container delivery of ${definition.name}, ${promotion}`,
           definition,
-          environments: props.environments,
-          delivery,
-          encryptionKey: this.shared.key,
-          accessLogBucket: this.shared.accessLogBucket,
-          connectionArn: this.shared.connectionArn,
-          deliveryCode: props.deliveryCode ?? DELIVERY_CODE,
         }),
       );
     }
