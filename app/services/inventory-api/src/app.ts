@@ -54,6 +54,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const repo = options.repository;
   // JSON only: any other content type is answered 400 by the error handler.
   app.removeContentTypeParser('text/plain');
+  // Many HTTP clients send `content-type: application/json` on every request, body or not. An empty
+  // body under that header is no body, as without the header (Fastify's own parser refuses it):
+  // DELETE goes through, and the routes that need a body refuse a missing one (requireBody).
+  // Anything else goes to Fastify's parser, with its defaults against prototype poisoning.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser<string>('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, body, done);
+  });
 
   // Graceful shutdown: once closing starts, every response (the in-flight ones included) tells
   // the client to close its connection, so no keep-alive socket holds the server open afterwards.
@@ -78,7 +91,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.put<{ Params: StockParams }>('/stock/:sku/:warehouse', async (request) => {
     const sku = parse(skuSchema, request.params.sku, ['sku']);
     const warehouse = parse(warehouseSchema, request.params.warehouse, ['warehouse']);
-    const { onHand } = parse(setStockSchema, request.body);
+    const { onHand } = parse(setStockSchema, requireBody(request.body));
     return repo.setStock(sku, warehouse, onHand);
   });
 
@@ -92,7 +105,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.post('/allocations', async (request, reply) => {
-    const body = parse(allocationRequestSchema, request.body);
+    const body = parse(allocationRequestSchema, requireBody(request.body));
     const { allocation, created } = await repo.allocate(body);
     return reply.code(created ? 201 : 200).send(allocation);
   });
@@ -134,7 +147,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       });
     }
     if (status >= 400 && status < 500) {
-      // Fastify's own request errors: malformed JSON, empty JSON body, bad URL encoding.
+      // Fastify's own request errors: malformed JSON, bad URL encoding.
       return reply
         .code(400)
         .send({ error: 'invalid request', issues: [{ path: '', message: (error as Error).message }] });
@@ -144,6 +157,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   return app;
+}
+
+/**
+ * The body of a route that needs one, refused with one clear 400 when there is none: no body, or an
+ * empty one under `content-type: application/json`.
+ */
+function requireBody(body: unknown): unknown {
+  if (body === undefined) {
+    throw new ValidationError([
+      { path: '', message: 'request body is missing: send a JSON object with content-type application/json' },
+    ]);
+  }
+  return body;
 }
 
 function statusOf(error: DomainError): number {

@@ -288,6 +288,95 @@ describe('GET and DELETE /allocations/{id}', () => {
   });
 });
 
+describe('content-type: application/json with an empty body', () => {
+  const missingBody = {
+    error: 'invalid request',
+    issues: [
+      { path: '', message: 'request body is missing: send a JSON object with content-type application/json' },
+    ],
+  };
+  const jsonTypes = ['application/json', 'application/json; charset=utf-8'];
+  const empty = (method: 'GET' | 'DELETE' | 'POST' | 'PUT', url: string, contentType: string) =>
+    api.app.inject({ method, url, headers: { 'content-type': contentType }, payload: '' });
+
+  it.each(jsonTypes)('is no body on GET and DELETE (%s): they answer as without the header', async (type) => {
+    const orderId = `order-empty-${type.length}`;
+    await put('/stock/EMPTY/A', { onHand: 2 });
+    const created = (await post('/allocations', { orderId, lines: [{ sku: 'EMPTY', quantity: 2 }] })).json();
+    const read = await empty('GET', `/allocations/${created.allocationId}`, type);
+    expect(read.statusCode).toBe(200);
+    expect(read.json()).toEqual(created);
+    expect((await empty('GET', '/stock/EMPTY', type)).json()).toMatchObject({ available: 0 });
+
+    const released = await empty('DELETE', `/allocations/${created.allocationId}`, type);
+    expect(released.statusCode).toBe(200);
+    expect(released.json()).toEqual({ ...created, status: 'released' });
+    expect((await get('/stock/EMPTY')).json()).toMatchObject({ available: 2 });
+
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const missing = await empty('DELETE', `/allocations/${unknown}`, type);
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toEqual({ error: `unknown allocation ${unknown}` });
+    expect((await empty('GET', `/allocations/${unknown}`, type)).statusCode).toBe(404);
+  });
+
+  it.each(
+    jsonTypes.flatMap((type) => [
+      ['POST', '/allocations', type],
+      ['PUT', '/stock/EMPTY-2/A', type],
+    ]) as ['POST' | 'PUT', string, string][],
+  )('refuses it on %s %s (%s) with 400, writing nothing', async (method, url, type) => {
+    const before = await counts();
+    const res = await empty(method, url, type);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual(missingBody);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a missing body on POST and PUT with the same message when no content-type is sent', async () => {
+    for (const [method, url] of [
+      ['POST', '/allocations'],
+      ['PUT', '/stock/EMPTY-3/A'],
+    ] as const) {
+      const res = await api.app.inject({ method, url });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual(missingBody);
+    }
+  });
+
+  it.each([
+    ['POST', '/allocations'],
+    ['PUT', '/stock/EMPTY-4/A'],
+    ['DELETE', '/allocations/00000000-0000-4000-8000-000000000000'],
+  ] as const)('refuses malformed JSON on %s %s with 400, as before', async (method, url) => {
+    const res = await api.app.inject({
+      method,
+      url,
+      headers: { 'content-type': 'application/json' },
+      payload: '{"orderId": ',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: 'invalid request',
+      issues: [{ path: '', message: expect.stringContaining('not valid JSON') }],
+    });
+  });
+
+  it('refuses a body with a __proto__ key, and an empty body of another content type, as before', async () => {
+    const poisoned = await api.app.inject({
+      method: 'PUT',
+      url: '/stock/EMPTY-5/A',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"onHand": 1, "__proto__": {"admin": true}}',
+    });
+    expect(poisoned.statusCode).toBe(400);
+    expect(poisoned.json().error).toBe('invalid request');
+    const text = await empty('DELETE', '/allocations/00000000-0000-4000-8000-000000000000', 'text/plain');
+    expect(text.statusCode).toBe(400);
+    expect(text.json().issues[0].message).toContain('application/json');
+  });
+});
+
 describe('unknown routes', () => {
   it.each([
     ['GET', '/nope'],
