@@ -54,7 +54,8 @@ export interface TrafficHookResult {
   readonly reason: string;
 }
 
-const hookEnvironmentSchema = z.object({
+/** The traffic hooks' settings, as they parse them at start (the wiring check reads them the same way). */
+export const hookEnvironmentSchema = z.object({
   HOOK_PHASE: z.enum(['pre-traffic', 'post-traffic']),
   SMOKE_EVENTS_PATH: z
     .string()

@@ -1,5 +1,36 @@
 /**
- * The wiring check: what each workload's code does in AWS, held against what the synthesized
- * assembly allows and provides.
+ * The wiring check: what each workload's code does in AWS — the calls it makes, the settings it
+ * reads, the network paths it takes, the way it logs in to the database — held against what the
+ * synthesized assembly allows and provides.
  */
-export {};
+import { join } from 'node:path';
+import { loadProject, REPO_ROOT } from '@ias/infra/lib/config/project';
+import { loadAssembly, type AssemblyModel } from './check/assembly';
+import { checkWiring, type WiringReport } from './check/check';
+import { loadRecordings } from './check/recordings';
+import { findWorkloads, workloadRegistry } from './check/workloads';
+
+export type { AssemblyModel };
+export { loadAssembly, NoAssemblyError } from './check/assembly';
+export type { Finding, WiringReport } from './check/check';
+export { renderReport, summaryLine } from './report';
+
+/** Where the checked-in recordings are. */
+export const RECORDINGS_DIR = join(REPO_ROOT, 'wiring', 'calls');
+
+/** Checks an assembly model (as loaded, or as a test changed it) with the repository's recordings. */
+export async function checkAssemblyModel(
+  assembly: AssemblyModel,
+  recordingsDir: string = RECORDINGS_DIR,
+): Promise<WiringReport> {
+  const project = loadProject();
+  const { workloads, unknown } = findWorkloads(assembly, workloadRegistry(project));
+  return checkWiring(assembly, { workloads, unknown, recordings: loadRecordings(recordingsDir) });
+}
+
+/** Loads and checks the assembly in a directory. */
+export async function checkAssemblyDir(outdir: string): Promise<WiringReport> {
+  const project = loadProject();
+  const region = project.environments[0]?.profile.region ?? 'us-east-1';
+  return checkAssemblyModel(loadAssembly(outdir, region));
+}

@@ -165,7 +165,8 @@ const integer = (name: string, min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`));
 
-const greenCheckEnvironmentSchema = z
+/** The green check's settings, as it parses them at start (the wiring check reads them the same way). */
+export const greenCheckEnvironmentSchema = z
   .object({
     GREEN_CHECK_URL: z.url({
       protocol: /^https?$/,

@@ -1,0 +1,260 @@
+import type { WorkloadRecording } from '../calls';
+import type { AssemblyModel, StageModel } from './assembly';
+import { CONTRACTS, RUNTIME_VARIABLES, type WorkloadContract } from './contracts';
+import { checkDatabase } from './database';
+import { StageNetwork } from './network';
+import { callNeeds, evaluate, functionRuntimeNeeds, taskRuntimeNeeds, type Need } from './permissions';
+import { expandCalls } from './recordings';
+import type { UnknownWorkload, Workload } from './workloads';
+
+/** The four things checked for each workload. */
+export const CHECKS = ['permissions', 'configuration', 'network', 'database'] as const;
+export type CheckName = (typeof CHECKS)[number];
+
+/** One break: what would fail at run time, and what is missing. */
+export interface Finding {
+  readonly stage: string;
+  readonly workload: string;
+  readonly check: CheckName;
+  /** What would fail at run time. */
+  readonly fails: string;
+  /** What is missing: the statement, the variable, the endpoint, the rule. */
+  readonly missing: string;
+}
+
+/** One workload's row: per check, passed, not applicable, or its findings. */
+export interface WorkloadRow {
+  readonly workload: string;
+  readonly cells: Readonly<Record<CheckName, 'ok' | 'n/a' | readonly Finding[]>>;
+}
+
+/** The whole check: a table per stage, and every finding. */
+export interface WiringReport {
+  readonly stages: readonly { readonly stageId: string; readonly rows: readonly WorkloadRow[] }[];
+  readonly findings: readonly Finding[];
+}
+
+/** Inputs the check takes besides the assembly. */
+export interface CheckInputs {
+  readonly workloads: readonly Workload[];
+  readonly unknown: readonly UnknownWorkload[];
+  readonly recordings: ReadonlyMap<string, WorkloadRecording>;
+  readonly contracts?: Readonly<Record<string, WorkloadContract>>;
+}
+
+function describeNeed(
+  need: Need,
+  roleName: string | undefined,
+  result: string,
+): { fails: string; missing: string } {
+  const who = roleName ? `${need.role} ${roleName}` : need.role;
+  const keyOrPass = need.action.startsWith('kms:')
+    ? ' (in its policies, and in the key policy)'
+    : need.action === 'iam:PassRole'
+      ? ` (to ${need.context?.['iam:PassedToService'] ?? 'the service'})`
+      : '';
+  return {
+    fails: `${need.why}: ${need.action} on ${need.resource} is denied (${result})`,
+    missing: `a statement allowing ${who} ${need.action} on ${need.resource}${keyOrPass}`,
+  };
+}
+
+async function checkWorkload(
+  workload: Workload,
+  inputs: CheckInputs,
+  network: StageNetwork,
+): Promise<WorkloadRow> {
+  const stage = workload.stage.stageId;
+  const finding = (check: CheckName, fails: string, missing: string): Finding => ({
+    stage,
+    workload: workload.name,
+    check,
+    fails,
+    missing,
+  });
+  const contracts = inputs.contracts ?? CONTRACTS;
+  const contract = contracts[workload.recording] ?? {};
+  const permissions: Finding[] = [];
+  const configuration: Finding[] = [];
+  const networkFindings: Finding[] = [];
+  const database: Finding[] = [];
+  const codeRole =
+    workload.kind === 'task' ? 'task role' : workload.kind === 'build' ? 'service role' : 'role';
+
+  // Configuration: the code's own schema over what the template sets, plus what the runtime sets.
+  const env = { ...RUNTIME_VARIABLES[workload.kind], ...workload.environment };
+  let settingsOk = true;
+  if (contract.settings) {
+    const parsed = contract.settings.safeParse(env);
+    if (!parsed.success) {
+      settingsOk = false;
+      for (const issue of parsed.error.issues) {
+        const variable = issue.path.join('.') || '(settings)';
+        configuration.push(
+          finding(
+            'configuration',
+            `it stops at start: ${variable} ${issue.message}`,
+            `the environment variable ${variable}, which the template ${variable in env ? 'sets wrongly' : 'does not set'}`,
+          ),
+        );
+      }
+    }
+  }
+  for (const [variable, capability] of Object.entries(contract.capabilities ?? {})) {
+    if (!env[variable]) {
+      configuration.push(
+        finding(
+          'configuration',
+          `${capability} (it quietly turns off: ${variable} is not set)`,
+          `the environment variable ${variable}`,
+        ),
+      );
+    }
+  }
+
+  // Permissions: every recorded call, what it needs beyond its action, and what the runtime does.
+  const needs: Need[] = [];
+  const recording = inputs.recordings.get(workload.recording);
+  const services = new Set<string>();
+  if (!recording) {
+    permissions.push(
+      finding(
+        'permissions',
+        'its calls cannot be checked',
+        `a recording wiring/calls/*.json for ${workload.recording} (npm run record -w @ias/wiring)`,
+      ),
+    );
+  } else {
+    const { calls, missing } = expandCalls(workload, recording.calls);
+    for (const m of missing) {
+      const envVar = /^\$\{env:(.+)\}$/.exec(m.token)?.[1];
+      (envVar ? configuration : permissions).push(
+        finding(
+          envVar ? 'configuration' : 'permissions',
+          `its call ${m.call.service}:${m.call.action} has no target: ${m.token} has no value here`,
+          envVar ? `the environment variable ${envVar}` : `what gives ${m.token}`,
+        ),
+      );
+    }
+    needs.push(...callNeeds(workload.scope.assembly, calls, codeRole));
+    for (const call of calls) {
+      services.add(call.action.split(':')[0] ?? '');
+    }
+  }
+  if (workload.kind === 'function') {
+    needs.push(...functionRuntimeNeeds(workload));
+  }
+  if (workload.kind === 'task') {
+    const runtime = taskRuntimeNeeds(workload);
+    needs.push(...runtime);
+    // Fargate pulls, logs and injects through the task's own network interface.
+    for (const need of runtime) {
+      services.add(need.action.split(':')[0] ?? '');
+      if (need.action === 'ecr:BatchGetImage') {
+        services.add('ecr.dkr');
+        services.add('s3');
+      }
+    }
+  }
+
+  // Database: the client its settings make, against the proxy or cluster it reaches.
+  let usesDatabase = false;
+  if (contract.database && settingsOk) {
+    const client = contract.database(env);
+    if (client) {
+      usesDatabase = true;
+      const verdict = checkDatabase(workload, client);
+      for (const text of verdict.findings) {
+        database.push(finding('database', text, 'the authentication the client and the database agree on'));
+      }
+      needs.push(...verdict.needs);
+      if (verdict.target && workload.network) {
+        const closed = network.portClosed(
+          workload,
+          verdict.target.groups,
+          verdict.target.port,
+          verdict.target.name,
+        );
+        if (closed) {
+          networkFindings.push(
+            finding(
+              'network',
+              `it cannot connect to ${verdict.target.name}: the connection times out`,
+              closed,
+            ),
+          );
+        }
+      }
+    }
+  }
+
+  for (const denial of await evaluate(workload, needs)) {
+    const { fails, missing } = describeNeed(denial.need, denial.role?.name, denial.result);
+    const check: CheckName = denial.need.action === 'rds-db:connect' ? 'database' : 'permissions';
+    (check === 'database' ? database : permissions).push(finding(check, fails, missing));
+  }
+
+  for (const service of [...services].sort()) {
+    const why = workload.network
+      ? network.unreachable(workload, service, workload.scope.stack.region)
+      : undefined;
+    if (why) {
+      networkFindings.push(finding('network', `its calls to ${service} time out`, why));
+    }
+  }
+
+  const cell = (list: Finding[], applies: boolean): 'ok' | 'n/a' | Finding[] =>
+    list.length > 0 ? list : applies ? 'ok' : 'n/a';
+  return {
+    workload: workload.name,
+    cells: {
+      permissions: cell(permissions, true),
+      configuration: cell(
+        configuration,
+        contract.settings !== undefined || contract.capabilities !== undefined,
+      ),
+      network: cell(networkFindings, workload.network !== undefined),
+      database: cell(database, usesDatabase),
+    },
+  };
+}
+
+/** Checks every workload of the assembly. */
+export async function checkWiring(assembly: AssemblyModel, inputs: CheckInputs): Promise<WiringReport> {
+  const stages: { stageId: string; rows: WorkloadRow[] }[] = [];
+  const findings: Finding[] = [];
+  const networks = new Map<StageModel, StageNetwork>();
+  for (const stage of assembly.stages) {
+    const rows: WorkloadRow[] = [];
+    for (const workload of inputs.workloads.filter((w) => w.stage === stage)) {
+      let network = networks.get(stage);
+      if (!network) {
+        network = new StageNetwork(assembly, stage.stacks);
+        networks.set(stage, network);
+      }
+      const row = await checkWorkload(workload, inputs, network);
+      rows.push(row);
+      for (const value of Object.values(row.cells)) {
+        if (Array.isArray(value)) {
+          findings.push(...(value as Finding[]));
+        }
+      }
+    }
+    for (const unknown of inputs.unknown.filter((u) => u.stage === stage)) {
+      const f: Finding = {
+        stage: stage.stageId,
+        workload: unknown.name,
+        check: 'permissions',
+        fails: `a ${unknown.type} whose code the check does not know`,
+        missing: 'an entry in the wiring registry (wiring/src/check/workloads.ts) and its recording',
+      };
+      findings.push(f);
+      rows.push({
+        workload: unknown.name,
+        cells: { permissions: [f], configuration: 'n/a', network: 'n/a', database: 'n/a' },
+      });
+    }
+    stages.push({ stageId: stage.stageId, rows });
+  }
+  return { stages, findings };
+}

@@ -1,0 +1,271 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import type { AssemblyModel } from './assembly';
+import { encryptionKeyOf, resourcesOfType, secretArnBase } from './facts';
+import { identityPolicies, resourcePolicy, type NamedPolicy } from './policies';
+import type { ExpandedCall } from './recordings';
+import { resolve, resolveString } from './resolve';
+import type { Workload, WorkloadRole } from './workloads';
+
+/** One permission a workload needs at run time. */
+export interface Need {
+  /** Which of the workload's roles makes the call (`role`, `task role`, `execution role`, …). */
+  readonly role: string;
+  /** `service:Action`. */
+  readonly action: string;
+  readonly resource: string;
+  /** Condition keys the request carries (kms:ViaService, iam:PassedToService). */
+  readonly context?: Readonly<Record<string, string>>;
+  /** Why it is needed, in a finding's words: the call its code makes, or what the runtime does. */
+  readonly why: string;
+}
+
+/** The service a passed role goes to, for `iam:PassedToService`. */
+const PASSED_TO: Readonly<Record<string, string>> = {
+  ecs: 'ecs-tasks.amazonaws.com',
+  cloudformation: 'cloudformation.amazonaws.com',
+  lambda: 'lambda.amazonaws.com',
+  codedeploy: 'codedeploy.amazonaws.com',
+};
+
+/** What a call on a KMS-encrypted resource needs of the key, by the call's verb. */
+function keyActions(action: string): string[] {
+  const verb = action.split(':')[1] ?? '';
+  if (/^(Put|Send|Create|Update|BatchWrite|Upload|CompleteMultipart)/.test(verb)) {
+    return ['kms:GenerateDataKey', 'kms:Decrypt'];
+  }
+  return ['kms:Decrypt'];
+}
+
+/** The permissions the code's recorded calls need: each call, its key use and the roles it passes. */
+export function callNeeds(assembly: AssemblyModel, calls: readonly ExpandedCall[], role: string): Need[] {
+  const needs: Need[] = [];
+  for (const call of calls) {
+    const why = `its code calls ${call.action}`;
+    for (const resource of call.resources) {
+      needs.push({ role, action: call.action, resource, why });
+      const encrypted = resource === '*' ? undefined : encryptionKeyOf(assembly, resource);
+      if (encrypted) {
+        for (const action of keyActions(call.action)) {
+          needs.push({
+            role,
+            action,
+            resource: encrypted.key,
+            context: { 'kms:ViaService': encrypted.via },
+            why: `its code calls ${call.action} on ${resource}, encrypted with that key`,
+          });
+        }
+      }
+    }
+    for (const passed of call.passRoles) {
+      const to = PASSED_TO[call.action.split(':')[0] ?? ''];
+      needs.push({
+        role,
+        action: 'iam:PassRole',
+        resource: passed,
+        context: to ? { 'iam:PassedToService': to } : undefined,
+        why: `its code hands the role on in ${call.action}`,
+      });
+    }
+  }
+  return needs;
+}
+
+/** What the Lambda runtime does with the function's role: logs, VPC interfaces, queue polling. */
+export function functionRuntimeNeeds(workload: Workload): Need[] {
+  const { assembly } = workload.scope;
+  const props = workload.resource.Properties ?? {};
+  const needs: Need[] = [];
+  const logging = resolve(workload.scope, props.LoggingConfig) as { LogGroup?: string } | undefined;
+  const { partition, region, account } = workload.scope.stack;
+  const logGroup = logging?.LogGroup ?? `/aws/lambda/${workload.name}`;
+  for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
+    needs.push({
+      role: 'role',
+      action,
+      resource: `arn:${partition}:logs:${region}:${account}:log-group:${logGroup}:log-stream:stand-in`,
+      why: `Lambda writes its logs to ${logGroup}`,
+    });
+  }
+  if (workload.network) {
+    needs.push({
+      role: 'role',
+      action: 'ec2:CreateNetworkInterface',
+      resource: '*',
+      why: 'Lambda attaches the function to its VPC with its role',
+    });
+  }
+  const functionArn = `arn:${partition}:lambda:${region}:${account}:function:${workload.name}`;
+  for (const mapping of resourcesOfType(assembly, 'AWS::Lambda::EventSourceMapping', workload.stage.stacks)) {
+    const target = resolveString(mapping.scope, mapping.resource.Properties?.FunctionName);
+    if (target !== workload.name && target !== functionArn && !target.startsWith(`${functionArn}:`)) {
+      continue;
+    }
+    const source = resolveString(mapping.scope, mapping.resource.Properties?.EventSourceArn);
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) {
+      needs.push({ role: 'role', action, resource: source, why: `Lambda polls ${source} for it` });
+    }
+    const encrypted = encryptionKeyOf(assembly, source);
+    if (encrypted) {
+      needs.push({
+        role: 'role',
+        action: 'kms:Decrypt',
+        resource: encrypted.key,
+        context: { 'kms:ViaService': encrypted.via },
+        why: `Lambda reads ${source}, encrypted with that key`,
+      });
+    }
+  }
+  return needs;
+}
+
+/** What Amazon ECS does with the task's execution role: pull the image, write logs, inject secrets. */
+export function taskRuntimeNeeds(workload: Workload): Need[] {
+  const { assembly } = workload.scope;
+  const needs: Need[] = [];
+  const { partition, region, account } = workload.scope.stack;
+  const containers = resolve(workload.scope, workload.resource.Properties?.ContainerDefinitions ?? []) as {
+    Image?: string;
+    LogConfiguration?: { LogDriver?: string; Options?: Record<string, string> };
+  }[];
+  for (const container of containers) {
+    const image = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([^:@]+)/.exec(container.Image ?? '');
+    if (image) {
+      const repository = `arn:${partition}:ecr:${image[2]}:${image[1]}:repository/${image[3]}`;
+      needs.push({
+        role: 'execution role',
+        action: 'ecr:GetAuthorizationToken',
+        resource: '*',
+        why: 'ECS pulls the image from ECR',
+      });
+      for (const action of ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']) {
+        needs.push({
+          role: 'execution role',
+          action,
+          resource: repository,
+          why: `ECS pulls the image from ${image[3]}`,
+        });
+      }
+    }
+    const group =
+      container.LogConfiguration?.LogDriver === 'awslogs'
+        ? container.LogConfiguration.Options?.['awslogs-group']
+        : undefined;
+    if (group) {
+      for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
+        needs.push({
+          role: 'execution role',
+          action,
+          resource: `arn:${partition}:logs:${region}:${account}:log-group:${group}:log-stream:stand-in`,
+          why: `ECS writes the container's logs to ${group}`,
+        });
+      }
+    }
+  }
+  for (const [variable, from] of Object.entries(workload.injected)) {
+    if (from.includes(':secretsmanager:')) {
+      const secret = secretArnBase(from);
+      needs.push({
+        role: 'execution role',
+        action: 'secretsmanager:GetSecretValue',
+        resource: secret,
+        why: `ECS injects ${variable} from the secret`,
+      });
+      const encrypted = encryptionKeyOf(assembly, secret);
+      if (encrypted) {
+        needs.push({
+          role: 'execution role',
+          action: 'kms:Decrypt',
+          resource: encrypted.key,
+          context: { 'kms:ViaService': encrypted.via },
+          why: `ECS injects ${variable} from a secret encrypted with that key`,
+        });
+      }
+    } else {
+      const parameter = from.startsWith('arn:')
+        ? from
+        : `arn:${partition}:ssm:${region}:${account}:parameter${from.startsWith('/') ? '' : '/'}${from}`;
+      needs.push({
+        role: 'execution role',
+        action: 'ssm:GetParameters',
+        resource: parameter,
+        why: `ECS injects ${variable} from the parameter`,
+      });
+    }
+  }
+  return needs;
+}
+
+/** A need the policies do not grant. */
+export interface Denial {
+  readonly need: Need;
+  readonly role?: WorkloadRole;
+  /** `ImplicitlyDenied`, `ExplicitlyDenied`, or why the simulation could not run. */
+  readonly result: string;
+}
+
+/** Evaluates needs with a real IAM policy evaluator against the role's and the resource's policies. */
+export async function evaluate(workload: Workload, needs: readonly Need[]): Promise<Denial[]> {
+  const { assembly } = workload.scope;
+  const cache = new Map<string, NamedPolicy[]>();
+  const denials: Denial[] = [];
+  const seen = new Set<string>();
+  for (const need of needs) {
+    const key = `${need.role} ${need.action} ${need.resource} ${JSON.stringify(need.context ?? {})}`;
+    if (seen.has(key)) {
+      continue;
+    }
+    seen.add(key);
+    const proxyRole = need.role.startsWith('proxy role ') ? need.role.slice('proxy role '.length) : undefined;
+    const role = proxyRole
+      ? { label: 'proxy role', arn: proxyRole, name: proxyRole.split('/').pop() ?? proxyRole }
+      : workload.roles.find((r) => r.label === need.role);
+    if (!role) {
+      denials.push({ need, result: `the workload has no ${need.role}` });
+      continue;
+    }
+    let policies = cache.get(role.arn);
+    if (!policies) {
+      policies = identityPolicies(assembly, role);
+      cache.set(role.arn, policies);
+    }
+    const result = await simulate(assembly, role, policies, need, workload.scope.stack.account);
+    if (result !== 'Allowed') {
+      denials.push({ need, role, result });
+    }
+  }
+  return denials;
+}
+
+async function simulate(
+  assembly: AssemblyModel,
+  role: WorkloadRole,
+  policies: readonly NamedPolicy[],
+  need: Need,
+  account: string,
+): Promise<string> {
+  const resource = need.resource === '*' ? undefined : resourcePolicy(assembly, need.resource);
+  const response = await runSimulation(
+    {
+      identityPolicies: policies.map((p) => ({ name: p.name, policy: p.policy as never })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: resource?.policy as never,
+      request: {
+        action: need.action,
+        principal: role.arn,
+        resource: { accountId: resourceAccount(need.resource) ?? account, resource: need.resource },
+        contextVariables: { 'aws:SecureTransport': 'true', ...(need.context ?? {}) },
+      },
+    },
+    {},
+  );
+  if (response.resultType === 'error') {
+    return `not evaluable: ${JSON.stringify(response.errors).slice(0, 300)}`;
+  }
+  return response.overallResult;
+}
+
+function resourceAccount(arn: string): string | undefined {
+  const account = arn.split(':')[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
+}

@@ -1,0 +1,276 @@
+import { Naming } from '@ias/infra/lib/config/naming';
+import type { ProjectConfig } from '@ias/infra/lib/config/load';
+import { trafficHookNames } from '@ias/infra/lib/constructs/traffic-hooks';
+import { pipelineNames } from '@ias/infra/lib/pipelines/names';
+import type { AssemblyModel, CfnResource, StackModel, StageModel } from './assembly';
+import { resolve, resolveString, UnresolvableError, type ResolveScope } from './resolve';
+
+/** What runs: a Lambda function, an ECS task, or a CodeBuild project. */
+export type WorkloadKind = 'function' | 'task' | 'build';
+
+/** An identity a workload acts as. */
+export interface WorkloadRole {
+  /** What the role is to the workload: `role`, `task role`, `execution role`, `service role`. */
+  readonly label: string;
+  /** The role's ARN, resolved. */
+  readonly arn: string;
+  /** The role's name. */
+  readonly name: string;
+}
+
+/** Where a workload runs in a VPC: its security groups and subnets, resolved. */
+export interface WorkloadNetwork {
+  readonly securityGroups: readonly string[];
+  readonly subnets: readonly string[];
+}
+
+/** One workload found in the assembly, with everything the checks read of it. */
+export interface Workload {
+  /** Its physical name (function, task family, project), how findings name it. */
+  readonly name: string;
+  readonly kind: WorkloadKind;
+  /** The recording its code's calls are in (`wiring/calls/<recording>.json`), by workload id. */
+  readonly recording: string;
+  readonly stage: StageModel;
+  readonly scope: ResolveScope;
+  readonly logicalId: string;
+  readonly resource: CfnResource;
+  readonly roles: readonly WorkloadRole[];
+  /** Its environment variables; a value injected from a secret or parameter is `<from VALUEFROM>`. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Variables injected from Secrets Manager or SSM (ECS `Secrets`), by name: where from. */
+  readonly injected: Readonly<Record<string, string>>;
+  readonly network?: WorkloadNetwork;
+}
+
+/**
+ * Which recording each named workload runs, from the same naming module the infrastructure uses:
+ * a rename in one place renames here too.
+ */
+export function workloadRegistry(project: ProjectConfig): Map<string, string> {
+  const registry = new Map<string, string>();
+  for (const env of project.environments) {
+    const naming = new Naming(env.prefix, env.name);
+    for (const fn of project.functions ?? []) {
+      registry.set(naming.name(fn.name), `fn:${fn.name}`);
+    }
+    const hooks = trafficHookNames(naming);
+    registry.set(hooks.preTraffic, 'delivery:traffic-hook');
+    registry.set(hooks.postTraffic, 'delivery:traffic-hook');
+    registry.set(naming.name('db-roles'), 'platform:db-roles');
+    for (const svc of project.services ?? []) {
+      registry.set(naming.name(svc.name), `svc:${svc.name}`);
+      registry.set(naming.name(`${svc.name}-green-check`), 'delivery:green-check');
+    }
+  }
+  for (const fn of project.functions ?? []) {
+    const names = pipelineNames(project.prefix, fn.name);
+    registry.set(names.steps, 'delivery:pipeline-step:lambda');
+    registry.set(names.build, 'build:lambda-build');
+    registry.set(names.check, 'build:lambda-check');
+  }
+  for (const svc of project.services ?? []) {
+    const names = pipelineNames(project.prefix, svc.name);
+    registry.set(names.steps, 'delivery:pipeline-step:service');
+    registry.set(names.build, 'build:service-build');
+  }
+  return registry;
+}
+
+/**
+ * aws-cdk-lib's own provider functions (auto-deleting objects, restricting the default security
+ * group, the log-retention helper): CDK's code, not ours, and granted by CDK for what it does.
+ */
+const CDK_HELPER = /^Custom[A-Za-z0-9]*(CustomResourceProvider|Provider)Handler|^LogRetention[0-9A-F]{8}/;
+
+/**
+ * The infrastructure pipeline's CodeBuild projects, which CDK Pipelines creates without names:
+ * known by their role in the pipeline (synth, diff, self-mutation, asset publishing).
+ */
+function cdkPipelineProject(stack: StackModel, logicalId: string, resource: CfnResource): string | undefined {
+  if (resource.Type !== 'AWS::CodeBuild::Project' || resource.Properties?.Name !== undefined) {
+    return undefined;
+  }
+  const kinds: [RegExp, string][] = [
+    [/BuildSynth/, 'build:infra-synth'],
+    [/Diff/, 'build:infra-diff'],
+    [/SelfMutation/, 'build:infra-self-mutation'],
+    [/Assets(File|Docker)Asset/, 'build:infra-assets'],
+  ];
+  void stack;
+  return kinds.find(([pattern]) => pattern.test(logicalId))?.[1];
+}
+
+function roleOf(scope: ResolveScope, label: string, arnValue: unknown): WorkloadRole | undefined {
+  if (arnValue === undefined) {
+    return undefined;
+  }
+  const arn = resolveString(scope, arnValue);
+  const name = arn.split('/').pop() ?? arn;
+  return { label, arn, name };
+}
+
+function strings(scope: ResolveScope, value: unknown): string[] {
+  const resolved = resolve(scope, value ?? []);
+  return Array.isArray(resolved) ? resolved.map(String) : [String(resolved)];
+}
+
+function functionWorkload(stage: StageModel, scope: ResolveScope, logicalId: string, resource: CfnResource) {
+  const props = resource.Properties ?? {};
+  const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+    {}) as Record<string, unknown>;
+  const environment = Object.fromEntries(
+    Object.entries(variables).map(([k, v]) => [k, resolveString(scope, v)]),
+  );
+  const vpc = props.VpcConfig as { SecurityGroupIds?: unknown; SubnetIds?: unknown } | undefined;
+  return {
+    kind: 'function' as const,
+    stage,
+    scope,
+    logicalId,
+    resource,
+    roles: [roleOf(scope, 'role', props.Role)].filter((r): r is WorkloadRole => r !== undefined),
+    environment,
+    injected: {},
+    network: vpc
+      ? { securityGroups: strings(scope, vpc.SecurityGroupIds), subnets: strings(scope, vpc.SubnetIds) }
+      : undefined,
+  };
+}
+
+interface ContainerDefinition {
+  Environment?: { Name: string; Value: unknown }[];
+  Secrets?: { Name: string; ValueFrom: unknown }[];
+}
+
+function taskWorkload(stage: StageModel, scope: ResolveScope, logicalId: string, resource: CfnResource) {
+  const props = resource.Properties ?? {};
+  const containers = (props.ContainerDefinitions ?? []) as ContainerDefinition[];
+  const environment: Record<string, string> = {};
+  const injected: Record<string, string> = {};
+  for (const container of containers) {
+    for (const { Name, Value } of container.Environment ?? []) {
+      environment[Name] = resolveString(scope, Value);
+    }
+    for (const { Name, ValueFrom } of container.Secrets ?? []) {
+      injected[Name] = resolveString(scope, ValueFrom);
+      environment[Name] = `<from ${injected[Name]}>`;
+    }
+  }
+  // The service that runs this task definition gives the network placement.
+  const service = Object.values(scope.stack.template.Resources ?? {}).find(
+    (r) =>
+      r.Type === 'AWS::ECS::Service' &&
+      JSON.stringify(r.Properties?.TaskDefinition) === JSON.stringify({ Ref: logicalId }),
+  );
+  const awsvpc = (
+    service?.Properties?.NetworkConfiguration as
+      { AwsvpcConfiguration?: { SecurityGroups?: unknown; Subnets?: unknown } } | undefined
+  )?.AwsvpcConfiguration;
+  return {
+    kind: 'task' as const,
+    stage,
+    scope,
+    logicalId,
+    resource,
+    roles: [
+      roleOf(scope, 'task role', props.TaskRoleArn),
+      roleOf(scope, 'execution role', props.ExecutionRoleArn),
+    ].filter((r): r is WorkloadRole => r !== undefined),
+    environment,
+    injected,
+    network: awsvpc
+      ? { securityGroups: strings(scope, awsvpc.SecurityGroups), subnets: strings(scope, awsvpc.Subnets) }
+      : undefined,
+  };
+}
+
+function buildWorkload(stage: StageModel, scope: ResolveScope, logicalId: string, resource: CfnResource) {
+  const props = resource.Properties ?? {};
+  const variables = ((props.Environment as { EnvironmentVariables?: { Name: string; Value: unknown }[] })
+    ?.EnvironmentVariables ?? []) as { Name: string; Value: unknown }[];
+  const vpc = props.VpcConfig as { SecurityGroupIds?: unknown; Subnets?: unknown } | undefined;
+  return {
+    kind: 'build' as const,
+    stage,
+    scope,
+    logicalId,
+    resource,
+    roles: [roleOf(scope, 'service role', props.ServiceRole)].filter(
+      (r): r is WorkloadRole => r !== undefined,
+    ),
+    environment: Object.fromEntries(variables.map(({ Name, Value }) => [Name, resolveString(scope, Value)])),
+    injected: {},
+    network: vpc
+      ? { securityGroups: strings(scope, vpc.SecurityGroupIds), subnets: strings(scope, vpc.Subnets) }
+      : undefined,
+  };
+}
+
+/** A workload the assembly holds that no recording covers: a finding of its own. */
+export interface UnknownWorkload {
+  readonly stage: StageModel;
+  readonly name: string;
+  readonly type: string;
+}
+
+/** Every workload of every stage, and those the registry does not know. */
+export function findWorkloads(
+  assembly: AssemblyModel,
+  registry: ReadonlyMap<string, string>,
+): { workloads: Workload[]; unknown: UnknownWorkload[] } {
+  const workloads: Workload[] = [];
+  const unknown: UnknownWorkload[] = [];
+  for (const stage of assembly.stages) {
+    for (const stack of stage.stacks) {
+      collect(assembly, stage, stack, registry, workloads, unknown);
+    }
+  }
+  return { workloads, unknown };
+}
+
+function collect(
+  assembly: AssemblyModel,
+  stage: StageModel,
+  stack: StackModel,
+  registry: ReadonlyMap<string, string>,
+  workloads: Workload[],
+  unknown: UnknownWorkload[],
+): void {
+  const scope: ResolveScope = { assembly, stack };
+  for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
+    const make =
+      resource.Type === 'AWS::Lambda::Function'
+        ? functionWorkload
+        : resource.Type === 'AWS::ECS::TaskDefinition'
+          ? taskWorkload
+          : resource.Type === 'AWS::CodeBuild::Project'
+            ? buildWorkload
+            : undefined;
+    if (!make || CDK_HELPER.test(logicalId)) {
+      continue;
+    }
+    const nameProperty =
+      resource.Type === 'AWS::Lambda::Function'
+        ? 'FunctionName'
+        : resource.Type === 'AWS::ECS::TaskDefinition'
+          ? 'Family'
+          : 'Name';
+    const rawName = resource.Properties?.[nameProperty];
+    const name = rawName === undefined ? `${stack.stackName}/${logicalId}` : resolveString(scope, rawName);
+    const recording = registry.get(name) ?? cdkPipelineProject(stack, logicalId, resource);
+    if (!recording) {
+      unknown.push({ stage, name, type: resource.Type });
+      continue;
+    }
+    try {
+      workloads.push({ name, recording, ...make(stage, scope, logicalId, resource) });
+    } catch (err) {
+      if (err instanceof UnresolvableError) {
+        unknown.push({ stage, name: `${name} (${err.message})`, type: resource.Type });
+        continue;
+      }
+      throw err;
+    }
+  }
+}
