@@ -83,30 +83,39 @@ async function checkWorkload(
 
   // Configuration: the code's own schema over what the template sets, plus what the runtime sets.
   const env = { ...RUNTIME_VARIABLES[workload.kind], ...workload.environment };
-  let settingsOk = true;
+  let parsedSettings: unknown;
+  let settingsOk = contract.settings !== undefined;
   if (contract.settings) {
     const parsed = contract.settings.safeParse(env);
-    if (!parsed.success) {
-      settingsOk = false;
-      for (const issue of parsed.error.issues) {
-        const variable = issue.path.join('.') || '(settings)';
-        configuration.push(
-          finding(
-            'configuration',
-            `it stops at start: ${variable} ${issue.message}`,
-            `the environment variable ${variable}, which the template ${variable in env ? 'sets wrongly' : 'does not set'}`,
-          ),
-        );
-      }
-    }
-  }
-  for (const [variable, capability] of Object.entries(contract.capabilities ?? {})) {
-    if (!env[variable]) {
+    settingsOk = parsed.success;
+    parsedSettings = parsed.data;
+    for (const issue of parsed.success ? [] : parsed.error.issues) {
+      const variable = issue.path.join('.') || '(settings)';
       configuration.push(
         finding(
           'configuration',
-          `${capability} (it quietly turns off: ${variable} is not set)`,
+          `it stops at start: ${variable} ${issue.message}`,
+          `the environment variable ${variable}, which the template ${variable in env ? 'sets wrongly' : 'does not set'}`,
+        ),
+      );
+    }
+  }
+  for (const [variable, { rule, why }] of Object.entries(contract.deployed ?? {})) {
+    if (rule === 'required' && !env[variable]) {
+      configuration.push(
+        finding(
+          'configuration',
+          `it quietly does without ${variable} (${why})`,
           `the environment variable ${variable}`,
+        ),
+      );
+    }
+    if (rule === 'forbidden' && env[variable]) {
+      configuration.push(
+        finding(
+          'configuration',
+          `it takes a local-only path: ${variable} is set (${why})`,
+          `nothing: ${variable} must not be set when deployed`,
         ),
       );
     }
@@ -160,7 +169,7 @@ async function checkWorkload(
   // Database: the client its settings make, against the proxy or cluster it reaches.
   let usesDatabase = false;
   if (contract.database && settingsOk) {
-    const client = contract.database(env);
+    const client = contract.database(parsedSettings, workload.injected);
     if (client) {
       usesDatabase = true;
       const verdict = checkDatabase(workload, client);
@@ -209,10 +218,7 @@ async function checkWorkload(
     workload: workload.name,
     cells: {
       permissions: cell(permissions, true),
-      configuration: cell(
-        configuration,
-        contract.settings !== undefined || contract.capabilities !== undefined,
-      ),
+      configuration: cell(configuration, contract.settings !== undefined),
       network: cell(networkFindings, workload.network !== undefined),
       database: cell(database, usesDatabase),
     },

@@ -10,13 +10,15 @@ import type { DatabaseClient } from './database';
 export interface WorkloadContract {
   /** The schema the code parses its environment with at start (the same object, imported). */
   readonly settings?: ZodType;
-  /**
-   * Settings whose absence in a deployed environment quietly turns a capability off, with what
-   * turns off: the code accepts their absence (local runs), a deployment must not.
-   */
-  readonly capabilities?: Readonly<Record<string, string>>;
-  /** The database client the settings describe, if the workload uses the database. */
-  readonly database?: (env: Readonly<Record<string, string>>) => DatabaseClient | undefined;
+  /** Settings a deployed workload must have, or must not have, with what goes wrong otherwise. */
+  readonly deployed?: Readonly<
+    Record<string, { readonly rule: 'required' | 'forbidden'; readonly why: string }>
+  >;
+  /** The database client the parsed settings describe, if the workload uses the database. */
+  readonly database?: (
+    settings: unknown,
+    injected: Readonly<Record<string, string>>,
+  ) => DatabaseClient | undefined;
 }
 
 /** Variables the Lambda runtime and Amazon ECS set themselves. */

@@ -290,6 +290,19 @@ function parameterValue(scope: ResolveScope, parameterName: string): unknown {
   throw new UnresolvableError(`no SSM parameter ${parameterName} in the assembly`);
 }
 
+/** The value of an SSM parameter the assembly creates, or undefined when it creates none by that name. */
+export function knownParameterValue(scope: ResolveScope, parameterName: string): string | undefined {
+  try {
+    const value = parameterValue(scope, parameterName);
+    return typeof value === 'string' ? value : undefined;
+  } catch (err) {
+    if (err instanceof UnresolvableError) {
+      return undefined;
+    }
+    throw err;
+  }
+}
+
 function pseudo(scope: ResolveScope, name: string): string | undefined {
   switch (name) {
     case 'AWS::Partition':

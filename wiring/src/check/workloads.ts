@@ -3,7 +3,7 @@ import type { ProjectConfig } from '@ias/infra/lib/config/load';
 import { trafficHookNames } from '@ias/infra/lib/constructs/traffic-hooks';
 import { pipelineNames } from '@ias/infra/lib/pipelines/names';
 import type { AssemblyModel, CfnResource, StackModel, StageModel } from './assembly';
-import { resolve, resolveString, UnresolvableError, type ResolveScope } from './resolve';
+import { knownParameterValue, resolve, resolveString, UnresolvableError, type ResolveScope } from './resolve';
 
 /** What runs: a Lambda function, an ECS task, or a CodeBuild project. */
 export type WorkloadKind = 'function' | 'task' | 'build';
@@ -153,8 +153,11 @@ function taskWorkload(stage: StageModel, scope: ResolveScope, logicalId: string,
       environment[Name] = resolveString(scope, Value);
     }
     for (const { Name, ValueFrom } of container.Secrets ?? []) {
-      injected[Name] = resolveString(scope, ValueFrom);
-      environment[Name] = `<from ${injected[Name]}>`;
+      const from = resolveString(scope, ValueFrom);
+      injected[Name] = from;
+      // A parameter the assembly creates has a value the check knows; a secret's stays unknown.
+      const parameter = /:parameter(\/.+)$/.exec(from)?.[1];
+      environment[Name] = (parameter && knownParameterValue(scope, parameter)) ?? `<from ${from}>`;
     }
   }
   // The service that runs this task definition gives the network placement.
