@@ -13,7 +13,7 @@ import { findWorkloads, workloadRegistry } from './check/workloads';
 export type { AssemblyModel };
 export { loadAssembly, NoAssemblyError } from './check/assembly';
 export type { Finding, WiringReport } from './check/check';
-export { renderReport, summaryLine } from './report';
+export { renderReport, renderSummary, summaryLine } from './report';
 
 /** Where the checked-in recordings are. */
 export const RECORDINGS_DIR = join(REPO_ROOT, 'wiring', 'calls');

@@ -37,3 +37,18 @@ export function summaryLine(report: WiringReport): string {
     ? `PASS: wiring of ${workloads} workloads in ${stages} stages (permissions, configuration, network, database)`
     : `FAIL: ${report.findings.length} wiring finding${report.findings.length === 1 ? '' : 's'} in ${workloads} workloads of ${stages} stages`;
 }
+
+/**
+ * The check in a few lines, for the delivery plan: per stage its workloads and the checks passed,
+ * then every finding and the verdict.
+ */
+export function renderSummary(report: WiringReport): string {
+  const lines = ['== wiring (npm run wiring for the table) =='];
+  for (const stage of report.stages) {
+    const failing = stage.rows.filter((r) => CHECKS.some((c) => Array.isArray(r.cells[c])));
+    const status = failing.length === 0 ? '✔ every check' : `✘ ${failing.map((r) => r.workload).join(', ')}`;
+    lines.push(`  ${stage.stageId}: ${stage.rows.length} workloads, ${status}`);
+  }
+  lines.push(...report.findings.map(renderFinding), '', summaryLine(report));
+  return lines.join('\n');
+}

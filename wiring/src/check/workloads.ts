@@ -161,10 +161,13 @@ function taskWorkload(stage: StageModel, scope: ResolveScope, logicalId: string,
     }
   }
   // The service that runs this task definition gives the network placement.
+  // (by reference, or by family: a CODE_DEPLOY service names the family, CodeDeploy the revision).
+  const family = props.Family === undefined ? undefined : resolveString(scope, props.Family);
   const service = Object.values(scope.stack.template.Resources ?? {}).find(
     (r) =>
       r.Type === 'AWS::ECS::Service' &&
-      JSON.stringify(r.Properties?.TaskDefinition) === JSON.stringify({ Ref: logicalId }),
+      (JSON.stringify(r.Properties?.TaskDefinition) === JSON.stringify({ Ref: logicalId }) ||
+        (family !== undefined && resolve(scope, r.Properties?.TaskDefinition) === family)),
   );
   const awsvpc = (
     service?.Properties?.NetworkConfiguration as
