@@ -52,6 +52,7 @@ beforeAll(async () => {
   // What staging and prod never reached but dev did: workloads migrated as the master user.
   const legacy = new Pool({ connectionString: url('inventory_admin', 'master-pw'), max: 1 });
   await migrate(legacy, MIGRATIONS.slice(0, 1));
+  await legacy.query(`CREATE FUNCTION legacy_answer() RETURNS integer LANGUAGE sql AS 'SELECT 42'`);
   await legacy.end();
 }, 120_000);
 afterAll(() => server?.stop());
@@ -61,24 +62,17 @@ describe('database roles provisioner', () => {
     const report = await asMaster((c) => provisionDatabaseRoles(c, ROLES));
     expect(report.created).toEqual(['inventory_owner', 'inventory_app']);
     expect(report.reassigned).toEqual([
+      'routine legacy_answer()',
       'table public.allocation_lines',
       'table public.allocations',
       'table public.schema_migrations',
       'table public.stock',
     ]);
     await asMaster(async (c) => {
-      const { rows } = await c
-        .query<{ rolname: string; rolcanlogin: boolean; rolpassword: string | null; iam: boolean }>(
-          `SELECT rolname, rolcanlogin, rolpassword, pg_has_role(rolname, 'rds_iam', 'MEMBER') AS iam
-           FROM pg_authid WHERE rolname IN ('inventory_owner', 'inventory_app') ORDER BY rolname`,
-        )
-        .catch(() =>
-          // pg_authid is superuser-only; pg_roles masks the password column.
-          c.query<{ rolname: string; rolcanlogin: boolean; rolpassword: string | null; iam: boolean }>(
-            `SELECT rolname, rolcanlogin, NULL AS rolpassword, pg_has_role(rolname, 'rds_iam', 'MEMBER') AS iam
-             FROM pg_roles WHERE rolname IN ('inventory_owner', 'inventory_app') ORDER BY rolname`,
-          ),
-        );
+      const { rows } = await c.query<{ rolname: string; rolcanlogin: boolean; iam: boolean }>(
+        `SELECT rolname, rolcanlogin, pg_has_role(rolname, 'rds_iam', 'MEMBER') AS iam
+           FROM pg_roles WHERE rolname IN ('inventory_owner', 'inventory_app') ORDER BY rolname`,
+      );
       expect(rows.map((r) => [r.rolname, r.rolcanlogin, r.iam])).toEqual([
         ['inventory_app', true, true],
         ['inventory_owner', true, true],
@@ -90,6 +84,7 @@ describe('database roles provisioner', () => {
       // public belongs to pg_database_owner (PostgreSQL 15+), i.e. to whoever owns the database.
       expect(owners.rows).toEqual([{ db: 'inventory_owner', schema: 'pg_database_owner' }]);
     });
+    // pg_authid (with the password column) is for superusers only.
     const passwords = new Client({ connectionString: server.adminUrl });
     await passwords.connect();
     const { rows } = await passwords.query<{ n: string }>(
