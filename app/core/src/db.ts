@@ -55,14 +55,26 @@ export function poolConfig(settings: DatabaseSettings, options: PoolOptions = {}
   if (!host || !user) {
     throw new Error('no database configured: set DATABASE_URL, or PGHOST with PGUSER and PGDATABASE');
   }
-  const base = { ...config, host, port, user, database: settings.PGDATABASE, ssl: sslFromMode(settings.PGSSLMODE) };
+  const base = {
+    ...config,
+    host,
+    port,
+    user,
+    database: settings.PGDATABASE,
+    ssl: sslFromMode(settings.PGSSLMODE),
+  };
   if (settings.DB_AUTH === 'password') {
     return { ...base, password: settings.PGPASSWORD };
   }
   if (!settings.AWS_REGION) {
     throw new Error('DB_AUTH=iam needs AWS_REGION: the region IAM tokens are signed for');
   }
-  const signer = (options.signer ?? rdsSigner)({ hostname: host, port, username: user, region: settings.AWS_REGION });
+  const signer = (options.signer ?? rdsSigner)({
+    hostname: host,
+    port,
+    username: user,
+    region: settings.AWS_REGION,
+  });
   return { ...base, password: () => signer.getAuthToken() };
 }
 

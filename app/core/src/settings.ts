@@ -25,11 +25,13 @@ export const SSL_MODES = ['disable', 'no-verify', 'prefer', 'require', 'verify-c
 const text = () => z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
 
 /** A whole number in a string, within bounds, with a default. */
-const wholeNumber = (min: number, max: number, fallback: number) =>
-  z.preprocess(
+const wholeNumber = (min: number, max: number, fallback: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.preprocess(
     (v) => (v === undefined || v === '' ? undefined : Number(v)),
-    z.number().int().min(min).max(max).default(fallback),
+    z.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(fallback),
   );
+};
 
 /** `true`/`false` in a string, with a default. */
 export const flag = (fallback: boolean) =>
@@ -63,7 +65,10 @@ export const databaseSettings = z.object({
   PGPASSWORD: text().meta({ description: 'Password, for DB_AUTH=password only (never set when deployed)' }),
   PGSSLMODE: z
     .preprocess((v) => (v === '' ? undefined : v), z.enum(SSL_MODES).optional())
-    .meta({ deployed: 'required', description: 'TLS: verify-full when deployed (the certificate is checked)' }),
+    .meta({
+      deployed: 'required',
+      description: 'TLS: verify-full when deployed (the certificate is checked)',
+    }),
   DB_AUTH: z
     .preprocess((v) => (v === '' ? undefined : v), z.enum(['password', 'iam']).default('password'))
     .meta({
@@ -98,10 +103,15 @@ export function refineDatabaseSettings(settings: DatabaseSettings, ctx: z.Refine
   if (!settings.PGUSER) issue('PGUSER', 'required with PGHOST: the role the workload logs in as');
   if (!settings.PGDATABASE) issue('PGDATABASE', 'required with PGHOST: the database name');
   if (settings.DB_AUTH === 'iam') {
-    if (!settings.AWS_REGION) issue('AWS_REGION', 'required with DB_AUTH=iam: the region tokens are signed for');
-    if (settings.PGPASSWORD) issue('PGPASSWORD', 'must not be set with DB_AUTH=iam: the login is an IAM token');
+    if (!settings.AWS_REGION)
+      issue('AWS_REGION', 'required with DB_AUTH=iam: the region tokens are signed for');
+    if (settings.PGPASSWORD)
+      issue('PGPASSWORD', 'must not be set with DB_AUTH=iam: the login is an IAM token');
     if (settings.PGSSLMODE === undefined || settings.PGSSLMODE === 'disable') {
-      issue('PGSSLMODE', 'must turn TLS on with DB_AUTH=iam (RDS accepts IAM tokens over TLS only): use verify-full');
+      issue(
+        'PGSSLMODE',
+        'must turn TLS on with DB_AUTH=iam (RDS accepts IAM tokens over TLS only): use verify-full',
+      );
     }
   }
 }
