@@ -21,11 +21,12 @@ export interface SettingMeta {
 /** The `PGSSLMODE` values understood (libpq's, plus `no-verify`). */
 export const SSL_MODES = ['disable', 'no-verify', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
-/** Strings in the environment: empty means unset, as a shell's `VAR=` does. */
-const text = () => z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
+/** A string in the environment, optional: empty means unset, as a shell's `VAR=` does. */
+export const optionalText = () =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
 
 /** A whole number in a string, within bounds, with a default. */
-const wholeNumber = (min: number, max: number, fallback: number) => {
+export const wholeNumber = (min: number, max: number, fallback: number) => {
   const error = `must be a whole number from ${min} to ${max}`;
   return z.preprocess(
     (v) => (v === undefined || v === '' ? undefined : Number(v)),
@@ -49,20 +50,22 @@ export const flag = (fallback: boolean) =>
  * signed for `PGUSER` on each new connection.
  */
 export const databaseSettings = z.object({
-  DATABASE_URL: text().meta({
+  DATABASE_URL: optionalText().meta({
     description: 'postgres://user:password@host:port/db (local runs); when set, the PG* settings are ignored',
   }),
-  PGHOST: text().meta({
+  PGHOST: optionalText().meta({
     deployed: 'required',
     description: 'Database endpoint: the RDS Proxy where there is one, else the cluster writer',
   }),
   PGPORT: wholeNumber(1, 65_535, 5432).meta({ description: 'Database port' }),
-  PGDATABASE: text().meta({ deployed: 'required', description: 'Application database name' }),
-  PGUSER: text().meta({
+  PGDATABASE: optionalText().meta({ deployed: 'required', description: 'Application database name' }),
+  PGUSER: optionalText().meta({
     deployed: 'required',
     description: 'The application role the pool logs in as (DML only)',
   }),
-  PGPASSWORD: text().meta({ description: 'Password, for DB_AUTH=password only (never set when deployed)' }),
+  PGPASSWORD: optionalText().meta({
+    description: 'Password, for DB_AUTH=password only (never set when deployed)',
+  }),
   PGSSLMODE: z
     .preprocess((v) => (v === '' ? undefined : v), z.enum(SSL_MODES).optional())
     .meta({
@@ -75,13 +78,15 @@ export const databaseSettings = z.object({
       deployed: 'required',
       description: 'iam: a fresh IAM authentication token per new connection; password: PGPASSWORD',
     }),
-  DB_OWNER_USER: text().meta({
+  DB_OWNER_USER: optionalText().meta({
     deployed: 'required',
     description:
       'The schema owner role migrations run as (its own short-lived connection); unset: migrations run on the pool, and no grants are given',
   }),
   DB_POOL_MAX: wholeNumber(1, 1000, 10).meta({ description: 'Connections per process' }),
-  AWS_REGION: text().meta({ description: 'Region the IAM tokens are signed for (Lambda and ECS set it)' }),
+  AWS_REGION: optionalText().meta({
+    description: 'Region the IAM tokens are signed for (Lambda and ECS set it)',
+  }),
 });
 
 /** The parsed {@link databaseSettings}. */
