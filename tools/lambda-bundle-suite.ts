@@ -41,8 +41,25 @@ export function lambdaBundleSuite(functionDir: string): void {
     const code = readFileSync(bundle, 'utf8');
 
     it('is one CommonJS file exporting the handler', async () => {
-      const mod = (await import(bundle)) as { handler?: unknown; default?: { handler?: unknown } };
-      expect(typeof (mod.handler ?? mod.default?.handler)).toBe('function');
+      // The settings are parsed at load: give it a database (nothing connects until an invocation).
+      const saved = process.env.DATABASE_URL;
+      process.env.DATABASE_URL = 'postgres://nobody:nothing@127.0.0.1:9/none';
+      try {
+        const mod = (await import(bundle)) as { handler?: unknown; default?: { handler?: unknown } };
+        expect(typeof (mod.handler ?? mod.default?.handler)).toBe('function');
+      } finally {
+        if (saved === undefined) delete process.env.DATABASE_URL;
+        else process.env.DATABASE_URL = saved;
+      }
+    });
+
+    it('fails at load on missing settings, naming the variable to set', async () => {
+      // As Lambda's init would: loading the module throws, before any invocation.
+      const script = `try { require(${JSON.stringify(bundle)}); console.log('loaded'); } catch (err) { console.log(err.message); }`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+        env: { PATH: process.env.PATH, AWS_REGION: 'ap-northeast-1', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      });
+      expect(stdout).toMatch(/bad settings in the environment: PGHOST: no database configured/);
     });
 
     it('bundles its dependencies, the AWS SDK v3 included, and requires nothing outside Node', () => {

@@ -126,6 +126,7 @@ export class EnvironmentStage extends Stage {
       vpc: this.network.vpc,
       appSecurityGroup: this.network.appSecurityGroup,
       encryptionKey: key,
+      deliveryCode: props.deliveryCode ?? DELIVERY_CODE,
     });
 
     this.observability = new ObservabilityStack(this, 'observability', {
@@ -188,7 +189,7 @@ export class EnvironmentStage extends Stage {
         'db/name': { value: APPLICATION_DATABASE_NAME, description: 'Application database name' },
         'db/secret-arn': {
           value: this.data.database.secret.secretArn,
-          description: `Secrets Manager ARN of the database credentials (${naming.path('db', 'credentials')})`,
+          description: `Secrets Manager ARN of the master user's credentials (${naming.path('db', 'credentials')}), read only by the roles provisioner`,
         },
         'artifacts/bucket': {
           value: this.foundation.artifactBucket.bucketName,

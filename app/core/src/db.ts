@@ -1,67 +1,128 @@
+import { Signer } from '@aws-sdk/rds-signer';
 import { Pool, type PoolConfig } from 'pg';
+import { migrate, type Migration } from './migrate';
+import { MIGRATIONS } from './migrations';
+import type { DatabaseSettings } from './settings';
 
-/**
- * Connection settings from the environment, as the task definition or function configuration
- * injects them:
- *
- * - `DATABASE_URL` (`postgres://user:password@host:5432/inventory?sslmode=require`), or
- * - libpq's variables, which `pg` reads itself: `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`,
- *   `PGDATABASE` (ECS injects `PGPASSWORD` and friends from the Secrets Manager secret's JSON keys);
- * - `DB_POOL_MAX`: connections per process (default 10).
- */
-export function poolConfigFromEnv(env: NodeJS.ProcessEnv = process.env): PoolConfig {
-  const max = env.DB_POOL_MAX === undefined ? 10 : Number(env.DB_POOL_MAX);
-  if (!Number.isInteger(max) || max < 1) {
-    throw new Error(
-      `DB_POOL_MAX must be a whole number of at least 1, got ${JSON.stringify(env.DB_POOL_MAX)}`,
-    );
-  }
-  const config: PoolConfig = { max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 };
-  if (env.DATABASE_URL) {
-    return { ...config, connectionString: env.DATABASE_URL };
-  }
-  if (!env.PGHOST) {
-    throw new Error(
-      'no database configured: set DATABASE_URL, or PGHOST with PGUSER, PGPASSWORD and PGDATABASE',
-    );
-  }
-  // Read from the given environment (not only process.env, where pg would look), so that callers
-  // can add credentials fetched at start-up without writing them into the process environment.
-  return {
-    ...config,
-    host: env.PGHOST,
-    port: env.PGPORT ? Number(env.PGPORT) : undefined,
-    user: env.PGUSER,
-    password: env.PGPASSWORD,
-    database: env.PGDATABASE,
-    ssl: sslFromMode(env.PGSSLMODE),
-  };
+/** What signs IAM authentication tokens (`@aws-sdk/rds-signer`'s `Signer`, or a test's fake). */
+export interface AuthTokenSigner {
+  getAuthToken(): Promise<string>;
+}
+
+/** Where a token is valid: the endpoint the client connects to, and the database user. */
+export interface AuthTokenTarget {
+  readonly hostname: string;
+  readonly port: number;
+  readonly username: string;
+  readonly region: string;
+}
+
+/** Makes the signer for one endpoint and user. */
+export type SignerFactory = (target: AuthTokenTarget) => AuthTokenSigner;
+
+/** The AWS SDK's signer, with the default credentials chain (the function's or task's role). */
+export const rdsSigner: SignerFactory = (target) => new Signer(target);
+
+/** Options of {@link poolConfig} and {@link createPool}. */
+export interface PoolOptions {
+  /** Log in as this role instead of `PGUSER` (the migrations' owner role). @default - PGUSER */
+  readonly user?: string;
+  /** Connections in the pool. @default - DB_POOL_MAX */
+  readonly max?: number;
+  /** Signs the IAM tokens with DB_AUTH=iam. @default - {@link rdsSigner} */
+  readonly signer?: SignerFactory;
 }
 
 /**
- * libpq's PGSSLMODE as a `pg` ssl setting. Verification uses Node's trust store plus
- * NODE_EXTRA_CA_CERTS (the functions point it at the RDS authorities the Lambda runtime ships).
+ * The `pg` pool settings for {@link DatabaseSettings}: `DATABASE_URL` when set, else the `PG*`
+ * settings. With `DB_AUTH=iam` the password is a function, which `pg` calls for every new
+ * connection: each connection gets a freshly signed token (valid 15 minutes, needed only to log in),
+ * so a process running for weeks never holds an expired token or a rotated password.
+ *
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.Connecting.html
  */
-function sslFromMode(mode: string | undefined): PoolConfig['ssl'] {
+export function poolConfig(settings: DatabaseSettings, options: PoolOptions = {}): PoolConfig {
+  const config: PoolConfig = {
+    max: options.max ?? settings.DB_POOL_MAX,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  };
+  if (settings.DATABASE_URL) {
+    return { ...config, connectionString: settings.DATABASE_URL };
+  }
+  const { PGHOST: host, PGPORT: port } = settings;
+  const user = options.user ?? settings.PGUSER;
+  if (!host || !user) {
+    throw new Error('no database configured: set DATABASE_URL, or PGHOST with PGUSER and PGDATABASE');
+  }
+  const base = {
+    ...config,
+    host,
+    port,
+    user,
+    database: settings.PGDATABASE,
+    ssl: sslFromMode(settings.PGSSLMODE),
+  };
+  if (settings.DB_AUTH === 'password') {
+    return { ...base, password: settings.PGPASSWORD };
+  }
+  if (!settings.AWS_REGION) {
+    throw new Error('DB_AUTH=iam needs AWS_REGION: the region IAM tokens are signed for');
+  }
+  const signer = (options.signer ?? rdsSigner)({
+    hostname: host,
+    port,
+    username: user,
+    region: settings.AWS_REGION,
+  });
+  return { ...base, password: () => signer.getAuthToken() };
+}
+
+/**
+ * libpq's PGSSLMODE as a `pg` ssl setting. Every mode that turns TLS on verifies the server's
+ * certificate and host name (Node's default), against Node's trust store plus NODE_EXTRA_CA_CERTS:
+ * the RDS Proxy presents an Amazon-issued certificate Node trusts; the cluster presents one from
+ * the RDS authorities, which the functions find in the Lambda runtime's bundle and the service in
+ * its image (see its Dockerfile).
+ */
+function sslFromMode(mode: DatabaseSettings['PGSSLMODE']): PoolConfig['ssl'] {
   switch (mode) {
     case undefined:
     case 'disable':
       return undefined;
     case 'no-verify':
       return { rejectUnauthorized: false };
-    case 'prefer':
-    case 'require':
-    case 'verify-ca':
-    case 'verify-full':
-      return true;
     default:
-      throw new Error(
-        `PGSSLMODE must be disable, no-verify, prefer, require, verify-ca or verify-full, got ${JSON.stringify(mode)}`,
-      );
+      return true;
   }
 }
 
-/** A connection pool configured from the environment (see {@link poolConfigFromEnv}). */
-export function createPool(env: NodeJS.ProcessEnv = process.env): Pool {
-  return new Pool(poolConfigFromEnv(env));
+/** A connection pool for {@link DatabaseSettings} (see {@link poolConfig}). */
+export function createPool(settings: DatabaseSettings, options: PoolOptions = {}): Pool {
+  return new Pool(poolConfig(settings, options));
+}
+
+/**
+ * Applies pending migrations the way the settings say. With `DB_OWNER_USER` (deployed), on one
+ * short-lived connection as the schema owner, then granting the application role (`PGUSER`) its
+ * DML privileges; the serving pool never holds DDL rights. Without (local runs: the embedded
+ * server's superuser in `DATABASE_URL`), on `pool` itself, with no grants.
+ *
+ * @returns the versions applied by this call
+ */
+export async function migrateDatabase(
+  settings: DatabaseSettings,
+  pool: Pool,
+  options: { readonly signer?: SignerFactory; readonly migrations?: readonly Migration[] } = {},
+): Promise<number[]> {
+  const migrations = options.migrations ?? MIGRATIONS;
+  if (!settings.DB_OWNER_USER || settings.DATABASE_URL) {
+    return migrate(pool, migrations);
+  }
+  const owner = createPool(settings, { user: settings.DB_OWNER_USER, max: 1, signer: options.signer });
+  try {
+    return await migrate(owner, migrations, { appRole: settings.PGUSER });
+  } finally {
+    await owner.end();
+  }
 }

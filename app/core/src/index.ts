@@ -3,3 +3,4 @@ export * from './errors';
 export * from './migrate';
 export * from './repository';
 export * from './schemas';
+export * from './settings';

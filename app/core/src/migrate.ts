@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import { escapeIdentifier, type Pool, type PoolClient } from 'pg';
 import { MIGRATIONS } from './migrations';
 
 /** A versioned migration (see `src/migrations`). */
@@ -11,6 +11,16 @@ export interface Migration {
   readonly sql: string;
 }
 
+/** Options of {@link migrate}. */
+export interface MigrateOptions {
+  /**
+   * The application role: after the migrations, under the same lock, it is granted DML on every
+   * table, sequence and function of the schema, now and (default privileges) in later migrations.
+   * @default - no grants (local runs, where the pool's user owns everything)
+   */
+  readonly appRole?: string;
+}
+
 /** Arbitrary constant for the advisory lock that serializes concurrent migrators. */
 const MIGRATION_LOCK = 7_263_001;
 
@@ -20,7 +30,11 @@ const MIGRATION_LOCK = 7_263_001;
  *
  * @returns the versions applied by this call
  */
-export async function migrate(pool: Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+export async function migrate(
+  pool: Pool,
+  migrations: readonly Migration[] = MIGRATIONS,
+  options: MigrateOptions = {},
+): Promise<number[]> {
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -46,11 +60,32 @@ export async function migrate(pool: Pool, migrations: readonly Migration[] = MIG
         throw new Error(`migration ${m.version}_${m.name} failed: ${(err as Error).message}`, { cause: err });
       }
     }
+    if (options.appRole) {
+      await grantApplicationRole(client, options.appRole);
+    }
     return applied;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     client.release();
   }
+}
+
+/**
+ * What the application role may do, given by the schema owner (the connected role): read and write
+ * rows, use sequences, call the functions (`allocate_order`), and nothing else — no CREATE, ALTER
+ * or DROP. Idempotent (GRANT of a privilege held is a no-op), so it runs after every migration
+ * run; the default privileges cover what later migrations create.
+ */
+async function grantApplicationRole(client: PoolClient, appRole: string): Promise<void> {
+  const app = escapeIdentifier(appRole);
+  await client.query(`
+    GRANT USAGE ON SCHEMA public TO ${app};
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${app};
+    GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${app};
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${app};
+    ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${app};
+    ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO ${app};
+    ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO ${app};`);
 }
 
 /** The highest migration version. */

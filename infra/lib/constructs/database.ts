@@ -1,11 +1,15 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { DeliveryFunction, type DeliveryCode } from './delivery-function';
 import { SubnetGroup } from './network';
 
 /** The Aurora PostgreSQL engine every environment runs. */
@@ -15,6 +19,21 @@ export const DATABASE_ENGINE = rds.DatabaseClusterEngine.auroraPostgres({
 
 /** PostgreSQL's port; reachable only from the workload security groups. */
 export const DATABASE_PORT = 5432;
+
+/**
+ * The database roles: the master user RDS creates (password in Secrets Manager, rotated), used
+ * only to create the other two; the schema owner, which owns the database and runs the migrations;
+ * the application role, which owns nothing and may only read and write rows. The last two log in
+ * with IAM authentication only.
+ */
+export interface DatabaseRoles {
+  /** The master user, `inventory_admin`. */
+  readonly master: string;
+  /** The schema owner, `inventory_owner`. */
+  readonly owner: string;
+  /** The application role, `inventory_app`. */
+  readonly app: string;
+}
 
 /** Props of {@link Database}. */
 export interface DatabaseProps {
@@ -32,6 +51,12 @@ export interface DatabaseProps {
   readonly credentialsSecretName: string;
   /** Name of the application database created with the cluster. */
   readonly databaseName: string;
+  /** The database roles. */
+  readonly roles: DatabaseRoles;
+  /** Name of the function that provisions the owner and application roles, `<prefix>-<env>-db-roles`. */
+  readonly rolesFunctionName: string;
+  /** The delivery code the roles provisioner runs (platform machinery, not application code). */
+  readonly deliveryCode: DeliveryCode;
   /** Key for storage, credentials and Performance Insights. */
   readonly encryptionKey: kms.IKey;
   /** Lowest Serverless v2 capacity (ACU). */
@@ -57,9 +82,10 @@ export interface DatabaseProps {
 
 /**
  * Aurora PostgreSQL Serverless v2 in the isolated subnets: encrypted storage, TLS required,
- * IAM authentication, credentials generated into Secrets Manager and rotated by a function in the
- * private subnets, PostgreSQL logs in a log group the stack owns (so `cdk destroy` removes it),
- * and an RDS Proxy when asked for.
+ * IAM authentication, master credentials generated into Secrets Manager and rotated by a function
+ * in the private subnets, PostgreSQL logs in a log group the stack owns (so `cdk destroy` removes
+ * it), the owner and application roles provisioned by a custom resource, and an RDS Proxy with
+ * end-to-end IAM authentication when asked for. Workloads get in with {@link Database.grantConnect}.
  */
 export class Database extends Construct {
   /** The cluster. */
@@ -72,12 +98,19 @@ export class Database extends Construct {
   readonly rotationLogGroup: logs.LogGroup;
   /** The cluster's security group. */
   readonly securityGroup: ec2.SecurityGroup;
-  /** The generated credentials, `/<prefix>/<env>/db/credentials`. */
+  /** The master user's generated credentials, `/<prefix>/<env>/db/credentials`: for the roles provisioner only. */
   readonly secret: secretsmanager.ISecret;
+  /** The database roles. */
+  readonly roles: DatabaseRoles;
+  /** The function that provisions the owner and application roles. */
+  readonly rolesProvisioner: DeliveryFunction;
+  /** The custom resource whose Create and Update provision the roles. */
+  readonly rolesResource: CustomResource;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const removalPolicy = props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.roles = props.roles;
 
     // RDS writes to this exact name; creating it here first gives it a retention and lets the
     // stack delete it (a group RDS creates on its own would outlive `cdk destroy`).
@@ -115,7 +148,7 @@ export class Database extends Construct {
       engine: DATABASE_ENGINE,
       clusterIdentifier: props.clusterIdentifier,
       defaultDatabaseName: props.databaseName,
-      credentials: rds.Credentials.fromGeneratedSecret('inventory_admin', {
+      credentials: rds.Credentials.fromGeneratedSecret(props.roles.master, {
         secretName: props.credentialsSecretName,
         encryptionKey: props.encryptionKey,
       }),
@@ -191,9 +224,20 @@ export class Database extends Construct {
     this.cluster.connections.allowDefaultPortFrom(rotation, 'Credential rotation');
 
     if (props.proxy) {
+      // End-to-end IAM: clients log in to the proxy with IAM tokens (the only way in), and the
+      // proxy logs in to the cluster with IAM as the same user, through its role. No secret on it.
+      // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-proxy-iam-auth.html
+      const proxyRole = new iam.Role(this, 'ProxyRole', {
+        assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
+        description: `${props.proxyName}: logs in to the cluster as the workloads' database users (IAM)`,
+      });
+      for (const user of [props.roles.owner, props.roles.app]) {
+        this.cluster.grantConnect(proxyRole, user);
+      }
       this.proxy = this.cluster.addProxy('Proxy', {
         dbProxyName: props.proxyName,
-        secrets: [secret],
+        defaultAuthScheme: rds.DefaultAuthScheme.IAM_AUTH,
+        role: proxyRole,
         vpc: props.vpc,
         vpcSubnets: { subnetGroupName: SubnetGroup.ISOLATED },
         securityGroups: [
@@ -204,7 +248,6 @@ export class Database extends Construct {
           }),
         ],
         requireTLS: true,
-        iamAuth: true,
       });
       // The proxy's egress to the cluster is opened by addProxy(); open its ingress to clients.
       this.proxy.connections.allowFrom(
@@ -219,6 +262,128 @@ export class Database extends Construct {
       ec2.Port.tcp(DATABASE_PORT),
       'PostgreSQL from the clients',
     );
+
+    const provisioned = this.provisionRoles(props, secret);
+    this.rolesProvisioner = provisioned.handler;
+    this.rolesResource = provisioned.resource;
+  }
+
+  /**
+   * Lets `grantee` log in as the database user `user` with IAM authentication: through the proxy
+   * when there is one (the only endpoint workloads use then), else on the cluster. Scoped to that
+   * proxy or cluster and that user.
+   */
+  grantConnect(grantee: iam.IGrantable, user: string): iam.Grant {
+    return this.proxy ? this.proxy.grantConnect(grantee, user) : this.cluster.grantConnect(grantee, user);
+  }
+
+  /**
+   * The owner and application roles, provisioned in the cluster by a custom resource: a function
+   * of the delivery code in the private subnets, the only reader of the master secret besides the
+   * rotation, connecting to the cluster itself (the master user has no IAM login for the proxy).
+   */
+  private provisionRoles(
+    props: DatabaseProps,
+    secret: secretsmanager.ISecret,
+  ): { handler: DeliveryFunction; resource: CustomResource } {
+    const name = props.rolesFunctionName;
+    const securityGroup = new ec2.SecurityGroup(this, 'RolesSecurityGroup', {
+      vpc: props.vpc,
+      description: `${name}: PostgreSQL to the cluster, HTTPS to Secrets Manager and CloudFormation`,
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to Secrets Manager, Lambda and the CloudFormation response URL',
+    );
+    securityGroup.connections.allowTo(this.cluster, ec2.Port.tcp(DATABASE_PORT), 'PostgreSQL to the cluster');
+
+    const networkActions = [
+      'ec2:CreateNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:UnassignPrivateIpAddresses',
+    ];
+    const lambdaRole = (id: string, what: string) => {
+      const role = new iam.Role(this, id, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `${name}: ${what}`,
+      });
+      role.addToPolicy(new iam.PolicyStatement({ actions: networkActions, resources: ['*'] }));
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'Only the VPC network-interface actions, which AWS does not scope to resources',
+      });
+      return role;
+    };
+
+    const role = lambdaRole('RolesRole', 'read the master secret, provision the database roles');
+    secret.grantRead(role);
+    const handler = new DeliveryFunction(this, 'RolesProvisioner', {
+      functionName: name,
+      description: `Provisions the database roles ${props.roles.owner} and ${props.roles.app} (IAM login only) in ${props.clusterIdentifier}`,
+      code: props.deliveryCode,
+      handler: 'db-roles',
+      role,
+      timeout: Duration.minutes(2),
+      logRetention: props.logRetention,
+      encryptionKey: props.encryptionKey,
+      retainData: props.retainData,
+      environment: {
+        MASTER_SECRET_ARN: secret.secretArn,
+        // The RDS certificate authorities ship with the Lambda runtime but are not trusted by default.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      },
+      vpc: props.vpc,
+      securityGroups: [securityGroup],
+    });
+
+    // aws-cdk-lib's provider framework answers CloudFormation (also when the handler fails).
+    const frameworkName = `${name}-provider`;
+    const frameworkLogs = new logs.LogGroup(this, 'RolesProviderLogs', {
+      logGroupName: `/aws/lambda/${frameworkName}`,
+      retention: props.logRetention,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    const frameworkRole = lambdaRole('RolesProviderRole', 'the provider framework: invoke the provisioner');
+    frameworkRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [frameworkLogs.logGroupArn],
+      }),
+    );
+    const provider = new cr.Provider(this, 'RolesProvider', {
+      onEventHandler: handler.function,
+      providerFunctionName: frameworkName,
+      frameworkOnEventRole: frameworkRole,
+      logGroup: frameworkLogs,
+      vpc: props.vpc,
+      vpcSubnets: { subnetGroupName: SubnetGroup.PRIVATE },
+      securityGroups: [securityGroup],
+    });
+    const stack = Stack.of(this);
+    Validations.of(frameworkRole).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(handler.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      reason: 'The provider framework invokes any version of the roles provisioner, as aws-cdk-lib grants it',
+    });
+
+    const resource = new CustomResource(this, 'Roles', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::DatabaseRoles',
+      properties: {
+        Host: this.cluster.clusterEndpoint.hostname,
+        Port: String(DATABASE_PORT),
+        DatabaseName: props.databaseName,
+        OwnerRole: props.roles.owner,
+        AppRole: props.roles.app,
+      },
+    });
+    // Runs once the writer instance answers (the cluster's children include its instances).
+    resource.node.addDependency(this.cluster);
+    return { handler, resource };
   }
 }
 

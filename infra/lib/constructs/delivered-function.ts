@@ -10,7 +10,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -55,8 +54,6 @@ export interface DeliveredFunctionProps {
   readonly securityGroup: ec2.ISecurityGroup;
   /** Settings passed as environment variables (no secret values: references only). */
   readonly environment: Readonly<Record<string, string>>;
-  /** The database credentials, readable by the function. */
-  readonly databaseSecret: secretsmanager.ISecret;
   /** Key for the log group and the queues. */
   readonly encryptionKey: kms.IKey;
   /** Log retention. */
@@ -174,7 +171,6 @@ export class DeliveredFunction extends Construct {
         ...props.environment,
       },
     });
-    props.databaseSecret.grantRead(this.function);
 
     // Created once with a fixed ID: the alias starts here, then only CodeDeploy moves it.
     const bootstrap = new lambda.Version(this, 'BootstrapVersion', { lambda: this.function });

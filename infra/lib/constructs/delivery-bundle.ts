@@ -38,7 +38,8 @@ export function deliveryBundle(entry: string): string {
     sourcemap: true,
     sourcesContent: false,
     legalComments: 'none',
-    external: ['@aws-sdk/*'],
+    // pg's optional native binding, which pg requires only inside a try (it falls back to JavaScript).
+    external: ['@aws-sdk/*', 'pg-native'],
     logLevel: 'error',
   });
   built.set(entry, outdir);

@@ -10,7 +10,7 @@ import { deliveryBundle } from './delivery-bundle';
 import { SubnetGroup } from './network';
 
 /** A handler of the delivery workspace (`delivery/src/handlers/<name>.ts`). */
-export type DeliveryHandler = 'pipeline-step' | 'traffic-hook' | 'green-check';
+export type DeliveryHandler = 'pipeline-step' | 'traffic-hook' | 'green-check' | 'db-roles';
 
 /** Where the delivery code is: the `delivery` workspace's handler files. */
 export interface DeliveryCode {

@@ -2,11 +2,22 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { Database } from '../constructs/database';
+import { Database, type DatabaseRoles } from '../constructs/database';
+import type { DeliveryCode } from '../constructs/delivery-function';
 import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
 
 /** Name of the application database inside the cluster. */
 export const APPLICATION_DATABASE_NAME = 'inventory';
+
+/**
+ * The database roles, named once: the workloads get the owner and application role names as
+ * settings (`DB_OWNER_USER`, `PGUSER`) and IAM permission to log in as them.
+ */
+export const DATABASE_ROLES: DatabaseRoles = {
+  master: 'inventory_admin',
+  owner: 'inventory_owner',
+  app: 'inventory_app',
+};
 
 /** Props of {@link DataStack}. */
 export interface DataStackProps extends EnvironmentStackProps {
@@ -16,9 +27,11 @@ export interface DataStackProps extends EnvironmentStackProps {
   readonly appSecurityGroup: ec2.ISecurityGroup;
   /** Key for storage, credentials and logs. */
   readonly encryptionKey: kms.IKey;
+  /** The delivery code the database roles provisioner runs. */
+  readonly deliveryCode: DeliveryCode;
 }
 
-/** The inventory database: Aurora PostgreSQL Serverless v2, its secret, rotation and proxy. */
+/** The inventory database: Aurora PostgreSQL Serverless v2, its secret, rotation, roles and proxy. */
 export class DataStack extends Stack {
   /** The database. */
   readonly database: Database;
@@ -36,6 +49,9 @@ export class DataStack extends Stack {
       rotationFunctionName: naming.name('db-rotation'),
       credentialsSecretName: naming.path('db', 'credentials'),
       databaseName: APPLICATION_DATABASE_NAME,
+      roles: DATABASE_ROLES,
+      rolesFunctionName: naming.name('db-roles'),
+      deliveryCode: props.deliveryCode,
       encryptionKey: importKey(this, props.encryptionKey),
       minCapacity: profile.database.minCapacity,
       maxCapacity: profile.database.maxCapacity,

@@ -10,7 +10,7 @@ import type { Database } from '../constructs/database';
 import { DeliveredFunction } from '../constructs/delivered-function';
 import { trafficHookNames } from '../constructs/traffic-hooks';
 import { deploymentConfigName } from '../pipelines/names';
-import { APPLICATION_DATABASE_NAME } from './data-stack';
+import { APPLICATION_DATABASE_NAME, DATABASE_ROLES } from './data-stack';
 import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
 
 /** Props of {@link FunctionStack}. */
@@ -39,7 +39,7 @@ export class FunctionStack extends Stack {
     super(scope, id, props);
     const { naming, config, definition } = props;
     const { profile } = config;
-    const { cluster, proxy, secret } = props.database;
+    const { cluster, proxy } = props.database;
     this.function = new DeliveredFunction(this, `Fn-${definition.name}`, {
       naming,
       definition,
@@ -49,12 +49,15 @@ export class FunctionStack extends Stack {
         PGHOST: proxy ? proxy.endpoint : cluster.clusterEndpoint.hostname,
         PGPORT: cluster.clusterEndpoint.port.toString(),
         PGDATABASE: APPLICATION_DATABASE_NAME,
-        PGSSLMODE: 'require',
+        // No password anywhere: an IAM token per new connection, as the application role; the
+        // migrations run as the owner role.
+        PGUSER: DATABASE_ROLES.app,
+        DB_OWNER_USER: DATABASE_ROLES.owner,
+        DB_AUTH: 'iam',
+        PGSSLMODE: 'verify-full',
         // The RDS certificate authorities ship with the Lambda runtime but are not trusted by default.
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
-        DB_SECRET_ARN: secret.secretArn,
       },
-      databaseSecret: secret,
       encryptionKey: importKey(this, props.encryptionKey),
       logRetention: logRetention(config),
       retainData: profile.retainData,
@@ -70,5 +73,8 @@ export class FunctionStack extends Stack {
       trafficHooks: trafficHookNames(naming),
       smokeEvent: definition.smokeEvent,
     });
+    for (const user of [DATABASE_ROLES.app, DATABASE_ROLES.owner]) {
+      props.database.grantConnect(this.function.function, user);
+    }
   }
 }

@@ -17,6 +17,7 @@ import { ServiceAlarms } from '../constructs/service-alarms';
 import { ServiceDeployment } from '../constructs/service-deployment';
 import { ServiceLoadBalancer } from '../constructs/service-load-balancer';
 import { serviceTarget } from '../pipelines/names';
+import { DATABASE_ROLES } from './data-stack';
 import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
 
 /** Props of {@link ServiceStack}. */
@@ -111,7 +112,8 @@ export class ServiceStack extends Stack {
       this.greenCheck = this.greenCheckFunction(props, target.greenCheck, testUrl, codeDeploy);
     }
 
-    // Settings by reference: credentials from the database secret, the rest from SSM (config stack).
+    // Settings by reference from SSM (config stack); no credentials: the task logs in to the database
+    // with IAM tokens, as the application role, and migrates as the owner role.
     const parameter = (path: string) =>
       ssm.StringParameter.fromStringParameterName(this, `Param-${path}`, naming.path(...path.split('/')));
     const dbParameters = {
@@ -123,7 +125,6 @@ export class ServiceStack extends Stack {
       Object.entries(manifest.parameters).map(([name, path]) => [name, parameter(path)]),
     );
     const allParameters = { ...dbParameters, ...manifestParameters };
-    const { secret } = props.database;
     this.service = new ContainerService(this, 'Service', {
       name: target.serviceName,
       containerName: target.containerName,
@@ -146,18 +147,19 @@ export class ServiceStack extends Stack {
         ...manifest.environment,
         NODE_ENV: 'production',
         PORT: String(manifest.containerPort),
+        PGUSER: DATABASE_ROLES.app,
+        DB_OWNER_USER: DATABASE_ROLES.owner,
+        DB_AUTH: 'iam',
         PGSSLMODE: 'verify-full',
         // The RDS certificate authorities, which the image carries (see its Dockerfile).
         NODE_EXTRA_CA_CERTS: '/app/dist/certs/rds-global-bundle.pem',
       },
       secrets: {
-        PGUSER: ecs.Secret.fromSecretsManager(secret, 'username'),
-        PGPASSWORD: ecs.Secret.fromSecretsManager(secret, 'password'),
         ...Object.fromEntries(
           Object.entries(allParameters).map(([n, p]) => [n, ecs.Secret.fromSsmParameter(p)]),
         ),
       },
-      secretSources: { secrets: [secret], parameters: Object.values(allParameters) },
+      secretSources: { secrets: [], parameters: Object.values(allParameters) },
       encryptionKey: key,
       logRetention: logRetention(config),
       retainData: profile.retainData,
@@ -165,6 +167,10 @@ export class ServiceStack extends Stack {
       deploymentAlarms: this.alarms.alarms,
       greenCheck: codeDeploy ? undefined : this.greenCheck?.function,
     });
+
+    for (const user of [DATABASE_ROLES.app, DATABASE_ROLES.owner]) {
+      props.database.grantConnect(this.service.taskRole, user);
+    }
 
     if (codeDeploy) {
       this.deployment = new ServiceDeployment(this, 'Deployment', {

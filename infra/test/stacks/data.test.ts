@@ -1,5 +1,6 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { allowing, dbConnectTargets, statementsOf } from '../support/db-access';
 import { stageTemplates } from '../support/stages';
 
 const dev = stageTemplates('dev');
@@ -95,14 +96,82 @@ describe('data stack', () => {
     expect(cluster?.DependsOn).toContain('DatabasePostgresqlLogs0EEFD61B');
   });
 
-  it('puts an RDS Proxy requiring TLS and IAM auth in front of the cluster only when the profile asks', () => {
+  it('puts an RDS Proxy with end-to-end IAM authentication and TLS in front of the cluster only when the profile asks', () => {
     dev.data.resourceCountIs('AWS::RDS::DBProxy', 0);
+    // End-to-end IAM: clients must log in with IAM tokens (IAM_AUTH covers the client side, so
+    // there is no SECRETS auth entry, whose IAMAuth field would say REQUIRED), and the proxy logs
+    // in to the cluster with IAM through its role; no secret is attached to it.
     prod.data.hasResourceProperties('AWS::RDS::DBProxy', {
       DBProxyName: 'ias-prod-db-proxy',
       EngineFamily: 'POSTGRESQL',
       RequireTLS: true,
-      Auth: [Match.objectLike({ IAMAuth: 'REQUIRED' })],
+      DefaultAuthScheme: 'IAM_AUTH',
+      Auth: Match.absent(),
     });
+    expect(dbConnectTargets(statementsOf(prod.data, 'DatabaseProxyRole'))).toEqual([
+      'cluster/inventory_app',
+      'cluster/inventory_owner',
+    ]);
+    expect(allowing(statementsOf(prod.data, 'DatabaseProxyRole'), 'secretsmanager:GetSecretValue')).toEqual(
+      [],
+    );
+  });
+
+  it('provisions the owner and application roles with a custom resource, in the VPC, as the master user', () => {
+    dev.data.hasResourceProperties('Custom::DatabaseRoles', {
+      DatabaseName: 'inventory',
+      OwnerRole: 'inventory_owner',
+      AppRole: 'inventory_app',
+      Port: '5432',
+      // The cluster itself: the master user has no IAM login for the proxy.
+      Host: { 'Fn::GetAtt': ['DatabaseCluster5B53A178', 'Endpoint.Address'] },
+    });
+    const resource = Object.values(dev.data.findResources('Custom::DatabaseRoles'))[0];
+    expect(resource?.DependsOn).toEqual(expect.arrayContaining(['DatabaseClusterWriterD43085C6']));
+    dev.data.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'ias-dev-db-roles',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+      Environment: {
+        Variables: Match.objectLike({
+          MASTER_SECRET_ARN: { Ref: 'DatabaseClusterSecretAttachmentDC8466C0' },
+          NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        }),
+      },
+    });
+    for (const name of ['/aws/lambda/ias-dev-db-roles', '/aws/lambda/ias-dev-db-roles-provider']) {
+      dev.data.hasResource('AWS::Logs::LogGroup', {
+        Properties: Match.objectLike({ LogGroupName: name }),
+        DeletionPolicy: 'Delete',
+      });
+    }
+    dev.data.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^ias-dev-db-roles:'),
+      SecurityGroupEgress: [Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 })],
+    });
+    dev.data.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DatabaseRolesSecurityGroup'), 'GroupId'] },
+      DestinationSecurityGroupId: { 'Fn::GetAtt': ['DatabaseSecurityGroup5C91FDCB', 'GroupId'] },
+      FromPort: 5432,
+      ToPort: 5432,
+    });
+  });
+
+  it('lets only the roles provisioner read the master secret (rotation aside)', () => {
+    for (const env of [dev, prod]) {
+      const stacks = [env.stage.data, ...env.stage.functions.values(), ...env.stage.services.values()];
+      const readers = stacks.flatMap((stack) =>
+        Object.entries(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+          .filter(([, p]) =>
+            allowing(p.Properties.PolicyDocument.Statement, 'secretsmanager:GetSecretValue').some((st) =>
+              JSON.stringify(st.Resource).includes('DatabaseClusterSecret'),
+            ),
+          )
+          .map(([, p]) => JSON.stringify(p.Properties.Roles)),
+      );
+      expect(readers).toEqual(['[{"Ref":"DatabaseRolesRole87499474"}]']);
+    }
   });
 
   it('lets the workload security group reach PostgreSQL on the proxy and the cluster, nothing else in', () => {

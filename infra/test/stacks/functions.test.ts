@@ -10,6 +10,7 @@ import type { EnvironmentConfig } from '../../lib/config/load';
 import { cdkContext, FUNCTIONS_DIR, REPO_ROOT } from '../../lib/config/project';
 import { BOOTSTRAP_CODE } from '../../lib/constructs/delivered-function';
 import { EnvironmentStage } from '../../lib/environment-stage';
+import { allowing, dbConnectTargets, statementsOf } from '../support/db-access';
 import { environmentConfig } from '../support/stages';
 
 const functions = loadFunctions(FUNCTIONS_DIR, REPO_ROOT);
@@ -106,13 +107,35 @@ describe('function stacks', () => {
       VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() },
       Environment: {
         Variables: Match.objectLike({
-          PGSSLMODE: 'require',
+          PGSSLMODE: 'verify-full',
           PGDATABASE: 'inventory',
-          DB_SECRET_ARN: Match.anyValue(),
+          PGUSER: 'inventory_app',
+          DB_OWNER_USER: 'inventory_owner',
+          DB_AUTH: 'iam',
         }),
       },
     });
-    expect(JSON.stringify(dev.toJSON())).not.toMatch(/PGPASSWORD|resolve:secretsmanager/);
+    expect(JSON.stringify(dev.toJSON())).not.toMatch(/PGPASSWORD|DB_SECRET_ARN|resolve:secretsmanager/);
+  });
+
+  it('lets each function log in as the application and owner roles with IAM, and read no secret', () => {
+    const prod = functionsTemplate(environmentConfig('prod'));
+    for (const name of ['allocate-order', 'import-stock']) {
+      const role = `Fn${name.replace('-', '')}ExecutionRole`;
+      // dev has no proxy: the cluster; prod goes through the proxy only.
+      expect(dbConnectTargets(statementsOf(dev, role))).toEqual([
+        'cluster/inventory_app',
+        'cluster/inventory_owner',
+      ]);
+      expect(dbConnectTargets(statementsOf(prod, role))).toEqual([
+        'proxy/inventory_app',
+        'proxy/inventory_owner',
+      ]);
+      for (const t of [dev, prod]) {
+        expect(statementsOf(t, role).length).toBeGreaterThan(0);
+        expect(allowing(statementsOf(t, role), 'secretsmanager:GetSecretValue')).toEqual([]);
+      }
+    }
   });
 
   it('starts from the bootstrap package, never from application code', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { environments } from '../../lib/config/environments';
 import { parseEnvironments } from '../../lib/config/load';
 import { ConfigError } from '../../lib/config/errors';
+import { allowing, dbConnectTargets, statementsOf } from '../support/db-access';
 import { buildStage, TEST_PREFIX } from '../support/stages';
 
 const svc = (env: string) => {
@@ -68,7 +69,7 @@ describe('container service stack', () => {
     });
   });
 
-  it('injects credentials from Secrets Manager and endpoints from SSM, never as plain values', () => {
+  it('injects the endpoints from SSM and the roles as plain settings: no credentials at all', () => {
     const container = resourcesOf(prod.t, 'AWS::ECS::TaskDefinition')[0]?.Properties.ContainerDefinitions[0];
     const secrets = Object.fromEntries(
       (container.Secrets as { Name: string; ValueFrom: unknown }[]).map((s) => [
@@ -76,13 +77,21 @@ describe('container service stack', () => {
         JSON.stringify(s.ValueFrom),
       ]),
     );
-    expect(Object.keys(secrets).sort()).toEqual(['PGDATABASE', 'PGHOST', 'PGPASSWORD', 'PGPORT', 'PGUSER']);
-    expect(secrets.PGPASSWORD).toContain(':password::');
-    expect(secrets.PGUSER).toContain(':username::');
+    expect(Object.keys(secrets).sort()).toEqual(['PGDATABASE', 'PGHOST', 'PGPORT']);
     expect(secrets.PGHOST).toContain('parameter/ias/prod/db/endpoint');
-    const plain = (container.Environment as { Name: string; Value: string }[]).map((e) => e.Name);
-    expect(plain).not.toContain('PGPASSWORD');
-    expect(plain).toEqual(expect.arrayContaining(['NODE_ENV', 'PORT', 'PGSSLMODE', 'NODE_EXTRA_CA_CERTS']));
+    const plain = Object.fromEntries(
+      (container.Environment as { Name: string; Value: string }[]).map((e) => [e.Name, e.Value]),
+    );
+    expect(plain).not.toHaveProperty('PGPASSWORD');
+    expect(plain).toMatchObject({
+      PGUSER: 'inventory_app',
+      DB_OWNER_USER: 'inventory_owner',
+      DB_AUTH: 'iam',
+      PGSSLMODE: 'verify-full',
+      NODE_EXTRA_CA_CERTS: '/app/dist/certs/rds-global-bundle.pem',
+    });
+    expect(plain).toHaveProperty('NODE_ENV');
+    expect(plain).toHaveProperty('PORT');
   });
 
   it('logs to a log group the stack owns: removed by cdk destroy in dev, retained in prod', () => {
@@ -96,7 +105,7 @@ describe('container service stack', () => {
     });
   });
 
-  it('gives the task role nothing and lets the execution role pull only this repository', () => {
+  it('lets the task role only log in to the database as its two roles, and the execution role pull only this repository', () => {
     const policies = resourcesOf(prod.t, 'AWS::IAM::Policy');
     const execution = policies.find((p) => JSON.stringify(p.Properties.Roles).includes('ExecutionRole'));
     const pulls = (
@@ -105,7 +114,18 @@ describe('container service stack', () => {
     // One resource: the foundation stack's repository of this service (a reference, never `*`).
     expect(pulls?.Resource).not.toBe('*');
     expect(JSON.stringify(pulls?.Resource)).toMatch(/Repositoryinventoryapi/);
-    expect(policies.some((p) => JSON.stringify(p.Properties.Roles).includes('TaskRole'))).toBe(false);
+    // The task role: rds-db:connect as the application and owner roles, through the proxy in prod,
+    // on the cluster in dev (no proxy); nothing else. Nobody in the stack reads a secret.
+    const task = statementsOf(prod.t, 'ServiceTaskRole');
+    expect(task.flatMap((st) => [st.Action].flat())).toEqual(['rds-db:connect']);
+    expect(dbConnectTargets(task)).toEqual(['proxy/inventory_app', 'proxy/inventory_owner']);
+    expect(dbConnectTargets(statementsOf(dev.t, 'ServiceTaskRole'))).toEqual([
+      'cluster/inventory_app',
+      'cluster/inventory_owner',
+    ]);
+    for (const t of [dev.t, prod.t]) {
+      expect(allowing(statementsOf(t, 'Role'), 'secretsmanager:GetSecretValue')).toEqual([]);
+    }
   });
 
   it('rolls dev with the circuit breaker, one task; prod goes through CodeDeploy with at least 3', () => {

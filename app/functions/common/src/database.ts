@@ -1,50 +1,33 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createPool, InventoryRepository, migrate } from '@ias/core';
+import {
+  createPool,
+  InventoryRepository,
+  migrateDatabase,
+  type DatabaseSettings,
+  type SignerFactory,
+} from '@ias/core';
 import type { Pool } from 'pg';
 
 let shared: Promise<{ pool: Pool; repository: InventoryRepository }> | undefined;
 
-/** The JSON of an RDS-generated credentials secret (only the fields used). */
-interface DatabaseSecret {
-  username?: string;
-  password?: string;
-}
-
 /**
- * The connection environment: as given, plus `PGUSER` and `PGPASSWORD` from the Secrets Manager
- * secret `DB_SECRET_ARN` when the environment names one and carries no credentials itself (the
- * function configuration holds only the secret's ARN, never its value).
+ * The repository of this execution environment: one pool, created on first use from the settings
+ * (`DATABASE_URL` locally; deployed, `PG*` with `DB_AUTH=iam`, logging in as the application role
+ * with a fresh IAM token per new connection), reused by every invocation, with pending migrations
+ * applied once (as the owner role `DB_OWNER_USER` when set; they are idempotent and serialized by
+ * an advisory lock, so a function deployed before the service still finds its tables).
  */
-export async function databaseEnv(
-  env: NodeJS.ProcessEnv,
-  client: SecretsManagerClient = new SecretsManagerClient({}),
-): Promise<NodeJS.ProcessEnv> {
-  if (!env.DB_SECRET_ARN || env.DATABASE_URL || env.PGPASSWORD) {
-    return env;
-  }
-  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: env.DB_SECRET_ARN }));
-  let secret: DatabaseSecret;
-  try {
-    secret = JSON.parse(SecretString ?? '') as DatabaseSecret;
-  } catch {
-    throw new Error(`the secret ${env.DB_SECRET_ARN} is not JSON with username and password`);
-  }
-  if (!secret.username || !secret.password) {
-    throw new Error(`the secret ${env.DB_SECRET_ARN} has no username or password`);
-  }
-  return { ...env, PGUSER: secret.username, PGPASSWORD: secret.password };
-}
-
-/**
- * The repository of this execution environment: one pool, created on first use from the
- * environment (`DATABASE_URL`, or `PG*` with the credentials from `DB_SECRET_ARN`), reused by
- * every invocation, with pending migrations applied once (they are idempotent and serialized by an
- * advisory lock, so a function deployed before the service still finds its tables).
- */
-export function sharedRepository(env: NodeJS.ProcessEnv = process.env): Promise<InventoryRepository> {
+export function sharedRepository(
+  settings: DatabaseSettings,
+  options: { readonly signer?: SignerFactory } = {},
+): Promise<InventoryRepository> {
   shared ??= (async () => {
-    const pool = createPool({ DB_POOL_MAX: '2', ...(await databaseEnv(env)) });
-    await migrate(pool);
+    const pool = createPool(settings, options);
+    try {
+      await migrateDatabase(settings, pool, options);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
     return { pool, repository: new InventoryRepository(pool) };
   })().catch((err: unknown) => {
     shared = undefined; // let the next invocation try again

@@ -1,6 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Powertools } from './powertools';
+import type { FunctionSettings } from './settings';
 
 /** A business event: what happened (`detailType`) and its data. */
 export interface BusinessEvent {
@@ -63,26 +64,29 @@ export class LogPublisher implements EventPublisher {
   }
 }
 
+/** The settings that choose the publisher. */
+export type EventSettings = Pick<FunctionSettings, 'EVENT_BUS_NAME' | 'EVENT_SOURCE'>;
+
 /**
- * The publisher the environment asks for: EventBridge when `EVENT_BUS_NAME` is set (source
- * `EVENT_SOURCE`, default `inventory`), the log otherwise.
+ * The publisher the settings ask for: EventBridge when `EVENT_BUS_NAME` is set (source
+ * `EVENT_SOURCE`), the log otherwise.
  */
-export function publisherFromEnv(
+export function publisherFor(
+  settings: EventSettings,
   logger: Logger,
-  env: NodeJS.ProcessEnv = process.env,
   client?: EventBridgeClient,
 ): EventPublisher {
-  if (!env.EVENT_BUS_NAME) {
+  if (!settings.EVENT_BUS_NAME) {
     return new LogPublisher(logger);
   }
   return new EventBridgePublisher(
     client ?? new EventBridgeClient({}),
-    env.EVENT_BUS_NAME,
-    env.EVENT_SOURCE ?? 'inventory',
+    settings.EVENT_BUS_NAME,
+    settings.EVENT_SOURCE,
   );
 }
 
-/** The function's publisher from its environment, its EventBridge client traced through X-Ray. */
-export function tracedPublisher(tools: Powertools, env: NodeJS.ProcessEnv = process.env): EventPublisher {
-  return publisherFromEnv(tools.logger, env, tools.tracer.captureAWSv3Client(new EventBridgeClient({})));
+/** The function's publisher, its EventBridge client traced through X-Ray. */
+export function tracedPublisher(tools: Powertools, settings: EventSettings): EventPublisher {
+  return publisherFor(settings, tools.logger, tools.tracer.captureAWSv3Client(new EventBridgeClient({})));
 }

@@ -2,3 +2,4 @@ export * from './database';
 export * from './events';
 export * from './powertools';
 export * from './smoke';
+export * from './settings';

@@ -10,13 +10,13 @@ export interface Powertools {
 }
 
 /**
- * Powertools for a function. `POWERTOOLS_*` variables still override (log level, namespace,
- * tracing on or off).
+ * Powertools for a function, its metrics in `namespace` (the setting POWERTOOLS_METRICS_NAMESPACE).
+ * Powertools reads its other `POWERTOOLS_*` variables itself (log level, tracing on or off).
  */
-export function powertools(serviceName: string): Powertools {
+export function powertools(serviceName: string, namespace = 'Inventory'): Powertools {
   return {
     logger: new Logger({ serviceName }),
-    metrics: new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Inventory' }),
+    metrics: new Metrics({ serviceName, namespace }),
     tracer: new Tracer({ serviceName }),
   };
 }

@@ -1,15 +1,20 @@
 /**
  * Lambda entry point of `import-stock` (handler: `index.handler`), triggered by S3 ObjectCreated
- * events on the stock-import bucket. The AWS clients are traced by X-Ray through Powertools' tracer.
+ * events on the stock-import bucket. Its settings are parsed once, at load (a bad or missing one
+ * fails the init with the variable's name). The AWS clients are traced by X-Ray through
+ * Powertools' tracer.
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { parseSettings } from '@ias/core';
 import { powertools, sharedRepository, tracedPublisher, withSmokeProbe } from '@ias/fn-common';
 import { createHandler } from './handler';
-import { objectSourceFromEnv } from './objects';
+import { objectSourceFor } from './objects';
+import { importStockSettings } from './settings';
 
-const tools = powertools('import-stock');
+const settings = parseSettings(importStockSettings, process.env, 'import-stock');
+const tools = powertools('import-stock', settings.POWERTOOLS_METRICS_NAMESPACE);
 
-const repository = () => sharedRepository();
+const repository = () => sharedRepository(settings);
 
 /** Answers the deployment hooks' smoke probe too (see `events/smoke.json`). */
 export const handler = withSmokeProbe(
@@ -18,7 +23,7 @@ export const handler = withSmokeProbe(
   createHandler({
     tools,
     repository,
-    publisher: tracedPublisher(tools),
-    objects: objectSourceFromEnv(process.env, tools.tracer.captureAWSv3Client(new S3Client({}))),
+    publisher: tracedPublisher(tools, settings),
+    objects: objectSourceFor(settings, tools.tracer.captureAWSv3Client(new S3Client({}))),
   }),
 );

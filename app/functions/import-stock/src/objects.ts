@@ -55,9 +55,12 @@ export class FileTooLargeError extends Error {
   }
 }
 
-/** S3, or the local folder named by `LOCAL_S3_DIR`. */
-export function objectSourceFromEnv(env: NodeJS.ProcessEnv = process.env, client?: S3Client): ObjectSource {
-  return env.LOCAL_S3_DIR
-    ? new LocalObjectSource(env.LOCAL_S3_DIR)
+/** S3, or the local folder named by the setting `LOCAL_S3_DIR`. */
+export function objectSourceFor(
+  settings: { readonly LOCAL_S3_DIR?: string },
+  client?: S3Client,
+): ObjectSource {
+  return settings.LOCAL_S3_DIR
+    ? new LocalObjectSource(settings.LOCAL_S3_DIR)
     : new S3ObjectSource(client ?? new S3Client({}));
 }

@@ -5,10 +5,10 @@
  * `npm run invoke`. Migrations are applied, and an empty
  * database gets a little sample stock so that the examples in the README work at once.
  */
-import { InventoryRepository } from '@ias/core';
+import { createPool, InventoryRepository, parseSettings } from '@ias/core';
 import { startDevDatabase, type DevDatabase } from '@ias/local';
-import { Pool } from 'pg';
-import { closeOnSignals, settingsFromEnv, startServer } from '../src/server';
+import { closeOnSignals, startServer } from '../src/server';
+import { inventoryApiSettings } from '../src/settings';
 
 const SAMPLE_STOCK: [string, string, number][] = [
   ['SKU-001', 'TOKYO', 50],
@@ -18,7 +18,6 @@ const SAMPLE_STOCK: [string, string, number][] = [
 ];
 
 async function main(): Promise<void> {
-  const settings = settingsFromEnv({ HOST: '127.0.0.1', ...process.env });
   let local: DevDatabase | undefined;
   let url = process.env.DATABASE_URL;
   if (!url) {
@@ -26,7 +25,12 @@ async function main(): Promise<void> {
     local = await startDevDatabase();
     url = local.url;
   }
-  const server = await startServer(new Pool({ connectionString: url }), settings, false);
+  const settings = parseSettings(
+    inventoryApiSettings,
+    { HOST: '127.0.0.1', ...process.env, DATABASE_URL: url },
+    'npm run dev',
+  );
+  const server = await startServer(createPool(settings), settings, false);
   const { rows } = await server.pool.query<{ n: string }>('SELECT count(*) AS n FROM stock');
   if (Number(rows[0]?.n) === 0) {
     const repo = new InventoryRepository(server.pool);
@@ -50,7 +54,7 @@ async function main(): Promise<void> {
   };
   closeOnSignals(
     { ...server, close: async () => (await server.close(), await stopDatabase()) },
-    settings.shutdownTimeoutMs,
+    settings.SHUTDOWN_TIMEOUT_MS,
   );
 }
 

@@ -1,14 +1,16 @@
 /**
- * The container's entry point: settings and database from the environment (the task definition
- * injects them from Secrets Manager and SSM), migrations, then the API until SIGTERM.
+ * The container's entry point: every setting parsed from the environment at once (the task
+ * definition sets them; no secret among them: the database login is an IAM token signed per
+ * connection), migrations, then the API until SIGTERM.
  */
-import { createPool } from '@ias/core';
-import { closeOnSignals, settingsFromEnv, startServer } from './server';
+import { createPool, parseSettings } from '@ias/core';
+import { closeOnSignals, startServer } from './server';
+import { inventoryApiSettings } from './settings';
 
 async function main(): Promise<void> {
-  const settings = settingsFromEnv();
-  const server = await startServer(createPool(), settings);
-  closeOnSignals(server, settings.shutdownTimeoutMs);
+  const settings = parseSettings(inventoryApiSettings, process.env, 'inventory-api');
+  const server = await startServer(createPool(settings), settings);
+  closeOnSignals(server, settings.SHUTDOWN_TIMEOUT_MS);
 }
 
 main().catch((err: unknown) => {

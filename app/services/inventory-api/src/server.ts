@@ -1,42 +1,8 @@
-import { InventoryRepository, isMigrated, migrate } from '@ias/core';
+import { InventoryRepository, isMigrated, migrateDatabase, type SignerFactory } from '@ias/core';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { buildApp } from './app';
-
-/** Settings of the service, from the environment. */
-export interface ServerSettings {
-  /** `PORT`, default 3000. */
-  readonly port: number;
-  /** `HOST`, default 0.0.0.0 (all interfaces, as a container needs). */
-  readonly host: string;
-  /** `MIGRATE_ON_START` (default true): apply pending migrations before serving. */
-  readonly migrateOnStart: boolean;
-  /** `SHUTDOWN_TIMEOUT_MS` (default 25000): how long in-flight requests may take after SIGTERM. */
-  readonly shutdownTimeoutMs: number;
-}
-
-/** Reads {@link ServerSettings}, failing with one message per bad variable. */
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSettings {
-  const port = Number(env.PORT ?? 3000);
-  const shutdownTimeoutMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 25_000);
-  const problems: string[] = [];
-  if (!Number.isInteger(port) || port < 1 || port > 65_535)
-    problems.push(`PORT must be 1-65535, got ${env.PORT}`);
-  if (!Number.isInteger(shutdownTimeoutMs) || shutdownTimeoutMs < 0) {
-    problems.push(
-      `SHUTDOWN_TIMEOUT_MS must be a whole number of milliseconds, got ${env.SHUTDOWN_TIMEOUT_MS}`,
-    );
-  }
-  if (problems.length > 0) {
-    throw new Error(problems.join('; '));
-  }
-  return {
-    port,
-    host: env.HOST ?? '0.0.0.0',
-    migrateOnStart: (env.MIGRATE_ON_START ?? 'true') !== 'false',
-    shutdownTimeoutMs,
-  };
-}
+import type { InventoryApiSettings } from './settings';
 
 /** A started service. */
 export interface RunningServer {
@@ -48,19 +14,23 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts the API on `pool` with `settings`. */
+/**
+ * Starts the API on `pool` with `settings`: pending migrations first when `MIGRATE_ON_START` (as the
+ * owner role `DB_OWNER_USER` on a connection of its own when set, see `migrateDatabase`).
+ */
 export async function startServer(
   pool: Pool,
-  settings: ServerSettings,
+  settings: InventoryApiSettings,
   logger = true,
+  options: { readonly signer?: SignerFactory } = {},
 ): Promise<RunningServer> {
-  if (settings.migrateOnStart) {
-    await migrate(pool);
+  if (settings.MIGRATE_ON_START) {
+    await migrateDatabase(settings, pool, options);
   }
   const repository = new InventoryRepository(pool);
   const app = buildApp({
     repository,
-    logger: logger ? { level: process.env.LOG_LEVEL ?? 'info' } : false,
+    logger: logger ? { level: settings.LOG_LEVEL } : false,
     readiness: async () => {
       try {
         await repository.ping();
@@ -72,7 +42,7 @@ export async function startServer(
       }
     },
   });
-  const url = await app.listen({ port: settings.port, host: settings.host });
+  const url = await app.listen({ port: settings.PORT, host: settings.HOST });
   return {
     app,
     pool,

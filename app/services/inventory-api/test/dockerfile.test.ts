@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { settingsFromEnv } from '../src/server';
+import { inventoryApiSettings } from '../src/settings';
 import {
   copyPaths,
   execForm,
@@ -37,7 +37,7 @@ const REPOSITORY: Context = {
   workspaces: (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces: string[] })
     .workspaces,
   // The config's own default, so the test follows the service rather than a copy of its number.
-  port: settingsFromEnv({}).port,
+  port: inventoryApiSettings.shape.PORT.parse(undefined),
   servicePath: relative(REPO_ROOT, SERVICE_DIR).split(sep).join('/'),
 };
 

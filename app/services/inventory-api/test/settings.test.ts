@@ -1,0 +1,56 @@
+import { deployedRules, parseSettings } from '@ias/core';
+import { describe, expect, it } from 'vitest';
+import { inventoryApiSettings } from '../src/settings';
+
+const DEPLOYED = {
+  PGHOST: 'ias-prod-db-proxy.proxy-abc.ap-northeast-1.rds.amazonaws.com',
+  PGPORT: '5432',
+  PGDATABASE: 'inventory',
+  PGUSER: 'inventory_app',
+  DB_OWNER_USER: 'inventory_owner',
+  DB_AUTH: 'iam',
+  PGSSLMODE: 'verify-full',
+  AWS_REGION: 'ap-northeast-1',
+  PORT: '3000',
+};
+
+describe('inventory-api settings', () => {
+  it('parse the environment the task definition gives, defaults filled in', () => {
+    expect(parseSettings(inventoryApiSettings, DEPLOYED, 'inventory-api')).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      MIGRATE_ON_START: true,
+      SHUTDOWN_TIMEOUT_MS: 25_000,
+      LOG_LEVEL: 'info',
+      DB_AUTH: 'iam',
+      DB_POOL_MAX: 10,
+    });
+    expect(
+      parseSettings(inventoryApiSettings, { ...DEPLOYED, MIGRATE_ON_START: 'false' }, 'inventory-api')
+        .MIGRATE_ON_START,
+    ).toBe(false);
+  });
+
+  it('refuse bad values with one message naming each variable', () => {
+    expect(() =>
+      parseSettings(
+        inventoryApiSettings,
+        { ...DEPLOYED, PORT: '70000', MIGRATE_ON_START: 'yes', SHUTDOWN_TIMEOUT_MS: '-1' },
+        'inventory-api',
+      ),
+    ).toThrow(
+      /^inventory-api: bad settings in the environment: PORT: must be a whole number from 1 to 65535 \(got "70000"\); MIGRATE_ON_START: .*\(got "yes"\); SHUTDOWN_TIMEOUT_MS: must be a whole number/,
+    );
+  });
+
+  it('mark the database settings a deployed task must have', () => {
+    expect(Object.keys(deployedRules(inventoryApiSettings)).sort()).toEqual([
+      'DB_AUTH',
+      'DB_OWNER_USER',
+      'PGDATABASE',
+      'PGHOST',
+      'PGSSLMODE',
+      'PGUSER',
+    ]);
+  });
+});

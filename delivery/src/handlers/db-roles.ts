@@ -1,0 +1,76 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { Client } from 'pg';
+import { z } from 'zod';
+import { databaseRolesSchema, provisionDatabaseRoles } from '../db-roles.js';
+import { describeIssues } from '../names.js';
+
+const logger = new Logger({ serviceName: 'delivery-db-roles' });
+const secrets = new SecretsManagerClient({});
+
+/** The custom resource's properties: the roles, and where the cluster is. */
+const propertiesSchema = databaseRolesSchema.and(
+  z.object({
+    /** The cluster's writer endpoint (not the proxy: the master user has no IAM login). */
+    Host: z.string().min(1),
+    Port: z.coerce.number().int().min(1).max(65_535),
+  }),
+);
+
+/** The master user's credentials, as RDS generates the secret. */
+const masterSecretSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
+
+/** What the provider framework expects back. */
+export interface DbRolesResponse {
+  readonly PhysicalResourceId: string;
+  readonly Data?: Record<string, string>;
+}
+
+/**
+ * The `onEvent` handler of the custom resource `<prefix>-<env>-db-roles` (aws-cdk-lib's provider
+ * framework answers CloudFormation): on Create and Update, logs in to the cluster as the master
+ * user (its secret, `MASTER_SECRET_ARN`, over verified TLS) and provisions the owner and
+ * application roles (see {@link provisionDatabaseRoles}). Delete does nothing: the roles live in
+ * the cluster and go with it, and dropping them while workloads run would cut them off.
+ */
+export const handler = async (event: CloudFormationCustomResourceEvent): Promise<DbRolesResponse> => {
+  const physicalId = event.RequestType === 'Create' ? 'database-roles' : event.PhysicalResourceId;
+  if (event.RequestType === 'Delete') {
+    return { PhysicalResourceId: physicalId };
+  }
+  const parsed = propertiesSchema.safeParse(event.ResourceProperties);
+  if (!parsed.success) {
+    throw new Error(`the custom resource's properties are invalid: ${describeIssues(parsed.error)}`);
+  }
+  const secretArn = process.env.MASTER_SECRET_ARN;
+  if (!secretArn) {
+    throw new Error('MASTER_SECRET_ARN is not set: the function needs the ARN of the master credentials');
+  }
+  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  let master: z.output<typeof masterSecretSchema>;
+  try {
+    master = masterSecretSchema.parse(JSON.parse(SecretString ?? ''));
+  } catch {
+    throw new Error(`the secret ${secretArn} is not JSON with a username and a password`);
+  }
+  const props = parsed.data;
+  const client = new Client({
+    host: props.Host,
+    port: props.Port,
+    database: props.DatabaseName,
+    user: master.username,
+    password: master.password,
+    // Verified against the RDS authorities the Lambda runtime ships (NODE_EXTRA_CA_CERTS).
+    ssl: true,
+    connectionTimeoutMillis: 10_000,
+  });
+  await client.connect();
+  try {
+    const report = await provisionDatabaseRoles(client, props);
+    logger.info('database roles provisioned', { ...report, owner: props.OwnerRole, app: props.AppRole });
+    return { PhysicalResourceId: physicalId, Data: { OwnerRole: props.OwnerRole, AppRole: props.AppRole } };
+  } finally {
+    await client.end();
+  }
+};
