@@ -1,6 +1,10 @@
+import { deployedRules, type DatabaseSettings } from '@ias/core';
 import { greenCheckEnvironmentSchema } from '@ias/delivery/src/ecs/green-check';
 import { hookEnvironmentSchema } from '@ias/delivery/src/traffic-hook';
-import type { ZodType } from 'zod';
+import { allocateOrderSettings } from '@ias/fn-allocate-order/src/settings';
+import { importStockSettings } from '@ias/fn-import-stock/src/settings';
+import { inventoryApiSettings } from '@ias/inventory-api/src/settings';
+import type { z, ZodType } from 'zod';
 import type { DatabaseClient } from './database';
 
 /**
@@ -10,7 +14,10 @@ import type { DatabaseClient } from './database';
 export interface WorkloadContract {
   /** The schema the code parses its environment with at start (the same object, imported). */
   readonly settings?: ZodType;
-  /** Settings a deployed workload must have, or must not have, with what goes wrong otherwise. */
+  /**
+   * Settings a deployed workload must have, or must not have: marked on the schema's fields
+   * (`.meta({ deployed })`), with what goes wrong otherwise.
+   */
   readonly deployed?: Readonly<
     Record<string, { readonly rule: 'required' | 'forbidden'; readonly why: string }>
   >;
@@ -21,19 +28,59 @@ export interface WorkloadContract {
   ) => DatabaseClient | undefined;
 }
 
-/** Variables the Lambda runtime and Amazon ECS set themselves. */
+/** Variables the Lambda runtime, Amazon ECS and CodeBuild set themselves (values stand in). */
 export const RUNTIME_VARIABLES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  function: {
-    AWS_REGION: 'ap-northeast-1',
-    AWS_DEFAULT_REGION: 'ap-northeast-1',
-    AWS_LAMBDA_FUNCTION_NAME: 'fn',
-  },
-  task: { AWS_REGION: 'ap-northeast-1', AWS_DEFAULT_REGION: 'ap-northeast-1' },
-  build: { AWS_REGION: 'ap-northeast-1', AWS_DEFAULT_REGION: 'ap-northeast-1', CODEBUILD_BUILD_ARN: 'arn' },
+  function: { AWS_REGION: 'stand-in', AWS_DEFAULT_REGION: 'stand-in', AWS_LAMBDA_FUNCTION_NAME: 'stand-in' },
+  task: { AWS_REGION: 'stand-in', AWS_DEFAULT_REGION: 'stand-in' },
+  build: { AWS_REGION: 'stand-in', AWS_DEFAULT_REGION: 'stand-in', CODEBUILD_BUILD_ARN: 'stand-in' },
 };
+
+/** The deployed rules of a settings schema, with each field's own description as the why. */
+function deployed(schema: z.ZodObject) {
+  return Object.fromEntries(
+    Object.entries(deployedRules(schema)).map(([name, rule]) => {
+      const meta = (schema.shape[name] as ZodType).meta() as { description?: string } | undefined;
+      return [name, { rule, why: meta?.description ?? name }];
+    }),
+  );
+}
+
+/** The client a workload's parsed database settings make. */
+function databaseClient(
+  parsed: unknown,
+  injected: Readonly<Record<string, string>>,
+): DatabaseClient | undefined {
+  const settings = parsed as DatabaseSettings;
+  if (settings.DATABASE_URL || !settings.PGHOST) {
+    return undefined;
+  }
+  return {
+    host: settings.PGHOST,
+    port: settings.PGPORT,
+    users: [settings.PGUSER, settings.DB_OWNER_USER].filter((u): u is string => !!u),
+    auth: settings.DB_AUTH,
+    tls: settings.PGSSLMODE !== undefined && settings.PGSSLMODE !== 'disable',
+    passwordSecret: settings.DB_AUTH === 'password' ? injected.PGPASSWORD : undefined,
+  };
+}
 
 /** Each recording's contract. A workload without one is checked for permissions and network only. */
 export const CONTRACTS: Readonly<Record<string, WorkloadContract>> = {
+  'fn:allocate-order': {
+    settings: allocateOrderSettings,
+    deployed: deployed(allocateOrderSettings),
+    database: databaseClient,
+  },
+  'fn:import-stock': {
+    settings: importStockSettings,
+    deployed: deployed(importStockSettings),
+    database: databaseClient,
+  },
+  'svc:inventory-api': {
+    settings: inventoryApiSettings,
+    deployed: deployed(inventoryApiSettings),
+    database: databaseClient,
+  },
   'delivery:traffic-hook': { settings: hookEnvironmentSchema },
   'delivery:green-check': { settings: greenCheckEnvironmentSchema },
 };
