@@ -63,6 +63,7 @@ export function buildApp(config: ProjectConfig, options: BuildAppOptions = {}): 
       functions: config.functions,
       services: config.services,
       toolingAccount: config.delivery?.account,
+      pipelineRegion: config.delivery?.region,
       github,
       governance: config.governance,
     });

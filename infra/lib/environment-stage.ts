@@ -56,6 +56,8 @@ export interface EnvironmentStageProps extends StageProps {
   readonly github?: GithubRolesInput & { readonly createProvider: boolean };
   /** The organization's personas (roles `<prefix>-<env>-<persona>`), when governance is on. @default - none */
   readonly governance?: GovernanceConfig;
+  /** The region of the pipelines, for the operator policy. @default - the environment's region */
+  readonly pipelineRegion?: string;
   /** The delivery code the traffic hooks run. @default - the repository's `delivery` workspace */
   readonly deliveryCode?: DeliveryCode;
 }
@@ -170,7 +172,9 @@ export class EnvironmentStage extends Stage {
     this.configuration = new ConfigStack(this, 'config', {
       ...common,
       stackName: naming.stackName('config'),
-      description: `${naming.base}: SSM parameters under ${naming.pathPrefix}`,
+      description: `${naming.base}: SSM parameters under ${naming.pathPrefix}, the operator policy`,
+      encryptionKey: key,
+      pipelineRegion: props.pipelineRegion,
       parameters: {
         'network/vpc-id': { value: this.network.vpc.vpcId, description: 'VPC of the environment' },
         'network/private-subnet-ids': {

@@ -1,6 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { operatorPolicyArnParameter } from '../config/operator-access';
+import { OperatorPolicy } from '../constructs/operator-policy';
 import type { EnvironmentStackProps } from './environment-stack-props';
 
 /** Props of {@link ConfigStack}. */
@@ -10,6 +13,13 @@ export interface ConfigStackProps extends EnvironmentStackProps {
    * description of what reads them.
    */
   readonly parameters: Readonly<Record<string, { readonly value: string; readonly description: string }>>;
+  /** The environment key, which the operator policy lets `ias-ops` use through SSM, Secrets Manager and DynamoDB. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * The region of the pipelines, for the operator policy.
+   * @default - the stack's region
+   */
+  readonly pipelineRegion?: string;
 }
 
 /**
@@ -17,10 +27,15 @@ export interface ConfigStackProps extends EnvironmentStackProps {
  * pipelines, the ops CLI and the applications find the environment's resources without hard-coding
  * a name. Secrets stay in Secrets Manager under the same path (the database credentials are at
  * `/<prefix>/<env>/db/credentials`); a parameter points to them, never holds them.
+ *
+ * Also the operator policy `<prefix>-<env>-operator` (what `ias-ops` calls here), its ARN published
+ * at `/<prefix>/<env>/ops/operator-policy-arn`.
  */
 export class ConfigStack extends Stack {
   /** The parameters, by path below the environment's prefix. */
   readonly parameters: ReadonlyMap<string, ssm.IStringParameter>;
+  /** The operator policy `<prefix>-<env>-operator`, attached to nothing. */
+  readonly operatorPolicy: OperatorPolicy;
 
   constructor(scope: Construct, id: string, props: ConfigStackProps) {
     super(scope, id, props);
@@ -36,6 +51,19 @@ export class ConfigStack extends Stack {
         }),
       );
     }
+    this.operatorPolicy = new OperatorPolicy(this, 'OperatorPolicy', {
+      config: props.config,
+      naming: props.naming,
+      encryptionKey: props.encryptionKey,
+      pipelineRegion: props.pipelineRegion,
+    });
+    new ssm.StringParameter(this, 'OperatorPolicyArn', {
+      parameterName: operatorPolicyArnParameter(props.naming),
+      stringValue: this.operatorPolicy.policy.managedPolicyArn,
+      description:
+        'The operator policy (what ias-ops calls here): attach it to an operator role or permission set',
+      tier: ssm.ParameterTier.STANDARD,
+    });
     this.parameters = parameters;
   }
 }

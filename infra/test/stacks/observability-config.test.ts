@@ -71,6 +71,7 @@ describe('config stack', () => {
         '/ias/dev/network/app-security-group-id',
         '/ias/dev/network/private-subnet-ids',
         '/ias/dev/network/vpc-id',
+        '/ias/dev/ops/operator-policy-arn',
         '/ias/dev/services/inventory-api/image',
       ].sort(),
     );

