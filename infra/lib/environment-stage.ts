@@ -160,6 +160,7 @@ export class EnvironmentStage extends Stage {
         encryptionKey: key,
         alarmTopic: this.observability.alarmTopic,
         accessLogBucket: this.foundation.accessLogBucket,
+        eventBus: this.foundation.eventBus,
       });
       // The hooks and the custom deployment configuration, named by the group, come first.
       fnStack.addStackDependency(this.deployment);

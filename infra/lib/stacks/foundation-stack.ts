@@ -1,5 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -23,8 +24,8 @@ export interface FoundationStackProps extends EnvironmentStackProps {
 
 /**
  * What everything else stands on: the environment's KMS key, the artifact bucket (with its
- * access-log bucket), one ECR repository per container service, and the CodeArtifact domain and
- * npm repository builds install from.
+ * access-log bucket), one ECR repository per container service, the CodeArtifact domain and
+ * npm repository builds install from, and the event bus the workloads publish business events to.
  */
 export class FoundationStack extends Stack {
   /** The environment's key. */
@@ -37,6 +38,8 @@ export class FoundationStack extends Stack {
   readonly repositories: ReadonlyMap<string, ecr.IRepository>;
   /** The CodeArtifact domain and repository. */
   readonly packages: PackageRepository;
+  /** The bus business events go to (`OrderAllocated`, `AllocationShortage`, …), `<prefix>-<env>-events`. */
+  readonly eventBus: events.IEventBus;
 
   constructor(scope: Construct, id: string, props: FoundationStackProps) {
     super(scope, id, props);
@@ -88,5 +91,8 @@ export class FoundationStack extends Stack {
       encryptionKey: this.key,
       retainData: profile.retainData,
     });
+    // Its own bus, not the account's default: environments that share an account keep their
+    // events apart, and consumers subscribe to one environment's events by the bus alone.
+    this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: naming.name('events') });
   }
 }

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -23,6 +24,8 @@ export interface FunctionStackProps extends EnvironmentStackProps {
   readonly encryptionKey: kms.IKey;
   readonly alarmTopic: AlarmTopic;
   readonly accessLogBucket: s3.IBucket;
+  /** The bus the function publishes its business events to. */
+  readonly eventBus: events.IEventBus;
 }
 
 /**
@@ -57,6 +60,7 @@ export class FunctionStack extends Stack {
         PGSSLMODE: 'verify-full',
         // The RDS certificate authorities ship with the Lambda runtime but are not trusted by default.
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        EVENT_BUS_NAME: props.eventBus.eventBusName,
       },
       encryptionKey: importKey(this, props.encryptionKey),
       logRetention: logRetention(config),
@@ -73,6 +77,7 @@ export class FunctionStack extends Stack {
       trafficHooks: trafficHookNames(naming),
       smokeEvent: definition.smokeEvent,
     });
+    props.eventBus.grantPutEventsTo(this.function.function);
     for (const user of [DATABASE_ROLES.app, DATABASE_ROLES.owner]) {
       props.database.grantConnect(this.function.function, user);
     }
