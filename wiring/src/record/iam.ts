@@ -278,8 +278,8 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
     GetParameter: { resources: (i, arn) => [parameterArn(text(i, 'Name', 'GetParameter'), arn)] },
     PutParameter: { resources: (i, arn) => [parameterArn(text(i, 'Name', 'PutParameter'), arn)] },
     GetParametersByPath: {
-      // IAM matches the path itself (parameter/<path>), not its children.
-      resources: (i, arn) => [parameterArn(text(i, 'Path', 'GetParametersByPath').replace(/\/$/, ''), arn)],
+      // The path as given (`/ias/dev/` → `parameter/ias/dev/`): a grant on `parameter/ias/dev/*` covers it.
+      resources: (i, arn) => [parameterArn(text(i, 'Path', 'GetParametersByPath'), arn)],
     },
     DescribeParameters: { resources: ANY },
   },

@@ -71,7 +71,14 @@ export function tokensOf(scenario: Scenario, extra: Readonly<Record<string, stri
 /** Replaces every token value in `text`, longest first, in one pass (a token is never re-read). */
 export function symbolize(text: string, tokens: ReadonlyMap<string, string>): string {
   const values = [...tokens.keys()].sort((a, b) => b.length - a.length);
-  const escaped = values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  // A value that starts or ends with a letter or digit matches only as a whole name there
+  // (`deploy` must not match inside `codedeploy`).
+  const escaped = values.map(
+    (v) =>
+      (/^[A-Za-z0-9]/.test(v) ? '(?<![A-Za-z0-9])' : '') +
+      v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') +
+      (/[A-Za-z0-9]$/.test(v) ? '(?![A-Za-z0-9])' : ''),
+  );
   const replaced =
     values.length === 0 ? text : text.replace(new RegExp(escaped.join('|'), 'g'), (m) => tokens.get(m) ?? m);
   return replaced.replace(/^arn:aws:/, 'arn:${partition}:');
