@@ -64,7 +64,10 @@ const CLI_COMMANDS: Readonly<Record<string, CliMapping>> = {
   'ecr get-login-password': () => [{ service: 'ecr', action: 'GetAuthorizationToken', resources: ['*'] }],
   's3 cp': (args, t) => {
     const urls = [...args.matchAll(/"?(s3:\/\/[^\s"]+)"?/g)].map((m) => m[1] as string);
-    const [source, destination] = args.trim().split(/\s+/).filter((w) => !w.startsWith('--'));
+    const [source, destination] = args
+      .trim()
+      .split(/\s+/)
+      .filter((w) => !w.startsWith('--'));
     return urls.map((url) => ({
       service: 's3',
       action: source?.includes(url) && !destination?.includes(url) ? 'GetObject' : 'PutObject',

@@ -3,13 +3,13 @@
  * the scripts they run, e.g. check-function, are recorded by running them: see scenarios/).
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { RecordedCall, WorkloadRecording } from '../calls';
 import { awsCliCalls } from './aws-cli';
 import { unionOfCalls } from './scenario';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = join(__dirname, '../../../');
 
 /**
  * Each build project kind and its buildspec (the paths the pipeline stacks give CodeBuild:
@@ -39,7 +39,7 @@ export function buildspecCommands(text: string, file: string): string[] {
 
 /** The calls of one buildspec file (path from the repository root). */
 export function buildspecCalls(file: string): RecordedCall[] {
-  const text = readFileSync(`${ROOT}${file}`, 'utf8');
+  const text = readFileSync(join(ROOT, file), 'utf8');
   return unionOfCalls(
     buildspecCommands(text, file).flatMap((command) => {
       try {

@@ -19,7 +19,11 @@ export interface IamTarget {
 }
 
 /** The target of a symbolic recording: `${partition}`, `${region}`, `${account}`. */
-export const TOKEN_TARGET: IamTarget = { partition: '${partition}', region: '${region}', account: '${account}' };
+export const TOKEN_TARGET: IamTarget = {
+  partition: '${partition}',
+  region: '${region}',
+  account: '${account}',
+};
 
 /** What a mapping cannot read from the command's input alone. */
 export interface IamLookups {
@@ -46,7 +50,7 @@ export const IAM_SERVICE_PREFIXES: Readonly<Record<string, string>> = {
   codeartifact: 'codeartifact',
   CodeDeploy: 'codedeploy',
   CodePipeline: 'codepipeline',
-  'DynamoDB': 'dynamodb',
+  DynamoDB: 'dynamodb',
   ECR: 'ecr',
   ECS: 'ecs',
   'Elastic Load Balancing v2': 'elasticloadbalancing',
@@ -107,7 +111,9 @@ function secretArn(id: string, arn: ArnBuilder): string {
   return id.startsWith('arn:') ? id : arn('secretsmanager', `secret:${id}-??????`);
 }
 
-const secret: Mapped = { resources: (i, arn) => [secretArn(text(i, 'SecretId', 'a Secrets Manager call'), arn)] };
+const secret: Mapped = {
+  resources: (i, arn) => [secretArn(text(i, 'SecretId', 'a Secrets Manager call'), arn)],
+};
 
 function parameterArn(name: string, arn: ArnBuilder): string {
   return name.startsWith('arn:') ? name : arn('ssm', `parameter/${name.replace(/^\//, '')}`);
@@ -172,7 +178,9 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
       resources: (i, arn) => {
         const names = texts(i, 'AlarmNames');
         if (names.length > 0) return names.map((n) => arn('cloudwatch', `alarm:${n}`));
-        return typeof i.AlarmNamePrefix === 'string' ? [arn('cloudwatch', `alarm:${i.AlarmNamePrefix}*`)] : ['*'];
+        return typeof i.AlarmNamePrefix === 'string'
+          ? [arn('cloudwatch', `alarm:${i.AlarmNamePrefix}*`)]
+          : ['*'];
       },
     },
   },
@@ -186,7 +194,9 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
         ),
       ],
     },
-    GetDeployment: { resources: (i, arn, l) => [groupOfDeployment(text(i, 'deploymentId', 'GetDeployment'), arn, l)] },
+    GetDeployment: {
+      resources: (i, arn, l) => [groupOfDeployment(text(i, 'deploymentId', 'GetDeployment'), arn, l)],
+    },
     BatchGetDeployments: {
       resources: (i, arn, l) => texts(i, 'deploymentIds').map((id) => groupOfDeployment(id, arn, l)),
     },
@@ -221,13 +231,17 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
     DescribeServices: {
       resources: (i, arn) => texts(i, 'services').map((s) => ecsServiceArn(i.cluster, s, arn)),
     },
-    UpdateService: { resources: (i, arn) => [ecsServiceArn(i.cluster, text(i, 'service', 'UpdateService'), arn)] },
+    UpdateService: {
+      resources: (i, arn) => [ecsServiceArn(i.cluster, text(i, 'service', 'UpdateService'), arn)],
+    },
     ListServiceDeployments: {
       resources: (i, arn) => [ecsServiceArn(i.cluster, text(i, 'service', 'ListServiceDeployments'), arn)],
     },
     DescribeServiceDeployments: { resources: (i) => texts(i, 'serviceDeploymentArns') },
     StopServiceDeployment: { resources: (i) => [text(i, 'serviceDeploymentArn', 'StopServiceDeployment')] },
-    ContinueServiceDeployment: { resources: (i) => [text(i, 'serviceDeploymentArn', 'ContinueServiceDeployment')] },
+    ContinueServiceDeployment: {
+      resources: (i) => [text(i, 'serviceDeploymentArn', 'ContinueServiceDeployment')],
+    },
     DescribeTaskDefinition: { resources: ANY },
     ListTaskDefinitions: { resources: ANY },
     RegisterTaskDefinition: {

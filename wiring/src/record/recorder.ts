@@ -69,9 +69,14 @@ export function awsError(name: string, message = name): Error {
   });
 }
 
-type AnyClient = Client<unknown, never, never, never> & {
-  config: { serviceId?: string; credentials?: () => Promise<{ accessKeyId: string }> };
-};
+/** What the recorder uses of a client: its middleware stack and resolved configuration. */
+interface AnyClient {
+  readonly middlewareStack: {
+    add(middleware: never, options: object): void;
+    removeByTag(tag: string): boolean;
+  };
+  readonly config: { serviceId?: string; credentials?: () => Promise<{ accessKeyId: string }> };
+}
 
 let active = false;
 
@@ -112,9 +117,12 @@ export function startRecording(options: RecordingOptions): RecordingSession {
       const input = args.input;
       // Whose credentials: resolving them is how an assumed role's AssumeRole call is made (and recorded).
       const identity = await client.config.credentials?.();
-      const principal = identity && identity.accessKeyId !== OWN_ROLE_KEY ? principals.get(identity.accessKeyId) : undefined;
+      const principal =
+        identity && identity.accessKeyId !== OWN_ROLE_KEY ? principals.get(identity.accessKeyId) : undefined;
       if (identity && identity.accessKeyId !== OWN_ROLE_KEY && principal === undefined) {
-        problems.push(`${sdk}: made with credentials the scenario does not name (access key ${identity.accessKeyId})`);
+        problems.push(
+          `${sdk}: made with credentials the scenario does not name (access key ${identity.accessKeyId})`,
+        );
       }
       try {
         const call = iamCallOf(serviceId, command, input, undefined, lookups);
@@ -178,10 +186,16 @@ export function startRecording(options: RecordingOptions): RecordingSession {
       for (const client of clients) {
         client.middlewareStack.removeByTag(TAG);
       }
-      for (const key of Object.keys(process.env)) {
-        if (!(key in savedEnv)) delete process.env[key];
+      for (const key of [
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
+        'AWS_PROFILE',
+      ] as const) {
+        // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- one of the four names above
+        if (savedEnv[key] === undefined) delete process.env[key];
+        else process.env[key] = savedEnv[key];
       }
-      Object.assign(process.env, savedEnv);
       active = false;
     },
   };

@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import type { RecordedCall, WorkloadRecording } from '../calls';
 import type { ScenarioResult } from './run-scenario';
@@ -19,8 +18,8 @@ import { buildProjectRecordings } from './buildspecs';
 const run = promisify(execFile);
 
 /** The folder of the checked-in recordings. */
-export const CALLS_DIR = fileURLToPath(new URL('../../calls/', import.meta.url));
-const RUNNER = fileURLToPath(new URL('./run-scenario.ts', import.meta.url));
+export const CALLS_DIR = join(__dirname, '../../calls');
+const RUNNER = join(__dirname, 'run-scenario.ts');
 
 /** The recording's file name in `wiring/calls/`: the workload id with `:` as `.`. */
 export function recordingFileName(workload: string): string {
@@ -34,14 +33,20 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   try {
     try {
       await run(process.execPath, ['--import', 'tsx', RUNNER, scenario.id, out], {
-        cwd: fileURLToPath(new URL('../..', import.meta.url)),
-        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        cwd: join(__dirname, '../..'),
+        env: {
+          ...process.env,
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
         maxBuffer: 64 * 1024 * 1024,
         timeout: 300_000,
       });
     } catch (error) {
       const e = error as { stderr?: string; message: string };
-      throw new Error(`scenario ${scenario.id} (${scenario.source}) did not finish: ${e.stderr || e.message}`);
+      throw new Error(
+        `scenario ${scenario.id} (${scenario.source}) did not finish: ${e.stderr || e.message}`,
+      );
     }
     const result = JSON.parse(readFileSync(out, 'utf8')) as ScenarioResult;
     if (result.problems.length > 0) {

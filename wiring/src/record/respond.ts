@@ -11,6 +11,8 @@ export type Canned = unknown;
 export function responder(table: Readonly<Record<string, Canned>>): Responder {
   return (call: SdkCall) => {
     const answer = table[`${call.serviceId} ${call.command}`];
-    return typeof answer === 'function' ? (answer as (input: SdkCall['input']) => unknown)(call.input) : answer;
+    return typeof answer === 'function'
+      ? (answer as (input: SdkCall['input']) => unknown)(call.input)
+      : answer;
   };
 }

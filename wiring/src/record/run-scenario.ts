@@ -36,14 +36,16 @@ async function main(): Promise<void> {
   try {
     await scenario.run();
   } catch (error) {
-    problems.push(`the run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    problems.push(
+      `the run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
   } finally {
     session.stop();
   }
   const tokens = tokensOf(scenario);
   const result: ScenarioResult = {
     id,
-    calls: unionOfCalls(session.calls.map(({ sdk: _sdk, ...call }) => symbolizeCall(call, tokens))),
+    calls: unionOfCalls(session.calls.map((call) => symbolizeCall(call, tokens))),
     problems: [...session.problems, ...problems],
   };
   writeFileSync(out, `${JSON.stringify(result)}\n`);

@@ -51,7 +51,10 @@ function flatten(value: unknown, path: string, out: Map<string, string>): void {
 }
 
 /** The replacements of a scenario: literal value → token. */
-export function tokensOf(scenario: Scenario, extra: Readonly<Record<string, string>> = {}): Map<string, string> {
+export function tokensOf(
+  scenario: Scenario,
+  extra: Readonly<Record<string, string>> = {},
+): Map<string, string> {
   const tokens = new Map<string, string>();
   const add = (value: string, token: string) => {
     // A value shorter than 4 characters (e.g. `dev`) would also match inside unrelated names.
@@ -97,7 +100,13 @@ export function symbolizeCall(call: RecordedCall, tokens: ReadonlyMap<string, st
 }
 
 function key(call: RecordedCall): string {
-  return JSON.stringify([call.service, call.action, call.resources, call.principal ?? '', call.passRoles ?? []]);
+  return JSON.stringify([
+    call.service,
+    call.action,
+    call.resources,
+    call.principal ?? '',
+    call.passRoles ?? [],
+  ]);
 }
 
 /** The distinct calls, sorted by service, action, resources, then principal. */

@@ -25,7 +25,8 @@ const ECS_EVENT = {
   resourceArn: 'arn:aws:ecs:eu-west-3:123456789012:service-deployment/wiring-cluster/wiring-service/abc',
   executionDetails: {
     serviceArn: 'arn:aws:ecs:eu-west-3:123456789012:service/wiring-cluster/wiring-service',
-    targetServiceRevisionArn: 'arn:aws:ecs:eu-west-3:123456789012:service-revision/wiring-cluster/wiring-service/1',
+    targetServiceRevisionArn:
+      'arn:aws:ecs:eu-west-3:123456789012:service-revision/wiring-cluster/wiring-service/1',
   },
 };
 
@@ -42,9 +43,10 @@ function greenCheck(source: 'codedeploy' | 'ecs'): Scenario {
     async run() {
       const server = await greenSide();
       try {
-        const { handler } = await import('@ias/delivery/src/handlers/green-check');
+        const { handler } = await import('@ias/delivery/src/handlers/green-check.js');
         const result = await handler(source === 'ecs' ? ECS_EVENT : CODEDEPLOY_EVENT);
-        const passed = 'hookStatus' in result ? result.hookStatus === 'SUCCEEDED' : result.status === 'Succeeded';
+        const passed =
+          'hookStatus' in result ? result.hookStatus === 'SUCCEEDED' : result.status === 'Succeeded';
         if (!passed) throw new Error(`the green check failed: ${JSON.stringify(result)}`);
       } finally {
         server.close();

@@ -58,7 +58,10 @@ const INPUTS: Record<string, Uint8Array> = {
 };
 
 function job(params: object, input: keyof typeof INPUTS, continuationToken?: string) {
-  const location = (objectKey: string) => ({ type: 'S3', s3Location: { bucketName: ARTIFACT_BUCKET, objectKey } });
+  const location = (objectKey: string) => ({
+    type: 'S3',
+    s3Location: { bucketName: ARTIFACT_BUCKET, objectKey },
+  });
   return {
     'CodePipeline.job': {
       id: 'wiring-job',
@@ -67,7 +70,11 @@ function job(params: object, input: keyof typeof INPUTS, continuationToken?: str
         actionConfiguration: { configuration: { UserParameters: JSON.stringify(params) } },
         inputArtifacts: [{ name: 'In', location: location(`in/${input}.zip`) }],
         outputArtifacts: [{ name: 'Out', location: location('out/artifact.zip') }],
-        artifactCredentials: { accessKeyId: ARTIFACT_KEY, secretAccessKey: 'wiring-secret', sessionToken: 'wiring-token' },
+        artifactCredentials: {
+          accessKeyId: ARTIFACT_KEY,
+          secretAccessKey: 'wiring-secret',
+          sessionToken: 'wiring-token',
+        },
         encryptionKey: { id: 'arn:aws:kms:eu-west-3:123456789012:key/wiring', type: 'KMS' },
         ...(continuationToken ? { continuationToken } : {}),
       },
@@ -92,7 +99,10 @@ const respond = responder({
   'Lambda PublishVersion': { Version: RELEASE.targetVersion, CodeSha256: 'sha-new' },
   'CodeDeploy CreateDeployment': { deploymentId: 'd-WIRING03' },
   'CodeDeploy GetDeployment': (input: { deploymentId: string }) => ({
-    deploymentInfo: { deploymentId: input.deploymentId, status: input.deploymentId === 'd-WIRING03' ? 'Succeeded' : 'InProgress' },
+    deploymentInfo: {
+      deploymentId: input.deploymentId,
+      status: input.deploymentId === 'd-WIRING03' ? 'Succeeded' : 'InProgress',
+    },
   }),
   'CodeDeploy StopDeployment': { status: 'Pending' },
   'DynamoDB Query': { Items: [] },
@@ -109,7 +119,13 @@ const respond = responder({
           StackName: SERVICE_PARAMS.stackName,
           StackId: `arn:aws:cloudformation:eu-west-3:123456789012:stack/${SERVICE_PARAMS.stackName}/uuid`,
           StackStatus: describeStacks === 1 ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE',
-          Parameters: [{ ParameterKey: 'ImageUri', ParameterValue: SERVICE_PARAMS.imageParameter, ResolvedValue: 'none' }],
+          Parameters: [
+            {
+              ParameterKey: 'ImageUri',
+              ParameterValue: SERVICE_PARAMS.imageParameter,
+              ResolvedValue: 'none',
+            },
+          ],
         },
       ],
     };
@@ -195,7 +211,7 @@ function stepScenario(run: StepRun, assumed: boolean): Scenario {
     },
     respond,
     async run() {
-      const { handler } = await import('@ias/delivery/src/handlers/pipeline-step');
+      const { handler } = await import('@ias/delivery/src/handlers/pipeline-step.js');
       const outcome = await handler(job(params, run.input, run.continuationToken));
       if (outcome.result !== run.expect) {
         throw new Error(`${run.name}: ${outcome.result}, expected ${run.expect}: ${JSON.stringify(outcome)}`);

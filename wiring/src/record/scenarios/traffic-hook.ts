@@ -26,19 +26,27 @@ function hookScenario(phase: 'pre-traffic' | 'post-traffic'): Scenario {
     },
     respond: responder({
       'CodeDeploy ListDeploymentTargets': { targetIds: [TARGET.functionName] },
-      'CodeDeploy GetDeploymentTarget': { deploymentTarget: { lambdaTarget: { lambdaFunctionInfo: TARGET } } },
+      'CodeDeploy GetDeploymentTarget': {
+        deploymentTarget: { lambdaTarget: { lambdaFunctionInfo: TARGET } },
+      },
       'SSM GetParameter': { Parameter: { Value: '{"smoke":true}' } },
       'Lambda Invoke': { StatusCode: 200, Payload: new TextEncoder().encode('{"status":"ok"}') },
       'CloudWatch DescribeAlarms': { MetricAlarms: [], CompositeAlarms: [] },
       'CodeDeploy PutLifecycleEventHookExecutionStatus': { lifecycleEventHookExecutionId: 'wiring-hook' },
     }),
     async run() {
-      const { handler } = await import('@ias/delivery/src/handlers/traffic-hook');
-      const result = await handler({ DeploymentId: 'd-WIRING01', LifecycleEventHookExecutionId: 'wiring-hook' });
+      const { handler } = await import('@ias/delivery/src/handlers/traffic-hook.js');
+      const result = await handler({
+        DeploymentId: 'd-WIRING01',
+        LifecycleEventHookExecutionId: 'wiring-hook',
+      });
       if (result.status !== 'Succeeded') throw new Error(`the ${phase} hook failed: ${result.reason}`);
     },
   };
 }
 
 /** Both phases: pre-traffic invokes the target version, post-traffic the alias and reads alarms. */
-export const trafficHookScenarios: readonly Scenario[] = [hookScenario('pre-traffic'), hookScenario('post-traffic')];
+export const trafficHookScenarios: readonly Scenario[] = [
+  hookScenario('pre-traffic'),
+  hookScenario('post-traffic'),
+];
