@@ -13,6 +13,11 @@
  *   workload (dot path, e.g. `${param:functionName}`); the check expands the call once per action
  *   that invokes the workload;
  * - `${event:bucket}` — the bucket whose events reach the workload (its trigger);
+ * - `${event:functionName}`, `${event:functionAlias}`, `${event:functionVersion}` — the function,
+ *   alias and version a CodeDeploy deployment shifts, for a lifecycle hook: the functions of the
+ *   deployment groups whose hooks name the workload;
+ * - `${event:artifactBucket}` — the artifact bucket of the pipeline whose job invokes the workload;
+ * - `*` in place of an object key or version the event chooses (any);
  * - `${prefix}` — the project's prefix (README.md), where the code builds a name from the project
  *   configuration itself (infra/scripts/check-function.ts).
  *
