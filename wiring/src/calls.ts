@@ -12,7 +12,17 @@
  * - `${param:PATH}` — a field of the CodePipeline action's UserParameters JSON that invoked the
  *   workload (dot path, e.g. `${param:functionName}`); the check expands the call once per action
  *   that invokes the workload;
- * - `${event:bucket}` — the bucket whose events reach the workload (its trigger).
+ * - `${event:bucket}` — the bucket whose events reach the workload (its trigger);
+ * - `${event:functionName}`, `${event:functionAlias}`, `${event:functionVersion}` — the function,
+ *   alias and version a CodeDeploy deployment shifts, for a lifecycle hook: the functions of the
+ *   deployment groups whose hooks name the workload;
+ * - `${event:artifactBucket}` — the artifact bucket of the pipeline whose job invokes the workload;
+ * - `*` in place of an object key or version the event chooses (any);
+ * - `${prefix}` — the project's prefix (README.md), where the code builds a name from the project
+ *   configuration itself (infra/scripts/check-function.ts).
+ *
+ * A CodeBuild project's `${env:NAME}` may also be set by the pipeline action that starts it
+ * (`TARGET_ENV`, `DELIVERY_ROLE_ARN`): the check reads the action's environment variables too.
  */
 
 /** One AWS API call, as IAM sees it. */
@@ -25,6 +35,14 @@ export interface RecordedCall {
   readonly resources: readonly string[];
   /** Roles the call hands on (`iam:PassRole`), as ARNs with tokens. */
   readonly passRoles?: readonly string[];
+  /**
+   * Whose credentials make the call, when not the workload's own role: a role ARN with tokens that
+   * the code assumed (its `sts:AssumeRole` is recorded as a call of its own), or
+   * `codepipeline:artifact-credentials` for the short-lived credentials CodePipeline hands a job to
+   * read and write its artifacts.
+   * @default - the workload's own role
+   */
+  readonly principal?: string;
 }
 
 /** The calls of one workload, as checked into `wiring/calls/<workload>.json`. */
@@ -33,6 +51,6 @@ export interface WorkloadRecording {
   readonly workload: string;
   /** How the calls were obtained: the scenario's or test file's name. */
   readonly source: string;
-  /** Every distinct call, sorted by service, action, then resources. */
+  /** Every distinct call, sorted by service, action, resources, then principal. */
   readonly calls: readonly RecordedCall[];
 }

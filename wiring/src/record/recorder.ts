@@ -1,0 +1,202 @@
+/**
+ * Records the AWS calls a workload's code makes, by a middleware on every AWS SDK v3 client it
+ * uses, and answers each with a canned response: no network, no credentials.
+ *
+ * The middleware sits at the start of the `initialize` step, so nothing after it runs: no
+ * serialization, endpoint resolution, signing or sending. aws-sdk-client-mock replaces `send` and
+ * would bypass it; scenarios answer through {@link Responder} instead.
+ */
+import { Client } from '@smithy/core/client';
+import type { RecordedCall } from '../calls';
+import { iamCallOf, type IamLookups } from './iam';
+
+/** One SDK call as the code made it. */
+export interface SdkCall {
+  /** The client's service id (`client.config.serviceId`), e.g. `Secrets Manager`. */
+  readonly serviceId: string;
+  /** The command's name without `Command`, e.g. `GetSecretValue`. */
+  readonly command: string;
+  /** The command's input. */
+  readonly input: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Answers a call with the output the code should see, or throws the error it should see (see
+ * {@link awsError}); `undefined` means the scenario has no answer, which fails the recording.
+ */
+export type Responder = (call: SdkCall) => unknown;
+
+/** A recorded call, with whose credentials it was made. */
+export interface CallRecord extends RecordedCall {
+  /** `Service Command`, for messages. */
+  readonly sdk: string;
+}
+
+/** Options of {@link startRecording}. */
+export interface RecordingOptions {
+  /** The canned responses. */
+  readonly respond: Responder;
+  /** What the IAM mapping cannot read from an input (deployment groups of deployment ids). */
+  readonly lookups?: IamLookups;
+  /**
+   * Principals by access key id, for clients made with explicit credentials (e.g. CodePipeline's
+   * artifact credentials): the calls they make are recorded with that principal.
+   * @default - none
+   */
+  readonly principals?: Readonly<Record<string, string>>;
+}
+
+/** A recording in progress. */
+export interface RecordingSession {
+  /** The calls so far, in order. */
+  readonly calls: readonly CallRecord[];
+  /** Calls the scenario had no answer for, or that the mapping does not cover (each a message). */
+  readonly problems: readonly string[];
+  /** Removes the recorder from `Client.prototype.send` and every client it was added to. */
+  stop(): void;
+}
+
+/** The access key every client without explicit credentials gets: the workload's own role. */
+const OWN_ROLE_KEY = 'WIRINGRECORDEROWNROLE';
+const TAG = 'WIRING_RECORDER';
+
+/** An SDK-shaped service error (`name`, `$fault`, `$metadata`), for a {@link Responder} to throw. */
+export function awsError(name: string, message = name): Error {
+  return Object.assign(new Error(message), {
+    name,
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
+/** What the recorder uses of a client: its middleware stack and resolved configuration. */
+interface AnyClient {
+  readonly middlewareStack: {
+    add(middleware: never, options: object): void;
+    removeByTag(tag: string): boolean;
+  };
+  readonly config: { serviceId?: string; credentials?: () => Promise<{ accessKeyId: string }> };
+}
+
+let active = false;
+
+/**
+ * Installs the recorder on every SDK v3 client that sends a command until `stop()`: patches
+ * `Client.prototype.send` (of `@smithy/core/client`, shared by every client package) to add the
+ * middleware once per client. Sets fake credentials in the environment so that the default
+ * credential chain resolves without network; restored by `stop()`.
+ */
+export function startRecording(options: RecordingOptions): RecordingSession {
+  if (active) {
+    throw new Error('a recording is already running: stop it first');
+  }
+  active = true;
+  const calls: CallRecord[] = [];
+  const problems: string[] = [];
+  const clients: AnyClient[] = [];
+  const principals = new Map<string, string>(Object.entries(options.principals ?? {}));
+  const deployments = new Map<string, { application: string; group: string }>();
+  const lookups: IamLookups = {
+    deploymentGroupOf: (id) => deployments.get(id) ?? options.lookups?.deploymentGroupOf?.(id),
+  };
+  const savedEnv = { ...process.env };
+  process.env.AWS_ACCESS_KEY_ID = OWN_ROLE_KEY;
+  process.env.AWS_SECRET_ACCESS_KEY = 'wiring-recorder-fake-secret';
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  let assumed = 0;
+
+  const middleware =
+    (client: AnyClient) =>
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the stack's generic handler types
+    (_next: unknown, context: any) =>
+    async (args: { input: Record<string, unknown> }) => {
+      const serviceId = client.config.serviceId ?? String(context.clientName).replace(/Client$/, '');
+      const command = String(context.commandName).replace(/Command$/, '');
+      const sdk = `${serviceId} ${command}`;
+      const input = args.input;
+      // Whose credentials: resolving them is how an assumed role's AssumeRole call is made (and recorded).
+      const identity = await client.config.credentials?.();
+      const principal =
+        identity && identity.accessKeyId !== OWN_ROLE_KEY ? principals.get(identity.accessKeyId) : undefined;
+      if (identity && identity.accessKeyId !== OWN_ROLE_KEY && principal === undefined) {
+        problems.push(
+          `${sdk}: made with credentials the scenario does not name (access key ${identity.accessKeyId})`,
+        );
+      }
+      try {
+        const call = iamCallOf(serviceId, command, input, undefined, lookups);
+        calls.push({ ...call, ...(principal ? { principal } : {}), sdk });
+      } catch (error) {
+        problems.push(`${sdk}: ${(error as Error).message}`);
+      }
+      let output: unknown;
+      if (serviceId === 'STS' && command === 'AssumeRole') {
+        assumed += 1;
+        const key = `WIRINGRECORDERASSUMED${assumed}`;
+        principals.set(key, String(input.RoleArn));
+        output = {
+          Credentials: {
+            AccessKeyId: key,
+            SecretAccessKey: 'wiring-recorder-fake-secret',
+            SessionToken: 'wiring-recorder-fake-token',
+            Expiration: new Date(Date.now() + 3_600_000),
+          },
+          AssumedRoleUser: { Arn: String(input.RoleArn), AssumedRoleId: 'AROAWIRING:recorder' },
+        };
+      } else {
+        output = await options.respond({ serviceId, command, input });
+      }
+      if (output === undefined) {
+        problems.push(`${sdk}: the scenario has no canned response for it`);
+        throw new Error(`wiring recorder: no canned response for ${sdk}`);
+      }
+      if (serviceId === 'CodeDeploy' && command === 'CreateDeployment') {
+        const id = (output as { deploymentId?: string }).deploymentId;
+        if (id) {
+          deployments.set(id, {
+            application: String(input.applicationName),
+            group: String(input.deploymentGroupName),
+          });
+        }
+      }
+      return { output: { $metadata: { httpStatusCode: 200 }, ...(output as object) }, response: {} };
+    };
+
+  const original = Client.prototype.send;
+  const patched = function (this: AnyClient, ...args: unknown[]) {
+    if (!clients.includes(this)) {
+      clients.push(this);
+      this.middlewareStack.add(middleware(this) as never, {
+        step: 'initialize',
+        priority: 'high',
+        name: 'wiringRecorder',
+        tags: [TAG],
+      });
+    }
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  Client.prototype.send = patched as typeof Client.prototype.send;
+
+  return {
+    calls,
+    problems,
+    stop() {
+      Client.prototype.send = original;
+      for (const client of clients) {
+        client.middlewareStack.removeByTag(TAG);
+      }
+      for (const key of [
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
+        'AWS_PROFILE',
+      ] as const) {
+        // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- one of the four names above
+        if (savedEnv[key] === undefined) delete process.env[key];
+        else process.env[key] = savedEnv[key];
+      }
+      active = false;
+    },
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * `delivery:pipeline-step:lambda` and `delivery:pipeline-step:service`: the CodePipeline job step,
+ * once per action kind the pipelines invoke it for (UserParameters as in
+ * infra/lib/pipelines/lambda-pipeline-stack.ts and service-pipeline-stack.ts), each with and
+ * without a delivery role to assume (`roleArn`, environments in another account).
+ */
+import { renderAppSpec } from '@ias/delivery/src/appspec';
+import { zipTextFiles } from '@ias/delivery/src/artifacts';
+import { awsError } from '../recorder';
+import { responder } from '../respond';
+import type { Scenario } from '../scenario';
+
+const SOURCE = 'wiring/src/record/scenarios/pipeline-step.ts';
+const ARTIFACT_KEY = 'WIRINGARTIFACTKEYID0001';
+const ROLE = 'arn:aws:iam::123456789012:role/wiring-fixture-delivery-role';
+const ARTIFACT_BUCKET = 'wiring-fixture-artifact-bucket';
+
+/** The Lambda pipeline's UserParameters (both actions; `step` and `ledger` vary). */
+const LAMBDA_PARAMS = {
+  environment: 'wiringenv',
+  functionName: 'wiring-fixture-function',
+  alias: 'wiring-fixture-alias',
+  application: 'wiring-fixture-application',
+  deploymentGroup: 'wiring-fixture-deployment-group',
+  hooks: { beforeAllowTraffic: 'wiring-fixture-pre-hook', afterAllowTraffic: 'wiring-fixture-post-hook' },
+  timeoutMinutes: 60,
+};
+
+/** The service pipeline's UserParameters. */
+const SERVICE_PARAMS = {
+  environment: 'wiringenv',
+  stackName: 'wiring-fixture-service-stack',
+  imageParameter: '/wiring-fixture/service/image',
+  timeoutMinutes: 60,
+};
+
+const LEDGER = {
+  table: 'wiring-fixture-ledger-table',
+  name: 'wiring-fixture-ledger-name',
+  configurationPath: '/wiring-fixture/config/',
+  commit: 'abcdef0123456789',
+};
+
+const IMAGE_URI = '123456789012.dkr.ecr.eu-west-3.amazonaws.com/wiring-fixture-repo@sha256:' + '0'.repeat(64);
+const RELEASE = {
+  functionName: LAMBDA_PARAMS.functionName,
+  alias: LAMBDA_PARAMS.alias,
+  currentVersion: '1000001',
+  targetVersion: '1000002',
+  codeSha256: 'sha-new',
+  unchanged: false,
+};
+
+const INPUTS: Record<string, Uint8Array> = {
+  build: zipTextFiles({ 'index.js': 'exports.handler = async () => ({ status: "ok" });' }),
+  release: zipTextFiles({ 'appspec.yml': renderAppSpec(RELEASE), 'release.json': JSON.stringify(RELEASE) }),
+  image: zipTextFiles({ 'imageDetail.json': JSON.stringify({ ImageURI: IMAGE_URI }) }),
+};
+
+function job(params: object, input: keyof typeof INPUTS, continuationToken?: string) {
+  const location = (objectKey: string) => ({
+    type: 'S3',
+    s3Location: { bucketName: ARTIFACT_BUCKET, objectKey },
+  });
+  return {
+    'CodePipeline.job': {
+      id: 'wiring-job',
+      accountId: '123456789012',
+      data: {
+        actionConfiguration: { configuration: { UserParameters: JSON.stringify(params) } },
+        inputArtifacts: [{ name: 'In', location: location(`in/${input}.zip`) }],
+        outputArtifacts: [{ name: 'Out', location: location('out/artifact.zip') }],
+        artifactCredentials: {
+          accessKeyId: ARTIFACT_KEY,
+          secretAccessKey: 'wiring-secret',
+          sessionToken: 'wiring-token',
+        },
+        encryptionKey: { id: 'arn:aws:kms:eu-west-3:123456789012:key/wiring', type: 'KMS' },
+        ...(continuationToken ? { continuationToken } : {}),
+      },
+    },
+  };
+}
+
+let describeStacks = 0;
+
+/** Answers for every call of every step. */
+const respond = responder({
+  'S3 GetObject': (input: { Key: string }) => {
+    const bytes = INPUTS[input.Key.replace(/^in\/|\.zip$/g, '')];
+    return bytes && { Body: { transformToByteArray: () => Promise.resolve(bytes) } };
+  },
+  'S3 PutObject': {},
+  'CodePipeline PutJobSuccessResult': {},
+  'CodePipeline PutJobFailureResult': {},
+  'Lambda GetAlias': { FunctionVersion: RELEASE.currentVersion },
+  'Lambda UpdateFunctionCode': { CodeSha256: 'sha-new', LastUpdateStatus: 'InProgress' },
+  'Lambda GetFunctionConfiguration': { LastUpdateStatus: 'Successful', CodeSha256: 'sha-new' },
+  'Lambda PublishVersion': { Version: RELEASE.targetVersion, CodeSha256: 'sha-new' },
+  'CodeDeploy CreateDeployment': { deploymentId: 'd-WIRING03' },
+  'CodeDeploy GetDeployment': (input: { deploymentId: string }) => ({
+    deploymentInfo: {
+      deploymentId: input.deploymentId,
+      status: input.deploymentId === 'd-WIRING03' ? 'Succeeded' : 'InProgress',
+    },
+  }),
+  'CodeDeploy StopDeployment': { status: 'Pending' },
+  'DynamoDB Query': { Items: [] },
+  'DynamoDB PutItem': {},
+  'SSM GetParametersByPath': { Parameters: [{ Name: `${LEDGER.configurationPath}x`, Version: 1 }] },
+  'Secrets Manager ListSecrets': { SecretList: [] },
+  'SSM GetParameter': { Parameter: { Name: SERVICE_PARAMS.imageParameter, Type: 'String', Value: 'none' } },
+  'SSM PutParameter': { Version: 2 },
+  'CloudFormation DescribeStacks': () => {
+    describeStacks += 1;
+    return {
+      Stacks: [
+        {
+          StackName: SERVICE_PARAMS.stackName,
+          StackId: `arn:aws:cloudformation:eu-west-3:123456789012:stack/${SERVICE_PARAMS.stackName}/uuid`,
+          StackStatus: describeStacks === 1 ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE',
+          Parameters: [
+            {
+              ParameterKey: 'ImageUri',
+              ParameterValue: SERVICE_PARAMS.imageParameter,
+              ResolvedValue: 'none',
+            },
+          ],
+        },
+      ],
+    };
+  },
+  'CloudFormation UpdateStack': {
+    StackId: `arn:aws:cloudformation:eu-west-3:123456789012:stack/${SERVICE_PARAMS.stackName}/uuid`,
+  },
+  'CloudFormation DescribeStackEvents': { StackEvents: [] },
+  'Lambda GetFunction': () => {
+    throw awsError('ResourceNotFoundException');
+  },
+});
+
+interface StepRun {
+  readonly name: string;
+  readonly workload: string;
+  readonly params: Record<string, unknown>;
+  readonly input: keyof typeof INPUTS;
+  readonly continuationToken?: string;
+  readonly expect: string;
+}
+
+const RUNS: readonly StepRun[] = [
+  {
+    name: 'create-appspec',
+    workload: 'lambda',
+    params: { ...LAMBDA_PARAMS, step: 'create-appspec' },
+    input: 'build',
+    expect: 'succeeded',
+  },
+  {
+    name: 'deploy',
+    workload: 'lambda',
+    params: { ...LAMBDA_PARAMS, step: 'deploy', ledger: LEDGER },
+    input: 'release',
+    expect: 'succeeded',
+  },
+  {
+    // A later invocation past the time-out: stops the deployment with rollback.
+    name: 'deploy-timeout',
+    workload: 'lambda',
+    params: { ...LAMBDA_PARAMS, step: 'deploy', ledger: LEDGER },
+    input: 'release',
+    continuationToken: JSON.stringify({ deploymentId: 'd-WIRING04', startedAt: 0 }),
+    expect: 'failed',
+  },
+  {
+    name: 'ensure-service',
+    workload: 'service',
+    params: { ...SERVICE_PARAMS, step: 'ensure-service' },
+    input: 'image',
+    expect: 'succeeded',
+  },
+  {
+    name: 'record-service-image',
+    workload: 'service',
+    params: { ...SERVICE_PARAMS, step: 'record-service-image', ledger: LEDGER },
+    input: 'image',
+    expect: 'succeeded',
+  },
+];
+
+function stepScenario(run: StepRun, assumed: boolean): Scenario {
+  const params = assumed ? { ...run.params, roleArn: ROLE } : run.params;
+  return {
+    workload: `delivery:pipeline-step:${run.workload}`,
+    id: `pipeline-step:${run.name}${assumed ? ':assumed' : ''}`,
+    source: SOURCE,
+    params,
+    tokens: {
+      [ARTIFACT_BUCKET]: '${event:artifactBucket}',
+      'in/build.zip': '*',
+      'in/release.zip': '*',
+      'in/image.zip': '*',
+      'out/artifact.zip': '*',
+    },
+    principals: { [ARTIFACT_KEY]: 'codepipeline:artifact-credentials' },
+    lookups: {
+      deploymentGroupOf: (id) =>
+        id === 'd-WIRING04'
+          ? { application: LAMBDA_PARAMS.application, group: LAMBDA_PARAMS.deploymentGroup }
+          : undefined,
+    },
+    respond,
+    async run() {
+      const { handler } = await import('@ias/delivery/src/handlers/pipeline-step.js');
+      const outcome = await handler(job(params, run.input, run.continuationToken));
+      if (outcome.result !== run.expect) {
+        throw new Error(`${run.name}: ${outcome.result}, expected ${run.expect}: ${JSON.stringify(outcome)}`);
+      }
+    },
+  };
+}
+
+/** Every action kind, with the step function's own role and with an assumed delivery role. */
+export const pipelineStepScenarios: readonly Scenario[] = RUNS.flatMap((run) => [
+  stepScenario(run, false),
+  stepScenario(run, true),
+]);
