@@ -17,9 +17,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployLambda } from '../src/commands/deploy';
 import { createContext } from '../src/context';
 import { EXIT } from '../src/errors';
-import { awsError, context, project, runMain, stubbedAws } from './helpers';
+import { awsError, context, prefix, project, runMain, stubbedAws } from './helpers';
 
-const FN = 'ias-dev-allocate-order';
+const FN = `${prefix}-dev-allocate-order`;
 const dir = mkdtempSync(join(tmpdir(), 'ias-ops-deploy-'));
 const ZIP = join(dir, 'allocate-order.zip');
 const ZIP_BYTES = Buffer.from('PK\x03\x04 a deployment package', 'latin1');
@@ -28,8 +28,8 @@ const NOT_ZIP = join(dir, 'handler.js');
 writeFileSync(NOT_ZIP, 'export const handler = () => 1;\n');
 const DESCRIPTION = 'ias-ops deploy lambda allocate-order.zip';
 const HOOKS = {
-  beforeAllowTraffic: 'ias-dev-pre-traffic-hook',
-  afterAllowTraffic: 'ias-dev-post-traffic-hook',
+  beforeAllowTraffic: `${prefix}-dev-pre-traffic-hook`,
+  afterAllowTraffic: `${prefix}-dev-post-traffic-hook`,
 };
 const IN_PROGRESS = {
   applicationName: `${FN}-app`,
@@ -288,7 +288,7 @@ describe('deploy lambda through main', () => {
       ledger: { release: 1 },
     });
     const put = aws.mocks.dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input;
-    expect(put?.TableName).toBe('ias-dev-releases');
+    expect(put?.TableName).toBe(`${prefix}-dev-releases`);
     expect(JSON.parse(put?.Item?.release?.S ?? '{}')).toMatchObject({
       source: 'cli',
       by: 'arn:aws:iam::1:user/ops',
@@ -302,7 +302,7 @@ describe('deploy lambda through main', () => {
     );
     expect(run.code).toBe(EXIT.ok);
     expect(run.stderr).toMatch(
-      /^warning: the change is made, but it was not recorded in ias-dev-releases \(/,
+      new RegExp(`^warning: the change is made, but it was not recorded in ${prefix}-dev-releases \\(`),
     );
   });
 

@@ -10,11 +10,11 @@ import { ListServiceDeploymentsCommand } from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deploymentsContinue, deploymentsList, deploymentsStop } from '../src/commands/deployments';
 import { EXIT } from '../src/errors';
-import { awsError, context, runMain, stubbedAws } from './helpers';
+import { awsError, context, prefix, runMain, stubbedAws } from './helpers';
 
 const IN_PROGRESS: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
-const APP = 'ias-prod-inventory-api-app';
-const GROUP = 'ias-prod-inventory-api-group';
+const APP = `${prefix}-prod-inventory-api-app`;
+const GROUP = `${prefix}-prod-inventory-api-group`;
 const noWait = { sleep: async () => undefined };
 
 let aws: ReturnType<typeof stubbedAws>;
@@ -39,7 +39,10 @@ describe('deployments list', () => {
       .resolves({ deployments: ['d-RUN', 'd-1', 'd-2', 'd-3', 'd-4', 'd-5', 'd-6'] })
       .on(ListDeploymentsCommand, { ...group(APP, GROUP), includeOnlyStatuses: IN_PROGRESS })
       .resolves({ deployments: ['d-RUN'] })
-      .on(ListDeploymentsCommand, group('ias-prod-import-stock-app', 'ias-prod-import-stock-group'))
+      .on(
+        ListDeploymentsCommand,
+        group(`${prefix}-prod-import-stock-app`, `${prefix}-prod-import-stock-group`),
+      )
       .rejects(awsError('ApplicationDoesNotExistException'));
     aws.mocks.codedeploy.on(BatchGetDeploymentsCommand).resolves({
       deploymentsInfo: [
@@ -57,11 +60,11 @@ describe('deployments list', () => {
     expect(lists).toEqual(
       ['allocate-order', 'import-stock', 'inventory-api'].flatMap((n) => [
         {
-          applicationName: `ias-prod-${n}-app`,
-          deploymentGroupName: `ias-prod-${n}-group`,
+          applicationName: `${prefix}-prod-${n}-app`,
+          deploymentGroupName: `${prefix}-prod-${n}-group`,
           includeOnlyStatuses: IN_PROGRESS,
         },
-        { applicationName: `ias-prod-${n}-app`, deploymentGroupName: `ias-prod-${n}-group` },
+        { applicationName: `${prefix}-prod-${n}-app`, deploymentGroupName: `${prefix}-prod-${n}-group` },
       ]),
     );
     expect(aws.mocks.codedeploy.commandCalls(BatchGetDeploymentsCommand).map((c) => c.args[0].input)).toEqual(
@@ -92,7 +95,7 @@ describe('deployments list', () => {
     const result = await deploymentsList(context(aws), { env: 'dev' });
     expect(result).toMatchObject({
       groups: [{ name: 'allocate-order' }, { name: 'import-stock' }],
-      services: [{ name: 'inventory-api', serviceName: 'ias-dev-inventory-api', strategy: 'rolling' }],
+      services: [{ name: 'inventory-api', serviceName: `${prefix}-dev-inventory-api`, strategy: 'rolling' }],
     });
     expect(aws.mocks.codedeploy.commandCalls(BatchGetDeploymentsCommand)).toHaveLength(0);
   });
@@ -113,13 +116,13 @@ describe('deployments list', () => {
       stdout: [
         'dev (ap-northeast-1)',
         '',
-        'function allocate-order: ias-dev-allocate-order-app / ias-dev-allocate-order-group',
+        `function allocate-order: ${prefix}-dev-allocate-order-app / ${prefix}-dev-allocate-order-group`,
         '  no deployments',
         '',
-        'function import-stock: ias-dev-import-stock-app / ias-dev-import-stock-group',
+        `function import-stock: ${prefix}-dev-import-stock-app / ${prefix}-dev-import-stock-group`,
         '  no deployments',
         '',
-        'service inventory-api: ias-dev-cluster / ias-dev-inventory-api (Amazon ECS, rolling)',
+        `service inventory-api: ${prefix}-dev-cluster / ${prefix}-dev-inventory-api (Amazon ECS, rolling)`,
         '  not deployed',
         '',
       ].join('\n'),
@@ -171,7 +174,7 @@ describe('deployments continue', () => {
       deploymentsContinue(context(aws), { deploymentId: 'd-1', env: 'staging' }),
     ).rejects.toMatchObject({
       exitCode: EXIT.badInput,
-      message: `deployment d-1 belongs to ${APP} / ${GROUP}, not to a group of staging (ias-staging-…-app): check --env`,
+      message: `deployment d-1 belongs to ${APP} / ${GROUP}, not to a group of staging (${prefix}-staging-…-app): check --env`,
     });
     expect(aws.mocks.codedeploy.commandCalls(ContinueDeploymentCommand)).toHaveLength(0);
   });
@@ -299,7 +302,7 @@ describe('deployments stop', () => {
     deployment({ status: 'InProgress', applicationName: 'other-prod-api-app', deploymentGroupName: 'x' });
     const run = await runMain(['deployments', 'stop', 'd-1', '--env', 'prod'], aws);
     expect(run.code).toBe(EXIT.badInput);
-    expect(run.stderr).toContain('not to a group of prod (ias-prod-…-app)');
+    expect(run.stderr).toContain(`not to a group of prod (${prefix}-prod-…-app)`);
     expect(aws.mocks.codedeploy.commandCalls(StopDeploymentCommand)).toHaveLength(0);
   });
 

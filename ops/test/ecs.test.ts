@@ -24,10 +24,10 @@ import { parseEcsAppSpec } from '@ias/delivery';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ecsRollback } from '../src/commands/ecs';
 import { EXIT } from '../src/errors';
-import { context, runMain, stubbedAws } from './helpers';
+import { context, prefix, runMain, stubbedAws } from './helpers';
 
 const IN_PROGRESS: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
-const arn = (env: string, revision: number, family = `ias-${env}-inventory-api`) =>
+const arn = (env: string, revision: number, family = `${prefix}-${env}-inventory-api`) =>
   `arn:aws:ecs:ap-northeast-1:123456789012:task-definition/${family}:${revision}`;
 
 let aws: ReturnType<typeof stubbedAws>;
@@ -51,15 +51,14 @@ beforeEach(() => {
 });
 
 const noWait = { sleep: async () => undefined };
-const SD =
-  'arn:aws:ecs:ap-northeast-1:123456789012:service-deployment/ias-dev-cluster/ias-dev-inventory-api/x';
+const SD = `arn:aws:ecs:ap-northeast-1:123456789012:service-deployment/${prefix}-dev-cluster/${prefix}-dev-inventory-api/x`;
 
 /** The service as DescribeServices returns it, running revision `revision` of the env's family. */
 function service(env: string, revision: number, extra: Partial<Service> = {}) {
   aws.mocks.ecs.on(DescribeServicesCommand).resolves({
     services: [
       {
-        serviceName: `ias-${env}-inventory-api`,
+        serviceName: `${prefix}-${env}-inventory-api`,
         status: 'ACTIVE',
         taskDefinition: arn(env, revision),
         deploymentController: { type: 'ECS' },
@@ -86,17 +85,17 @@ function ledger() {
 
 const listCall = (env: string) => ({
   command: 'ecs ListTaskDefinitions',
-  input: { familyPrefix: `ias-${env}-inventory-api`, status: 'ACTIVE', sort: 'DESC' },
+  input: { familyPrefix: `${prefix}-${env}-inventory-api`, status: 'ACTIVE', sort: 'DESC' },
 });
 const describeCall = (env: string) => ({
   command: 'ecs DescribeServices',
-  input: { cluster: `ias-${env}-cluster`, services: [`ias-${env}-inventory-api`] },
+  input: { cluster: `${prefix}-${env}-cluster`, services: [`${prefix}-${env}-inventory-api`] },
 });
 const stoppableCall = (env: string) => ({
   command: 'ecs ListServiceDeployments',
   input: {
-    cluster: `ias-${env}-cluster`,
-    service: `ias-${env}-inventory-api`,
+    cluster: `${prefix}-${env}-cluster`,
+    service: `${prefix}-${env}-inventory-api`,
     status: ['PENDING', 'IN_PROGRESS'],
   },
 });
@@ -123,8 +122,8 @@ describe('ecs rollback', () => {
       {
         command: 'codedeploy ListDeployments',
         input: {
-          applicationName: 'ias-prod-inventory-api-app',
-          deploymentGroupName: 'ias-prod-inventory-api-group',
+          applicationName: `${prefix}-prod-inventory-api-app`,
+          deploymentGroupName: `${prefix}-prod-inventory-api-group`,
           includeOnlyStatuses: IN_PROGRESS,
         },
       },
@@ -132,7 +131,9 @@ describe('ecs rollback', () => {
       { command: 'codedeploy GetDeployment', input: { deploymentId: 'd-RUN' } },
     ]);
     expect(run.code).toBe(EXIT.ok);
-    expect(run.stdout).toMatch(/^ias-prod-inventory-api-group: deployment d-RUN stopped and rolled back \(/);
+    expect(run.stdout).toMatch(
+      new RegExp(`^${prefix}-prod-inventory-api-group: deployment d-RUN stopped and rolled back \\(`),
+    );
     // Nothing new went live: the stopped deployment was never recorded.
     expect(run.stdout).not.toContain('recorded as release');
   });
@@ -183,7 +184,12 @@ describe('ecs rollback', () => {
 
   it('updates the service to the previous ACTIVE revision (dev: rolling), follows it, and records it in the ledger', async () => {
     service('dev', 7);
-    revisions(arn('dev', 9), arn('dev', 7), arn('dev', 6, 'ias-dev-inventory-api-worker'), arn('dev', 5));
+    revisions(
+      arn('dev', 9),
+      arn('dev', 7),
+      arn('dev', 6, `${prefix}-dev-inventory-api-worker`),
+      arn('dev', 5),
+    );
     ledger();
     aws.mocks.ecs
       .on(ListServiceDeploymentsCommand)
@@ -202,8 +208,8 @@ describe('ecs rollback', () => {
       {
         command: 'ecs UpdateService',
         input: {
-          cluster: 'ias-dev-cluster',
-          service: 'ias-dev-inventory-api',
+          cluster: `${prefix}-dev-cluster`,
+          service: `${prefix}-dev-inventory-api`,
           taskDefinition: arn('dev', 5),
         },
       },
@@ -221,11 +227,11 @@ describe('ecs rollback', () => {
       ledger: { release: 1 },
     });
     const put = aws.mocks.dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input;
-    expect(put?.TableName).toBe('ias-dev-releases');
+    expect(put?.TableName).toBe(`${prefix}-dev-releases`);
     expect(JSON.parse(put?.Item?.release?.S ?? '{}')).toMatchObject({
       source: 'cli',
       by: 'arn:aws:iam::123456789012:user/ops',
-      services: { 'ias-dev-inventory-api': { image, taskDefinition: arn('dev', 5) } },
+      services: { [`${prefix}-dev-inventory-api`]: { image, taskDefinition: arn('dev', 5) } },
     });
   });
 
@@ -233,7 +239,7 @@ describe('ecs rollback', () => {
     const running = (revision: number, deployments: Service['deployments']) => ({
       services: [
         {
-          serviceName: 'ias-dev-inventory-api',
+          serviceName: `${prefix}-dev-inventory-api`,
           status: 'ACTIVE',
           taskDefinition: arn('dev', revision),
           deploymentController: { type: 'ECS' as const },
@@ -314,7 +320,7 @@ describe('ecs rollback', () => {
     expect(run).toEqual({
       code: EXIT.unsafe,
       stdout: '',
-      stderr: `error: ias-dev-inventory-api is already at the first revision (${arn('dev', 1)}): there is no previous ACTIVE task definition to roll back to\n`,
+      stderr: `error: ${prefix}-dev-inventory-api is already at the first revision (${arn('dev', 1)}): there is no previous ACTIVE task definition to roll back to\n`,
     });
     expect(aws.mocks.ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });
@@ -337,8 +343,8 @@ describe('ecs rollback', () => {
     ]);
     const create = aws.mocks.codedeploy.commandCalls(CreateDeploymentCommand)[0]?.args[0].input;
     expect(create).toMatchObject({
-      applicationName: 'ias-prod-inventory-api-app',
-      deploymentGroupName: 'ias-prod-inventory-api-group',
+      applicationName: `${prefix}-prod-inventory-api-app`,
+      deploymentGroupName: `${prefix}-prod-inventory-api-group`,
       revision: { revisionType: 'AppSpecContent' },
     });
     expect(parseEcsAppSpec(create?.revision?.appSpecContent?.content ?? '')).toEqual({
@@ -346,7 +352,7 @@ describe('ecs rollback', () => {
       containerName: 'inventory-api',
       containerPort: 3000,
       platformVersion: 'LATEST',
-      hooks: { afterAllowTestTraffic: 'ias-prod-inventory-api-green-check' },
+      hooks: { afterAllowTestTraffic: `${prefix}-prod-inventory-api-green-check` },
     });
     expect(result).toMatchObject({
       action: 'created-deployment',
@@ -363,7 +369,7 @@ describe('ecs rollback', () => {
     expect(aws.calls()).toEqual([]);
     expect(run.code).toBe(EXIT.ok);
     expect(run.stdout).toContain(
-      'ecs UpdateService {"cluster":"ias-dev-cluster","service":"ias-dev-inventory-api","taskDefinition":"<the ACTIVE revision below the current one, from ListTaskDefinitions>"}',
+      `ecs UpdateService {"cluster":"${prefix}-dev-cluster","service":"${prefix}-dev-inventory-api","taskDefinition":"<the ACTIVE revision below the current one, from ListTaskDefinitions>"}`,
     );
     const prod = await ecsRollback(context(aws, { dryRun: true }), { service: 'inventory-api', env: 'prod' });
     expect(aws.calls()).toEqual([]);

@@ -4,8 +4,14 @@ import { vi } from 'vitest';
 import { createAwsClients, createContext, type OpsContext } from '../src/context';
 import { main } from '../src/main';
 
-/** The repository's own project: prefix ias, dev/staging/prod, allocate-order, import-stock, inventory-api. */
+/** The repository's own project: the README's prefix, dev/staging/prod, allocate-order, import-stock, inventory-api. */
 export const project = loadProject();
+
+/**
+ * The prefix README.md holds, as the CLI loads it. Tests spell expected names as template literals over it
+ * (`${prefix}-dev-allocate-order`, `/${prefix}/dev/`), so the suite passes whatever valid prefix a team writes.
+ */
+export const prefix = project.prefix;
 
 /** Real SDK clients of one region, each stubbed by aws-sdk-client-mock, and the regions asked for. */
 export function stubbedAws() {

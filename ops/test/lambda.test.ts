@@ -9,9 +9,9 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { promote, publish, rollback, shift } from '../src/commands/lambda';
 import { EXIT } from '../src/errors';
-import { awsError, context, runMain, stubbedAws } from './helpers';
+import { awsError, context, prefix, runMain, stubbedAws } from './helpers';
 
-const FN = 'ias-dev-allocate-order';
+const FN = `${prefix}-dev-allocate-order`;
 const IN_FLIGHT = {
   applicationName: `${FN}-app`,
   deploymentGroupName: `${FN}-group`,
@@ -46,7 +46,9 @@ describe('lambda publish', () => {
     aws.mocks.lambda.on(PublishVersionCommand).rejects(awsError('ResourceNotFoundException'));
     await expect(publish(context(aws), args)).rejects.toMatchObject({
       exitCode: EXIT.failed,
-      message: expect.stringContaining('deploy the environment (stack ias-dev-fn-allocate-order) first'),
+      message: expect.stringContaining(
+        `deploy the environment (stack ${prefix}-dev-fn-allocate-order) first`,
+      ),
     });
   });
 
@@ -113,7 +115,9 @@ describe('lambda shift', () => {
     aws.mocks.codedeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-ABC'] });
     await expect(shift(context(aws), { ...args, to: '8', weight: '10' })).rejects.toMatchObject({
       exitCode: EXIT.unsafe,
-      message: expect.stringContaining('deployment d-ABC of ias-dev-allocate-order-group is in progress'),
+      message: expect.stringContaining(
+        `deployment d-ABC of ${prefix}-dev-allocate-order-group is in progress`,
+      ),
     });
     expect(aws.mocks.lambda.calls()).toHaveLength(0);
   });

@@ -11,10 +11,9 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deploymentsContinue, deploymentsStop } from '../src/commands/deployments';
 import { EXIT } from '../src/errors';
-import { context, runMain, stubbedAws } from './helpers';
+import { context, prefix, runMain, stubbedAws } from './helpers';
 
-const SD =
-  'arn:aws:ecs:ap-northeast-1:123456789012:service-deployment/ias-staging-cluster/ias-staging-inventory-api/x';
+const SD = `arn:aws:ecs:ap-northeast-1:123456789012:service-deployment/${prefix}-staging-cluster/${prefix}-staging-inventory-api/x`;
 
 let aws: ReturnType<typeof stubbedAws>;
 beforeEach(() => {
@@ -29,15 +28,15 @@ describe('deployments continue|stop by name', () => {
     aws.mocks.codedeploy.on(GetDeploymentCommand).resolves({
       deploymentInfo: {
         deploymentId: 'd-RUN',
-        applicationName: 'ias-prod-allocate-order-app',
-        deploymentGroupName: 'ias-prod-allocate-order-group',
+        applicationName: `${prefix}-prod-allocate-order-app`,
+        deploymentGroupName: `${prefix}-prod-allocate-order-group`,
         status: 'Ready',
       },
     });
     const result = await deploymentsContinue(context(aws), { deploymentId: 'allocate-order', env: 'prod' });
     expect(aws.mocks.codedeploy.commandCalls(ListDeploymentsCommand)[0]?.args[0].input).toMatchObject({
-      applicationName: 'ias-prod-allocate-order-app',
-      deploymentGroupName: 'ias-prod-allocate-order-group',
+      applicationName: `${prefix}-prod-allocate-order-app`,
+      deploymentGroupName: `${prefix}-prod-allocate-order-group`,
     });
     expect(aws.mocks.codedeploy.commandCalls(ContinueDeploymentCommand)[0]?.args[0].input).toEqual({
       deploymentId: 'd-RUN',
@@ -56,8 +55,7 @@ describe('deployments continue|stop by name', () => {
         serviceDeployments: [
           {
             serviceDeploymentArn: SD,
-            serviceArn:
-              'arn:aws:ecs:ap-northeast-1:123456789012:service/ias-staging-cluster/ias-staging-inventory-api',
+            serviceArn: `arn:aws:ecs:ap-northeast-1:123456789012:service/${prefix}-staging-cluster/${prefix}-staging-inventory-api`,
             status: 'IN_PROGRESS',
           },
         ],
@@ -69,8 +67,8 @@ describe('deployments continue|stop by name', () => {
       { sleep: async () => undefined },
     );
     expect(aws.mocks.ecs.commandCalls(ListServiceDeploymentsCommand)[0]?.args[0].input).toEqual({
-      cluster: 'ias-staging-cluster',
-      service: 'ias-staging-inventory-api',
+      cluster: `${prefix}-staging-cluster`,
+      service: `${prefix}-staging-inventory-api`,
       status: ['PENDING', 'IN_PROGRESS'],
     });
     expect(result).toMatchObject({ deploymentId: SD, controller: 'ecs', outcome: 'rolled-back' });

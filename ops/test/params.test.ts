@@ -3,7 +3,7 @@ import { GetParameterCommand, GetParametersByPathCommand, PutParameterCommand } 
 import { beforeEach, describe, expect, it } from 'vitest';
 import { paramsGet, paramsList, paramsSet, secretsSet } from '../src/commands/params';
 import { EXIT } from '../src/errors';
-import { awsError, context, runMain, stubbedAws } from './helpers';
+import { awsError, context, prefix, runMain, stubbedAws } from './helpers';
 
 let aws: ReturnType<typeof stubbedAws>;
 beforeEach(() => {
@@ -13,18 +13,25 @@ beforeEach(() => {
 describe('params', () => {
   it('gets a parameter by its name relative to /<prefix>/<env>/', async () => {
     aws.mocks.ssm.on(GetParameterCommand).resolves({
-      Parameter: { Name: '/ias/dev/db/endpoint', Type: 'String', Value: 'db.local', Version: 3 },
+      Parameter: { Name: `/${prefix}/dev/db/endpoint`, Type: 'String', Value: 'db.local', Version: 3 },
     });
     const result = await paramsGet(context(aws), { env: 'dev', name: 'db/endpoint' });
-    expect(aws.calls()).toEqual([{ command: 'ssm GetParameter', input: { Name: '/ias/dev/db/endpoint' } }]);
-    expect(result).toEqual({ name: '/ias/dev/db/endpoint', type: 'String', value: 'db.local', version: 3 });
+    expect(aws.calls()).toEqual([
+      { command: 'ssm GetParameter', input: { Name: `/${prefix}/dev/db/endpoint` } },
+    ]);
+    expect(result).toEqual({
+      name: `/${prefix}/dev/db/endpoint`,
+      type: 'String',
+      value: 'db.local',
+      version: 3,
+    });
   });
 
   it('never shows a SecureString value', async () => {
-    aws.mocks.ssm
-      .on(GetParameterCommand)
-      .resolves({ Parameter: { Name: '/ias/dev/key', Type: 'SecureString', Value: 'AQICAH…', Version: 1 } });
-    expect(await paramsGet(context(aws), { env: 'dev', name: '/ias/dev/key' })).toMatchObject({
+    aws.mocks.ssm.on(GetParameterCommand).resolves({
+      Parameter: { Name: `/${prefix}/dev/key`, Type: 'SecureString', Value: 'AQICAH…', Version: 1 },
+    });
+    expect(await paramsGet(context(aws), { env: 'dev', name: `/${prefix}/dev/key` })).toMatchObject({
       value: undefined,
     });
   });
@@ -33,16 +40,16 @@ describe('params', () => {
     aws.mocks.ssm.on(GetParameterCommand).rejects(awsError('ParameterNotFound'));
     await expect(paramsGet(context(aws), { env: 'staging', name: 'nope' })).rejects.toMatchObject({
       exitCode: EXIT.badInput,
-      message: 'parameter /ias/staging/nope not found: list them with "ias-ops params list --env staging"',
+      message: `parameter /${prefix}/staging/nope not found: list them with "ias-ops params list --env staging"`,
     });
   });
 
-  it.each(['/ias/prod/db/endpoint', '/other/dev/x', '../prod/x', 'a//b', '/ias/dev/'])(
+  it.each([`/${prefix}/prod/db/endpoint`, '/other/dev/x', '../prod/x', 'a//b', `/${prefix}/dev/`])(
     'fails as unsafe for %s, outside the environment path, making no call',
     async (name) => {
       await expect(paramsSet(context(aws), { env: 'dev', name, value: 'v' })).rejects.toMatchObject({
         exitCode: EXIT.unsafe,
-        message: expect.stringContaining('only reads and writes names under /ias/dev/'),
+        message: expect.stringContaining(`only reads and writes names under /${prefix}/dev/`),
       });
       expect(aws.calls()).toEqual([]);
     },
@@ -54,31 +61,33 @@ describe('params', () => {
     expect(aws.calls()).toEqual([
       {
         command: 'ssm PutParameter',
-        input: { Name: '/ias/dev/feature/flag', Value: 'on', Type: 'String', Overwrite: true },
+        input: { Name: `/${prefix}/dev/feature/flag`, Value: 'on', Type: 'String', Overwrite: true },
       },
     ]);
-    expect(result).toEqual({ name: '/ias/dev/feature/flag', version: 4 });
+    expect(result).toEqual({ name: `/${prefix}/dev/feature/flag`, version: 4 });
   });
 
   it('lists every page under the environment path, recursively', async () => {
     aws.mocks.ssm
-      .on(GetParametersByPathCommand, { Path: '/ias/dev/', Recursive: true, NextToken: undefined })
+      .on(GetParametersByPathCommand, { Path: `/${prefix}/dev/`, Recursive: true, NextToken: undefined })
       .resolves({
-        Parameters: [{ Name: '/ias/dev/a', Type: 'String', Value: '1', Version: 1 }],
+        Parameters: [{ Name: `/${prefix}/dev/a`, Type: 'String', Value: '1', Version: 1 }],
         NextToken: 't',
       })
-      .on(GetParametersByPathCommand, { Path: '/ias/dev/', Recursive: true, NextToken: 't' })
-      .resolves({ Parameters: [{ Name: '/ias/dev/b/c', Type: 'StringList', Value: 'x,y', Version: 2 }] });
+      .on(GetParametersByPathCommand, { Path: `/${prefix}/dev/`, Recursive: true, NextToken: 't' })
+      .resolves({
+        Parameters: [{ Name: `/${prefix}/dev/b/c`, Type: 'StringList', Value: 'x,y', Version: 2 }],
+      });
     const result = await paramsList(context(aws), { env: 'dev' });
     expect(aws.calls().map((c) => c.input)).toEqual([
-      { Path: '/ias/dev/', Recursive: true, NextToken: undefined },
-      { Path: '/ias/dev/', Recursive: true, NextToken: 't' },
+      { Path: `/${prefix}/dev/`, Recursive: true, NextToken: undefined },
+      { Path: `/${prefix}/dev/`, Recursive: true, NextToken: 't' },
     ]);
     expect(result).toEqual({
-      path: '/ias/dev/',
+      path: `/${prefix}/dev/`,
       parameters: [
-        { name: '/ias/dev/a', type: 'String', value: '1', version: 1 },
-        { name: '/ias/dev/b/c', type: 'StringList', value: 'x,y', version: 2 },
+        { name: `/${prefix}/dev/a`, type: 'String', value: '1', version: 1 },
+        { name: `/${prefix}/dev/b/c`, type: 'StringList', value: 'x,y', version: 2 },
       ],
     });
   });
@@ -92,7 +101,7 @@ describe('params', () => {
         {
           service: 'ssm',
           command: 'PutParameter',
-          input: { Name: '/ias/prod/x', Value: 'y', Type: 'String', Overwrite: true },
+          input: { Name: `/${prefix}/prod/x`, Value: 'y', Type: 'String', Overwrite: true },
         },
       ],
     });
@@ -111,10 +120,10 @@ describe('secrets set', () => {
     expect(aws.calls()).toEqual([
       {
         command: 'secrets PutSecretValue',
-        input: { SecretId: '/ias/dev/api/token', SecretString: 's3cr3t-value' },
+        input: { SecretId: `/${prefix}/dev/api/token`, SecretString: 's3cr3t-value' },
       },
     ]);
-    expect(JSON.parse(run.stdout)).toEqual({ name: '/ias/dev/api/token', versionId: 'v-1' });
+    expect(JSON.parse(run.stdout)).toEqual({ name: `/${prefix}/dev/api/token`, versionId: 'v-1' });
     expect(run.stdout + run.stderr).not.toContain('s3cr3t');
   });
 
@@ -137,7 +146,7 @@ describe('secrets set', () => {
       secretsSet(context(aws, { stdin: 'v' }), { env: 'dev', name: 'nope', valueStdin: true }),
     ).rejects.toMatchObject({
       exitCode: EXIT.badInput,
-      message: expect.stringContaining('secret /ias/dev/nope does not exist'),
+      message: expect.stringContaining(`secret /${prefix}/dev/nope does not exist`),
     });
   });
 
@@ -150,7 +159,7 @@ describe('secrets set', () => {
     expect(run.code).toBe(EXIT.ok);
     expect(aws.calls()).toEqual([]);
     expect(run.stdout).toBe(
-      'dry run: 1 AWS call would be made, none was:\n  secrets PutSecretValue {"SecretId":"/ias/dev/a","SecretString":"<stdin, not shown>"}\n',
+      `dry run: 1 AWS call would be made, none was:\n  secrets PutSecretValue {"SecretId":"/${prefix}/dev/a","SecretString":"<stdin, not shown>"}\n`,
     );
   });
 });

@@ -4,7 +4,7 @@ import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { changeOf, recordCliRelease } from '../src/record';
-import { awsError, context, project, stubbedAws } from './helpers';
+import { awsError, context, prefix, project, stubbedAws } from './helpers';
 
 const prod = project.environments.find((e) => e.name === 'prod');
 if (!prod) throw new Error('no prod profile');
@@ -18,7 +18,7 @@ describe("recording the CLI's changes in the release ledger", () => {
   it('knows what a result made live: a promoted or rolled-back alias, a succeeded deployment; not a canary shift', () => {
     const alias = {
       environment: 'prod',
-      functionName: 'ias-prod-allocate-order',
+      functionName: `${prefix}-prod-allocate-order`,
       alias: 'live',
       summary: 's',
       changed: true,
@@ -27,7 +27,7 @@ describe("recording the CLI's changes in the release ledger", () => {
     };
     expect(changeOf(alias)).toEqual({
       environment: 'prod',
-      change: { functions: { 'ias-prod-allocate-order': '7' }, summary: 's' },
+      change: { functions: { [`${prefix}-prod-allocate-order`]: '7' }, summary: 's' },
     });
     expect(changeOf({ ...alias, additionalVersionWeights: { '8': 0.1 } })).toBeUndefined();
     expect(changeOf({ ...alias, changed: false })).toBeUndefined();
@@ -50,25 +50,27 @@ describe("recording the CLI's changes in the release ledger", () => {
     aws.mocks.sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:iam::1:user/ops' });
     aws.mocks.ssm
       .on(GetParametersByPathCommand)
-      .resolves({ Parameters: [{ Name: '/ias/prod/x', Version: 3 }] });
+      .resolves({ Parameters: [{ Name: `/${prefix}/prod/x`, Version: 3 }] });
     aws.mocks.secrets.on(ListSecretsCommand).resolves({ SecretList: [] });
     aws.mocks.dynamodb.on(QueryCommand).resolves({ Items: [] });
     aws.mocks.dynamodb.on(PutItemCommand).resolves({});
     const outcome = await recordCliRelease(context(aws), prod, {
-      functions: { 'ias-prod-allocate-order': '7' },
+      functions: { [`${prefix}-prod-allocate-order`]: '7' },
       summary: 'promoted',
     });
     expect(outcome).toEqual({ release: 1 });
     const put = aws.mocks.dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input;
-    expect(put?.TableName).toBe('ias-prod-releases');
+    expect(put?.TableName).toBe(`${prefix}-prod-releases`);
     expect(JSON.parse(put?.Item?.release?.S ?? '{}')).toMatchObject({
       number: 1,
       source: 'cli',
       by: 'arn:aws:iam::1:user/ops',
-      functions: { 'ias-prod-allocate-order': '7' },
-      parameters: { '/ias/prod/x': 3 },
+      functions: { [`${prefix}-prod-allocate-order`]: '7' },
+      parameters: { [`/${prefix}/prod/x`]: 3 },
     });
-    expect(aws.mocks.ssm.commandCalls(GetParametersByPathCommand)[0]?.args[0].input.Path).toBe('/ias/prod/');
+    expect(aws.mocks.ssm.commandCalls(GetParametersByPathCommand)[0]?.args[0].input.Path).toBe(
+      `/${prefix}/prod/`,
+    );
   });
 
   it('reports, without failing, a change it could not record', async () => {
@@ -78,8 +80,7 @@ describe("recording the CLI's changes in the release ledger", () => {
     aws.mocks.dynamodb.on(QueryCommand).rejects(awsError('ResourceNotFoundException', 'no table'));
     const outcome = await recordCliRelease(context(aws), prod, { functions: { f: '1' }, summary: 's' });
     expect(outcome).toEqual({
-      warning:
-        'the change is made, but it was not recorded in ias-prod-releases (ResourceNotFoundException: no table)',
+      warning: `the change is made, but it was not recorded in ${prefix}-prod-releases (ResourceNotFoundException: no table)`,
     });
   });
 });

@@ -5,10 +5,10 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { recordReleaseCommand } from '../src/commands/releases';
 import { EXIT } from '../src/errors';
-import { awsError, context, runMain, stubbedAws } from './helpers';
+import { awsError, context, prefix, runMain, stubbedAws } from './helpers';
 
-const IMAGE = `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/ias-staging-inventory-api@sha256:${'b'.repeat(64)}`;
-const TASK = 'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/ias-staging-inventory-api:8';
+const IMAGE = `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/${prefix}-staging-inventory-api@sha256:${'b'.repeat(64)}`;
+const TASK = `arn:aws:ecs:ap-northeast-1:123456789012:task-definition/${prefix}-staging-inventory-api:8`;
 const RUN = 'https://github.com/acme/ias/actions/runs/42';
 
 const latest = {
@@ -17,9 +17,9 @@ const latest = {
   by: 'CodePipeline job 1',
   source: 'pipeline',
   summary: 'before',
-  functions: { 'ias-staging-allocate-order': '3', 'ias-staging-import-stock': '9' },
+  functions: { [`${prefix}-staging-allocate-order`]: '3', [`${prefix}-staging-import-stock`]: '9' },
   services: {},
-  parameters: { '/ias/staging/old': 1 },
+  parameters: { [`/${prefix}/staging/old`]: 1 },
   secrets: {},
 };
 
@@ -29,7 +29,7 @@ beforeEach(() => {
   aws.mocks.sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:sts::123456789012:assumed-role/x/y' });
   aws.mocks.ssm
     .on(GetParametersByPathCommand)
-    .resolves({ Parameters: [{ Name: '/ias/staging/db/port', Version: 2 }] });
+    .resolves({ Parameters: [{ Name: `/${prefix}/staging/db/port`, Version: 2 }] });
   aws.mocks.secrets.on(ListSecretsCommand).resolves({ SecretList: [] });
   aws.mocks.dynamodb.on(QueryCommand).resolves({
     Items: [{ pk: { S: 'release' }, number: { N: '6' }, release: { S: JSON.stringify(latest) } }],
@@ -56,7 +56,7 @@ describe('releases record', () => {
     });
     expect(aws.mocks.sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
     expect(aws.mocks.dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
-      TableName: 'ias-staging-releases',
+      TableName: `${prefix}-staging-releases`,
       ConditionExpression: 'attribute_not_exists(pk)',
     });
     expect(written()).toMatchObject({
@@ -65,13 +65,13 @@ describe('releases record', () => {
       by: RUN,
       commit: 'a'.repeat(40),
       summary: 'lambda-deploy: allocate-order live -> 4',
-      functions: { 'ias-staging-allocate-order': '4', 'ias-staging-import-stock': '9' },
-      services: { 'ias-staging-inventory-api': { image: IMAGE, taskDefinition: TASK } },
-      parameters: { '/ias/staging/db/port': 2 },
+      functions: { [`${prefix}-staging-allocate-order`]: '4', [`${prefix}-staging-import-stock`]: '9' },
+      services: { [`${prefix}-staging-inventory-api`]: { image: IMAGE, taskDefinition: TASK } },
+      parameters: { [`/${prefix}/staging/db/port`]: 2 },
     });
     expect(result).toMatchObject({
       environment: 'staging',
-      table: 'ias-staging-releases',
+      table: `${prefix}-staging-releases`,
       recorded: { number: 7 },
     });
   });
@@ -84,7 +84,7 @@ describe('releases record', () => {
     expect(run).toEqual({
       code: EXIT.ok,
       stderr: '',
-      stdout: 'recorded release 7 of staging in ias-staging-releases: by hand\n',
+      stdout: `recorded release 7 of staging in ${prefix}-staging-releases: by hand\n`,
     });
     expect(written()).toMatchObject({ by: 'arn:aws:sts::123456789012:assumed-role/x/y', source: 'cli' });
     // Recorded once: the command's own write, not a second one by the CLI's after-change hook.
@@ -127,7 +127,7 @@ describe('releases record', () => {
     );
     expect(run.code).toBe(EXIT.failed);
     expect(run.stderr).toBe(
-      "error: there is no ledger table ias-dev-releases in ap-northeast-1: deploy dev's infrastructure first (its deployment stack creates it)\n",
+      `error: there is no ledger table ${prefix}-dev-releases in ap-northeast-1: deploy dev's infrastructure first (its deployment stack creates it)\n`,
     );
   });
 
@@ -149,7 +149,7 @@ describe('releases record', () => {
       aws,
     );
     expect(run.code).toBe(EXIT.ok);
-    expect(run.stdout).toContain('dynamodb PutItem {"TableName":"ias-dev-releases"');
+    expect(run.stdout).toContain(`dynamodb PutItem {"TableName":"${prefix}-dev-releases"`);
     expect(run.stdout).not.toContain('GetCallerIdentity');
     expect(aws.calls()).toEqual([]);
   });

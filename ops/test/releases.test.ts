@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { formatReleases, releases, type ReleasesResult } from '../src/commands/releases';
-import { context, stubbedAws } from './helpers';
+import { context, prefix, stubbedAws } from './helpers';
 
 const release = {
   number: 4,
@@ -10,9 +10,9 @@ const release = {
   source: 'pipeline',
   commit: 'abc123',
   summary: 'deployment d-1 succeeded',
-  functions: { 'ias-prod-allocate-order': '7' },
-  services: { 'ias-prod-inventory-api': { image: 'repo@sha256:aa' } },
-  parameters: { '/ias/prod/db/port': 1 },
+  functions: { [`${prefix}-prod-allocate-order`]: '7' },
+  services: { [`${prefix}-prod-inventory-api`]: { image: 'repo@sha256:aa' } },
+  parameters: { [`/${prefix}/prod/db/port`]: 1 },
   secrets: {},
 };
 
@@ -27,13 +27,13 @@ describe('releases', () => {
       Items: [{ pk: { S: 'release' }, number: { N: '4' }, release: { S: JSON.stringify(release) } }],
     });
     const result = (await releases(context(aws), { env: 'prod', limit: 5 })) as ReleasesResult;
-    expect(result.table).toBe('ias-prod-releases');
+    expect(result.table).toBe(`${prefix}-prod-releases`);
     expect(result.releases.map((r) => r.number)).toEqual([4]);
     expect(aws.calls()).toEqual([
       {
         command: 'dynamodb Query',
         input: {
-          TableName: 'ias-prod-releases',
+          TableName: `${prefix}-prod-releases`,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': { S: 'release' } },
           ScanIndexForward: false,
@@ -44,7 +44,7 @@ describe('releases', () => {
     expect(formatReleases(result)).toContain(
       'release 4  2026-11-26T00:00:00.000Z  pipeline (CodePipeline job 1)  commit abc123',
     );
-    expect(formatReleases(result)).toContain('function ias-prod-allocate-order: version 7');
+    expect(formatReleases(result)).toContain(`function ${prefix}-prod-allocate-order: version 7`);
   });
 
   it('makes no call on a dry run, and refuses a bad limit or environment', async () => {

@@ -17,11 +17,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { formatRestore, restoreRelease, type RestoreResult } from '../src/commands/restore';
 import type { DryRunResult } from '../src/context';
 import { EXIT } from '../src/errors';
-import { awsError, context, runMain, stubbedAws } from './helpers';
+import { awsError, context, prefix, runMain, stubbedAws } from './helpers';
 
-const FN = 'ias-dev-allocate-order';
-const SVC = 'ias-dev-inventory-api';
-const TABLE = 'ias-dev-releases';
+const FN = `${prefix}-dev-allocate-order`;
+const SVC = `${prefix}-dev-inventory-api`;
+const TABLE = `${prefix}-dev-releases`;
 const IN_FLIGHT = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
 const RUNNING = `arn:aws:ecs:ap-northeast-1:123456789012:task-definition/${SVC}:9`;
 const REGISTERED = `arn:aws:ecs:ap-northeast-1:123456789012:task-definition/${SVC}:10`;
@@ -35,8 +35,8 @@ const snapshot = {
   summary: 'deployment d-1 succeeded',
   functions: { [FN]: '5' },
   services: { [SVC]: { image: 'repo@sha256:old' } },
-  parameters: { '/ias/dev/db/port': 2 },
-  secrets: { '/ias/dev/db/password': 'v-old' },
+  parameters: { [`/${prefix}/dev/db/port`]: 2 },
+  secrets: { [`/${prefix}/dev/db/password`]: 'v-old' },
 };
 
 const getItemCall = (n: number) => ({
@@ -55,7 +55,7 @@ const functionReads = [
   { command: 'lambda GetAlias', input: { FunctionName: FN, Name: 'live' } },
 ];
 const serviceReads = [
-  { command: 'ecs DescribeServices', input: { cluster: 'ias-dev-cluster', services: [SVC] } },
+  { command: 'ecs DescribeServices', input: { cluster: `${prefix}-dev-cluster`, services: [SVC] } },
   { command: 'ecs DescribeTaskDefinition', input: { taskDefinition: RUNNING, include: ['TAGS'] } },
 ];
 
@@ -82,7 +82,7 @@ beforeEach(() => {
   aws.mocks.lambda.on(UpdateAliasCommand).resolves({});
   aws.mocks.ssm
     .on(GetParameterCommand)
-    .resolves({ Parameter: { Name: '/ias/dev/db/port', Type: 'String', Value: '5432', Version: 2 } });
+    .resolves({ Parameter: { Name: `/${prefix}/dev/db/port`, Type: 'String', Value: '5432', Version: 2 } });
   aws.mocks.ssm.on(PutParameterCommand).resolves({ Version: 4 });
   aws.mocks.secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'v-old': ['AWSCURRENT'] } });
   aws.mocks.secrets.on(UpdateSecretVersionStageCommand).resolves({});
@@ -139,16 +139,16 @@ describe('rollback --release', () => {
       functionReads[1],
       functionReads[0],
       ...serviceReads,
-      { command: 'ssm GetParameter', input: { Name: '/ias/dev/db/port', WithDecryption: true } },
-      { command: 'secrets DescribeSecret', input: { SecretId: '/ias/dev/db/password' } },
+      { command: 'ssm GetParameter', input: { Name: `/${prefix}/dev/db/port`, WithDecryption: true } },
+      { command: 'secrets DescribeSecret', input: { SecretId: `/${prefix}/dev/db/password` } },
       getItemCall(4),
     ]);
     expect(writes()).toEqual([]);
     expect(result.changed).toEqual({ functions: [], parameters: [], secrets: [], services: [] });
     expect(result.unchanged).toEqual({
       functions: [FN],
-      parameters: ['/ias/dev/db/port'],
-      secrets: ['/ias/dev/db/password'],
+      parameters: [`/${prefix}/dev/db/port`],
+      secrets: [`/${prefix}/dev/db/password`],
       services: [SVC],
     });
     expect(result.summary).toBe('dev already is as release 4 records: nothing changed (4 items checked)');
@@ -177,35 +177,35 @@ describe('rollback --release', () => {
 
   it('writes the value of the recorded parameter version as a new version, of the same type, never printed', async () => {
     aws.mocks.ssm
-      .on(GetParameterCommand, { Name: '/ias/dev/db/port', WithDecryption: true })
+      .on(GetParameterCommand, { Name: `/${prefix}/dev/db/port`, WithDecryption: true })
       .resolves({ Parameter: { Type: 'SecureString', Value: 'new-secret', Version: 3 } })
-      .on(GetParameterCommand, { Name: '/ias/dev/db/port:2', WithDecryption: true })
+      .on(GetParameterCommand, { Name: `/${prefix}/dev/db/port:2`, WithDecryption: true })
       .resolves({ Parameter: { Type: 'SecureString', Value: 'old-secret', Version: 2 } });
     aws.mocks.ssm.on(DescribeParametersCommand).resolves({
-      Parameters: [{ Name: '/ias/dev/db/port', KeyId: 'alias/ias-dev-key' }],
+      Parameters: [{ Name: `/${prefix}/dev/db/port`, KeyId: `alias/${prefix}-dev-key` }],
     });
     const result = (await restore()) as RestoreResult;
     expect(aws.mocks.ssm.calls().map((c) => c.args[0].input)).toEqual([
-      { Name: '/ias/dev/db/port', WithDecryption: true },
-      { Name: '/ias/dev/db/port:2', WithDecryption: true },
-      { ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: ['/ias/dev/db/port'] }] },
+      { Name: `/${prefix}/dev/db/port`, WithDecryption: true },
+      { Name: `/${prefix}/dev/db/port:2`, WithDecryption: true },
+      { ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [`/${prefix}/dev/db/port`] }] },
       // Under the key it has now, not the account's default aws/ssm key.
       {
-        Name: '/ias/dev/db/port',
+        Name: `/${prefix}/dev/db/port`,
         Value: 'old-secret',
         Type: 'SecureString',
-        KeyId: 'alias/ias-dev-key',
+        KeyId: `alias/${prefix}-dev-key`,
         Overwrite: true,
       },
     ]);
     expect(writes().map((c) => c.command)).toEqual(['ssm PutParameter']);
     expect(result.changed.parameters).toEqual([
-      { name: '/ias/dev/db/port', from: 3, restored: 2, version: 4 },
+      { name: `/${prefix}/dev/db/port`, from: 3, restored: 2, version: 4 },
     ]);
     const printed = `${formatRestore(result)}${JSON.stringify(result)}`;
     expect(printed).not.toContain('secret-');
     expect(formatRestore(result)).toContain(
-      'parameter /ias/dev/db/port: version 3 → value of version 2 (now version 4)',
+      `parameter /${prefix}/dev/db/port: version 3 → value of version 2 (now version 4)`,
     );
   });
 
@@ -215,16 +215,18 @@ describe('rollback --release', () => {
       .resolves({ VersionIdsToStages: { 'v-new': ['AWSCURRENT'], 'v-old': ['AWSPREVIOUS'] } });
     const result = (await restore()) as RestoreResult;
     expect(aws.mocks.secrets.calls().map((c) => c.args[0].input)).toEqual([
-      { SecretId: '/ias/dev/db/password' },
+      { SecretId: `/${prefix}/dev/db/password` },
       {
-        SecretId: '/ias/dev/db/password',
+        SecretId: `/${prefix}/dev/db/password`,
         VersionStage: 'AWSCURRENT',
         MoveToVersionId: 'v-old',
         RemoveFromVersionId: 'v-new',
       },
     ]);
     expect(writes().map((c) => c.command)).toEqual(['secrets UpdateSecretVersionStage']);
-    expect(result.changed.secrets).toEqual([{ name: '/ias/dev/db/password', from: 'v-new', to: 'v-old' }]);
+    expect(result.changed.secrets).toEqual([
+      { name: `/${prefix}/dev/db/password`, from: 'v-new', to: 'v-old' },
+    ]);
   });
 
   it('registers the running task definition with the recorded image and updates the service (ECS controller)', async () => {
@@ -242,7 +244,7 @@ describe('rollback --release', () => {
         ],
         tags: [{ key: 'team', value: 'ops' }],
       },
-      { cluster: 'ias-dev-cluster', service: SVC, taskDefinition: REGISTERED },
+      { cluster: `${prefix}-dev-cluster`, service: SVC, taskDefinition: REGISTERED },
     ]);
     expect(writes().map((c) => c.command)).toEqual(['ecs RegisterTaskDefinition', 'ecs UpdateService']);
     expect(aws.mocks.codedeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
@@ -320,8 +322,7 @@ describe('rollback --release', () => {
     aws.mocks.secrets.on(ListSecretVersionIdsCommand).resolves({ Versions: [{ VersionId: 'v-new' }] });
     await expect(restore()).rejects.toMatchObject({
       exitCode: EXIT.unsafe,
-      message:
-        'rollback to release 4 refused, nothing changed: version v-old of secret /ias/dev/db/password no longer exists',
+      message: `rollback to release 4 refused, nothing changed: version v-old of secret /${prefix}/dev/db/password no longer exists`,
     });
     aws.mocks.codedeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-RUN'] });
     await expect(restore()).rejects.toMatchObject({

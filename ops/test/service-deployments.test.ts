@@ -9,13 +9,11 @@ import { ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deploymentsContinue, deploymentsList, deploymentsStop } from '../src/commands/deployments';
 import { EXIT } from '../src/errors';
-import { awsError, context, runMain, stubbedAws } from './helpers';
+import { awsError, context, prefix, runMain, stubbedAws } from './helpers';
 
 /** Staging's inventory-api ships with Amazon ECS blue/green (the profile's ecs-blue-green). */
-const ARN =
-  'arn:aws:ecs:ap-northeast-1:123456789012:service-deployment/ias-staging-cluster/ias-staging-inventory-api/abc';
-const SERVICE_ARN =
-  'arn:aws:ecs:ap-northeast-1:123456789012:service/ias-staging-cluster/ias-staging-inventory-api';
+const ARN = `arn:aws:ecs:ap-northeast-1:123456789012:service-deployment/${prefix}-staging-cluster/${prefix}-staging-inventory-api/abc`;
+const SERVICE_ARN = `arn:aws:ecs:ap-northeast-1:123456789012:service/${prefix}-staging-cluster/${prefix}-staging-inventory-api`;
 const noWait = { sleep: async () => undefined };
 
 let aws: ReturnType<typeof stubbedAws>;
@@ -82,13 +80,13 @@ describe('deployments list (Amazon ECS)', () => {
     const lists = aws.mocks.ecs.commandCalls(ListServiceDeploymentsCommand).map((c) => c.args[0].input);
     expect(lists).toEqual([
       {
-        cluster: 'ias-staging-cluster',
-        service: 'ias-staging-inventory-api',
+        cluster: `${prefix}-staging-cluster`,
+        service: `${prefix}-staging-inventory-api`,
         status: ['PENDING', 'IN_PROGRESS', 'STOP_REQUESTED', 'ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS'],
       },
       {
-        cluster: 'ias-staging-cluster',
-        service: 'ias-staging-inventory-api',
+        cluster: `${prefix}-staging-cluster`,
+        service: `${prefix}-staging-inventory-api`,
         createdAt: { after: expect.any(Date) },
         maxResults: 100,
       },
@@ -148,7 +146,7 @@ describe('deployments continue (Amazon ECS)', () => {
       controller: 'ecs',
       outcome: 'continued',
       hookId: 'ecs-pause-1',
-      serviceName: 'ias-staging-inventory-api',
+      serviceName: `${prefix}-staging-inventory-api`,
     });
   });
 
@@ -171,7 +169,7 @@ describe('deployments continue (Amazon ECS)', () => {
       serviceDeployments: [
         {
           serviceDeploymentArn: ARN,
-          serviceArn: 'arn:aws:ecs:ap-northeast-1:123456789012:service/ias-dev-cluster/ias-dev-inventory-api',
+          serviceArn: `arn:aws:ecs:ap-northeast-1:123456789012:service/${prefix}-dev-cluster/${prefix}-dev-inventory-api`,
           status: 'IN_PROGRESS',
           lifecycleHookDetails: paused,
         },
@@ -180,7 +178,7 @@ describe('deployments continue (Amazon ECS)', () => {
     const run = await runMain(['deployments', 'continue', ARN, '--env', 'staging'], aws);
     expect(run.code).toBe(EXIT.badInput);
     expect(run.stderr).toContain(
-      'not to a service of staging deployed by Amazon ECS (ias-staging-cluster): check --env',
+      `not to a service of staging deployed by Amazon ECS (${prefix}-staging-cluster): check --env`,
     );
     expect(aws.mocks.ecs.commandCalls(ContinueServiceDeploymentCommand)).toHaveLength(0);
   });

