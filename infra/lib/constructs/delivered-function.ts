@@ -349,13 +349,15 @@ export class DeliveredFunction extends Construct {
             }),
           ],
         }),
+        // These take a deployment ID and no resource: IAM authorizes them on `*` only.
+        // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodedeploy.html
         new iam.PolicyStatement({
           actions: [
             'codedeploy:ListDeploymentTargets',
             'codedeploy:GetDeploymentTarget',
             'codedeploy:PutLifecycleEventHookExecutionStatus',
           ],
-          resources: [this.deploymentGroup.deploymentGroupArn],
+          resources: ['*'],
         }),
       ],
     });
@@ -368,6 +370,11 @@ export class DeliveredFunction extends Construct {
       {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudwatch:${stack.region}:${ackAccount(stack)}:alarm:${functionName}-*]`,
         reason: 'This function’s own alarms, which the post-traffic hook reads by name prefix',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'codedeploy:ListDeploymentTargets, GetDeploymentTarget and PutLifecycleEventHookExecutionStatus take a deployment ID and no resource: IAM authorizes them on * only',
       },
     );
   }

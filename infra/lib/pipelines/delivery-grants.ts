@@ -102,12 +102,16 @@ export function functionStepStatements(
       ]),
     }),
     new iam.PolicyStatement({
-      actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment', 'codedeploy:StopDeployment'],
+      actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment'],
       resources: codedeploy(
         'deploymentgroup',
         targets.map((t) => `${t.application}/${t.deploymentGroup}`),
       ),
     }),
+    // StopDeployment takes a deployment ID and no resource: IAM authorizes it on `*` only, so a
+    // statement naming the deployment group would never let a timed-out deployment be stopped.
+    // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodedeploy.html
+    new iam.PolicyStatement({ actions: ['codedeploy:StopDeployment'], resources: ['*'] }),
     new iam.PolicyStatement({
       actions: ['codedeploy:RegisterApplicationRevision', 'codedeploy:GetApplicationRevision'],
       resources: codedeploy(

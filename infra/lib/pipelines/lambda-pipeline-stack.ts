@@ -269,7 +269,7 @@ export class LambdaPipelineStack extends Stack {
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason:
-        'codepipeline:PutJobSuccessResult/PutJobFailureResult and secretsmanager:ListSecrets (names and version IDs for the release ledger, never values), which AWS does not scope to resources',
+        'codepipeline:PutJobSuccessResult/PutJobFailureResult, codedeploy:StopDeployment (a deployment ID, no resource) and secretsmanager:ListSecrets (names and version IDs for the release ledger, never values), which AWS does not scope to resources',
     });
   }
 

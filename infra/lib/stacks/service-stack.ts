@@ -1,4 +1,4 @@
-import { ArnFormat, CfnCondition, CfnParameter, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { CfnCondition, CfnParameter, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -225,21 +225,17 @@ export class ServiceStack extends Stack {
     );
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only the VPC network-interface actions, which AWS does not scope to resources',
+      reason: codeDeploy
+        ? 'The VPC network-interface actions, and codedeploy:PutLifecycleEventHookExecutionStatus (a deployment ID, no resource), which AWS does not scope to resources'
+        : 'Only the VPC network-interface actions, which AWS does not scope to resources',
     });
     if (codeDeploy) {
-      const target = serviceTarget(props.config, props.definition);
+      // It takes a deployment ID and no resource: IAM authorizes it on `*` only.
+      // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodedeploy.html
       role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
-          resources: [
-            this.formatArn({
-              service: 'codedeploy',
-              resource: 'deploymentgroup',
-              resourceName: `${target.application}/${target.deploymentGroup}`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
+          resources: ['*'],
         }),
       );
     }

@@ -312,7 +312,9 @@ describe('least privilege of the pipeline roles (seed 003 §5.1)', () => {
       /deploymentgroup:ias-dev-allocate-order-app\/ias-dev-allocate-order-group/,
     );
     const unscoped = steps.filter((s) => s.Resource === '*').flatMap(actionsOf);
+    // StopDeployment takes a deployment ID, no resource: IAM authorizes it on * only.
     expect(unscoped.sort()).toEqual([
+      'codedeploy:StopDeployment',
       'codepipeline:PutJobFailureResult',
       'codepipeline:PutJobSuccessResult',
       'secretsmanager:ListSecrets',
