@@ -317,6 +317,17 @@ export class Database extends Construct {
 
     const role = lambdaRole('RolesRole', 'read the master secret, provision the database roles');
     secret.grantRead(role);
+    // The cluster hands out its secret as an attachment, whose grant leaves out the key the secret
+    // is encrypted with: without this, reading it fails with AccessDenied from KMS.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+        },
+      }),
+    );
     const handler = new DeliveryFunction(this, 'RolesProvisioner', {
       functionName: name,
       description: `Provisions the database roles ${props.roles.owner} and ${props.roles.app} (IAM login only) in ${props.clusterIdentifier}`,
