@@ -39,7 +39,7 @@ export interface NetworkProps {
 /**
  * The environment's VPC: public, private and isolated subnets in every AZ, VPC flow logs to an
  * encrypted log group, gateway endpoints for S3 and DynamoDB, and interface endpoints for ECR,
- * CloudWatch Logs, SSM, Secrets Manager, KMS and STS so that functions and Fargate tasks work
+ * CloudWatch Logs, SSM, Secrets Manager, KMS, STS and EventBridge so that functions and Fargate tasks work
  * without a NAT gateway.
  */
 export class Network extends Construct {
@@ -111,6 +111,8 @@ export class Network extends Construct {
       SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
       Kms: ec2.InterfaceVpcEndpointAwsService.KMS,
       Sts: ec2.InterfaceVpcEndpointAwsService.STS,
+      // The functions publish their business events to EventBridge.
+      Events: ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE,
     };
     for (const [name, service] of Object.entries(interfaceEndpoints)) {
       this.vpc.addInterfaceEndpoint(name, {
