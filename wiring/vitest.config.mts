@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Until the check lands its first tests (issue 14, in progress).
-    passWithNoTests: true,
+    // Synthesizes the whole app once, as `npm run synth` does, for the checks over it.
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     reporters: ['default', '../tools/vitest-summary-reporter.ts'],
     env: {
       AWS_REGION: 'ap-northeast-1',

@@ -32,6 +32,13 @@ export const databaseRolesSchema = z
     path: ['AppRole'],
   });
 
+/** The provisioner's settings, as it parses them on each event (the wiring check reads them the same way). */
+export const dbRolesEnvironmentSchema = z.object({
+  MASTER_SECRET_ARN: z
+    .string({ error: 'MASTER_SECRET_ARN is not set: the function needs the ARN of the master credentials' })
+    .startsWith('arn:', 'MASTER_SECRET_ARN must be the ARN of the master credentials secret'),
+});
+
 /** The parsed {@link databaseRolesSchema}. */
 export type DatabaseRoles = z.output<typeof databaseRolesSchema>;
 

@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Client } from 'pg';
 import { z } from 'zod';
-import { databaseRolesSchema, provisionDatabaseRoles } from '../db-roles.js';
+import { databaseRolesSchema, dbRolesEnvironmentSchema, provisionDatabaseRoles } from '../db-roles.js';
 import { describeIssues } from '../names.js';
 
 const logger = new Logger({ serviceName: 'delivery-db-roles' });
@@ -43,10 +43,11 @@ export const handler = async (event: CloudFormationCustomResourceEvent): Promise
   if (!parsed.success) {
     throw new Error(`the custom resource's properties are invalid: ${describeIssues(parsed.error)}`);
   }
-  const secretArn = process.env.MASTER_SECRET_ARN;
-  if (!secretArn) {
-    throw new Error('MASTER_SECRET_ARN is not set: the function needs the ARN of the master credentials');
+  const settings = dbRolesEnvironmentSchema.safeParse(process.env);
+  if (!settings.success) {
+    throw new Error(`db-roles misconfigured: ${describeIssues(settings.error)}`);
   }
+  const secretArn = settings.data.MASTER_SECRET_ARN;
   const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
   let master: z.output<typeof masterSecretSchema>;
   try {

@@ -5,7 +5,10 @@ import { checkDatabase } from './database';
 import { StageNetwork } from './network';
 import { callNeeds, evaluate, functionRuntimeNeeds, taskRuntimeNeeds, type Need } from './permissions';
 import { expandCalls } from './recordings';
-import type { UnknownWorkload, Workload } from './workloads';
+import { buildspecCommands } from '../record/buildspecs';
+import { awsCliCalls } from '../record/aws-cli';
+import { INLINE_BUILDSPEC, type UnknownWorkload, type Workload } from './workloads';
+import { resolveString } from './resolve';
 
 /** The four things checked for each workload. */
 export const CHECKS = ['permissions', 'configuration', 'network', 'database'] as const;
@@ -59,6 +62,17 @@ function describeNeed(
   };
 }
 
+/** The `aws …` commands of a buildspec the template holds, as a recording. */
+function inlineBuildspecRecording(workload: Workload): WorkloadRecording {
+  const source = workload.resource.Properties?.Source as { BuildSpec?: unknown };
+  const text = resolveString(workload.scope, source.BuildSpec);
+  return {
+    workload: INLINE_BUILDSPEC,
+    source: `${workload.scope.stack.stackName}/${workload.logicalId}`,
+    calls: buildspecCommands(text, workload.name).flatMap((command) => awsCliCalls(command)),
+  };
+}
+
 async function checkWorkload(
   workload: Workload,
   inputs: CheckInputs,
@@ -73,7 +87,7 @@ async function checkWorkload(
     missing,
   });
   const contracts = inputs.contracts ?? CONTRACTS;
-  const contract = contracts[workload.recording] ?? {};
+  const contract = contracts[workload.recordings[0] ?? ''] ?? {};
   const permissions: Finding[] = [];
   const configuration: Finding[] = [];
   const networkFindings: Finding[] = [];
@@ -123,17 +137,20 @@ async function checkWorkload(
 
   // Permissions: every recorded call, what it needs beyond its action, and what the runtime does.
   const needs: Need[] = [];
-  const recording = inputs.recordings.get(workload.recording);
   const services = new Set<string>();
-  if (!recording) {
-    permissions.push(
-      finding(
-        'permissions',
-        'its calls cannot be checked',
-        `a recording wiring/calls/*.json for ${workload.recording} (npm run record -w @ias/wiring)`,
-      ),
-    );
-  } else {
+  for (const id of workload.recordings) {
+    const recording =
+      id === INLINE_BUILDSPEC ? inlineBuildspecRecording(workload) : inputs.recordings.get(id);
+    if (!recording) {
+      permissions.push(
+        finding(
+          'permissions',
+          'its calls cannot be checked',
+          `a recording wiring/calls/*.json for ${id} (npm run record -w @ias/wiring)`,
+        ),
+      );
+      continue;
+    }
     const { calls, missing } = expandCalls(workload, recording.calls);
     for (const m of missing) {
       const envVar = /^\$\{env:(.+)\}$/.exec(m.token)?.[1];

@@ -1,5 +1,6 @@
 import { deployedRules, type DatabaseSettings } from '@ias/core';
 import { greenCheckEnvironmentSchema } from '@ias/delivery/src/ecs/green-check';
+import { dbRolesEnvironmentSchema } from '@ias/delivery/src/db-roles';
 import { hookEnvironmentSchema } from '@ias/delivery/src/traffic-hook';
 import { allocateOrderSettings } from '@ias/fn-allocate-order/src/settings';
 import { importStockSettings } from '@ias/fn-import-stock/src/settings';
@@ -82,5 +83,7 @@ export const CONTRACTS: Readonly<Record<string, WorkloadContract>> = {
     database: databaseClient,
   },
   'delivery:traffic-hook': { settings: hookEnvironmentSchema },
-  'delivery:green-check': { settings: greenCheckEnvironmentSchema },
+  'platform:db-roles': { settings: dbRolesEnvironmentSchema },
+  'delivery:green-check:codedeploy': { settings: greenCheckEnvironmentSchema },
+  'delivery:green-check:ecs': { settings: greenCheckEnvironmentSchema },
 };

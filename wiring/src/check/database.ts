@@ -155,7 +155,7 @@ export function checkDatabase(workload: Workload, client: DatabaseClient): Datab
       const proxyRole = String(property(proxy, 'RoleArn'));
       for (const user of client.users) {
         needs.push({
-          role: `proxy role ${proxyRole}`,
+          role: proxyRole,
           action: 'rds-db:connect',
           resource: dbUserArn(workload, cluster.resourceId, user),
           why: `the proxy ${name} logs in to ${cluster.identifier} as ${user} with IAM`,

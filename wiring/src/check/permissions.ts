@@ -1,6 +1,6 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { AssemblyModel } from './assembly';
-import { encryptionKeyOf, resourcesOfType, secretArnBase } from './facts';
+import { attribute, encryptionKeyOf, reference, resourcesOfType, secretArnBase } from './facts';
 import { identityPolicies, resourcePolicy, type NamedPolicy } from './policies';
 import type { ExpandedCall } from './recordings';
 import { resolve, resolveString } from './resolve';
@@ -8,7 +8,10 @@ import type { Workload, WorkloadRole } from './workloads';
 
 /** One permission a workload needs at run time. */
 export interface Need {
-  /** Which of the workload's roles makes the call (`role`, `task role`, `execution role`, …). */
+  /**
+   * Which of the workload's roles makes the call (`role`, `task role`, `execution role`, …), or the
+   * ARN of another role whose credentials it uses (an assumed role, a proxy's, CodePipeline's).
+   */
   readonly role: string;
   /** `service:Action`. */
   readonly action: string;
@@ -27,6 +30,11 @@ const PASSED_TO: Readonly<Record<string, string>> = {
   codedeploy: 'codedeploy.amazonaws.com',
 };
 
+/** Condition keys AWS sets on a request whatever its input (CodeArtifact's bearer token). */
+const REQUEST_CONTEXT: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'sts:GetServiceBearerToken': { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' },
+};
+
 /** What a call on a KMS-encrypted resource needs of the key, by the call's verb. */
 function keyActions(action: string): string[] {
   const verb = action.split(':')[1] ?? '';
@@ -37,12 +45,15 @@ function keyActions(action: string): string[] {
 }
 
 /** The permissions the code's recorded calls need: each call, its key use and the roles it passes. */
-export function callNeeds(assembly: AssemblyModel, calls: readonly ExpandedCall[], role: string): Need[] {
+export function callNeeds(assembly: AssemblyModel, calls: readonly ExpandedCall[], ownRole: string): Need[] {
   const needs: Need[] = [];
   for (const call of calls) {
-    const why = `its code calls ${call.action}`;
+    const role = call.principal ?? ownRole;
+    const why = call.principal
+      ? `its code calls ${call.action} as ${call.principal}`
+      : `its code calls ${call.action}`;
     for (const resource of call.resources) {
-      needs.push({ role, action: call.action, resource, why });
+      needs.push({ role, action: call.action, resource, context: REQUEST_CONTEXT[call.action], why });
       const encrypted = resource === '*' ? undefined : encryptionKeyOf(assembly, resource);
       if (encrypted) {
         for (const action of keyActions(call.action)) {
@@ -127,8 +138,18 @@ export function taskRuntimeNeeds(workload: Workload): Need[] {
     Image?: string;
     LogConfiguration?: { LogDriver?: string; Options?: Record<string, string> };
   }[];
+  // Before its first delivery the image is `none`: the pipeline pushes to the repository named
+  // like the service (the task family), so that is the one the tasks will pull from.
+  const ownRepository = resourcesOfType(assembly, 'AWS::ECR::Repository', workload.stage.stacks).find(
+    (r) => reference(r) === workload.name,
+  );
   for (const container of containers) {
-    const image = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([^:@]+)/.exec(container.Image ?? '');
+    const uri = container.Image?.includes('.dkr.ecr.')
+      ? container.Image
+      : ownRepository
+        ? attribute(ownRepository, 'RepositoryUri')
+        : '';
+    const image = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([^:@]+)/.exec(uri);
     if (image) {
       const repository = `arn:${partition}:ecr:${image[2]}:${image[1]}:repository/${image[3]}`;
       needs.push({
@@ -215,9 +236,8 @@ export async function evaluate(workload: Workload, needs: readonly Need[]): Prom
       continue;
     }
     seen.add(key);
-    const proxyRole = need.role.startsWith('proxy role ') ? need.role.slice('proxy role '.length) : undefined;
-    const role = proxyRole
-      ? { label: 'proxy role', arn: proxyRole, name: proxyRole.split('/').pop() ?? proxyRole }
+    const role = need.role.startsWith('arn:')
+      ? { label: 'role', arn: need.role, name: need.role.split('/').pop() ?? need.role }
       : workload.roles.find((r) => r.label === need.role);
     if (!role) {
       denials.push({ need, result: `the workload has no ${need.role}` });

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordedCall, WorkloadRecording } from '../calls';
+import { property, resourcesOfType, type Located } from './facts';
 import { resolve, resolveString } from './resolve';
-import { resourcesOfType, attribute } from './facts';
 import type { Workload } from './workloads';
 
 /** The checked-in recordings, by workload id. */
@@ -20,44 +20,102 @@ export interface ExpandedCall {
   readonly action: string;
   readonly resources: readonly string[];
   readonly passRoles: readonly string[];
+  /** The role whose credentials make the call, when not the workload's own. */
+  readonly principal?: string;
   /** What the call was recorded as, for findings. */
   readonly recorded: RecordedCall;
 }
 
-/** A token the assembly gives this workload no value for: the call cannot be checked. */
+/** A call the assembly gives no target in any context: it cannot be checked, and would fail. */
 export interface MissingToken {
   readonly token: string;
   readonly call: RecordedCall;
 }
 
-/** The UserParameters of every CodePipeline action that invokes a function, parsed. */
-export function invokingParameters(workload: Workload): Record<string, unknown>[] {
-  const found: Record<string, unknown>[] = [];
+/** Token values of one context the workload's code runs in (one pipeline action, one bucket, …). */
+type Context = Readonly<Record<string, string>>;
+
+/** The principal of the job credentials CodePipeline hands an action for its artifacts. */
+const ARTIFACT_CREDENTIALS = 'codepipeline:artifact-credentials';
+
+/** Principals a call may name that are optional: absent, the call is not made that way. */
+const ASSUMED_ROLE_TOKENS = ['${param:roleArn}', '${env:DELIVERY_ROLE_ARN}'];
+
+interface PipelineAction {
+  readonly pipeline: Located;
+  readonly configuration: Record<string, unknown>;
+}
+
+/** Every action of every pipeline that runs a workload (a Lambda invoke, a CodeBuild project). */
+function actionsRunning(workload: Workload): PipelineAction[] {
+  const found: PipelineAction[] = [];
   for (const pipeline of resourcesOfType(workload.scope.assembly, 'AWS::CodePipeline::Pipeline')) {
     const stages = (pipeline.resource.Properties?.Stages ?? []) as {
       Actions?: { ActionTypeId?: { Provider?: string }; Configuration?: Record<string, unknown> }[];
     }[];
     for (const action of stages.flatMap((s) => s.Actions ?? [])) {
-      if (action.ActionTypeId?.Provider !== 'Lambda' || !action.Configuration) {
+      const configuration = action.Configuration ?? {};
+      const provider = action.ActionTypeId?.Provider;
+      const target =
+        provider === 'Lambda' && workload.kind === 'function'
+          ? configuration.FunctionName
+          : provider === 'CodeBuild' && workload.kind === 'build'
+            ? configuration.ProjectName
+            : undefined;
+      if (target === undefined) {
         continue;
       }
-      const target = resolveString(pipeline.scope, action.Configuration.FunctionName);
-      if (target !== workload.name && !target.endsWith(`:function:${workload.name}`)) {
-        continue;
-      }
-      const raw = action.Configuration.UserParameters;
-      if (raw !== undefined) {
-        found.push(JSON.parse(resolveString(pipeline.scope, raw)) as Record<string, unknown>);
+      const name = resolveString(pipeline.scope, target);
+      if (name === workload.name || name.endsWith(`:function:${workload.name}`)) {
+        found.push({ pipeline, configuration });
       }
     }
   }
   return found;
 }
 
+function flatten(prefix: string, value: unknown, into: Record<string, string>): void {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+      flatten(prefix ? `${prefix}.${key}` : key, inner, into);
+    }
+  } else if (typeof value === 'string' || typeof value === 'number') {
+    into[`param:${prefix}`] = String(value);
+  }
+}
+
+/** What a pipeline action gives the code it runs: its parameters or variables, its artifacts. */
+function actionContext(workload: Workload, action: PipelineAction): Record<string, string> {
+  const context: Record<string, string> = {};
+  const { pipeline, configuration } = action;
+  if (configuration.UserParameters !== undefined) {
+    flatten('', JSON.parse(resolveString(pipeline.scope, configuration.UserParameters)), context);
+  }
+  if (configuration.EnvironmentVariables !== undefined) {
+    const variables = JSON.parse(resolveString(pipeline.scope, configuration.EnvironmentVariables)) as {
+      name: string;
+      value: string;
+    }[];
+    for (const { name, value } of variables) {
+      context[`env:${name}`] = value;
+    }
+  }
+  const store = (property(pipeline, 'ArtifactStore') ??
+    (property(pipeline, 'ArtifactStores') as { ArtifactStore?: unknown }[] | undefined)?.find(
+      (s) => (s as { Region?: string }).Region === workload.scope.stack.region,
+    )?.ArtifactStore) as { Location?: string } | undefined;
+  if (store?.Location) {
+    context['event:artifactBucket'] = store.Location;
+  }
+  context[ARTIFACT_CREDENTIALS] = String(property(pipeline, 'RoleArn'));
+  return context;
+}
+
 /** The buckets whose object events reach a function (EventBridge rules targeting it or its alias). */
-export function eventBuckets(workload: Workload): string[] {
+function eventBuckets(workload: Workload): string[] {
   const buckets: string[] = [];
-  const functionArn = `arn:${workload.scope.stack.partition}:lambda:${workload.scope.stack.region}:${workload.scope.stack.account}:function:${workload.name}`;
+  const { partition, region, account } = workload.scope.stack;
+  const functionArn = `arn:${partition}:lambda:${region}:${account}:function:${workload.name}`;
   for (const rule of resourcesOfType(workload.scope.assembly, 'AWS::Events::Rule', workload.stage.stacks)) {
     const targets = resolve(rule.scope, rule.resource.Properties?.Targets ?? []) as { Arn?: string }[];
     if (!targets.some((t) => t.Arn === functionArn || t.Arn?.startsWith(`${functionArn}:`))) {
@@ -68,88 +126,159 @@ export function eventBuckets(workload: Workload): string[] {
     };
     buckets.push(...(pattern.detail?.bucket?.name ?? []));
   }
-  void attribute;
   return buckets;
 }
 
-function lookup(path: string, params: Record<string, unknown>): string | undefined {
-  let value: unknown = params;
-  for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object') {
-      return undefined;
+/**
+ * The functions a lifecycle hook of the stage is called for: every function of the stage with an
+ * alias that CodeDeploy shifts (a Lambda deployment group names it).
+ */
+function hookTargets(workload: Workload): Context[] {
+  const groups = resourcesOfType(
+    workload.scope.assembly,
+    'AWS::CodeDeploy::DeploymentGroup',
+    workload.stage.stacks,
+  );
+  const aliases = resourcesOfType(workload.scope.assembly, 'AWS::Lambda::Alias', workload.stage.stacks);
+  const targets: Context[] = [];
+  for (const alias of aliases) {
+    // An alias a Lambda deployment group shifts carries CodeDeploy's update policy.
+    const shifted = (alias.resource as { UpdatePolicy?: { CodeDeployLambdaAliasUpdate?: unknown } })
+      .UpdatePolicy?.CodeDeployLambdaAliasUpdate;
+    if (!shifted || groups.length === 0) {
+      continue;
     }
-    value = (value as Record<string, unknown>)[part];
+    targets.push({
+      'event:functionName': resolveString(alias.scope, alias.resource.Properties?.FunctionName),
+      'event:functionAlias': resolveString(alias.scope, alias.resource.Properties?.Name),
+      // Any published version: the hook invokes the one being deployed.
+      'event:functionVersion': '1',
+    });
   }
-  return typeof value === 'string' ? value : undefined;
+  return targets;
+}
+
+function product(left: Context[], right: Context[]): Context[] {
+  return left.flatMap((l) => right.map((r) => ({ ...l, ...r })));
+}
+
+/** Every context the workload's code runs in, over the dimensions its recording uses. */
+function contexts(workload: Workload, calls: readonly RecordedCall[]): Context[] {
+  const text = JSON.stringify(calls);
+  const { partition, region, account } = workload.scope.stack;
+  const base: Record<string, string> = { partition, region, account, prefix: prefixOf(workload) };
+  for (const [name, value] of Object.entries(workload.environment)) {
+    base[`env:${name}`] = value;
+  }
+  let all: Context[] = [base];
+  const actions = actionsRunning(workload);
+  const usesAction =
+    text.includes('${param:') ||
+    text.includes('${event:artifactBucket}') ||
+    text.includes(ARTIFACT_CREDENTIALS);
+  // A build project also takes variables from the action that starts it (TARGET_ENV, …).
+  if (usesAction || (workload.kind === 'build' && actions.length > 0)) {
+    all = product(
+      all,
+      actions.map((a) => actionContext(workload, a)),
+    );
+  }
+  if (text.includes('${event:bucket}')) {
+    all = product(
+      all,
+      eventBuckets(workload).map((bucket) => ({ 'event:bucket': bucket })),
+    );
+  }
+  if (text.includes('${event:function')) {
+    all = product(all, hookTargets(workload));
+  }
+  return all;
+}
+
+function prefixOf(workload: Workload): string {
+  // Stage IDs are `<prefix>-<env>` and `<prefix>-delivery`: the prefix is all but the last part.
+  return workload.stage.stageId.split('-').slice(0, -1).join('-');
+}
+
+const TOKEN = /\$\{([^}]+)\}/g;
+
+/** Fills a text's tokens from a context; undefined with the first token it has no value for. */
+function fill(text: string, context: Context): { value?: string; missing?: string } {
+  let missing: string | undefined;
+  const value = text.replace(TOKEN, (token, key: string) => {
+    const found = context[key];
+    if (found === undefined) {
+      missing ??= token;
+      return token;
+    }
+    return found;
+  });
+  return missing ? { missing } : { value };
 }
 
 /**
- * Replaces a recording's tokens for one workload: once per invoking pipeline action when the
- * calls use `${param:…}`, once per event bucket when they use `${event:bucket}`.
+ * Replaces a recording's tokens in every context the workload runs in. A call is made in the
+ * contexts that give all its tokens; one made in none (but wanted in some) is a finding. A call
+ * through an assumed role is made only where that role is given, and then replaces its twin made
+ * with the workload's own role.
  */
 export function expandCalls(
   workload: Workload,
   calls: readonly RecordedCall[],
 ): { calls: ExpandedCall[]; missing: MissingToken[] } {
-  const { partition, region, account } = workload.scope.stack;
-  const needsParams = calls.some((c) => JSON.stringify(c).includes('${param:'));
-  const needsBucket = calls.some((c) => JSON.stringify(c).includes('${event:bucket}'));
-  const paramSets = needsParams ? invokingParameters(workload) : [{}];
-  const buckets = needsBucket ? eventBuckets(workload) : [''];
   const expanded: ExpandedCall[] = [];
   const missing: MissingToken[] = [];
-  for (const params of paramSets) {
-    for (const bucket of buckets) {
-      for (const call of calls) {
-        let unresolved: string | undefined;
-        const fill = (text: string): string =>
-          text.replace(/\$\{([^}]+)\}/g, (token, key: string) => {
-            const [kind, name = ''] = key.includes(':')
-              ? [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)]
-              : [key];
-            const value =
-              kind === 'partition'
-                ? partition
-                : kind === 'region'
-                  ? region
-                  : kind === 'account'
-                    ? account
-                    : kind === 'env'
-                      ? workload.environment[name]
-                      : kind === 'param'
-                        ? lookup(name, params)
-                        : kind === 'event' && name === 'bucket'
-                          ? bucket || undefined
-                          : undefined;
-            if (value === undefined) {
-              unresolved ??= token;
-              return token;
-            }
-            return value;
-          });
-        const resources = call.resources.map(fill);
-        const passRoles = (call.passRoles ?? []).map(fill);
-        if (unresolved) {
-          missing.push({ token: unresolved, call });
-          continue;
-        }
-        expanded.push({ action: `${call.service}:${call.action}`, resources, passRoles, recorded: call });
+  const all = contexts(workload, calls);
+  const twinKey = (c: RecordedCall) => `${c.service}:${c.action} ${c.resources.join(',')}`;
+  const assumedTwins = new Map(
+    calls
+      .filter((c) => c.principal && ASSUMED_ROLE_TOKENS.includes(c.principal))
+      .map((c) => [twinKey(c), c.principal ?? '']),
+  );
+  for (const call of calls) {
+    let made = false;
+    let firstMissing: string | undefined;
+    for (const context of all) {
+      const twin = !call.principal ? assumedTwins.get(twinKey(call)) : undefined;
+      if (twin && fill(twin, context).value !== undefined) {
+        continue; // made through the assumed role in this context, not with the workload's own
       }
+      let principal: string | undefined;
+      if (call.principal === ARTIFACT_CREDENTIALS) {
+        principal = context[ARTIFACT_CREDENTIALS];
+        if (!principal) continue;
+      } else if (call.principal) {
+        principal = fill(call.principal, context).value;
+        if (principal === undefined) continue; // no role to assume here: the call is made with the own role
+      }
+      const resources = call.resources.map((r) => fill(r, context));
+      const unresolved = resources.find((r) => r.missing)?.missing;
+      if (unresolved) {
+        if (call.service === 'sts' && call.action === 'AssumeRole') continue; // nothing to assume here
+        firstMissing ??= unresolved;
+        continue;
+      }
+      // A role handed on only when the code is given one (an optional setting).
+      const passRoles = (call.passRoles ?? [])
+        .map((r) => fill(r, context).value)
+        .filter((r): r is string => !!r);
+      made = true;
+      expanded.push({
+        action: `${call.service}:${call.action}`,
+        resources: resources.map((r) => r.value ?? ''),
+        passRoles,
+        principal,
+        recorded: call,
+      });
     }
-  }
-  if (needsParams && paramSets.length === 0) {
-    missing.push(
-      ...calls
-        .filter((c) => JSON.stringify(c).includes('${param:'))
-        .map((call) => ({ token: '${param:…} (no pipeline action invokes it)', call })),
-    );
-  }
-  if (needsBucket && buckets.length === 0) {
-    missing.push(
-      ...calls
-        .filter((c) => JSON.stringify(c).includes('${event:bucket}'))
-        .map((call) => ({ token: '${event:bucket} (no bucket event reaches it)', call })),
-    );
+    if (!made && firstMissing) {
+      missing.push({ token: firstMissing, call });
+    } else if (!made && all.length === 0) {
+      missing.push({
+        token: 'the context that runs it (no pipeline action, event or deployment reaches it)',
+        call,
+      });
+    }
   }
   return { calls: expanded, missing };
 }

@@ -29,8 +29,8 @@ export interface Workload {
   /** Its physical name (function, task family, project), how findings name it. */
   readonly name: string;
   readonly kind: WorkloadKind;
-  /** The recording its code's calls are in (`wiring/calls/<recording>.json`), by workload id. */
-  readonly recording: string;
+  /** The recordings its code's calls are in (`wiring/calls/*.json`), by workload id: the first names its contract. */
+  readonly recordings: readonly string[];
   readonly stage: StageModel;
   readonly scope: ResolveScope;
   readonly logicalId: string;
@@ -47,32 +47,36 @@ export interface Workload {
  * Which recording each named workload runs, from the same naming module the infrastructure uses:
  * a rename in one place renames here too.
  */
-export function workloadRegistry(project: ProjectConfig): Map<string, string> {
-  const registry = new Map<string, string>();
+export function workloadRegistry(project: ProjectConfig): Map<string, string[]> {
+  const registry = new Map<string, string[]>();
   for (const env of project.environments) {
     const naming = new Naming(env.prefix, env.name);
     for (const fn of project.functions ?? []) {
-      registry.set(naming.name(fn.name), `fn:${fn.name}`);
+      registry.set(naming.name(fn.name), [`fn:${fn.name}`]);
     }
     const hooks = trafficHookNames(naming);
-    registry.set(hooks.preTraffic, 'delivery:traffic-hook');
-    registry.set(hooks.postTraffic, 'delivery:traffic-hook');
-    registry.set(naming.name('db-roles'), 'platform:db-roles');
+    registry.set(hooks.preTraffic, ['delivery:traffic-hook']);
+    registry.set(hooks.postTraffic, ['delivery:traffic-hook']);
+    registry.set(naming.name('db-roles'), ['platform:db-roles']);
     for (const svc of project.services ?? []) {
-      registry.set(naming.name(svc.name), `svc:${svc.name}`);
-      registry.set(naming.name(`${svc.name}-green-check`), 'delivery:green-check');
+      registry.set(naming.name(svc.name), [`svc:${svc.name}`]);
+      // CodeDeploy's ECS hook reports back to CodeDeploy; Amazon ECS's own hook only answers ECS.
+      const greenCheck =
+        env.profile.service.deployment.strategy === 'codedeploy-blue-green' ? 'codedeploy' : 'ecs';
+      registry.set(naming.name(`${svc.name}-green-check`), [`delivery:green-check:${greenCheck}`]);
     }
   }
   for (const fn of project.functions ?? []) {
     const names = pipelineNames(project.prefix, fn.name);
-    registry.set(names.steps, 'delivery:pipeline-step:lambda');
-    registry.set(names.build, 'build:lambda-build');
-    registry.set(names.check, 'build:lambda-check');
+    registry.set(names.steps, ['delivery:pipeline-step:lambda']);
+    registry.set(names.build, ['build:lambda-build']);
+    // The check project logs in to CodeArtifact (its buildspec), then runs check-function.ts.
+    registry.set(names.check, ['build:lambda-check', 'build:check-function']);
   }
   for (const svc of project.services ?? []) {
     const names = pipelineNames(project.prefix, svc.name);
-    registry.set(names.steps, 'delivery:pipeline-step:service');
-    registry.set(names.build, 'build:service-build');
+    registry.set(names.steps, ['delivery:pipeline-step:service']);
+    registry.set(names.build, ['build:service-build']);
   }
   return registry;
 }
@@ -84,21 +88,26 @@ export function workloadRegistry(project: ProjectConfig): Map<string, string> {
 const CDK_HELPER = /^Custom[A-Za-z0-9]*(CustomResourceProvider|Provider)Handler|^LogRetention[0-9A-F]{8}/;
 
 /**
- * The infrastructure pipeline's CodeBuild projects, which CDK Pipelines creates without names:
- * known by their role in the pipeline (synth, diff, self-mutation, asset publishing).
+ * The recording of a CodeBuild project whose buildspec is in the template itself (CDK Pipelines'
+ * synth, diff, self-mutation and asset projects, which have no names): its `aws …` commands,
+ * read from the synthesized buildspec when the check runs.
  */
-function cdkPipelineProject(stack: StackModel, logicalId: string, resource: CfnResource): string | undefined {
-  if (resource.Type !== 'AWS::CodeBuild::Project' || resource.Properties?.Name !== undefined) {
-    return undefined;
-  }
-  const kinds: [RegExp, string][] = [
-    [/BuildSynth/, 'build:infra-synth'],
-    [/Diff/, 'build:infra-diff'],
-    [/SelfMutation/, 'build:infra-self-mutation'],
-    [/Assets(File|Docker)Asset/, 'build:infra-assets'],
-  ];
-  void stack;
-  return kinds.find(([pattern]) => pattern.test(logicalId))?.[1];
+export const INLINE_BUILDSPEC = 'build:inline-buildspec';
+
+/** The infrastructure pipeline's projects, which CDK Pipelines creates without names. */
+/**
+ * The handler of aws-cdk-lib's custom-resource provider framework: CDK's code, which only invokes
+ * our handler (checked as a workload of its own) and answers CloudFormation.
+ */
+const CDK_PROVIDER_FRAMEWORK = 'framework.onEvent';
+
+function unnamedProject(resource: CfnResource): string | undefined {
+  const source = resource.Properties?.Source as { BuildSpec?: unknown } | undefined;
+  return resource.Type === 'AWS::CodeBuild::Project' &&
+    resource.Properties?.Name === undefined &&
+    source?.BuildSpec
+    ? INLINE_BUILDSPEC
+    : undefined;
 }
 
 function roleOf(scope: ResolveScope, label: string, arnValue: unknown): WorkloadRole | undefined {
@@ -223,7 +232,7 @@ export interface UnknownWorkload {
 /** Every workload of every stage, and those the registry does not know. */
 export function findWorkloads(
   assembly: AssemblyModel,
-  registry: ReadonlyMap<string, string>,
+  registry: ReadonlyMap<string, readonly string[]>,
 ): { workloads: Workload[]; unknown: UnknownWorkload[] } {
   const workloads: Workload[] = [];
   const unknown: UnknownWorkload[] = [];
@@ -239,7 +248,7 @@ function collect(
   assembly: AssemblyModel,
   stage: StageModel,
   stack: StackModel,
-  registry: ReadonlyMap<string, string>,
+  registry: ReadonlyMap<string, readonly string[]>,
   workloads: Workload[],
   unknown: UnknownWorkload[],
 ): void {
@@ -253,7 +262,7 @@ function collect(
           : resource.Type === 'AWS::CodeBuild::Project'
             ? buildWorkload
             : undefined;
-    if (!make || CDK_HELPER.test(logicalId)) {
+    if (!make || CDK_HELPER.test(logicalId) || resource.Properties?.Handler === CDK_PROVIDER_FRAMEWORK) {
       continue;
     }
     const nameProperty =
@@ -264,13 +273,15 @@ function collect(
           : 'Name';
     const rawName = resource.Properties?.[nameProperty];
     const name = rawName === undefined ? `${stack.stackName}/${logicalId}` : resolveString(scope, rawName);
-    const recording = registry.get(name) ?? cdkPipelineProject(stack, logicalId, resource);
-    if (!recording) {
+    const known = registry.get(name);
+    const pipelineProject = unnamedProject(resource);
+    const recordings = known ?? (pipelineProject ? [pipelineProject] : undefined);
+    if (!recordings) {
       unknown.push({ stage, name, type: resource.Type });
       continue;
     }
     try {
-      workloads.push({ name, recording, ...make(stage, scope, logicalId, resource) });
+      workloads.push({ name, recordings, ...make(stage, scope, logicalId, resource) });
     } catch (err) {
       if (err instanceof UnresolvableError) {
         unknown.push({ stage, name: `${name} (${err.message})`, type: resource.Type });

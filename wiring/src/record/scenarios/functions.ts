@@ -2,7 +2,8 @@
  * `fn:allocate-order` and `fn:import-stock`: each function's Lambda entry point on its sample
  * events (app/functions/<name>/events), with the environment its stack gives it
  * (infra/lib/stacks/function-stack.ts), against a real PostgreSQL (embedded, as the functions' own
- * tests run): the database credentials come from the canned secret.
+ * tests run). The database login is the local server's (a password): an IAM token is signed
+ * locally, not an AWS call, and the database check proves the deployed login instead.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,10 +16,6 @@ const ROOT = join(__dirname, '../../../../', '/');
 
 /** The function's environment, as its stack sets it (the database host and port are the local server's). */
 const FUNCTION_ENV = {
-  PGDATABASE: 'inventory',
-  DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:wiring-fixture-db-secret-AbCdEf',
-  // Not set by function-stack.ts today: without it the functions log their events instead of
-  // publishing them; set here so that the publishing path is recorded too.
   EVENT_BUS_NAME: 'wiring-fixture-event-bus',
 };
 
@@ -44,9 +41,6 @@ function functionScenario(
     env: FUNCTION_ENV,
     runtimeEnv: { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_TRACE_ENABLED: 'false' },
     respond: responder({
-      'Secrets Manager GetSecretValue': {
-        SecretString: JSON.stringify({ username: 'postgres', password: 'postgres' }),
-      },
       'EventBridge PutEvents': { FailedEntryCount: 0, Entries: [{ EventId: 'wiring' }] },
       'S3 GetObject': (input: { Bucket: string; Key: string }) => {
         const text = readFileSync(
@@ -67,9 +61,7 @@ function functionScenario(
       });
       const db = await startLocalDatabase();
       try {
-        const url = new URL(db.url);
-        process.env.PGHOST = url.hostname;
-        process.env.PGPORT = url.port;
+        process.env.DATABASE_URL = db.url;
         const { handler } = await load();
         const context = { functionName: fn, awsRequestId: 'wiring', getRemainingTimeInMillis: () => 60_000 };
         for (const file of events) {

@@ -1,7 +1,8 @@
 /**
- * `delivery:green-check`: a service's green check, on a CodeDeploy ECS hook event and on an Amazon
- * ECS lifecycle hook event; it GETs the green side over HTTP (a local server here), and reports to
- * CodeDeploy only in the first case.
+ * A service's green check, on a CodeDeploy ECS hook event (`delivery:green-check:codedeploy`) and on
+ * an Amazon ECS lifecycle hook event (`delivery:green-check:ecs`): it GETs the green side over HTTP
+ * (a local server here), and reports to CodeDeploy only in the first case. Which one a deployed
+ * check receives depends on its environment's strategy, so each is a recording of its own.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,7 +33,7 @@ const ECS_EVENT = {
 
 function greenCheck(source: 'codedeploy' | 'ecs'): Scenario {
   return {
-    workload: 'delivery:green-check',
+    workload: `delivery:green-check:${source}`,
     id: `green-check:${source}`,
     source: SOURCE,
     env: { GREEN_CHECK_ATTEMPTS: '1', GREEN_CHECK_INTERVAL_MS: '0' },

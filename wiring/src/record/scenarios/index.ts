@@ -1,6 +1,7 @@
 /** Every scenario, each one run of a workload's code; a workload's recording is the union of its runs. */
 import type { Scenario } from '../scenario';
 import { checkFunctionScenarios } from './check-function';
+import { dbRolesScenario } from './db-roles';
 import { functionScenarios } from './functions';
 import { greenCheckScenarios } from './green-check';
 import { inventoryApiScenario } from './inventory-api';
@@ -15,4 +16,5 @@ export const SCENARIOS: readonly Scenario[] = [
   ...functionScenarios,
   ...checkFunctionScenarios,
   inventoryApiScenario,
+  dbRolesScenario,
 ];

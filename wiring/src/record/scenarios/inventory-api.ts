@@ -1,11 +1,12 @@
 /**
  * `svc:inventory-api`: the container service's start path (migrations, listen) and its probes,
- * against a real PostgreSQL. Its code makes no AWS call: the database credentials reach it as
- * environment variables that Amazon ECS reads from the secret (the execution role's call, not the
- * service's), so the recording is empty, and proved so by running it.
+ * against a real PostgreSQL, with its settings parsed by its own schema as main.ts does. Its code
+ * makes no AWS call (its IAM database tokens are signed locally), so the recording is empty, and
+ * proved so by running it.
  */
-import { createPool } from '@ias/core';
+import { createPool, parseSettings } from '@ias/core';
 import { startServer } from '@ias/inventory-api/src/server';
+import { inventoryApiSettings } from '@ias/inventory-api/src/settings';
 import { startLocalDatabase } from '@ias/local';
 import { responder } from '../respond';
 import type { Scenario } from '../scenario';
@@ -20,11 +21,13 @@ export const inventoryApiScenario: Scenario = {
   async run() {
     const db = await startLocalDatabase();
     try {
-      const server = await startServer(
-        createPool({ DATABASE_URL: db.url }),
-        { port: 0, host: '127.0.0.1', migrateOnStart: true, shutdownTimeoutMs: 1_000 },
-        false,
+      const settings = parseSettings(
+        inventoryApiSettings,
+        { DATABASE_URL: db.url, HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: '1000' },
+        'inventory-api',
       );
+      // Any free port (the schema, rightly, refuses 0 in a deployed setting).
+      const server = await startServer(createPool(settings), { ...settings, PORT: 0 }, false);
       try {
         for (const path of ['/health', '/ready']) {
           const answer = await fetch(`${server.url}${path}`);
