@@ -499,7 +499,7 @@ const BREAKS: readonly Break[] = [
     when: 'a workspace manifest is copied after npm ci',
     // The last manifest line before npm ci moves after it.
     edit: [/(COPY (\S+)\/package\.json \2\/\n)(RUN npm ci[^\n]*\n)/, '$3$1'],
-    problem: /ops\/package\.json/,
+    problem: /wiring\/package\.json/,
   },
   {
     convention: 'workspaceManifests',
