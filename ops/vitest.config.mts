@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Each file's recorded calls, held against the operator policy once its tests have run.
+    setupFiles: ['test/support/operator-policy.ts'],
     reporters: ['default', '../tools/vitest-summary-reporter.ts'],
     env: {
       // The SDK warns on every client load that Node 20 loses support in 2027; it is noise in test output.

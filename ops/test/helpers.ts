@@ -13,6 +13,17 @@ export const project = loadProject();
  */
 export const prefix = project.prefix;
 
+/** What the operator-policy check reads of a stubbed set of clients. */
+export interface RecordedClients {
+  readonly clients: object;
+  readonly mocks: Readonly<
+    Record<string, { calls(): readonly { args: readonly unknown[]; returnValue: unknown }[] }>
+  >;
+}
+
+/** Every stubbed set of clients this test file made: their calls are held against the operator policy. */
+export const STUBBED: RecordedClients[] = [];
+
 /** Real SDK clients of one region, each stubbed by aws-sdk-client-mock, and the regions asked for. */
 export function stubbedAws() {
   const clients = createAwsClients('ap-northeast-1');
@@ -29,7 +40,8 @@ export function stubbedAws() {
     sts: mockClient(clients.sts),
   };
   const regions: string[] = [];
-  return {
+  const stubbed = {
+    clients,
     mocks,
     regions,
     factory: (region: string) => {
@@ -49,6 +61,8 @@ export function stubbedAws() {
       );
     },
   };
+  STUBBED.push(stubbed);
+  return stubbed;
 }
 
 /** A context over stubbed clients. */

@@ -14,6 +14,9 @@ export type { AssemblyModel };
 export { loadAssembly, NoAssemblyError } from './check/assembly';
 export type { Finding, WiringReport } from './check/check';
 export { renderReport, renderSummary, summaryLine } from './report';
+export { simulateRequest, type SimulatedRequest } from './check/permissions';
+export { iamCallOf, type IamLookups, type IamTarget } from './record/iam';
+export type { RecordedCall } from './calls';
 
 /** Where the checked-in recordings are. */
 export const RECORDINGS_DIR = join(REPO_ROOT, 'wiring', 'calls');

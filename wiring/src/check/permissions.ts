@@ -1,7 +1,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { AssemblyModel } from './assembly';
 import { attribute, encryptionKeyOf, reference, resourcesOfType, secretArnBase } from './facts';
-import { identityPolicies, resourcePolicy, type NamedPolicy } from './policies';
+import { identityPolicies, resourcePolicy, type NamedPolicy, type PolicyDocument } from './policies';
 import type { ExpandedCall } from './recordings';
 import { resolve, resolveString } from './resolve';
 import type { Workload, WorkloadRole } from './workloads';
@@ -264,17 +264,50 @@ async function simulate(
   account: string,
 ): Promise<string> {
   const resource = need.resource === '*' ? undefined : resourcePolicy(assembly, need.resource);
+  return simulateRequest({
+    identityPolicies: policies,
+    resourcePolicy: resource?.policy,
+    principal: role.arn,
+    action: need.action,
+    resource: need.resource,
+    account,
+    context: need.context,
+  });
+}
+
+/** One request to evaluate: who asks for what, under which policies. */
+export interface SimulatedRequest {
+  readonly identityPolicies: readonly NamedPolicy[];
+  readonly resourcePolicy?: PolicyDocument;
+  /** The principal's ARN. */
+  readonly principal: string;
+  /** `service:Action`. */
+  readonly action: string;
+  readonly resource: string;
+  /** The account of the principal, and of the resource when its ARN names none. */
+  readonly account: string;
+  readonly context?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Evaluates one request with `@cloud-copilot/iam-simulate` (over TLS, as every SDK call is):
+ * `Allowed`, `ImplicitlyDenied`, `ExplicitlyDenied`, or why it could not be evaluated.
+ */
+export async function simulateRequest(request: SimulatedRequest): Promise<string> {
   const response = await runSimulation(
     {
-      identityPolicies: policies.map((p) => ({ name: p.name, policy: p.policy as never })),
+      identityPolicies: request.identityPolicies.map((p) => ({ name: p.name, policy: p.policy as never })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      resourcePolicy: resource?.policy as never,
+      resourcePolicy: request.resourcePolicy as never,
       request: {
-        action: need.action,
-        principal: role.arn,
-        resource: { accountId: resourceAccount(need.resource) ?? account, resource: need.resource },
-        contextVariables: { 'aws:SecureTransport': 'true', ...(need.context ?? {}) },
+        action: request.action,
+        principal: request.principal,
+        resource: {
+          accountId: resourceAccount(request.resource) ?? request.account,
+          resource: request.resource,
+        },
+        contextVariables: { 'aws:SecureTransport': 'true', ...(request.context ?? {}) },
       },
     },
     {},

@@ -1,0 +1,126 @@
+/**
+ * Holds every AWS call a test file's CLI runs made against the operator policy the infrastructure
+ * gives each environment (`<prefix>-<env>-operator`, from infra/lib/config/operator-access.ts): a
+ * command that calls something the policy (and so the README's table, rendered from the same
+ * source) does not list fails its file. Calls are mapped to IAM requests by the wiring check's
+ * SDK → IAM mapping and evaluated by a real IAM policy evaluator.
+ */
+import { operatorPolicyDocument } from '@ias/infra/lib/config/operator-access';
+import { iamCallOf, simulateRequest, type RecordedCall } from '@ias/wiring';
+import { afterAll, expect } from 'vitest';
+import { project, STUBBED } from '../helpers';
+
+/** The account and region the tests' names and ARNs stand in. */
+const TARGET = { partition: 'aws', region: 'ap-northeast-1', account: '123456789012' } as const;
+const OPERATOR = `arn:aws:iam::${TARGET.account}:role/operator`;
+
+interface CodeDeployOutput {
+  deploymentInfo?: { deploymentId?: string; applicationName?: string; deploymentGroupName?: string };
+  deploymentsInfo?: { deploymentId?: string; applicationName?: string; deploymentGroupName?: string }[];
+  deployments?: string[];
+  deploymentId?: string;
+}
+
+/** Every call of the file's stubbed clients, as IAM requests. */
+async function recordedCalls(): Promise<RecordedCall[]> {
+  // IAM authorizes GetDeployment on the deployment group, which only the answer names.
+  const groups = new Map<string, { application: string; group: string }>();
+  const calls: { serviceId: string; command: string; input: Record<string, unknown> }[] = [];
+  for (const aws of STUBBED) {
+    for (const [key, mock] of Object.entries(aws.mocks)) {
+      const client = (aws.clients as Record<string, { config: { serviceId: string } }>)[key];
+      for (const call of mock.calls()) {
+        const command = call.args[0] as { constructor: { name: string }; input: Record<string, unknown> };
+        let missing = false;
+        const output = (await Promise.resolve(call.returnValue).catch((error: Error) => {
+          // A call on something that does not exist names no resource IAM could hold it to.
+          missing = /(DoesNotExist|NotFound)(Exception)?$/.test(error.name);
+          return undefined;
+        })) as CodeDeployOutput | undefined;
+        if (!missing) {
+          calls.push({
+            serviceId: client?.config.serviceId ?? key,
+            command: command.constructor.name,
+            input: command.input,
+          });
+        }
+        const { input } = command;
+        // A listed deployment belongs to the group the listing named.
+        if (typeof input.applicationName === 'string' && typeof input.deploymentGroupName === 'string') {
+          // So does the deployment CreateDeployment made there.
+          for (const id of [
+            ...(output?.deployments ?? []),
+            ...(output?.deploymentId ? [output.deploymentId] : []),
+          ]) {
+            groups.set(id, { application: input.applicationName, group: input.deploymentGroupName });
+          }
+        }
+        for (const info of [output?.deploymentInfo, ...(output?.deploymentsInfo ?? [])]) {
+          const id = info?.deploymentId ?? (input.deploymentId as string | undefined);
+          if (info?.applicationName && info.deploymentGroupName && id) {
+            groups.set(id, { application: info.applicationName, group: info.deploymentGroupName });
+          }
+        }
+      }
+    }
+  }
+  return calls.map((c) =>
+    iamCallOf(c.serviceId, c.command, c.input, TARGET, { deploymentGroupOf: (id) => groups.get(id) }),
+  );
+}
+
+/** Whether an ARN names one of the project's resources (`<prefix>-…`, `/<prefix>/…`, CDK's roles excepted). */
+function ownResource(arn: string): boolean {
+  const name = arn.split(':').slice(5).join(':');
+  return new RegExp(`(^|[/:])/?${project.prefix}[-/]`).test(name);
+}
+
+afterAll(async () => {
+  const policies = project.environments.map((env) => ({
+    name: `${env.prefix}-${env.name}-operator`,
+    policy: ((doc) => ({ ...doc, Statement: doc.Statement.map((statement) => ({ ...statement })) }))(
+      operatorPolicyDocument(env, TARGET),
+    ),
+  }));
+  const denied: string[] = [];
+  for (const call of await recordedCalls()) {
+    const requests = [
+      ...call.resources.map((resource) => ({
+        action: `${call.service}:${call.action}`,
+        resource,
+        context: {},
+      })),
+      ...(call.passRoles ?? []).map((resource) => ({
+        action: 'iam:PassRole',
+        resource,
+        context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+      })),
+    ];
+    for (const request of requests) {
+      // A test may hand the CLI another project's deployment to prove it refuses it: with the
+      // operator policy AWS refuses the read first, which is as safe. Only the project's own
+      // resources (named from its prefix), and calls on no resource, are held to the policy.
+      if (request.resource !== '*' && !ownResource(request.resource)) {
+        continue;
+      }
+      // An operator of one environment holds that environment's policy: any of them may allow it.
+      const results = await Promise.all(
+        policies.map((p) =>
+          simulateRequest({
+            identityPolicies: [p],
+            principal: OPERATOR,
+            account: TARGET.account,
+            ...request,
+          }),
+        ),
+      );
+      if (!results.includes('Allowed')) {
+        denied.push(`${request.action} on ${request.resource}: ${results[0]}`);
+      }
+    }
+  }
+  expect(
+    [...new Set(denied)],
+    'calls the operator policy does not allow (infra/lib/config/operator-access.ts)',
+  ).toEqual([]);
+});
