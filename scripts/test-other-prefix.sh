@@ -4,13 +4,14 @@
 #
 #   scripts/test-other-prefix.sh [workspace...]     (npm run test:prefix [-- workspace...])
 #
-# OTHER_PREFIX chooses the prefix (default zq-t1: a hyphen and a digit, which "ias" lacks). The copy
+# OTHER_PREFIX chooses the prefix (default zq-t1-long: the longest the rule allows, with hyphens and a
+# digit, which "ias" lacks, so that every name built from it is tried at its longest). The copy
 # holds the checkout's files, tracked and untracked but not ignored, as they are on disk, and hard links
 # to its installed node_modules (`npm ci` first); it is removed on exit. Exits with the tests' status.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-other="${OTHER_PREFIX:-zq-t1}"
+other="${OTHER_PREFIX:-zq-t1-long}"
 # Only these workspaces read README.md (infra/lib/config/project.ts; ops and wiring load the project
 # through infra). app/ and delivery/ take every name as a parameter.
 if [[ $# -gt 0 ]]; then

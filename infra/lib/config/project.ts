@@ -8,6 +8,8 @@ import { loadServices } from './services';
 import { governance } from './governance';
 import { parseGovernance } from './governance-schema';
 import { loadProjectConfig, parseDelivery, type ProjectConfig } from './load';
+import { ConfigError } from './errors';
+import { pipelineNameProblems } from '../pipelines/names';
 
 /** The infra workspace folder (holds cdk.json). */
 export const INFRA_DIR = join(__dirname, '..', '..');
@@ -31,6 +33,17 @@ export function readmePath(env: NodeJS.ProcessEnv = process.env): string {
 /** Loads the project configuration from README.md and the environment profiles. */
 export function loadProject(env: NodeJS.ProcessEnv = process.env): ProjectConfig {
   const project = loadProjectConfig(readmePath(env), environments);
+  const functions = loadFunctions(FUNCTIONS_DIR, REPO_ROOT);
+  const services = loadServices(SERVICES_DIR, REPO_ROOT);
+  const tooLong = pipelineNameProblems(
+    project.prefix,
+    [...functions, ...services].map((d) => d.name),
+  );
+  if (tooLong.length > 0) {
+    throw new ConfigError(
+      `${tooLong.length} name${tooLong.length === 1 ? '' : 's'} too long for the prefix in README.md; shorten the folder under app/functions or app/services, or the prefix:\n${tooLong.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
   return {
     ...project,
     governance: parseGovernance(governance, {
@@ -38,8 +51,8 @@ export function loadProject(env: NodeJS.ProcessEnv = process.env): ProjectConfig
       regions: [...new Set(project.environments.map((e) => e.profile.region))],
       environments: project.environments.map((e) => e.name),
     }),
-    functions: loadFunctions(FUNCTIONS_DIR, REPO_ROOT),
-    services: loadServices(SERVICES_DIR, REPO_ROOT),
+    functions,
+    services,
     delivery: parseDelivery(delivery, project.environments),
   };
 }

@@ -31,6 +31,33 @@ export function pipelineNames(prefix: string, functionName: string) {
   };
 }
 
+/**
+ * The bucket of a pipeline's artifact store: seed 003's `${ProjectName}-artifact-store`, made
+ * globally unique by the tooling account (the pipelines live in one region, so the region is not
+ * needed, and leaving it out keeps room for the prefix and the name within S3's 63 characters).
+ */
+export function artifactStoreBucketName(artifactStore: string, account: string): string {
+  return `${artifactStore}-${account}`;
+}
+
+/** S3's limit on a bucket name. */
+const BUCKET_NAME_MAX = 63;
+
+/**
+ * Why a function's or service's pipeline names cannot be built with a prefix, one line each (empty
+ * when they can): its artifact store bucket, the longest name, must fit S3's limit.
+ */
+export function pipelineNameProblems(prefix: string, names: readonly string[]): string[] {
+  const room =
+    BUCKET_NAME_MAX - artifactStoreBucketName(pipelineNames(prefix, '').artifactStore, '123456789012').length;
+  return names
+    .filter((name) => name.length > room)
+    .map(
+      (name) =>
+        `${name}: ${artifactStoreBucketName(pipelineNames(prefix, name).artifactStore, '<account>')} would be ${artifactStoreBucketName(pipelineNames(prefix, name).artifactStore, '123456789012').length} characters, over S3's ${BUCKET_NAME_MAX}: with the prefix "${prefix}", a function or service name may have at most ${room} characters`,
+    );
+}
+
 /** The CodeDeploy name of the deployment configuration a profile chooses. */
 export function deploymentConfigName(choice: (typeof LAMBDA_DEPLOYMENTS)[number], naming: Naming): string {
   switch (choice) {

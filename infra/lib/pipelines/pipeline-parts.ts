@@ -12,7 +12,7 @@ import type { DeliveryConfig } from '../config/delivery-schema';
 import type { EnvironmentConfig } from '../config/load';
 import { Naming } from '../config/naming';
 import { SecureBucket } from '../constructs/secure-bucket';
-import { PIPELINE_LOG_RETENTION } from './names';
+import { artifactStoreBucketName, PIPELINE_LOG_RETENTION } from './names';
 import { ackAccount } from '../aspects/acknowledgements';
 
 /** What every application pipeline shares: where it lives and what it listens to. */
@@ -75,7 +75,7 @@ export class PipelineParts {
     }
     this.removalPolicy = delivery.retainArtifacts ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.artifactStore = new SecureBucket(stack, 'ArtifactStore', {
-      bucketName: `${artifactStoreName}-${stack.account}-${stack.region}`,
+      bucketName: artifactStoreBucketName(artifactStoreName, stack.account),
       retainData: delivery.retainArtifacts,
       encryptionKey: props.encryptionKey,
       serverAccessLogsBucket: props.accessLogBucket,

@@ -13,7 +13,13 @@ import {
   serviceDeployStatements,
   serviceStepStatements,
 } from '../pipelines/delivery-grants';
-import { deliveryRoleName, functionTarget, pipelineNames, serviceTarget } from '../pipelines/names';
+import {
+  artifactStoreBucketName,
+  deliveryRoleName,
+  functionTarget,
+  pipelineNames,
+  serviceTarget,
+} from '../pipelines/names';
 import type { EnvironmentStackProps } from './environment-stack-props';
 import { ackAccount } from '../aspects/acknowledgements';
 
@@ -116,7 +122,7 @@ export class DeliveryAccessStack extends Stack {
         actions: ['s3:GetObject', 's3:GetObjectVersion'],
         resources: services.map(
           (s) =>
-            `arn:${this.partition}:s3:::${pipelineNames(prefix, s.containerName).artifactStore}-${toolingAccount}-${this.region}/*`,
+            `arn:${this.partition}:s3:::${artifactStoreBucketName(pipelineNames(prefix, s.containerName).artifactStore, toolingAccount)}/*`,
         ),
       }),
     );
@@ -130,7 +136,7 @@ export class DeliveryAccessStack extends Stack {
     Validations.of(this.role).acknowledge(
       { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: SERVICE_DEPLOY_WILDCARD_REASON },
       ...services.map((s) => ({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:s3:::${pipelineNames(prefix, s.containerName).artifactStore}-${toolingAccount}-${this.region}/*]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:s3:::${artifactStoreBucketName(pipelineNames(prefix, s.containerName).artifactStore, toolingAccount)}/*]`,
         reason: "The objects of this service's pipeline artifact store in the tooling account, read-only",
       })),
       {

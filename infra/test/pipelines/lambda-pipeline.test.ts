@@ -75,10 +75,7 @@ describe('the function pipeline (seed 003)', () => {
     allocate.hasResource('AWS::S3::Bucket', {
       Properties: Match.objectLike({
         BucketName: {
-          'Fn::Join': [
-            '',
-            ['ias-allocate-order-artifact-store-', { Ref: 'AWS::AccountId' }, '-ap-northeast-1'],
-          ],
+          'Fn::Join': ['', ['ias-allocate-order-artifact-store-', { Ref: 'AWS::AccountId' }]],
         },
       }),
       DeletionPolicy: 'Delete',
