@@ -109,6 +109,24 @@ describe('it catches what it claims', () => {
     }
   });
 
+  it('names the provisioner when its grant on the key that encrypts the secret it reads is removed', async () => {
+    const broken = model();
+    const touched = removeAction(
+      broken,
+      'dev',
+      'kms:Decrypt',
+      (stack) => stack.stackName === naming('dev').stackName('data'),
+    );
+    expect(touched).toBeGreaterThan(0);
+    const findings = findingsFor((await checkAssemblyModel(broken)).findings, naming('dev').name('db-roles'));
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        check: 'permissions',
+        fails: expect.stringMatching(/secretsmanager:GetSecretValue .*kms:Decrypt/),
+      }),
+    );
+  });
+
   it('names the service and the endpoint when a VPC endpoint it calls through is removed where there is no NAT gateway', async () => {
     const broken = model();
     const network = stackOf(broken, 'dev', 'network');

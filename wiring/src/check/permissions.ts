@@ -44,6 +44,29 @@ function keyActions(action: string): string[] {
   return ['kms:Decrypt'];
 }
 
+/**
+ * What using a resource under a customer managed key needs of that key, through the resource's
+ * service (`kms:ViaService`); nothing when the assembly encrypts it with no customer key.
+ */
+function keyNeeds(
+  assembly: AssemblyModel,
+  resource: string,
+  role: string,
+  actions: readonly string[],
+  why: string,
+): Need[] {
+  const encrypted = encryptionKeyOf(assembly, resource);
+  return encrypted
+    ? actions.map((action) => ({
+        role,
+        action,
+        resource: encrypted.key,
+        context: { 'kms:ViaService': encrypted.via },
+        why,
+      }))
+    : [];
+}
+
 /** The permissions the code's recorded calls need: each call, its key use and the roles it passes. */
 export function callNeeds(assembly: AssemblyModel, calls: readonly ExpandedCall[], ownRole: string): Need[] {
   const needs: Need[] = [];
@@ -54,17 +77,16 @@ export function callNeeds(assembly: AssemblyModel, calls: readonly ExpandedCall[
       : `its code calls ${call.action}`;
     for (const resource of call.resources) {
       needs.push({ role, action: call.action, resource, context: REQUEST_CONTEXT[call.action], why });
-      const encrypted = resource === '*' ? undefined : encryptionKeyOf(assembly, resource);
-      if (encrypted) {
-        for (const action of keyActions(call.action)) {
-          needs.push({
+      if (resource !== '*') {
+        needs.push(
+          ...keyNeeds(
+            assembly,
+            resource,
             role,
-            action,
-            resource: encrypted.key,
-            context: { 'kms:ViaService': encrypted.via },
-            why: `its code calls ${call.action} on ${resource}, encrypted with that key`,
-          });
-        }
+            keyActions(call.action),
+            `its code calls ${call.action} on ${resource}, encrypted with that key`,
+          ),
+        );
       }
     }
     for (const passed of call.passRoles) {
@@ -115,16 +137,15 @@ export function functionRuntimeNeeds(workload: Workload): Need[] {
     for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) {
       needs.push({ role: 'role', action, resource: source, why: `Lambda polls ${source} for it` });
     }
-    const encrypted = encryptionKeyOf(assembly, source);
-    if (encrypted) {
-      needs.push({
-        role: 'role',
-        action: 'kms:Decrypt',
-        resource: encrypted.key,
-        context: { 'kms:ViaService': encrypted.via },
-        why: `Lambda reads ${source}, encrypted with that key`,
-      });
-    }
+    needs.push(
+      ...keyNeeds(
+        assembly,
+        source,
+        'role',
+        ['kms:Decrypt'],
+        `Lambda reads ${source}, encrypted with that key`,
+      ),
+    );
   }
   return needs;
 }
@@ -191,16 +212,15 @@ export function taskRuntimeNeeds(workload: Workload): Need[] {
         resource: secret,
         why: `ECS injects ${variable} from the secret`,
       });
-      const encrypted = encryptionKeyOf(assembly, secret);
-      if (encrypted) {
-        needs.push({
-          role: 'execution role',
-          action: 'kms:Decrypt',
-          resource: encrypted.key,
-          context: { 'kms:ViaService': encrypted.via },
-          why: `ECS injects ${variable} from a secret encrypted with that key`,
-        });
-      }
+      needs.push(
+        ...keyNeeds(
+          assembly,
+          secret,
+          'execution role',
+          ['kms:Decrypt'],
+          `ECS injects ${variable} from a secret encrypted with that key`,
+        ),
+      );
     } else {
       const parameter = from.startsWith('arn:')
         ? from
