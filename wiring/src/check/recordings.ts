@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordedCall, WorkloadRecording } from '../calls';
+import { flatten } from '../record/scenario';
 import { property, resourcesOfType, type Located } from './facts';
 import { resolve, resolveString } from './resolve';
 import type { Workload } from './workloads';
@@ -74,22 +75,16 @@ function actionsRunning(workload: Workload): PipelineAction[] {
   return found;
 }
 
-function flatten(prefix: string, value: unknown, into: Record<string, string>): void {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
-      flatten(prefix ? `${prefix}.${key}` : key, inner, into);
-    }
-  } else if (typeof value === 'string' || typeof value === 'number') {
-    into[`param:${prefix}`] = String(value);
-  }
-}
-
 /** What a pipeline action gives the code it runs: its parameters or variables, its artifacts. */
 function actionContext(workload: Workload, action: PipelineAction): Record<string, string> {
   const context: Record<string, string> = {};
   const { pipeline, configuration } = action;
   if (configuration.UserParameters !== undefined) {
-    flatten('', JSON.parse(resolveString(pipeline.scope, configuration.UserParameters)), context);
+    const params = new Map<string, string>();
+    flatten(JSON.parse(resolveString(pipeline.scope, configuration.UserParameters)), '', params);
+    for (const [path, value] of params) {
+      context[`param:${path}`] = value;
+    }
   }
   if (configuration.EnvironmentVariables !== undefined) {
     const variables = JSON.parse(resolveString(pipeline.scope, configuration.EnvironmentVariables)) as {

@@ -39,8 +39,11 @@ export interface Scenario {
   run(): Promise<void>;
 }
 
-/** Flattens an object's string fields into `path → value`. */
-function flatten(value: unknown, path: string, out: Map<string, string>): void {
+/**
+ * Flattens an object's string fields into `path → value` (dot paths): what a recording's
+ * `${param:path}` tokens name, on both the recording's and the check's side.
+ */
+export function flatten(value: unknown, path: string, out: Map<string, string>): void {
   if (typeof value === 'string') {
     out.set(path, value);
   } else if (value && typeof value === 'object' && !Array.isArray(value)) {
