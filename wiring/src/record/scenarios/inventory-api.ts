@@ -26,8 +26,15 @@ export const inventoryApiScenario: Scenario = {
         { DATABASE_URL: db.url, HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: '1000' },
         'inventory-api',
       );
+      const pool = createPool(settings);
+      // An idle connection may still be closing when the server stops: its termination (57P01)
+      // is this run's own doing; any other pool error fails the run.
+      const poolErrors: Error[] = [];
+      pool.on('error', (error: Error & { code?: string }) => {
+        if (error.code !== '57P01') poolErrors.push(error);
+      });
       // Any free port (the schema, rightly, refuses 0 in a deployed setting).
-      const server = await startServer(createPool(settings), { ...settings, PORT: 0 }, false);
+      const server = await startServer(pool, { ...settings, PORT: 0 }, false);
       try {
         for (const path of ['/health', '/ready']) {
           const answer = await fetch(`${server.url}${path}`);
@@ -36,6 +43,7 @@ export const inventoryApiScenario: Scenario = {
       } finally {
         await server.close();
       }
+      if (poolErrors[0]) throw poolErrors[0];
     } finally {
       await db.stop();
     }
