@@ -18,7 +18,7 @@ import type { Naming } from '../config/naming';
 import type { AlarmTopic } from './alarm-topic';
 import { SubnetGroup } from './network';
 import { SecureBucket } from './secure-bucket';
-import type { trafficHookNames } from './traffic-hooks';
+import type { trafficHookNames } from '../pipelines/names';
 import { ackAccount } from '../aspects/acknowledgements';
 
 /**

@@ -5,21 +5,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Naming } from '../config/naming';
+import { trafficHookNames } from '../pipelines/names';
 import { DeliveryFunction, type DeliveryCode } from './delivery-function';
-
-/** The names of an environment's traffic hooks, known to every function's stack without a reference. */
-export function trafficHookNames(naming: Naming) {
-  return {
-    /** CodeDeploy's BeforeAllowTraffic hook. */
-    preTraffic: naming.name('pre-traffic-hook'),
-    /** CodeDeploy's AfterAllowTraffic hook. */
-    postTraffic: naming.name('post-traffic-hook'),
-    /** The role both run with; each function's stack grants it what it needs on that function. */
-    role: naming.name('traffic-hooks'),
-    /** SSM path under which each function's smoke event is stored, by function name. */
-    smokeEventsPath: naming.path('smoke-events') + '/',
-  };
-}
 
 /** Props of {@link TrafficHooks}. */
 export interface TrafficHooksProps {

@@ -4,7 +4,20 @@ import type { EnvironmentConfig } from '../config/load';
 import { Naming } from '../config/naming';
 import type { LAMBDA_DEPLOYMENTS } from '../config/profile-schema';
 import type { SERVICE_TRAFFIC } from '../config/service-profile-schema';
-import { trafficHookNames } from '../constructs/traffic-hooks';
+
+/** The names of an environment's traffic hooks, known to every function's stack without a reference. */
+export function trafficHookNames(naming: Naming) {
+  return {
+    /** CodeDeploy's BeforeAllowTraffic hook. */
+    preTraffic: naming.name('pre-traffic-hook'),
+    /** CodeDeploy's AfterAllowTraffic hook. */
+    postTraffic: naming.name('post-traffic-hook'),
+    /** The role both run with; each function's stack grants it what it needs on that function. */
+    role: naming.name('traffic-hooks'),
+    /** SSM path under which each function's smoke event is stored, by function name. */
+    smokeEventsPath: naming.path('smoke-events') + '/',
+  };
+}
 
 /** Days the pipelines' build and step logs are kept. */
 export const PIPELINE_LOG_RETENTION = 30;

@@ -1,6 +1,6 @@
 import { Naming } from '@ias/infra/lib/config/naming';
 import type { ProjectConfig } from '@ias/infra/lib/config/load';
-import { trafficHookNames } from '@ias/infra/lib/constructs/traffic-hooks';
+import { trafficHookNames } from '@ias/infra/lib/pipelines/names';
 import { pipelineNames } from '@ias/infra/lib/pipelines/names';
 import type { AssemblyModel, CfnResource, StackModel, StageModel } from './assembly';
 import { knownParameterValue, resolve, resolveString, UnresolvableError, type ResolveScope } from './resolve';
