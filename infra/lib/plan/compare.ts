@@ -2,8 +2,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 
-/** A 64-hex asset hash (file and image assets), which a refactor may move without changing anything. */
-const ASSET_HASH = /[0-9a-f]{64}/g;
+/**
+ * A 64-hex asset hash (file and image assets), with the publishing destination's suffix that CDK
+ * Pipelines derives from it (`:current_account-<region>-<8 hex>`): a refactor may move both without
+ * changing anything deployed.
+ */
+const ASSET_HASH = /[0-9a-f]{64}(:[A-Za-z0-9_-]+-[0-9a-f]{8})?/g;
 
 /** The templates of a cloud assembly, by stack name, with asset hashes masked. */
 export function readTemplates(outdir: string): Map<string, unknown> {
