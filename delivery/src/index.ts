@@ -123,3 +123,4 @@ export {
   recordRelease,
   releaseSchema,
 } from './ledger.js';
+export { codeDeployNames, DEPLOYMENT_STATUSES_IN_FLIGHT } from './names.js';

@@ -67,10 +67,7 @@ export interface ReleaseChange {
   readonly configuration?: Pick<ReleaseSnapshot, 'parameters' | 'secrets'>;
 }
 
-/** The ledger table of an environment. */
-export function ledgerTableName(prefix: string, environment: string): string {
-  return `${prefix}-${environment}-releases`;
-}
+export { ledgerTableName } from './names.js';
 
 function toItem(release: Release) {
   return {

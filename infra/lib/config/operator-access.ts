@@ -6,6 +6,7 @@
  * README's table of actions per command (`npm run readme:operator`): neither is written by hand.
  * Pure data: no construct, no AWS call.
  */
+import { ledgerTableName } from '@ias/delivery/src/names';
 import type { EnvironmentConfig } from './load';
 import { Naming } from './naming';
 import { deploymentConfigName, ECS_DEPLOYMENT_CONFIGS, pipelineNames } from '../pipelines/names';
@@ -341,7 +342,10 @@ function scopeStatement(
     case 'secrets':
       return { Sid: 'Secrets', Resource: [arn('secretsmanager', `secret:${naming.pathPrefix}*`)] };
     case 'ledger':
-      return { Sid: 'ReleaseLedger', Resource: [arn('dynamodb', `table/${naming.name('releases')}`)] };
+      return {
+        Sid: 'ReleaseLedger',
+        Resource: [arn('dynamodb', `table/${ledgerTableName(naming.prefix, naming.env)}`)],
+      };
     case 'environmentKey': {
       const suffix = target.urlSuffix ?? 'amazonaws.com';
       return {

@@ -1,3 +1,4 @@
+import { codeDeployNames } from '@ias/delivery/src/names';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -305,11 +306,11 @@ export class DeliveredFunction extends Construct {
 
     // Seed 003: `${ProjectName}-app` and `${ProjectName}-group`.
     this.application = new codedeploy.LambdaApplication(this, 'Application', {
-      applicationName: `${functionName}-app`,
+      applicationName: codeDeployNames(functionName).application,
     });
     this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
       application: this.application,
-      deploymentGroupName: `${functionName}-group`,
+      deploymentGroupName: codeDeployNames(functionName).deploymentGroup,
       alias: this.alias,
       // Immutable view: aws-cdk-lib would attach AWSCodeDeployRoleForLambdaLimited to any role.
       role: this.deployRole.withoutPolicyUpdates(),

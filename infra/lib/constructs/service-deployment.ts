@@ -1,3 +1,4 @@
+import { codeDeployNames } from '@ias/delivery/src/names';
 import { Duration, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
@@ -66,11 +67,11 @@ export class ServiceDeployment extends Construct {
         "AWS's service-role policy for CodeDeploy blue/green on ECS (task sets, listeners, target groups, the appspec's hook functions); CodeDeploy documents it as the role's policy",
     });
     this.application = new codedeploy.EcsApplication(this, 'Application', {
-      applicationName: `${props.name}-app`,
+      applicationName: codeDeployNames(props.name).application,
     });
     this.deploymentGroup = new codedeploy.EcsDeploymentGroup(this, 'Group', {
       application: this.application,
-      deploymentGroupName: `${props.name}-group`,
+      deploymentGroupName: codeDeployNames(props.name).deploymentGroup,
       service: props.service,
       role: this.role,
       blueGreenDeploymentConfig: {

@@ -1,5 +1,6 @@
 import { ArnFormat, Aws, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { ledgerTableName as ledgerTable } from '@ias/delivery/src/names';
 import type { Naming } from '../config/naming';
 import type { FunctionTarget, ServiceTarget } from './names';
 
@@ -218,7 +219,7 @@ export const SERVICE_DEPLOY_WILDCARD_REASON =
 
 /** The ledger table of an environment (see `delivery/src/ledger.ts`). */
 export function ledgerTableName(naming: Naming): string {
-  return naming.name('releases');
+  return ledgerTable(naming.prefix, naming.env);
 }
 
 /**

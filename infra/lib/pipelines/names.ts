@@ -1,6 +1,7 @@
 import type { FunctionDefinition } from '../config/functions';
 import type { ServiceDefinition } from '../config/services';
 import type { EnvironmentConfig } from '../config/load';
+import { codeDeployNames } from '@ias/delivery/src/names';
 import { Naming } from '../config/naming';
 import type { LAMBDA_DEPLOYMENTS } from '../config/profile-schema';
 import type { SERVICE_TRAFFIC } from '../config/service-profile-schema';
@@ -102,8 +103,7 @@ export function functionTarget(
     functionName,
     alias: 'live',
     stackName: naming.stackName(`fn-${definition.name}`),
-    application: `${functionName}-app`,
-    deploymentGroup: `${functionName}-group`,
+    ...codeDeployNames(functionName),
     deploymentConfig: deploymentConfigName(env.profile.lambda.deployment, naming),
     hooks: { beforeAllowTraffic: hooks.preTraffic, afterAllowTraffic: hooks.postTraffic },
     roleArn: crossAccountRoleArn(env, toolingAccount),
@@ -144,8 +144,7 @@ export function serviceTarget(
     /** SSM parameter holding the image the service runs (`none` until its first delivery). */
     imageParameter: naming.path('services', definition.name, 'image'),
     strategy: deployment.strategy,
-    application: `${serviceName}-app`,
-    deploymentGroup: `${serviceName}-group`,
+    ...codeDeployNames(serviceName),
     /** CodeDeploy's configuration for the profile's traffic choice (codedeploy-blue-green). */
     deploymentConfig: ECS_DEPLOYMENT_CONFIGS[deployment.traffic],
     greenCheck: naming.name(`${definition.name}-green-check`),

@@ -4,7 +4,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { DeliveryCode } from '../constructs/delivery-function';
 import { TrafficHooks } from '../constructs/traffic-hooks';
+import { ledgerTableName } from '@ias/delivery/src/names';
 import { ReleaseLedger } from '../constructs/release-ledger';
+import { deploymentConfigName } from '../pipelines/names';
 import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
 
 /** Props of {@link DeploymentStack}. */
@@ -33,7 +35,7 @@ export class DeploymentStack extends Stack {
     const { naming, config } = props;
 
     this.seedLinearConfig = new codedeploy.LambdaDeploymentConfig(this, 'Linear25Every10Minutes', {
-      deploymentConfigName: naming.name('lambda-linear-25-every-10-minutes'),
+      deploymentConfigName: deploymentConfigName('linear-25-every-10-minutes', naming),
       trafficRouting: codedeploy.TrafficRouting.timeBasedLinear({
         interval: Duration.minutes(10),
         percentage: 25,
@@ -47,7 +49,7 @@ export class DeploymentStack extends Stack {
       retainData: config.profile.retainData,
     });
     this.ledger = new ReleaseLedger(this, 'Releases', {
-      tableName: naming.name('releases'),
+      tableName: ledgerTableName(naming.prefix, naming.env),
       encryptionKey: importKey(this, props.encryptionKey),
       retainData: config.profile.retainData,
     });

@@ -6,7 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ListDeploymentsCommand, type DeploymentStatus } from '@aws-sdk/client-codedeploy';
-import { DeliveryError, deployFunction, type DeployProgress } from '@ias/delivery';
+import {
+  DeliveryError,
+  deployFunction,
+  DEPLOYMENT_STATUSES_IN_FLIGHT,
+  type DeployProgress,
+} from '@ias/delivery';
 import { functionTarget, type FunctionTarget } from '@ias/infra/lib/pipelines/names';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import {
@@ -22,7 +27,7 @@ import { badInput, EXIT, OpsError, unsafe } from '../errors';
 import type { Waits } from '../follow';
 
 /** CodeDeploy statuses of a deployment that still holds its group. */
-export const IN_PROGRESS: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
+export const IN_PROGRESS: DeploymentStatus[] = [...DEPLOYMENT_STATUSES_IN_FLIGHT];
 
 export type { Waits } from '../follow';
 

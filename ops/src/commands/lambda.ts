@@ -11,6 +11,7 @@ import {
   UpdateAliasCommand,
   type AliasConfiguration,
 } from '@aws-sdk/client-lambda';
+import { DEPLOYMENT_STATUSES_IN_FLIGHT } from '@ias/delivery';
 import { functionTarget, type FunctionTarget } from '@ias/infra/lib/pipelines/names';
 import {
   dryRun,
@@ -55,7 +56,7 @@ export interface PublishResult {
 }
 
 /** CodeDeploy statuses of a deployment that is still moving the alias. */
-const IN_FLIGHT: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
+const IN_FLIGHT: DeploymentStatus[] = [...DEPLOYMENT_STATUSES_IN_FLIGHT];
 
 function resolve(ctx: OpsContext, args: LambdaArgs) {
   const env = environment(ctx, args.env);

@@ -18,11 +18,13 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import {
+  codeDeployNames,
   DeliveryError,
+  DEPLOYMENT_STATUSES_IN_FLIGHT,
   getRelease,
+  type LedgerRelease,
   ledgerTableName,
   renderTaskDefinition,
-  type LedgerRelease,
 } from '@ias/delivery';
 import type { EnvironmentConfig } from '@ias/infra/lib/config/load';
 import {
@@ -182,9 +184,9 @@ function dryRunCalls(table: string, number: number): DryRunResult {
   return dryRun(
     planned('dynamodb', getItem(table, number)),
     call('codedeploy', 'ListDeployments', {
-      applicationName: `${fn}-app`,
-      deploymentGroupName: `${fn}-group`,
-      includeOnlyStatuses: ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'],
+      applicationName: codeDeployNames(fn).application,
+      deploymentGroupName: codeDeployNames(fn).deploymentGroup,
+      includeOnlyStatuses: [...DEPLOYMENT_STATUSES_IN_FLIGHT],
     }),
     call('lambda', 'GetAlias', { FunctionName: fn, Name: 'live' }),
     call('lambda', 'GetFunction', { FunctionName: fn, Qualifier: '<its recorded version>' }),
@@ -225,8 +227,8 @@ function dryRunCalls(table: string, number: number): DryRunResult {
     }),
     call('ecs', 'UpdateService', { cluster: '<the cluster>', service: svc, taskDefinition: revision }),
     call('codedeploy', 'CreateDeployment', {
-      applicationName: `${svc}-app`,
-      deploymentGroupName: `${svc}-group`,
+      applicationName: codeDeployNames(svc).application,
+      deploymentGroupName: codeDeployNames(svc).deploymentGroup,
       description: `ias-ops rollback to release ${number}`,
       revision: {
         revisionType: 'AppSpecContent',
