@@ -1,18 +1,19 @@
 /**
- * `fn:allocate-order` and `fn:import-stock`: each function's Lambda entry point on its sample
+ * `fn:<name>`, for every function: its Lambda entry point on its sample
  * events (app/functions/<name>/events), with the environment its stack gives it
  * (infra/lib/stacks/function-stack.ts), against a real PostgreSQL (embedded, as the functions' own
  * tests run). The database login is the local server's (a password): an IAM token is signed
  * locally, not an AWS call, and the database check proves the deployed login instead.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadFunctions } from '@ias/infra/lib/config/functions';
+import { FUNCTIONS_DIR, REPO_ROOT } from '@ias/infra/lib/config/project';
 import { startLocalDatabase } from '@ias/local';
 import { responder } from '../respond';
 import type { Scenario } from '../scenario';
 
 const SOURCE = 'wiring/src/record/scenarios/functions.ts';
-const ROOT = join(__dirname, '../../../../', '/');
 
 /** The function's environment, as its stack sets it (the database host and port are the local server's). */
 const FUNCTION_ENV = {
@@ -20,7 +21,7 @@ const FUNCTION_ENV = {
 };
 
 function event(fn: string, file: string): unknown {
-  return JSON.parse(readFileSync(`${ROOT}app/functions/${fn}/events/${file}`, 'utf8'));
+  return JSON.parse(readFileSync(join(FUNCTIONS_DIR, fn, 'events', file), 'utf8'));
 }
 
 interface Handler {
@@ -29,7 +30,7 @@ interface Handler {
 }
 
 function functionScenario(
-  fn: 'allocate-order' | 'import-stock',
+  fn: string,
   events: readonly string[],
   load: () => Promise<Handler>,
   extra: Partial<Scenario> = {},
@@ -43,10 +44,7 @@ function functionScenario(
     respond: responder({
       'EventBridge PutEvents': { FailedEntryCount: 0, Entries: [{ EventId: 'wiring' }] },
       'S3 GetObject': (input: { Bucket: string; Key: string }) => {
-        const text = readFileSync(
-          `${ROOT}app/functions/import-stock/events/s3/${input.Bucket}/${input.Key}`,
-          'utf8',
-        );
+        const text = readFileSync(join(FUNCTIONS_DIR, fn, 'events', 's3', input.Bucket, input.Key), 'utf8');
         return { ContentLength: text.length, Body: { transformToString: () => Promise.resolve(text) } };
       },
     }),
@@ -76,20 +74,34 @@ function functionScenario(
   };
 }
 
-/** Both functions, each on its smoke event and its trigger's sample event. */
-export const functionScenarios: readonly Scenario[] = [
-  functionScenario(
-    'allocate-order',
-    ['smoke.json', 'sqs-orders.json'],
-    () => import('@ias/fn-allocate-order/src/index.js'),
-  ),
-  functionScenario(
-    'import-stock',
-    ['smoke.json', 's3-put.json'],
-    () => import('@ias/fn-import-stock/src/index.js'),
-    {
-      eventBucket: 'ias-local-stock-imports',
-      tokens: { 'drops/stock.csv': '*' },
-    },
-  ),
-];
+/**
+ * Every function under app/functions, each on every sample event of its `events/` folder: a function
+ * added there is recorded without an edit here (`npm run record -w @ias/wiring`). Objects its S3
+ * events name are read from `events/s3/<bucket>/<key>`, as `npm run invoke` reads them.
+ */
+export const functionScenarios: readonly Scenario[] = loadFunctions(FUNCTIONS_DIR, REPO_ROOT).map(
+  (definition) => {
+    const dir = join(REPO_ROOT, definition.folder);
+    const events = readdirSync(join(dir, 'events'))
+      .filter((f) => f.endsWith('.json'))
+      .sort();
+    const s3 = join(dir, 'events', 's3');
+    const buckets = existsSync(s3) ? readdirSync(s3) : [];
+    const keys = buckets.flatMap((bucket) => objectKeys(join(s3, bucket), ''));
+    return functionScenario(
+      definition.name,
+      events,
+      () => import(join(dir, 'src', 'index.ts')) as Promise<Handler>,
+      buckets[0] ? { eventBucket: buckets[0], tokens: Object.fromEntries(keys.map((k) => [k, '*'])) } : {},
+    );
+  },
+);
+
+/** The object keys under a sample bucket folder. */
+function objectKeys(dir: string, prefix: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? objectKeys(join(dir, entry.name), `${prefix}${entry.name}/`)
+      : [`${prefix}${entry.name}`],
+  );
+}
