@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadProject, REPO_ROOT } from '@ias/infra/lib/config/project';
 import { loadAssembly, type AssemblyModel } from './check/assembly';
 import { checkWiring, type WiringReport } from './check/check';
+import { loadContracts } from './check/contracts';
 import { loadRecordings } from './check/recordings';
 import { findWorkloads, workloadRegistry } from './check/workloads';
 
@@ -28,7 +29,12 @@ export async function checkAssemblyModel(
 ): Promise<WiringReport> {
   const project = loadProject();
   const { workloads, unknown } = findWorkloads(assembly, workloadRegistry(project));
-  return checkWiring(assembly, { workloads, unknown, recordings: loadRecordings(recordingsDir) });
+  return checkWiring(assembly, {
+    workloads,
+    unknown,
+    recordings: loadRecordings(recordingsDir),
+    contracts: await loadContracts(project),
+  });
 }
 
 /** Loads and checks the assembly in a directory. */

@@ -1,6 +1,6 @@
 import type { WorkloadRecording } from '../calls';
 import type { AssemblyModel, StageModel } from './assembly';
-import { CONTRACTS, RUNTIME_VARIABLES, type WorkloadContract } from './contracts';
+import { RUNTIME_VARIABLES, type WorkloadContract } from './contracts';
 import { checkDatabase } from './database';
 import { StageNetwork } from './network';
 import { callNeeds, evaluate, functionRuntimeNeeds, taskRuntimeNeeds, type Need } from './permissions';
@@ -42,7 +42,8 @@ export interface CheckInputs {
   readonly workloads: readonly Workload[];
   readonly unknown: readonly UnknownWorkload[];
   readonly recordings: ReadonlyMap<string, WorkloadRecording>;
-  readonly contracts?: Readonly<Record<string, WorkloadContract>>;
+  /** Each recording's contract (its settings schema and database client), by workload id. */
+  readonly contracts: Readonly<Record<string, WorkloadContract>>;
 }
 
 function describeNeed(
@@ -86,8 +87,7 @@ async function checkWorkload(
     fails,
     missing,
   });
-  const contracts = inputs.contracts ?? CONTRACTS;
-  const contract = contracts[workload.recordings[0] ?? ''] ?? {};
+  const contract = inputs.contracts[workload.recordings[0] ?? ''] ?? {};
   const permissions: Finding[] = [];
   const configuration: Finding[] = [];
   const networkFindings: Finding[] = [];

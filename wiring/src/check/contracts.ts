@@ -2,10 +2,11 @@ import { deployedRules, type DatabaseSettings } from '@ias/core';
 import { greenCheckEnvironmentSchema } from '@ias/delivery/src/ecs/green-check';
 import { dbRolesEnvironmentSchema } from '@ias/delivery/src/db-roles';
 import { hookEnvironmentSchema } from '@ias/delivery/src/traffic-hook';
-import { allocateOrderSettings } from '@ias/fn-allocate-order/src/settings';
-import { importStockSettings } from '@ias/fn-import-stock/src/settings';
-import { inventoryApiSettings } from '@ias/inventory-api/src/settings';
-import type { z, ZodType } from 'zod';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProjectConfig } from '@ias/infra/lib/config/load';
+import { REPO_ROOT } from '@ias/infra/lib/config/project';
+import { z, type ZodType } from 'zod';
 import type { DatabaseClient } from './database';
 
 /**
@@ -65,25 +66,52 @@ function databaseClient(
   };
 }
 
-/** Each recording's contract. A workload without one is checked for permissions and network only. */
-export const CONTRACTS: Readonly<Record<string, WorkloadContract>> = {
-  'fn:allocate-order': {
-    settings: allocateOrderSettings,
-    deployed: deployed(allocateOrderSettings),
-    database: databaseClient,
-  },
-  'fn:import-stock': {
-    settings: importStockSettings,
-    deployed: deployed(importStockSettings),
-    database: databaseClient,
-  },
-  'svc:inventory-api': {
-    settings: inventoryApiSettings,
-    deployed: deployed(inventoryApiSettings),
-    database: databaseClient,
-  },
+/** The delivery machinery's contracts: each handler's own settings schema. */
+const DELIVERY_CONTRACTS: Readonly<Record<string, WorkloadContract>> = {
   'delivery:traffic-hook': { settings: hookEnvironmentSchema },
   'platform:db-roles': { settings: dbRolesEnvironmentSchema },
   'delivery:green-check:codedeploy': { settings: greenCheckEnvironmentSchema },
   'delivery:green-check:ecs': { settings: greenCheckEnvironmentSchema },
 };
+
+/**
+ * The settings schema a function's or service's folder exports from `src/settings.ts`: its one
+ * zod object export named `…Settings` (`allocateOrderSettings`, `inventoryApiSettings`), the schema
+ * its entry point parses at start.
+ */
+async function folderSettings(folder: string): Promise<z.ZodObject> {
+  const file = join(REPO_ROOT, folder, 'src', 'settings.ts');
+  if (!existsSync(file)) {
+    throw new Error(
+      `${folder}: no src/settings.ts: export the schema its code parses its environment with (see the README, "Adding a function")`,
+    );
+  }
+  const module = (await import(file)) as Record<string, unknown>;
+  const schemas = Object.entries(module).filter(
+    ([name, value]) => name.endsWith('Settings') && value instanceof z.ZodObject,
+  );
+  const [only, ...others] = schemas;
+  if (!only || others.length > 0) {
+    throw new Error(
+      `${folder}/src/settings.ts: export exactly one zod object named …Settings (found ${schemas.length})`,
+    );
+  }
+  return only[1] as z.ZodObject;
+}
+
+/**
+ * Every recording's contract: the delivery machinery's, and for each function and service of the
+ * project, the schema its folder exports (a new one needs no entry here).
+ */
+export async function loadContracts(project: ProjectConfig): Promise<Record<string, WorkloadContract>> {
+  const contracts: Record<string, WorkloadContract> = { ...DELIVERY_CONTRACTS };
+  const folders = [
+    ...project.functions.map((f) => [`fn:${f.name}`, f.folder] as const),
+    ...(project.services ?? []).map((s) => [`svc:${s.name}`, s.folder] as const),
+  ];
+  for (const [id, folder] of folders) {
+    const settings = await folderSettings(folder);
+    contracts[id] = { settings, deployed: deployed(settings), database: databaseClient };
+  }
+  return contracts;
+}
