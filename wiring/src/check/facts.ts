@@ -41,7 +41,7 @@ export function property(located: Located, name: string): unknown {
 }
 
 /** The ARN of a KMS key given as an ARN, a key ID or an alias, within an assembly. */
-export function keyArn(assembly: AssemblyModel, value: string, near: StackModel): string | undefined {
+export function keyArn(assembly: AssemblyModel, value: string): string | undefined {
   if (value.startsWith('arn:') && value.includes(':key/')) {
     return value;
   }
@@ -53,7 +53,7 @@ export function keyArn(assembly: AssemblyModel, value: string, near: StackModel)
   for (const alias of resourcesOfType(assembly, 'AWS::KMS::Alias')) {
     if (reference(alias) === value || value.endsWith(`:${reference(alias)}`)) {
       const target = String(property(alias, 'TargetKeyId'));
-      return keyArn(assembly, target, near);
+      return keyArn(assembly, target);
     }
   }
   return undefined;
@@ -71,7 +71,7 @@ export function encryptionKeyOf(
       for (const secret of resourcesOfType(assembly, 'AWS::SecretsManager::Secret')) {
         if (reference(secret) === secretArnBase(arn)) {
           const key = property(secret, 'KmsKeyId');
-          const resolved = typeof key === 'string' ? keyArn(assembly, key, secret.scope.stack) : undefined;
+          const resolved = typeof key === 'string' ? keyArn(assembly, key) : undefined;
           return resolved ? { key: resolved, via: via('secretsmanager') } : undefined;
         }
       }
@@ -89,7 +89,7 @@ export function encryptionKeyOf(
             | undefined;
           const key =
             encryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
-          const resolved = key ? keyArn(assembly, key, bucket.scope.stack) : undefined;
+          const resolved = key ? keyArn(assembly, key) : undefined;
           return resolved ? { key: resolved, via: via('s3') } : undefined;
         }
       }
@@ -99,7 +99,7 @@ export function encryptionKeyOf(
       for (const queue of resourcesOfType(assembly, 'AWS::SQS::Queue')) {
         if (attribute(queue, 'Arn') === arn) {
           const key = property(queue, 'KmsMasterKeyId');
-          const resolved = typeof key === 'string' ? keyArn(assembly, key, queue.scope.stack) : undefined;
+          const resolved = typeof key === 'string' ? keyArn(assembly, key) : undefined;
           return resolved ? { key: resolved, via: via('sqs') } : undefined;
         }
       }
@@ -108,9 +108,7 @@ export function encryptionKeyOf(
       for (const table of resourcesOfType(assembly, 'AWS::DynamoDB::Table')) {
         if (arn === attribute(table, 'Arn') || arn.startsWith(`${attribute(table, 'Arn')}/`)) {
           const sse = property(table, 'SSESpecification') as { KMSMasterKeyId?: string } | undefined;
-          const resolved = sse?.KMSMasterKeyId
-            ? keyArn(assembly, sse.KMSMasterKeyId, table.scope.stack)
-            : undefined;
+          const resolved = sse?.KMSMasterKeyId ? keyArn(assembly, sse.KMSMasterKeyId) : undefined;
           return resolved ? { key: resolved, via: via('dynamodb') } : undefined;
         }
       }

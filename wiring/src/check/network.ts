@@ -91,11 +91,12 @@ function resolveAll(located: Located): unknown {
   );
 }
 
+/** Whether a rule lets TCP `port` through: all traffic (`-1`), or TCP over a range holding it. */
 function covers(rule: Rule, port: number): boolean {
-  return (
-    (rule.protocol === '-1' || rule.protocol === 'tcp' || rule.protocol === '6') &&
-    (rule.protocol === '-1' || (rule.from <= port && port <= rule.to))
-  );
+  if (rule.protocol === '-1') {
+    return true;
+  }
+  return (rule.protocol === 'tcp' || rule.protocol === '6') && rule.from <= port && port <= rule.to;
 }
 
 /** Whether an IPv4 CIDR contains another (or an address). */

@@ -85,6 +85,11 @@ export function identityPolicies(assembly: AssemblyModel, role: WorkloadRole): N
             if (known) {
               policies.push({ name: `AWS managed ${managed}`, policy: known });
             }
+            // A customer managed policy of the assembly, listed on the role by its ARN.
+            const customer = managed ? undefined : customerManagedPolicy(assembly, arn);
+            if (customer) {
+              policies.push(customer);
+            }
           }
         }
         if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') {
@@ -99,8 +104,22 @@ export function identityPolicies(assembly: AssemblyModel, role: WorkloadRole): N
       }
     }
   }
-  // Customer managed policies listed on the role itself.
   return policies;
+}
+
+function customerManagedPolicy(assembly: AssemblyModel, arn: string): NamedPolicy | undefined {
+  for (const stack of assembly.stages.flatMap((s) => s.stacks)) {
+    const scope: ResolveScope = { assembly, stack };
+    for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
+      if (resource.Type === 'AWS::IAM::ManagedPolicy' && resolveString(scope, { Ref: logicalId }) === arn) {
+        return {
+          name: `${stack.stackName}/${logicalId}`,
+          policy: document(scope, resource.Properties?.PolicyDocument),
+        };
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The resource-based policy that governs an ARN, where the assembly defines one. */
