@@ -6,6 +6,7 @@
  * README's table of actions per command (`npm run readme:operator`): neither is written by hand.
  * Pure data: no construct, no AWS call.
  */
+import { deployedByCodeDeploy } from './service-profile-schema';
 import { ledgerTableName } from '@ias/delivery/src/names';
 import type { EnvironmentConfig } from './load';
 import { Naming } from './naming';
@@ -295,7 +296,7 @@ function scopeStatement(
       // The environment's own configurations, and the predefined ones its profile chooses.
       const chosen = [deploymentConfigName(env.profile.lambda.deployment, naming)];
       const { deployment } = env.profile.service;
-      if (deployment.strategy === 'codedeploy-blue-green') {
+      if (deployedByCodeDeploy(deployment.strategy)) {
         chosen.push(ECS_DEPLOYMENT_CONFIGS[deployment.traffic]);
       }
       const predefined = chosen.filter((name) => !name.startsWith(`${naming.base}-`));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cidrsOverlap, parseCidr } from './cidr';
-import { serviceProfileSchema } from './service-profile-schema';
+import { deployedByCodeDeploy, serviceProfileSchema } from './service-profile-schema';
 
 /** Log retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -153,10 +153,7 @@ export const environmentProfileSchema = z
   })
   .strict()
   .superRefine((profile, ctx) => {
-    if (
-      profile.service.deployment.strategy === 'codedeploy-blue-green' &&
-      profile.network.natGateways === 0
-    ) {
+    if (deployedByCodeDeploy(profile.service.deployment.strategy) && profile.network.natGateways === 0) {
       ctx.addIssue({
         code: 'custom',
         path: ['service', 'deployment', 'strategy'],

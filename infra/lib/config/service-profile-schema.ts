@@ -21,12 +21,37 @@ export const SERVICE_DEPLOYMENTS = [
   'rolling',
 ] as const;
 
+/** A service deployment strategy. */
+export type ServiceStrategy = (typeof SERVICE_DEPLOYMENTS)[number];
+
+/** What a strategy is: who runs its deployments, and how. */
+export interface ServiceStrategyTraits {
+  /** The service's deployment controller: CodeDeploy owns it, or Amazon ECS. */
+  readonly controller: 'CODE_DEPLOY' | 'ECS';
+  /** Two target groups and a test listener: the green side is checked before traffic moves. */
+  readonly blueGreen: boolean;
+  /** Amazon ECS's own deployment strategy, for the deployments it runs with lifecycle stages. */
+  readonly ecsNative?: 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
+}
+
+/** Every strategy's traits, in one table: the stacks, pipelines, plan and CLI read them here. */
+export const SERVICE_STRATEGIES: Readonly<Record<ServiceStrategy, ServiceStrategyTraits>> = {
+  'codedeploy-blue-green': { controller: 'CODE_DEPLOY', blueGreen: true },
+  'ecs-blue-green': { controller: 'ECS', blueGreen: true, ecsNative: 'BLUE_GREEN' },
+  'ecs-linear': { controller: 'ECS', blueGreen: true, ecsNative: 'LINEAR' },
+  'ecs-canary': { controller: 'ECS', blueGreen: true, ecsNative: 'CANARY' },
+  rolling: { controller: 'ECS', blueGreen: false },
+};
+
+/** Whether CodeDeploy owns a strategy's deployments (deployment controller CODE_DEPLOY). */
+export function deployedByCodeDeploy(strategy: ServiceStrategy): boolean {
+  return SERVICE_STRATEGIES[strategy].controller === 'CODE_DEPLOY';
+}
+
 /** The strategies Amazon ECS runs with lifecycle stages (green side, test listener, hooks). */
-export const NATIVE_BLUE_GREEN: readonly (typeof SERVICE_DEPLOYMENTS)[number][] = [
-  'ecs-blue-green',
-  'ecs-linear',
-  'ecs-canary',
-];
+export const NATIVE_BLUE_GREEN: readonly ServiceStrategy[] = SERVICE_DEPLOYMENTS.filter(
+  (s) => SERVICE_STRATEGIES[s].ecsNative !== undefined,
+);
 
 /** The lifecycle stages an Amazon ECS pause hook may hold a deployment at. */
 export const PAUSE_STAGES = [
@@ -59,12 +84,13 @@ export function ecsDeploymentMinutes(d: {
   stepMinutes: number;
   pause?: { timeoutMinutes: number };
 }): number | undefined {
+  const native = SERVICE_STRATEGIES[d.strategy].ecsNative;
   const steps =
-    d.strategy === 'ecs-linear'
+    native === 'LINEAR'
       ? Math.ceil(100 / d.stepPercent) * d.stepMinutes
-      : d.strategy === 'ecs-canary'
+      : native === 'CANARY'
         ? d.stepMinutes
-        : d.strategy === 'ecs-blue-green'
+        : native === 'BLUE_GREEN'
           ? 0
           : undefined;
   return steps === undefined

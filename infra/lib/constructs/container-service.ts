@@ -19,7 +19,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, type IConstruct } from 'constructs';
-import type { ServiceProfile } from '../config/service-profile-schema';
+import {
+  SERVICE_STRATEGIES,
+  type ServiceProfile,
+  type ServiceStrategyTraits,
+} from '../config/service-profile-schema';
 import { SubnetGroup } from './network';
 import type { ServiceLoadBalancer } from './service-load-balancer';
 
@@ -67,11 +71,12 @@ export interface ContainerServiceProps {
 }
 
 /** The strategies Amazon ECS itself runs (deployment controller ECS, blue/green kind). */
-const ECS_NATIVE: Readonly<Record<string, ecs.DeploymentStrategy>> = {
-  'ecs-blue-green': ecs.DeploymentStrategy.BLUE_GREEN,
-  'ecs-linear': ecs.DeploymentStrategy.LINEAR,
-  'ecs-canary': ecs.DeploymentStrategy.CANARY,
-};
+const ECS_NATIVE: Readonly<Record<NonNullable<ServiceStrategyTraits['ecsNative']>, ecs.DeploymentStrategy>> =
+  {
+    BLUE_GREEN: ecs.DeploymentStrategy.BLUE_GREEN,
+    LINEAR: ecs.DeploymentStrategy.LINEAR,
+    CANARY: ecs.DeploymentStrategy.CANARY,
+  };
 
 /**
  * One Fargate service (seed 004 §2–3, seed 002): its task definition (size from the profile,
@@ -98,8 +103,9 @@ export class ContainerService extends Construct {
     super(scope, id);
     const { profile, loadBalancer } = props;
     const strategy = profile.deployment.strategy;
-    const codeDeploy = strategy === 'codedeploy-blue-green';
-    const native = ECS_NATIVE[strategy];
+    const traits = SERVICE_STRATEGIES[strategy];
+    const codeDeploy = traits.controller === 'CODE_DEPLOY';
+    const native = traits.ecsNative ? ECS_NATIVE[traits.ecsNative] : undefined;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/ecs/${props.name}`,
@@ -178,18 +184,18 @@ export class ContainerService extends Construct {
       },
       // CodeDeploy registers the revisions it deploys; CloudFormation names only the family.
       taskDefinitionRevision: codeDeploy ? ecs.TaskDefinitionRevision.LATEST : undefined,
-      circuitBreaker: strategy === 'rolling' ? { enable: true, rollback: true } : undefined,
+      circuitBreaker: traits.blueGreen ? undefined : { enable: true, rollback: true },
       deploymentStrategy: native,
       bakeTime: native ? Duration.minutes(profile.deployment.bakeMinutes) : undefined,
       linearConfiguration:
-        strategy === 'ecs-linear'
+        traits.ecsNative === 'LINEAR'
           ? {
               stepPercent: profile.deployment.stepPercent,
               stepBakeTime: Duration.minutes(profile.deployment.stepMinutes),
             }
           : undefined,
       canaryConfiguration:
-        strategy === 'ecs-canary'
+        traits.ecsNative === 'CANARY'
           ? {
               stepPercent: profile.deployment.stepPercent,
               stepBakeTime: Duration.minutes(profile.deployment.stepMinutes),

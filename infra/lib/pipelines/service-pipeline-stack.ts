@@ -9,7 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
 import type { ServiceDefinition } from '../config/services';
-import { ECS_DEPLOY_WAIT_MINUTES } from '../config/service-profile-schema';
+import { deployedByCodeDeploy, ECS_DEPLOY_WAIT_MINUTES } from '../config/service-profile-schema';
 import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
 import type { PipelineStageSummary } from './lambda-pipeline-stack';
 import { PIPELINE_LOG_RETENTION, pipelineNames, serviceTarget, type ServiceTarget } from './names';
@@ -88,10 +88,7 @@ export class ServicePipelineStack extends Stack {
               {
                 repositoryUri: repositoryUri(t),
                 family: t.family,
-                hooks:
-                  t.strategy === 'codedeploy-blue-green'
-                    ? { afterAllowTestTraffic: t.greenCheck }
-                    : undefined,
+                hooks: deployedByCodeDeploy(t.strategy) ? { afterAllowTestTraffic: t.greenCheck } : undefined,
               },
             ]),
           ),
@@ -220,7 +217,7 @@ export class ServicePipelineStack extends Stack {
     const role = target.roleArn
       ? iam.Role.fromRoleArn(this, `DeliveryRole-${id}`, target.roleArn, { mutable: false })
       : undefined;
-    if (target.strategy === 'codedeploy-blue-green') {
+    if (deployedByCodeDeploy(target.strategy)) {
       const application = codedeploy.EcsApplication.fromEcsApplicationName(
         this,
         `App-${id}`,

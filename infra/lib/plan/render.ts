@@ -1,3 +1,4 @@
+import { SERVICE_STRATEGIES } from '../config/service-profile-schema';
 import { relative } from 'node:path';
 import type { FunctionDefinition } from '../config/functions';
 import type { ServiceDefinition } from '../config/services';
@@ -92,7 +93,7 @@ function serviceLines(env: EnvironmentConfig, services: readonly ServiceDefiniti
   const lb = s.loadBalancer;
   const https = s.certificateArn !== undefined;
   const prodPort = lb.productionPort ?? (https ? 443 : 80);
-  const blueGreen = s.deployment.strategy !== 'rolling';
+  const { blueGreen } = SERVICE_STRATEGIES[s.deployment.strategy];
   return services.flatMap((svc) => {
     const name = `${env.prefix}-${env.name}-${svc.name}`;
     const w = s.scaling.schedule;

@@ -1,3 +1,4 @@
+import { deployedByCodeDeploy, SERVICE_STRATEGIES } from '../config/service-profile-schema';
 import { CfnCondition, CfnParameter, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -66,8 +67,8 @@ export class ServiceStack extends Stack {
     const target = serviceTarget(config, definition);
     const { manifest } = definition;
     const strategy = settings.deployment.strategy;
-    const blueGreen = strategy !== 'rolling';
-    const codeDeploy = strategy === 'codedeploy-blue-green';
+    const { blueGreen } = SERVICE_STRATEGIES[strategy];
+    const codeDeploy = deployedByCodeDeploy(strategy);
     const key = importKey(this, props.encryptionKey);
 
     const imageUri = new CfnParameter(this, 'ImageUri', {

@@ -5,6 +5,7 @@
  * services on ecs-blue-green, ecs-linear, ecs-canary or rolling): continue releases a pause hook, stop
  * rolls back.
  */
+import { deployedByCodeDeploy } from '@ias/infra/lib/config/service-profile-schema';
 import {
   BatchGetDeploymentsCommand,
   ContinueDeploymentCommand,
@@ -109,7 +110,7 @@ export function groups(ctx: OpsContext, env: ReturnType<typeof environment>): Gr
     }),
     ...services(ctx).flatMap((s): Group[] => {
       const t = serviceTarget(env, s);
-      return t.strategy === 'codedeploy-blue-green'
+      return deployedByCodeDeploy(t.strategy)
         ? [{ kind: 'service', name: s.name, application: t.application, deploymentGroup: t.deploymentGroup }]
         : [];
     }),

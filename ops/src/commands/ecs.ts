@@ -4,6 +4,7 @@
  * service to the previous ACTIVE revision of its task definition family, through ECS or CodeDeploy as the
  * service's deployment controller requires.
  */
+import { deployedByCodeDeploy } from '@ias/infra/lib/config/service-profile-schema';
 import {
   CreateDeploymentCommand,
   ListDeploymentsCommand,
@@ -201,7 +202,7 @@ export async function ecsRollback(
   waits: Waits = {},
 ): Promise<EcsRollbackResult | DryRunResult> {
   const { env, target } = resolve(ctx, args);
-  const codeDeploy = target.strategy === 'codedeploy-blue-green';
+  const codeDeploy = deployedByCodeDeploy(target.strategy);
   if (ctx.dryRun) {
     const previous = '<the ACTIVE revision below the current one, from ListTaskDefinitions>';
     return dryRun(

@@ -3,6 +3,7 @@
  * ecs-linear, ecs-canary, rolling): list a service's, continue one held by a pause hook, stop one with
  * rollback, and follow one to its end. `deployments list|continue|stop` and `ecs rollback` use them.
  */
+import { deployedByCodeDeploy } from '@ias/infra/lib/config/service-profile-schema';
 import {
   ContinueServiceDeploymentCommand,
   DescribeServiceDeploymentsCommand,
@@ -68,7 +69,7 @@ export interface ServiceDeploymentSummary {
 export function ecsServices(ctx: OpsContext, env: ReturnType<typeof environment>): EcsService[] {
   return services(ctx).flatMap((s): EcsService[] => {
     const t = serviceTarget(env, s);
-    return t.strategy === 'codedeploy-blue-green'
+    return deployedByCodeDeploy(t.strategy)
       ? []
       : [{ name: s.name, clusterName: t.clusterName, serviceName: t.serviceName, strategy: t.strategy }];
   });
