@@ -1,4 +1,4 @@
-import { createTestDatabase } from '@ias/local';
+import { createTestDatabase, DEPLOYED_DATABASE_ENV } from '@ias/local';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPool, migrateDatabase, poolConfig, type AuthTokenTarget } from '../src/db';
@@ -6,16 +6,7 @@ import { MIGRATIONS } from '../src/migrations';
 import { databaseSettings, deployedRules, parseSettings, refineDatabaseSettings } from '../src/settings';
 
 const schema = databaseSettings.superRefine(refineDatabaseSettings);
-const DEPLOYED = {
-  PGHOST: 'ias-prod-db-proxy.proxy-abc.ap-northeast-1.rds.amazonaws.com',
-  PGPORT: '5432',
-  PGDATABASE: 'inventory',
-  PGUSER: 'inventory_app',
-  DB_OWNER_USER: 'inventory_owner',
-  DB_AUTH: 'iam',
-  PGSSLMODE: 'verify-full',
-  AWS_REGION: 'ap-northeast-1',
-};
+const DEPLOYED = DEPLOYED_DATABASE_ENV;
 
 /** A fake signer: counts the tokens it signs and for whom; the token is the role's local password. */
 function fakeSigner(password: string) {

@@ -1,2 +1,2 @@
 export * from './database';
-export { createTestDatabase } from './testing';
+export { createTestDatabase, DEPLOYED_DATABASE_ENV } from './testing';

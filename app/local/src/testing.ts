@@ -33,3 +33,18 @@ export async function createTestDatabase(adminUrl: string, prefix = 'test'): Pro
   }
   return adminUrl.replace(/\/postgres$/, `/${name}`);
 }
+
+/**
+ * The database settings a deployed workload's environment holds, for tests of the settings schemas:
+ * IAM login through the proxy as the application role, migrations as the owner, verified TLS.
+ */
+export const DEPLOYED_DATABASE_ENV: Readonly<Record<string, string>> = {
+  PGHOST: 'ias-prod-db-proxy.proxy-abc.ap-northeast-1.rds.amazonaws.com',
+  PGPORT: '5432',
+  PGDATABASE: 'inventory',
+  PGUSER: 'inventory_app',
+  DB_OWNER_USER: 'inventory_owner',
+  DB_AUTH: 'iam',
+  PGSSLMODE: 'verify-full',
+  AWS_REGION: 'ap-northeast-1',
+};

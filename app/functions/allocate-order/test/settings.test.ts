@@ -1,16 +1,12 @@
 import { deployedRules, parseSettings } from '@ias/core';
+import { DEPLOYED_DATABASE_ENV } from '@ias/local';
 import { describe, expect, it } from 'vitest';
 import { allocateOrderSettings } from '../src/settings';
 
 const DEPLOYED = {
+  ...DEPLOYED_DATABASE_ENV,
+  // dev has no proxy: the function connects to the cluster itself.
   PGHOST: 'ias-dev-db.cluster-abc.ap-northeast-1.rds.amazonaws.com',
-  PGPORT: '5432',
-  PGDATABASE: 'inventory',
-  PGUSER: 'inventory_app',
-  DB_OWNER_USER: 'inventory_owner',
-  DB_AUTH: 'iam',
-  PGSSLMODE: 'verify-full',
-  AWS_REGION: 'ap-northeast-1',
   EVENT_BUS_NAME: 'ias-dev-events',
 };
 

@@ -1,16 +1,10 @@
 import { deployedRules, parseSettings } from '@ias/core';
+import { DEPLOYED_DATABASE_ENV } from '@ias/local';
 import { describe, expect, it } from 'vitest';
 import { inventoryApiSettings } from '../src/settings';
 
 const DEPLOYED = {
-  PGHOST: 'ias-prod-db-proxy.proxy-abc.ap-northeast-1.rds.amazonaws.com',
-  PGPORT: '5432',
-  PGDATABASE: 'inventory',
-  PGUSER: 'inventory_app',
-  DB_OWNER_USER: 'inventory_owner',
-  DB_AUTH: 'iam',
-  PGSSLMODE: 'verify-full',
-  AWS_REGION: 'ap-northeast-1',
+  ...DEPLOYED_DATABASE_ENV,
   PORT: '3000',
 };
 
