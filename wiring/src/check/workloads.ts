@@ -119,12 +119,20 @@ function roleOf(scope: ResolveScope, label: string, arnValue: unknown): Workload
   return { label, arn, name };
 }
 
+/** What each kind's reader gives; the stage, scope and resource are common to all. */
+type WorkloadSpecifics = Pick<Workload, 'kind' | 'roles' | 'environment' | 'injected' | 'network'>;
+
+/** A VPC placement: the security groups and subnets, resolved. */
+function placement(scope: ResolveScope, groups: unknown, subnets: unknown): WorkloadNetwork {
+  return { securityGroups: strings(scope, groups), subnets: strings(scope, subnets) };
+}
+
 function strings(scope: ResolveScope, value: unknown): string[] {
   const resolved = resolve(scope, value ?? []);
   return Array.isArray(resolved) ? resolved.map(String) : [String(resolved)];
 }
 
-function functionWorkload(stage: StageModel, scope: ResolveScope, logicalId: string, resource: CfnResource) {
+function functionWorkload(scope: ResolveScope, resource: CfnResource): WorkloadSpecifics {
   const props = resource.Properties ?? {};
   const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
     {}) as Record<string, unknown>;
@@ -133,17 +141,11 @@ function functionWorkload(stage: StageModel, scope: ResolveScope, logicalId: str
   );
   const vpc = props.VpcConfig as { SecurityGroupIds?: unknown; SubnetIds?: unknown } | undefined;
   return {
-    kind: 'function' as const,
-    stage,
-    scope,
-    logicalId,
-    resource,
+    kind: 'function',
     roles: [roleOf(scope, 'role', props.Role)].filter((r): r is WorkloadRole => r !== undefined),
     environment,
     injected: {},
-    network: vpc
-      ? { securityGroups: strings(scope, vpc.SecurityGroupIds), subnets: strings(scope, vpc.SubnetIds) }
-      : undefined,
+    network: vpc && placement(scope, vpc.SecurityGroupIds, vpc.SubnetIds),
   };
 }
 
@@ -152,7 +154,7 @@ interface ContainerDefinition {
   Secrets?: { Name: string; ValueFrom: unknown }[];
 }
 
-function taskWorkload(stage: StageModel, scope: ResolveScope, logicalId: string, resource: CfnResource) {
+function taskWorkload(scope: ResolveScope, resource: CfnResource, logicalId: string): WorkloadSpecifics {
   const props = resource.Properties ?? {};
   const containers = (props.ContainerDefinitions ?? []) as ContainerDefinition[];
   const environment: Record<string, string> = {};
@@ -183,42 +185,30 @@ function taskWorkload(stage: StageModel, scope: ResolveScope, logicalId: string,
       { AwsvpcConfiguration?: { SecurityGroups?: unknown; Subnets?: unknown } } | undefined
   )?.AwsvpcConfiguration;
   return {
-    kind: 'task' as const,
-    stage,
-    scope,
-    logicalId,
-    resource,
+    kind: 'task',
     roles: [
       roleOf(scope, 'task role', props.TaskRoleArn),
       roleOf(scope, 'execution role', props.ExecutionRoleArn),
     ].filter((r): r is WorkloadRole => r !== undefined),
     environment,
     injected,
-    network: awsvpc
-      ? { securityGroups: strings(scope, awsvpc.SecurityGroups), subnets: strings(scope, awsvpc.Subnets) }
-      : undefined,
+    network: awsvpc && placement(scope, awsvpc.SecurityGroups, awsvpc.Subnets),
   };
 }
 
-function buildWorkload(stage: StageModel, scope: ResolveScope, logicalId: string, resource: CfnResource) {
+function buildWorkload(scope: ResolveScope, resource: CfnResource): WorkloadSpecifics {
   const props = resource.Properties ?? {};
   const variables = ((props.Environment as { EnvironmentVariables?: { Name: string; Value: unknown }[] })
     ?.EnvironmentVariables ?? []) as { Name: string; Value: unknown }[];
   const vpc = props.VpcConfig as { SecurityGroupIds?: unknown; Subnets?: unknown } | undefined;
   return {
-    kind: 'build' as const,
-    stage,
-    scope,
-    logicalId,
-    resource,
+    kind: 'build',
     roles: [roleOf(scope, 'service role', props.ServiceRole)].filter(
       (r): r is WorkloadRole => r !== undefined,
     ),
     environment: Object.fromEntries(variables.map(({ Name, Value }) => [Name, resolveString(scope, Value)])),
     injected: {},
-    network: vpc
-      ? { securityGroups: strings(scope, vpc.SecurityGroupIds), subnets: strings(scope, vpc.Subnets) }
-      : undefined,
+    network: vpc && placement(scope, vpc.SecurityGroupIds, vpc.Subnets),
   };
 }
 
@@ -281,7 +271,15 @@ function collect(
       continue;
     }
     try {
-      workloads.push({ name, recordings, ...make(stage, scope, logicalId, resource) });
+      workloads.push({
+        name,
+        recordings,
+        stage,
+        scope,
+        logicalId,
+        resource,
+        ...make(scope, resource, logicalId),
+      });
     } catch (err) {
       if (err instanceof UnresolvableError) {
         unknown.push({ stage, name: `${name} (${err.message})`, type: resource.Type });
