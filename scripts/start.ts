@@ -4,10 +4,10 @@
  * was synthesized and shows its summary. Exits non-zero on a configuration error, an
  * unacknowledged policy-gate error or a guard-rule failure, or any wiring finding.
  */
-import { exitOnConfigError } from '@ias/infra/lib/cli/exit';
-import { cdkContext, DEFAULT_OUTDIR, loadProject, REPO_ROOT } from '@ias/infra/lib/config/project';
-import { buildPlan } from '@ias/infra/lib/plan';
-import { synthesize } from '@ias/infra/lib/synth';
+import { exitOnConfigError } from '@ias/infra/config';
+import { cdkContext, DEFAULT_OUTDIR, loadProject, REPO_ROOT } from '@ias/infra/config';
+import { buildPlan } from '@ias/infra/plan';
+import { synthesize } from '@ias/infra/synth';
 import { checkAssemblyDir, renderSummary } from '@ias/wiring';
 
 async function main(): Promise<number> {

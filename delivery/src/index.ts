@@ -115,12 +115,4 @@ export {
   renderTaskDefinition,
 } from './ecs/taskdef.js';
 export type { Release as LedgerRelease, ReleaseChange, ReleaseSnapshot } from './ledger.js';
-export {
-  configurationSnapshot,
-  getRelease,
-  ledgerTableName,
-  listReleases,
-  recordRelease,
-  releaseSchema,
-} from './ledger.js';
-export { codeDeployNames, DEPLOYMENT_STATUSES_IN_FLIGHT } from './names.js';
+export { configurationSnapshot, getRelease, listReleases, recordRelease, releaseSchema } from './ledger.js';

@@ -67,8 +67,6 @@ export interface ReleaseChange {
   readonly configuration?: Pick<ReleaseSnapshot, 'parameters' | 'secrets'>;
 }
 
-export { ledgerTableName } from './names.js';
-
 function toItem(release: Release) {
   return {
     pk: { S: PARTITION },

@@ -27,19 +27,3 @@ export function describeIssues(error: z.ZodError, root?: string): string {
     })
     .join('; ');
 }
-
-/**
- * The CodeDeploy application and deployment group of a function or service (seed 003's
- * `${ProjectName}-app` and `${ProjectName}-group`), from its physical name.
- */
-export function codeDeployNames(workloadName: string): { application: string; deploymentGroup: string } {
-  return { application: `${workloadName}-app`, deploymentGroup: `${workloadName}-group` };
-}
-
-/** The release ledger table of an environment, `<prefix>-<env>-releases`. */
-export function ledgerTableName(prefix: string, environment: string): string {
-  return `${prefix}-${environment}-releases`;
-}
-
-/** The CodeDeploy statuses of a deployment that has not ended (it may still move the traffic). */
-export const DEPLOYMENT_STATUSES_IN_FLIGHT = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] as const;

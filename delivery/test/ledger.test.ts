@@ -2,11 +2,11 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@a
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ledgerTableName } from '@ias/targets';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   configurationSnapshot,
   getRelease,
-  ledgerTableName,
   listReleases,
   recordRelease,
   type Release,

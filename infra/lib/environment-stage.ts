@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import type { FunctionDefinition } from './config/functions';
 import type { ServiceDefinition } from './config/services';
 import type { EnvironmentConfig } from './config/load';
-import { Naming } from './config/naming';
+import { Naming } from '@ias/targets';
 import { DELIVERY_CODE } from './config/project';
 import type { DeliveryCode } from './constructs/delivery-function';
 import { SubnetGroup } from './constructs/network';
@@ -30,7 +30,7 @@ import { GithubOidcStack } from './stacks/github-oidc-stack';
 import type { GovernanceConfig } from './config/governance-schema';
 import { PersonaRoles, personaRolesFor } from './governance';
 import { githubDeployRole, type GithubRolesInput } from './pipelines/github-roles';
-import { serviceTarget } from './pipelines/names';
+import { serviceTarget } from '@ias/targets';
 
 /** Props of {@link EnvironmentStage}. */
 export interface EnvironmentStageProps extends StageProps {

@@ -12,10 +12,10 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import type { FunctionDefinition } from '@ias/infra/lib/config/functions';
-import type { EnvironmentConfig, ProjectConfig } from '@ias/infra/lib/config/load';
-import { Naming } from '@ias/infra/lib/config/naming';
-import type { ServiceDefinition } from '@ias/infra/lib/config/services';
+import type { FunctionDefinition } from '@ias/infra/config';
+import type { EnvironmentConfig, ProjectConfig } from '@ias/infra/config';
+import { Naming } from '@ias/targets';
+import type { ServiceDefinition } from '@ias/infra/config';
 import { badInput, unsafe } from './errors';
 
 /** The SDK v3 clients of one region, one per AWS service the commands call. */

@@ -3,9 +3,9 @@
  * prefix in README.md and the environment profiles (infra's `loadProject` and naming helpers).
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '@ias/infra/lib/config/errors';
-import type { ProjectConfig } from '@ias/infra/lib/config/load';
-import { loadProject } from '@ias/infra/lib/config/project';
+import { ConfigError } from '@ias/infra/config';
+import type { ProjectConfig } from '@ias/infra/config';
+import { loadProject } from '@ias/infra/config';
 import { deployLambda } from './commands/deploy';
 import {
   actionExit,

@@ -8,14 +8,9 @@
  * no permission), the command still succeeds, and says so in one warning line.
  */
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import {
-  configurationSnapshot,
-  ledgerTableName,
-  recordRelease,
-  type LedgerRelease,
-  type ReleaseChange,
-} from '@ias/delivery';
-import type { EnvironmentConfig } from '@ias/infra/lib/config/load';
+import { configurationSnapshot, recordRelease, type LedgerRelease, type ReleaseChange } from '@ias/delivery';
+import { ledgerTableName } from '@ias/targets';
+import type { EnvironmentConfig } from '@ias/infra/config';
 import type { AwsClients, OpsContext } from './context';
 import { naming } from './context';
 

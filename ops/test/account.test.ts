@@ -2,7 +2,7 @@ import { ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { ListServiceDeploymentsCommand } from '@aws-sdk/client-ecs';
 import { PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { ProjectConfig } from '@ias/infra/lib/config/load';
+import type { ProjectConfig } from '@ias/infra/config';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { formatAnyStatus, statusAny, type AllStatusResult } from '../src/commands/status';
 import { createContext } from '../src/context';

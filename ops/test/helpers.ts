@@ -1,4 +1,4 @@
-import { loadProject } from '@ias/infra/lib/config/project';
+import { loadProject } from '@ias/infra/config';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import { createAwsClients, createContext, type OpsContext } from '../src/context';

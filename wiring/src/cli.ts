@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_OUTDIR } from '@ias/infra/lib/config/project';
+import { DEFAULT_OUTDIR } from '@ias/infra/config';
 import { checkAssemblyDir, NoAssemblyError, renderReport } from './index';
 
 async function main(): Promise<number> {

@@ -4,7 +4,7 @@
  * synthesized assembly allows and provides.
  */
 import { join } from 'node:path';
-import { loadProject, REPO_ROOT } from '@ias/infra/lib/config/project';
+import { loadProject, REPO_ROOT } from '@ias/infra/config';
 import { loadAssembly, type AssemblyModel } from './check/assembly';
 import { checkWiring, type WiringReport } from './check/check';
 import { loadContracts } from './check/contracts';

@@ -1,6 +1,6 @@
 import { Tags } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import type { Naming } from '../config/naming';
+import type { Naming } from '@ias/targets';
 
 /** The tags every taggable resource of an environment carries. */
 export function standardTags(naming: Naming): Record<string, string> {

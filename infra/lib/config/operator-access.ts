@@ -6,11 +6,11 @@
  * README's table of actions per command (`npm run readme:operator`): neither is written by hand.
  * Pure data: no construct, no AWS call.
  */
-import { deployedByCodeDeploy } from './service-profile-schema';
-import { ledgerTableName } from '@ias/delivery/src/names';
+import { deployedByCodeDeploy } from '@ias/targets';
+import { ledgerTableName } from '@ias/targets';
 import type { EnvironmentConfig } from './load';
-import { Naming } from './naming';
-import { deploymentConfigName, ECS_DEPLOYMENT_CONFIGS, pipelineNames } from '../pipelines/names';
+import { Naming } from '@ias/targets';
+import { deploymentConfigName, ECS_DEPLOYMENT_CONFIGS, pipelineNames } from '@ias/targets';
 
 /**
  * The resources a group of actions applies to, each one statement of the policy. `any` holds the

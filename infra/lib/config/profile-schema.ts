@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cidrsOverlap, parseCidr } from './cidr';
-import { deployedByCodeDeploy, serviceProfileSchema } from './service-profile-schema';
+import { serviceProfileSchema } from './service-profile-schema';
+import { deployedByCodeDeploy, LAMBDA_DEPLOYMENTS } from '@ias/targets';
 
 /** Log retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -96,9 +97,6 @@ const alarmsSchema = z.object({
   /** Consecutive 1-minute periods over threshold before an alarm fires. */
   evaluationPeriods: z.number().int().min(1).max(60),
 });
-
-/** Ways CodeDeploy shifts a function alias to a new version. */
-export const LAMBDA_DEPLOYMENTS = ['all-at-once', 'linear', 'canary', 'linear-25-every-10-minutes'] as const;
 
 /** How functions are delivered and watched in one environment. */
 const lambdaSchema = z

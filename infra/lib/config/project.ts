@@ -9,7 +9,7 @@ import { governance } from './governance';
 import { parseGovernance } from './governance-schema';
 import { loadProjectConfig, parseDelivery, type ProjectConfig } from './load';
 import { ConfigError } from './errors';
-import { pipelineNameProblems } from '../pipelines/names';
+import { pipelineNameProblems } from '@ias/targets';
 
 /** The infra workspace folder (holds cdk.json). */
 export const INFRA_DIR = join(__dirname, '..', '..');

@@ -1,57 +1,5 @@
+import { NATIVE_BLUE_GREEN, SERVICE_DEPLOYMENTS, SERVICE_STRATEGIES, SERVICE_TRAFFIC } from '@ias/targets';
 import { z } from 'zod';
-
-/**
- * Ways a service ships a new task definition, chosen per environment (see the README's
- * "Container delivery" for the trade-offs):
- *
- * - `codedeploy-blue-green`: the seeds' path. CodeDeploy owns the service (deployment controller
- *   CODE_DEPLOY), starts the green task set, opens the test listener to it, checks it, then moves
- *   production traffic (all at once, linear or canary) and keeps the blue set for a while.
- * - `ecs-blue-green`, `ecs-linear`, `ecs-canary`: Amazon ECS's own deployments (controller ECS) with
- *   the same two target groups and test listener, a lifecycle hook that checks the green side
- *   before production traffic moves, a bake time, and rollback on the service's alarms.
- * - `rolling`: ECS rolling update with the deployment circuit breaker and rollback (seed 002's
- *   imagedefinitions.json path).
- */
-export const SERVICE_DEPLOYMENTS = [
-  'codedeploy-blue-green',
-  'ecs-blue-green',
-  'ecs-linear',
-  'ecs-canary',
-  'rolling',
-] as const;
-
-/** A service deployment strategy. */
-export type ServiceStrategy = (typeof SERVICE_DEPLOYMENTS)[number];
-
-/** What a strategy is: who runs its deployments, and how. */
-export interface ServiceStrategyTraits {
-  /** The service's deployment controller: CodeDeploy owns it, or Amazon ECS. */
-  readonly controller: 'CODE_DEPLOY' | 'ECS';
-  /** Two target groups and a test listener: the green side is checked before traffic moves. */
-  readonly blueGreen: boolean;
-  /** Amazon ECS's own deployment strategy, for the deployments it runs with lifecycle stages. */
-  readonly ecsNative?: 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
-}
-
-/** Every strategy's traits, in one table: the stacks, pipelines, plan and CLI read them here. */
-export const SERVICE_STRATEGIES: Readonly<Record<ServiceStrategy, ServiceStrategyTraits>> = {
-  'codedeploy-blue-green': { controller: 'CODE_DEPLOY', blueGreen: true },
-  'ecs-blue-green': { controller: 'ECS', blueGreen: true, ecsNative: 'BLUE_GREEN' },
-  'ecs-linear': { controller: 'ECS', blueGreen: true, ecsNative: 'LINEAR' },
-  'ecs-canary': { controller: 'ECS', blueGreen: true, ecsNative: 'CANARY' },
-  rolling: { controller: 'ECS', blueGreen: false },
-};
-
-/** Whether CodeDeploy owns a strategy's deployments (deployment controller CODE_DEPLOY). */
-export function deployedByCodeDeploy(strategy: ServiceStrategy): boolean {
-  return SERVICE_STRATEGIES[strategy].controller === 'CODE_DEPLOY';
-}
-
-/** The strategies Amazon ECS runs with lifecycle stages (green side, test listener, hooks). */
-export const NATIVE_BLUE_GREEN: readonly ServiceStrategy[] = SERVICE_DEPLOYMENTS.filter(
-  (s) => SERVICE_STRATEGIES[s].ecsNative !== undefined,
-);
 
 /** The lifecycle stages an Amazon ECS pause hook may hold a deployment at. */
 export const PAUSE_STAGES = [
@@ -97,9 +45,6 @@ export function ecsDeploymentMinutes(d: {
     ? undefined
     : steps + d.bakeMinutes + (d.pause?.timeoutMinutes ?? 0) + ECS_DEPLOY_OVERHEAD_MINUTES;
 }
-
-/** How CodeDeploy moves production traffic to the green task set. */
-export const SERVICE_TRAFFIC = ['all-at-once', 'linear', 'canary'] as const;
 
 /** Fargate's task sizes: memory (MiB) each CPU size admits. */
 export const FARGATE_MEMORY: Readonly<Record<number, readonly number[]>> = {

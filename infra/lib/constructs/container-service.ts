@@ -19,11 +19,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, type IConstruct } from 'constructs';
-import {
-  SERVICE_STRATEGIES,
-  type ServiceProfile,
-  type ServiceStrategyTraits,
-} from '../config/service-profile-schema';
+import { type ServiceProfile } from '../config/service-profile-schema';
+import { SERVICE_STRATEGIES, type ServiceStrategyTraits } from '@ias/targets';
 import { SubnetGroup } from './network';
 import type { ServiceLoadBalancer } from './service-load-balancer';
 

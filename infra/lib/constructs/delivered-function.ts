@@ -1,4 +1,4 @@
-import { codeDeployNames } from '@ias/delivery/src/names';
+import { codeDeployNames } from '@ias/targets';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -15,11 +15,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { FunctionDefinition } from '../config/functions';
-import type { Naming } from '../config/naming';
+import type { Naming } from '@ias/targets';
 import type { AlarmTopic } from './alarm-topic';
 import { SubnetGroup } from './network';
 import { SecureBucket } from './secure-bucket';
-import type { trafficHookNames } from '../pipelines/names';
+import type { trafficHookNames } from '@ias/targets';
 import { ackAccount } from '../aspects/acknowledgements';
 
 /**

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { Naming } from '../config/naming';
+import type { Naming } from '@ias/targets';
 
 /** Props of {@link EncryptionKey}. */
 export interface EncryptionKeyProps {

@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
-import type { Naming } from '../config/naming';
+import type { Naming } from '@ias/targets';
 import {
   operatorPolicyDocument,
   operatorPolicyName,

@@ -4,8 +4,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { Naming } from '../config/naming';
-import { trafficHookNames } from '../pipelines/names';
+import type { Naming } from '@ias/targets';
+import { trafficHookNames } from '@ias/targets';
 import { DeliveryFunction, type DeliveryCode } from './delivery-function';
 
 /** Props of {@link TrafficHooks}. */

@@ -7,7 +7,7 @@ import type {
   GovernanceConfig,
   OrganizationalUnitName,
 } from '../config/governance-schema';
-import { Naming } from '../config/naming';
+import { Naming } from '@ias/targets';
 import {
   baselineGuardrails,
   checkScpSize,

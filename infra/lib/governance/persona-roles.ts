@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { PERSONAS, type GovernanceConfig, type PersonaName } from '../config/governance-schema';
-import type { Naming } from '../config/naming';
+import type { Naming } from '@ias/targets';
 
 /** How long a persona session lasts at most. */
 export const PERSONA_MAX_SESSION = Duration.hours(1);

@@ -9,7 +9,7 @@ import { AssetManifestArtifact, CloudAssembly, type CloudFormationStackArtifact 
 import { buildApp } from '../app';
 import { ConfigError } from '../config/errors';
 import type { ProjectConfig } from '../config/load';
-import { functionTarget } from './names';
+import { functionTarget } from '@ias/targets';
 
 /** CloudFormation takes a template body of up to 51,200 bytes in CreateStack. */
 const TEMPLATE_BODY_MAX_BYTES = 51_200;

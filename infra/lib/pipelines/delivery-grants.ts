@@ -1,8 +1,8 @@
 import { ArnFormat, Aws, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ledgerTableName as ledgerTable } from '@ias/delivery/src/names';
-import type { Naming } from '../config/naming';
-import type { FunctionTarget, ServiceTarget } from './names';
+import { ledgerTableName as ledgerTable } from '@ias/targets';
+import type { Naming } from '@ias/targets';
+import type { FunctionTarget, ServiceTarget } from '@ias/targets';
 
 /**
  * What the delivery steps may do in an environment's account, as policy statements scoped to the

@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { DeliveryConfig } from '../config/delivery-schema';
-import type { Naming } from '../config/naming';
+import type { Naming } from '@ias/targets';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { SecureBucket } from '../constructs/secure-bucket';
 

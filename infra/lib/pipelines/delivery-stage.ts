@@ -23,7 +23,8 @@ import { GithubOidcStack } from '../stacks/github-oidc-stack';
 import { githubDeployRole, githubDiffRole } from './github-roles';
 import type { EnvironmentStage } from '../environment-stage';
 import { importKey } from '../stacks/environment-stack-props';
-import { deliveryNaming, PIPELINE_LOG_RETENTION, pipelineNames } from './names';
+import { PIPELINE_LOG_RETENTION } from './settings';
+import { deliveryNaming, pipelineNames } from '@ias/targets';
 
 /** Props of {@link DeliveryStage}. */
 export interface DeliveryStageProps extends StageProps {

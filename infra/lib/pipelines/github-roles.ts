@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { ackAccount } from '../aspects/acknowledgements';
 import type { EnvironmentConfig } from '../config/load';
 import type { FunctionDefinition } from '../config/functions';
-import { Naming } from '../config/naming';
+import { Naming } from '@ias/targets';
 import type { ServiceDefinition } from '../config/services';
 import type { GithubRoleSpec } from '../stacks/github-oidc-stack';
 import {
@@ -14,7 +14,7 @@ import {
   SERVICE_DEPLOY_WILDCARD_REASON,
   serviceDeployStatements,
 } from './delivery-grants';
-import { functionTarget, serviceTarget } from './names';
+import { functionTarget, serviceTarget } from '@ias/targets';
 
 /** What the roles are built from. */
 export interface GithubRolesInput {

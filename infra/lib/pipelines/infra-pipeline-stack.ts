@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import type { DeliveryConfig } from '../config/delivery-schema';
 import type { EnvironmentStage } from '../environment-stage';
 import { SecureBucket } from '../constructs/secure-bucket';
-import { PIPELINE_LOG_RETENTION } from './names';
+import { PIPELINE_LOG_RETENTION } from './settings';
 import { artifactStoreAcknowledgements, projectLogAcknowledgements } from './pipeline-parts';
 import { ackAccount } from '../aspects/acknowledgements';
 

@@ -19,15 +19,11 @@ import {
   ledgerStatements,
   ledgerTableName,
 } from './delivery-grants';
-import { Naming } from '../config/naming';
-import { functionTarget, PIPELINE_LOG_RETENTION, pipelineNames, type FunctionTarget } from './names';
+import { Naming } from '@ias/targets';
+import { PIPELINE_LOG_RETENTION } from './settings';
+import { functionTarget, pipelineNames, type FunctionTarget } from '@ias/targets';
 import { ackAccount } from '../aspects/acknowledgements';
-
-/** Where the buildspecs live in the repository (CodeBuild reads them from the source revision). */
-export const BUILDSPECS = {
-  build: 'infra/lib/pipelines/buildspecs/lambda-build.yml',
-  check: 'infra/lib/pipelines/buildspecs/lambda-check.yml',
-} as const;
+import { BUILDSPECS } from './buildspecs';
 
 /** Props of {@link LambdaPipelineStack}. */
 export interface LambdaPipelineStackProps extends StackProps {

@@ -10,9 +10,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { DeliveryConfig } from '../config/delivery-schema';
 import type { EnvironmentConfig } from '../config/load';
-import { Naming } from '../config/naming';
+import { Naming } from '@ias/targets';
 import { SecureBucket } from '../constructs/secure-bucket';
-import { artifactStoreBucketName, PIPELINE_LOG_RETENTION } from './names';
+import { PIPELINE_LOG_RETENTION } from './settings';
+import { artifactStoreBucketName } from '@ias/targets';
 import { ackAccount } from '../aspects/acknowledgements';
 
 /** What every application pipeline shares: where it lives and what it listens to. */

@@ -9,10 +9,12 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
 import type { ServiceDefinition } from '../config/services';
-import { deployedByCodeDeploy, ECS_DEPLOY_WAIT_MINUTES } from '../config/service-profile-schema';
+import { ECS_DEPLOY_WAIT_MINUTES } from '../config/service-profile-schema';
+import { deployedByCodeDeploy } from '@ias/targets';
 import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
 import type { PipelineStageSummary } from './lambda-pipeline-stack';
-import { PIPELINE_LOG_RETENTION, pipelineNames, serviceTarget, type ServiceTarget } from './names';
+import { PIPELINE_LOG_RETENTION } from './settings';
+import { pipelineNames, serviceTarget, type ServiceTarget } from '@ias/targets';
 import { PipelineParts, type PipelinePartsProps } from './pipeline-parts';
 import {
   ledgerAcknowledgements,
@@ -20,11 +22,9 @@ import {
   ledgerTableName,
   serviceStepStatements,
 } from './delivery-grants';
-import { Naming } from '../config/naming';
+import { Naming } from '@ias/targets';
 import { ackAccount } from '../aspects/acknowledgements';
-
-/** Where the service buildspec lives in the repository. */
-export const SERVICE_BUILDSPEC = 'infra/lib/pipelines/buildspecs/service-build.yml';
+import { SERVICE_BUILDSPEC } from './buildspecs';
 
 /** Code every service shares: a change there starts every service's pipeline. */
 export const SERVICE_SHARED_CODE = ['app/core/**'] as const;

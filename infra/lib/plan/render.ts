@@ -1,4 +1,4 @@
-import { SERVICE_STRATEGIES } from '../config/service-profile-schema';
+import { LAMBDA_STRATEGIES, SERVICE_STRATEGIES } from '@ias/targets';
 import { relative } from 'node:path';
 import type { FunctionDefinition } from '../config/functions';
 import type { ServiceDefinition } from '../config/services';
@@ -44,13 +44,6 @@ function inStage(stageId: string, path: string): boolean {
   return path === stageId || path.startsWith(`${stageId}/`);
 }
 
-const DEPLOYMENT_WORDS: Record<string, string> = {
-  'all-at-once': 'all at once',
-  linear: 'linear, 10 % every minute',
-  canary: 'canary, 10 % for 5 minutes, then the rest',
-  'linear-25-every-10-minutes': "seed 003's linear, 25 % every 10 minutes",
-};
-
 function functionLines(env: EnvironmentConfig, functions: readonly FunctionDefinition[]): string[] {
   if (functions.length === 0) {
     return [];
@@ -58,7 +51,7 @@ function functionLines(env: EnvironmentConfig, functions: readonly FunctionDefin
   const l = env.profile.lambda;
   return [
     `  functions: ${functions.map((f) => `${env.prefix}-${env.name}-${f.name} (${f.manifest.trigger.type})`).join(', ')}`,
-    `    alias live shifted by CodeDeploy ${DEPLOYMENT_WORDS[l.deployment] ?? l.deployment}; rolls back on failure, on stop, and on alarm: errors ≥ ${l.errorsPerMinute}/min, throttles ≥ ${l.throttlesPerMinute}/min, p99 duration ≥ ${l.p99DurationPercentOfTimeout} % of the timeout`,
+    `    alias live shifted by CodeDeploy ${LAMBDA_STRATEGIES[l.deployment].words(l.deployment)}; rolls back on failure, on stop, and on alarm: errors ≥ ${l.errorsPerMinute}/min, throttles ≥ ${l.throttlesPerMinute}/min, p99 duration ≥ ${l.p99DurationPercentOfTimeout} % of the timeout`,
     `    alarms: ${functions.map((f) => `${env.prefix}-${env.name}-${f.name}-{errors,throttles,duration}`).join(', ')}`,
     `    hooks: ${env.prefix}-${env.name}-pre-traffic-hook (invokes the new version with its smoke event), ${env.prefix}-${env.name}-post-traffic-hook (invokes the alias, checks the alarms)`,
   ];
@@ -70,22 +63,7 @@ function serviceStrategy(env: EnvironmentConfig): string {
   const pause = d.pause
     ? `, paused at ${d.pause.stage} for the operator (${d.pause.onTimeout} after ${d.pause.timeoutMinutes} min)`
     : '';
-  return `${strategyWords(d)}${pause}`;
-}
-
-function strategyWords(d: EnvironmentConfig['profile']['service']['deployment']): string {
-  switch (d.strategy) {
-    case 'codedeploy-blue-green':
-      return `CodeDeploy blue/green, traffic ${DEPLOYMENT_WORDS[d.traffic] ?? d.traffic}, blue kept ${d.blueRetentionMinutes} min`;
-    case 'ecs-blue-green':
-      return `Amazon ECS blue/green, bake ${d.bakeMinutes} min`;
-    case 'ecs-linear':
-      return `Amazon ECS linear, ${d.stepPercent} % every ${d.stepMinutes} min, bake ${d.bakeMinutes} min`;
-    case 'ecs-canary':
-      return `Amazon ECS canary, ${d.stepPercent} % for ${d.stepMinutes} min, bake ${d.bakeMinutes} min`;
-    case 'rolling':
-      return 'ECS rolling update, circuit breaker with rollback';
-  }
+  return `${SERVICE_STRATEGIES[d.strategy].words(d)}${pause}`;
 }
 
 function serviceLines(env: EnvironmentConfig, services: readonly ServiceDefinition[]): string[] {
@@ -173,7 +151,7 @@ function pipelineLines(stage: StageSummary, config: ProjectConfig): string[] {
           ? ''
           : isService
             ? `  [${serviceStrategy(env)}]`
-            : `  [${DEPLOYMENT_WORDS[env.profile.lambda.deployment] ?? env.profile.lambda.deployment}]`;
+            : `  [${LAMBDA_STRATEGIES[env.profile.lambda.deployment].words(env.profile.lambda.deployment)}]`;
         const where = env ? `  (account ${accountOf(env)})` : '';
         lines.push(
           `    ${s.Name}: ${s.Actions.map((a) => `${a.Name} (${a.ActionTypeId.Provider})`).join(' → ')}${how}${where}`,

@@ -19,7 +19,7 @@ import {
   functionTarget,
   pipelineNames,
   serviceTarget,
-} from '../pipelines/names';
+} from '@ias/targets';
 import type { EnvironmentStackProps } from './environment-stack-props';
 import { ackAccount } from '../aspects/acknowledgements';
 

@@ -4,9 +4,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { DeliveryCode } from '../constructs/delivery-function';
 import { TrafficHooks } from '../constructs/traffic-hooks';
-import { ledgerTableName } from '@ias/delivery/src/names';
+import { ledgerTableName } from '@ias/targets';
 import { ReleaseLedger } from '../constructs/release-ledger';
-import { deploymentConfigName } from '../pipelines/names';
+import { deploymentConfigName } from '@ias/targets';
 import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
 
 /** Props of {@link DeploymentStack}. */

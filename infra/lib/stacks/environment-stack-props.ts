@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/load';
-import type { Naming } from '../config/naming';
+import type { Naming } from '@ias/targets';
 
 /** What every stack of an environment receives. */
 export interface EnvironmentStackProps extends StackProps {

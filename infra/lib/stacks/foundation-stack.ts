@@ -9,7 +9,7 @@ import { EncryptionKey } from '../constructs/encryption-key';
 import { PackageRepository } from '../constructs/package-repository';
 import { SecureBucket } from '../constructs/secure-bucket';
 import type { EnvironmentStackProps } from './environment-stack-props';
-import { pipelineNames } from '../pipelines/names';
+import { pipelineNames } from '@ias/targets';
 
 /** Props of {@link FoundationStack}. */
 export interface FoundationStackProps extends EnvironmentStackProps {

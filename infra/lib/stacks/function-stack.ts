@@ -9,8 +9,8 @@ import type { FunctionDefinition } from '../config/functions';
 import type { AlarmTopic } from '../constructs/alarm-topic';
 import type { Database } from '../constructs/database';
 import { DeliveredFunction } from '../constructs/delivered-function';
-import { trafficHookNames } from '../pipelines/names';
-import { deploymentConfigName } from '../pipelines/names';
+import { trafficHookNames } from '@ias/targets';
+import { deploymentConfigName } from '@ias/targets';
 import { APPLICATION_DATABASE_NAME, DATABASE_ROLES } from './data-stack';
 import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
 

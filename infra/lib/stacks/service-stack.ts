@@ -1,4 +1,4 @@
-import { deployedByCodeDeploy, SERVICE_STRATEGIES } from '../config/service-profile-schema';
+import { deployedByCodeDeploy, SERVICE_STRATEGIES } from '@ias/targets';
 import { CfnCondition, CfnParameter, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -17,7 +17,7 @@ import { SecureBucket } from '../constructs/secure-bucket';
 import { ServiceAlarms } from '../constructs/service-alarms';
 import { ServiceDeployment } from '../constructs/service-deployment';
 import { ServiceLoadBalancer } from '../constructs/service-load-balancer';
-import { serviceTarget } from '../pipelines/names';
+import { serviceTarget } from '@ias/targets';
 import { DATABASE_ROLES } from './data-stack';
 import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject, REPO_ROOT } from '../../lib/config/project';
-import { artifactStoreBucketName, pipelineNameProblems, pipelineNames } from '../../lib/pipelines/names';
+import { artifactStoreBucketName, pipelineNameProblems, pipelineNames } from '@ias/targets';
 
 describe('pipeline names under any valid prefix', () => {
   it("build the artifact store's bucket within S3's 63 characters for the longest prefix and the repository's names", () => {

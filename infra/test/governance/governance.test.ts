@@ -12,7 +12,7 @@ import {
   type EnabledGovernanceConfig,
   type GovernanceConfig,
 } from '../../lib/config/governance-schema';
-import { Naming } from '../../lib/config/naming';
+import { Naming } from '@ias/targets';
 import { cdkContext } from '../../lib/config/project';
 import {
   buildGovernanceStack,

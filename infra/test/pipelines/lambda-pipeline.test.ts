@@ -14,7 +14,7 @@ import { loadFunctions, type FunctionDefinition } from '../../lib/config/functio
 import { cdkContext, FUNCTIONS_DIR, REPO_ROOT } from '../../lib/config/project';
 import { ConfigError } from '../../lib/config/errors';
 import { DeliveryStage } from '../../lib/pipelines/delivery-stage';
-import { BUILDSPECS } from '../../lib/pipelines/lambda-pipeline-stack';
+import { BUILDSPECS } from '../../lib/pipelines/buildspecs';
 import { environmentConfig, TEST_PREFIX } from '../support/stages';
 
 const envs = parseEnvironments(environments, TEST_PREFIX);

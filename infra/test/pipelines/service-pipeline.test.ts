@@ -10,7 +10,7 @@ import { environments } from '../../lib/config/environments';
 import { parseDelivery, parseEnvironments } from '../../lib/config/load';
 import { cdkContext, REPO_ROOT } from '../../lib/config/project';
 import { DeliveryStage } from '../../lib/pipelines/delivery-stage';
-import { SERVICE_BUILDSPEC } from '../../lib/pipelines/service-pipeline-stack';
+import { SERVICE_BUILDSPEC } from '../../lib/pipelines/buildspecs';
 import { SERVICES, TEST_PREFIX } from '../support/stages';
 
 const envs = parseEnvironments(environments, TEST_PREFIX);

@@ -6,13 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ListDeploymentsCommand, type DeploymentStatus } from '@aws-sdk/client-codedeploy';
-import {
-  DeliveryError,
-  deployFunction,
-  DEPLOYMENT_STATUSES_IN_FLIGHT,
-  type DeployProgress,
-} from '@ias/delivery';
-import { functionTarget, type FunctionTarget } from '@ias/infra/lib/pipelines/names';
+import { DeliveryError, deployFunction, type DeployProgress } from '@ias/delivery';
+import { DEPLOYMENT_STATUSES_IN_FLIGHT } from '@ias/targets';
+import { functionTarget, type FunctionTarget } from '@ias/targets';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import {
   dryRun,

@@ -5,7 +5,7 @@
  * services on ecs-blue-green, ecs-linear, ecs-canary or rolling): continue releases a pause hook, stop
  * rolls back.
  */
-import { deployedByCodeDeploy } from '@ias/infra/lib/config/service-profile-schema';
+import { deployedByCodeDeploy } from '@ias/targets';
 import {
   BatchGetDeploymentsCommand,
   ContinueDeploymentCommand,
@@ -16,7 +16,7 @@ import {
   type DeploymentWaitType,
 } from '@aws-sdk/client-codedeploy';
 import type { DeploymentState } from '@ias/delivery';
-import { functionTarget, serviceTarget } from '@ias/infra/lib/pipelines/names';
+import { functionTarget, serviceTarget } from '@ias/targets';
 import {
   dryRun,
   environment,

@@ -4,7 +4,7 @@
  * service to the previous ACTIVE revision of its task definition family, through ECS or CodeDeploy as the
  * service's deployment controller requires.
  */
-import { deployedByCodeDeploy } from '@ias/infra/lib/config/service-profile-schema';
+import { deployedByCodeDeploy } from '@ias/targets';
 import {
   CreateDeploymentCommand,
   ListDeploymentsCommand,
@@ -18,7 +18,7 @@ import {
   type Service,
 } from '@aws-sdk/client-ecs';
 import { renderEcsAppSpec, TASK_DEFINITION_PLACEHOLDER, type DeploymentState } from '@ias/delivery';
-import { serviceTarget, type ServiceTarget } from '@ias/infra/lib/pipelines/names';
+import { serviceTarget, type ServiceTarget } from '@ias/targets';
 import {
   dryRun,
   environment,

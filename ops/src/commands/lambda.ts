@@ -11,8 +11,8 @@ import {
   UpdateAliasCommand,
   type AliasConfiguration,
 } from '@aws-sdk/client-lambda';
-import { DEPLOYMENT_STATUSES_IN_FLIGHT } from '@ias/delivery';
-import { functionTarget, type FunctionTarget } from '@ias/infra/lib/pipelines/names';
+import { DEPLOYMENT_STATUSES_IN_FLIGHT } from '@ias/targets';
+import { functionTarget, type FunctionTarget } from '@ias/targets';
 import {
   dryRun,
   environment,

@@ -9,7 +9,7 @@ import {
   PutParameterCommand,
   type Parameter,
 } from '@aws-sdk/client-ssm';
-import type { EnvironmentConfig } from '@ias/infra/lib/config/load';
+import type { EnvironmentConfig } from '@ias/infra/config';
 import { dryRun, environment, naming, planned, type DryRunResult, type OpsContext } from '../context';
 import { badInput, errorName, unsafe } from '../errors';
 

@@ -16,9 +16,9 @@ export interface PlanResult {
 export async function plan(ctx: OpsContext): Promise<PlanResult> {
   // Loaded on demand: aws-cdk-lib and the stacks are needed by this command only.
   const [{ synthesize }, { buildPlan }, { cdkContext, DEFAULT_OUTDIR, REPO_ROOT }] = await Promise.all([
-    import('@ias/infra/lib/synth.ts'),
-    import('@ias/infra/lib/plan/index.ts'),
-    import('@ias/infra/lib/config/project.ts'),
+    import('@ias/infra/synth'),
+    import('@ias/infra/plan'),
+    import('@ias/infra/config'),
   ]);
   synthesize(ctx.project, { outdir: DEFAULT_OUTDIR, context: cdkContext() });
   return buildPlan(ctx.project, DEFAULT_OUTDIR, REPO_ROOT);

@@ -7,7 +7,8 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { ledgerTableName, listReleases, type LedgerRelease as Release } from '@ias/delivery';
+import { listReleases, type LedgerRelease as Release } from '@ias/delivery';
+import { ledgerTableName } from '@ias/targets';
 import {
   dryRun,
   environment,

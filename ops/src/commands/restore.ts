@@ -17,22 +17,10 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import {
-  codeDeployNames,
-  DeliveryError,
-  DEPLOYMENT_STATUSES_IN_FLIGHT,
-  getRelease,
-  type LedgerRelease,
-  ledgerTableName,
-  renderTaskDefinition,
-} from '@ias/delivery';
-import type { EnvironmentConfig } from '@ias/infra/lib/config/load';
-import {
-  functionTarget,
-  serviceTarget,
-  type FunctionTarget,
-  type ServiceTarget,
-} from '@ias/infra/lib/pipelines/names';
+import { DeliveryError, getRelease, type LedgerRelease, renderTaskDefinition } from '@ias/delivery';
+import { codeDeployNames, DEPLOYMENT_STATUSES_IN_FLIGHT, ledgerTableName } from '@ias/targets';
+import type { EnvironmentConfig } from '@ias/infra/config';
+import { functionTarget, serviceTarget, type FunctionTarget, type ServiceTarget } from '@ias/targets';
 import {
   dryRun,
   environment,

@@ -3,7 +3,7 @@
  * ecs-linear, ecs-canary, rolling): list a service's, continue one held by a pause hook, stop one with
  * rollback, and follow one to its end. `deployments list|continue|stop` and `ecs rollback` use them.
  */
-import { deployedByCodeDeploy } from '@ias/infra/lib/config/service-profile-schema';
+import { deployedByCodeDeploy } from '@ias/targets';
 import {
   ContinueServiceDeploymentCommand,
   DescribeServiceDeploymentsCommand,
@@ -13,7 +13,7 @@ import {
   type ServiceDeploymentBrief,
   type ServiceDeploymentStatus,
 } from '@aws-sdk/client-ecs';
-import { serviceTarget, type ServiceTarget } from '@ias/infra/lib/pipelines/names';
+import { serviceTarget, type ServiceTarget } from '@ias/targets';
 import type { environment } from '../context';
 import { services, type AwsClients, type OpsContext } from '../context';
 import { badInput, errorName } from '../errors';

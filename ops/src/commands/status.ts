@@ -14,7 +14,7 @@ import {
   serviceTarget,
   type FunctionTarget,
   type ServiceTarget,
-} from '@ias/infra/lib/pipelines/names';
+} from '@ias/targets';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import {
   dryRun,

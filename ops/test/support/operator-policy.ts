@@ -5,7 +5,7 @@
  * source) does not list fails its file. Calls are mapped to IAM requests by the wiring check's
  * SDK → IAM mapping and evaluated by a real IAM policy evaluator.
  */
-import { operatorPolicyDocument } from '@ias/infra/lib/config/operator-access';
+import { operatorPolicyDocument } from '@ias/infra/config';
 import { iamCallOf, simulateRequest, type RecordedCall } from '@ias/wiring';
 import { afterAll, expect } from 'vitest';
 import { project, STUBBED } from '../helpers';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readAssembly } from '@ias/infra/lib/plan/assembly';
+import { readAssembly } from '@ias/infra/plan';
 
 /** One resource of a template, as CloudFormation reads it. */
 export interface CfnResource {

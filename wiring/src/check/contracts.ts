@@ -4,8 +4,8 @@ import { dbRolesEnvironmentSchema } from '@ias/delivery/src/db-roles';
 import { hookEnvironmentSchema } from '@ias/delivery/src/traffic-hook';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProjectConfig } from '@ias/infra/lib/config/load';
-import { REPO_ROOT } from '@ias/infra/lib/config/project';
+import type { ProjectConfig } from '@ias/infra/config';
+import { REPO_ROOT } from '@ias/infra/config';
 import { z, type ZodType } from 'zod';
 import type { DatabaseClient } from './database';
 

@@ -1,7 +1,7 @@
-import { Naming } from '@ias/infra/lib/config/naming';
-import type { ProjectConfig } from '@ias/infra/lib/config/load';
-import { trafficHookNames } from '@ias/infra/lib/pipelines/names';
-import { pipelineNames } from '@ias/infra/lib/pipelines/names';
+import { Naming } from '@ias/targets';
+import type { ProjectConfig } from '@ias/infra/config';
+import { trafficHookNames } from '@ias/targets';
+import { pipelineNames } from '@ias/targets';
 import type { AssemblyModel, CfnResource, StackModel, StageModel } from './assembly';
 import { knownParameterValue, resolve, resolveString, UnresolvableError, type ResolveScope } from './resolve';
 

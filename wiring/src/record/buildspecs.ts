@@ -13,8 +13,7 @@ const ROOT = join(__dirname, '../../../');
 
 /**
  * Each build project kind and its buildspec (the paths the pipeline stacks give CodeBuild:
- * BUILDSPECS in infra/lib/pipelines/lambda-pipeline-stack.ts, SERVICE_BUILDSPEC in
- * service-pipeline-stack.ts; a test holds them equal).
+ * BUILDSPECS and SERVICE_BUILDSPEC of `@ias/infra/pipelines`; a test holds them equal).
  */
 export const BUILD_PROJECTS: Readonly<Record<string, string>> = {
   'build:lambda-build': 'infra/lib/pipelines/buildspecs/lambda-build.yml',

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadProject } from '@ias/infra/lib/config/project';
-import { BUILDSPECS } from '@ias/infra/lib/pipelines/lambda-pipeline-stack';
-import { SERVICE_BUILDSPEC } from '@ias/infra/lib/pipelines/service-pipeline-stack';
+import { loadProject } from '@ias/infra/config';
+import { BUILDSPECS } from '@ias/infra/pipelines';
+import { SERVICE_BUILDSPEC } from '@ias/infra/pipelines';
 import { describe, expect, it } from 'vitest';
 import type { WorkloadRecording } from '../../src/calls';
 import { BUILD_PROJECTS } from '../../src/record/buildspecs';

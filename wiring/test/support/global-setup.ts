@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cdkContext, loadProject } from '@ias/infra/lib/config/project';
-import { synthesize } from '@ias/infra/lib/synth';
+import { cdkContext, loadProject } from '@ias/infra/config';
+import { synthesize } from '@ias/infra/synth';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {

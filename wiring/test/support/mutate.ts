@@ -1,5 +1,5 @@
-import { loadProject } from '@ias/infra/lib/config/project';
-import { Naming } from '@ias/infra/lib/config/naming';
+import { loadProject } from '@ias/infra/config';
+import { Naming } from '@ias/targets';
 import type { AssemblyModel, StackModel } from '../../src/check/assembly';
 import type { CfnResource } from '../../src/check/assembly';
 

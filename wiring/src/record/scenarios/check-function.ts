@@ -4,7 +4,7 @@
  * create (synthesizes its stack, checks the assets, creates the stack and waits), in the pipelines'
  * account and through an environment's delivery role.
  */
-import { loadProject } from '@ias/infra/lib/config/project';
+import { loadProject } from '@ias/infra/config';
 import { awsError } from '../recorder';
 import { responder } from '../respond';
 import type { Scenario } from '../scenario';
@@ -31,7 +31,7 @@ function runScript(): Promise<void> {
       process.stdout.write = write;
       reject(new Error(`check-function exited with ${code ?? 0}`));
     }) as typeof process.exit;
-    import('@ias/infra/scripts/check-function.js').catch(reject);
+    import('@ias/infra/check-function').catch(reject);
   });
 }
 

@@ -1,0 +1,25 @@
+import type { LambdaStrategy } from './kinds/function/strategies';
+import type { ServiceStrategy, ServiceTraffic } from './kinds/service/strategies';
+
+/**
+ * What the names and targets read of one environment: the prefix, its name and the few profile
+ * fields that choose a name (account, deployment strategies). The validated profile of
+ * `@ias/infra/config` is one; this package keeps no schema of its own.
+ */
+export interface TargetEnvironment {
+  /** The project prefix from README.md. */
+  readonly prefix: string;
+  /** The environment's name (`dev`, `staging`, `prod`). */
+  readonly name: string;
+  /** The profile fields names depend on. */
+  readonly profile: {
+    /** The environment's account, when the profile names one. */
+    readonly account?: string;
+    /** How functions are shifted. */
+    readonly lambda: { readonly deployment: LambdaStrategy };
+    /** How services ship. */
+    readonly service: {
+      readonly deployment: { readonly strategy: ServiceStrategy; readonly traffic: ServiceTraffic };
+    };
+  };
+}

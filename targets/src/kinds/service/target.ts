@@ -1,0 +1,59 @@
+import { codeDeployNames } from '../../codedeploy';
+import type { TargetEnvironment } from '../../environment';
+import { Naming } from '../../naming';
+import { crossAccountRoleArn } from '../../pipelines';
+import { ECS_DEPLOYMENT_CONFIGS } from './strategies';
+
+/** The folder under the repository root that holds one folder per container service. */
+export const SERVICES_FOLDER = 'app/services';
+
+/** The file that makes a folder under app/services a delivered container service. */
+export const SERVICE_MANIFEST_FILE = 'service.json';
+
+/** The stack of a service in its environment's stage: construct id `svc-<name>`. */
+export function serviceStackId(name: string): string {
+  return `svc-${name}`;
+}
+
+/** What a service's target reads of its definition. */
+export interface ServiceTargetDefinition {
+  readonly name: string;
+  readonly manifest: { readonly containerPort: number };
+}
+
+/**
+ * Everything a pipeline (and the plan) needs to know of a container service in one environment;
+ * `roleArn` when the environment is in another account than the pipelines (`toolingAccount`).
+ */
+export function serviceTarget(
+  env: TargetEnvironment,
+  definition: ServiceTargetDefinition,
+  toolingAccount?: string,
+) {
+  const naming = new Naming(env.prefix, env.name);
+  const serviceName = naming.name(definition.name);
+  const { deployment } = env.profile.service;
+  return {
+    environment: env.name,
+    serviceName,
+    clusterName: naming.name('cluster'),
+    family: serviceName,
+    containerName: definition.name,
+    containerPort: definition.manifest.containerPort,
+    repositoryName: serviceName,
+    stackName: naming.stackName(serviceStackId(definition.name)),
+    /** SSM parameter holding the image the service runs (`none` until its first delivery). */
+    imageParameter: naming.path('services', definition.name, 'image'),
+    strategy: deployment.strategy,
+    ...codeDeployNames(serviceName),
+    /** CodeDeploy's configuration for the profile's traffic choice (codedeploy-blue-green). */
+    deploymentConfig: ECS_DEPLOYMENT_CONFIGS[deployment.traffic],
+    greenCheck: naming.name(`${definition.name}-green-check`),
+    /** The environment's account, when the profile names one. */
+    account: env.profile.account,
+    roleArn: crossAccountRoleArn(env, toolingAccount),
+  };
+}
+
+/** A service's target in one environment. */
+export type ServiceTarget = ReturnType<typeof serviceTarget>;

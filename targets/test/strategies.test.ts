@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import {
+  deployedByCodeDeploy,
+  LAMBDA_DEPLOYMENTS,
+  LAMBDA_STRATEGIES,
+  Naming,
+  NATIVE_BLUE_GREEN,
+  SERVICE_DEPLOYMENTS,
+  SERVICE_STRATEGIES,
+  type ServiceDeploymentSettings,
+} from '../src';
+
+const naming = new Naming('ias', 'prod');
+const settings: ServiceDeploymentSettings = {
+  traffic: 'canary',
+  blueRetentionMinutes: 15,
+  bakeMinutes: 7,
+  stepPercent: 20,
+  stepMinutes: 3,
+};
+
+describe('the service strategy table', () => {
+  it('has one row per strategy the profile accepts', () => {
+    expect(Object.keys(SERVICE_STRATEGIES).sort()).toEqual([...SERVICE_DEPLOYMENTS].sort());
+  });
+
+  it.each(SERVICE_DEPLOYMENTS)(
+    '%s: the controller, the CLI, the pipeline action and the listeners agree',
+    (strategy) => {
+      const t = SERVICE_STRATEGIES[strategy];
+      const codeDeploy = t.controller === 'CODE_DEPLOY';
+      expect(deployedByCodeDeploy(strategy)).toBe(codeDeploy);
+      expect(t.cliController).toBe(codeDeploy ? 'codedeploy' : 'ecs');
+      expect(t.pipelineAction).toBe(codeDeploy ? 'codedeploy-ecs' : 'ecs');
+      // A green side needs somewhere to be checked before production traffic reaches it.
+      expect(t.listeners.includes('test')).toBe(t.blueGreen);
+      expect(t.listeners).toContain('production');
+      // Only CodeDeploy reads a deployment configuration; Amazon ECS reads the service's own settings.
+      expect(t.deploymentConfig(settings, naming) !== undefined).toBe(codeDeploy);
+    },
+  );
+
+  it('names the CodeDeploy configuration of the traffic choice and the plan words of each strategy', () => {
+    expect(SERVICE_STRATEGIES['codedeploy-blue-green'].deploymentConfig(settings, naming)).toBe(
+      'CodeDeployDefault.ECSCanary10Percent5Minutes',
+    );
+    expect(SERVICE_DEPLOYMENTS.map((s) => SERVICE_STRATEGIES[s].words(settings))).toEqual([
+      'CodeDeploy blue/green, traffic canary, 10 % for 5 minutes, then the rest, blue kept 15 min',
+      'Amazon ECS blue/green, bake 7 min',
+      'Amazon ECS linear, 20 % every 3 min, bake 7 min',
+      'Amazon ECS canary, 20 % for 3 min, bake 7 min',
+      'ECS rolling update, circuit breaker with rollback',
+    ]);
+  });
+
+  it('counts as native blue/green exactly the strategies Amazon ECS runs with lifecycle stages', () => {
+    expect(NATIVE_BLUE_GREEN).toEqual(['ecs-blue-green', 'ecs-linear', 'ecs-canary']);
+  });
+});
+
+describe('the function strategy table', () => {
+  it('has one row per strategy, each run by CodeDeploy through the pipeline steps, with no listener', () => {
+    expect(Object.keys(LAMBDA_STRATEGIES).sort()).toEqual([...LAMBDA_DEPLOYMENTS].sort());
+    for (const s of LAMBDA_DEPLOYMENTS) {
+      expect(LAMBDA_STRATEGIES[s]).toMatchObject({
+        controller: 'CODE_DEPLOY',
+        pipelineAction: 'lambda-steps',
+        cliController: 'codedeploy',
+        listeners: [],
+      });
+    }
+  });
+
+  it("names CodeDeploy's predefined configurations, and seed 003's own under the environment's prefix", () => {
+    expect(LAMBDA_DEPLOYMENTS.map((s) => LAMBDA_STRATEGIES[s].deploymentConfig(s, naming))).toEqual([
+      'CodeDeployDefault.LambdaAllAtOnce',
+      'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
+      'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+      'ias-prod-lambda-linear-25-every-10-minutes',
+    ]);
+    expect(LAMBDA_STRATEGIES['linear-25-every-10-minutes'].words('linear-25-every-10-minutes')).toBe(
+      "seed 003's linear, 25 % every 10 minutes",
+    );
+  });
+});

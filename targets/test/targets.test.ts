@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { WORKLOAD_KIND_IDS, WORKLOAD_KINDS, type TargetEnvironment } from '../src';
+
+const prod: TargetEnvironment = {
+  prefix: 'ias',
+  name: 'prod',
+  profile: {
+    account: '222222222222',
+    lambda: { deployment: 'canary' },
+    service: { deployment: { strategy: 'codedeploy-blue-green', traffic: 'linear' } },
+  },
+};
+
+describe('workload targets', () => {
+  it("build a function's names in an environment, with the delivery role of another account", () => {
+    expect(WORKLOAD_KINDS.function.target(prod, { name: 'allocate-order' }, '111111111111')).toEqual({
+      environment: 'prod',
+      functionName: 'ias-prod-allocate-order',
+      alias: 'live',
+      stackName: 'ias-prod-fn-allocate-order',
+      application: 'ias-prod-allocate-order-app',
+      deploymentGroup: 'ias-prod-allocate-order-group',
+      deploymentConfig: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+      hooks: {
+        beforeAllowTraffic: 'ias-prod-pre-traffic-hook',
+        afterAllowTraffic: 'ias-prod-post-traffic-hook',
+      },
+      roleArn: 'arn:aws:iam::222222222222:role/ias-prod-delivery',
+    });
+  });
+
+  it("build a service's names, and no role when the pipelines share the environment's account", () => {
+    const target = WORKLOAD_KINDS.service.target(
+      prod,
+      { name: 'inventory-api', manifest: { containerPort: 8080 } },
+      '222222222222',
+    );
+    expect(target).toMatchObject({
+      serviceName: 'ias-prod-inventory-api',
+      clusterName: 'ias-prod-cluster',
+      stackName: 'ias-prod-svc-inventory-api',
+      imageParameter: '/ias/prod/services/inventory-api/image',
+      application: 'ias-prod-inventory-api-app',
+      deploymentGroup: 'ias-prod-inventory-api-group',
+      deploymentConfig: 'CodeDeployDefault.ECSLinear10PercentEvery1Minutes',
+      greenCheck: 'ias-prod-inventory-api-green-check',
+      roleArn: undefined,
+    });
+  });
+
+  it('register every kind under its own id, each with its folder and manifest file', () => {
+    expect(Object.keys(WORKLOAD_KINDS)).toEqual([...WORKLOAD_KIND_IDS]);
+    expect(
+      WORKLOAD_KIND_IDS.map((id) => [WORKLOAD_KINDS[id].folder, WORKLOAD_KINDS[id].manifestFile]),
+    ).toEqual([
+      ['app/functions', 'function.json'],
+      ['app/services', 'service.json'],
+    ]);
+  });
+});
+
+describe('the package', () => {
+  it('imports no other package (no aws-cdk-lib, esbuild or AWS SDK): the CLI and the steps pay for names only', () => {
+    const { metafile } = buildSync({
+      entryPoints: [join(__dirname, '..', 'src', 'index.ts')],
+      bundle: true,
+      platform: 'node',
+      packages: 'external',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const imported = Object.values(metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
+    expect(imported).toEqual([]);
+    expect(Object.keys(metafile.inputs).every((f) => f.startsWith('src/'))).toBe(true);
+  });
+});
