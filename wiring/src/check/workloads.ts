@@ -1,7 +1,12 @@
-import { Naming } from '@ias/targets';
 import type { ProjectConfig } from '@ias/infra/config';
-import { trafficHookNames } from '@ias/targets';
-import { pipelineNames } from '@ias/targets';
+import {
+  functionTarget,
+  Naming,
+  pipelineNames,
+  SERVICE_STRATEGIES,
+  serviceTarget,
+  trafficHookNames,
+} from '@ias/targets';
 import type { AssemblyModel, CfnResource, StackModel, StageModel } from './assembly';
 import { knownParameterValue, resolve, resolveString, UnresolvableError, type ResolveScope } from './resolve';
 
@@ -52,18 +57,19 @@ export function workloadRegistry(project: ProjectConfig): Map<string, string[]> 
   for (const env of project.environments) {
     const naming = new Naming(env.prefix, env.name);
     for (const fn of project.functions ?? []) {
-      registry.set(naming.name(fn.name), [`fn:${fn.name}`]);
+      registry.set(functionTarget(env, fn).functionName, [`fn:${fn.name}`]);
     }
     const hooks = trafficHookNames(naming);
     registry.set(hooks.preTraffic, ['delivery:traffic-hook']);
     registry.set(hooks.postTraffic, ['delivery:traffic-hook']);
     registry.set(naming.name('db-roles'), ['platform:db-roles']);
     for (const svc of project.services ?? []) {
-      registry.set(naming.name(svc.name), [`svc:${svc.name}`]);
+      const target = serviceTarget(env, svc);
+      registry.set(target.serviceName, [`svc:${svc.name}`]);
       // CodeDeploy's ECS hook reports back to CodeDeploy; Amazon ECS's own hook only answers ECS.
       const greenCheck =
-        env.profile.service.deployment.strategy === 'codedeploy-blue-green' ? 'codedeploy' : 'ecs';
-      registry.set(naming.name(`${svc.name}-green-check`), [`delivery:green-check:${greenCheck}`]);
+        SERVICE_STRATEGIES[target.strategy].controller === 'CODE_DEPLOY' ? 'codedeploy' : 'ecs';
+      registry.set(target.greenCheck, [`delivery:green-check:${greenCheck}`]);
     }
   }
   for (const fn of project.functions ?? []) {
