@@ -22,8 +22,8 @@
  * with the AWS CLI (`aws ecs describe-task-definition`), with the build's credentials and region.
  */
 import { describeError } from '../errors.js';
-import { readBuildFilesInput, writeBuildFiles } from './build-files.js';
-import { awsCliTaskDefinitionReader } from './taskdef.js';
+import { readBuildFilesInput, writeBuildFiles } from '../kinds/service/build-files.js';
+import { awsCliTaskDefinitionReader } from '../kinds/service/taskdef.js';
 
 async function main(): Promise<void> {
   const input = readBuildFilesInput(process.env, process.argv.slice(2));

@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { Context } from 'aws-lambda';
-import type { EcsHookResponse } from '../ecs/green-check.js';
-import { readGreenCheckConfig, runGreenCheckHook } from '../ecs/green-check.js';
+import type { EcsHookResponse } from '../kinds/service/green-check.js';
+import { readGreenCheckConfig, runGreenCheckHook } from '../kinds/service/green-check.js';
 
 // Read once at load: a misconfigured hook fails on its first invocation with a clear message.
 // GREEN_CHECK_URL (required), GREEN_CHECK_ATTEMPTS (5), GREEN_CHECK_CONSECUTIVE (3), GREEN_CHECK_INTERVAL_MS (5000).

@@ -9,8 +9,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context } from 'aws-lambda';
-import type { ArtifactCredentials, PipelineJobOutcome } from '../pipeline-job.js';
-import { runPipelineJob } from '../pipeline-job.js';
+import type { ArtifactCredentials, PipelineJobOutcome } from '../pipeline/job.js';
+import { runPipelineJob } from '../pipeline/run.js';
 
 interface AssumedClients {
   lambda: LambdaClient;

@@ -5,8 +5,9 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { describeIssues } from '../names.js';
-import type { TrafficHookResult } from '../traffic-hook.js';
-import { readTrafficHookConfig, runTrafficHook, trafficHookEventSchema } from '../traffic-hook.js';
+import type { TrafficHookResult } from '../kinds/function/traffic-hook.js';
+import { readTrafficHookConfig, runTrafficHook } from '../kinds/function/traffic-hook.js';
+import { trafficHookEventSchema } from '../lifecycle-hook.js';
 
 // Read once at load: a misconfigured hook fails on its first invocation with a clear message.
 const config = readTrafficHookConfig(process.env);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describedTaskDefinition, IMAGE } from './support.js';
+import { describedTaskDefinition, IMAGE } from '../kinds/service/support.js';
 
 // The CLI as CodeBuild runs it (through tsx), in a clean environment: no AWS settings of this machine.
 const SCRIPT = resolve(__dirname, '../../src/ecs/write-build-files.ts');

@@ -1,7 +1,5 @@
 import { deployedRules, type DatabaseSettings } from '@ias/core';
-import { greenCheckEnvironmentSchema } from '@ias/delivery/src/ecs/green-check';
-import { dbRolesEnvironmentSchema } from '@ias/delivery/src/db-roles';
-import { hookEnvironmentSchema } from '@ias/delivery/src/traffic-hook';
+import { dbRolesEnvironmentSchema, greenCheckEnvironmentSchema, hookEnvironmentSchema } from '@ias/delivery';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProjectConfig } from '@ias/infra/config';

@@ -4,8 +4,7 @@
  * infra/lib/pipelines/lambda-pipeline-stack.ts and service-pipeline-stack.ts), each with and
  * without a delivery role to assume (`roleArn`, environments in another account).
  */
-import { renderAppSpec } from '@ias/delivery/src/appspec';
-import { zipTextFiles } from '@ias/delivery/src/artifacts';
+import { renderAppSpec, zipTextFiles } from '@ias/delivery';
 import { awsError } from '../recorder';
 import { responder } from '../respond';
 import type { Scenario } from '../scenario';

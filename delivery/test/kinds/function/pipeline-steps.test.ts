@@ -1,0 +1,466 @@
+import {
+  CodeDeployClient,
+  CreateDeploymentCommand,
+  GetDeploymentCommand,
+  StopDeploymentCommand,
+} from '@aws-sdk/client-codedeploy';
+import {
+  CodePipelineClient,
+  PutJobFailureResultCommand,
+  PutJobSuccessResultCommand,
+} from '@aws-sdk/client-codepipeline';
+import {
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  PublishVersionCommand,
+  UpdateFunctionCodeCommand,
+} from '@aws-sdk/client-lambda';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { renderAppSpec } from '../../../src/kinds/function/appspec.js';
+import type { PipelineJobOptions } from '../../../src/pipeline/run.js';
+import { runPipelineJob } from '../../../src/pipeline/run.js';
+import { awsError, fakeClock, s3Body } from '../../support.js';
+
+const lambdaMock = mockClient(LambdaClient);
+const codedeployMock = mockClient(CodeDeployClient);
+const codepipelineMock = mockClient(CodePipelineClient);
+const s3Mock = mockClient(S3Client);
+
+const credentials = {
+  accessKeyId: 'ASIAEXAMPLEKEYID0001',
+  secretAccessKey: 'secret/EXAMPLE+KEY/0123456789abcdef',
+  sessionToken: 'session-token-EXAMPLE-0123456789',
+};
+const artifactS3 = vi.fn(() => new S3Client({}));
+const clients = {
+  lambda: new LambdaClient({}),
+  codedeploy: new CodeDeployClient({}),
+  codepipeline: new CodePipelineClient({}),
+  artifactS3,
+};
+
+const parameters = {
+  environment: 'dev',
+  functionName: 'ias-dev-allocate-order',
+  alias: 'live',
+  application: 'ias-dev-allocate-order-app',
+  deploymentGroup: 'ias-dev-allocate-order-group',
+  hooks: { beforeAllowTraffic: 'ias-dev-pre-traffic-hook', afterAllowTraffic: 'ias-dev-post-traffic-hook' },
+  timeoutMinutes: 90,
+};
+
+const buildZip = zipSync({ 'index.js': strToU8('exports.handler = async () => ({ status: "ok" });') });
+const appSpec = renderAppSpec({
+  functionName: 'ias-dev-allocate-order',
+  alias: 'live',
+  currentVersion: '7',
+  targetVersion: '8',
+});
+const release = {
+  functionName: 'ias-dev-allocate-order',
+  alias: 'live',
+  currentVersion: '7',
+  targetVersion: '8',
+  codeSha256: 'sha-new',
+  unchanged: false,
+};
+
+function releaseZip(record: object = release, spec = appSpec): Uint8Array {
+  return zipSync({ 'appspec.yml': strToU8(spec), 'release.json': strToU8(JSON.stringify(record)) });
+}
+
+function job(
+  userParameters: object | string,
+  data: { continuationToken?: string; encryptionKey?: { id: string; type: string } | null } = {},
+) {
+  return {
+    id: 'job-1',
+    accountId: '123456789012',
+    data: {
+      actionConfiguration: {
+        configuration: {
+          FunctionName: 'ias-dev-pipeline-step',
+          UserParameters:
+            typeof userParameters === 'string' ? userParameters : JSON.stringify(userParameters),
+        },
+      },
+      inputArtifacts: [
+        {
+          name: 'BuildOutput',
+          revision: null,
+          location: { type: 'S3', s3Location: { bucketName: 'artifacts', objectKey: 'in.zip' } },
+        },
+      ],
+      outputArtifacts: [
+        {
+          name: 'Release',
+          revision: null,
+          location: { type: 'S3', s3Location: { bucketName: 'artifacts', objectKey: 'out.zip' } },
+        },
+      ],
+      artifactCredentials: credentials,
+      ...(data.encryptionKey === null
+        ? {}
+        : {
+            encryptionKey: data.encryptionKey ?? {
+              id: 'arn:aws:kms:ap-northeast-1:123456789012:key/k',
+              type: 'KMS',
+            },
+          }),
+      ...(data.continuationToken ? { continuationToken: data.continuationToken } : {}),
+    },
+  };
+}
+
+/** Runs one invocation and checks the contract every invocation keeps: exactly one PutJob* call. */
+async function run(jobEvent: unknown, options: PipelineJobOptions = {}) {
+  codepipelineMock.resetHistory();
+  const outcome = await runPipelineJob(clients, jobEvent, { ...fakeClock(), ...options });
+  const puts = [
+    ...codepipelineMock.commandCalls(PutJobSuccessResultCommand),
+    ...codepipelineMock.commandCalls(PutJobFailureResultCommand),
+  ];
+  expect(puts).toHaveLength(1);
+  expect(JSON.stringify(puts[0]?.args[0].input)).not.toMatch(/EXAMPLEKEYID|EXAMPLE\+KEY|session-token/);
+  return outcome;
+}
+
+function success() {
+  return codepipelineMock.commandCalls(PutJobSuccessResultCommand)[0]?.args[0].input;
+}
+
+function failure() {
+  return codepipelineMock.commandCalls(PutJobFailureResultCommand)[0]?.args[0].input;
+}
+
+beforeEach(() => {
+  for (const mock of [lambdaMock, codedeployMock, codepipelineMock, s3Mock]) {
+    mock.reset();
+  }
+  artifactS3.mockClear();
+  lambdaMock.on(GetAliasCommand).resolves({ FunctionVersion: '7' });
+  lambdaMock
+    .on(UpdateFunctionCodeCommand)
+    .resolves({ CodeSha256: 'sha-new', LastUpdateStatus: 'InProgress' });
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ LastUpdateStatus: 'Successful' });
+  lambdaMock.on(PublishVersionCommand).resolves({ Version: '8' });
+  s3Mock.on(GetObjectCommand, { Key: 'in.zip' }).resolves({ Body: s3Body(buildZip) });
+  s3Mock.on(PutObjectCommand).resolves({});
+  codepipelineMock.on(PutJobSuccessResultCommand).resolves({});
+  codepipelineMock.on(PutJobFailureResultCommand).resolves({});
+  codedeployMock.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-ABC' });
+  codedeployMock.on(StopDeploymentCommand).resolves({ status: 'Pending' });
+});
+
+describe('runPipelineJob, create-appspec', () => {
+  const create = { ...parameters, step: 'create-appspec' };
+
+  it('publishes the build output as a version and writes appspec.yml and release.json', async () => {
+    const outcome = await run(job(create));
+
+    expect(outcome.result).toBe('succeeded');
+    expect(artifactS3).toHaveBeenCalledWith(credentials);
+    expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'artifacts',
+      Key: 'in.zip',
+    });
+    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)[0]?.args[0].input.ZipFile).toEqual(buildZip);
+    expect(lambdaMock.commandCalls(PublishVersionCommand)[0]?.args[0].input.Description).toBe(
+      'CodePipeline job job-1',
+    );
+
+    const put = s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(put).toMatchObject({
+      Bucket: 'artifacts',
+      Key: 'out.zip',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'arn:aws:kms:ap-northeast-1:123456789012:key/k',
+    });
+    const files = unzipSync(put?.Body as Uint8Array);
+    expect(Object.keys(files).sort()).toEqual(['appspec.yml', 'release.json']);
+    expect(strFromU8(files['appspec.yml']!)).toBe(
+      renderAppSpec({
+        ...release,
+        beforeAllowTraffic: 'ias-dev-pre-traffic-hook',
+        afterAllowTraffic: 'ias-dev-post-traffic-hook',
+      }),
+    );
+    expect(JSON.parse(strFromU8(files['release.json']!))).toEqual(release);
+
+    expect(success()).toEqual({
+      jobId: 'job-1',
+      outputVariables: { CurrentVersion: '7', TargetVersion: '8' },
+      executionDetails: { summary: 'published version 8 of ias-dev-allocate-order (live is on 7)' },
+    });
+  });
+
+  it('writes an empty appspec and says so when the version is unchanged', async () => {
+    lambdaMock.on(PublishVersionCommand).resolves({ Version: '7' });
+    await run(job(create));
+    const files = unzipSync(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input.Body as Uint8Array);
+    expect(strFromU8(files['appspec.yml']!)).toBe('');
+    expect(JSON.parse(strFromU8(files['release.json']!))).toMatchObject({
+      unchanged: true,
+      targetVersion: '7',
+    });
+    expect(success()?.executionDetails?.summary).toBe(
+      'ias-dev-allocate-order unchanged: version 7 is already live',
+    );
+  });
+
+  it('writes without SSE parameters when the pipeline has no encryption key', async () => {
+    await run(job(create, { encryptionKey: null }));
+    const put = s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(put?.ServerSideEncryption).toBeUndefined();
+    expect(put?.SSEKMSKeyId).toBeUndefined();
+  });
+
+  it('fails the job with FUNCTION_MISSING when the function does not exist', async () => {
+    lambdaMock.on(GetAliasCommand).rejects(awsError('ResourceNotFoundException', 'Function not found'));
+    const outcome = await run(job(create));
+    expect(outcome.result).toBe('failed');
+    expect(failure()).toEqual({
+      jobId: 'job-1',
+      failureDetails: {
+        type: 'JobFailed',
+        message:
+          'function ias-dev-allocate-order does not exist: run the CheckLambdaFunction step or deploy its stack',
+      },
+    });
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('fails the job when the input artifact is not a zip', async () => {
+    s3Mock.on(GetObjectCommand).resolves({ Body: s3Body(strToU8('not a zip')) });
+    await run(job(create));
+    expect(failure()?.failureDetails?.message).toContain('input artifact BuildOutput is not a zip');
+    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(0);
+  });
+
+  it('never puts the artifact credentials in the failure message', async () => {
+    s3Mock
+      .on(GetObjectCommand)
+      .rejects(
+        awsError(
+          'AccessDenied',
+          `Access Denied for ${credentials.accessKeyId} (${credentials.sessionToken})`,
+        ),
+      );
+    const outcome = await run(job(create));
+    expect(outcome).toMatchObject({ result: 'failed', message: 'AccessDenied: Access Denied for *** (***)' });
+  });
+});
+
+describe('runPipelineJob, deploy', () => {
+  const deploy = { ...parameters, step: 'deploy' };
+
+  beforeEach(() => {
+    s3Mock.on(GetObjectCommand, { Key: 'in.zip' }).resolves({ Body: s3Body(releaseZip()) });
+  });
+
+  it('starts the deployment and reports success when it finishes within the budget', async () => {
+    codedeployMock
+      .on(GetDeploymentCommand)
+      .resolvesOnce({ deploymentInfo: { status: 'InProgress' } })
+      .resolves({ deploymentInfo: { status: 'Succeeded' } });
+    const outcome = await run(job(deploy));
+
+    expect(outcome.result).toBe('succeeded');
+    expect(codedeployMock.commandCalls(CreateDeploymentCommand)[0]?.args[0].input).toMatchObject({
+      applicationName: 'ias-dev-allocate-order-app',
+      deploymentGroupName: 'ias-dev-allocate-order-group',
+      revision: { revisionType: 'AppSpecContent', appSpecContent: { content: appSpec } },
+    });
+    expect(success()).toEqual({
+      jobId: 'job-1',
+      executionDetails: { summary: 'deployment d-ABC succeeded: live → version 8' },
+      outputVariables: { TargetVersion: '8' },
+    });
+  });
+
+  it('hands back a continuation token when the deployment outlasts the budget', async () => {
+    codedeployMock.on(GetDeploymentCommand).resolves({ deploymentInfo: { status: 'InProgress' } });
+    const clock = fakeClock();
+    const startedAt = clock.now();
+    const outcome = await run(job(deploy), clock);
+
+    expect(outcome.result).toBe('in-progress');
+    const input = success();
+    expect(JSON.parse(input?.continuationToken ?? '')).toEqual({
+      deploymentId: 'd-ABC',
+      startedAt,
+      alias: 'live',
+      targetVersion: '8',
+    });
+    expect(input?.executionDetails?.summary).toMatch(/^deployment d-ABC in progress/);
+    expect(input?.outputVariables).toBeUndefined();
+    // Polls every 10 s and stays within the 60 s budget.
+    expect(clock.sleeps.every((ms) => ms === 10_000)).toBe(true);
+    expect(clock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(60_000);
+    expect(codedeployMock.commandCalls(GetDeploymentCommand).length).toBeGreaterThan(1);
+  });
+
+  it('resumes the same deployment on the next invocation, starting none', async () => {
+    codedeployMock.on(GetDeploymentCommand).resolves({ deploymentInfo: { status: 'InProgress' } });
+    const clock = fakeClock();
+    await run(job(deploy), clock);
+    const token = success()?.continuationToken ?? '';
+    expect(codedeployMock.commandCalls(CreateDeploymentCommand)).toHaveLength(1);
+
+    codedeployMock.resetHistory();
+    s3Mock.resetHistory();
+    codedeployMock.on(GetDeploymentCommand).resolves({ deploymentInfo: { status: 'Succeeded' } });
+    clock.advance(30_000);
+    const outcome = await run(job(deploy, { continuationToken: token }), clock);
+
+    expect(outcome.result).toBe('succeeded');
+    expect(codedeployMock.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+    expect(s3Mock.calls()).toHaveLength(0);
+    expect(codedeployMock.commandCalls(GetDeploymentCommand)[0]?.args[0].input).toEqual({
+      deploymentId: 'd-ABC',
+    });
+    expect(success()?.executionDetails?.summary).toBe('deployment d-ABC succeeded: live → version 8');
+  });
+
+  it('keeps handing back the token while the deployment runs', async () => {
+    codedeployMock.on(GetDeploymentCommand).resolves({ deploymentInfo: { status: 'Baking' } });
+    const clock = fakeClock();
+    const token = JSON.stringify({ deploymentId: 'd-ABC', startedAt: clock.now() - 5 * 60_000 });
+    const outcome = await run(job(deploy, { continuationToken: token }), clock);
+    expect(outcome.result).toBe('in-progress');
+    expect(success()?.executionDetails?.summary).toMatch(/^deployment d-ABC in progress \(\d+ of 90 min\)$/);
+    expect(codedeployMock.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+  });
+
+  it('stops the deployment with rollback and fails TIMED_OUT past timeoutMinutes', async () => {
+    codedeployMock.on(GetDeploymentCommand).resolves({ deploymentInfo: { status: 'InProgress' } });
+    const clock = fakeClock();
+    const token = JSON.stringify({ deploymentId: 'd-ABC', startedAt: clock.now() - 90 * 60_000 });
+    const outcome = await run(job(deploy, { continuationToken: token }), clock);
+
+    expect(outcome.result).toBe('failed');
+    expect(codedeployMock.commandCalls(StopDeploymentCommand).map((call) => call.args[0].input)).toEqual([
+      { deploymentId: 'd-ABC', autoRollbackEnabled: true },
+    ]);
+    expect(failure()?.failureDetails).toEqual({
+      type: 'JobFailed',
+      message: 'deployment d-ABC still running after 90 min: stopped it with rollback',
+    });
+  });
+
+  it('fails the job with the summary when the deployment is rolled back', async () => {
+    codedeployMock.on(GetDeploymentCommand).resolves({
+      deploymentInfo: {
+        status: 'Stopped',
+        errorInformation: {
+          code: 'ALARM_ACTIVE',
+          message: 'Activated alarms: <ias-dev-allocate-order-errors>',
+        },
+        rollbackInfo: { rollbackDeploymentId: 'd-XYZ' },
+      },
+    });
+    await run(job(deploy));
+    expect(failure()?.failureDetails).toEqual({
+      type: 'JobFailed',
+      message:
+        'deployment d-ABC stopped on alarm (ALARM_ACTIVE: Activated alarms: <ias-dev-allocate-order-errors>); rolled back by d-XYZ',
+    });
+  });
+
+  it('fails the job when the deployment fails', async () => {
+    codedeployMock.on(GetDeploymentCommand).resolves({
+      deploymentInfo: {
+        status: 'Failed',
+        errorInformation: { code: 'HOOK_EXECUTION_FAILURE', message: 'hook failed' },
+      },
+    });
+    const outcome = await run(job(deploy));
+    expect(outcome).toMatchObject({
+      result: 'failed',
+      message: 'deployment d-ABC failed (HOOK_EXECUTION_FAILURE: hook failed)',
+    });
+  });
+
+  it('deploys nothing when the release is unchanged', async () => {
+    s3Mock
+      .on(GetObjectCommand)
+      .resolves({ Body: s3Body(releaseZip({ ...release, targetVersion: '7', unchanged: true }, '')) });
+    const outcome = await run(job(deploy));
+    expect(outcome).toMatchObject({
+      result: 'succeeded',
+      summary: 'nothing to deploy: ias-dev-allocate-order version 7 is already live',
+    });
+    expect(codedeployMock.calls()).toHaveLength(0);
+  });
+
+  it('refuses a release of another function', async () => {
+    s3Mock
+      .on(GetObjectCommand)
+      .resolves({ Body: s3Body(releaseZip({ ...release, functionName: 'ias-dev-import-stock' })) });
+    await run(job(deploy));
+    expect(failure()?.failureDetails?.message).toContain('is a release of ias-dev-import-stock:live');
+    expect(codedeployMock.calls()).toHaveLength(0);
+  });
+
+  it('refuses an input artifact without release.json', async () => {
+    s3Mock.on(GetObjectCommand).resolves({ Body: s3Body(zipSync({ 'appspec.yml': strToU8(appSpec) })) });
+    await run(job(deploy));
+    expect(failure()?.failureDetails?.message).toContain('has no release.json');
+  });
+
+  it('fails on a continuation token it did not write', async () => {
+    await run(job(deploy, { continuationToken: 'opaque' }));
+    expect(failure()?.failureDetails?.message).toContain('continuation token is not one this step wrote');
+    expect(codedeployMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('runPipelineJob, bad input', () => {
+  it.each([
+    [{ ...parameters, step: 'deploy', functionName: undefined }, 'invalid UserParameters: functionName: '],
+    [{ ...parameters, step: 'deploy', timeoutMinutes: '90' }, 'invalid UserParameters: timeoutMinutes: '],
+    [{ ...parameters, step: 'deploy', deploymentGroup: '' }, 'invalid UserParameters: deploymentGroup: '],
+    [
+      { ...parameters, step: 'create-appspec', alias: '1' },
+      'invalid UserParameters: alias: must be a Lambda alias name',
+    ],
+    [{ ...parameters, step: 'ship-it' }, 'invalid UserParameters: step: '],
+    ['{"step": "deploy",', 'UserParameters is not JSON'],
+    ['', 'the action has no UserParameters'],
+  ])('fails the job naming the bad field of %j', async (userParameters, message) => {
+    const outcome = await run(job(userParameters));
+    expect(outcome.result).toBe('failed');
+    expect(failure()?.failureDetails?.message).toContain(message);
+    expect(lambdaMock.calls()).toHaveLength(0);
+    expect(codedeployMock.calls()).toHaveLength(0);
+  });
+
+  it('fails the job naming the missing field of a malformed job', async () => {
+    const malformed = job({ ...parameters, step: 'deploy' }) as { data: Record<string, unknown> };
+    delete malformed.data.artifactCredentials;
+    await run(malformed);
+    expect(failure()).toMatchObject({
+      jobId: 'job-1',
+      failureDetails: {
+        message: expect.stringContaining('invalid CodePipeline job: data.artifactCredentials: '),
+      },
+    });
+  });
+
+  it('throws, reporting nothing, when the event has no job id', async () => {
+    await expect(runPipelineJob(clients, { data: {} })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(runPipelineJob(clients, undefined)).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    expect(codepipelineMock.calls()).toHaveLength(0);
+  });
+
+  it('throws when reporting the result fails', async () => {
+    codepipelineMock.on(PutJobFailureResultCommand).rejects(awsError('JobNotFoundException', 'no job'));
+    await expect(runPipelineJob(clients, job('nope'), fakeClock())).rejects.toMatchObject({
+      name: 'JobNotFoundException',
+    });
+  });
+});
