@@ -3,7 +3,7 @@
  * one and quoting its value), writing YAML scalars, and reading an appspec back into its one resource.
  */
 import { parse, stringify } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { DeliveryError } from './errors.js';
 import { describeIssues } from './names.js';
 
@@ -79,4 +79,24 @@ export function readAppSpec<D extends { Resources: readonly Readonly<Record<stri
     );
   }
   return { document: result.data, resource };
+}
+
+/**
+ * The schema of an appspec document as CodeDeploy reads it: version 0.0, exactly one resource of
+ * `type` (`Resources: [{ <name>: { Type, Properties } }]`) with `properties`, and hooks that are each
+ * a `hook`. `resource` names the resource in the error, e.g. `function`.
+ */
+export function appSpecDocumentSchema<P extends z.ZodType, H extends z.ZodType>(
+  type: string,
+  properties: P,
+  resource: string,
+  hook: H,
+) {
+  return z.object({
+    version: z.union([z.literal(0), z.literal('0.0')]),
+    Resources: z
+      .array(z.record(z.string(), z.object({ Type: z.literal(type), Properties: properties })))
+      .length(1, `must hold exactly one ${resource}`),
+    Hooks: z.array(hook).optional(),
+  });
 }

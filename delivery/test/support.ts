@@ -1,5 +1,9 @@
+import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { DeliveryError } from '../src/errors.js';
 
 /** An AWS service error as the SDK throws it: what the code under test branches on is its name. */
 export function awsError(name: string, message: string): Error {
@@ -38,4 +42,38 @@ export function payload(value: unknown): InvokeCommandOutput['Payload'] {
 /** An S3 GetObject body holding `bytes` (only `transformToByteArray` is used). */
 export function s3Body(bytes: Uint8Array): GetObjectCommandOutput['Body'] {
   return { transformToByteArray: () => Promise.resolve(bytes) } as unknown as GetObjectCommandOutput['Body'];
+}
+
+/** `code: message` of the DeliveryError `action` throws (or says it threw something else / nothing). */
+export function failureOf(action: () => unknown): string | undefined {
+  try {
+    action();
+  } catch (error) {
+    return error instanceof DeliveryError
+      ? `${error.code}: ${error.message}`
+      : `not a DeliveryError: ${String(error)}`;
+  }
+  return undefined;
+}
+
+/** `code: message` of the DeliveryError `promise` rejects with. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return error instanceof DeliveryError
+      ? `${error.code}: ${error.message}`
+      : `not a DeliveryError: ${String(error)}`;
+  }
+  return 'resolved';
+}
+
+/** The lifecycle hook event CodeDeploy sends (deployment d-ABC, hook hook-1). */
+export const CODEDEPLOY_HOOK_EVENT = { DeploymentId: 'd-ABC', LifecycleEventHookExecutionId: 'hook-1' };
+
+/** What was reported to CodeDeploy through `codedeploy`: the PutLifecycleEventHookExecutionStatus inputs. */
+export function hookStatuses(codedeploy: AwsClientStub<CodeDeployClient>): unknown[] {
+  return codedeploy
+    .commandCalls(PutLifecycleEventHookExecutionStatusCommand)
+    .map((call) => call.args[0].input);
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DeliveryError } from '../errors.js';
 import type { ReleaseChange } from '../ledger.js';
+import type { Clock } from '../time.js';
 import { readArtifact, unzipTextFiles } from './artifacts.js';
 import type { PipelineJob, PipelineJobClients, PipelineJobOutcome } from './job.js';
 import { readJson } from './read-json.js';
@@ -19,7 +20,7 @@ export type StepOutcome =
 export type StepSucceeded = Extract<StepOutcome, { result: 'succeeded' }>;
 
 /** Everything a step needs. */
-export interface StepContext {
+export interface StepContext extends Clock {
   /** The clients, already those of the step's `roleArn` when it names one. */
   readonly clients: PipelineJobClients;
   readonly job: PipelineJob;
@@ -27,8 +28,6 @@ export interface StepContext {
   readonly pollBudgetMs: number;
   /** Pause between two status reads, in ms. */
   readonly pollMs: number;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly now: () => number;
 }
 
 /**

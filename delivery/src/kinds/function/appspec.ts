@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkFields, readAppSpec, yamlScalar } from '../../appspec-document.js';
+import { appSpecDocumentSchema, checkFields, readAppSpec, yamlScalar } from '../../appspec-document.js';
 import { aliasNameSchema, functionNameSchema, versionSchema } from '../../names.js';
 
 /** The traffic hooks of a Lambda deployment: the names of the functions CodeDeploy calls. */
@@ -75,33 +75,20 @@ export function renderAppSpec(input: AppSpecInput): string {
 // A version written without quotes reads as a number; accept it and compare as a string.
 const versionField = z.union([z.string(), z.number().transform(String)]);
 
-const appSpecDocumentSchema = z.object({
-  version: z.union([z.literal(0), z.literal('0.0')]),
-  Resources: z
-    .array(
-      z.record(
-        z.string(),
-        z.object({
-          Type: z.literal('AWS::Lambda::Function'),
-          Properties: z.object({
-            Name: z.string(),
-            Alias: z.string(),
-            CurrentVersion: versionField,
-            TargetVersion: versionField,
-          }),
-        }),
-      ),
-    )
-    .length(1, 'must hold exactly one function'),
-  Hooks: z
-    .array(
-      z.union([
-        z.strictObject({ BeforeAllowTraffic: z.string() }),
-        z.strictObject({ AfterAllowTraffic: z.string() }),
-      ]),
-    )
-    .optional(),
-});
+const lambdaAppSpecSchema = appSpecDocumentSchema(
+  'AWS::Lambda::Function',
+  z.object({
+    Name: z.string(),
+    Alias: z.string(),
+    CurrentVersion: versionField,
+    TargetVersion: versionField,
+  }),
+  'function',
+  z.union([
+    z.strictObject({ BeforeAllowTraffic: z.string() }),
+    z.strictObject({ AfterAllowTraffic: z.string() }),
+  ]),
+);
 
 /**
  * Reads back an appspec written by {@link renderAppSpec} (or by hand, in the same shape).
@@ -110,7 +97,7 @@ const appSpecDocumentSchema = z.object({
  * function, or holds a value {@link renderAppSpec} would refuse.
  */
 export function parseAppSpec(yaml: string): AppSpecInput {
-  const { document, resource } = readAppSpec(yaml, appSpecDocumentSchema, {
+  const { document, resource } = readAppSpec(yaml, lambdaAppSpecSchema, {
     label: 'appspec',
     holds: 'one Lambda function',
     resource: 'function',

@@ -4,6 +4,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { DeliveryError, isAwsError } from '../../errors.js';
 import { describeStack, firstFailure, repairAdvice } from '../../stacks.js';
+import type { Clock } from '../../time.js';
 import { now as realNow, sleep as realSleep } from '../../time.js';
 
 /** The function's stack template: its text, or the S3 URL CloudFormation reads it from. */
@@ -165,14 +166,12 @@ async function createStack(options: EnsureFunctionOptions): Promise<string> {
 /** What the waits read of a stack. */
 type StackState = Pick<Stack, 'StackId' | 'StackStatus' | 'StackStatusReason'>;
 
-interface StackWaiter {
+interface StackWaiter extends Clock {
   readonly cloudformation: CloudFormationClient;
   readonly stackName: string;
   readonly deadline: number;
   readonly timeoutMs: number;
   readonly pollMs: number;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly now: () => number;
 }
 
 /** Polls the stack (by id, so a deleted stack still answers) until its status is no longer `*_IN_PROGRESS`. */

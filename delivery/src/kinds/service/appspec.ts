@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkFields, readAppSpec, yamlScalar } from '../../appspec-document.js';
+import { appSpecDocumentSchema, checkFields, readAppSpec, yamlScalar } from '../../appspec-document.js';
 import { DeliveryError } from '../../errors.js';
 import { describeIssues, functionNameSchema } from '../../names.js';
 import { imageUriSchema } from './image-uri.js';
@@ -133,25 +133,16 @@ const hookEntrySchema = z
     message: `must be one hook, one of ${HOOK_NAMES.join(', ')}`,
   });
 
-const ecsAppSpecDocumentSchema = z.object({
-  version: z.union([z.literal(0), z.literal('0.0')]),
-  Resources: z
-    .array(
-      z.record(
-        z.string(),
-        z.object({
-          Type: z.literal('AWS::ECS::Service'),
-          Properties: z.object({
-            TaskDefinition: z.string().min(1),
-            LoadBalancerInfo: z.object({ ContainerName: z.string(), ContainerPort: z.number() }),
-            PlatformVersion: z.string().optional(),
-          }),
-        }),
-      ),
-    )
-    .length(1, 'must hold exactly one service'),
-  Hooks: z.array(hookEntrySchema).optional(),
-});
+const ecsAppSpecDocumentSchema = appSpecDocumentSchema(
+  'AWS::ECS::Service',
+  z.object({
+    TaskDefinition: z.string().min(1),
+    LoadBalancerInfo: z.object({ ContainerName: z.string(), ContainerPort: z.number() }),
+    PlatformVersion: z.string().optional(),
+  }),
+  'service',
+  hookEntrySchema,
+);
 
 /**
  * Reads back an ECS appspec written by {@link renderEcsAppSpec} (or by hand, in the same shape).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAppSpec, renderAppSpec } from '../../../src/kinds/function/appspec.js';
-import { DeliveryError } from '../../../src/errors.js';
+import { failureOf } from '../../support.js';
 
 const input = {
   functionName: 'ias-dev-allocate-order',
@@ -10,17 +10,6 @@ const input = {
   beforeAllowTraffic: 'ias-dev-pre-traffic-hook',
   afterAllowTraffic: 'ias-dev-post-traffic-hook',
 };
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    return error instanceof DeliveryError
-      ? `${error.code}: ${error.message}`
-      : `not a DeliveryError: ${String(error)}`;
-  }
-  return undefined;
-}
 
 describe('renderAppSpec', () => {
   it('writes the Lambda appspec CodeDeploy reads, versions quoted', () => {
@@ -79,7 +68,7 @@ describe('renderAppSpec', () => {
     [{ alias: '42' }, 'alias "42" must be a Lambda alias name'],
     [{ beforeAllowTraffic: 'bad name' }, 'beforeAllowTraffic "bad name"'],
   ])('fails on bad input %j', (override, message) => {
-    const error = codeOf(() => renderAppSpec({ ...input, ...override }));
+    const error = failureOf(() => renderAppSpec({ ...input, ...override }));
     expect(error).toMatch(/^BAD_INPUT: /);
     expect(error).toContain(message);
   });
@@ -92,22 +81,24 @@ describe('parseAppSpec', () => {
   });
 
   it('fails on text that is not YAML', () => {
-    expect(codeOf(() => parseAppSpec('version: [0.0'))).toMatch(/^BAD_INPUT: appspec is not valid YAML/);
+    expect(failureOf(() => parseAppSpec('version: [0.0'))).toMatch(/^BAD_INPUT: appspec is not valid YAML/);
   });
 
   it('fails on an appspec of something other than one Lambda function', () => {
     const ecs = renderAppSpec(input).replace('AWS::Lambda::Function', 'AWS::ECS::Service');
-    expect(codeOf(() => parseAppSpec(ecs))).toMatch(
+    expect(failureOf(() => parseAppSpec(ecs))).toMatch(
       /^BAD_INPUT: appspec is not the appspec of one Lambda function: Resources\.0/,
     );
-    expect(codeOf(() => parseAppSpec('version: 0.0\nResources: []\n'))).toContain(
+    expect(failureOf(() => parseAppSpec('version: 0.0\nResources: []\n'))).toContain(
       'must hold exactly one function',
     );
-    expect(codeOf(() => parseAppSpec('just text'))).toMatch(/^BAD_INPUT/);
+    expect(failureOf(() => parseAppSpec('just text'))).toMatch(/^BAD_INPUT/);
   });
 
   it('fails on values renderAppSpec would refuse', () => {
     const same = renderAppSpec(input).replace('TargetVersion: "8"', 'TargetVersion: "7"');
-    expect(codeOf(() => parseAppSpec(same))).toContain('targetVersion "7" must differ from currentVersion');
+    expect(failureOf(() => parseAppSpec(same))).toContain(
+      'targetVersion "7" must differ from currentVersion',
+    );
   });
 });

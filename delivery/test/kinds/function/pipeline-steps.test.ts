@@ -5,11 +5,6 @@ import {
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import {
-  CodePipelineClient,
-  PutJobFailureResultCommand,
-  PutJobSuccessResultCommand,
-} from '@aws-sdk/client-codepipeline';
-import {
   GetAliasCommand,
   GetFunctionConfigurationCommand,
   LambdaClient,
@@ -19,29 +14,18 @@ import {
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { renderAppSpec } from '../../../src/kinds/function/appspec.js';
 import type { PipelineJobOptions } from '../../../src/pipeline/run.js';
-import { runPipelineJob } from '../../../src/pipeline/run.js';
+import { credentials, failure, jobClients, pipelineJob, runJob, success } from '../../pipeline/support.js';
 import { awsError, fakeClock, s3Body } from '../../support.js';
 
 const lambdaMock = mockClient(LambdaClient);
 const codedeployMock = mockClient(CodeDeployClient);
-const codepipelineMock = mockClient(CodePipelineClient);
 const s3Mock = mockClient(S3Client);
 
-const credentials = {
-  accessKeyId: 'ASIAEXAMPLEKEYID0001',
-  secretAccessKey: 'secret/EXAMPLE+KEY/0123456789abcdef',
-  sessionToken: 'session-token-EXAMPLE-0123456789',
-};
-const artifactS3 = vi.fn(() => new S3Client({}));
-const clients = {
-  lambda: new LambdaClient({}),
-  codedeploy: new CodeDeployClient({}),
-  codepipeline: new CodePipelineClient({}),
-  artifactS3,
-};
+const clients = jobClients();
+const { artifactS3 } = clients;
 
 const parameters = {
   environment: 'dev',
@@ -73,72 +57,28 @@ function releaseZip(record: object = release, spec = appSpec): Uint8Array {
   return zipSync({ 'appspec.yml': strToU8(spec), 'release.json': strToU8(JSON.stringify(record)) });
 }
 
+// The build output in, the release out, through the pipeline's KMS key unless `encryptionKey` is null.
 function job(
   userParameters: object | string,
   data: { continuationToken?: string; encryptionKey?: { id: string; type: string } | null } = {},
 ) {
-  return {
-    id: 'job-1',
-    accountId: '123456789012',
-    data: {
-      actionConfiguration: {
-        configuration: {
-          FunctionName: 'ias-dev-pipeline-step',
-          UserParameters:
-            typeof userParameters === 'string' ? userParameters : JSON.stringify(userParameters),
-        },
-      },
-      inputArtifacts: [
-        {
-          name: 'BuildOutput',
-          revision: null,
-          location: { type: 'S3', s3Location: { bucketName: 'artifacts', objectKey: 'in.zip' } },
-        },
-      ],
-      outputArtifacts: [
-        {
-          name: 'Release',
-          revision: null,
-          location: { type: 'S3', s3Location: { bucketName: 'artifacts', objectKey: 'out.zip' } },
-        },
-      ],
-      artifactCredentials: credentials,
-      ...(data.encryptionKey === null
-        ? {}
-        : {
-            encryptionKey: data.encryptionKey ?? {
-              id: 'arn:aws:kms:ap-northeast-1:123456789012:key/k',
-              type: 'KMS',
-            },
-          }),
-      ...(data.continuationToken ? { continuationToken: data.continuationToken } : {}),
-    },
-  };
+  return pipelineJob(userParameters, {
+    input: 'BuildOutput',
+    output: 'Release',
+    encryptionKey:
+      data.encryptionKey === null
+        ? undefined
+        : (data.encryptionKey ?? { id: 'arn:aws:kms:ap-northeast-1:123456789012:key/k', type: 'KMS' }),
+    continuationToken: data.continuationToken,
+  });
 }
 
-/** Runs one invocation and checks the contract every invocation keeps: exactly one PutJob* call. */
-async function run(jobEvent: unknown, options: PipelineJobOptions = {}) {
-  codepipelineMock.resetHistory();
-  const outcome = await runPipelineJob(clients, jobEvent, { ...fakeClock(), ...options });
-  const puts = [
-    ...codepipelineMock.commandCalls(PutJobSuccessResultCommand),
-    ...codepipelineMock.commandCalls(PutJobFailureResultCommand),
-  ];
-  expect(puts).toHaveLength(1);
-  expect(JSON.stringify(puts[0]?.args[0].input)).not.toMatch(/EXAMPLEKEYID|EXAMPLE\+KEY|session-token/);
-  return outcome;
-}
-
-function success() {
-  return codepipelineMock.commandCalls(PutJobSuccessResultCommand)[0]?.args[0].input;
-}
-
-function failure() {
-  return codepipelineMock.commandCalls(PutJobFailureResultCommand)[0]?.args[0].input;
+function run(jobEvent: unknown, options: PipelineJobOptions = {}) {
+  return runJob(clients, jobEvent, options);
 }
 
 beforeEach(() => {
-  for (const mock of [lambdaMock, codedeployMock, codepipelineMock, s3Mock]) {
+  for (const mock of [lambdaMock, codedeployMock, s3Mock]) {
     mock.reset();
   }
   artifactS3.mockClear();
@@ -150,8 +90,6 @@ beforeEach(() => {
   lambdaMock.on(PublishVersionCommand).resolves({ Version: '8' });
   s3Mock.on(GetObjectCommand, { Key: 'in.zip' }).resolves({ Body: s3Body(buildZip) });
   s3Mock.on(PutObjectCommand).resolves({});
-  codepipelineMock.on(PutJobSuccessResultCommand).resolves({});
-  codepipelineMock.on(PutJobFailureResultCommand).resolves({});
   codedeployMock.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-ABC' });
   codedeployMock.on(StopDeploymentCommand).resolves({ status: 'Pending' });
 });
@@ -437,30 +375,5 @@ describe('runPipelineJob, bad input', () => {
     expect(failure()?.failureDetails?.message).toContain(message);
     expect(lambdaMock.calls()).toHaveLength(0);
     expect(codedeployMock.calls()).toHaveLength(0);
-  });
-
-  it('fails the job naming the missing field of a malformed job', async () => {
-    const malformed = job({ ...parameters, step: 'deploy' }) as { data: Record<string, unknown> };
-    delete malformed.data.artifactCredentials;
-    await run(malformed);
-    expect(failure()).toMatchObject({
-      jobId: 'job-1',
-      failureDetails: {
-        message: expect.stringContaining('invalid CodePipeline job: data.artifactCredentials: '),
-      },
-    });
-  });
-
-  it('throws, reporting nothing, when the event has no job id', async () => {
-    await expect(runPipelineJob(clients, { data: {} })).rejects.toMatchObject({ code: 'BAD_INPUT' });
-    await expect(runPipelineJob(clients, undefined)).rejects.toMatchObject({ code: 'BAD_INPUT' });
-    expect(codepipelineMock.calls()).toHaveLength(0);
-  });
-
-  it('throws when reporting the result fails', async () => {
-    codepipelineMock.on(PutJobFailureResultCommand).rejects(awsError('JobNotFoundException', 'no job'));
-    await expect(runPipelineJob(clients, job('nope'), fakeClock())).rejects.toMatchObject({
-      name: 'JobNotFoundException',
-    });
   });
 });

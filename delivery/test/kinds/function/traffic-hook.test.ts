@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TrafficHookConfig } from '../../../src/kinds/function/traffic-hook.js';
 import { readTrafficHookConfig, runTrafficHook } from '../../../src/kinds/function/traffic-hook.js';
-import { awsError, payload } from '../../support.js';
+import { awsError, CODEDEPLOY_HOOK_EVENT, hookStatuses, payload } from '../../support.js';
 
 const codedeployMock = mockClient(CodeDeployClient);
 const lambdaMock = mockClient(LambdaClient);
@@ -24,16 +24,12 @@ const clients = {
   cloudwatch: new CloudWatchClient({}),
   ssm: new SSMClient({}),
 };
-const event = { DeploymentId: 'd-ABC', LifecycleEventHookExecutionId: 'hook-1' };
+const event = CODEDEPLOY_HOOK_EVENT;
 const pre: TrafficHookConfig = { phase: 'pre-traffic', smokeEventsPath: '/ias/dev/smoke-events/' };
 const post: TrafficHookConfig = { phase: 'post-traffic', smokeEventsPath: '/ias/dev/smoke-events/' };
 const smokeEvent = '{"smoke":true}';
 
-function reported(): unknown[] {
-  return codedeployMock
-    .commandCalls(PutLifecycleEventHookExecutionStatusCommand)
-    .map((call) => call.args[0].input);
-}
+const reported = () => hookStatuses(codedeployMock);
 
 beforeEach(() => {
   codedeployMock.reset();

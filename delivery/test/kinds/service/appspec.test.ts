@@ -5,7 +5,8 @@ import {
   renderImageDefinitions,
   renderImageDetail,
 } from '../../../src/kinds/service/appspec.js';
-import { failureOf, IMAGE } from './support.js';
+import { IMAGE } from './support.js';
+import { failureOf } from '../../support.js';
 
 const allHooks = {
   afterAllowTraffic: 'ias-dev-after-traffic',

@@ -6,8 +6,8 @@ import { parseEcsAppSpec, renderEcsAppSpec } from '../../../src/kinds/service/ap
 import { readBuildFilesInput, writeBuildFiles } from '../../../src/kinds/service/build-files.js';
 import type { TaskDefinitionReader } from '../../../src/kinds/service/taskdef.js';
 import { renderTaskDefinition } from '../../../src/kinds/service/taskdef.js';
-import { awsError } from '../../support.js';
-import { describedTaskDefinition, failureOf, IMAGE, rejectionOf } from './support.js';
+import { awsError, failureOf, rejectionOf } from '../../support.js';
+import { describedTaskDefinition, IMAGE } from './support.js';
 
 let root: string;
 

@@ -1,22 +1,13 @@
 import { CodeDeployClient, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CODEDEPLOY_HOOK_EVENT, hookStatuses } from '../../support.js';
+import { ECS_HOOK_EVENT } from './support.js';
 
 const codedeployMock = mockClient(CodeDeployClient);
 const URL = 'http://ias-dev-alb-123.ap-northeast-1.elb.amazonaws.com:8080/ready';
-const ecsEvent = {
-  executionId: 'e8d5a28f-eb01-4f3c-9454-a30ba6dc54bc',
-  lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT',
-  resourceArn: 'arn:aws:ecs:ap-northeast-1:123456789012:service-deployment/ias-dev/inventory-api/EZe5',
-  executionDetails: {
-    serviceArn: 'arn:aws:ecs:ap-northeast-1:123456789012:service/ias-dev/inventory-api',
-    targetServiceRevisionArn:
-      'arn:aws:ecs:ap-northeast-1:123456789012:service-revision/ias-dev/inventory-api/93',
-    testTrafficWeights: {},
-    productionTrafficWeights: {},
-  },
-};
-const codeDeployEvent = { DeploymentId: 'd-ABC', LifecycleEventHookExecutionId: 'hook-1' };
+const ecsEvent = ECS_HOOK_EVENT;
+const codeDeployEvent = CODEDEPLOY_HOOK_EVENT;
 
 /** Loads the handler with a stubbed global fetch answering `status` (no real request, no pause). */
 async function load(status: number) {
@@ -63,11 +54,9 @@ describe('green-check handler', () => {
   it('reports Succeeded to CodeDeploy when green passes', async () => {
     const { handler } = await load(200);
     await expect(handler(codeDeployEvent)).resolves.toMatchObject({ status: 'Succeeded' });
-    expect(
-      codedeployMock
-        .commandCalls(PutLifecycleEventHookExecutionStatusCommand)
-        .map((call) => call.args[0].input),
-    ).toEqual([{ deploymentId: 'd-ABC', lifecycleEventHookExecutionId: 'hook-1', status: 'Succeeded' }]);
+    expect(hookStatuses(codedeployMock)).toEqual([
+      { deploymentId: 'd-ABC', lifecycleEventHookExecutionId: 'hook-1', status: 'Succeeded' },
+    ]);
   });
 
   it('reports Failed to CodeDeploy when green fails', async () => {
@@ -76,10 +65,8 @@ describe('green-check handler', () => {
       status: 'Failed',
       reason: `${URL} did not answer 2xx 2 time(s) in a row (1 of 2 attempts); last failure: HTTP 500`,
     });
-    expect(
-      codedeployMock
-        .commandCalls(PutLifecycleEventHookExecutionStatusCommand)
-        .map((call) => call.args[0].input),
-    ).toEqual([{ deploymentId: 'd-ABC', lifecycleEventHookExecutionId: 'hook-1', status: 'Failed' }]);
+    expect(hookStatuses(codedeployMock)).toEqual([
+      { deploymentId: 'd-ABC', lifecycleEventHookExecutionId: 'hook-1', status: 'Failed' },
+    ]);
   });
 });

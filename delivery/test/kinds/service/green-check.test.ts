@@ -7,8 +7,15 @@ import {
   readGreenCheckConfig,
   runGreenCheckHook,
 } from '../../../src/kinds/service/green-check.js';
-import { awsError, fakeClock } from '../../support.js';
-import { failureOf, rejectionOf } from './support.js';
+import {
+  awsError,
+  CODEDEPLOY_HOOK_EVENT,
+  failureOf,
+  fakeClock,
+  hookStatuses,
+  rejectionOf,
+} from '../../support.js';
+import { ECS_HOOK_EVENT } from './support.js';
 
 const URL = 'http://ias-dev-alb-123.ap-northeast-1.elb.amazonaws.com:8080/ready';
 
@@ -140,26 +147,9 @@ describe('readGreenCheckConfig', () => {
 describe('runGreenCheckHook', () => {
   const codedeployMock = mockClient(CodeDeployClient);
   const config: GreenCheckConfig = { url: URL, attempts: 3, consecutive: 2, intervalMs: 1_000 };
-  const codeDeployEvent = { DeploymentId: 'd-ABC', LifecycleEventHookExecutionId: 'hook-1' };
-  const ecsEvent = {
-    executionId: '3a0345ba-b029-404b-890d-7da2a4b266aa',
-    lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT',
-    resourceArn:
-      'arn:aws:ecs:ap-northeast-1:123456789012:service-deployment/ias-dev/inventory-api/EZe5RNVLH6PPzHXINuP28',
-    executionDetails: {
-      serviceArn: 'arn:aws:ecs:ap-northeast-1:123456789012:service/ias-dev/inventory-api',
-      targetServiceRevisionArn:
-        'arn:aws:ecs:ap-northeast-1:123456789012:service-revision/ias-dev/inventory-api/93',
-      testTrafficWeights: {},
-      productionTrafficWeights: {},
-    },
-  };
-
-  function reported(): unknown[] {
-    return codedeployMock
-      .commandCalls(PutLifecycleEventHookExecutionStatusCommand)
-      .map((call) => call.args[0].input);
-  }
+  const codeDeployEvent = CODEDEPLOY_HOOK_EVENT;
+  const ecsEvent = ECS_HOOK_EVENT;
+  const reported = () => hookStatuses(codedeployMock);
 
   beforeEach(() => {
     codedeployMock.reset();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { imageUriProblem, imageUriSchema, parseImageUri } from '../../../src/kinds/service/image-uri.js';
-import { failureOf, IMAGE } from './support.js';
+import { IMAGE } from './support.js';
+import { failureOf } from '../../support.js';
 
 const REPOSITORY = '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/ias-dev-inventory-api';
 const DIGEST = `sha256:${'a'.repeat(64)}`;

@@ -5,11 +5,6 @@ import {
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import {
-  CodePipelineClient,
-  PutJobFailureResultCommand,
-  PutJobSuccessResultCommand,
-} from '@aws-sdk/client-codepipeline';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -25,26 +20,17 @@ import { strToU8, zipSync } from 'fflate';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PipelineJobClients } from '../../../src/pipeline/job.js';
 import type { PipelineJobOptions } from '../../../src/pipeline/run.js';
-import { runPipelineJob } from '../../../src/pipeline/run.js';
 import { userParametersSchema } from '../../../src/pipeline/steps.js';
+import { credentials, failure, jobClients, pipelineJob, runJob, success } from '../../pipeline/support.js';
 import { fakeClock, s3Body } from '../../support.js';
 import { IMAGE } from './support.js';
 
 const cfnMock = mockClient(CloudFormationClient);
 const ssmMock = mockClient(SSMClient);
-const codepipelineMock = mockClient(CodePipelineClient);
 const s3Mock = mockClient(S3Client);
 
-const credentials = {
-  accessKeyId: 'ASIAEXAMPLEKEYID0001',
-  secretAccessKey: 'secret/EXAMPLE+KEY/0123456789abcdef',
-  sessionToken: 'session-token-EXAMPLE-0123456789',
-};
 const clients: PipelineJobClients = {
-  lambda: new LambdaClient({}),
-  codedeploy: new CodeDeployClient({}),
-  codepipeline: new CodePipelineClient({}),
-  artifactS3: vi.fn(() => new S3Client({})),
+  ...jobClients(),
   cloudformation: new CloudFormationClient({}),
   ssm: new SSMClient({}),
 };
@@ -74,42 +60,13 @@ function buildOutput(
   return zipSync(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, strToU8(text)])));
 }
 
+// The container build's output in; no output artifact.
 function job(userParameters: object, continuationToken?: string) {
-  return {
-    id: 'job-1',
-    data: {
-      actionConfiguration: { configuration: { UserParameters: JSON.stringify(userParameters) } },
-      inputArtifacts: [
-        {
-          name: 'ContainerBuild',
-          location: { type: 'S3', s3Location: { bucketName: 'artifacts', objectKey: 'in.zip' } },
-        },
-      ],
-      outputArtifacts: [],
-      artifactCredentials: credentials,
-      ...(continuationToken ? { continuationToken } : {}),
-    },
-  };
+  return pipelineJob(userParameters, { input: 'ContainerBuild', continuationToken });
 }
 
-/** Runs one invocation and checks the contract every invocation keeps: exactly one PutJob* call. */
-async function run(jobEvent: unknown, options: PipelineJobOptions = {}, jobClients = clients) {
-  codepipelineMock.resetHistory();
-  const outcome = await runPipelineJob(jobClients, jobEvent, { ...fakeClock(), ...options });
-  const reports = [
-    ...codepipelineMock.commandCalls(PutJobSuccessResultCommand),
-    ...codepipelineMock.commandCalls(PutJobFailureResultCommand),
-  ];
-  expect(reports).toHaveLength(1);
-  return outcome;
-}
-
-function success() {
-  return codepipelineMock.commandCalls(PutJobSuccessResultCommand)[0]?.args[0].input;
-}
-
-function failure() {
-  return codepipelineMock.commandCalls(PutJobFailureResultCommand)[0]?.args[0].input;
+function run(jobEvent: unknown, options: PipelineJobOptions = {}, jobClients = clients) {
+  return runJob(jobClients, jobEvent, options);
 }
 
 function puts(): unknown[] {
@@ -117,11 +74,9 @@ function puts(): unknown[] {
 }
 
 beforeEach(() => {
-  for (const mock of [cfnMock, ssmMock, codepipelineMock, s3Mock]) {
+  for (const mock of [cfnMock, ssmMock, s3Mock]) {
     mock.reset();
   }
-  codepipelineMock.on(PutJobSuccessResultCommand).resolves({});
-  codepipelineMock.on(PutJobFailureResultCommand).resolves({});
   s3Mock.on(GetObjectCommand).resolves({ Body: s3Body(buildOutput()) });
   cfnMock.on(DescribeStacksCommand, { StackName: stackName }).resolves(stack('CREATE_COMPLETE'));
   cfnMock.on(DescribeStacksCommand, { StackName: stackId }).resolves(stack('UPDATE_COMPLETE', IMAGE));

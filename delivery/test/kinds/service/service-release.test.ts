@@ -14,8 +14,8 @@ import {
   followServiceUpdate,
   recordServiceImage,
 } from '../../../src/kinds/service/service-release.js';
-import { awsError, fakeClock } from '../../support.js';
-import { IMAGE, rejectionOf } from './support.js';
+import { awsError, fakeClock, rejectionOf } from '../../support.js';
+import { IMAGE } from './support.js';
 
 const cfnMock = mockClient(CloudFormationClient);
 const ssmMock = mockClient(SSMClient);

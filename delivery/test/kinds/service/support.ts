@@ -1,31 +1,5 @@
-import { DeliveryError } from '../../../src/errors.js';
-
 /** The image the ECS tests deliver: tagged with a commit, as the build tags it. */
 export const IMAGE = '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/ias-dev-inventory-api:3f2c1ab';
-
-/** `code: message` of the DeliveryError `action` throws (or says it threw something else / nothing). */
-export function failureOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    return error instanceof DeliveryError
-      ? `${error.code}: ${error.message}`
-      : `not a DeliveryError: ${String(error)}`;
-  }
-  return undefined;
-}
-
-/** `code: message` of the DeliveryError `promise` rejects with. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return error instanceof DeliveryError
-      ? `${error.code}: ${error.message}`
-      : `not a DeliveryError: ${String(error)}`;
-  }
-  return 'resolved';
-}
 
 /** A task definition as DescribeTaskDefinition returns it (SDK shape: dates as Date objects). */
 export function describedTaskDefinition(family = 'ias-dev-inventory-api') {
@@ -66,3 +40,18 @@ export function describedTaskDefinition(family = 'ias-dev-inventory-api') {
     tags: [{ key: 'project', value: 'ias' }],
   };
 }
+
+/** The lifecycle hook event Amazon ECS sends a green check after test traffic shifted. */
+export const ECS_HOOK_EVENT = {
+  executionId: '3a0345ba-b029-404b-890d-7da2a4b266aa',
+  lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT',
+  resourceArn:
+    'arn:aws:ecs:ap-northeast-1:123456789012:service-deployment/ias-dev/inventory-api/EZe5RNVLH6PPzHXINuP28',
+  executionDetails: {
+    serviceArn: 'arn:aws:ecs:ap-northeast-1:123456789012:service/ias-dev/inventory-api',
+    targetServiceRevisionArn:
+      'arn:aws:ecs:ap-northeast-1:123456789012:service-revision/ias-dev/inventory-api/93',
+    testTrafficWeights: {},
+    productionTrafficWeights: {},
+  },
+};

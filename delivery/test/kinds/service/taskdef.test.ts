@@ -5,8 +5,8 @@ import {
   describeTemplate,
   renderTaskDefinition,
 } from '../../../src/kinds/service/taskdef.js';
-import { awsError } from '../../support.js';
-import { describedTaskDefinition, failureOf, IMAGE, rejectionOf } from './support.js';
+import { awsError, failureOf, rejectionOf } from '../../support.js';
+import { describedTaskDefinition, IMAGE } from './support.js';
 
 describe('renderTaskDefinition', () => {
   it('strips the read-only fields, keeps the rest and the tags, and sets the placeholder image', () => {

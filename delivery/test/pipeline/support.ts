@@ -1,0 +1,112 @@
+import {
+  CodePipelineClient,
+  PutJobFailureResultCommand,
+  PutJobSuccessResultCommand,
+} from '@aws-sdk/client-codepipeline';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, expect, vi } from 'vitest';
+import type { PipelineJobClients } from '../../src/pipeline/job.js';
+import type { PipelineJobOptions } from '../../src/pipeline/run.js';
+import { runPipelineJob } from '../../src/pipeline/run.js';
+import { fakeClock } from '../support.js';
+
+/** The job's artifact credentials: no report may carry them. */
+export const credentials = {
+  accessKeyId: 'ASIAEXAMPLEKEYID0001',
+  secretAccessKey: 'secret/EXAMPLE+KEY/0123456789abcdef',
+  sessionToken: 'session-token-EXAMPLE-0123456789',
+};
+
+/** CodePipeline, stubbed: where a job reports. Each test starts with no reports, every report answered. */
+export const codepipelineMock = mockClient(CodePipelineClient);
+
+beforeEach(() => {
+  codepipelineMock.reset();
+  codepipelineMock.on(PutJobSuccessResultCommand).resolves({});
+  codepipelineMock.on(PutJobFailureResultCommand).resolves({});
+});
+
+/** The clients every job has (their calls stubbed by the test's mocks); `artifactS3` records its calls. */
+export function jobClients() {
+  return {
+    lambda: new LambdaClient({}),
+    codedeploy: new CodeDeployClient({}),
+    codepipeline: new CodePipelineClient({}),
+    artifactS3: vi.fn(() => new S3Client({})),
+  };
+}
+
+/** How {@link pipelineJob} differs from job-1 of the dev pipeline. */
+export interface JobShape {
+  /** The input artifact's name (its object is `artifacts/in.zip`). */
+  readonly input: string;
+  /** The output artifact's name (its object is `artifacts/out.zip`). @default - no output artifact */
+  readonly output?: string;
+  /** The pipeline's artifact key. @default - none */
+  readonly encryptionKey?: { id: string; type: string };
+  /** What an earlier invocation handed back. @default - none: the first invocation */
+  readonly continuationToken?: string;
+}
+
+function artifact(name: string, objectKey: string) {
+  return {
+    name,
+    revision: null,
+    location: { type: 'S3', s3Location: { bucketName: 'artifacts', objectKey } },
+  };
+}
+
+/** `event['CodePipeline.job']` of job `job-1`, with `userParameters` (an object is sent as its JSON). */
+export function pipelineJob(userParameters: object | string, shape: JobShape) {
+  return {
+    id: 'job-1',
+    accountId: '123456789012',
+    data: {
+      actionConfiguration: {
+        configuration: {
+          FunctionName: 'ias-dev-pipeline-step',
+          UserParameters:
+            typeof userParameters === 'string' ? userParameters : JSON.stringify(userParameters),
+        },
+      },
+      inputArtifacts: [artifact(shape.input, 'in.zip')],
+      outputArtifacts: shape.output ? [artifact(shape.output, 'out.zip')] : [],
+      artifactCredentials: credentials,
+      ...(shape.encryptionKey ? { encryptionKey: shape.encryptionKey } : {}),
+      ...(shape.continuationToken ? { continuationToken: shape.continuationToken } : {}),
+    },
+  };
+}
+
+/**
+ * Runs one invocation on a fake clock and checks the contract every invocation keeps: exactly one
+ * PutJob* call, without the artifact credentials.
+ */
+export async function runJob(
+  clients: PipelineJobClients,
+  jobEvent: unknown,
+  options: PipelineJobOptions = {},
+) {
+  codepipelineMock.resetHistory();
+  const outcome = await runPipelineJob(clients, jobEvent, { ...fakeClock(), ...options });
+  const reports = [
+    ...codepipelineMock.commandCalls(PutJobSuccessResultCommand),
+    ...codepipelineMock.commandCalls(PutJobFailureResultCommand),
+  ];
+  expect(reports).toHaveLength(1);
+  expect(JSON.stringify(reports[0]?.args[0].input)).not.toMatch(/EXAMPLEKEYID|EXAMPLE\+KEY|session-token/);
+  return outcome;
+}
+
+/** The job's PutJobSuccessResult input, if it reported success. */
+export function success() {
+  return codepipelineMock.commandCalls(PutJobSuccessResultCommand)[0]?.args[0].input;
+}
+
+/** The job's PutJobFailureResult input, if it reported failure. */
+export function failure() {
+  return codepipelineMock.commandCalls(PutJobFailureResultCommand)[0]?.args[0].input;
+}
