@@ -4,7 +4,7 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
-import type { Stack } from '@aws-sdk/client-cloudformation';
+import type { Stack, StackEvent } from '@aws-sdk/client-cloudformation';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -29,6 +29,15 @@ function stack(status: Stack['StackStatus']): { Stacks: Stack[] } {
       },
     ],
   };
+}
+
+/** A stack event of the function's stack, `time` ms after the epoch. */
+function stackEvent(
+  eventId: string,
+  time: number,
+  fields: Omit<StackEvent, 'StackId' | 'StackName' | 'EventId' | 'Timestamp'>,
+): StackEvent {
+  return { ...fields, StackId: stackId, StackName: 'x', EventId: eventId, Timestamp: new Date(time) };
 }
 
 function options(clock = fakeClock()) {
@@ -117,64 +126,40 @@ describe('ensureFunction', () => {
     // Newest first, as CloudFormation lists them.
     cfnMock.on(DescribeStackEventsCommand).resolves({
       StackEvents: [
-        {
+        stackEvent('5', 5, {
           LogicalResourceId: 'ias-dev-allocate-order',
           ResourceType: 'AWS::CloudFormation::Stack',
           ResourceStatus: 'DELETE_COMPLETE',
-          StackId: stackId,
-          StackName: 'x',
-          EventId: '5',
-          Timestamp: new Date(5),
-        },
-        {
+        }),
+        stackEvent('4b', 4, {
           LogicalResourceId: 'Logs',
           ResourceType: 'AWS::Logs::LogGroup',
           ResourceStatus: 'DELETE_FAILED',
           ResourceStatusReason: 'a later failure, not the cause',
-          StackId: stackId,
-          StackName: 'x',
-          EventId: '4b',
-          Timestamp: new Date(4),
-        },
-        {
+        }),
+        stackEvent('4', 4, {
           LogicalResourceId: 'ias-dev-allocate-order',
           ResourceType: 'AWS::CloudFormation::Stack',
           ResourceStatus: 'CREATE_FAILED',
           ResourceStatusReason: 'The following resource(s) failed to create: [Queue, Role].',
-          StackId: stackId,
-          StackName: 'x',
-          EventId: '4',
-          Timestamp: new Date(4),
-        },
-        {
+        }),
+        stackEvent('3', 3, {
           LogicalResourceId: 'Queue',
           ResourceType: 'AWS::SQS::Queue',
           ResourceStatus: 'CREATE_FAILED',
           ResourceStatusReason: 'Resource creation cancelled',
-          StackId: stackId,
-          StackName: 'x',
-          EventId: '3',
-          Timestamp: new Date(3),
-        },
-        {
+        }),
+        stackEvent('2', 2, {
           LogicalResourceId: 'Role',
           ResourceType: 'AWS::IAM::Role',
           ResourceStatus: 'CREATE_FAILED',
           ResourceStatusReason: 'ias-dev-allocate-order-role already exists',
-          StackId: stackId,
-          StackName: 'x',
-          EventId: '2',
-          Timestamp: new Date(2),
-        },
-        {
+        }),
+        stackEvent('1', 1, {
           LogicalResourceId: 'Role',
           ResourceType: 'AWS::IAM::Role',
           ResourceStatus: 'CREATE_IN_PROGRESS',
-          StackId: stackId,
-          StackName: 'x',
-          EventId: '1',
-          Timestamp: new Date(1),
-        },
+        }),
       ],
     });
 
@@ -198,16 +183,12 @@ describe('ensureFunction', () => {
       .resolvesOnce({ StackEvents: [], NextToken: 'page-2' })
       .resolves({
         StackEvents: [
-          {
+          stackEvent('1', 1, {
             LogicalResourceId: 'Fn',
             ResourceType: 'AWS::Lambda::Function',
             ResourceStatus: 'CREATE_FAILED',
             ResourceStatusReason: 'bad runtime',
-            StackId: stackId,
-            StackName: 'x',
-            EventId: '1',
-            Timestamp: new Date(1),
-          },
+          }),
         ],
       });
     await expect(ensureFunction(options())).rejects.toMatchObject({
