@@ -20,6 +20,9 @@
  * Output in OUT_DIR: `imageDetail.json`, `imagedefinitions.json`, and per environment
  * `taskdef-<env>.json` and `appspec-<env>.yaml` (see `writeBuildFiles`). The task definitions are read
  * with the AWS CLI (`aws ecs describe-task-definition`), with the build's credentials and region.
+ *
+ * The script stays at this path, apart from the service kind's code in `kinds/service/`, because the
+ * service build's buildspec (part of the pipeline template) runs it by this path.
  */
 import { describeError } from '../errors.js';
 import { readBuildFilesInput, writeBuildFiles } from '../kinds/service/build-files.js';

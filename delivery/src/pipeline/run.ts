@@ -105,8 +105,9 @@ async function runStep(context: StepContext, parameters: UserParameters): Promis
   const step = stepNamed(parameters.step);
   const outcome = await step.run(context, parameters);
   const { ledger } = parameters;
-  const change = outcome.result === 'succeeded' && ledger ? step.released?.(outcome, ledger.name) : undefined;
-  return outcome.result === 'succeeded' && ledger && change
-    ? recordStepRelease(context, ledger, outcome, change)
-    : outcome;
+  if (outcome.result !== 'succeeded' || !ledger) {
+    return outcome;
+  }
+  const change = step.released?.(outcome, ledger.name);
+  return change ? recordStepRelease(context, ledger, outcome, change) : outcome;
 }
