@@ -1,5 +1,5 @@
 import { InventoryRepository, migrate } from '@ias/core';
-import { MIGRATIONS } from '@ias/core/src/migrations';
+import { MIGRATIONS } from '@ias/core/migrations';
 import { startLocalDatabase, type LocalDatabase } from '@ias/local';
 import { Client, Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -5,7 +5,7 @@
  * function lacks them (see `deployedRules` in @ias/core).
  */
 import { refineDatabaseSettings } from '@ias/core';
-import { functionSettingsShape } from '@ias/fn-common/src/settings';
+import { functionSettingsShape } from '@ias/fn-common/settings';
 import { z } from 'zod';
 
 /** Every setting `allocate-order` reads: the database's and the events'. */

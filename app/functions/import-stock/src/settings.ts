@@ -5,7 +5,7 @@
  * deployed function (see `deployedRules` in @ias/core).
  */
 import { optionalText, refineDatabaseSettings } from '@ias/core';
-import { functionSettingsShape } from '@ias/fn-common/src/settings';
+import { functionSettingsShape } from '@ias/fn-common/settings';
 import { z } from 'zod';
 
 /** Every setting `import-stock` reads: the database's, the events', and the local S3 stand-in. */

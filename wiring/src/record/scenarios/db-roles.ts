@@ -31,7 +31,7 @@ export const dbRolesScenario: Scenario = {
     },
   }),
   async run() {
-    const { handler } = await import('@ias/delivery/src/handlers/db-roles.js');
+    const { handler } = await import('@ias/delivery/handlers/db-roles');
     const event = {
       RequestType: 'Create',
       ResourceProperties: {

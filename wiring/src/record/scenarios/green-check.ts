@@ -44,7 +44,7 @@ function greenCheck(source: 'codedeploy' | 'ecs'): Scenario {
     async run() {
       const server = await greenSide();
       try {
-        const { handler } = await import('@ias/delivery/src/handlers/green-check.js');
+        const { handler } = await import('@ias/delivery/handlers/green-check');
         const result = await handler(source === 'ecs' ? ECS_EVENT : CODEDEPLOY_EVENT);
         const passed =
           'hookStatus' in result ? result.hookStatus === 'SUCCEEDED' : result.status === 'Succeeded';

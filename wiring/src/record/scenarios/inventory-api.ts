@@ -5,8 +5,8 @@
  * proved so by running it.
  */
 import { createPool, parseSettings } from '@ias/core';
-import { startServer } from '@ias/inventory-api/src/server';
-import { inventoryApiSettings } from '@ias/inventory-api/src/settings';
+import { startServer } from '@ias/inventory-api';
+import { inventoryApiSettings } from '@ias/inventory-api/settings';
 import { startLocalDatabase } from '@ias/local';
 import { responder } from '../respond';
 import type { Scenario } from '../scenario';

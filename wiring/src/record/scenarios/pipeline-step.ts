@@ -210,7 +210,7 @@ function stepScenario(run: StepRun, assumed: boolean): Scenario {
     },
     respond,
     async run() {
-      const { handler } = await import('@ias/delivery/src/handlers/pipeline-step.js');
+      const { handler } = await import('@ias/delivery/handlers/pipeline-step');
       const outcome = await handler(job(params, run.input, run.continuationToken));
       if (outcome.result !== run.expect) {
         throw new Error(`${run.name}: ${outcome.result}, expected ${run.expect}: ${JSON.stringify(outcome)}`);

@@ -35,7 +35,7 @@ function hookScenario(phase: 'pre-traffic' | 'post-traffic'): Scenario {
       'CodeDeploy PutLifecycleEventHookExecutionStatus': { lifecycleEventHookExecutionId: 'wiring-hook' },
     }),
     async run() {
-      const { handler } = await import('@ias/delivery/src/handlers/traffic-hook.js');
+      const { handler } = await import('@ias/delivery/handlers/traffic-hook');
       const result = await handler({
         DeploymentId: 'd-WIRING01',
         LifecycleEventHookExecutionId: 'wiring-hook',
