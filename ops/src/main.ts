@@ -106,6 +106,23 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     );
 
   program
+    .command('targets')
+    .description(
+      'every function and service of every environment with its target (names, deployment group, strategy), as the deploy workflows read them; no AWS call',
+    )
+    .option('--env <name>', 'one environment (default: every one, in promotion order)')
+    .option('--kind <kind>', 'one kind of workload: function or service')
+    .action(
+      run(async () => {
+        const m = await import('./commands/targets.js');
+        return {
+          command: (ctx, o: { env?: string; kind?: string }) => m.targets(ctx, { env: o.env, kind: o.kind }),
+          text: m.formatTargets,
+        };
+      }),
+    );
+
+  program
     .command('status')
     .description('per function, service and pipeline: what runs, the last deployments, alarms and health')
     .option(...ENV_OPTION)
