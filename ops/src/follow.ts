@@ -6,6 +6,9 @@ import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { checkDeployment, type DeploymentState } from '@ias/delivery';
 import { EXIT, OpsError } from './errors';
 
+/** How long `deployments stop` and `ecs rollback` wait for a stopped deployment to roll back, in ms. */
+export const STOP_TIMEOUT_MS = 15 * 60_000;
+
 /** The clocks of the commands that follow a deployment (tests pass ones that return at once). */
 export interface Waits {
   /** @default - a timer */

@@ -29,8 +29,9 @@ import {
   type PlannedCall,
 } from '../context';
 import { badInput, errorName, EXIT, unsafe, type ExitCode } from '../errors';
-import { followCodeDeploy, type Waits } from '../follow';
-import { IN_PROGRESS, runSteps } from './deploy';
+import { followCodeDeploy, STOP_TIMEOUT_MS, type Waits } from '../follow';
+import { runSteps } from '../progress';
+import { IN_PROGRESS } from '../aws/codedeploy';
 import {
   continueServiceDeployment,
   ECS_STOPPABLE,
@@ -47,13 +48,10 @@ import {
   type EcsService,
   type ServiceDeploymentEnd,
   type ServiceDeploymentSummary,
-} from './service-deployments';
+} from '../aws/ecs-deployments';
 
 /** How many of a group's latest deployments `deployments list` shows, besides those in progress. */
 export const LAST_SHOWN = 5;
-
-/** How long `deployments stop` waits for CodeDeploy to stop and roll back, in ms. */
-export const STOP_TIMEOUT_MS = 15 * 60_000;
 
 /** A CodeDeploy deployment group of the environment. */
 export interface Group {

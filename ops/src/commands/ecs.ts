@@ -5,20 +5,10 @@
  * service's deployment controller requires.
  */
 import { deployedByCodeDeploy } from '@ias/targets';
-import {
-  CreateDeploymentCommand,
-  ListDeploymentsCommand,
-  StopDeploymentCommand,
-} from '@aws-sdk/client-codedeploy';
-import {
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  ListTaskDefinitionsCommand,
-  UpdateServiceCommand,
-  type Service,
-} from '@aws-sdk/client-ecs';
-import { renderEcsAppSpec, TASK_DEFINITION_PLACEHOLDER, type DeploymentState } from '@ias/delivery';
-import { serviceTarget, type ServiceTarget } from '@ias/targets';
+import { StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import type { DeploymentState } from '@ias/delivery';
+import { serviceTarget } from '@ias/targets';
 import {
   dryRun,
   environment,
@@ -29,9 +19,16 @@ import {
   type OpsContext,
 } from '../context';
 import { badInput, EXIT, OpsError, unsafe, type ExitCode } from '../errors';
-import { follow as followUntil, followCodeDeploy, type Waits } from '../follow';
-import { IN_PROGRESS, runSteps } from './deploy';
-import { STOP_TIMEOUT_MS } from './deployments';
+import { follow as followUntil, followCodeDeploy, STOP_TIMEOUT_MS, type Waits } from '../follow';
+import { runSteps } from '../progress';
+import { listInProgress } from '../aws/codedeploy';
+import {
+  createEcsDeployment,
+  describeService,
+  ecsDeploymentInProgress,
+  parseTaskDefinition,
+  updateService,
+} from '../aws/ecs';
 import {
   describeServiceDeployments,
   followServiceDeployment,
@@ -39,7 +36,7 @@ import {
   stoppableServiceDeployments,
   rollBackServiceDeployment,
   type ServiceDeploymentEnd,
-} from './service-deployments';
+} from '../aws/ecs-deployments';
 
 /** Arguments of `ecs rollback`. */
 export interface EcsRollbackArgs {
@@ -104,18 +101,6 @@ function resolve(ctx: OpsContext, args: EcsRollbackArgs) {
   return { env, target: serviceTarget(env, definition) };
 }
 
-export function listInProgress(t: ServiceTarget) {
-  return new ListDeploymentsCommand({
-    applicationName: t.application,
-    deploymentGroupName: t.deploymentGroup,
-    includeOnlyStatuses: IN_PROGRESS,
-  });
-}
-
-export function describeService(t: ServiceTarget) {
-  return new DescribeServicesCommand({ cluster: t.clusterName, services: [t.serviceName] });
-}
-
 function listRevisions(family: string, nextToken?: string) {
   return new ListTaskDefinitionsCommand({
     familyPrefix: family,
@@ -123,42 +108,6 @@ function listRevisions(family: string, nextToken?: string) {
     sort: 'DESC',
     ...(nextToken !== undefined ? { nextToken } : {}),
   });
-}
-
-export function updateService(t: ServiceTarget, taskDefinition: string) {
-  return new UpdateServiceCommand({ cluster: t.clusterName, service: t.serviceName, taskDefinition });
-}
-
-/**
- * The appspec of a CodeDeploy ECS deployment of `taskDefinition`: the pipeline's (same container, port
- * and green check hook), with the task definition in place of its placeholder.
- */
-export function rollbackAppSpec(t: ServiceTarget, taskDefinition: string): string {
-  return renderEcsAppSpec({
-    containerName: t.containerName,
-    containerPort: t.containerPort,
-    hooks: { afterAllowTestTraffic: t.greenCheck },
-  }).replace(TASK_DEFINITION_PLACEHOLDER, taskDefinition);
-}
-
-function createDeployment(t: ServiceTarget, taskDefinition: string) {
-  return new CreateDeploymentCommand({
-    applicationName: t.application,
-    deploymentGroupName: t.deploymentGroup,
-    description: `ias-ops ecs rollback to ${taskDefinition}`,
-    revision: {
-      revisionType: 'AppSpecContent',
-      appSpecContent: { content: rollbackAppSpec(t, taskDefinition) },
-    },
-  });
-}
-
-/** `family` and `revision` of a task definition ARN (`…:task-definition/<family>:<revision>`). */
-export function parseTaskDefinition(arn: string): { family: string; revision: number } | undefined {
-  const match = /(?:task-definition\/)?([A-Za-z0-9_-]+):(\d+)$/.exec(arn);
-  return match?.[1] !== undefined && match[2] !== undefined
-    ? { family: match[1], revision: Number(match[2]) }
-    : undefined;
 }
 
 /** The highest ACTIVE revision of `family` below `revision`, or undefined. */
@@ -180,12 +129,6 @@ async function previousRevision(
     nextToken = page.nextToken;
   } while (nextToken !== undefined);
   return undefined;
-}
-
-/** True when ECS is still moving the service (more than one deployment, or a rollout in progress). */
-export function ecsDeploymentInProgress(service: Service): boolean {
-  const deployments = service.deployments ?? [];
-  return deployments.length > 1 || deployments.some((d) => d.rolloutState === 'IN_PROGRESS');
 }
 
 /**
@@ -213,7 +156,7 @@ export async function ecsRollback(
       planned('ecs', listRevisions(target.family)),
       planned('ecs', new DescribeTaskDefinitionCommand({ taskDefinition: previous })),
       codeDeploy
-        ? planned('codedeploy', createDeployment(target, previous))
+        ? planned('codedeploy', createEcsDeployment(target, previous, `ias-ops ecs rollback to ${previous}`))
         : planned('ecs', updateService(target, previous)),
     );
   }
@@ -305,7 +248,12 @@ export async function ecsRollback(
       title: `return ${target.serviceName} ${moving}`,
       task: async (report) => {
         if (controllerIsCodeDeploy) {
-          deploymentId = (await aws.codedeploy.send(createDeployment(target, previous))).deploymentId ?? '';
+          deploymentId =
+            (
+              await aws.codedeploy.send(
+                createEcsDeployment(target, previous, `ias-ops ecs rollback to ${previous}`),
+              )
+            ).deploymentId ?? '';
           if (!wait) return;
           const state = await followCodeDeploy(
             aws.codedeploy,

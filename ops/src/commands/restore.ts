@@ -4,7 +4,6 @@
  * and service images. It plans first (reads only, refusing before any change when a step would be
  * unsafe), then makes the writes; items already as recorded are left alone.
  */
-import { CreateDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeTaskDefinitionCommand,
@@ -32,16 +31,17 @@ import {
   type PlannedCall,
 } from '../context';
 import { badInput, errorName, EXIT, OpsError, toOpsError, unsafe } from '../errors';
-import { runSteps, type Step } from './deploy';
+import { runSteps, type Step } from '../progress';
+import { listInProgress } from '../aws/codedeploy';
+import { createEcsDeployment, describeService, ecsDeploymentInProgress, updateService } from '../aws/ecs';
 import {
-  describeService,
-  ecsDeploymentInProgress,
-  listInProgress,
-  rollbackAppSpec,
-  updateService,
-} from './ecs';
-import { assertNoDeploymentInFlight, assertVersionExists, getLive, pointAt, routing } from './lambda';
-import { resolvePath } from './params';
+  assertNoDeploymentInFlight,
+  assertVersionExists,
+  getLive,
+  pointAt,
+  routing,
+} from '../aws/lambda-alias';
+import { resolvePath } from '../aws/parameters';
 
 /** Arguments of `rollback`. */
 export interface RestoreArgs {
@@ -449,15 +449,7 @@ async function planServices(aws: AwsClients, targets: ServiceTarget[], release: 
         Object.assign(change, { taskDefinition: arn });
         if (codeDeploy) {
           const created = await a.codedeploy.send(
-            new CreateDeploymentCommand({
-              applicationName: target.application,
-              deploymentGroupName: target.deploymentGroup,
-              description: `ias-ops rollback to release ${release.number}`,
-              revision: {
-                revisionType: 'AppSpecContent',
-                appSpecContent: { content: rollbackAppSpec(target, arn) },
-              },
-            }),
+            createEcsDeployment(target, arn, `ias-ops rollback to release ${release.number}`),
           );
           Object.assign(change, { deploymentId: created.deploymentId });
         } else {

@@ -1,7 +1,7 @@
 /**
  * Amazon ECS's own deployments, for the services that ship without CodeDeploy (ecs-blue-green,
  * ecs-linear, ecs-canary, rolling): list a service's, continue one held by a pause hook, stop one with
- * rollback, and follow one to its end. `deployments list|continue|stop` and `ecs rollback` use them.
+ * rollback, and follow one to its end. `deployments list|continue|stop`, `ecs rollback` and `deploy service` use them.
  */
 import { deployedByCodeDeploy } from '@ias/targets';
 import {
