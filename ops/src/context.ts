@@ -259,6 +259,22 @@ export function lambdaFunction(ctx: OpsContext, name: string): FunctionDefinitio
   return found;
 }
 
+/**
+ * The container service named `name` (its folder name under app/services).
+ *
+ * @throws OpsError (exit 2) naming the known services
+ */
+export function serviceDefinition(ctx: OpsContext, name: string): ServiceDefinition {
+  const all = services(ctx);
+  const found = all.find((s) => s.name === name);
+  if (found === undefined) {
+    throw badInput(
+      `unknown service "${name}": use one of ${known(all.map((s) => s.name))} (the project's container services)`,
+    );
+  }
+  return found;
+}
+
 /** Every container service of the project. */
 export function services(ctx: OpsContext): readonly ServiceDefinition[] {
   return ctx.project.services ?? [];

@@ -294,6 +294,24 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       }),
     );
 
+  deploy
+    .command('service <service>')
+    .description(
+      "register the service's task definition with --image and deploy it through its strategy's controller (CodeDeploy blue/green, or Amazon ECS's own), follow it to its end, and write the image to its parameter",
+    )
+    .option(...ENV_OPTION)
+    .requiredOption('--image <uri>', 'the image, by digest (<registry>/<repository>@sha256:<digest>)')
+    .action(
+      run(async () => {
+        const m = await import('./commands/deploy-service.js');
+        return {
+          command: (ctx, service: string, o: { env?: string; image: string }) =>
+            m.deployService(ctx, { service, env: o.env, image: o.image }),
+          text: m.formatDeployService,
+        };
+      }),
+    );
+
   const deployments = program
     .command('deployments')
     .description(

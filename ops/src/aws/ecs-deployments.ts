@@ -18,6 +18,7 @@ import type { environment } from '../context';
 import { services, type AwsClients, type OpsContext } from '../context';
 import { badInput, errorName } from '../errors';
 import { follow, type FollowOptions } from '../follow';
+import { describeService, ecsDeploymentInProgress } from './ecs';
 
 /** Statuses of a deployment Amazon ECS is still working on (going forward or back). */
 export const ECS_ACTIVE: readonly ServiceDeploymentStatus[] = [
@@ -273,5 +274,53 @@ export async function followServiceDeployment(
     status: final?.status ?? 'UNKNOWN',
     rolledBack: final?.status === 'ROLLBACK_SUCCESSFUL',
     summary: line(final),
+  };
+}
+
+/** How a service update ended: the service deployment it started, if one showed, and the outcome. */
+export interface ServiceUpdateEnd {
+  readonly deploymentId: string | undefined;
+  /** `succeeded`: the service runs the revision; `reverted`: Amazon ECS rolled it back; else `failed`. */
+  readonly outcome: 'succeeded' | 'reverted' | 'failed';
+  readonly detail: string;
+}
+
+/**
+ * Follows the service deployment an UpdateService to `taskDefinition` started, until Amazon ECS ends it.
+ * It shows up in ListServiceDeployments within moments; until it does, or if it ended already, what the
+ * service runs says how it went.
+ */
+export async function followServiceUpdate(
+  aws: AwsClients,
+  target: ServiceTarget,
+  taskDefinition: string,
+  options: { readonly show: FollowOptions; readonly follow: FollowOptions },
+): Promise<ServiceUpdateEnd> {
+  const found = await follow(
+    async () => {
+      const arn = (await aws.ecs.send(stoppableServiceDeployments(target))).serviceDeployments?.[0]
+        ?.serviceDeploymentArn;
+      const now = arn === undefined ? (await aws.ecs.send(describeService(target))).services?.[0] : undefined;
+      return { arn, now };
+    },
+    (f) => f.arn !== undefined || (f.now !== undefined && !ecsDeploymentInProgress(f.now)),
+    (f) =>
+      f.arn !== undefined
+        ? `service deployment ${f.arn}`
+        : `waiting for the service deployment of ${target.serviceName} to show`,
+    options.show,
+  );
+  if (found.arn === undefined) {
+    return {
+      deploymentId: undefined,
+      outcome: found.now?.taskDefinition === taskDefinition ? 'succeeded' : 'failed',
+      detail: `the service runs ${found.now?.taskDefinition ?? '?'}`,
+    };
+  }
+  const end = await followServiceDeployment(aws, found.arn, options.follow);
+  return {
+    deploymentId: found.arn,
+    outcome: end.status === 'SUCCESSFUL' ? 'succeeded' : end.rolledBack ? 'reverted' : 'failed',
+    detail: end.summary,
   };
 }

@@ -13,13 +13,20 @@ import {
   dryRun,
   environment,
   planned,
-  services,
+  serviceDefinition,
   type AwsClients,
   type DryRunResult,
   type OpsContext,
 } from '../context';
-import { badInput, EXIT, OpsError, unsafe, type ExitCode } from '../errors';
-import { follow as followUntil, followCodeDeploy, STOP_TIMEOUT_MS, type Waits } from '../follow';
+import { EXIT, OpsError, unsafe, type ExitCode } from '../errors';
+import {
+  CODEDEPLOY_FOLLOW_MS,
+  ECS_FOLLOW_MS,
+  followCodeDeploy,
+  SHOW_MS,
+  STOP_TIMEOUT_MS,
+  type Waits,
+} from '../follow';
 import { runSteps } from '../progress';
 import { listInProgress } from '../aws/codedeploy';
 import {
@@ -32,6 +39,7 @@ import {
 import {
   describeServiceDeployments,
   followServiceDeployment,
+  followServiceUpdate,
   pausedHook,
   stoppableServiceDeployments,
   rollBackServiceDeployment,
@@ -74,15 +82,6 @@ export interface EcsRollbackResult {
   readonly summary: string;
 }
 
-/** How long `ecs rollback` follows an Amazon ECS deployment, in ms. */
-export const ECS_FOLLOW_MS = 60 * 60_000;
-
-/** How long it waits for the service deployment UpdateService started to show, in ms. */
-export const SHOW_MS = 2 * 60_000;
-
-/** How long it follows a CodeDeploy one (its traffic shifting and the time blue is kept), in ms. */
-export const CODEDEPLOY_FOLLOW_MS = 150 * 60_000;
-
 /**
  * The service named `name` (its folder name) in the environment.
  *
@@ -90,15 +89,7 @@ export const CODEDEPLOY_FOLLOW_MS = 150 * 60_000;
  */
 function resolve(ctx: OpsContext, args: EcsRollbackArgs) {
   const env = environment(ctx, args.env);
-  const all = services(ctx);
-  const definition = all.find((s) => s.name === args.service);
-  if (definition === undefined) {
-    const names = all.map((s) => s.name);
-    throw badInput(
-      `unknown service "${args.service}": use one of ${names.length > 0 ? names.join(', ') : 'none'} (the project's container services)`,
-    );
-  }
-  return { env, target: serviceTarget(env, definition) };
+  return { env, target: serviceTarget(env, serviceDefinition(ctx, args.service)) };
 }
 
 function listRevisions(family: string, nextToken?: string) {
@@ -271,32 +262,13 @@ export async function ecsRollback(
         }
         await aws.ecs.send(updateService(target, previous));
         if (!wait) return;
-        // The service deployment UpdateService started shows up in ListServiceDeployments within
-        // moments; until it does, or if it ended already, what the service runs says how it went.
-        const found = await followUntil(
-          async () => {
-            const arn = (await aws.ecs.send(stoppableServiceDeployments(target))).serviceDeployments?.[0]
-              ?.serviceDeploymentArn;
-            const now =
-              arn === undefined ? (await aws.ecs.send(describeService(target))).services?.[0] : undefined;
-            return { arn, now };
-          },
-          (f) => f.arn !== undefined || (f.now !== undefined && !ecsDeploymentInProgress(f.now)),
-          (f) =>
-            f.arn !== undefined
-              ? `service deployment ${f.arn}`
-              : `waiting for the service deployment of ${target.serviceName} to show`,
-          follow(report, SHOW_MS),
-        );
-        deploymentId = found.arn;
-        if (deploymentId === undefined) {
-          outcome = found.now?.taskDefinition === previous ? 'succeeded' : 'failed';
-          detail = `the service runs ${found.now?.taskDefinition ?? '?'}`;
-          return;
-        }
-        const end = await followServiceDeployment(aws, deploymentId, follow(report, ECS_FOLLOW_MS));
-        outcome = end.status === 'SUCCESSFUL' ? 'succeeded' : end.rolledBack ? 'reverted' : 'failed';
-        detail = end.summary;
+        const end = await followServiceUpdate(aws, target, previous, {
+          show: follow(report, SHOW_MS),
+          follow: follow(report, ECS_FOLLOW_MS),
+        });
+        deploymentId = end.deploymentId;
+        outcome = end.outcome;
+        detail = end.detail;
       },
     },
   ]);
