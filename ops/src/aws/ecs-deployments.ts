@@ -3,7 +3,6 @@
  * ecs-linear, ecs-canary, rolling): list a service's, continue one held by a pause hook, stop one with
  * rollback, and follow one to its end. `deployments list|continue|stop`, `ecs rollback` and `deploy service` use them.
  */
-import { deployedByCodeDeploy } from '@ias/targets';
 import {
   ContinueServiceDeploymentCommand,
   DescribeServiceDeploymentsCommand,
@@ -13,9 +12,9 @@ import {
   type ServiceDeploymentBrief,
   type ServiceDeploymentStatus,
 } from '@aws-sdk/client-ecs';
-import { serviceTarget, type ServiceTarget } from '@ias/targets';
+import type { ServiceTarget } from '@ias/targets';
 import type { environment } from '../context';
-import { services, type AwsClients, type OpsContext } from '../context';
+import type { AwsClients } from '../context';
 import { badInput, errorName } from '../errors';
 import { follow, type FollowOptions } from '../follow';
 import { describeService, ecsDeploymentInProgress } from './ecs';
@@ -64,16 +63,6 @@ export interface ServiceDeploymentSummary {
   readonly reason: string | undefined;
   /** The pause hook holding it, if any. */
   readonly paused: PausedHook | undefined;
-}
-
-/** The environment's services deployed by Amazon ECS (not by CodeDeploy). */
-export function ecsServices(ctx: OpsContext, env: ReturnType<typeof environment>): EcsService[] {
-  return services(ctx).flatMap((s): EcsService[] => {
-    const t = serviceTarget(env, s);
-    return deployedByCodeDeploy(t.strategy)
-      ? []
-      : [{ name: s.name, clusterName: t.clusterName, serviceName: t.serviceName, strategy: t.strategy }];
-  });
 }
 
 /** True when `id` is an Amazon ECS service deployment ARN rather than a CodeDeploy deployment ID. */
@@ -195,15 +184,16 @@ export async function serviceDeployments(aws: AwsClients, s: EcsService, last: n
 }
 
 /**
- * Reads service deployment `arn` and checks it belongs to one of the environment's ECS-deployed services.
+ * Reads service deployment `arn` and checks it belongs to one of `services`, the environment's ECS-deployed
+ * ones.
  *
  * @throws OpsError (exit 2) for an unknown ARN or another environment's deployment
  */
 export async function ownServiceDeployment(
-  ctx: OpsContext,
   aws: AwsClients,
   env: ReturnType<typeof environment>,
   arn: string,
+  services: readonly EcsService[],
 ): Promise<{ deployment: ServiceDeployment; service: EcsService }> {
   const [deployment] = await describeServiceDeployments(aws, [arn]);
   if (deployment === undefined) {
@@ -211,7 +201,7 @@ export async function ownServiceDeployment(
       `service deployment ${arn} does not exist in ${env.profile.region}: list them with "ias-ops deployments list --env ${env.name}"`,
     );
   }
-  const service = ecsServices(ctx, env).find((s) =>
+  const service = services.find((s) =>
     (deployment.serviceArn ?? '').endsWith(`:service/${s.clusterName}/${s.serviceName}`),
   );
   if (service === undefined) {

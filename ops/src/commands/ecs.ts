@@ -4,11 +4,10 @@
  * service to the previous ACTIVE revision of its task definition family, through ECS or CodeDeploy as the
  * service's deployment controller requires.
  */
-import { deployedByCodeDeploy } from '@ias/targets';
 import { StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import type { DeploymentState } from '@ias/delivery';
-import { serviceTarget } from '@ias/targets';
+import { SERVICE_STRATEGIES, serviceTarget } from '@ias/targets';
 import {
   dryRun,
   environment,
@@ -136,7 +135,7 @@ export async function ecsRollback(
   waits: Waits = {},
 ): Promise<EcsRollbackResult | DryRunResult> {
   const { env, target } = resolve(ctx, args);
-  const codeDeploy = deployedByCodeDeploy(target.strategy);
+  const codeDeploy = SERVICE_STRATEGIES[target.strategy].cliController === 'codedeploy';
   if (ctx.dryRun) {
     const previous = '<the ACTIVE revision below the current one, from ListTaskDefinitions>';
     return dryRun(
