@@ -40,6 +40,21 @@ export interface FollowOptions {
   readonly hint: string;
 }
 
+/** The hint of a follow that gives up while the deployment goes on. */
+export function goesOn(environment: string): string {
+  return `it goes on; follow it with "ias-ops deployments list --env ${environment}"`;
+}
+
+/** Follow options with these clocks and hint, for a step's progress and a time-out. */
+export function following(waits: Waits, hint: string) {
+  return (report: (line: string) => void, timeoutMs: number): FollowOptions => ({
+    waits,
+    timeoutMs,
+    report,
+    hint,
+  });
+}
+
 /**
  * Calls `read` until `settled` says the state is final, reporting `describe` of each state.
  *

@@ -15,26 +15,19 @@ import {
 } from '@aws-sdk/client-ecs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { DeliveryError, renderTaskDefinition } from '@ias/delivery';
-import { SERVICE_STRATEGIES, serviceTarget, type ServiceTarget } from '@ias/targets';
+import { SERVICE_STRATEGIES, type ServiceTarget } from '@ias/targets';
 import { listInProgress } from '../aws/codedeploy';
 import { createEcsDeployment, describeService, ecsDeploymentInProgress, updateService } from '../aws/ecs';
 import { followServiceUpdate, stoppableServiceDeployments } from '../aws/ecs-deployments';
-import {
-  dryRun,
-  environment,
-  planned,
-  serviceDefinition,
-  type AwsClients,
-  type DryRunResult,
-  type OpsContext,
-} from '../context';
+import { dryRun, planned, serviceIn, type AwsClients, type DryRunResult, type OpsContext } from '../context';
 import { badInput, EXIT, OpsError, unsafe } from '../errors';
 import {
   CODEDEPLOY_FOLLOW_MS,
   ECS_FOLLOW_MS,
   followCodeDeploy,
+  following,
+  goesOn,
   SHOW_MS,
-  type FollowOptions,
   type Waits,
 } from '../follow';
 import { runSteps } from '../progress';
@@ -147,8 +140,7 @@ export async function deployService(
   args: DeployServiceArgs,
   waits: Waits = {},
 ): Promise<DeployServiceResult | DryRunResult> {
-  const env = environment(ctx, args.env);
-  const target = serviceTarget(env, serviceDefinition(ctx, args.service));
+  const { env, target } = serviceIn(ctx, args.env, args.service);
   const image = parseImage(args.image);
   const controller = SERVICE_STRATEGIES[target.strategy].cliController;
   const description = `ias-ops deploy service ${image}`.slice(0, 256);
@@ -188,12 +180,7 @@ export async function deployService(
   let previous = '';
   let taskDefinition = '';
   let deploymentId: string | undefined;
-  const follow = (report: (line: string) => void, timeoutMs: number): FollowOptions => ({
-    waits,
-    timeoutMs,
-    report,
-    hint: `it goes on; follow it with "ias-ops deployments list --env ${env.name}"`,
-  });
+  const follow = following(waits, goesOn(env.name));
   await runSteps(ctx, [
     {
       title: `${target.serviceName} is ACTIVE in ${target.clusterName}, with no deployment in progress`,

@@ -7,21 +7,15 @@
 import { StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import type { DeploymentState } from '@ias/delivery';
-import { SERVICE_STRATEGIES, serviceTarget } from '@ias/targets';
-import {
-  dryRun,
-  environment,
-  planned,
-  serviceDefinition,
-  type AwsClients,
-  type DryRunResult,
-  type OpsContext,
-} from '../context';
+import { SERVICE_STRATEGIES } from '@ias/targets';
+import { dryRun, planned, serviceIn, type AwsClients, type DryRunResult, type OpsContext } from '../context';
 import { EXIT, OpsError, unsafe, type ExitCode } from '../errors';
 import {
   CODEDEPLOY_FOLLOW_MS,
   ECS_FOLLOW_MS,
   followCodeDeploy,
+  following,
+  goesOn,
   SHOW_MS,
   STOP_TIMEOUT_MS,
   type Waits,
@@ -81,16 +75,6 @@ export interface EcsRollbackResult {
   readonly summary: string;
 }
 
-/**
- * The service named `name` (its folder name) in the environment.
- *
- * @throws OpsError (exit 2) naming the known services
- */
-function resolve(ctx: OpsContext, args: EcsRollbackArgs) {
-  const env = environment(ctx, args.env);
-  return { env, target: serviceTarget(env, serviceDefinition(ctx, args.service)) };
-}
-
 function listRevisions(family: string, nextToken?: string) {
   return new ListTaskDefinitionsCommand({
     familyPrefix: family,
@@ -134,7 +118,7 @@ export async function ecsRollback(
   args: EcsRollbackArgs,
   waits: Waits = {},
 ): Promise<EcsRollbackResult | DryRunResult> {
-  const { env, target } = resolve(ctx, args);
+  const { env, target } = serviceIn(ctx, args.env, args.service);
   const codeDeploy = SERVICE_STRATEGIES[target.strategy].cliController === 'codedeploy';
   if (ctx.dryRun) {
     const previous = '<the ACTIVE revision below the current one, from ListTaskDefinitions>';
@@ -153,8 +137,8 @@ export async function ecsRollback(
   const aws = await ctx.awsFor(env);
   const base = { environment: env.name, serviceName: target.serviceName };
   const wait = args.wait !== false;
-  const hint = `it goes on; follow it with "ias-ops deployments list --env ${env.name}"`;
-  const follow = (report: (line: string) => void, timeoutMs: number) => ({ waits, timeoutMs, report, hint });
+  const hint = goesOn(env.name);
+  const follow = following(waits, hint);
 
   // 1. A deployment in progress: stop it with rollback.
   if (codeDeploy) {
