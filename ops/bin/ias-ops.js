@@ -2,16 +2,12 @@
 /* global require, process */
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS launcher, run by Node as is */
 'use strict';
-// ias-ops runs from its TypeScript source, compiled on load by tsx (a root devDependency): a fresh
-// clone needs `npm ci` only, no build step. tsx's require() hook loads the CLI; its import() hook
-// serves the one on-demand import (the plan's synth). The hook's ESM entry is used because its
-// CommonJS build of `tsx/esm/api` fails to register in tsx 4.23.
-require('tsx/cjs/api').register();
-import('tsx/esm/api')
-  .then(({ register }) => {
-    register();
-    require('../src/main.ts').runCli();
-  })
+// ias-ops runs built: ops/dist/ias-ops.js, which the root `prepare` script builds on `npm ci`. A
+// bundle older than any file it was built from (a profile, a command) is rebuilt first, so an edit
+// never runs stale code; only then is esbuild loaded (see ops/scripts/bundle.cjs).
+require('../scripts/bundle.cjs')
+  .ensureBuilt()
+  .then((bundle) => require(bundle).runCli())
   .catch((err) => {
     process.stderr.write(`ias-ops failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;

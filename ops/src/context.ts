@@ -2,19 +2,20 @@
  * What every command receives: the project configuration (from the infra workspace's loader), the AWS
  * clients of an environment's region (a factory tests replace), the global flags, and the output helpers.
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
+/* eslint-disable @typescript-eslint/no-require-imports -- each SDK client package loads when a command first uses it: `ias-ops --help` loads none */
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { FunctionDefinition } from '@ias/infra/config';
 import type { EnvironmentConfig, ProjectConfig } from '@ias/infra/config';
-import { Naming } from '@ias/targets';
+import { Naming, serviceTarget } from '@ias/targets';
 import type { ServiceDefinition } from '@ias/infra/config';
 import { badInput, unsafe } from './errors';
 
@@ -37,26 +38,66 @@ export interface AwsClients {
 /** Builds the clients of a region; tests pass one that returns aws-sdk-client-mock'd clients. */
 export type ClientFactory = (region: string) => AwsClients;
 
+/** How to make each client of a region; a package is loaded by the first client made from it. */
+const CLIENTS: { readonly [K in keyof AwsClients]: (region: string) => AwsClients[K] } = {
+  lambda: (region) =>
+    new (require('@aws-sdk/client-lambda') as { LambdaClient: typeof LambdaClient }).LambdaClient({ region }),
+  codedeploy: (region) =>
+    new (
+      require('@aws-sdk/client-codedeploy') as { CodeDeployClient: typeof CodeDeployClient }
+    ).CodeDeployClient({ region }),
+  cloudwatch: (region) =>
+    new (
+      require('@aws-sdk/client-cloudwatch') as { CloudWatchClient: typeof CloudWatchClient }
+    ).CloudWatchClient({ region }),
+  ecs: (region) =>
+    new (require('@aws-sdk/client-ecs') as { ECSClient: typeof ECSClient }).ECSClient({ region }),
+  elbv2: (region) =>
+    new (
+      require('@aws-sdk/client-elastic-load-balancing-v2') as {
+        ElasticLoadBalancingV2Client: typeof ElasticLoadBalancingV2Client;
+      }
+    ).ElasticLoadBalancingV2Client({ region }),
+  codepipeline: (region) =>
+    new (
+      require('@aws-sdk/client-codepipeline') as { CodePipelineClient: typeof CodePipelineClient }
+    ).CodePipelineClient({ region }),
+  ssm: (region) =>
+    new (require('@aws-sdk/client-ssm') as { SSMClient: typeof SSMClient }).SSMClient({ region }),
+  secrets: (region) =>
+    new (
+      require('@aws-sdk/client-secrets-manager') as { SecretsManagerClient: typeof SecretsManagerClient }
+    ).SecretsManagerClient({ region }),
+  dynamodb: (region) =>
+    new (require('@aws-sdk/client-dynamodb') as { DynamoDBClient: typeof DynamoDBClient }).DynamoDBClient({
+      region,
+    }),
+  sts: (region) =>
+    new (require('@aws-sdk/client-sts') as { STSClient: typeof STSClient }).STSClient({ region }),
+};
+
 /**
  * The real clients: the default credential chain (AWS_PROFILE, access keys, SSO, instance roles), in the
- * environment profile's region, so an operator usually needs credentials only.
+ * environment profile's region, so an operator usually needs credentials only. Each is made on first use.
  */
-export const createAwsClients: ClientFactory = (region) => ({
-  lambda: new LambdaClient({ region }),
-  codedeploy: new CodeDeployClient({ region }),
-  cloudwatch: new CloudWatchClient({ region }),
-  ecs: new ECSClient({ region }),
-  elbv2: new ElasticLoadBalancingV2Client({ region }),
-  codepipeline: new CodePipelineClient({ region }),
-  ssm: new SSMClient({ region }),
-  secrets: new SecretsManagerClient({ region }),
-  dynamodb: new DynamoDBClient({ region }),
-  sts: new STSClient({ region }),
-});
+export const createAwsClients: ClientFactory = (region) => {
+  const made: { -readonly [K in keyof AwsClients]?: AwsClients[K] } = {};
+  const clients = {};
+  for (const key of Object.keys(CLIENTS) as (keyof AwsClients)[]) {
+    Object.defineProperty(clients, key, {
+      enumerable: true,
+      get: () => (made[key] ??= CLIENTS[key](region) as never),
+    });
+  }
+  return clients as AwsClients;
+};
 
 /** The account of the caller's credentials. */
 async function callerAccount(clients: AwsClients): Promise<string | undefined> {
-  return (await clients.sts.send(new GetCallerIdentityCommand({}))).Account;
+  const sts = require('@aws-sdk/client-sts') as {
+    GetCallerIdentityCommand: typeof GetCallerIdentityCommand;
+  };
+  return (await clients.sts.send(new sts.GetCallerIdentityCommand({}))).Account;
 }
 
 /** An AWS call a command would make, as `--dry-run` prints it. */
@@ -216,6 +257,32 @@ export function lambdaFunction(ctx: OpsContext, name: string): FunctionDefinitio
     );
   }
   return found;
+}
+
+/**
+ * The container service named `name` (its folder name under app/services).
+ *
+ * @throws OpsError (exit 2) naming the known services
+ */
+export function serviceDefinition(ctx: OpsContext, name: string): ServiceDefinition {
+  const all = services(ctx);
+  const found = all.find((s) => s.name === name);
+  if (found === undefined) {
+    throw badInput(
+      `unknown service "${name}": use one of ${known(all.map((s) => s.name))} (the project's container services)`,
+    );
+  }
+  return found;
+}
+
+/**
+ * The environment named `env` and the target there of the service named `name`.
+ *
+ * @throws OpsError (exit 2) naming the known environments or services
+ */
+export function serviceIn(ctx: OpsContext, env: string | undefined, name: string) {
+  const found = environment(ctx, env);
+  return { env: found, target: serviceTarget(found, serviceDefinition(ctx, name)) };
 }
 
 /** Every container service of the project. */

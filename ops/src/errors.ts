@@ -66,6 +66,12 @@ export function errorName(err: unknown): string | undefined {
   return err instanceof Error ? err.name : undefined;
 }
 
+/** True when `err` is an AWS error of one of these names (e.g. a resource not found). */
+export function hasErrorName(err: unknown, ...names: string[]): boolean {
+  const name = errorName(err);
+  return name !== undefined && names.includes(name);
+}
+
 /**
  * Turns any error into an {@link OpsError}: the SDK's credential-chain failure and a missing region
  * become exit 5, with the one plain message; anything else not already an OpsError is a failure (exit 1)

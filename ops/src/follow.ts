@@ -6,6 +6,18 @@ import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { checkDeployment, type DeploymentState } from '@ias/delivery';
 import { EXIT, OpsError } from './errors';
 
+/** How long `deployments stop` and `ecs rollback` wait for a stopped deployment to roll back, in ms. */
+export const STOP_TIMEOUT_MS = 15 * 60_000;
+
+/** How long an Amazon ECS service deployment is followed, in ms. */
+export const ECS_FOLLOW_MS = 60 * 60_000;
+
+/** How long the service deployment UpdateService started may take to show, in ms. */
+export const SHOW_MS = 2 * 60_000;
+
+/** How long a CodeDeploy ECS deployment is followed (its traffic shifting and the time blue is kept), in ms. */
+export const CODEDEPLOY_FOLLOW_MS = 150 * 60_000;
+
 /** The clocks of the commands that follow a deployment (tests pass ones that return at once). */
 export interface Waits {
   /** @default - a timer */
@@ -26,6 +38,21 @@ export interface FollowOptions {
   readonly report: (line: string) => void;
   /** What the operator should do when it times out. */
   readonly hint: string;
+}
+
+/** The hint of a follow that gives up while the deployment goes on. */
+export function goesOn(environment: string): string {
+  return `it goes on; follow it with "ias-ops deployments list --env ${environment}"`;
+}
+
+/** Follow options with these clocks and hint, for a step's progress and a time-out. */
+export function following(waits: Waits, hint: string) {
+  return (report: (line: string) => void, timeoutMs: number): FollowOptions => ({
+    waits,
+    timeoutMs,
+    report,
+    hint,
+  });
 }
 
 /**

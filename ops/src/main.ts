@@ -3,43 +3,8 @@
  * prefix in README.md and the environment profiles (infra's `loadProject` and naming helpers).
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '@ias/infra/config';
 import type { ProjectConfig } from '@ias/infra/config';
-import { loadProject } from '@ias/infra/config';
-import { deployLambda } from './commands/deploy';
-import {
-  actionExit,
-  deploymentsContinue,
-  deploymentsList,
-  deploymentsStop,
-  formatAction,
-  formatDeploymentsList,
-} from './commands/deployments';
-import { ecsRollback, ecsRollbackExit, formatEcsRollback } from './commands/ecs';
-import { formatSummary, promote, publish, rollback, shift } from './commands/lambda';
-import {
-  formatParameter,
-  formatParameterList,
-  formatParamsSet,
-  formatSecretsSet,
-  paramsGet,
-  paramsList,
-  paramsSet,
-  secretsSet,
-} from './commands/params';
-import { formatPlan, plan } from './commands/plan';
-import { formatRecord, formatReleases, recordReleaseCommand, releases } from './commands/releases';
-import { changeOf, recordCliRelease } from './record';
-import { formatRestore, restoreRelease } from './commands/restore';
-import { formatAnyStatus, statusAny } from './commands/status';
-import {
-  createContext,
-  isDryRun,
-  printResult,
-  type ClientFactory,
-  type DryRunResult,
-  type OpsContext,
-} from './context';
+import type { ClientFactory, DryRunResult, OpsContext } from './context';
 import { EXIT, EXIT_CODES_HELP, toOpsError, type ExitCode } from './errors';
 
 /** What {@link main} may be given instead of the real process (tests). */
@@ -50,6 +15,14 @@ export interface MainOptions {
   readonly loadProject?: () => ProjectConfig;
   /** @default - process.stdin */
   readonly readStdin?: () => Promise<string>;
+}
+
+/** A command as `run` takes it: the call, its text form, and the exit code of its result. */
+interface Leaf<A extends unknown[], R> {
+  readonly command: (ctx: OpsContext, ...args: A) => Promise<R | DryRunResult>;
+  readonly text: (result: R) => string;
+  /** @default - exit 0 */
+  readonly verdict?: (result: R) => ExitCode;
 }
 
 /** The `--env` option every environment command takes. */
@@ -75,50 +48,93 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .exitOverride();
 
   const globals = () => program.opts<{ json?: boolean; dryRun?: boolean }>();
-  const context = (): OpsContext => {
+  const context = async (): Promise<OpsContext> => {
     const json = globals().json === true;
+    const [{ createContext }, project] = await Promise.all([
+      import('./context.js'),
+      options.loadProject ? options.loadProject() : import('@ias/infra/config').then((m) => m.loadProject()),
+    ]);
     return createContext({
-      project: (options.loadProject ?? loadProject)(),
+      project,
       clients: options.clients,
       dryRun: globals().dryRun === true,
       progress: !json && process.stdout.isTTY === true && process.stderr.isTTY === true,
       readStdin: options.readStdin,
     });
   };
-  /** Runs a command and prints its result; `verdict` turns a result into an exit code. */
+  /**
+   * Runs a command, loaded on demand (a command's module, and the SDK clients it uses, load only when
+   * it runs), and prints its result; `verdict` turns a result into an exit code.
+   */
   const run =
-    <A extends unknown[], R>(
-      command: (ctx: OpsContext, ...args: A) => Promise<R | DryRunResult>,
-      text: (result: R) => string,
-      verdict: (result: R) => ExitCode = () => EXIT.ok,
-    ) =>
+    <A extends unknown[], R>(load: () => Promise<Leaf<A, R>>) =>
     async (...args: A) => {
-      const ctx = context();
-      const result = await command(ctx, ...args);
+      const [leaf, ctx, { isDryRun, printResult }] = await Promise.all([
+        load(),
+        context(),
+        import('./context.js'),
+      ]);
+      const result = await leaf.command(ctx, ...args);
       // What the command made live goes into the environment's release ledger too.
-      const live = isDryRun(result) ? undefined : changeOf(result);
+      const record = isDryRun(result) ? undefined : await import('./record.js');
+      const live = record?.changeOf(result);
       const env = live ? ctx.project.environments.find((e) => e.name === live.environment) : undefined;
-      const recorded = live && env ? await recordCliRelease(ctx, env, live.change) : undefined;
+      const recorded =
+        record && live && env ? await record.recordCliRelease(ctx, env, live.change) : undefined;
       const json = globals().json === true;
-      printResult(recorded && json ? ({ ...(result as object), ledger: recorded } as R) : result, json, text);
+      printResult(
+        recorded && json ? ({ ...(result as object), ledger: recorded } as R) : result,
+        json,
+        leaf.text,
+      );
       if (recorded?.warning) {
         process.stderr.write(`warning: ${recorded.warning}\n`);
       } else if (recorded?.release !== undefined && !json) {
         process.stdout.write(`recorded as release ${recorded.release} of ${live?.environment ?? ''}\n`);
       }
-      exitCode = isDryRun(result) ? EXIT.ok : verdict(result);
+      exitCode = isDryRun(result) ? EXIT.ok : (leaf.verdict ?? (() => EXIT.ok))(result);
     };
 
   program
     .command('plan')
     .description('synthesize every environment offline and print the delivery plan (as npm start does)')
-    .action(run(plan, formatPlan, (r) => (r.passed ? EXIT.ok : EXIT.failed)));
+    .action(
+      run(async () => {
+        const m = await import('./commands/plan.js');
+        return { command: m.plan, text: m.formatPlan, verdict: (r) => (r.passed ? EXIT.ok : EXIT.failed) };
+      }),
+    );
+
+  program
+    .command('targets')
+    .description(
+      'every function and service of every environment with its target (names, deployment group, strategy), as the deploy workflows read them; no AWS call',
+    )
+    .option('--env <name>', 'one environment (default: every one, in promotion order)')
+    .option('--kind <kind>', 'one kind of workload: function or service')
+    .action(
+      run(async () => {
+        const m = await import('./commands/targets.js');
+        return {
+          command: (ctx, o: { env?: string; kind?: string }) => m.targets(ctx, { env: o.env, kind: o.kind }),
+          text: m.formatTargets,
+        };
+      }),
+    );
 
   program
     .command('status')
     .description('per function, service and pipeline: what runs, the last deployments, alarms and health')
     .option(...ENV_OPTION)
-    .action(run((ctx, o: { env?: string }) => statusAny(ctx, { env: o.env }), formatAnyStatus));
+    .action(
+      run(async () => {
+        const m = await import('./commands/status.js');
+        return {
+          command: (ctx, o: { env?: string }) => m.statusAny(ctx, { env: o.env }),
+          text: m.formatAnyStatus,
+        };
+      }),
+    );
 
   const releasesCommand = program
     .command('releases')
@@ -126,10 +142,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .option(...ENV_OPTION)
     .option('--limit <n>', 'how many releases (1-100)', '10')
     .action(
-      run(
-        (ctx, o: { env?: string; limit: string }) => releases(ctx, { env: o.env, limit: Number(o.limit) }),
-        formatReleases,
-      ),
+      run(async () => {
+        const m = await import('./commands/releases.js');
+        return {
+          command: (ctx, o: { env?: string; limit: string }) =>
+            m.releases(ctx, { env: o.env, limit: Number(o.limit) }),
+          text: m.formatReleases,
+        };
+      }),
     );
   const collect = (value: string, previous: string[] = []) => [...previous, value];
   releasesCommand
@@ -146,33 +166,36 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .option('--by <who>', "who deployed, e.g. a workflow run's URL (default: the caller's AWS identity)")
     .option('--commit <sha>', 'the git commit deployed')
     .action(
-      run(
-        (
-          ctx,
-          o: {
-            env?: string;
-            summary: string;
-            function?: string[];
-            service?: string[];
-            taskDefinition?: string[];
-            source: string;
-            by?: string;
-            commit?: string;
-          },
-        ) =>
-          recordReleaseCommand(ctx, {
-            // `releases` takes --env too, and commander gives it the value wherever it stands.
-            env: o.env ?? releasesCommand.opts<{ env?: string }>().env,
-            summary: o.summary,
-            functions: o.function,
-            services: o.service,
-            taskDefinitions: o.taskDefinition,
-            source: o.source,
-            by: o.by,
-            commit: o.commit,
-          }),
-        formatRecord,
-      ),
+      run(async () => {
+        const m = await import('./commands/releases.js');
+        return {
+          command: (
+            ctx,
+            o: {
+              env?: string;
+              summary: string;
+              function?: string[];
+              service?: string[];
+              taskDefinition?: string[];
+              source: string;
+              by?: string;
+              commit?: string;
+            },
+          ) =>
+            m.recordReleaseCommand(ctx, {
+              // `m.releases` takes --env too, and commander gives it the value wherever it stands.
+              env: o.env ?? releasesCommand.opts<{ env?: string }>().env,
+              summary: o.summary,
+              functions: o.function,
+              services: o.service,
+              taskDefinitions: o.taskDefinition,
+              source: o.source,
+              by: o.by,
+              commit: o.commit,
+            }),
+          text: m.formatRecord,
+        };
+      }),
     );
 
   program
@@ -183,11 +206,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .option(...ENV_OPTION)
     .requiredOption('--release <n>', 'the release number (ias-ops releases lists them)')
     .action(
-      run(
-        (ctx, o: { env?: string; release: string }) =>
-          restoreRelease(ctx, { env: o.env, release: o.release }),
-        formatRestore,
-      ),
+      run(async () => {
+        const m = await import('./commands/restore.js');
+        return {
+          command: (ctx, o: { env?: string; release: string }) =>
+            m.restoreRelease(ctx, { env: o.env, release: o.release }),
+          text: m.formatRestore,
+        };
+      }),
     );
 
   const lambda = program.command('lambda').description("a function's versions and its alias live");
@@ -196,10 +222,13 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .description('publish a version of the function (aws lambda publish-version)')
     .option(...ENV_OPTION)
     .action(
-      run(
-        (ctx, fn: string, o: { env?: string }) => publish(ctx, { function: fn, env: o.env }),
-        formatSummary,
-      ),
+      run(async () => {
+        const m = await import('./commands/lambda.js');
+        return {
+          command: (ctx, fn: string, o: { env?: string }) => m.publish(ctx, { function: fn, env: o.env }),
+          text: m.formatSummary,
+        };
+      }),
     );
   lambda
     .command('shift <function>')
@@ -208,11 +237,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .requiredOption('--to <version>', 'the published version to send traffic to')
     .requiredOption('--weight <percent>', 'whole percent, 1 to 99')
     .action(
-      run(
-        (ctx, fn: string, o: { env?: string; to: string; weight: string }) =>
-          shift(ctx, { function: fn, env: o.env, to: o.to, weight: o.weight }),
-        formatSummary,
-      ),
+      run(async () => {
+        const m = await import('./commands/lambda.js');
+        return {
+          command: (ctx, fn: string, o: { env?: string; to: string; weight: string }) =>
+            m.shift(ctx, { function: fn, env: o.env, to: o.to, weight: o.weight }),
+          text: m.formatSummary,
+        };
+      }),
     );
   lambda
     .command('promote <function>')
@@ -220,21 +252,27 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .option(...ENV_OPTION)
     .requiredOption('--to <version>', 'the published version')
     .action(
-      run(
-        (ctx, fn: string, o: { env?: string; to: string }) =>
-          promote(ctx, { function: fn, env: o.env, to: o.to }),
-        formatSummary,
-      ),
+      run(async () => {
+        const m = await import('./commands/lambda.js');
+        return {
+          command: (ctx, fn: string, o: { env?: string; to: string }) =>
+            m.promote(ctx, { function: fn, env: o.env, to: o.to }),
+          text: m.formatSummary,
+        };
+      }),
     );
   lambda
     .command('rollback <function>')
     .description('send all of live back: clear a shift in progress, else go to the previous version')
     .option(...ENV_OPTION)
     .action(
-      run(
-        (ctx, fn: string, o: { env?: string }) => rollback(ctx, { function: fn, env: o.env }),
-        formatSummary,
-      ),
+      run(async () => {
+        const m = await import('./commands/lambda.js');
+        return {
+          command: (ctx, fn: string, o: { env?: string }) => m.rollback(ctx, { function: fn, env: o.env }),
+          text: m.formatSummary,
+        };
+      }),
     );
 
   const deploy = program.command('deploy').description('deliver a build as the pipeline does, from here');
@@ -246,11 +284,32 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .option(...ENV_OPTION)
     .requiredOption('--zip <path>', "the function's deployment package")
     .action(
-      run(
-        (ctx, fn: string, o: { env?: string; zip: string }) =>
-          deployLambda(ctx, { function: fn, env: o.env, zip: o.zip }),
-        formatSummary,
-      ),
+      run(async () => {
+        const [m, m2] = await Promise.all([import('./commands/deploy.js'), import('./commands/lambda.js')]);
+        return {
+          command: (ctx, fn: string, o: { env?: string; zip: string }) =>
+            m.deployLambda(ctx, { function: fn, env: o.env, zip: o.zip }),
+          text: m2.formatSummary,
+        };
+      }),
+    );
+
+  deploy
+    .command('service <service>')
+    .description(
+      "register the service's task definition with --image and deploy it through its strategy's controller (CodeDeploy blue/green, or Amazon ECS's own), follow it to its end, and write the image to its parameter",
+    )
+    .option(...ENV_OPTION)
+    .requiredOption('--image <uri>', 'the image, by digest (<registry>/<repository>@sha256:<digest>)')
+    .action(
+      run(async () => {
+        const m = await import('./commands/deploy-service.js');
+        return {
+          command: (ctx, service: string, o: { env?: string; image: string }) =>
+            m.deployService(ctx, { service, env: o.env, image: o.image }),
+          text: m.formatDeployService,
+        };
+      }),
     );
 
   const deployments = program
@@ -268,7 +327,15 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       'per CodeDeploy group and ECS-deployed service: the deployments in progress and the last ones',
     )
     .option(...ENV_OPTION)
-    .action(run((ctx, o: { env?: string }) => deploymentsList(ctx, { env: o.env }), formatDeploymentsList));
+    .action(
+      run(async () => {
+        const m = await import('./commands/deployments.js');
+        return {
+          command: (ctx, o: { env?: string }) => m.deploymentsList(ctx, { env: o.env }),
+          text: m.formatDeploymentsList,
+        };
+      }),
+    );
   deployments
     .command('continue <deployment>')
     .description(
@@ -276,11 +343,15 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     )
     .option(...ENV_OPTION)
     .action(
-      run(
-        (ctx, id: string, o: { env?: string }) => deploymentsContinue(ctx, { deploymentId: id, env: o.env }),
-        formatAction,
-        actionExit,
-      ),
+      run(async () => {
+        const m = await import('./commands/deployments.js');
+        return {
+          command: (ctx, id: string, o: { env?: string }) =>
+            m.deploymentsContinue(ctx, { deploymentId: id, env: o.env }),
+          text: m.formatAction,
+          verdict: m.actionExit,
+        };
+      }),
     );
   deployments
     .command('stop <deployment>')
@@ -289,11 +360,15 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     )
     .option(...ENV_OPTION)
     .action(
-      run(
-        (ctx, id: string, o: { env?: string }) => deploymentsStop(ctx, { deploymentId: id, env: o.env }),
-        formatAction,
-        actionExit,
-      ),
+      run(async () => {
+        const m = await import('./commands/deployments.js');
+        return {
+          command: (ctx, id: string, o: { env?: string }) =>
+            m.deploymentsStop(ctx, { deploymentId: id, env: o.env }),
+          text: m.formatAction,
+          verdict: m.actionExit,
+        };
+      }),
     );
 
   const ecs = program.command('ecs').description("an environment's container services");
@@ -308,12 +383,15 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       'start the rollback and return, without following it (nor recording it in the ledger)',
     )
     .action(
-      run(
-        (ctx, service: string, o: { env?: string; wait: boolean }) =>
-          ecsRollback(ctx, { service, env: o.env, wait: o.wait }),
-        formatEcsRollback,
-        ecsRollbackExit,
-      ),
+      run(async () => {
+        const m = await import('./commands/ecs.js');
+        return {
+          command: (ctx, service: string, o: { env?: string; wait: boolean }) =>
+            m.ecsRollback(ctx, { service, env: o.env, wait: o.wait }),
+          text: m.formatEcsRollback,
+          verdict: m.ecsRollbackExit,
+        };
+      }),
     );
 
   const params = program.command('params').description('SSM parameters under /<prefix>/<env>/');
@@ -322,28 +400,41 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .description('print a parameter (name relative to /<prefix>/<env>/, or its full path)')
     .option(...ENV_OPTION)
     .action(
-      run((ctx, name: string, o: { env?: string }) => paramsGet(ctx, { env: o.env, name }), formatParameter),
+      run(async () => {
+        const m = await import('./commands/params.js');
+        return {
+          command: (ctx, name: string, o: { env?: string }) => m.paramsGet(ctx, { env: o.env, name }),
+          text: m.formatParameter,
+        };
+      }),
     );
   params
     .command('set <name> <value>')
     .description('write a String parameter, overwriting')
     .option(...ENV_OPTION)
     .action(
-      run(
-        (ctx, name: string, value: string, o: { env?: string }) =>
-          paramsSet(ctx, { env: o.env, name, value }),
-        formatParamsSet,
-      ),
+      run(async () => {
+        const m = await import('./commands/params.js');
+        return {
+          command: (ctx, name: string, value: string, o: { env?: string }) =>
+            m.paramsSet(ctx, { env: o.env, name, value }),
+          text: m.formatParamsSet,
+        };
+      }),
     );
   params
     .command('list [path]')
     .description('list the parameters under /<prefix>/<env>/ (or a path below it), recursively')
     .option(...ENV_OPTION)
     .action(
-      run(
-        (ctx, path: string | undefined, o: { env?: string }) => paramsList(ctx, { env: o.env, path }),
-        formatParameterList,
-      ),
+      run(async () => {
+        const m = await import('./commands/params.js');
+        return {
+          command: (ctx, path: string | undefined, o: { env?: string }) =>
+            m.paramsList(ctx, { env: o.env, path }),
+          text: m.formatParameterList,
+        };
+      }),
     );
 
   const secrets = program.command('secrets').description('Secrets Manager secrets under /<prefix>/<env>/');
@@ -353,11 +444,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .option(...ENV_OPTION)
     .option('--value-stdin', 'read the value from stdin (required: values never go on the command line)')
     .action(
-      run(
-        (ctx, name: string, o: { env?: string; valueStdin?: boolean }) =>
-          secretsSet(ctx, { env: o.env, name, valueStdin: o.valueStdin === true }),
-        formatSecretsSet,
-      ),
+      run(async () => {
+        const m = await import('./commands/params.js');
+        return {
+          command: (ctx, name: string, o: { env?: string; valueStdin?: boolean }) =>
+            m.secretsSet(ctx, { env: o.env, name, valueStdin: o.valueStdin === true }),
+          text: m.formatSecretsSet,
+        };
+      }),
     );
 
   try {
@@ -368,7 +462,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       // Commander has printed the message (or the help); help and --version end 0, bad usage 2.
       return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
-    if (err instanceof ConfigError) {
+    // By name: the configuration is loaded on demand, and plan's synth loads its own copy of it.
+    if (err instanceof Error && err.name === 'ConfigError') {
       process.stderr.write(`${err.message}\n`);
       return EXIT.failed;
     }

@@ -200,6 +200,19 @@ export const OPERATOR_ACCESS: readonly OperatorCommandGroup[] = [
     ],
   },
   {
+    id: 'deploy-service',
+    commands: ['deploy service'],
+    includes: ['ecs-rollback'],
+    grants: [
+      { scope: 'taskDefinitions', actions: ['ecs:RegisterTaskDefinition'] },
+      // The family's task definition carries the stack's tags, and ECS authorizes tagging on create.
+      { scope: 'taskDefinitionTags', actions: ['ecs:TagResource'] },
+      { scope: 'serviceRoles', actions: ['iam:PassRole'] },
+      // The image the service runs, which the infrastructure renders on its next deployment.
+      { scope: 'parameters', actions: ['ssm:PutParameter'] },
+    ],
+  },
+  {
     id: 'record',
     commands: ['releases record'],
     situation: 'recording in the ledger (all the above that change something)',

@@ -5,11 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { ListDeploymentsCommand, type DeploymentStatus } from '@aws-sdk/client-codedeploy';
 import { DeliveryError, deployFunction, type DeployProgress } from '@ias/delivery';
-import { DEPLOYMENT_STATUSES_IN_FLIGHT } from '@ias/targets';
 import { functionTarget, type FunctionTarget } from '@ias/targets';
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import {
   dryRun,
   environment,
@@ -21,9 +18,8 @@ import {
 } from '../context';
 import { badInput, EXIT, OpsError, unsafe } from '../errors';
 import type { Waits } from '../follow';
-
-/** CodeDeploy statuses of a deployment that still holds its group. */
-export const IN_PROGRESS: DeploymentStatus[] = [...DEPLOYMENT_STATUSES_IN_FLIGHT];
+import { listInProgress } from '../aws/codedeploy';
+import { runSteps } from '../progress';
 
 export type { Waits } from '../follow';
 
@@ -53,34 +49,6 @@ export interface DeployLambdaResult {
   readonly summary: string;
 }
 
-/** A step shown as progress: listr2 on stderr on a terminal, silent otherwise. */
-export interface Step {
-  readonly title: string;
-  readonly task: (report: (line: string) => void) => Promise<void>;
-}
-
-/** Runs steps in order, with listr2 progress on stderr when the context asks for it. */
-export async function runSteps(ctx: OpsContext, steps: readonly Step[]): Promise<void> {
-  if (!ctx.progress) {
-    for (const step of steps) {
-      await step.task(() => undefined);
-    }
-    return;
-  }
-  // Progress goes to stderr, whichever renderer listr2 picks: stdout carries the result alone.
-  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
-  await new Listr(
-    steps.map((step) => ({
-      title: step.title,
-      task: async (_: unknown, task: { output: string }) =>
-        step.task((line) => {
-          task.output = line;
-        }),
-    })),
-    { exitOnError: true, rendererOptions: { logger }, fallbackRendererOptions: { logger } },
-  ).run();
-}
-
 /**
  * Reads the deployment package: it must exist and start with a zip signature (`PK\x03\x04`, or
  * `PK\x05\x06` for an empty archive).
@@ -108,17 +76,9 @@ export function readZip(path: string): Uint8Array {
   return bytes;
 }
 
-function listInProgress(application: string, deploymentGroup: string) {
-  return new ListDeploymentsCommand({
-    applicationName: application,
-    deploymentGroupName: deploymentGroup,
-    includeOnlyStatuses: IN_PROGRESS,
-  });
-}
-
 /** Refuses (exit 4) while another deployment holds the group: CodeDeploy would refuse ours mid-way. */
 async function assertGroupIdle(aws: AwsClients, target: FunctionTarget): Promise<void> {
-  const listed = await aws.codedeploy.send(listInProgress(target.application, target.deploymentGroup));
+  const listed = await aws.codedeploy.send(listInProgress(target));
   const id = listed.deployments?.[0];
   if (id !== undefined) {
     throw unsafe(
@@ -169,7 +129,7 @@ export async function deployLambda(
   if (ctx.dryRun) {
     const fn = target.functionName;
     return dryRun(
-      planned('codedeploy', listInProgress(target.application, target.deploymentGroup)),
+      planned('codedeploy', listInProgress(target)),
       { service: 'lambda', command: 'GetAlias', input: { FunctionName: fn, Name: target.alias } },
       {
         service: 'lambda',

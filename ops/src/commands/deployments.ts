@@ -5,7 +5,6 @@
  * services on ecs-blue-green, ecs-linear, ecs-canary or rolling): continue releases a pause hook, stop
  * rolls back.
  */
-import { deployedByCodeDeploy } from '@ias/targets';
 import {
   BatchGetDeploymentsCommand,
   ContinueDeploymentCommand,
@@ -16,7 +15,6 @@ import {
   type DeploymentWaitType,
 } from '@aws-sdk/client-codedeploy';
 import type { DeploymentState } from '@ias/delivery';
-import { functionTarget, serviceTarget } from '@ias/targets';
 import {
   dryRun,
   environment,
@@ -29,12 +27,13 @@ import {
   type PlannedCall,
 } from '../context';
 import { badInput, errorName, EXIT, unsafe, type ExitCode } from '../errors';
-import { followCodeDeploy, type Waits } from '../follow';
-import { IN_PROGRESS, runSteps } from './deploy';
+import { followCodeDeploy, STOP_TIMEOUT_MS, type Waits } from '../follow';
+import { runSteps } from '../progress';
+import { IN_PROGRESS, type CodeDeployGroup } from '../aws/codedeploy';
+import { codeDeployGroups, ecsServices } from '../kinds';
 import {
   continueServiceDeployment,
   ECS_STOPPABLE,
-  ecsServices,
   followServiceDeployment,
   isServiceDeploymentArn,
   listServiceDeploymentCalls,
@@ -47,22 +46,13 @@ import {
   type EcsService,
   type ServiceDeploymentEnd,
   type ServiceDeploymentSummary,
-} from './service-deployments';
+} from '../aws/ecs-deployments';
 
 /** How many of a group's latest deployments `deployments list` shows, besides those in progress. */
 export const LAST_SHOWN = 5;
 
-/** How long `deployments stop` waits for CodeDeploy to stop and roll back, in ms. */
-export const STOP_TIMEOUT_MS = 15 * 60_000;
-
 /** A CodeDeploy deployment group of the environment. */
-export interface Group {
-  readonly kind: 'function' | 'service';
-  /** The function's or service's folder name. */
-  readonly name: string;
-  readonly application: string;
-  readonly deploymentGroup: string;
-}
+export type Group = CodeDeployGroup;
 
 /** One deployment, as `list` shows it. */
 export interface DeploymentSummary {
@@ -91,30 +81,6 @@ export interface DeploymentsListResult {
     readonly exists: boolean;
     readonly deployments: readonly ServiceDeploymentSummary[];
   })[];
-}
-
-/**
- * The environment's CodeDeploy groups: every function's, and every service's whose strategy is
- * codedeploy-blue-green (the other strategies deploy with ECS alone, without CodeDeploy).
- */
-export function groups(ctx: OpsContext, env: ReturnType<typeof environment>): Group[] {
-  return [
-    ...ctx.project.functions.map((f): Group => {
-      const t = functionTarget(env, f);
-      return {
-        kind: 'function',
-        name: f.name,
-        application: t.application,
-        deploymentGroup: t.deploymentGroup,
-      };
-    }),
-    ...services(ctx).flatMap((s): Group[] => {
-      const t = serviceTarget(env, s);
-      return deployedByCodeDeploy(t.strategy)
-        ? [{ kind: 'service', name: s.name, application: t.application, deploymentGroup: t.deploymentGroup }]
-        : [];
-    }),
-  ];
 }
 
 function listCalls(g: Group) {
@@ -179,7 +145,7 @@ export async function deploymentsList(
   args: DeploymentsListArgs,
 ): Promise<DeploymentsListResult | DryRunResult> {
   const env = environment(ctx, args.env);
-  const all = groups(ctx, env);
+  const all = codeDeployGroups(ctx, env);
   const native = ecsServices(ctx, env);
   if (ctx.dryRun) {
     const calls: PlannedCall[] = [];
@@ -338,7 +304,7 @@ async function ownDeployment(
     }
     throw err;
   }
-  const mine = groups(ctx, env).find(
+  const mine = codeDeployGroups(ctx, env).find(
     (g) => g.application === info?.applicationName && g.deploymentGroup === info.deploymentGroupName,
   );
   if (info === undefined || mine === undefined) {
@@ -371,7 +337,7 @@ async function named(
 ): Promise<NamedDeployment> {
   if (isServiceDeploymentArn(given)) return { id: given, ecs: true, lookup: [] };
   if (/^d-[A-Za-z0-9]+$/.test(given)) return { id: given, ecs: false, lookup: [] };
-  const group = groups(ctx, env).find((g) => g.name === given);
+  const group = codeDeployGroups(ctx, env).find((g) => g.name === given);
   const native = ecsServices(ctx, env).find((s) => s.name === given);
   if (group === undefined && native === undefined) {
     const names = [...ctx.project.functions.map((f) => f.name), ...services(ctx).map((s) => s.name)];
@@ -548,7 +514,7 @@ async function serviceDeploymentContinue(
     );
   }
   const aws = await ctx.awsFor(env);
-  const { deployment, service } = await ownServiceDeployment(ctx, aws, env, arn);
+  const { deployment, service } = await ownServiceDeployment(aws, env, arn, ecsServices(ctx, env));
   const hook = pausedHook(deployment);
   if (hook === undefined) {
     throw unsafe(
@@ -592,7 +558,7 @@ async function serviceDeploymentStop(
     });
   }
   const aws = await ctx.awsFor(env);
-  const { deployment, service } = await ownServiceDeployment(ctx, aws, env, arn);
+  const { deployment, service } = await ownServiceDeployment(aws, env, arn, ecsServices(ctx, env));
   if (deployment.status === undefined || !ECS_STOPPABLE.includes(deployment.status)) {
     throw unsafe(
       `service deployment ${arn} is ${deployment.status ?? '?'}: only one PENDING or IN_PROGRESS can be stopped`,

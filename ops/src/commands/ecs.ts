@@ -4,42 +4,40 @@
  * service to the previous ACTIVE revision of its task definition family, through ECS or CodeDeploy as the
  * service's deployment controller requires.
  */
-import { deployedByCodeDeploy } from '@ias/targets';
+import { StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import type { DeploymentState } from '@ias/delivery';
+import { SERVICE_STRATEGIES } from '@ias/targets';
+import { dryRun, planned, serviceIn, type AwsClients, type DryRunResult, type OpsContext } from '../context';
+import { EXIT, OpsError, unsafe, type ExitCode } from '../errors';
 import {
-  CreateDeploymentCommand,
-  ListDeploymentsCommand,
-  StopDeploymentCommand,
-} from '@aws-sdk/client-codedeploy';
+  CODEDEPLOY_FOLLOW_MS,
+  ECS_FOLLOW_MS,
+  followCodeDeploy,
+  following,
+  goesOn,
+  SHOW_MS,
+  STOP_TIMEOUT_MS,
+  type Waits,
+} from '../follow';
+import { runSteps } from '../progress';
+import { listInProgress } from '../aws/codedeploy';
 import {
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  ListTaskDefinitionsCommand,
-  UpdateServiceCommand,
-  type Service,
-} from '@aws-sdk/client-ecs';
-import { renderEcsAppSpec, TASK_DEFINITION_PLACEHOLDER, type DeploymentState } from '@ias/delivery';
-import { serviceTarget, type ServiceTarget } from '@ias/targets';
-import {
-  dryRun,
-  environment,
-  planned,
-  services,
-  type AwsClients,
-  type DryRunResult,
-  type OpsContext,
-} from '../context';
-import { badInput, EXIT, OpsError, unsafe, type ExitCode } from '../errors';
-import { follow as followUntil, followCodeDeploy, type Waits } from '../follow';
-import { IN_PROGRESS, runSteps } from './deploy';
-import { STOP_TIMEOUT_MS } from './deployments';
+  createEcsDeployment,
+  describeService,
+  ecsDeploymentInProgress,
+  parseTaskDefinition,
+  updateService,
+} from '../aws/ecs';
 import {
   describeServiceDeployments,
   followServiceDeployment,
+  followServiceUpdate,
   pausedHook,
   stoppableServiceDeployments,
   rollBackServiceDeployment,
   type ServiceDeploymentEnd,
-} from './service-deployments';
+} from '../aws/ecs-deployments';
 
 /** Arguments of `ecs rollback`. */
 export interface EcsRollbackArgs {
@@ -77,45 +75,6 @@ export interface EcsRollbackResult {
   readonly summary: string;
 }
 
-/** How long `ecs rollback` follows an Amazon ECS deployment, in ms. */
-export const ECS_FOLLOW_MS = 60 * 60_000;
-
-/** How long it waits for the service deployment UpdateService started to show, in ms. */
-export const SHOW_MS = 2 * 60_000;
-
-/** How long it follows a CodeDeploy one (its traffic shifting and the time blue is kept), in ms. */
-export const CODEDEPLOY_FOLLOW_MS = 150 * 60_000;
-
-/**
- * The service named `name` (its folder name) in the environment.
- *
- * @throws OpsError (exit 2) naming the known services
- */
-function resolve(ctx: OpsContext, args: EcsRollbackArgs) {
-  const env = environment(ctx, args.env);
-  const all = services(ctx);
-  const definition = all.find((s) => s.name === args.service);
-  if (definition === undefined) {
-    const names = all.map((s) => s.name);
-    throw badInput(
-      `unknown service "${args.service}": use one of ${names.length > 0 ? names.join(', ') : 'none'} (the project's container services)`,
-    );
-  }
-  return { env, target: serviceTarget(env, definition) };
-}
-
-export function listInProgress(t: ServiceTarget) {
-  return new ListDeploymentsCommand({
-    applicationName: t.application,
-    deploymentGroupName: t.deploymentGroup,
-    includeOnlyStatuses: IN_PROGRESS,
-  });
-}
-
-export function describeService(t: ServiceTarget) {
-  return new DescribeServicesCommand({ cluster: t.clusterName, services: [t.serviceName] });
-}
-
 function listRevisions(family: string, nextToken?: string) {
   return new ListTaskDefinitionsCommand({
     familyPrefix: family,
@@ -123,42 +82,6 @@ function listRevisions(family: string, nextToken?: string) {
     sort: 'DESC',
     ...(nextToken !== undefined ? { nextToken } : {}),
   });
-}
-
-export function updateService(t: ServiceTarget, taskDefinition: string) {
-  return new UpdateServiceCommand({ cluster: t.clusterName, service: t.serviceName, taskDefinition });
-}
-
-/**
- * The appspec of a CodeDeploy ECS deployment of `taskDefinition`: the pipeline's (same container, port
- * and green check hook), with the task definition in place of its placeholder.
- */
-export function rollbackAppSpec(t: ServiceTarget, taskDefinition: string): string {
-  return renderEcsAppSpec({
-    containerName: t.containerName,
-    containerPort: t.containerPort,
-    hooks: { afterAllowTestTraffic: t.greenCheck },
-  }).replace(TASK_DEFINITION_PLACEHOLDER, taskDefinition);
-}
-
-function createDeployment(t: ServiceTarget, taskDefinition: string) {
-  return new CreateDeploymentCommand({
-    applicationName: t.application,
-    deploymentGroupName: t.deploymentGroup,
-    description: `ias-ops ecs rollback to ${taskDefinition}`,
-    revision: {
-      revisionType: 'AppSpecContent',
-      appSpecContent: { content: rollbackAppSpec(t, taskDefinition) },
-    },
-  });
-}
-
-/** `family` and `revision` of a task definition ARN (`…:task-definition/<family>:<revision>`). */
-export function parseTaskDefinition(arn: string): { family: string; revision: number } | undefined {
-  const match = /(?:task-definition\/)?([A-Za-z0-9_-]+):(\d+)$/.exec(arn);
-  return match?.[1] !== undefined && match[2] !== undefined
-    ? { family: match[1], revision: Number(match[2]) }
-    : undefined;
 }
 
 /** The highest ACTIVE revision of `family` below `revision`, or undefined. */
@@ -182,12 +105,6 @@ async function previousRevision(
   return undefined;
 }
 
-/** True when ECS is still moving the service (more than one deployment, or a rollout in progress). */
-export function ecsDeploymentInProgress(service: Service): boolean {
-  const deployments = service.deployments ?? [];
-  return deployments.length > 1 || deployments.some((d) => d.rolloutState === 'IN_PROGRESS');
-}
-
 /**
  * `ecs rollback`: a deployment in progress is stopped with rollback (CodeDeploy's for
  * codedeploy-blue-green, else Amazon ECS's own, released through its pause hook when one holds it).
@@ -201,8 +118,8 @@ export async function ecsRollback(
   args: EcsRollbackArgs,
   waits: Waits = {},
 ): Promise<EcsRollbackResult | DryRunResult> {
-  const { env, target } = resolve(ctx, args);
-  const codeDeploy = deployedByCodeDeploy(target.strategy);
+  const { env, target } = serviceIn(ctx, args.env, args.service);
+  const codeDeploy = SERVICE_STRATEGIES[target.strategy].cliController === 'codedeploy';
   if (ctx.dryRun) {
     const previous = '<the ACTIVE revision below the current one, from ListTaskDefinitions>';
     return dryRun(
@@ -213,15 +130,15 @@ export async function ecsRollback(
       planned('ecs', listRevisions(target.family)),
       planned('ecs', new DescribeTaskDefinitionCommand({ taskDefinition: previous })),
       codeDeploy
-        ? planned('codedeploy', createDeployment(target, previous))
+        ? planned('codedeploy', createEcsDeployment(target, previous, `ias-ops ecs rollback to ${previous}`))
         : planned('ecs', updateService(target, previous)),
     );
   }
   const aws = await ctx.awsFor(env);
   const base = { environment: env.name, serviceName: target.serviceName };
   const wait = args.wait !== false;
-  const hint = `it goes on; follow it with "ias-ops deployments list --env ${env.name}"`;
-  const follow = (report: (line: string) => void, timeoutMs: number) => ({ waits, timeoutMs, report, hint });
+  const hint = goesOn(env.name);
+  const follow = following(waits, hint);
 
   // 1. A deployment in progress: stop it with rollback.
   if (codeDeploy) {
@@ -305,7 +222,12 @@ export async function ecsRollback(
       title: `return ${target.serviceName} ${moving}`,
       task: async (report) => {
         if (controllerIsCodeDeploy) {
-          deploymentId = (await aws.codedeploy.send(createDeployment(target, previous))).deploymentId ?? '';
+          deploymentId =
+            (
+              await aws.codedeploy.send(
+                createEcsDeployment(target, previous, `ias-ops ecs rollback to ${previous}`),
+              )
+            ).deploymentId ?? '';
           if (!wait) return;
           const state = await followCodeDeploy(
             aws.codedeploy,
@@ -323,32 +245,13 @@ export async function ecsRollback(
         }
         await aws.ecs.send(updateService(target, previous));
         if (!wait) return;
-        // The service deployment UpdateService started shows up in ListServiceDeployments within
-        // moments; until it does, or if it ended already, what the service runs says how it went.
-        const found = await followUntil(
-          async () => {
-            const arn = (await aws.ecs.send(stoppableServiceDeployments(target))).serviceDeployments?.[0]
-              ?.serviceDeploymentArn;
-            const now =
-              arn === undefined ? (await aws.ecs.send(describeService(target))).services?.[0] : undefined;
-            return { arn, now };
-          },
-          (f) => f.arn !== undefined || (f.now !== undefined && !ecsDeploymentInProgress(f.now)),
-          (f) =>
-            f.arn !== undefined
-              ? `service deployment ${f.arn}`
-              : `waiting for the service deployment of ${target.serviceName} to show`,
-          follow(report, SHOW_MS),
-        );
-        deploymentId = found.arn;
-        if (deploymentId === undefined) {
-          outcome = found.now?.taskDefinition === previous ? 'succeeded' : 'failed';
-          detail = `the service runs ${found.now?.taskDefinition ?? '?'}`;
-          return;
-        }
-        const end = await followServiceDeployment(aws, deploymentId, follow(report, ECS_FOLLOW_MS));
-        outcome = end.status === 'SUCCESSFUL' ? 'succeeded' : end.rolledBack ? 'reverted' : 'failed';
-        detail = end.summary;
+        const end = await followServiceUpdate(aws, target, previous, {
+          show: follow(report, SHOW_MS),
+          follow: follow(report, ECS_FOLLOW_MS),
+        });
+        deploymentId = end.deploymentId;
+        outcome = end.outcome;
+        detail = end.detail;
       },
     },
   ]);

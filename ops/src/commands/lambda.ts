@@ -2,16 +2,11 @@
  * `lambda publish|shift|promote|rollback`: seed 000's raw `aws lambda publish-version` and
  * `update-alias --routing-config` procedures on the alias `live`, with the checks that make them safe.
  */
-import { ListDeploymentsCommand, type DeploymentStatus } from '@aws-sdk/client-codedeploy';
 import {
-  GetAliasCommand,
   GetFunctionCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
-  UpdateAliasCommand,
-  type AliasConfiguration,
 } from '@aws-sdk/client-lambda';
-import { DEPLOYMENT_STATUSES_IN_FLIGHT } from '@ias/targets';
 import { functionTarget, type FunctionTarget } from '@ias/targets';
 import {
   dryRun,
@@ -23,6 +18,15 @@ import {
   type OpsContext,
 } from '../context';
 import { badInput, errorName, OpsError, EXIT, unsafe } from '../errors';
+import { listInProgress } from '../aws/codedeploy';
+import {
+  assertNoDeploymentInFlight,
+  assertVersionExists,
+  getAlias,
+  getLive,
+  pointAt,
+  routing,
+} from '../aws/lambda-alias';
 
 /** The arguments every `lambda` command takes. */
 export interface LambdaArgs {
@@ -55,9 +59,6 @@ export interface PublishResult {
   readonly summary: string;
 }
 
-/** CodeDeploy statuses of a deployment that is still moving the alias. */
-const IN_FLIGHT: DeploymentStatus[] = [...DEPLOYMENT_STATUSES_IN_FLIGHT];
-
 function resolve(ctx: OpsContext, args: LambdaArgs) {
   const env = environment(ctx, args.env);
   const target = functionTarget(env, lambdaFunction(ctx, args.function));
@@ -83,68 +84,6 @@ export function parseWeight(value: string): number {
   return weight;
 }
 
-export function listInFlight(target: FunctionTarget) {
-  return new ListDeploymentsCommand({
-    applicationName: target.application,
-    deploymentGroupName: target.deploymentGroup,
-    includeOnlyStatuses: IN_FLIGHT,
-  });
-}
-
-/** Refuses while CodeDeploy moves the alias: a manual change would fight the deployment. */
-export async function assertNoDeploymentInFlight(clients: AwsClients, target: FunctionTarget): Promise<void> {
-  const listed = await clients.codedeploy.send(listInFlight(target));
-  const id = listed.deployments?.[0];
-  if (id !== undefined) {
-    throw unsafe(
-      `deployment ${id} of ${target.deploymentGroup} is in progress and moves ${target.functionName}:${target.alias}; wait for it to end or stop it first`,
-    );
-  }
-}
-
-export async function assertVersionExists(clients: AwsClients, target: FunctionTarget, version: string) {
-  try {
-    await clients.lambda.send(
-      new GetFunctionCommand({ FunctionName: target.functionName, Qualifier: version }),
-    );
-  } catch (err) {
-    if (errorName(err) === 'ResourceNotFoundException') {
-      throw unsafe(
-        `version ${version} of ${target.functionName} does not exist: publish one with "ias-ops lambda publish" and use the version it prints`,
-      );
-    }
-    throw err;
-  }
-}
-
-export async function getLive(clients: AwsClients, target: FunctionTarget): Promise<AliasConfiguration> {
-  try {
-    return await clients.lambda.send(getAlias(target));
-  } catch (err) {
-    if (errorName(err) === 'ResourceNotFoundException') {
-      throw new OpsError(
-        `${target.functionName}:${target.alias} not found in this account and region: deploy the environment (stack ${target.stackName}) first`,
-        EXIT.failed,
-      );
-    }
-    throw err;
-  }
-}
-
-function getAlias(target: FunctionTarget) {
-  return new GetAliasCommand({ FunctionName: target.functionName, Name: target.alias });
-}
-
-/** The alias pointed at `version` alone: an empty weights map clears the routing configuration. */
-export function pointAt(target: FunctionTarget, version: string, weights: Record<string, number> = {}) {
-  return new UpdateAliasCommand({
-    FunctionName: target.functionName,
-    Name: target.alias,
-    FunctionVersion: version,
-    RoutingConfig: { AdditionalVersionWeights: weights },
-  });
-}
-
 function aliasResult(
   target: FunctionTarget,
   version: string,
@@ -161,10 +100,6 @@ function aliasResult(
     changed,
     summary,
   };
-}
-
-export function routing(alias: AliasConfiguration): Record<string, number> {
-  return { ...(alias.RoutingConfig?.AdditionalVersionWeights ?? {}) };
 }
 
 /** `lambda publish`: PublishVersion of the function's current code. */
@@ -212,7 +147,7 @@ export async function shift(ctx: OpsContext, args: ShiftArgs): Promise<AliasResu
   const weights = { [to]: weight / 100 };
   if (ctx.dryRun) {
     return dryRun(
-      planned('codedeploy', listInFlight(target)),
+      planned('codedeploy', listInProgress(target)),
       planned('lambda', new GetFunctionCommand({ FunctionName: target.functionName, Qualifier: to })),
       planned('lambda', getAlias(target)),
       planned('lambda', pointAt(target, '<FunctionVersion from GetAlias>', weights)),
@@ -249,7 +184,7 @@ export async function promote(ctx: OpsContext, args: PromoteArgs): Promise<Alias
   const to = parseVersion(args.to);
   if (ctx.dryRun) {
     return dryRun(
-      planned('codedeploy', listInFlight(target)),
+      planned('codedeploy', listInProgress(target)),
       planned('lambda', new GetFunctionCommand({ FunctionName: target.functionName, Qualifier: to })),
       planned('lambda', getAlias(target)),
       planned('lambda', pointAt(target, to)),
@@ -305,7 +240,7 @@ export async function rollback(ctx: OpsContext, args: LambdaArgs): Promise<Alias
   const { target, clients } = resolve(ctx, args);
   if (ctx.dryRun) {
     return dryRun(
-      planned('codedeploy', listInFlight(target)),
+      planned('codedeploy', listInProgress(target)),
       planned('lambda', getAlias(target)),
       planned('lambda', new ListVersionsByFunctionCommand({ FunctionName: target.functionName })),
       planned('lambda', pointAt(target, '<FunctionVersion from GetAlias, or the version below it>')),

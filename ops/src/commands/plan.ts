@@ -1,7 +1,13 @@
 /**
  * `plan`: the same offline synth and delivery plan as `npm start` (infra/scripts/start.ts), in-process,
- * with infra's own functions. No AWS call and no credentials.
+ * with infra's own functions (from their TypeScript source, compiled on load by tsx). No AWS call and no
+ * credentials.
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- infra's synth loads through tsx's require hook */
+import { cdkContext, DEFAULT_OUTDIR, REPO_ROOT } from '@ias/infra/config';
+import type * as Plan from '@ias/infra/plan';
+import type * as Synth from '@ias/infra/synth';
+import type * as Tsx from 'tsx/cjs/api';
 import type { OpsContext } from '../context';
 
 /** The result of `plan`. */
@@ -14,12 +20,11 @@ export interface PlanResult {
 
 /** Synthesizes every environment into infra/cdk.out and renders the plan. */
 export async function plan(ctx: OpsContext): Promise<PlanResult> {
-  // Loaded on demand: aws-cdk-lib and the stacks are needed by this command only.
-  const [{ synthesize }, { buildPlan }, { cdkContext, DEFAULT_OUTDIR, REPO_ROOT }] = await Promise.all([
-    import('@ias/infra/synth'),
-    import('@ias/infra/plan'),
-    import('@ias/infra/config'),
-  ]);
+  // Loaded on demand: aws-cdk-lib and the stacks are needed by this command only. The CLI runs built,
+  // but infra's synth runs from its TypeScript source: tsx compiles it as it loads, for this command alone.
+  (require('tsx/cjs/api') as typeof Tsx).register();
+  const { synthesize } = require('@ias/infra/synth') as typeof Synth;
+  const { buildPlan } = require('@ias/infra/plan') as typeof Plan;
   synthesize(ctx.project, { outdir: DEFAULT_OUTDIR, context: cdkContext() });
   return buildPlan(ctx.project, DEFAULT_OUTDIR, REPO_ROOT);
 }

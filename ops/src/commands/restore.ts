@@ -4,44 +4,38 @@
  * and service images. It plans first (reads only, refusing before any change when a step would be
  * unsafe), then makes the writes; items already as recorded are left alone.
  */
-import { CreateDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeTaskDefinitionCommand,
-  RegisterTaskDefinitionCommand,
-  type RegisterTaskDefinitionCommandInput,
-} from '@aws-sdk/client-ecs';
 import {
   DescribeSecretCommand,
   ListSecretVersionIdsCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { DeliveryError, getRelease, type LedgerRelease, renderTaskDefinition } from '@ias/delivery';
+import { DeliveryError, getRelease, type LedgerRelease } from '@ias/delivery';
 import { codeDeployNames, DEPLOYMENT_STATUSES_IN_FLIGHT, ledgerTableName } from '@ias/targets';
 import type { EnvironmentConfig } from '@ias/infra/config';
-import { functionTarget, serviceTarget, type FunctionTarget, type ServiceTarget } from '@ias/targets';
 import {
   dryRun,
   environment,
   planned,
-  services,
   type AwsClients,
   type DryRunResult,
   type OpsContext,
   type PlannedCall,
 } from '../context';
 import { badInput, errorName, EXIT, OpsError, toOpsError, unsafe } from '../errors';
-import { runSteps, type Step } from './deploy';
+import { KINDS, type KindController } from '../kinds';
+import type { KindRestore } from '../kinds/kind';
+import { runSteps, type Step } from '../progress';
 import {
-  describeService,
-  ecsDeploymentInProgress,
-  listInProgress,
-  rollbackAppSpec,
-  updateService,
-} from './ecs';
-import { assertNoDeploymentInFlight, assertVersionExists, getLive, pointAt, routing } from './lambda';
-import { resolvePath } from './params';
+  refuse,
+  type FunctionChange,
+  type ParameterChange,
+  type RestorePlan,
+  type SecretChange,
+  type ServiceChange,
+} from '../restore-plan';
+import { resolvePath } from '../aws/parameters';
 
 /** Arguments of `rollback`. */
 export interface RestoreArgs {
@@ -50,41 +44,7 @@ export interface RestoreArgs {
   readonly release: string;
 }
 
-/** A function alias moved back. */
-export interface FunctionChange {
-  readonly name: string;
-  /** The alias's version before (with `+N` for a shift it had). */
-  readonly from: string;
-  readonly to: string;
-}
-
-/** A parameter rewritten with its recorded version's value (never the value itself). */
-export interface ParameterChange {
-  readonly name: string;
-  readonly from: number;
-  /** The recorded version whose value was written. */
-  readonly restored: number;
-  /** The new version holding it. */
-  readonly version: number | undefined;
-}
-
-/** A secret whose AWSCURRENT label moved back. */
-export interface SecretChange {
-  readonly name: string;
-  readonly from: string;
-  readonly to: string;
-}
-
-/** A service rolled out with its recorded image. */
-export interface ServiceChange {
-  readonly name: string;
-  readonly from: string;
-  readonly to: string;
-  /** The revision registered with the recorded image. */
-  readonly taskDefinition: string;
-  readonly action: 'updated-service' | 'created-deployment';
-  readonly deploymentId: string | undefined;
-}
+export type { FunctionChange, ParameterChange, SecretChange, ServiceChange } from '../restore-plan';
 
 /** What `rollback` did. */
 export interface RestoreResult {
@@ -107,12 +67,6 @@ export interface RestoreResult {
   readonly summary: string;
 }
 
-/** One write of the plan: its progress title, and the call that makes it. */
-interface Action {
-  readonly title: string;
-  readonly run: (aws: AwsClients) => Promise<void>;
-}
-
 /** A release number argument: a whole number from 1. */
 export function parseRelease(value: string): number {
   if (!/^[1-9]\d*$/.test(value)) {
@@ -131,26 +85,23 @@ function getItem(table: string, number: number) {
   });
 }
 
-function functionTargets(ctx: OpsContext, env: EnvironmentConfig, release: LedgerRelease): FunctionTarget[] {
-  const all = ctx.project.functions.map((f) => functionTarget(env, f));
-  return Object.keys(release.functions).map((name) => {
-    const target = all.find((t) => t.functionName === name);
+/**
+ * The targets of the workloads of kind `k` that `release` records.
+ *
+ * @throws OpsError (exit 4) when it records one the project does not have
+ */
+function recordedTargets(
+  ctx: OpsContext,
+  env: EnvironmentConfig,
+  release: LedgerRelease,
+  k: KindController,
+): unknown[] {
+  const all = k.workloads(ctx.project, env).map((w) => w.target);
+  return k.restore.recorded(release).map((name) => {
+    const target = all.find((t) => k.restore.physicalName(t) === name);
     if (target === undefined) {
       throw unsafe(
-        `release ${release.number} records function ${name}, which is not one of the project's functions (${all.map((t) => t.functionName).join(', ') || 'none'})`,
-      );
-    }
-    return target;
-  });
-}
-
-function serviceTargets(ctx: OpsContext, env: EnvironmentConfig, release: LedgerRelease): ServiceTarget[] {
-  const all = services(ctx).map((s) => serviceTarget(env, s));
-  return Object.keys(release.services).map((name) => {
-    const target = all.find((t) => t.serviceName === name);
-    if (target === undefined) {
-      throw unsafe(
-        `release ${release.number} records service ${name}, which is not one of the project's services (${all.map((t) => t.serviceName).join(', ') || 'none'})`,
+        `release ${release.number} records ${k.id} ${name}, which is not one of the project's ${k.plural} (${all.map((t) => k.restore.physicalName(t)).join(', ') || 'none'})`,
       );
     }
     return target;
@@ -226,50 +177,12 @@ function dryRunCalls(table: string, number: number): DryRunResult {
   );
 }
 
-/** Refused before any change (exit 4): the message says why. */
-function refuse(number: number, why: string): OpsError {
-  return unsafe(`rollback to release ${number} refused, nothing changed: ${why}`);
-}
-
-/** A plan under construction: the writes to make and what they report. */
-interface Plan {
-  readonly actions: Action[];
-  readonly changed: {
-    functions: FunctionChange[];
-    parameters: ParameterChange[];
-    secrets: SecretChange[];
-    services: ServiceChange[];
-  };
-  readonly unchanged: { functions: string[]; parameters: string[]; secrets: string[]; services: string[] };
-}
-
-async function planFunctions(aws: AwsClients, targets: FunctionTarget[], release: LedgerRelease, plan: Plan) {
-  for (const target of targets) {
-    const recorded = release.functions[target.functionName] ?? '';
-    await assertNoDeploymentInFlight(aws, target);
-    const live = await getLive(aws, target);
-    const current = live.FunctionVersion ?? '';
-    const shifted = Object.keys(routing(live));
-    if (current === recorded && shifted.length === 0) {
-      plan.unchanged.functions.push(target.functionName);
-      continue;
-    }
-    await assertVersionExists(aws, target, recorded);
-    plan.changed.functions.push({
-      name: target.functionName,
-      from: shifted.length > 0 ? `${current} (shifting to ${shifted.join(', ')})` : current,
-      to: recorded,
-    });
-    plan.actions.push({
-      title: `${target.functionName}:${target.alias} → version ${recorded}`,
-      run: async (a) => {
-        await a.lambda.send(pointAt(target, recorded));
-      },
-    });
-  }
-}
-
-async function planParameters(aws: AwsClients, env: EnvironmentConfig, release: LedgerRelease, plan: Plan) {
+async function planParameters(
+  aws: AwsClients,
+  env: EnvironmentConfig,
+  release: LedgerRelease,
+  plan: RestorePlan,
+) {
   for (const [name, version] of Object.entries(release.parameters)) {
     resolvePath(env, name);
     const read = async (qualified: string, missing: string) => {
@@ -348,7 +261,12 @@ async function secretVersionExists(aws: AwsClients, name: string, versionId: str
   return false;
 }
 
-async function planSecrets(aws: AwsClients, env: EnvironmentConfig, release: LedgerRelease, plan: Plan) {
+async function planSecrets(
+  aws: AwsClients,
+  env: EnvironmentConfig,
+  release: LedgerRelease,
+  plan: RestorePlan,
+) {
   for (const [name, versionId] of Object.entries(release.secrets)) {
     resolvePath(env, name);
     let stages: Record<string, string[]>;
@@ -386,88 +304,6 @@ async function planSecrets(aws: AwsClients, env: EnvironmentConfig, release: Led
   }
 }
 
-async function planServices(aws: AwsClients, targets: ServiceTarget[], release: LedgerRelease, plan: Plan) {
-  for (const target of targets) {
-    const recorded = release.services[target.serviceName]?.image ?? '';
-    const service = (await aws.ecs.send(describeService(target))).services?.find(
-      (s) => s.status !== 'INACTIVE',
-    );
-    if (service?.taskDefinition === undefined) {
-      throw refuse(
-        release.number,
-        `service ${target.serviceName} is not deployed in cluster ${target.clusterName}`,
-      );
-    }
-    const running = service.taskDefinition;
-    const described = await aws.ecs.send(
-      new DescribeTaskDefinitionCommand({ taskDefinition: running, include: ['TAGS'] }),
-    );
-    const image = described.taskDefinition?.containerDefinitions?.find(
-      (c) => c.name === target.containerName,
-    )?.image;
-    if (image === recorded) {
-      plan.unchanged.services.push(target.serviceName);
-      continue;
-    }
-    let definition: Record<string, unknown>;
-    try {
-      definition = renderTaskDefinition(described, { containerName: target.containerName, image: recorded });
-    } catch (err) {
-      throw err instanceof DeliveryError ? refuse(release.number, err.message) : err;
-    }
-    const codeDeploy = service.deploymentController?.type === 'CODE_DEPLOY';
-    if (codeDeploy) {
-      const id = (await aws.codedeploy.send(listInProgress(target))).deployments?.[0];
-      if (id !== undefined) {
-        throw refuse(
-          release.number,
-          `deployment ${id} of ${target.deploymentGroup} is in progress: wait for it to end or stop it first`,
-        );
-      }
-    } else if (ecsDeploymentInProgress(service)) {
-      throw refuse(
-        release.number,
-        `${target.serviceName} has an ECS deployment in progress: wait for it to end`,
-      );
-    }
-    const change: ServiceChange = {
-      name: target.serviceName,
-      from: image ?? '',
-      to: recorded,
-      taskDefinition: '',
-      action: codeDeploy ? 'created-deployment' : 'updated-service',
-      deploymentId: undefined,
-    };
-    plan.changed.services.push(change);
-    plan.actions.push({
-      title: `${target.serviceName} → ${recorded}`,
-      run: async (a) => {
-        const registered = await a.ecs.send(
-          new RegisterTaskDefinitionCommand(definition as unknown as RegisterTaskDefinitionCommandInput),
-        );
-        const arn = registered.taskDefinition?.taskDefinitionArn ?? '';
-        Object.assign(change, { taskDefinition: arn });
-        if (codeDeploy) {
-          const created = await a.codedeploy.send(
-            new CreateDeploymentCommand({
-              applicationName: target.application,
-              deploymentGroupName: target.deploymentGroup,
-              description: `ias-ops rollback to release ${release.number}`,
-              revision: {
-                revisionType: 'AppSpecContent',
-                appSpecContent: { content: rollbackAppSpec(target, arn) },
-              },
-            }),
-          );
-          Object.assign(change, { deploymentId: created.deploymentId });
-        } else {
-          await a.ecs.send(updateService(target, arn));
-        }
-      },
-    });
-  }
-}
-
 function count(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
@@ -489,7 +325,7 @@ export async function restoreRelease(
     return dryRunCalls(table, number);
   }
   const aws = await ctx.awsFor(env);
-  const plan: Plan = {
+  const plan: RestorePlan = {
     actions: [],
     changed: { functions: [], parameters: [], secrets: [], services: [] },
     unchanged: { functions: [], parameters: [], secrets: [], services: [] },
@@ -499,6 +335,11 @@ export async function restoreRelease(
     if (release === undefined) throw new OpsError('the release was not read', EXIT.failed);
     return release;
   };
+  const kindSteps = (phase: KindRestore<unknown>['phase']): Step[] =>
+    KINDS.filter((k) => k.restore.phase === phase).map((k) => ({
+      title: `plan: ${k.plural}`,
+      task: () => k.restore.plan(aws, recordedTargets(ctx, env, loaded(), k), loaded(), plan),
+    }));
   const planning: Step[] = [
     {
       title: `read release ${number} from ${table}`,
@@ -510,16 +351,10 @@ export async function restoreRelease(
         }
       },
     },
-    {
-      title: 'plan: functions',
-      task: () => planFunctions(aws, functionTargets(ctx, env, loaded()), loaded(), plan),
-    },
+    ...kindSteps('before-configuration'),
     { title: 'plan: parameters', task: () => planParameters(aws, env, loaded(), plan) },
     { title: 'plan: secrets', task: () => planSecrets(aws, env, loaded(), plan) },
-    {
-      title: 'plan: services',
-      task: () => planServices(aws, serviceTargets(ctx, env, loaded()), loaded(), plan),
-    },
+    ...kindSteps('after-configuration'),
   ];
   try {
     await runSteps(ctx, planning);

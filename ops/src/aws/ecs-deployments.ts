@@ -1,9 +1,8 @@
 /**
  * Amazon ECS's own deployments, for the services that ship without CodeDeploy (ecs-blue-green,
  * ecs-linear, ecs-canary, rolling): list a service's, continue one held by a pause hook, stop one with
- * rollback, and follow one to its end. `deployments list|continue|stop` and `ecs rollback` use them.
+ * rollback, and follow one to its end. `deployments list|continue|stop`, `ecs rollback` and `deploy service` use them.
  */
-import { deployedByCodeDeploy } from '@ias/targets';
 import {
   ContinueServiceDeploymentCommand,
   DescribeServiceDeploymentsCommand,
@@ -13,11 +12,12 @@ import {
   type ServiceDeploymentBrief,
   type ServiceDeploymentStatus,
 } from '@aws-sdk/client-ecs';
-import { serviceTarget, type ServiceTarget } from '@ias/targets';
+import type { ServiceTarget } from '@ias/targets';
 import type { environment } from '../context';
-import { services, type AwsClients, type OpsContext } from '../context';
+import type { AwsClients } from '../context';
 import { badInput, errorName } from '../errors';
 import { follow, type FollowOptions } from '../follow';
+import { describeService, ecsDeploymentInProgress } from './ecs';
 
 /** Statuses of a deployment Amazon ECS is still working on (going forward or back). */
 export const ECS_ACTIVE: readonly ServiceDeploymentStatus[] = [
@@ -63,16 +63,6 @@ export interface ServiceDeploymentSummary {
   readonly reason: string | undefined;
   /** The pause hook holding it, if any. */
   readonly paused: PausedHook | undefined;
-}
-
-/** The environment's services deployed by Amazon ECS (not by CodeDeploy). */
-export function ecsServices(ctx: OpsContext, env: ReturnType<typeof environment>): EcsService[] {
-  return services(ctx).flatMap((s): EcsService[] => {
-    const t = serviceTarget(env, s);
-    return deployedByCodeDeploy(t.strategy)
-      ? []
-      : [{ name: s.name, clusterName: t.clusterName, serviceName: t.serviceName, strategy: t.strategy }];
-  });
 }
 
 /** True when `id` is an Amazon ECS service deployment ARN rather than a CodeDeploy deployment ID. */
@@ -194,15 +184,16 @@ export async function serviceDeployments(aws: AwsClients, s: EcsService, last: n
 }
 
 /**
- * Reads service deployment `arn` and checks it belongs to one of the environment's ECS-deployed services.
+ * Reads service deployment `arn` and checks it belongs to one of `services`, the environment's ECS-deployed
+ * ones.
  *
  * @throws OpsError (exit 2) for an unknown ARN or another environment's deployment
  */
 export async function ownServiceDeployment(
-  ctx: OpsContext,
   aws: AwsClients,
   env: ReturnType<typeof environment>,
   arn: string,
+  services: readonly EcsService[],
 ): Promise<{ deployment: ServiceDeployment; service: EcsService }> {
   const [deployment] = await describeServiceDeployments(aws, [arn]);
   if (deployment === undefined) {
@@ -210,7 +201,7 @@ export async function ownServiceDeployment(
       `service deployment ${arn} does not exist in ${env.profile.region}: list them with "ias-ops deployments list --env ${env.name}"`,
     );
   }
-  const service = ecsServices(ctx, env).find((s) =>
+  const service = services.find((s) =>
     (deployment.serviceArn ?? '').endsWith(`:service/${s.clusterName}/${s.serviceName}`),
   );
   if (service === undefined) {
@@ -273,5 +264,53 @@ export async function followServiceDeployment(
     status: final?.status ?? 'UNKNOWN',
     rolledBack: final?.status === 'ROLLBACK_SUCCESSFUL',
     summary: line(final),
+  };
+}
+
+/** How a service update ended: the service deployment it started, if one showed, and the outcome. */
+export interface ServiceUpdateEnd {
+  readonly deploymentId: string | undefined;
+  /** `succeeded`: the service runs the revision; `reverted`: Amazon ECS rolled it back; else `failed`. */
+  readonly outcome: 'succeeded' | 'reverted' | 'failed';
+  readonly detail: string;
+}
+
+/**
+ * Follows the service deployment an UpdateService to `taskDefinition` started, until Amazon ECS ends it.
+ * It shows up in ListServiceDeployments within moments; until it does, or if it ended already, what the
+ * service runs says how it went.
+ */
+export async function followServiceUpdate(
+  aws: AwsClients,
+  target: ServiceTarget,
+  taskDefinition: string,
+  options: { readonly show: FollowOptions; readonly follow: FollowOptions },
+): Promise<ServiceUpdateEnd> {
+  const found = await follow(
+    async () => {
+      const arn = (await aws.ecs.send(stoppableServiceDeployments(target))).serviceDeployments?.[0]
+        ?.serviceDeploymentArn;
+      const now = arn === undefined ? (await aws.ecs.send(describeService(target))).services?.[0] : undefined;
+      return { arn, now };
+    },
+    (f) => f.arn !== undefined || (f.now !== undefined && !ecsDeploymentInProgress(f.now)),
+    (f) =>
+      f.arn !== undefined
+        ? `service deployment ${f.arn}`
+        : `waiting for the service deployment of ${target.serviceName} to show`,
+    options.show,
+  );
+  if (found.arn === undefined) {
+    return {
+      deploymentId: undefined,
+      outcome: found.now?.taskDefinition === taskDefinition ? 'succeeded' : 'failed',
+      detail: `the service runs ${found.now?.taskDefinition ?? '?'}`,
+    };
+  }
+  const end = await followServiceDeployment(aws, found.arn, options.follow);
+  return {
+    deploymentId: found.arn,
+    outcome: end.status === 'SUCCESSFUL' ? 'succeeded' : end.rolledBack ? 'reverted' : 'failed',
+    detail: end.summary,
   };
 }

@@ -1,0 +1,66 @@
+/**
+ * The plan `rollback --release N` builds before any change: what each item goes back to, and the writes
+ * that put it back. Each kind of workload adds its part (ops/src/kinds/<kind>/restore.ts); the command
+ * adds the configuration's.
+ */
+import type { AwsClients } from './context';
+import { unsafe, type OpsError } from './errors';
+
+/** A function alias moved back. */
+export interface FunctionChange {
+  readonly name: string;
+  /** The alias's version before (with `+N` for a shift it had). */
+  readonly from: string;
+  readonly to: string;
+}
+
+/** A parameter rewritten with its recorded version's value (never the value itself). */
+export interface ParameterChange {
+  readonly name: string;
+  readonly from: number;
+  /** The recorded version whose value was written. */
+  readonly restored: number;
+  /** The new version holding it. */
+  readonly version: number | undefined;
+}
+
+/** A secret whose AWSCURRENT label moved back. */
+export interface SecretChange {
+  readonly name: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** A service rolled out with its recorded image. */
+export interface ServiceChange {
+  readonly name: string;
+  readonly from: string;
+  readonly to: string;
+  /** The revision registered with the recorded image. */
+  readonly taskDefinition: string;
+  readonly action: 'updated-service' | 'created-deployment';
+  readonly deploymentId: string | undefined;
+}
+
+/** One write of the plan: its progress title, and the call that makes it. */
+export interface Action {
+  readonly title: string;
+  readonly run: (aws: AwsClients) => Promise<void>;
+}
+
+/** Refused before any change (exit 4): the message says why. */
+export function refuse(number: number, why: string): OpsError {
+  return unsafe(`rollback to release ${number} refused, nothing changed: ${why}`);
+}
+
+/** A plan of `rollback --release N` under construction: the writes to make and what they report. */
+export interface RestorePlan {
+  readonly actions: Action[];
+  readonly changed: {
+    functions: FunctionChange[];
+    parameters: ParameterChange[];
+    secrets: SecretChange[];
+    services: ServiceChange[];
+  };
+  readonly unchanged: { functions: string[]; parameters: string[]; secrets: string[]; services: string[] };
+}
