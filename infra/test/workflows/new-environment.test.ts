@@ -9,8 +9,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cdkContext, loadProject, parseDelivery, parseEnvironments } from '@ias/infra/config';
+import { cdkContext, loadProject, parseDelivery, parseEnvironments, REPO_ROOT } from '@ias/infra/config';
+import { SERVICE_BUILDSPEC } from '@ias/infra/pipelines';
 import { synthesize } from '@ias/infra/synth';
+import { parse } from 'yaml';
 import { delivery } from '../../lib/config/delivery';
 import { environments } from '../../lib/config/environments';
 import { loadWorkflows, runStep, stepOf, targetsOf } from './support';
@@ -112,6 +114,18 @@ describe('a new environment, from one profile entry', () => {
     expect(JSON.stringify(role?.['AssumeRolePolicyDocument'])).toContain(
       `"repo:${delivery.source.repository}:environment:qa"`,
     );
+  });
+
+  // Known gap: the service buildspec lists one image artifact per environment by hand (CodeBuild reads
+  // it from the repository), so a new environment's Deploy stage would find no `Image_<env>` until
+  // someone adds it there (infra/test/pipelines/service-pipeline.test.ts fails until then; README
+  // "Adding an environment" says so). When the buildspec follows the profiles, this test fails:
+  // make it an `it`.
+  it.fails('gets its image artifact from the service build', () => {
+    const spec = parse(readFileSync(join(REPO_ROOT, SERVICE_BUILDSPEC), 'utf8')) as {
+      artifacts: { 'secondary-artifacts': Record<string, unknown> };
+    };
+    expect(Object.keys(spec.artifacts['secondary-artifacts'])).toContain('Image_qa');
   });
 
   it('gets a place in the workflows’ matrix: after dev, before staging, for every kind', () => {
