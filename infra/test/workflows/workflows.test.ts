@@ -561,12 +561,14 @@ describe('GitHub Actions workflows', () => {
     expect(out).toContain(
       `codedeploy CreateDeployment {"applicationName":"${prefix}-staging-allocate-order-app","deploymentGroupName":"${prefix}-staging-allocate-order-group"`,
     );
-    // A cancelled or timed-out job stops the deployment it leaves behind, by the function's name.
-    const stop = runStep(stepOf(file, 'deploy', 'stop the deployment (cancelled or timed out)'), {
-      FUNCTION: 'allocate-order',
-      ENVIRONMENT: 'staging',
-    });
-    expect(stop.npx).toEqual([['ias-ops', 'deployments', 'stop', 'allocate-order', '--env', 'staging']]);
+    // A cancelled or timed-out job stops the deployment it leaves behind, by the function's name; before
+    // the deploy step began there is none (and ias-ops may not be installed yet).
+    const stopStep = stepOf(file, 'deploy', 'stop the deployment (cancelled or timed out)');
+    const env = { FUNCTION: 'allocate-order', ENVIRONMENT: 'staging' };
+    expect(runStep(stopStep, env, { files: { deploying: '' } }).npx).toEqual([
+      ['ias-ops', 'deployments', 'stop', 'allocate-order', '--env', 'staging'],
+    ]);
+    expect(runStep(stopStep, env).npx).toEqual([]);
   }, 30_000);
 
   it('ecs-deploy.yml pushes to the repository and records the image parameter its target names, and deploys with ias-ops', () => {
