@@ -527,7 +527,7 @@ describe('GitHub Actions workflows', () => {
       'target',
     ).run;
     const read = [...(script ?? '').matchAll(/'\.(\w+)'/g)].map((m) => m[1]);
-    expect(read).toEqual(['repositoryName', 'imageParameter']);
+    expect(read).toEqual(['repositoryName']);
     expect(read.filter((field) => !fields.includes(field ?? ''))).toEqual([]);
   });
 
@@ -620,7 +620,7 @@ describe('GitHub Actions workflows', () => {
     expect(planned.filter((action) => !allowed.includes(action))).toEqual([]);
   });
 
-  it('ecs-deploy.yml pushes to the repository and records the image parameter its target names, and deploys with ias-ops', () => {
+  it('ecs-deploy.yml pushes to the repository its target names, and deploys with ias-ops', () => {
     const file = workflows.find((f) => f.name === 'ecs-deploy.yml');
     const targets = targetsOf(project, { kind: 'service', env: 'staging' });
     const target = run(targets);
@@ -634,7 +634,6 @@ describe('GitHub Actions workflows', () => {
     expect(target.npx).toEqual([['ias-ops', 'targets', '--env', 'staging', '--kind', 'service', '--json']]);
     expect(target.outputs).toEqual({
       repository: `${prefix}-staging-inventory-api`,
-      'image-parameter': `/${prefix}/staging/services/inventory-api/image`,
     });
     // A service the targets do not hold stops the job.
     expect(() => run([])).toThrow(
@@ -653,17 +652,18 @@ describe('GitHub Actions workflows', () => {
     expect(deploy.npx).toEqual([
       ['ias-ops', 'deploy', 'service', 'inventory-api', '--env', 'staging', '--image', image],
     ]);
-    // The push and the parameter take the target's names, passed in from that step.
+    // The push takes the target's repository, passed in from that step; the image parameter is
+    // ias-ops deploy service's to write (after the deployment), not the workflow's.
     const steps = file?.doc.jobs?.['deploy']?.steps ?? [];
     expect(steps.find((s) => s.id === 'push')?.env?.['REPOSITORY']).toBe(
       '${{ steps.target.outputs.repository }}',
     );
-    expect(steps.find((s) => s.name === 'record the image')?.env?.['IMAGE_PARAMETER']).toBe(
-      '${{ steps.target.outputs.image-parameter }}',
-    );
-    // The image is deployed by ias-ops before it is recorded as the one that runs.
+    expect(file?.text).not.toMatch(/put-parameter|imageParameter/);
+    // The image is pushed before ias-ops deploys it.
     const names = steps.map((s) => s.name ?? s.id ?? s.uses);
-    expect(names.indexOf('record the image')).toBeGreaterThan(names.indexOf('deploy the image'));
+    expect(names.indexOf('deploy the image')).toBeGreaterThan(
+      names.indexOf("push the image to this environment's repository"),
+    );
   });
 
   it('ecs-deploy.yml pushes one digest everywhere: each environment checks the one before it', () => {
