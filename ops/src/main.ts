@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import type { ProjectConfig } from '@ias/infra/config';
 import type { ClientFactory, DryRunResult, OpsContext } from './context';
+import type { Provenance } from './record';
 import { EXIT, EXIT_CODES_HELP, toOpsError, type ExitCode } from './errors';
 
 /** What {@link main} may be given instead of the real process (tests). */
@@ -23,6 +24,30 @@ interface Leaf<A extends unknown[], R> {
   readonly text: (result: R) => string;
   /** @default - exit 0 */
   readonly verdict?: (result: R) => ExitCode;
+  /** Who the ledger says made what the command made live. @default - the CLI, as the caller */
+  readonly provenance?: (...args: A) => Provenance;
+}
+
+/** How a release made by a command is recorded: by whom, from where, of which commit. */
+interface ProvenanceOptions {
+  readonly source: string;
+  readonly by?: string;
+  readonly commit?: string;
+}
+
+/** Where a release came from, as `releases record` and the deploy commands take it. */
+const SOURCE_OPTION = ['--source <source>', 'pipeline, workflow or cli', 'cli'] as const;
+/** Who made a release. */
+const BY_OPTION = [
+  '--by <who>',
+  "who deployed, e.g. a workflow run's URL (default: the caller's AWS identity)",
+] as const;
+/** The commit a release deploys. */
+const COMMIT_OPTION = ['--commit <sha>', 'the git commit deployed'] as const;
+
+/** The ledger's provenance from the options (the source is checked when the release is written). */
+function provenanceOf(o: ProvenanceOptions): Provenance {
+  return { source: o.source, by: o.by, commit: o.commit };
 }
 
 /** The `--env` option every environment command takes. */
@@ -80,7 +105,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       const live = record?.changeOf(result);
       const env = live ? ctx.project.environments.find((e) => e.name === live.environment) : undefined;
       const recorded =
-        record && live && env ? await record.recordCliRelease(ctx, env, live.change) : undefined;
+        record && live && env
+          ? await record.recordCliRelease(ctx, env, live.change, leaf.provenance?.(...args))
+          : undefined;
       const json = globals().json === true;
       printResult(
         recorded && json ? ({ ...(result as object), ledger: recorded } as R) : result,
@@ -162,9 +189,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .option('--function <name=version>', 'a function and the version its alias serves (repeatable)', collect)
     .option('--service <name=image>', 'a service and the image it runs, by digest (repeatable)', collect)
     .option('--task-definition <name=arn>', "a service's task definition ARN (repeatable)", collect)
-    .option('--source <source>', 'pipeline, workflow or cli', 'cli')
-    .option('--by <who>', "who deployed, e.g. a workflow run's URL (default: the caller's AWS identity)")
-    .option('--commit <sha>', 'the git commit deployed')
+    .option(...SOURCE_OPTION)
+    .option(...BY_OPTION)
+    .option(...COMMIT_OPTION)
     .action(
       run(async () => {
         const m = await import('./commands/releases.js');
@@ -283,13 +310,23 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     )
     .option(...ENV_OPTION)
     .requiredOption('--zip <path>', "the function's deployment package")
+    .option(...SOURCE_OPTION)
+    .option(...BY_OPTION)
+    .option(...COMMIT_OPTION)
     .action(
       run(async () => {
-        const [m, m2] = await Promise.all([import('./commands/deploy.js'), import('./commands/lambda.js')]);
+        const [m, m2, record] = await Promise.all([
+          import('./commands/deploy.js'),
+          import('./commands/lambda.js'),
+          import('./record.js'),
+        ]);
         return {
-          command: (ctx, fn: string, o: { env?: string; zip: string }) =>
-            m.deployLambda(ctx, { function: fn, env: o.env, zip: o.zip }),
+          command: (ctx, fn: string, o: { env?: string; zip: string } & ProvenanceOptions) => {
+            record.releaseSource(o.source);
+            return m.deployLambda(ctx, { function: fn, env: o.env, zip: o.zip });
+          },
           text: m2.formatSummary,
+          provenance: (_fn, o) => provenanceOf(o),
         };
       }),
     );
@@ -301,13 +338,22 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     )
     .option(...ENV_OPTION)
     .requiredOption('--image <uri>', 'the image, by digest (<registry>/<repository>@sha256:<digest>)')
+    .option(...SOURCE_OPTION)
+    .option(...BY_OPTION)
+    .option(...COMMIT_OPTION)
     .action(
       run(async () => {
-        const m = await import('./commands/deploy-service.js');
+        const [m, record] = await Promise.all([
+          import('./commands/deploy-service.js'),
+          import('./record.js'),
+        ]);
         return {
-          command: (ctx, service: string, o: { env?: string; image: string }) =>
-            m.deployService(ctx, { service, env: o.env, image: o.image }),
+          command: (ctx, service: string, o: { env?: string; image: string } & ProvenanceOptions) => {
+            record.releaseSource(o.source);
+            return m.deployService(ctx, { service, env: o.env, image: o.image });
+          },
           text: m.formatDeployService,
+          provenance: (_service, o) => provenanceOf(o),
         };
       }),
     );

@@ -13,6 +13,23 @@ import { ledgerTableName } from '@ias/targets';
 import type { EnvironmentConfig } from '@ias/infra/config';
 import type { AwsClients, OpsContext } from './context';
 import { naming } from './context';
+import { badInput } from './errors';
+
+/** Where a release may come from, as the ledger records it. */
+const SOURCES: readonly LedgerRelease['source'][] = ['pipeline', 'workflow', 'cli'];
+
+/**
+ * `--source` as the ledger takes it.
+ *
+ * @throws OpsError (bad input) naming the sources it accepts
+ */
+export function releaseSource(source: string): LedgerRelease['source'] {
+  const known = SOURCES.find((s) => s === source);
+  if (known === undefined) {
+    throw badInput(`--source must be one of ${SOURCES.join(', ')}, got "${source}"`);
+  }
+  return known;
+}
 
 /** What a command made live, to record. */
 export interface CliChange {
@@ -149,16 +166,26 @@ export async function writeRelease(
   });
 }
 
-/** Records `change` as the environment's next release, made by the CLI. */
+/** Who made a release and from where, when not the CLI as its caller (`--source`, `--by`, `--commit`). */
+export interface Provenance {
+  readonly source: string;
+  readonly by?: string;
+  readonly commit?: string;
+}
+
+/** Records `change` as the environment's next release, made by the CLI unless `provenance` says who. */
 export async function recordCliRelease(
   ctx: OpsContext,
   env: EnvironmentConfig,
   change: CliChange,
+  provenance: Provenance = { source: 'cli' },
 ): Promise<RecordOutcome> {
   const aws = await ctx.awsFor(env);
   try {
     const release = await writeRelease(aws, env, {
-      source: 'cli',
+      source: releaseSource(provenance.source),
+      ...(provenance.by === undefined ? {} : { by: provenance.by }),
+      ...(provenance.commit === undefined ? {} : { commit: provenance.commit }),
       summary: change.summary,
       functions: change.functions,
       services: change.services,

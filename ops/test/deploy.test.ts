@@ -295,6 +295,42 @@ describe('deploy lambda through main', () => {
     });
   });
 
+  it("records the workflow run and the commit it was given as the release's provenance", async () => {
+    aws.mocks.ssm.on(GetParametersByPathCommand).resolves({});
+    aws.mocks.secrets.on(ListSecretsCommand).resolves({});
+    aws.mocks.dynamodb.on(QueryCommand).resolves({ Items: [] });
+    aws.mocks.dynamodb.on(PutItemCommand).resolves({});
+    const by = 'https://github.com/o/r/actions/runs/1';
+    const run = await runMain(
+      [
+        ...['--json', 'deploy', 'lambda', 'allocate-order', '--env', 'dev', '--zip', ZIP],
+        ...['--source', 'workflow', '--by', by, '--commit', 'abc1234'],
+      ],
+      aws,
+    );
+    expect(run.code).toBe(EXIT.ok);
+    const put = aws.mocks.dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(JSON.parse(put?.Item?.release?.S ?? '{}')).toMatchObject({
+      source: 'workflow',
+      by,
+      commit: 'abc1234',
+    });
+    // Who the caller is was given, so it is not asked.
+    expect(aws.mocks.sts.commandCalls(GetCallerIdentityCommand)).toEqual([]);
+  });
+
+  it('exits 2 on an unknown --source before any call', async () => {
+    const run = await runMain(
+      ['deploy', 'lambda', 'allocate-order', '--env', 'dev', '--zip', ZIP, '--source', 'laptop'],
+      aws,
+    );
+    expect(run).toMatchObject({
+      code: EXIT.badInput,
+      stderr: 'error: --source must be one of pipeline, workflow, cli, got "laptop"\n',
+    });
+    expect(aws.calls()).toEqual([]);
+  });
+
   it('still succeeds, with one warning, when the ledger cannot be written', async () => {
     const run = await runMain(
       ['--json', 'deploy', 'lambda', 'allocate-order', '--env', 'dev', '--zip', ZIP],

@@ -649,9 +649,17 @@ describe('GitHub Actions workflows', () => {
       SERVICE: 'inventory-api',
       ENVIRONMENT: 'staging',
       IMAGE: image,
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_REPOSITORY: 'o/r',
+      GITHUB_RUN_ID: '42',
+      GITHUB_SHA: 'abc1234',
     });
+    // The ledger says which run deployed which commit.
     expect(deploy.npx).toEqual([
-      ['ias-ops', 'deploy', 'service', 'inventory-api', '--env', 'staging', '--image', image],
+      [
+        ...['ias-ops', 'deploy', 'service', 'inventory-api', '--env', 'staging', '--image', image],
+        ...['--source', 'workflow', '--by', 'https://github.com/o/r/actions/runs/42', '--commit', 'abc1234'],
+      ],
     ]);
     // The push takes the target's repository, passed in from that step; the image parameter is
     // ias-ops deploy service's to write (after the deployment), not the workflow's.

@@ -19,7 +19,7 @@ import {
   type OpsContext,
 } from '../context';
 import { badInput, errorName, EXIT, OpsError } from '../errors';
-import { writeRelease } from '../record';
+import { releaseSource, writeRelease } from '../record';
 
 /** Arguments of `releases`. */
 export interface ReleasesArgs {
@@ -108,7 +108,6 @@ export interface RecordResult {
   readonly recorded: Release;
 }
 
-const SOURCES = ['pipeline', 'workflow', 'cli'] as const;
 const IMAGE_BY_DIGEST = /^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$/;
 const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]+:\d+$/;
 
@@ -150,10 +149,7 @@ export async function recordReleaseCommand(
 ): Promise<RecordResult | DryRunResult> {
   const env = environment(ctx, args.env);
   const names = naming(env);
-  const source = args.source ?? 'cli';
-  if (!(SOURCES as readonly string[]).includes(source)) {
-    throw badInput(`--source must be one of ${SOURCES.join(', ')}, got "${source}"`);
-  }
+  const source = releaseSource(args.source ?? 'cli');
   if (args.summary.trim() === '') {
     throw badInput('--summary must say what changed, in one line');
   }
@@ -196,7 +192,7 @@ export async function recordReleaseCommand(
   }
   const change = {
     ...(args.by !== undefined ? { by: args.by } : {}),
-    source: source as Release['source'],
+    source,
     ...(args.commit !== undefined ? { commit: args.commit } : {}),
     summary: args.summary,
     functions: Object.fromEntries([...functions].map(([name, version]) => [names.name(name), version])),
