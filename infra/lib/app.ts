@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { addPolicyGates } from './aspects/policy-gates';
 import type { ProjectConfig } from './config/load';
 import { EnvironmentStage } from './environment-stage';
-import { DeliveryStage } from './pipelines/delivery-stage';
+import { DeliveryStage } from './delivery-stage';
 import { buildGovernanceStack, type GovernanceStack } from './governance';
 
 /** Options of {@link buildApp}. */

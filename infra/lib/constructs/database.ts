@@ -9,7 +9,8 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { DeliveryFunction, type DeliveryCode } from './delivery-function';
+import { DeliveryFunction } from './delivery-function';
+import type { DeliveryCode } from '../config/delivery-code';
 import { SubnetGroup } from './network';
 
 /** The Aurora PostgreSQL engine every environment runs. */

@@ -7,24 +7,21 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config/load';
-import type { ServiceDefinition } from '../config/services';
-import { ECS_DEPLOY_WAIT_MINUTES } from '../config/service-profile-schema';
+import type { EnvironmentConfig } from '../../config/load';
+import type { ServiceDefinition } from '../../config/services';
+import { ECS_DEPLOY_WAIT_MINUTES } from '../../config/service-profile-schema';
 import { deployedByCodeDeploy } from '@ias/targets';
-import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
-import type { PipelineStageSummary } from './lambda-pipeline-stack';
-import { PIPELINE_LOG_RETENTION } from './settings';
+import { DeliveryFunction } from '../../constructs/delivery-function';
+import type { DeliveryCode } from '../../config/delivery-code';
+import type { PipelineStageSummary } from '../function/lambda-pipeline-stack';
+import { PIPELINE_LOG_RETENTION } from '../../pipelines/settings';
 import { pipelineNames, serviceTarget, type ServiceTarget } from '@ias/targets';
-import { PipelineParts, type PipelinePartsProps } from './pipeline-parts';
-import {
-  ledgerAcknowledgements,
-  ledgerStatements,
-  ledgerTableName,
-  serviceStepStatements,
-} from './delivery-grants';
-import { Naming } from '@ias/targets';
-import { ackAccount } from '../aspects/acknowledgements';
-import { SERVICE_BUILDSPEC } from './buildspecs';
+import { PipelineParts, type PipelinePartsProps } from '../../pipelines/pipeline-parts';
+import { serviceStepStatements } from './grants';
+import { ReleaseLedger } from '../../constructs/release-ledger';
+import { ledgerTableName, Naming } from '@ias/targets';
+import { ackAccount } from '../../aspects/acknowledgements';
+import { SERVICE_BUILDSPEC } from '../../pipelines/buildspecs';
 
 /** Code every service shares: a change there starts every service's pipeline. */
 export const SERVICE_SHARED_CODE = ['app/core/**'] as const;
@@ -177,7 +174,7 @@ export class ServicePipelineStack extends Stack {
             userParameters: {
               ...parameters('record-service-image'),
               ledger: {
-                table: ledgerTableName(new Naming(env.prefix, env.name)),
+                table: ledgerTableName(env.prefix, env.name),
                 name: target.serviceName,
                 configurationPath: new Naming(env.prefix, env.name).pathPrefix,
                 commit: '#{SourceVariables.CommitId}',
@@ -300,10 +297,8 @@ export class ServicePipelineStack extends Stack {
     const local = targets.filter((t) => !t.roleArn);
     if (local.length > 0) {
       const namings = local.map((t) => new Naming(this.prefix, t.environment));
-      [...serviceStepStatements(this, local), ...ledgerStatements(this, namings)].forEach((st) =>
-        role.addToPolicy(st),
-      );
-      Validations.of(role).acknowledge(...ledgerAcknowledgements(this, namings, ackAccount(this)));
+      serviceStepStatements(this, local).forEach((st) => role.addToPolicy(st));
+      ReleaseLedger.grantRecord(role, namings);
     }
     const remote = targets.flatMap((t) => (t.roleArn ? [t.roleArn] : []));
     if (remote.length > 0) {

@@ -14,13 +14,13 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { FunctionDefinition } from '../config/functions';
+import type { FunctionDefinition } from '../../config/functions';
 import type { Naming } from '@ias/targets';
-import type { AlarmTopic } from './alarm-topic';
-import { SubnetGroup } from './network';
-import { SecureBucket } from './secure-bucket';
+import type { AlarmTopic } from '../../constructs/alarm-topic';
+import { SubnetGroup } from '../../constructs/network';
+import { SecureBucket } from '../../constructs/secure-bucket';
 import type { trafficHookNames } from '@ias/targets';
-import { ackAccount } from '../aspects/acknowledgements';
+import { ackAccount } from '../../aspects/acknowledgements';
 
 /**
  * The code every function starts with. The infrastructure never carries application code: this

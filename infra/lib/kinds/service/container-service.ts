@@ -19,9 +19,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, type IConstruct } from 'constructs';
-import { type ServiceProfile } from '../config/service-profile-schema';
+import { type ServiceProfile } from '../../config/service-profile-schema';
 import { SERVICE_STRATEGIES, type ServiceStrategyTraits } from '@ias/targets';
-import { SubnetGroup } from './network';
+import { SubnetGroup } from '../../constructs/network';
 import type { ServiceLoadBalancer } from './service-load-balancer';
 
 /** Props of {@link ContainerService}. */

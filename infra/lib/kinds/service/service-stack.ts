@@ -8,18 +8,19 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import type { ServiceDefinition } from '../config/services';
-import type { AlarmTopic } from '../constructs/alarm-topic';
-import { ContainerService, onlyWhen } from '../constructs/container-service';
-import type { Database } from '../constructs/database';
-import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
-import { SecureBucket } from '../constructs/secure-bucket';
-import { ServiceAlarms } from '../constructs/service-alarms';
-import { ServiceDeployment } from '../constructs/service-deployment';
-import { ServiceLoadBalancer } from '../constructs/service-load-balancer';
+import type { ServiceDefinition } from '../../config/services';
+import type { AlarmTopic } from '../../constructs/alarm-topic';
+import { ContainerService, onlyWhen } from './container-service';
+import type { Database } from '../../constructs/database';
+import { DeliveryFunction } from '../../constructs/delivery-function';
+import type { DeliveryCode } from '../../config/delivery-code';
+import { SecureBucket } from '../../constructs/secure-bucket';
+import { ServiceAlarms } from './service-alarms';
+import { ServiceDeployment } from './service-deployment';
+import { ServiceLoadBalancer } from './service-load-balancer';
 import { serviceTarget } from '@ias/targets';
-import { DATABASE_ROLES } from './data-stack';
-import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
+import { DATABASE_ROLES } from '../../stacks/data-stack';
+import { importKey, logRetention, type EnvironmentStackProps } from '../../stacks/environment-stack-props';
 
 /** Props of {@link ServiceStack}. */
 export interface ServiceStackProps extends EnvironmentStackProps {

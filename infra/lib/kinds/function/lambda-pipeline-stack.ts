@@ -7,23 +7,19 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { DeliveryConfig } from '../config/delivery-schema';
-import type { FunctionDefinition } from '../config/functions';
-import type { EnvironmentConfig } from '../config/load';
-import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
-import { PipelineParts } from './pipeline-parts';
-import {
-  functionCheckStatements,
-  functionStepStatements,
-  ledgerAcknowledgements,
-  ledgerStatements,
-  ledgerTableName,
-} from './delivery-grants';
-import { Naming } from '@ias/targets';
-import { PIPELINE_LOG_RETENTION } from './settings';
+import type { DeliveryConfig } from '../../config/delivery-schema';
+import type { FunctionDefinition } from '../../config/functions';
+import type { EnvironmentConfig } from '../../config/load';
+import { DeliveryFunction } from '../../constructs/delivery-function';
+import type { DeliveryCode } from '../../config/delivery-code';
+import { PipelineParts } from '../../pipelines/pipeline-parts';
+import { functionCheckStatements, functionStepStatements } from './grants';
+import { ReleaseLedger } from '../../constructs/release-ledger';
+import { ledgerTableName, Naming } from '@ias/targets';
+import { PIPELINE_LOG_RETENTION } from '../../pipelines/settings';
 import { functionTarget, pipelineNames, type FunctionTarget } from '@ias/targets';
-import { ackAccount } from '../aspects/acknowledgements';
-import { BUILDSPECS } from './buildspecs';
+import { ackAccount } from '../../aspects/acknowledgements';
+import { BUILDSPECS } from '../../pipelines/buildspecs';
 
 /** Props of {@link LambdaPipelineStack}. */
 export interface LambdaPipelineStackProps extends StackProps {
@@ -208,7 +204,7 @@ export class LambdaPipelineStack extends Stack {
           userParameters: {
             ...parameters('deploy'),
             ledger: {
-              table: ledgerTableName(new Naming(env.prefix, env.name)),
+              table: ledgerTableName(env.prefix, env.name),
               name: target.functionName,
               configurationPath: new Naming(env.prefix, env.name).pathPrefix,
               commit: '#{SourceVariables.CommitId}',
@@ -249,10 +245,8 @@ export class LambdaPipelineStack extends Stack {
     const local = targets.filter((t) => !t.roleArn);
     if (local.length > 0) {
       const namings = local.map((t) => new Naming(this.prefix, t.environment));
-      [...functionStepStatements(this, local), ...ledgerStatements(this, namings)].forEach((st) =>
-        role.addToPolicy(st),
-      );
-      Validations.of(role).acknowledge(...ledgerAcknowledgements(this, namings, ackAccount(this)));
+      functionStepStatements(this, local).forEach((st) => role.addToPolicy(st));
+      ReleaseLedger.grantRecord(role, namings);
     }
     this.grantAssume(role, targets);
     // CodePipeline's job-result calls take no resource: AWS does not scope them.
