@@ -67,13 +67,20 @@ export interface ContainerServiceProps {
   readonly greenCheck?: lambda.IFunction;
 }
 
-/** The strategies Amazon ECS itself runs (deployment controller ECS, blue/green kind). */
-const ECS_NATIVE: Readonly<Record<NonNullable<ServiceStrategyTraits['ecsNative']>, ecs.DeploymentStrategy>> =
-  {
-    BLUE_GREEN: ecs.DeploymentStrategy.BLUE_GREEN,
-    LINEAR: ecs.DeploymentStrategy.LINEAR,
-    CANARY: ecs.DeploymentStrategy.CANARY,
-  };
+/**
+ * The strategies Amazon ECS itself runs (deployment controller ECS, blue/green kind): its strategy,
+ * and the service property that holds its steps (linear and canary only).
+ */
+const ECS_NATIVE: Readonly<
+  Record<
+    NonNullable<ServiceStrategyTraits['ecsNative']>,
+    { strategy: ecs.DeploymentStrategy; steps?: 'linearConfiguration' | 'canaryConfiguration' }
+  >
+> = {
+  BLUE_GREEN: { strategy: ecs.DeploymentStrategy.BLUE_GREEN },
+  LINEAR: { strategy: ecs.DeploymentStrategy.LINEAR, steps: 'linearConfiguration' },
+  CANARY: { strategy: ecs.DeploymentStrategy.CANARY, steps: 'canaryConfiguration' },
+};
 
 /**
  * One Fargate service (seed 004 §2–3, seed 002): its task definition (size from the profile,
@@ -182,22 +189,16 @@ export class ContainerService extends Construct {
       // CodeDeploy registers the revisions it deploys; CloudFormation names only the family.
       taskDefinitionRevision: codeDeploy ? ecs.TaskDefinitionRevision.LATEST : undefined,
       circuitBreaker: traits.blueGreen ? undefined : { enable: true, rollback: true },
-      deploymentStrategy: native,
+      deploymentStrategy: native?.strategy,
       bakeTime: native ? Duration.minutes(profile.deployment.bakeMinutes) : undefined,
-      linearConfiguration:
-        traits.ecsNative === 'LINEAR'
-          ? {
+      ...(native?.steps
+        ? {
+            [native.steps]: {
               stepPercent: profile.deployment.stepPercent,
               stepBakeTime: Duration.minutes(profile.deployment.stepMinutes),
-            }
-          : undefined,
-      canaryConfiguration:
-        traits.ecsNative === 'CANARY'
-          ? {
-              stepPercent: profile.deployment.stepPercent,
-              stepBakeTime: Duration.minutes(profile.deployment.stepMinutes),
-            }
-          : undefined,
+            },
+          }
+        : {}),
       deploymentAlarms: codeDeploy
         ? undefined
         : {

@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/load';
 import type { ServiceDefinition } from '../../config/services';
 import { ECS_DEPLOY_WAIT_MINUTES } from '../../config/service-profile-schema';
-import { deployedByCodeDeploy } from '@ias/targets';
+import { SERVICE_STRATEGIES } from '@ias/targets';
 import { DeliveryFunction } from '../../constructs/delivery-function';
 import type { DeliveryCode } from '../../config/delivery-code';
 import type { PipelineStageSummary } from '../function/lambda-pipeline-stack';
@@ -85,7 +85,11 @@ export class ServicePipelineStack extends Stack {
               {
                 repositoryUri: repositoryUri(t),
                 family: t.family,
-                hooks: deployedByCodeDeploy(t.strategy) ? { afterAllowTestTraffic: t.greenCheck } : undefined,
+                // CodeDeploy runs the green check as the appspec's hook; Amazon ECS as the service's own.
+                hooks:
+                  SERVICE_STRATEGIES[t.strategy].greenCheck === 'codedeploy-hook'
+                    ? { afterAllowTestTraffic: t.greenCheck }
+                    : undefined,
               },
             ]),
           ),
@@ -214,7 +218,8 @@ export class ServicePipelineStack extends Stack {
     const role = target.roleArn
       ? iam.Role.fromRoleArn(this, `DeliveryRole-${id}`, target.roleArn, { mutable: false })
       : undefined;
-    if (deployedByCodeDeploy(target.strategy)) {
+    const action = SERVICE_STRATEGIES[target.strategy].pipelineAction;
+    if (action === 'codedeploy-ecs') {
       const application = codedeploy.EcsApplication.fromEcsApplicationName(
         this,
         `App-${id}`,
@@ -232,6 +237,9 @@ export class ServicePipelineStack extends Stack {
         runOrder,
         role,
       });
+    }
+    if (action !== 'ecs') {
+      throw new Error(`${target.serviceName}: a service strategy cannot deploy by pipeline action ${action}`);
     }
     // Amazon ECS's own deployments (blue/green, linear, canary, rolling): a new revision of the
     // service's task definition with this image; ECS applies the service's strategy, its hooks

@@ -1,4 +1,4 @@
-import { deployedByCodeDeploy, SERVICE_STRATEGIES } from '@ias/targets';
+import { SERVICE_STRATEGIES, type ServiceStrategyTraits } from '@ias/targets';
 import { CfnCondition, CfnParameter, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -68,8 +68,7 @@ export class ServiceStack extends Stack {
     const target = serviceTarget(config, definition);
     const { manifest } = definition;
     const strategy = settings.deployment.strategy;
-    const { blueGreen } = SERVICE_STRATEGIES[strategy];
-    const codeDeploy = deployedByCodeDeploy(strategy);
+    const traits = SERVICE_STRATEGIES[strategy];
     const key = importKey(this, props.encryptionKey);
 
     const imageUri = new CfnParameter(this, 'ImageUri', {
@@ -97,10 +96,10 @@ export class ServiceStack extends Stack {
       profile: settings,
       containerPort: manifest.containerPort,
       healthCheckPath: manifest.healthCheckPath,
-      blueGreen,
+      blueGreen: traits.blueGreen,
       deletionProtection: profile.retainData,
       accessLogBucket: logBucket,
-      trafficThroughRules: blueGreen && !codeDeploy,
+      trafficThroughRules: traits.trafficShift === 'rule-weights',
     });
     this.alarms = new ServiceAlarms(this, 'Alarms', {
       name: target.serviceName,
@@ -111,7 +110,7 @@ export class ServiceStack extends Stack {
 
     const testUrl = this.loadBalancer.testUrl(manifest.healthCheckPath);
     if (testUrl) {
-      this.greenCheck = this.greenCheckFunction(props, target.greenCheck, testUrl, codeDeploy);
+      this.greenCheck = this.greenCheckFunction(props, target.greenCheck, testUrl, traits.greenCheck);
     }
 
     // Settings by reference from SSM (config stack); no credentials: the task logs in to the database
@@ -167,14 +166,14 @@ export class ServiceStack extends Stack {
       retainData: profile.retainData,
       delivered,
       deploymentAlarms: this.alarms.alarms,
-      greenCheck: codeDeploy ? undefined : this.greenCheck?.function,
+      greenCheck: traits.greenCheck === 'ecs-hook' ? this.greenCheck?.function : undefined,
     });
 
     for (const user of [DATABASE_ROLES.app, DATABASE_ROLES.owner]) {
       props.database.grantConnect(this.service.taskRole, user);
     }
 
-    if (codeDeploy) {
+    if (traits.controller === 'CODE_DEPLOY') {
       this.deployment = new ServiceDeployment(this, 'Deployment', {
         name: target.serviceName,
         service: this.service.service,
@@ -196,8 +195,9 @@ export class ServiceStack extends Stack {
     props: ServiceStackProps,
     functionName: string,
     url: string,
-    codeDeploy: boolean,
+    invokedBy: ServiceStrategyTraits['greenCheck'],
   ): DeliveryFunction {
+    const reportsToCodeDeploy = invokedBy === 'codedeploy-hook';
     const securityGroup = new ec2.SecurityGroup(this, 'GreenCheckSecurityGroup', {
       vpc: props.vpc,
       description: `${functionName}: to the test listener, and HTTPS to AWS APIs`,
@@ -227,11 +227,11 @@ export class ServiceStack extends Stack {
     );
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: codeDeploy
+      reason: reportsToCodeDeploy
         ? 'The VPC network-interface actions, and codedeploy:PutLifecycleEventHookExecutionStatus (a deployment ID, no resource), which AWS does not scope to resources'
         : 'Only the VPC network-interface actions, which AWS does not scope to resources',
     });
-    if (codeDeploy) {
+    if (reportsToCodeDeploy) {
       // It takes a deployment ID and no resource: IAM authorizes it on `*` only.
       // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodedeploy.html
       role.addToPolicy(
