@@ -5,7 +5,7 @@ import { ackAccount } from '../aspects/acknowledgements';
 import type { EnvironmentConfig } from '../config/load';
 import { ReleaseLedger } from '../constructs/release-ledger';
 import { KIND_LIST, type Workloads } from '../kinds';
-import { bootstrapOf } from '../stacks/bootstrap';
+import { bootstrapOf } from '../stacks/arns';
 import type { GithubRoleSpec } from '../stacks/github-oidc-stack';
 
 /** What the roles are built from. */

@@ -1,13 +1,11 @@
 import type { Stack, Stage } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Naming, WorkloadKindId } from '@ias/targets';
 import type { DeliveryCode } from '../config/delivery-code';
-import type { DeliveryConfig } from '../config/delivery-schema';
 import type { FunctionDefinition } from '../config/functions';
 import type { EnvironmentConfig } from '../config/load';
 import type { ServiceDefinition } from '../config/services';
+import type { PipelinePartsProps } from '../pipelines/pipeline-parts';
 import type { ConfigParameter } from '../stacks/config-stack';
 import type { DataStack } from '../stacks/data-stack';
 import type { FoundationStack } from '../stacks/foundation-stack';
@@ -50,20 +48,8 @@ export interface WorkloadEnvironment {
   readonly after: Stack;
 }
 
-/** What every application pipeline of the delivery stage shares. */
-export interface PipelineContext {
-  /** The project prefix. */
-  readonly prefix: string;
-  /** The environments, in promotion order. */
-  readonly environments: readonly EnvironmentConfig[];
-  /** The delivery settings. */
-  readonly delivery: DeliveryConfig;
-  /** The delivery stack's key. */
-  readonly encryptionKey: kms.IKey;
-  /** Where the artifact stores send their access logs. */
-  readonly accessLogBucket: s3.IBucket;
-  /** The CodeConnections connection to GitHub. */
-  readonly connectionArn: string;
+/** What every application pipeline of the delivery stage shares, the steps' code included. */
+export interface PipelineContext extends PipelinePartsProps {
   /** The delivery code the pipeline steps run. */
   readonly deliveryCode: DeliveryCode;
 }

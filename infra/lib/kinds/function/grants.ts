@@ -1,7 +1,7 @@
 import { Aws, ArnFormat, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { FunctionTarget } from '@ias/targets';
-import { bootstrapOf, passExecutionRole, stackArn } from '../../stacks/bootstrap';
+import { bootstrapOf, codeDeployArn, passExecutionRole, stackArn } from '../../stacks/arns';
 
 /*
  * What a function's delivery may do in an environment's account, as policy statements scoped to the
@@ -52,15 +52,8 @@ export function functionStepStatements(
   stack: Stack,
   targets: readonly FunctionTarget[],
 ): iam.PolicyStatement[] {
-  const codedeploy = (resource: string, names: string[]) =>
-    names.map((resourceName) =>
-      stack.formatArn({
-        service: 'codedeploy',
-        resource,
-        resourceName,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
-    );
+  const codedeploy = (resource: Parameters<typeof codeDeployArn>[1], names: string[]) =>
+    names.map((name) => codeDeployArn(stack, resource, name));
   return [
     new iam.PolicyStatement({
       actions: [

@@ -1,11 +1,11 @@
 import { functionTarget, pipelineNames, WORKLOAD_KINDS } from '@ias/targets';
-import type { Stage } from 'aws-cdk-lib';
 import type { WorkloadKind, Workloads } from '../kind';
 import { FunctionStack } from './function-stack';
 import { functionCheckStatements, functionStepStatements } from './grants';
 import { LambdaPipelineStack } from './lambda-pipeline-stack';
+import { pipelinePerWorkload, stackPerWorkload } from '../per-workload';
 import { functionDeployWords, functionPlanLines } from './plan';
-import { bootstrapOf } from '../../stacks/bootstrap';
+import { bootstrapOf } from '../../stacks/arns';
 import { ackAccount } from '../../aspects/acknowledgements';
 
 const { id, stackId } = WORKLOAD_KINDS.function;
@@ -20,15 +20,15 @@ const functionsOf = (workloads: Workloads) => workloads.functions ?? [];
 export const FUNCTION_WORKLOAD: WorkloadKind<FunctionStack, LambdaPipelineStack> = {
   id,
   definitions: functionsOf,
+  // The hooks and the custom deployment configuration, named by the group, come first.
   after: 'deployment',
   imageRepositories: () => [],
   parameters: () => ({}),
 
-  addStacks(stage: Stage, workloads, env) {
-    const { config, naming } = env;
-    const stacks = new Map<string, FunctionStack>();
-    for (const definition of functionsOf(workloads)) {
-      const stack = new FunctionStack(stage, stackId(definition.name), {
+  addStacks: (stage, workloads, env) =>
+    stackPerWorkload(functionsOf(workloads), env, (definition) => {
+      const { config, naming } = env;
+      return new FunctionStack(stage, stackId(definition.name), {
         config,
         naming,
         stackName: naming.stackName(stackId(definition.name)),
@@ -42,30 +42,17 @@ export const FUNCTION_WORKLOAD: WorkloadKind<FunctionStack, LambdaPipelineStack>
         accessLogBucket: env.foundation.accessLogBucket,
         eventBus: env.foundation.eventBus,
       });
-      // The hooks and the custom deployment configuration, named by the group, come first.
-      stack.addStackDependency(env.after);
-      stacks.set(definition.name, stack);
-    }
-    return stacks;
-  },
+    }),
 
-  addPipelines(stage, workloads, context) {
-    const promotion = context.environments.map((e) => e.name).join(' → ');
-    return new Map(
-      functionsOf(workloads).map((definition) => {
-        const names = pipelineNames(context.prefix, definition.name);
-        return [
-          definition.name,
-          new LambdaPipelineStack(stage, `pipeline-${definition.name}`, {
-            ...context,
-            stackName: names.stack,
-            description: `${names.pipeline}: seed 003's CI/CD pipeline for ${definition.name}, ${promotion}`,
-            definition,
-          }),
-        ];
-      }),
-    );
-  },
+  addPipelines: (stage, workloads, context) =>
+    pipelinePerWorkload(
+      functionsOf(workloads),
+      context,
+      (definition, { id, stackName, pipeline, promotion }) => {
+        const description = `${pipeline}: seed 003's CI/CD pipeline for ${definition.name}, ${promotion}`;
+        return new LambdaPipelineStack(stage, id, { ...context, stackName, description, definition });
+      },
+    ),
 
   deliveryAccess(stack, env, workloads) {
     const functions = functionsOf(workloads);

@@ -1,7 +1,7 @@
-import { ArnFormat, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { ServiceTarget } from '@ias/targets';
-import { passExecutionRole, stackArn } from '../../stacks/bootstrap';
+import { codeDeployArn, passExecutionRole, stackArn } from '../../stacks/arns';
 
 /*
  * What a service's delivery may do in an environment's account, as policy statements scoped to the
@@ -9,6 +9,15 @@ import { passExecutionRole, stackArn } from '../../stacks/bootstrap';
  * delivery role (separate accounts) and on GitHub Actions' deploy role. Resources are formatted in
  * `stack`'s account and region.
  */
+
+/** The SSM parameter holding the image a service runs, in `stack`'s account and region. */
+export function imageParameterArn(stack: Stack, target: ServiceTarget): string {
+  return stack.formatArn({
+    service: 'ssm',
+    resource: 'parameter',
+    resourceName: target.imageParameter.slice(1),
+  });
+}
 
 /** EnsureService and RecordImage: these services' stacks and image parameters only. */
 export function serviceStepStatements(
@@ -26,9 +35,7 @@ export function serviceStepStatements(
     }),
     new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter'],
-      resources: targets.map((t) =>
-        stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: t.imageParameter.slice(1) }),
-      ),
+      resources: targets.map((t) => imageParameterArn(stack, t)),
     }),
     // UpdateStack keeps the stack's role (the CDK bootstrap's execution role), which it passes.
     passExecutionRole(stack),
@@ -40,13 +47,8 @@ export function serviceDeployStatements(
   stack: Stack,
   targets: readonly ServiceTarget[],
 ): iam.PolicyStatement[] {
-  const codedeploy = (resource: string, resourceName: string) =>
-    stack.formatArn({
-      service: 'codedeploy',
-      resource,
-      resourceName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+  const codedeploy = (resource: Parameters<typeof codeDeployArn>[1], name: string) =>
+    codeDeployArn(stack, resource, name);
   return [
     new iam.PolicyStatement({
       actions: ['ecs:DescribeServices', 'ecs:UpdateService'],

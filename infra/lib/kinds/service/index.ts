@@ -2,9 +2,15 @@ import { artifactStoreBucketName, pipelineNames, serviceTarget, WORKLOAD_KINDS }
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { WorkloadKind, Workloads } from '../kind';
-import { SERVICE_DEPLOY_WILDCARD_REASON, serviceDeployStatements, serviceStepStatements } from './grants';
+import {
+  imageParameterArn,
+  SERVICE_DEPLOY_WILDCARD_REASON,
+  serviceDeployStatements,
+  serviceStepStatements,
+} from './grants';
 import { servicePlanLines, serviceDeployWords } from './plan';
 import { ServicePipelineStack } from './service-pipeline-stack';
+import { pipelinePerWorkload, stackPerWorkload } from '../per-workload';
 import { ServiceStack } from './service-stack';
 
 const { id, stackId } = WORKLOAD_KINDS.service;
@@ -20,6 +26,7 @@ const servicesOf = (workloads: Workloads) => workloads.services ?? [];
 export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> = {
   id,
   definitions: servicesOf,
+  // Its image parameter and the database settings it injects live in the config stack.
   after: 'configuration',
   imageRepositories: (workloads) => servicesOf(workloads).map((s) => s.name),
   // Written by each service's pipeline after a delivery; the service stack reads it, so
@@ -35,12 +42,11 @@ export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> 
       ]),
     ),
 
-  addStacks(stage, workloads, env) {
-    const { config, naming } = env;
-    const stacks = new Map<string, ServiceStack>();
-    for (const definition of servicesOf(workloads)) {
+  addStacks: (stage, workloads, env) =>
+    stackPerWorkload(servicesOf(workloads), env, (definition) => {
+      const { config, naming } = env;
       const target = serviceTarget(config, definition);
-      const stack = new ServiceStack(stage, stackId(definition.name), {
+      return new ServiceStack(stage, stackId(definition.name), {
         config,
         naming,
         stackName: target.stackName,
@@ -56,30 +62,17 @@ export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> 
         accessLogBucket: env.foundation.accessLogBucket,
         deliveryCode: env.deliveryCode,
       });
-      // Its image parameter and the database settings it injects live in the config stack.
-      stack.addStackDependency(env.after);
-      stacks.set(definition.name, stack);
-    }
-    return stacks;
-  },
+    }),
 
-  addPipelines(stage, workloads, context) {
-    const promotion = context.environments.map((e) => e.name).join(' → ');
-    return new Map(
-      servicesOf(workloads).map((definition) => {
-        const names = pipelineNames(context.prefix, definition.name);
-        return [
-          definition.name,
-          new ServicePipelineStack(stage, `pipeline-${definition.name}`, {
-            ...context,
-            stackName: names.stack,
-            description: `${names.pipeline}: container delivery of ${definition.name}, ${promotion}`,
-            definition,
-          }),
-        ];
-      }),
-    );
-  },
+  addPipelines: (stage, workloads, context) =>
+    pipelinePerWorkload(
+      servicesOf(workloads),
+      context,
+      (definition, { id, stackName, pipeline, promotion }) => {
+        const description = `${pipeline}: container delivery of ${definition.name}, ${promotion}`;
+        return new ServicePipelineStack(stage, id, { ...context, stackName, description, definition });
+      },
+    ),
 
   deliveryAccess(stack, env, workloads, toolingAccount) {
     const services = servicesOf(workloads);
@@ -160,13 +153,7 @@ export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> 
         new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
         new iam.PolicyStatement({
           actions: ['ssm:PutParameter', 'ssm:GetParameter'],
-          resources: targets.map((s) =>
-            stack.formatArn({
-              service: 'ssm',
-              resource: 'parameter',
-              resourceName: s.imageParameter.slice(1),
-            }),
-          ),
+          resources: targets.map((s) => imageParameterArn(stack, s)),
         }),
       ],
       wildcardReason,

@@ -5,20 +5,17 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/load';
 import type { ServiceDefinition } from '../../config/services';
 import { ECS_DEPLOY_WAIT_MINUTES } from '../../config/service-profile-schema';
 import { SERVICE_STRATEGIES } from '@ias/targets';
-import { DeliveryFunction } from '../../constructs/delivery-function';
-import type { DeliveryCode } from '../../config/delivery-code';
+import type { DeliveryFunction } from '../../constructs/delivery-function';
 import type { PipelineStageSummary } from '../function/lambda-pipeline-stack';
-import { PIPELINE_LOG_RETENTION } from '../../pipelines/settings';
 import { pipelineNames, serviceTarget, type ServiceTarget } from '@ias/targets';
-import { PipelineParts, type PipelinePartsProps } from '../../pipelines/pipeline-parts';
+import { PipelineParts } from '../../pipelines/pipeline-parts';
+import type { PipelineContext } from '../kind';
 import { serviceStepStatements } from './grants';
-import { ReleaseLedger } from '../../constructs/release-ledger';
 import { ledgerTableName, Naming } from '@ias/targets';
 import { ackAccount } from '../../aspects/acknowledgements';
 import { SERVICE_BUILDSPEC } from '../../pipelines/buildspecs';
@@ -27,11 +24,9 @@ import { SERVICE_BUILDSPEC } from '../../pipelines/buildspecs';
 export const SERVICE_SHARED_CODE = ['app/core/**'] as const;
 
 /** Props of {@link ServicePipelineStack}. */
-export interface ServicePipelineStackProps extends StackProps, PipelinePartsProps {
+export interface ServicePipelineStackProps extends StackProps, PipelineContext {
   /** The service the pipeline delivers. */
   readonly definition: ServiceDefinition;
-  /** The delivery code the pipeline steps run. */
-  readonly deliveryCode: DeliveryCode;
 }
 
 /**
@@ -55,12 +50,10 @@ export class ServicePipelineStack extends Stack {
   /** Stage and action names, in order. */
   readonly stages: readonly PipelineStageSummary[];
   private readonly parts: PipelineParts;
-  private readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: ServicePipelineStackProps) {
     super(scope, id, props);
     const { prefix, definition, delivery } = props;
-    this.prefix = prefix;
     const names = pipelineNames(prefix, definition.name);
     const targets = props.environments.map((env) => serviceTarget(env, definition, delivery.account));
     this.parts = new PipelineParts(this, names.artifactStore, props);
@@ -102,24 +95,28 @@ export class ServicePipelineStack extends Stack {
       reason: 'The project builds the container image with Docker, which needs a privileged build container',
     });
 
-    const stepsRole = new iam.Role(this, 'StepsRole', {
-      // Named, so that another account's delivery role can trust it by ARN.
-      roleName: names.steps,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${names.pipeline}: EnsureService and RecordImage steps`,
-    });
-    this.grantSteps(stepsRole, targets);
-    this.steps = new DeliveryFunction(this, 'Steps', {
-      functionName: names.steps,
+    // The steps: this service's stacks and image parameters only (in other accounts: their roles).
+    const { role: stepsRole, steps } = this.parts.steps({
+      name: names.steps,
+      roleDescription: `${names.pipeline}: EnsureService and RecordImage steps`,
       description: `${names.pipeline}: EnsureService (first delivery through the stack) and RecordImage`,
       code: props.deliveryCode,
-      handler: 'pipeline-step',
-      role: stepsRole,
-      timeout: Duration.minutes(5),
-      logRetention: PIPELINE_LOG_RETENTION as logs.RetentionDays,
-      encryptionKey: props.encryptionKey,
-      retainData: delivery.retainArtifacts,
+      targets,
+      statements: (local) => serviceStepStatements(this, local),
     });
+    this.steps = steps;
+    Validations.of(stepsRole).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'codepipeline:PutJobSuccessResult/PutJobFailureResult and secretsmanager:ListSecrets (names and version IDs for the release ledger, never values), which AWS does not scope to resources',
+      },
+      ...targets.map((t) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${this.region}:${ackAccount(this)}:stack/${t.stackName}/*]`,
+        reason:
+          'This service’s stack in one environment; the wildcard is the stack ID CloudFormation appends',
+      })),
+    );
 
     const source = new codepipeline.Artifact('SourceOutput');
     const built = new codepipeline.Artifact('BuildOutput');
@@ -298,37 +295,5 @@ export class ServicePipelineStack extends Stack {
       reason:
         'ecr:GetAuthorizationToken and ecs:DescribeTaskDefinition, which AWS does not scope to resources (and the CodeArtifact bearer token, conditioned on its service)',
     });
-  }
-
-  /** The steps: this service's stacks and image parameters only (in other accounts: their roles). */
-  private grantSteps(role: iam.Role, targets: readonly ServiceTarget[]): void {
-    const local = targets.filter((t) => !t.roleArn);
-    if (local.length > 0) {
-      const namings = local.map((t) => new Naming(this.prefix, t.environment));
-      serviceStepStatements(this, local).forEach((st) => role.addToPolicy(st));
-      ReleaseLedger.grantRecord(role, namings);
-    }
-    const remote = targets.flatMap((t) => (t.roleArn ? [t.roleArn] : []));
-    if (remote.length > 0) {
-      role.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: remote }));
-    }
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
-        resources: ['*'],
-      }),
-    );
-    Validations.of(role).acknowledge(
-      {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'codepipeline:PutJobSuccessResult/PutJobFailureResult and secretsmanager:ListSecrets (names and version IDs for the release ledger, never values), which AWS does not scope to resources',
-      },
-      ...targets.map((t) => ({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${this.region}:${ackAccount(this)}:stack/${t.stackName}/*]`,
-        reason:
-          'This service’s stack in one environment; the wildcard is the stack ID CloudFormation appends',
-      })),
-    );
   }
 }

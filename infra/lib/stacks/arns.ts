@@ -1,4 +1,4 @@
-import type { Stack } from 'aws-cdk-lib';
+import { ArnFormat, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 
 /** The CDK bootstrap's qualifier and CloudFormation execution role in `stack`'s account and region. */
@@ -25,5 +25,19 @@ export function passExecutionRole(stack: Stack): iam.PolicyStatement {
     actions: ['iam:PassRole'],
     resources: [bootstrapOf(stack).execRoleArn],
     conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+  });
+}
+
+/** A CodeDeploy application, deployment group or configuration of `stack`'s account and region. */
+export function codeDeployArn(
+  stack: Stack,
+  resource: 'application' | 'deploymentgroup' | 'deploymentconfig',
+  resourceName: string,
+): string {
+  return stack.formatArn({
+    service: 'codedeploy',
+    resource,
+    resourceName,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
 }
