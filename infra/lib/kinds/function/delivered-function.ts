@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Validations, type Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,13 +10,14 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { Naming, trafficHookNames } from '@ias/targets';
+import type { FunctionTarget, Naming, trafficHookNames } from '@ias/targets';
 import type { FunctionDefinition } from '../../config/functions';
 import type { AlarmTopic } from '../../constructs/alarm-topic';
 import { SubnetGroup } from '../../constructs/network';
 import { FunctionAlarms, type DeploymentAlarmThresholds } from './function-alarms';
 import { FunctionDeployment } from './function-deployment';
 import { FunctionTrigger } from './function-trigger';
+import { bootstrapOf, codeDeployArn, passExecutionRole, stackArn } from '../../stacks/arns';
 
 export type { DeploymentAlarmThresholds } from './function-alarms';
 
@@ -66,6 +67,16 @@ export interface DeliveredFunctionProps {
   readonly smokeEvent: string;
 }
 
+/** A function of `stack`'s account and region, by name. */
+function functionArn(stack: Stack, name: string): string {
+  return stack.formatArn({
+    service: 'lambda',
+    resource: 'function',
+    resourceName: name,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
 /**
  * One Lambda function as the infrastructure layer defines it (seed 003, seed 000): the function
  * on ARM64 in the private subnets, its log group, the alias `live` that every trigger invokes, its
@@ -90,6 +101,74 @@ export class DeliveredFunction extends Construct {
   readonly deadLetterQueue?: sqs.Queue;
   /** The bucket files are dropped in, for S3-triggered functions. */
   readonly bucket?: s3.Bucket;
+
+  /** CheckLambdaFunction: look up each function, create its stack if missing (seed 003). */
+  static checkStatements(stack: Stack, targets: readonly FunctionTarget[]): iam.PolicyStatement[] {
+    const { qualifier } = bootstrapOf(stack);
+    return [
+      new iam.PolicyStatement({
+        actions: ['lambda:GetFunction'],
+        resources: targets.map((t) => functionArn(stack, t.functionName)),
+      }),
+      new iam.PolicyStatement({
+        actions: [
+          'cloudformation:DescribeStacks',
+          'cloudformation:DescribeStackEvents',
+          'cloudformation:CreateStack',
+        ],
+        resources: targets.map((t) => stackArn(stack, t.stackName)),
+      }),
+      passExecutionRole(stack),
+      // The template's file assets (if any) must already be in the bootstrap bucket; it checks, read-only.
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [`arn:${Aws.PARTITION}:s3:::cdk-${qualifier}-assets-${stack.account}-${stack.region}/*`],
+      }),
+    ];
+  }
+
+  /** CreateAppSpecFile and Deploy: update, publish and deploy these functions, nothing else. */
+  static deliverStatements(stack: Stack, targets: readonly FunctionTarget[]): iam.PolicyStatement[] {
+    const codedeploy = (resource: Parameters<typeof codeDeployArn>[1], names: string[]) =>
+      names.map((name) => codeDeployArn(stack, resource, name));
+    return [
+      new iam.PolicyStatement({
+        actions: [
+          'lambda:GetFunction',
+          'lambda:GetFunctionConfiguration',
+          'lambda:UpdateFunctionCode',
+          'lambda:PublishVersion',
+          'lambda:GetAlias',
+        ],
+        resources: targets.flatMap((t) => [
+          functionArn(stack, t.functionName),
+          `${functionArn(stack, t.functionName)}:${t.alias}`,
+        ]),
+      }),
+      new iam.PolicyStatement({
+        actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment'],
+        resources: codedeploy(
+          'deploymentgroup',
+          targets.map((t) => `${t.application}/${t.deploymentGroup}`),
+        ),
+      }),
+      // StopDeployment takes a deployment ID and no resource: IAM authorizes it on `*` only, so a
+      // statement naming the deployment group would never let a timed-out deployment be stopped.
+      // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodedeploy.html
+      new iam.PolicyStatement({ actions: ['codedeploy:StopDeployment'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        actions: ['codedeploy:RegisterApplicationRevision', 'codedeploy:GetApplicationRevision'],
+        resources: codedeploy(
+          'application',
+          targets.map((t) => t.application),
+        ),
+      }),
+      new iam.PolicyStatement({
+        actions: ['codedeploy:GetDeploymentConfig'],
+        resources: codedeploy('deploymentconfig', [...new Set(targets.map((t) => t.deploymentConfig))]),
+      }),
+    ];
+  }
 
   constructor(scope: Construct, id: string, props: DeliveredFunctionProps) {
     super(scope, id);

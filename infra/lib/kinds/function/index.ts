@@ -1,7 +1,7 @@
 import { functionTarget, pipelineNames, WORKLOAD_KINDS } from '@ias/targets';
 import type { WorkloadKind, Workloads } from '../kind';
 import { FunctionStack } from './function-stack';
-import { functionCheckStatements, functionStepStatements } from './grants';
+import { DeliveredFunction } from './delivered-function';
 import { LambdaPipelineStack } from './lambda-pipeline-stack';
 import { pipelinePerWorkload, stackPerWorkload } from '../per-workload';
 import { functionDeployWords, functionPlanLines } from './plan';
@@ -65,7 +65,10 @@ export const FUNCTION_WORKLOAD: WorkloadKind<FunctionStack, LambdaPipelineStack>
       }),
       steps:
         targets.length > 0
-          ? [...functionCheckStatements(stack, targets), ...functionStepStatements(stack, targets)]
+          ? [
+              ...DeliveredFunction.checkStatements(stack, targets),
+              ...DeliveredFunction.deliverStatements(stack, targets),
+            ]
           : [],
       deploy: [],
       deployAcknowledgements: [],
@@ -85,7 +88,7 @@ export const FUNCTION_WORKLOAD: WorkloadKind<FunctionStack, LambdaPipelineStack>
 
   githubDeploy(stack, env, workloads) {
     const targets = functionsOf(workloads).map((f) => functionTarget(env, f));
-    return { statements: targets.length > 0 ? functionStepStatements(stack, targets) : [] };
+    return { statements: targets.length > 0 ? DeliveredFunction.deliverStatements(stack, targets) : [] };
   },
 
   planLines: (env, workloads) => functionPlanLines(env, functionsOf(workloads)),

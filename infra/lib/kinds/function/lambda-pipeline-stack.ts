@@ -9,8 +9,8 @@ import type { FunctionDefinition } from '../../config/functions';
 import type { EnvironmentConfig } from '../../config/load';
 import type { DeliveryFunction } from '../../constructs/delivery-function';
 import { PipelineParts } from '../../pipelines/pipeline-parts';
+import { DeliveredFunction } from './delivered-function';
 import type { PipelineContext } from '../kind';
-import { functionCheckStatements, functionStepStatements } from './grants';
 import { ledgerTableName, Naming } from '@ias/targets';
 import { functionTarget, pipelineNames, type FunctionTarget } from '@ias/targets';
 import { ackAccount } from '../../aspects/acknowledgements';
@@ -92,7 +92,7 @@ export class LambdaPipelineStack extends Stack {
       description: `${names.pipeline}: CreateAppSpecFile (update code, publish, appspec) and Deploy (CodeDeploy, followed to the end)`,
       code: props.deliveryCode,
       targets,
-      statements: (local) => functionStepStatements(this, local),
+      statements: (local) => DeliveredFunction.deliverStatements(this, local),
     });
     this.steps = steps;
     Validations.of(stepsRole).acknowledge({
@@ -209,7 +209,7 @@ export class LambdaPipelineStack extends Stack {
   private grantCheck(checkProject: codebuild.PipelineProject, targets: readonly FunctionTarget[]): void {
     const local = targets.filter((t) => !t.roleArn);
     if (local.length > 0) {
-      functionCheckStatements(this, local).forEach((st) => checkProject.addToRolePolicy(st));
+      DeliveredFunction.checkStatements(this, local).forEach((st) => checkProject.addToRolePolicy(st));
     }
     this.grantAssume(checkProject.role as iam.IRole, targets);
   }

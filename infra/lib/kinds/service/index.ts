@@ -2,12 +2,7 @@ import { artifactStoreBucketName, pipelineNames, serviceTarget, WORKLOAD_KINDS }
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { WorkloadKind, Workloads } from '../kind';
-import {
-  imageParameterArn,
-  SERVICE_DEPLOY_WILDCARD_REASON,
-  serviceDeployStatements,
-  serviceStepStatements,
-} from './grants';
+import { ContainerService } from './container-service';
 import { servicePlanLines, serviceDeployWords } from './plan';
 import { ServicePipelineStack } from './service-pipeline-stack';
 import { pipelinePerWorkload, stackPerWorkload } from '../per-workload';
@@ -94,10 +89,10 @@ export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> 
         const names = pipelineNames(env.prefix, s.name);
         return [names.steps, names.pipeline];
       }),
-      steps: serviceStepStatements(stack, targets),
+      steps: ServiceStack.deliverStatements(stack, targets),
       // CodePipeline's ECS and CodeDeploy-to-ECS actions, run as the delivery role.
       deploy: [
-        ...serviceDeployStatements(stack, targets),
+        ...ContainerService.deployStatements(stack, targets),
         // The pipelines' artifacts, in the tooling account's stores, through S3 only.
         new iam.PolicyStatement({
           actions: ['s3:GetObject', 's3:GetObjectVersion'],
@@ -109,7 +104,7 @@ export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> 
           conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
         }),
       ],
-      wildcardReason: SERVICE_DEPLOY_WILDCARD_REASON,
+      wildcardReason: ContainerService.DEPLOY_WILDCARD_REASON,
       deployAcknowledgements: [
         ...targets.map((s) => ({
           id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:s3:::${artifactStore(s.containerName)}/*]`,
@@ -128,13 +123,13 @@ export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> 
 
   githubDeploy(stack, env, workloads) {
     const targets = servicesOf(workloads).map((s) => serviceTarget(env, s));
-    const wildcardReason = `${SERVICE_DEPLOY_WILDCARD_REASON}; ecr:GetAuthorizationToken, which AWS does not scope`;
+    const wildcardReason = `${ContainerService.DEPLOY_WILDCARD_REASON}; ecr:GetAuthorizationToken, which AWS does not scope`;
     if (targets.length === 0) {
       return { statements: [], wildcardReason };
     }
     return {
       statements: [
-        ...serviceDeployStatements(stack, targets),
+        ...ContainerService.deployStatements(stack, targets),
         new iam.PolicyStatement({
           actions: [
             'ecr:BatchCheckLayerAvailability',
@@ -153,7 +148,7 @@ export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> 
         new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
         new iam.PolicyStatement({
           actions: ['ssm:PutParameter', 'ssm:GetParameter'],
-          resources: targets.map((s) => imageParameterArn(stack, s)),
+          resources: targets.map((s) => ServiceStack.imageParameterArn(stack, s)),
         }),
       ],
       wildcardReason,

@@ -15,7 +15,7 @@ import type { PipelineStageSummary } from '../function/lambda-pipeline-stack';
 import { pipelineNames, serviceTarget, type ServiceTarget } from '@ias/targets';
 import { PipelineParts } from '../../pipelines/pipeline-parts';
 import type { PipelineContext } from '../kind';
-import { serviceStepStatements } from './grants';
+import { ServiceStack } from './service-stack';
 import { ledgerTableName, Naming } from '@ias/targets';
 import { ackAccount } from '../../aspects/acknowledgements';
 import { SERVICE_BUILDSPEC } from '../../pipelines/buildspecs';
@@ -102,7 +102,7 @@ export class ServicePipelineStack extends Stack {
       description: `${names.pipeline}: EnsureService (first delivery through the stack) and RecordImage`,
       code: props.deliveryCode,
       targets,
-      statements: (local) => serviceStepStatements(this, local),
+      statements: (local) => ServiceStack.deliverStatements(this, local),
     });
     this.steps = steps;
     Validations.of(stepsRole).acknowledge(

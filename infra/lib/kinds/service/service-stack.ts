@@ -1,4 +1,9 @@
-import { SERVICE_STRATEGIES, type ServiceStrategyTraits } from '@ias/targets';
+import {
+  SERVICE_STRATEGIES,
+  serviceTarget,
+  type ServiceStrategyTraits,
+  type ServiceTarget,
+} from '@ias/targets';
 import { CfnCondition, CfnParameter, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -18,9 +23,9 @@ import { SecureBucket } from '../../constructs/secure-bucket';
 import { ServiceAlarms } from './service-alarms';
 import { ServiceDeployment } from './service-deployment';
 import { ServiceLoadBalancer } from './service-load-balancer';
-import { serviceTarget } from '@ias/targets';
 import { DATABASE_ROLES } from '../../stacks/data-stack';
 import { importKey, logRetention, type EnvironmentStackProps } from '../../stacks/environment-stack-props';
+import { passExecutionRole, stackArn } from '../../stacks/arns';
 
 /** Props of {@link ServiceStack}. */
 export interface ServiceStackProps extends EnvironmentStackProps {
@@ -59,6 +64,35 @@ export class ServiceStack extends Stack {
   readonly alarms: ServiceAlarms;
   readonly deployment?: ServiceDeployment;
   readonly greenCheck?: DeliveryFunction;
+
+  /** The SSM parameter holding the image a service runs, in `stack`'s account and region. */
+  static imageParameterArn(stack: Stack, target: ServiceTarget): string {
+    return stack.formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: target.imageParameter.slice(1),
+    });
+  }
+
+  /** EnsureService and RecordImage: these services' stacks and image parameters only. */
+  static deliverStatements(stack: Stack, targets: readonly ServiceTarget[]): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        actions: [
+          'cloudformation:DescribeStacks',
+          'cloudformation:DescribeStackEvents',
+          'cloudformation:UpdateStack',
+        ],
+        resources: targets.map((t) => stackArn(stack, t.stackName)),
+      }),
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+        resources: targets.map((t) => ServiceStack.imageParameterArn(stack, t)),
+      }),
+      // UpdateStack keeps the stack's role (the CDK bootstrap's execution role), which it passes.
+      passExecutionRole(stack),
+    ];
+  }
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
