@@ -1,5 +1,5 @@
 import type { WorkloadKindId } from '@ias/targets';
-import type { WorkloadKind } from './kind';
+import type { WorkloadKind, Workloads } from './kind';
 import { FUNCTION_WORKLOAD } from './function';
 import { SERVICE_WORKLOAD } from './service';
 
@@ -24,3 +24,11 @@ export type ByKind<Part extends 'stack' | 'pipeline'> = {
     (typeof KINDS)[K] extends WorkloadKind<infer S, infer P> ? (Part extends 'stack' ? S : P) : never
   >;
 };
+
+/** The project's workloads, each kind's list and nothing else of the configuration. */
+export function workloadsOf(config: Workloads): Workloads {
+  // Object.fromEntries loses the keys' types; each entry is the kind's own list under its own key.
+  return Object.fromEntries(
+    KIND_LIST.map((kind) => [kind.workloadsKey, config[kind.workloadsKey]]),
+  ) as Workloads;
+}

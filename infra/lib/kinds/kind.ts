@@ -98,6 +98,8 @@ export interface GithubDeployGrants {
 export interface WorkloadKind<WorkloadStack extends Stack = Stack, PipelineStack extends Stack = Stack> {
   /** The registry key, as `@ias/targets`' `WORKLOAD_KINDS` has it. */
   readonly id: WorkloadKindId;
+  /** Where the project configuration lists its workloads. */
+  readonly workloadsKey: keyof Workloads;
   /** Its workloads in the project configuration. */
   definitions(workloads: Workloads): readonly WorkloadDefinition[];
 

@@ -399,3 +399,17 @@ export function projectLogAcknowledgements(
     },
   ];
 }
+
+/** The stages of an application pipeline, in order, as the plan shows them. */
+export interface PipelineStageSummary {
+  readonly name: string;
+  readonly actions: readonly string[];
+}
+
+/** Stage and action names of a pipeline's stages, in order. */
+export function stageSummaries(stages: readonly codepipeline.StageProps[]): PipelineStageSummary[] {
+  return stages.map((s) => ({
+    name: s.stageName,
+    actions: (s.actions ?? []).map((a) => a.actionProperties.actionName),
+  }));
+}

@@ -1,6 +1,6 @@
 import { WORKLOAD_KIND_IDS, WORKLOAD_KINDS } from '@ias/targets';
 import { describe, expect, it } from 'vitest';
-import { KIND_LIST, KINDS } from '../../lib/kinds';
+import { KIND_LIST, KINDS, workloadsOf } from '../../lib/kinds';
 
 describe('the registry of workload kinds', () => {
   it('has one kind per id of @ias/targets, under its own id, in the same order', () => {
@@ -27,5 +27,12 @@ describe('the registry of workload kinds', () => {
   it('builds functions after the deployment stack and services after the config stack', () => {
     expect(KINDS.function.after).toBe('deployment');
     expect(KINDS.service.after).toBe('configuration');
+  });
+
+  it("hands the stages each kind's list and nothing else of the configuration", () => {
+    const functions = [{ name: 'allocate-order' }];
+    const services = [{ name: 'inventory-api' }];
+    const config = { prefix: 'ias', governance: { enabled: false }, functions, services } as never;
+    expect(workloadsOf(config)).toEqual({ functions, services });
   });
 });

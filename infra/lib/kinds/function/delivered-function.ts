@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import type { FunctionTarget, Naming, trafficHookNames } from '@ias/targets';
 import type { FunctionDefinition } from '../../config/functions';
 import type { AlarmTopic } from '../../constructs/alarm-topic';
-import { SubnetGroup } from '../../constructs/network';
+import { SubnetGroup, VPC_NETWORK_INTERFACE_ACTIONS } from '../../constructs/network';
 import { FunctionAlarms, type DeploymentAlarmThresholds } from './function-alarms';
 import { FunctionDeployment } from './function-deployment';
 import { FunctionTrigger } from './function-trigger';
@@ -200,15 +200,7 @@ export class DeliveredFunction extends Construct {
     );
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-          'xray:PutTraceSegments',
-          'xray:PutTelemetryRecords',
-        ],
+        actions: [...VPC_NETWORK_INTERFACE_ACTIONS, 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
         resources: ['*'],
       }),
     );

@@ -19,6 +19,7 @@ const functionsOf = (workloads: Workloads) => workloads.functions ?? [];
  */
 export const FUNCTION_WORKLOAD: WorkloadKind<FunctionStack, LambdaPipelineStack> = {
   id,
+  workloadsKey: 'functions',
   definitions: functionsOf,
   // The hooks and the custom deployment configuration, named by the group, come first.
   after: 'deployment',

@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import type { FunctionDefinition } from '../../config/functions';
 import type { EnvironmentConfig } from '../../config/load';
 import type { DeliveryFunction } from '../../constructs/delivery-function';
-import { PipelineParts } from '../../pipelines/pipeline-parts';
+import { PipelineParts, stageSummaries, type PipelineStageSummary } from '../../pipelines/pipeline-parts';
 import { DeliveredFunction } from './delivered-function';
 import type { PipelineContext } from '../kind';
 import { ledgerTableName, Naming } from '@ias/targets';
@@ -20,12 +20,6 @@ import { BUILDSPECS } from '../../pipelines/buildspecs';
 export interface LambdaPipelineStackProps extends StackProps, PipelineContext {
   /** The function the pipeline delivers. */
   readonly definition: FunctionDefinition;
-}
-
-/** The stages of a function's pipeline, in order, as the plan shows them. */
-export interface PipelineStageSummary {
-  readonly name: string;
-  readonly actions: readonly string[];
 }
 
 /**
@@ -196,10 +190,7 @@ export class LambdaPipelineStack extends Stack {
       this.parts.trigger(sourceAction, [`${definition.folder}/**`, ...SHARED_CODE]),
     );
     this.acknowledgeGrants(targets);
-    this.stages = stagesProps.map((s) => ({
-      name: s.stageName,
-      actions: (s.actions ?? []).map((a) => a.actionProperties.actionName),
-    }));
+    this.stages = stageSummaries(stagesProps);
   }
 
   /**

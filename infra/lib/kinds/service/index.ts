@@ -20,6 +20,7 @@ const servicesOf = (workloads: Workloads) => workloads.services ?? [];
  */
 export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> = {
   id,
+  workloadsKey: 'services',
   definitions: servicesOf,
   // Its image parameter and the database settings it injects live in the config stack.
   after: 'configuration',

@@ -11,9 +11,8 @@ import type { ServiceDefinition } from '../../config/services';
 import { ECS_DEPLOY_WAIT_MINUTES } from '../../config/service-profile-schema';
 import { SERVICE_STRATEGIES } from '@ias/targets';
 import type { DeliveryFunction } from '../../constructs/delivery-function';
-import type { PipelineStageSummary } from '../function/lambda-pipeline-stack';
 import { pipelineNames, serviceTarget, type ServiceTarget } from '@ias/targets';
-import { PipelineParts } from '../../pipelines/pipeline-parts';
+import { PipelineParts, stageSummaries, type PipelineStageSummary } from '../../pipelines/pipeline-parts';
 import type { PipelineContext } from '../kind';
 import { ServiceStack } from './service-stack';
 import { ledgerTableName, Naming } from '@ias/targets';
@@ -198,10 +197,7 @@ export class ServicePipelineStack extends Stack {
       reason:
         "aws-cdk-lib's ECS and CodeDeploy deploy actions: ecs:DescribeServices/DescribeTaskDefinition/RegisterTaskDefinition and iam:PassRole (to ECS tasks only), which AWS does not scope or which name revisions not yet registered",
     });
-    this.stages = stagesProps.map((s) => ({
-      name: s.stageName,
-      actions: (s.actions ?? []).map((a) => a.actionProperties.actionName),
-    }));
+    this.stages = stageSummaries(stagesProps);
   }
 
   /** The deploy action of the environment's strategy. */

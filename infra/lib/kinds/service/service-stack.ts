@@ -20,6 +20,7 @@ import type { Database } from '../../constructs/database';
 import { DeliveryFunction } from '../../constructs/delivery-function';
 import type { DeliveryCode } from '../../config/delivery-code';
 import { SecureBucket } from '../../constructs/secure-bucket';
+import { VPC_NETWORK_INTERFACE_ACTIONS } from '../../constructs/network';
 import { ServiceAlarms } from './service-alarms';
 import { ServiceDeployment } from './service-deployment';
 import { ServiceLoadBalancer } from './service-load-balancer';
@@ -249,13 +250,7 @@ export class ServiceStack extends Stack {
     });
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-        ],
+        actions: [...VPC_NETWORK_INTERFACE_ACTIONS],
         resources: ['*'],
       }),
     );
