@@ -5,7 +5,7 @@
  * `npm run synth` build the same app in-process (scripts/).
  */
 import { buildApp } from '../lib/app';
-import { exitOnConfigError } from '../lib/cli/exit';
+import { exitOnConfigError } from '../lib/config/exit';
 import { loadProject } from '../lib/config/project';
 
 exitOnConfigError(() => {

@@ -2,8 +2,9 @@ import { App } from 'aws-cdk-lib';
 import { addPolicyGates } from './aspects/policy-gates';
 import type { ProjectConfig } from './config/load';
 import { EnvironmentStage } from './environment-stage';
-import { DeliveryStage } from './pipelines/delivery-stage';
+import { DeliveryStage } from './delivery-stage';
 import { buildGovernanceStack, type GovernanceStack } from './governance';
+import { workloadsOf } from './kinds';
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -51,17 +52,15 @@ export function buildApp(config: ProjectConfig, options: BuildAppOptions = {}): 
     const github =
       config.delivery && account !== undefined
         ? {
+            ...workloadsOf(config),
             repository: config.delivery.source.repository,
-            functions: config.functions,
-            services: config.services ?? [],
             createProvider: !providerAccounts.has(account),
           }
         : undefined;
     if (account !== undefined) providerAccounts.add(account);
     return new EnvironmentStage(app, `${config.prefix}-${env.name}`, {
       config: env,
-      functions: config.functions,
-      services: config.services,
+      ...workloadsOf(config),
       toolingAccount: config.delivery?.account,
       pipelineRegion: config.delivery?.region,
       github,
@@ -73,8 +72,7 @@ export function buildApp(config: ProjectConfig, options: BuildAppOptions = {}): 
         prefix: config.prefix,
         delivery: config.delivery,
         environments: config.environments,
-        functions: config.functions,
-        services: config.services,
+        ...workloadsOf(config),
         environmentStages: stages,
       })
     : undefined;

@@ -1,12 +1,9 @@
-import { Stage, type StageProps } from 'aws-cdk-lib';
-import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import { Stack, Stage, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { FunctionDefinition } from './config/functions';
-import type { ServiceDefinition } from './config/services';
 import type { EnvironmentConfig } from './config/load';
 import { Naming } from '@ias/targets';
 import { DELIVERY_CODE } from './config/project';
-import type { DeliveryCode } from './constructs/delivery-function';
+import type { DeliveryCode } from './config/delivery-code';
 import { SubnetGroup } from './constructs/network';
 import {
   acknowledgeCdkProviders,
@@ -21,25 +18,19 @@ import { APPLICATION_DATABASE_NAME, DataStack } from './stacks/data-stack';
 import { importKey, logRetention } from './stacks/environment-stack-props';
 import { FoundationStack } from './stacks/foundation-stack';
 import { DeploymentStack } from './stacks/deployment-stack';
-import { FunctionStack } from './stacks/function-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
-import { ServiceStack } from './stacks/service-stack';
-import { DeliveryAccessStack } from './stacks/delivery-access-stack';
+import { DeliveryAccessStack } from './access/delivery-access-stack';
 import { GithubOidcStack } from './stacks/github-oidc-stack';
 import type { GovernanceConfig } from './config/governance-schema';
 import { PersonaRoles, personaRolesFor } from './governance';
-import { githubDeployRole, type GithubRolesInput } from './pipelines/github-roles';
-import { serviceTarget } from '@ias/targets';
+import { githubDeployRole, type GithubRolesInput } from './access/github-roles';
+import { KIND_LIST, KINDS, type ByKind, type WorkloadKind, type Workloads } from './kinds';
 
 /** Props of {@link EnvironmentStage}. */
-export interface EnvironmentStageProps extends StageProps {
+export interface EnvironmentStageProps extends StageProps, Workloads {
   /** The environment to build. */
   readonly config: EnvironmentConfig;
-  /** The Lambda functions to define (every manifest under app/functions). @default - none */
-  readonly functions?: readonly FunctionDefinition[];
-  /** The container services to define (every manifest under app/services). @default - none */
-  readonly services?: readonly ServiceDefinition[];
   /**
    * The tooling account, where the pipelines live. When it differs from this environment's
    * account, the stage adds `<prefix>-<env>-delivery-access` (the role the pipelines assume) and
@@ -83,10 +74,11 @@ export class EnvironmentStage extends Stage {
   readonly configuration: ConfigStack;
   /** `<prefix>-<env>-deployment`: seed 003's custom deployment configuration and the traffic hooks. */
   readonly deployment: DeploymentStack;
-  /** `<prefix>-<env>-fn-<name>`, one per function: definition, alias, trigger, alarms, deployment group. */
-  readonly functions: ReadonlyMap<string, FunctionStack>;
-  /** `<prefix>-<env>-svc-<name>`, one per container service: load balancer, service, scaling, alarms, deployment. */
-  readonly services: ReadonlyMap<string, ServiceStack>;
+  /**
+   * The workloads' stacks, by kind and workload name: `<prefix>-<env>-fn-<name>` per function,
+   * `<prefix>-<env>-svc-<name>` per container service.
+   */
+  readonly workloads: ByKind<'stack'>;
   /** `<prefix>-<env>-github`: GitHub OIDC and this environment's deploy role, when it has its own account. */
   readonly github?: GithubOidcStack;
   /** `<prefix>-<env>-delivery-access`, when the pipelines live in another account. */
@@ -109,7 +101,7 @@ export class EnvironmentStage extends Stage {
       ...common,
       stackName: naming.stackName('foundation'),
       description: `${naming.base}: KMS key, artifact bucket, ECR repositories, CodeArtifact`,
-      containerServices: (props.services ?? []).map((s) => s.name),
+      containerServices: KIND_LIST.flatMap((kind) => kind.imageRepositories(props)),
       toolingAccount: crossAccount ? props.toolingAccount : undefined,
     });
     const key = this.foundation.key;
@@ -147,26 +139,24 @@ export class EnvironmentStage extends Stage {
       deliveryCode: props.deliveryCode ?? DELIVERY_CODE,
     });
 
-    const functions = new Map<string, FunctionStack>();
-    for (const definition of props.functions ?? []) {
-      const fnStack = new FunctionStack(this, `fn-${definition.name}`, {
+    // Each kind's stacks come right after the environment stack they read (build order is
+    // the assembly's and the infrastructure pipeline's order).
+    const workloads = new Map<WorkloadKind, ReadonlyMap<string, Stack>>();
+    const addWorkloads = (after: WorkloadKind['after'], afterStack: Stack) => {
+      const workloadEnv = {
         ...common,
-        stackName: naming.stackName(`fn-${definition.name}`),
-        description: `${naming.base}: Lambda function ${definition.name}: definition, alias live, trigger, alarms, CodeDeploy group`,
-        definition,
-        vpc: this.network.vpc,
-        appSecurityGroup: this.network.appSecurityGroup,
-        database: this.data.database,
-        encryptionKey: key,
-        alarmTopic: this.observability.alarmTopic,
-        accessLogBucket: this.foundation.accessLogBucket,
-        eventBus: this.foundation.eventBus,
-      });
-      // The hooks and the custom deployment configuration, named by the group, come first.
-      fnStack.addStackDependency(this.deployment);
-      functions.set(definition.name, fnStack);
-    }
-    this.functions = functions;
+        deliveryCode: props.deliveryCode ?? DELIVERY_CODE,
+        foundation: this.foundation,
+        network: this.network,
+        data: this.data,
+        observability: this.observability,
+        after: afterStack,
+      };
+      for (const kind of KIND_LIST.filter((k) => k.after === after)) {
+        workloads.set(kind, kind.addStacks(this, props, workloadEnv));
+      }
+    };
+    addWorkloads('deployment', this.deployment);
 
     const { cluster, proxy } = this.data.database;
     const privateSubnets = this.network.vpc.selectSubnets({ subnetGroupName: SubnetGroup.PRIVATE });
@@ -215,43 +205,14 @@ export class EnvironmentStage extends Stage {
             { value: repo.repositoryUri, description: `ECR repository of ${service}` },
           ]),
         ),
-        // Written by each service's pipeline after a delivery; the service stack reads it, so
-        // re-deploying the infrastructure keeps the running image. CloudFormation sets it once.
-        ...Object.fromEntries(
-          (props.services ?? []).map((service) => [
-            `services/${service.name}/image`,
-            {
-              value: 'none',
-              description: `Image ${naming.name(service.name)} runs, written by its pipeline (none: not delivered yet)`,
-            },
-          ]),
-        ),
+        ...Object.assign({}, ...KIND_LIST.map((kind) => kind.parameters(props, naming))),
       },
     });
 
-    const services = new Map<string, ServiceStack>();
-    for (const definition of props.services ?? []) {
-      const target = serviceTarget(config, definition);
-      const svcStack = new ServiceStack(this, `svc-${definition.name}`, {
-        ...common,
-        stackName: target.stackName,
-        description: `${naming.base}: container service ${definition.name}: load balancer, Fargate service, scaling, alarms, ${config.profile.service.deployment.strategy}`,
-        definition,
-        vpc: this.network.vpc,
-        cluster: this.network.cluster,
-        appSecurityGroup: this.network.appSecurityGroup,
-        database: this.data.database,
-        repository: this.foundation.repositories.get(definition.name) as ecr.IRepository,
-        encryptionKey: key,
-        alarmTopic: this.observability.alarmTopic,
-        accessLogBucket: this.foundation.accessLogBucket,
-        deliveryCode: props.deliveryCode ?? DELIVERY_CODE,
-      });
-      // Its image parameter and the database settings it injects live in the config stack.
-      svcStack.addStackDependency(this.configuration);
-      services.set(definition.name, svcStack);
-    }
-    this.services = services;
+    addWorkloads('configuration', this.configuration);
+    this.workloads = Object.fromEntries(
+      Object.entries(KINDS).map(([id, kind]) => [id, workloads.get(kind) ?? new Map()]),
+    ) as ByKind<'stack'>;
 
     const personas = props.governance ? personaRolesFor(props.governance, config.name) : [];
     if (personas.length > 0) {
@@ -273,23 +234,11 @@ export class EnvironmentStage extends Stage {
         stackName: naming.stackName('delivery-access'),
         description: `${naming.base}: the role the application pipelines of account ${props.toolingAccount} assume here`,
         toolingAccount: props.toolingAccount,
-        functions: props.functions ?? [],
-        services: props.services ?? [],
+        workloads: props,
       });
     }
 
-    for (const stack of [
-      this.foundation,
-      this.network,
-      this.data,
-      this.observability,
-      this.deployment,
-      ...this.functions.values(),
-      this.configuration,
-      ...this.services.values(),
-      ...(this.deliveryAccess ? [this.deliveryAccess] : []),
-      ...(this.github ? [this.github] : []),
-    ]) {
+    for (const stack of this.node.children.filter(Stack.isStack)) {
       ownHelperFunctionLogs(stack, {
         logGroupName: naming.name(`${stack.node.id}-helpers`),
         retention: logRetention(config),

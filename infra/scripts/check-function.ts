@@ -1,5 +1,5 @@
 /**
- * The CheckLambdaFunction step of a function's pipeline (see lib/pipelines/check-function.ts):
+ * The CheckLambdaFunction step of a function's pipeline (see lib/check-function.ts):
  *
  *   npx tsx infra/scripts/check-function.ts --env <env> --function <name>
  *
@@ -14,7 +14,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { ConfigError } from '../lib/config/errors';
 import { cdkContext, loadProject } from '../lib/config/project';
-import { checkFunction } from '../lib/pipelines/check-function';
+import { checkFunction } from '../lib/check-function';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -3,7 +3,7 @@
  * offline (no credentials, no context lookups, no network), then prints the delivery plan.
  * Exits non-zero on a configuration error, an unacknowledged cdk-nag error or a guard-rule failure.
  */
-import { exitOnConfigError } from '../lib/cli/exit';
+import { exitOnConfigError } from '../lib/config/exit';
 import { cdkContext, DEFAULT_OUTDIR, loadProject, REPO_ROOT } from '../lib/config/project';
 import { buildPlan } from '../lib/plan';
 import { synthesize } from '../lib/synth';

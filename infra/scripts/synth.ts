@@ -2,7 +2,7 @@
  * `npm run synth`: synthesizes every stack of every environment into infra/cdk.out, offline.
  * Exits non-zero on a configuration error or a policy-gate failure.
  */
-import { exitOnConfigError } from '../lib/cli/exit';
+import { exitOnConfigError } from '../lib/config/exit';
 import { cdkContext, DEFAULT_OUTDIR, loadProject } from '../lib/config/project';
 import { countFindings, gatesPassed } from '../lib/plan/gates';
 import { synthesize } from '../lib/synth';

@@ -53,6 +53,21 @@ describe('the service strategy table', () => {
     ]);
   });
 
+  it.each(SERVICE_DEPLOYMENTS)(
+    '%s: the green check and the traffic shift follow the controller and the test listener',
+    (strategy) => {
+      const t = SERVICE_STRATEGIES[strategy];
+      const testListener = t.listeners.includes('test');
+      const byCodeDeploy = t.controller === 'CODE_DEPLOY';
+      // Whoever moves the traffic invokes the check of the green side, behind the test listener only.
+      expect(t.greenCheck).toBe(testListener ? (byCodeDeploy ? 'codedeploy-hook' : 'ecs-hook') : undefined);
+      // CodeDeploy rewrites the listeners' default actions; Amazon ECS a rule's weights.
+      expect(t.trafficShift).toBe(
+        testListener ? (byCodeDeploy ? 'default-actions' : 'rule-weights') : undefined,
+      );
+    },
+  );
+
   it('counts as native blue/green exactly the strategies Amazon ECS runs with lifecycle stages', () => {
     expect(NATIVE_BLUE_GREEN).toEqual(['ecs-blue-green', 'ecs-linear', 'ecs-canary']);
   });

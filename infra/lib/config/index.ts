@@ -12,4 +12,4 @@ export * from './functions';
 export * from './services';
 export * from './project';
 export * from './operator-access';
-export { exitOnConfigError } from '../cli/exit';
+export { exitOnConfigError } from './exit';

@@ -6,11 +6,8 @@
  * README's table of actions per command (`npm run readme:operator`): neither is written by hand.
  * Pure data: no construct, no AWS call.
  */
-import { deployedByCodeDeploy } from '@ias/targets';
-import { ledgerTableName } from '@ias/targets';
+import { LAMBDA_STRATEGIES, ledgerTableName, Naming, pipelineNames, SERVICE_STRATEGIES } from '@ias/targets';
 import type { EnvironmentConfig } from './load';
-import { Naming } from '@ias/targets';
-import { deploymentConfigName, ECS_DEPLOYMENT_CONFIGS, pipelineNames } from '@ias/targets';
 
 /**
  * The resources a group of actions applies to, each one statement of the policy. `any` holds the
@@ -307,11 +304,12 @@ function scopeStatement(
       return { Sid: 'DeploymentApplications', Resource: [arn('codedeploy', `application:${named}`)] };
     case 'deploymentConfigs': {
       // The environment's own configurations, and the predefined ones its profile chooses.
-      const chosen = [deploymentConfigName(env.profile.lambda.deployment, naming)];
-      const { deployment } = env.profile.service;
-      if (deployedByCodeDeploy(deployment.strategy)) {
-        chosen.push(ECS_DEPLOYMENT_CONFIGS[deployment.traffic]);
-      }
+      // Each kind's strategy names the configuration its controller reads, if any.
+      const { lambda, service } = env.profile;
+      const chosen = [
+        LAMBDA_STRATEGIES[lambda.deployment].deploymentConfig(lambda.deployment, naming),
+        SERVICE_STRATEGIES[service.deployment.strategy].deploymentConfig(service.deployment, naming),
+      ].filter((name): name is string => name !== undefined);
       const predefined = chosen.filter((name) => !name.startsWith(`${naming.base}-`));
       return {
         Sid: 'DeploymentConfigs',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cidrsOverlap, parseCidr } from './cidr';
 import { serviceProfileSchema } from './service-profile-schema';
-import { deployedByCodeDeploy, LAMBDA_DEPLOYMENTS } from '@ias/targets';
+import { LAMBDA_DEPLOYMENTS, SERVICE_STRATEGIES } from '@ias/targets';
 
 /** Log retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -151,7 +151,10 @@ export const environmentProfileSchema = z
   })
   .strict()
   .superRefine((profile, ctx) => {
-    if (deployedByCodeDeploy(profile.service.deployment.strategy) && profile.network.natGateways === 0) {
+    if (
+      SERVICE_STRATEGIES[profile.service.deployment.strategy].controller === 'CODE_DEPLOY' &&
+      profile.network.natGateways === 0
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['service', 'deployment', 'strategy'],

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { DeliveryCode } from '../constructs/delivery-function';
+import type { DeliveryCode } from './delivery-code';
 import { readCdkJsonContext } from './cdk-json';
 import { delivery } from './delivery';
 import { environments } from './environments';

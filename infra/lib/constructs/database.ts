@@ -9,8 +9,9 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { DeliveryFunction, type DeliveryCode } from './delivery-function';
-import { SubnetGroup } from './network';
+import { DeliveryFunction } from './delivery-function';
+import type { DeliveryCode } from '../config/delivery-code';
+import { SubnetGroup, VPC_NETWORK_INTERFACE_ACTIONS } from './network';
 
 /** The Aurora PostgreSQL engine every environment runs. */
 export const DATABASE_ENGINE = rds.DatabaseClusterEngine.auroraPostgres({
@@ -295,19 +296,14 @@ export class Database extends Construct {
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Secrets Manager');
     securityGroup.connections.allowTo(this.cluster, ec2.Port.tcp(DATABASE_PORT), 'PostgreSQL to the cluster');
 
-    const networkActions = [
-      'ec2:CreateNetworkInterface',
-      'ec2:DescribeNetworkInterfaces',
-      'ec2:DeleteNetworkInterface',
-      'ec2:AssignPrivateIpAddresses',
-      'ec2:UnassignPrivateIpAddresses',
-    ];
     const lambdaRole = (id: string, what: string) => {
       const role = new iam.Role(this, id, {
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
         description: `${name}: ${what}`,
       });
-      role.addToPolicy(new iam.PolicyStatement({ actions: networkActions, resources: ['*'] }));
+      role.addToPolicy(
+        new iam.PolicyStatement({ actions: [...VPC_NETWORK_INTERFACE_ACTIONS], resources: ['*'] }),
+      );
       Validations.of(role).acknowledge({
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason: 'Only the VPC network-interface actions, which AWS does not scope to resources',

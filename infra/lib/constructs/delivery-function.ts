@@ -8,15 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { deliveryBundle } from './delivery-bundle';
 import { SubnetGroup } from './network';
-
-/** A handler of the delivery workspace (`delivery/src/handlers/<name>.ts`). */
-export type DeliveryHandler = 'pipeline-step' | 'traffic-hook' | 'green-check' | 'db-roles';
-
-/** Where the delivery code is: the `delivery` workspace's handler files. */
-export interface DeliveryCode {
-  /** `delivery/src/handlers/<name>.ts` for a handler name. */
-  readonly entry: (handler: DeliveryHandler) => string;
-}
+import type { DeliveryCode, DeliveryHandler } from '../config/delivery-code';
 
 /** Props of {@link DeliveryFunction}. */
 export interface DeliveryFunctionProps {

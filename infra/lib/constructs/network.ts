@@ -5,6 +5,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SUBNET_MASKS } from '../config/profile-schema';
 
+/**
+ * What a Lambda function in a VPC does with its network interfaces; AWS does not scope these
+ * actions to resources, so they go on `*`.
+ */
+export const VPC_NETWORK_INTERFACE_ACTIONS: readonly string[] = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+
 /** Subnet group names; select subnets by these, never by type (dev's private tier has no NAT). */
 export const SubnetGroup = {
   /** Load balancers and NAT gateways. */

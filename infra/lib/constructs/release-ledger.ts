@@ -1,7 +1,10 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
+import { ledgerTableName, type Naming } from '@ias/targets';
+import { ackAccount } from '../aspects/acknowledgements';
 
 /** Props of {@link ReleaseLedger}. */
 export interface ReleaseLedgerProps {
@@ -33,5 +36,67 @@ export class ReleaseLedger extends Construct {
       deletionProtection: props.retainData,
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+  }
+
+  /**
+   * Recording a release in an environment's ledger: read and append to its table (through the
+   * environment key, by DynamoDB only), and read the versions of its parameters and secrets.
+   */
+  static recordStatements(stack: Stack, namings: readonly Naming[]): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: namings.map((n) =>
+          stack.formatArn({
+            service: 'dynamodb',
+            resource: 'table',
+            resourceName: ledgerTableName(n.prefix, n.env),
+          }),
+        ),
+      }),
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
+      }),
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParametersByPath'],
+        resources: namings.flatMap((n) => [
+          stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${n.prefix}/${n.env}` }),
+          stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${n.prefix}/${n.env}/*` }),
+        ]),
+      }),
+      // ListSecrets takes no resource; the ledger reads names and version IDs, never values.
+      new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }),
+    ];
+  }
+
+  /** The acknowledgements of {@link ReleaseLedger.recordStatements}'s wildcards, for the role they go on. */
+  static recordAcknowledgements(stack: Stack, namings: readonly Naming[], account: string) {
+    return [
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:kms:${stack.region}:${account}:key/*]`,
+        reason:
+          "The environment key, through DynamoDB only (kms:ViaService), for its ledger table; the key's ID is not known here",
+      },
+      ...namings.map((n) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:ssm:${stack.region}:${account}:parameter/${n.prefix}/${n.env}/*]`,
+        reason: "Reading the versions of the environment's own parameters, for the release ledger",
+      })),
+    ];
+  }
+
+  /**
+   * Lets `grantee` record releases in the ledgers of these environments (its own account and
+   * region, by table name: the pipelines reach ledgers of stacks they do not hold).
+   */
+  static grantRecord(grantee: iam.IGrantable & IConstruct, namings: readonly Naming[]): void {
+    const stack = Stack.of(grantee);
+    ReleaseLedger.recordStatements(stack, namings).forEach((st) =>
+      grantee.grantPrincipal.addToPrincipalPolicy(st),
+    );
+    Validations.of(grantee).acknowledge(
+      ...ReleaseLedger.recordAcknowledgements(stack, namings, ackAccount(stack)),
+    );
   }
 }

@@ -6,7 +6,8 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Naming } from '@ias/targets';
 import { trafficHookNames } from '@ias/targets';
-import { DeliveryFunction, type DeliveryCode } from './delivery-function';
+import { DeliveryFunction } from './delivery-function';
+import type { DeliveryCode } from '../config/delivery-code';
 
 /** Props of {@link TrafficHooks}. */
 export interface TrafficHooksProps {

@@ -1,4 +1,4 @@
-import { Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations, type Stage, type StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import type { Construct } from 'constructs';
 import type { DeliveryConfig } from '../config/delivery-schema';
-import type { EnvironmentStage } from '../environment-stage';
+import type { Naming } from '@ias/targets';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { PIPELINE_LOG_RETENTION } from './settings';
 import { artifactStoreAcknowledgements, projectLogAcknowledgements } from './pipeline-parts';
@@ -17,6 +17,9 @@ import { ackAccount } from '../aspects/acknowledgements';
 /** The CDK CLI the pipeline runs (2.x: 3.0.0 on npm is an accidental, deprecated release). */
 export const CDK_CLI_VERSION = '2.1148.1';
 
+/** An environment's stage as the pipeline deploys it: a wave named by its environment. */
+export type EnvironmentWave = Stage & { readonly naming: Naming };
+
 /** Props of {@link InfraPipelineStack}. */
 export interface InfraPipelineStackProps extends StackProps {
   /** The project prefix. */
@@ -24,7 +27,7 @@ export interface InfraPipelineStackProps extends StackProps {
   /** Where the pipeline lives and what it listens to. */
   readonly delivery: DeliveryConfig;
   /** The environments' stages, in promotion order: what the pipeline deploys, wave by wave. */
-  readonly stages: readonly EnvironmentStage[];
+  readonly stages: readonly EnvironmentWave[];
   /** The CodeConnections connection to GitHub. */
   readonly connectionArn: string;
   /** Encrypts the artifact store and logs. */
@@ -195,7 +198,7 @@ export class InfraPipelineStack extends Stack {
    * (kept in the artifact store) and its log: the evidence the approver reads. Read-only: it may
    * assume only the CDK bootstrap's lookup role of the environment's account.
    */
-  private diffStep(stage: EnvironmentStage, synth: pipelines.ShellStep): pipelines.CodeBuildStep {
+  private diffStep(stage: EnvironmentWave, synth: pipelines.ShellStep): pipelines.CodeBuildStep {
     const env = stage.naming.env;
     const qualifier =
       (this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ?? 'hnb659fds';

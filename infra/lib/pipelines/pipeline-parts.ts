@@ -12,6 +12,10 @@ import type { DeliveryConfig } from '../config/delivery-schema';
 import type { EnvironmentConfig } from '../config/load';
 import { Naming } from '@ias/targets';
 import { SecureBucket } from '../constructs/secure-bucket';
+import { DeliveryFunction } from '../constructs/delivery-function';
+import { ReleaseLedger } from '../constructs/release-ledger';
+import type { DeliveryCode } from '../config/delivery-code';
+import { bootstrapOf } from '../stacks/arns';
 import { PIPELINE_LOG_RETENTION } from './settings';
 import { artifactStoreBucketName } from '@ias/targets';
 import { ackAccount } from '../aspects/acknowledgements';
@@ -282,17 +286,77 @@ export class PipelineParts {
 
   /** The CDK bootstrap's qualifier and CloudFormation execution role in this account and region. */
   bootstrap(): { qualifier: string; execRoleArn: string } {
-    const qualifier =
-      (this.stack.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ??
-      'hnb659fds';
-    const execRoleArn = this.stack.formatArn({
-      service: 'iam',
-      region: '',
-      resource: 'role',
-      resourceName: `cdk-${qualifier}-cfn-exec-role-${this.stack.account}-${this.stack.region}`,
-    });
-    return { qualifier, execRoleArn };
+    return bootstrapOf(this.stack);
   }
+
+  /**
+   * The function that runs the pipeline's own Lambda steps, and its role, both named
+   * `options.name` (so that another account's delivery role can trust the role by ARN). The role
+   * may, for the targets in this account, what `options.statements` says and record releases in
+   * their ledgers; for the others, only assume their delivery roles; and report job results.
+   */
+  steps<Target extends StepsTarget>(
+    options: StepsOptions<Target>,
+  ): { role: iam.Role; steps: DeliveryFunction } {
+    const role = new iam.Role(this.stack, 'StepsRole', {
+      roleName: options.name,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: options.roleDescription,
+    });
+    const local = options.targets.filter((t) => !t.roleArn);
+    if (local.length > 0) {
+      options.statements(local).forEach((st) => role.addToPolicy(st));
+      ReleaseLedger.grantRecord(
+        role,
+        local.map((t) => new Naming(this.props.prefix, t.environment)),
+      );
+    }
+    const remote = options.targets.flatMap((t) => (t.roleArn ? [t.roleArn] : []));
+    if (remote.length > 0) {
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: remote }));
+    }
+    // CodePipeline's job-result calls take no resource: AWS does not scope them.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
+        resources: ['*'],
+      }),
+    );
+    const steps = new DeliveryFunction(this.stack, 'Steps', {
+      functionName: options.name,
+      description: options.description,
+      code: options.code,
+      handler: 'pipeline-step',
+      role,
+      timeout: Duration.minutes(5),
+      logRetention: PIPELINE_LOG_RETENTION as logs.RetentionDays,
+      encryptionKey: this.props.encryptionKey,
+      retainData: this.props.delivery.retainArtifacts,
+    });
+    return { role, steps };
+  }
+}
+
+/** A target of a pipeline's steps: its environment, and its delivery role when in another account. */
+export interface StepsTarget {
+  readonly environment: string;
+  readonly roleArn?: string;
+}
+
+/** Options of {@link PipelineParts.steps}. */
+export interface StepsOptions<Target extends StepsTarget> {
+  /** The function's and the role's name. */
+  readonly name: string;
+  /** What the role is for. */
+  readonly roleDescription: string;
+  /** What the function does. */
+  readonly description: string;
+  /** The delivery code. */
+  readonly code: DeliveryCode;
+  /** The environments the steps act on, in promotion order. */
+  readonly targets: readonly Target[];
+  /** What the steps may do on the targets in this account. */
+  readonly statements: (local: readonly Target[]) => iam.PolicyStatement[];
 }
 
 /**
@@ -334,4 +398,18 @@ export function projectLogAcknowledgements(
       reason: "aws-cdk-lib's grant on the project's own report groups",
     },
   ];
+}
+
+/** The stages of an application pipeline, in order, as the plan shows them. */
+export interface PipelineStageSummary {
+  readonly name: string;
+  readonly actions: readonly string[];
+}
+
+/** Stage and action names of a pipeline's stages, in order. */
+export function stageSummaries(stages: readonly codepipeline.StageProps[]): PipelineStageSummary[] {
+  return stages.map((s) => ({
+    name: s.stageName,
+    actions: (s.actions ?? []).map((a) => a.actionProperties.actionName),
+  }));
 }

@@ -1,7 +1,6 @@
-import { LAMBDA_STRATEGIES, SERVICE_STRATEGIES } from '@ias/targets';
+import { pipelineNames } from '@ias/targets';
 import { relative } from 'node:path';
-import type { FunctionDefinition } from '../config/functions';
-import type { ServiceDefinition } from '../config/services';
+import { KIND_LIST } from '../kinds';
 import type { EnvironmentConfig, ProjectConfig } from '../config/load';
 import type { StageSummary } from './assembly';
 import { countFindings, type Acknowledgement, type Finding, type GateResults } from './gates';
@@ -42,47 +41,6 @@ function wrap(items: readonly string[], indent: string): string[] {
 
 function inStage(stageId: string, path: string): boolean {
   return path === stageId || path.startsWith(`${stageId}/`);
-}
-
-function functionLines(env: EnvironmentConfig, functions: readonly FunctionDefinition[]): string[] {
-  if (functions.length === 0) {
-    return [];
-  }
-  const l = env.profile.lambda;
-  return [
-    `  functions: ${functions.map((f) => `${env.prefix}-${env.name}-${f.name} (${f.manifest.trigger.type})`).join(', ')}`,
-    `    alias live shifted by CodeDeploy ${LAMBDA_STRATEGIES[l.deployment].words(l.deployment)}; rolls back on failure, on stop, and on alarm: errors ≥ ${l.errorsPerMinute}/min, throttles ≥ ${l.throttlesPerMinute}/min, p99 duration ≥ ${l.p99DurationPercentOfTimeout} % of the timeout`,
-    `    alarms: ${functions.map((f) => `${env.prefix}-${env.name}-${f.name}-{errors,throttles,duration}`).join(', ')}`,
-    `    hooks: ${env.prefix}-${env.name}-pre-traffic-hook (invokes the new version with its smoke event), ${env.prefix}-${env.name}-post-traffic-hook (invokes the alias, checks the alarms)`,
-  ];
-}
-
-/** How a service ships in an environment, in words. */
-function serviceStrategy(env: EnvironmentConfig): string {
-  const d = env.profile.service.deployment;
-  const pause = d.pause
-    ? `, paused at ${d.pause.stage} for the operator (${d.pause.onTimeout} after ${d.pause.timeoutMinutes} min)`
-    : '';
-  return `${SERVICE_STRATEGIES[d.strategy].words(d)}${pause}`;
-}
-
-function serviceLines(env: EnvironmentConfig, services: readonly ServiceDefinition[]): string[] {
-  const s = env.profile.service;
-  const lb = s.loadBalancer;
-  const https = s.certificateArn !== undefined;
-  const prodPort = lb.productionPort ?? (https ? 443 : 80);
-  const { blueGreen } = SERVICE_STRATEGIES[s.deployment.strategy];
-  return services.flatMap((svc) => {
-    const name = `${env.prefix}-${env.name}-${svc.name}`;
-    const w = s.scaling.schedule;
-    return [
-      `  service: ${name} on Fargate (ARM64) in ${env.prefix}-${env.name}-cluster, ${s.cpu} CPU / ${s.memoryMiB} MiB, ${s.desiredCount} task${s.desiredCount === 1 ? '' : 's'} at creation`,
-      `    load balancer: ${lb.internetFacing ? 'internet-facing' : 'internal'}, production listener ${https ? 'HTTPS' : 'HTTP'}:${prodPort}${blueGreen ? `, test listener ${https ? 'HTTPS' : 'HTTP'}:${lb.testPort} (VPC${lb.testListenerCidrs.length > 0 ? ` and ${lb.testListenerCidrs.join(', ')}` : ''})` : ''}; target group${blueGreen ? 's blue and green' : ''} check ${svc.manifest.healthCheckPath}${https ? '' : '; ! HTTP only: set service.certificateArn for HTTPS'}`,
-      `    scaling: ${s.scaling.minCapacity}-${s.scaling.maxCapacity} tasks on CPU ${s.scaling.cpuPercent} %, memory ${s.scaling.memoryPercent} %, ${s.scaling.requestsPerTarget} requests per task${w ? `; ${w.name} ${w.start} to ${w.end} (${w.timeZone}): ${w.minCapacity}-${w.maxCapacity}` : ''}`,
-      `    delivery: ${serviceStrategy(env)}; rolls back on failure and on alarm: target 5xx ≥ ${s.alarms.target5xxPerMinute}/min, unhealthy hosts ≥ ${s.alarms.unhealthyHosts}, p99 ≥ ${s.alarms.p99LatencyMs} ms`,
-      `    alarms: ${name}-{target-5xx,p99-latency,unhealthy-hosts-blue${blueGreen ? ',unhealthy-hosts-green' : ''}}${blueGreen ? `; green check ${env.prefix}-${env.name}-${svc.name}-green-check through the test listener` : ''}`,
-    ];
-  });
 }
 
 /** The value of a pipeline template's property, as the plan prints it (references by name). */
@@ -144,14 +102,11 @@ function pipelineLines(stage: StageSummary, config: ProjectConfig): string[] {
           continue;
         }
         const env = config.environments.find((e) => s.Name === `Deploy-${e.name}`);
-        const isService = (config.services ?? []).some(
-          (svc) => p.Name === `${config.prefix}-${svc.name}-pipeline`,
+        // The kind whose workload the pipeline delivers says how it deploys.
+        const kind = KIND_LIST.find((k) =>
+          k.definitions(config).some((w) => p.Name === pipelineNames(config.prefix, w.name).pipeline),
         );
-        const how = !env
-          ? ''
-          : isService
-            ? `  [${serviceStrategy(env)}]`
-            : `  [${LAMBDA_STRATEGIES[env.profile.lambda.deployment].words(env.profile.lambda.deployment)}]`;
+        const how = env && kind ? `  [${kind.planDeployWords(env)}]` : '';
         const where = env ? `  (account ${accountOf(env)})` : '';
         lines.push(
           `    ${s.Name}: ${s.Actions.map((a) => `${a.Name} (${a.ActionTypeId.Provider})`).join(' → ')}${how}${where}`,
@@ -230,7 +185,7 @@ export function renderPlan(input: PlanInput): string {
   const stages = [...input.stages].sort((a, b) => rank(a.stageId) - rank(b.stageId));
   const stackCount = stages.reduce((n, s) => n + s.stacks.length, 0);
   const out: string[] = [
-    `Delivery plan: prefix "${config.prefix}", ${config.environments.length} environments, ${config.functions.length} function and ${(config.services ?? []).length} service pipelines, ${stackCount} stacks, synthesized offline into ${relative(input.cwd, input.outdir) || '.'}`,
+    `Delivery plan: prefix "${config.prefix}", ${config.environments.length} environments, ${KIND_LIST.map((k) => `${k.definitions(config).length} ${k.id}`).join(' and ')} pipelines, ${stackCount} stacks, synthesized offline into ${relative(input.cwd, input.outdir) || '.'}`,
     '',
   ];
 
@@ -238,11 +193,7 @@ export function renderPlan(input: PlanInput): string {
     const env = config.environments.find((e) => `${e.prefix}-${e.name}` === stage.stageId);
     out.push(`== ${env?.name ?? stage.stageId} (${stage.stageId}) ==`);
     if (env) {
-      out.push(
-        ...profileLines(env),
-        ...functionLines(env, config.functions),
-        ...serviceLines(env, config.services ?? []),
-      );
+      out.push(...profileLines(env), ...KIND_LIST.flatMap((kind) => kind.planLines(env, config)));
     } else {
       out.push(...pipelineLines(stage, config));
     }

@@ -6,13 +6,19 @@ import { operatorPolicyArnParameter } from '../config/operator-access';
 import { OperatorPolicy } from '../constructs/operator-policy';
 import type { EnvironmentStackProps } from './environment-stack-props';
 
+/** One SSM parameter of the environment, with a description of what reads it. */
+export interface ConfigParameter {
+  readonly value: string;
+  readonly description: string;
+}
+
 /** Props of {@link ConfigStack}. */
 export interface ConfigStackProps extends EnvironmentStackProps {
   /**
    * The parameters to publish, by path below `/<prefix>/<env>/` (e.g. `db/endpoint`), with a
    * description of what reads them.
    */
-  readonly parameters: Readonly<Record<string, { readonly value: string; readonly description: string }>>;
+  readonly parameters: Readonly<Record<string, ConfigParameter>>;
   /** The environment key, which the operator policy lets `ias-ops` use through SSM, Secrets Manager and DynamoDB. */
   readonly encryptionKey: kms.IKey;
   /**

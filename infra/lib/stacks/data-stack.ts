@@ -3,7 +3,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { Database, type DatabaseRoles } from '../constructs/database';
-import type { DeliveryCode } from '../constructs/delivery-function';
+import type { DeliveryCode } from '../config/delivery-code';
 import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
 
 /** Name of the application database inside the cluster. */

@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import type { DeliveryCode } from '../constructs/delivery-function';
+import type { DeliveryCode } from '../config/delivery-code';
 import { TrafficHooks } from '../constructs/traffic-hooks';
 import { ledgerTableName } from '@ias/targets';
 import { ReleaseLedger } from '../constructs/release-ledger';

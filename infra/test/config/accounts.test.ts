@@ -53,7 +53,7 @@ describe('one account (the default)', () => {
 
   it('needs no delivery role: the pipelines act with their own, and name no role in their steps', () => {
     expect(single.stages.every((s) => s.deliveryAccess === undefined)).toBe(true);
-    const t = Template.fromStack(single.delivery?.pipelines.get('allocate-order') as never);
+    const t = Template.fromStack(single.delivery?.pipelines.function.get('allocate-order') as never);
     expect(JSON.stringify(t.toJSON())).not.toContain('roleArn');
   });
 });
@@ -85,7 +85,7 @@ describe('an account per environment, pipelines in a tooling account', () => {
   });
 
   it('has the pipelines assume those roles instead of acting in the other accounts themselves', () => {
-    const t = Template.fromStack(multi.delivery?.pipelines.get('allocate-order') as never);
+    const t = Template.fromStack(multi.delivery?.pipelines.function.get('allocate-order') as never);
     const statements = statementsOf(t);
     const assume = statements.filter((s) => [s.Action].flat().includes('sts:AssumeRole'));
     const assumed = JSON.stringify(assume.map((s) => s.Resource));
@@ -105,7 +105,7 @@ describe('an account per environment, pipelines in a tooling account', () => {
   });
 
   it("runs the service's deploy actions as the environment's delivery role, and lets the tooling build push", () => {
-    const t = Template.fromStack(multi.delivery?.servicePipelines.get('inventory-api') as never);
+    const t = Template.fromStack(multi.delivery?.pipelines.service.get('inventory-api') as never);
     const pipeline = Object.values(t.findResources('AWS::CodePipeline::Pipeline'))[0]?.Properties as {
       Stages: { Name: string; Actions: { Name: string; RoleArn?: unknown }[] }[];
     };

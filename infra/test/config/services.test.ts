@@ -10,7 +10,7 @@ import { parseDelivery } from '../../lib/config/load';
 import { cdkContext } from '../../lib/config/project';
 import { loadServices } from '../../lib/config/services';
 import { EnvironmentStage } from '../../lib/environment-stage';
-import { DeliveryStage } from '../../lib/pipelines/delivery-stage';
+import { DeliveryStage } from '../../lib/delivery-stage';
 import { environmentConfig, SERVICES, TEST_PREFIX } from '../support/stages';
 
 function writeService(dir: string, name: string, manifest: unknown, dockerfile = true): void {
@@ -92,7 +92,7 @@ describe('adding a service', () => {
       Name: '/ias/staging/services/pricing-api/image',
       Value: 'none',
     });
-    const svc = stage.services.get('pricing-api');
+    const svc = stage.workloads.service.get('pricing-api');
     expect(svc?.stackName).toBe('ias-staging-svc-pricing-api');
     const t = Template.fromStack(svc as NonNullable<typeof svc>);
     t.hasResourceProperties('AWS::ECS::Service', { ServiceName: 'ias-staging-pricing-api' });
@@ -100,8 +100,8 @@ describe('adding a service', () => {
       Port: 8080,
       HealthCheckPath: '/healthz',
     });
-    expect(pipelines.servicePipelines.get('pricing-api')?.stackName).toBe('ias-pricing-api-pipeline');
-    Template.fromStack(pipelines.servicePipelines.get('pricing-api') as never).hasResourceProperties(
+    expect(pipelines.pipelines.service.get('pricing-api')?.stackName).toBe('ias-pricing-api-pipeline');
+    Template.fromStack(pipelines.pipelines.service.get('pricing-api') as never).hasResourceProperties(
       'AWS::CodePipeline::Pipeline',
       { Name: 'ias-pricing-api-pipeline' },
     );

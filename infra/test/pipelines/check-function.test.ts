@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/config/errors';
 import { cdkContext, loadProject } from '../../lib/config/project';
-import { checkFunction } from '../../lib/pipelines/check-function';
+import { checkFunction } from '../../lib/check-function';
 
 const lambda = mockClient(LambdaClient);
 const cloudformation = mockClient(CloudFormationClient);

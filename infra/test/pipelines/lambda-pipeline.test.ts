@@ -13,7 +13,7 @@ import { delivery } from '../../lib/config/delivery';
 import { loadFunctions, type FunctionDefinition } from '../../lib/config/functions';
 import { cdkContext, FUNCTIONS_DIR, REPO_ROOT } from '../../lib/config/project';
 import { ConfigError } from '../../lib/config/errors';
-import { DeliveryStage } from '../../lib/pipelines/delivery-stage';
+import { DeliveryStage } from '../../lib/delivery-stage';
 import { BUILDSPECS } from '../../lib/pipelines/buildspecs';
 import { environmentConfig, TEST_PREFIX } from '../support/stages';
 
@@ -31,7 +31,7 @@ function deliveryStage(defs: readonly FunctionDefinition[] = functions, config =
 }
 
 const stage = deliveryStage();
-const allocate = Template.fromStack(stage.pipelines.get('allocate-order') ?? stage.shared);
+const allocate = Template.fromStack(stage.pipelines.function.get('allocate-order') ?? stage.shared);
 const shared = Template.fromStack(stage.shared);
 
 /** Every statement of every identity policy in a template, with the role it is attached to. */
@@ -49,11 +49,11 @@ const actionsOf = (s: { Action: string | string[] }) => (Array.isArray(s.Action)
 
 describe('the function pipeline (seed 003)', () => {
   it('is one CodePipeline V2 per function, named from the prefix and the function, with the seed’s stages', () => {
-    expect([...stage.pipelines.values()].map((p) => p.stackName)).toEqual([
+    expect([...stage.pipelines.function.values()].map((p) => p.stackName)).toEqual([
       'ias-allocate-order-pipeline',
       'ias-import-stock-pipeline',
     ]);
-    const pipeline = stage.pipelines.get('allocate-order');
+    const pipeline = stage.pipelines.function.get('allocate-order');
     expect(pipeline?.stages).toEqual([
       { name: 'Source', actions: ['Source'] },
       { name: 'CheckLambdaFunction', actions: ['CheckLambdaFunction'] },
@@ -130,16 +130,15 @@ describe('the function pipeline (seed 003)', () => {
       source: { ...settings.source, connectionArn: arn },
     });
     Template.fromStack(withArn.shared).resourceCountIs('AWS::CodeConnections::Connection', 0);
-    Template.fromStack(withArn.pipelines.get('allocate-order') ?? withArn.shared).hasResourceProperties(
-      'AWS::CodePipeline::Pipeline',
-      {
-        Stages: Match.arrayWith([
-          Match.objectLike({
-            Actions: [Match.objectLike({ Configuration: Match.objectLike({ ConnectionArn: arn }) })],
-          }),
-        ]),
-      },
-    );
+    Template.fromStack(
+      withArn.pipelines.function.get('allocate-order') ?? withArn.shared,
+    ).hasResourceProperties('AWS::CodePipeline::Pipeline', {
+      Stages: Match.arrayWith([
+        Match.objectLike({
+          Actions: [Match.objectLike({ Configuration: Match.objectLike({ ConnectionArn: arn }) })],
+        }),
+      ]),
+    });
   });
 
   it('deploys the one built zip to every environment with the steps function, and asks before prod', () => {
@@ -355,7 +354,7 @@ describe('adding a function', () => {
       }),
     );
     const added = deliveryStage([...functions, ...loadFunctions(dir, dir)]);
-    const template = Template.fromStack(added.pipelines.get('notify-customer') ?? added.shared);
+    const template = Template.fromStack(added.pipelines.function.get('notify-customer') ?? added.shared);
     template.hasResourceProperties('AWS::CodePipeline::Pipeline', { Name: 'ias-notify-customer-pipeline' });
     template.hasResourceProperties('AWS::CodeBuild::Project', { Name: 'ias-notify-customer-build' });
   });

@@ -9,7 +9,7 @@ import { delivery } from '../../lib/config/delivery';
 import { environments } from '../../lib/config/environments';
 import { parseDelivery, parseEnvironments } from '../../lib/config/load';
 import { cdkContext, REPO_ROOT } from '../../lib/config/project';
-import { DeliveryStage } from '../../lib/pipelines/delivery-stage';
+import { DeliveryStage } from '../../lib/delivery-stage';
 import { SERVICE_BUILDSPEC } from '../../lib/pipelines/buildspecs';
 import { SERVICES, TEST_PREFIX } from '../support/stages';
 
@@ -21,7 +21,7 @@ const stage = new DeliveryStage(new App({ context: cdkContext() }), `${TEST_PREF
   functions: [],
   services: SERVICES,
 });
-const stack = stage.servicePipelines.get('inventory-api');
+const stack = stage.pipelines.service.get('inventory-api');
 if (!stack) throw new Error('no inventory-api pipeline');
 const t = Template.fromStack(stack);
 const pipeline = Object.values(t.findResources('AWS::CodePipeline::Pipeline'))[0]?.Properties as {

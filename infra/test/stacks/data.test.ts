@@ -160,7 +160,11 @@ describe('data stack', () => {
 
   it('lets only the roles provisioner read the master secret (rotation aside)', () => {
     for (const env of [dev, prod]) {
-      const stacks = [env.stage.data, ...env.stage.functions.values(), ...env.stage.services.values()];
+      const stacks = [
+        env.stage.data,
+        ...env.stage.workloads.function.values(),
+        ...env.stage.workloads.service.values(),
+      ];
       const readers = stacks.flatMap((stack) =>
         Object.entries(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
           .filter(([, p]) =>

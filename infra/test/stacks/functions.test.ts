@@ -8,7 +8,7 @@ import { ConfigError } from '../../lib/config/errors';
 import { loadFunctions, type FunctionDefinition } from '../../lib/config/functions';
 import type { EnvironmentConfig } from '../../lib/config/load';
 import { cdkContext, FUNCTIONS_DIR, REPO_ROOT } from '../../lib/config/project';
-import { BOOTSTRAP_CODE } from '../../lib/constructs/delivered-function';
+import { BOOTSTRAP_CODE } from '../../lib/kinds/function/delivered-function';
 import { EnvironmentStage } from '../../lib/environment-stage';
 import { allowing, dbConnectTargets, statementsOf } from '../support/db-access';
 import { environmentConfig } from '../support/stages';
@@ -33,7 +33,9 @@ function functionsTemplate(
   const stage = buildFunctions(config, defs);
   const resources = Object.assign(
     {},
-    ...[...stage.functions.values()].map((stack) => Template.fromStack(stack).toJSON().Resources as object),
+    ...[...stage.workloads.function.values()].map(
+      (stack) => Template.fromStack(stack).toJSON().Resources as object,
+    ),
   ) as Record<string, unknown>;
   return Template.fromJSON({ Resources: resources });
 }
@@ -86,11 +88,11 @@ describe('function manifests', () => {
 describe('function stacks', () => {
   it('puts each function in a stack of its own, after the deployment stack', () => {
     const stage = buildFunctions(environmentConfig('dev'), functions);
-    expect([...stage.functions.values()].map((s) => s.stackName)).toEqual([
+    expect([...stage.workloads.function.values()].map((s) => s.stackName)).toEqual([
       'ias-dev-fn-allocate-order',
       'ias-dev-fn-import-stock',
     ]);
-    for (const stack of stage.functions.values()) {
+    for (const stack of stage.workloads.function.values()) {
       expect(stack.dependencies).toContain(stage.deployment);
     }
   });

@@ -5,7 +5,7 @@ import { delivery } from '../../lib/config/delivery';
 import { parseDelivery } from '../../lib/config/load';
 import { cdkContext, FUNCTIONS_DIR, REPO_ROOT } from '../../lib/config/project';
 import { loadFunctions } from '../../lib/config/functions';
-import { DeliveryStage } from '../../lib/pipelines/delivery-stage';
+import { DeliveryStage } from '../../lib/delivery-stage';
 import { environmentConfig, SERVICES, TEST_PREFIX } from '../support/stages';
 
 const envs = ['dev', 'staging', 'prod'].map((e) => environmentConfig(e));

@@ -8,7 +8,7 @@ import { buildStage, TEST_PREFIX } from '../support/stages';
 
 const svc = (env: string) => {
   const stage = buildStage(env);
-  const stack = stage.services.get('inventory-api');
+  const stack = stage.workloads.service.get('inventory-api');
   if (!stack) throw new Error(`no inventory-api stack in ${env}`);
   return { stack, t: Template.fromStack(stack) };
 };
@@ -178,7 +178,7 @@ describe('container service stack', () => {
       pause: { timeoutMinutes: 20 },
     };
     const config = parseEnvironments(profiles, TEST_PREFIX).find((e) => e.name === 'staging');
-    const stack = buildStage('staging', config).services.get('inventory-api');
+    const stack = buildStage('staging', config).workloads.service.get('inventory-api');
     if (!stack) throw new Error('no inventory-api stack');
     const service = resourcesOf(Template.fromStack(stack), 'AWS::ECS::Service')[0]?.Properties;
     expect(service.DeploymentConfiguration.Strategy).toBe('LINEAR');

@@ -52,6 +52,19 @@ export interface ServiceStrategyTraits extends StrategyTraits<ServiceDeploymentS
   readonly blueGreen: boolean;
   /** Amazon ECS's own deployment strategy, for the deployments it runs with lifecycle stages. */
   readonly ecsNative?: 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
+  /**
+   * Who invokes the green check (the function that checks the green side through the test
+   * listener before production traffic moves): CodeDeploy, as the appspec's AfterAllowTestTraffic
+   * hook (the check reports back to CodeDeploy), or Amazon ECS, as the service's
+   * POST_TEST_TRAFFIC_SHIFT lifecycle hook. Undefined without a test listener.
+   */
+  readonly greenCheck?: 'codedeploy-hook' | 'ecs-hook';
+  /**
+   * How production traffic moves between the blue and green target groups: CodeDeploy rewrites the
+   * listeners' default actions; Amazon ECS rewrites the weights of a listener rule. Undefined
+   * without a green side.
+   */
+  readonly trafficShift?: 'default-actions' | 'rule-weights';
 }
 
 const BLUE_GREEN_LISTENERS = ['production', 'test'] as const;
@@ -65,6 +78,8 @@ function ecsNative(
     controller: 'ECS',
     blueGreen: true,
     ecsNative: ecsNativeStrategy,
+    greenCheck: 'ecs-hook',
+    trafficShift: 'rule-weights',
     listeners: BLUE_GREEN_LISTENERS,
     deploymentConfig: () => undefined,
     pipelineAction: 'ecs',
@@ -78,6 +93,8 @@ export const SERVICE_STRATEGIES: Readonly<Record<ServiceStrategy, ServiceStrateg
   'codedeploy-blue-green': {
     controller: 'CODE_DEPLOY',
     blueGreen: true,
+    greenCheck: 'codedeploy-hook',
+    trafficShift: 'default-actions',
     listeners: BLUE_GREEN_LISTENERS,
     deploymentConfig: (d) => ECS_DEPLOYMENT_CONFIGS[d.traffic],
     pipelineAction: 'codedeploy-ecs',

@@ -1,54 +1,25 @@
-import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { DeliveryConfig } from '../config/delivery-schema';
-import type { FunctionDefinition } from '../config/functions';
-import type { EnvironmentConfig } from '../config/load';
-import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
-import { PipelineParts } from './pipeline-parts';
-import {
-  functionCheckStatements,
-  functionStepStatements,
-  ledgerAcknowledgements,
-  ledgerStatements,
-  ledgerTableName,
-} from './delivery-grants';
-import { Naming } from '@ias/targets';
-import { PIPELINE_LOG_RETENTION } from './settings';
+import type { FunctionDefinition } from '../../config/functions';
+import type { EnvironmentConfig } from '../../config/load';
+import type { DeliveryFunction } from '../../constructs/delivery-function';
+import { PipelineParts, stageSummaries, type PipelineStageSummary } from '../../pipelines/pipeline-parts';
+import { DeliveredFunction } from './delivered-function';
+import type { PipelineContext } from '../kind';
+import { ledgerTableName, Naming } from '@ias/targets';
 import { functionTarget, pipelineNames, type FunctionTarget } from '@ias/targets';
-import { ackAccount } from '../aspects/acknowledgements';
-import { BUILDSPECS } from './buildspecs';
+import { ackAccount } from '../../aspects/acknowledgements';
+import { BUILDSPECS } from '../../pipelines/buildspecs';
 
 /** Props of {@link LambdaPipelineStack}. */
-export interface LambdaPipelineStackProps extends StackProps {
-  /** The project prefix. */
-  readonly prefix: string;
+export interface LambdaPipelineStackProps extends StackProps, PipelineContext {
   /** The function the pipeline delivers. */
   readonly definition: FunctionDefinition;
-  /** The environments, in promotion order. */
-  readonly environments: readonly EnvironmentConfig[];
-  /** The delivery settings (source, time-out, retention). */
-  readonly delivery: DeliveryConfig;
-  /** Encrypts artifacts and logs. */
-  readonly encryptionKey: kms.IKey;
-  /** Where the artifact store sends its access logs. */
-  readonly accessLogBucket: s3.IBucket;
-  /** The CodeConnections connection to GitHub. */
-  readonly connectionArn: string;
-  /** The delivery code the pipeline steps run. */
-  readonly deliveryCode: DeliveryCode;
-}
-
-/** The stages of a function's pipeline, in order, as the plan shows them. */
-export interface PipelineStageSummary {
-  readonly name: string;
-  readonly actions: readonly string[];
 }
 
 /**
@@ -81,14 +52,11 @@ export class LambdaPipelineStack extends Stack {
   /** Stage and action names, in order. */
   readonly stages: readonly PipelineStageSummary[];
   private readonly parts: PipelineParts;
-  private readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: LambdaPipelineStackProps) {
     super(scope, id, props);
     const { prefix, definition, delivery } = props;
-    this.prefix = prefix;
     const names = pipelineNames(prefix, definition.name);
-    const retention = PIPELINE_LOG_RETENTION as logs.RetentionDays;
     const targets = props.environments.map((env) => functionTarget(env, definition, delivery.account));
     this.parts = new PipelineParts(this, names.artifactStore, props);
     this.artifactStore = this.parts.artifactStore;
@@ -112,23 +80,19 @@ export class LambdaPipelineStack extends Stack {
     this.grantCheck(this.checkProject, targets);
 
     // The pipeline steps: CreateAppSpecFile and Deploy, on this function's targets only.
-    const stepsRole = new iam.Role(this, 'StepsRole', {
-      // Named, so that another account's delivery role can trust it by ARN.
-      roleName: names.steps,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${names.pipeline}: CreateAppSpecFile and Deploy steps`,
-    });
-    this.grantSteps(stepsRole, targets);
-    this.steps = new DeliveryFunction(this, 'Steps', {
-      functionName: names.steps,
+    const { role: stepsRole, steps } = this.parts.steps({
+      name: names.steps,
+      roleDescription: `${names.pipeline}: CreateAppSpecFile and Deploy steps`,
       description: `${names.pipeline}: CreateAppSpecFile (update code, publish, appspec) and Deploy (CodeDeploy, followed to the end)`,
       code: props.deliveryCode,
-      handler: 'pipeline-step',
-      role: stepsRole,
-      timeout: Duration.minutes(5),
-      logRetention: retention,
-      encryptionKey: props.encryptionKey,
-      retainData: delivery.retainArtifacts,
+      targets,
+      statements: (local) => DeliveredFunction.deliverStatements(this, local),
+    });
+    this.steps = steps;
+    Validations.of(stepsRole).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'codepipeline:PutJobSuccessResult/PutJobFailureResult, codedeploy:StopDeployment (a deployment ID, no resource) and secretsmanager:ListSecrets (names and version IDs for the release ledger, never values), which AWS does not scope to resources',
     });
 
     // --- the pipeline ---------------------------------------------------------------------------
@@ -208,7 +172,7 @@ export class LambdaPipelineStack extends Stack {
           userParameters: {
             ...parameters('deploy'),
             ledger: {
-              table: ledgerTableName(new Naming(env.prefix, env.name)),
+              table: ledgerTableName(env.prefix, env.name),
               name: target.functionName,
               configurationPath: new Naming(env.prefix, env.name).pathPrefix,
               commit: '#{SourceVariables.CommitId}',
@@ -226,10 +190,7 @@ export class LambdaPipelineStack extends Stack {
       this.parts.trigger(sourceAction, [`${definition.folder}/**`, ...SHARED_CODE]),
     );
     this.acknowledgeGrants(targets);
-    this.stages = stagesProps.map((s) => ({
-      name: s.stageName,
-      actions: (s.actions ?? []).map((a) => a.actionProperties.actionName),
-    }));
+    this.stages = stageSummaries(stagesProps);
   }
 
   /**
@@ -239,34 +200,9 @@ export class LambdaPipelineStack extends Stack {
   private grantCheck(checkProject: codebuild.PipelineProject, targets: readonly FunctionTarget[]): void {
     const local = targets.filter((t) => !t.roleArn);
     if (local.length > 0) {
-      functionCheckStatements(this, local).forEach((st) => checkProject.addToRolePolicy(st));
+      DeliveredFunction.checkStatements(this, local).forEach((st) => checkProject.addToRolePolicy(st));
     }
     this.grantAssume(checkProject.role as iam.IRole, targets);
-  }
-
-  /** The steps role: update, publish and deploy this function in each environment, nothing else. */
-  private grantSteps(role: iam.Role, targets: readonly FunctionTarget[]): void {
-    const local = targets.filter((t) => !t.roleArn);
-    if (local.length > 0) {
-      const namings = local.map((t) => new Naming(this.prefix, t.environment));
-      [...functionStepStatements(this, local), ...ledgerStatements(this, namings)].forEach((st) =>
-        role.addToPolicy(st),
-      );
-      Validations.of(role).acknowledge(...ledgerAcknowledgements(this, namings, ackAccount(this)));
-    }
-    this.grantAssume(role, targets);
-    // CodePipeline's job-result calls take no resource: AWS does not scope them.
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
-        resources: ['*'],
-      }),
-    );
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'codepipeline:PutJobSuccessResult/PutJobFailureResult, codedeploy:StopDeployment (a deployment ID, no resource) and secretsmanager:ListSecrets (names and version IDs for the release ledger, never values), which AWS does not scope to resources',
-    });
   }
 
   /** Assuming the delivery roles of the environments in other accounts, and only those. */

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/errors';
+import { ConfigError } from './errors';
 
 /**
  * Runs `main`; a {@link ConfigError} is printed as its message alone (no stack trace: the message

@@ -1,48 +1,40 @@
-import { Stage, type StageProps } from 'aws-cdk-lib';
+import { Stage, type Stack, type StageProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import type { DeliveryConfig } from '../config/delivery-schema';
-import type { FunctionDefinition } from '../config/functions';
-import type { ServiceDefinition } from '../config/services';
-import type { EnvironmentConfig } from '../config/load';
-import { DELIVERY_CODE } from '../config/project';
-import type { DeliveryCode } from '../constructs/delivery-function';
+import type { DeliveryConfig } from './config/delivery-schema';
+import type { EnvironmentConfig } from './config/load';
+import { DELIVERY_CODE } from './config/project';
+import type { DeliveryCode } from './config/delivery-code';
 import {
   acknowledgeCdkProviders,
   acknowledgeCrossStackSettings,
   acknowledgeLogGroupFindings,
-} from '../aspects/acknowledgements';
-import { ownHelperFunctionLogs } from '../aspects/helper-logs';
-import { applyRemovalRule } from '../aspects/removal';
-import { applyStandardTags } from '../aspects/tags';
-import { DeliveryStack } from './delivery-stack';
-import { LambdaPipelineStack } from './lambda-pipeline-stack';
-import { ServicePipelineStack } from './service-pipeline-stack';
-import { InfraPipelineStack } from './infra-pipeline-stack';
-import { GithubOidcStack } from '../stacks/github-oidc-stack';
-import { githubDeployRole, githubDiffRole } from './github-roles';
-import type { EnvironmentStage } from '../environment-stage';
-import { importKey } from '../stacks/environment-stack-props';
-import { PIPELINE_LOG_RETENTION } from './settings';
+} from './aspects/acknowledgements';
+import { ownHelperFunctionLogs } from './aspects/helper-logs';
+import { applyRemovalRule } from './aspects/removal';
+import { applyStandardTags } from './aspects/tags';
+import { DeliveryStack } from './pipelines/delivery-stack';
+import { InfraPipelineStack, type EnvironmentWave } from './pipelines/infra-pipeline-stack';
+import { GithubOidcStack } from './stacks/github-oidc-stack';
+import { githubDeployRole, githubDiffRole } from './access/github-roles';
+import { importKey } from './stacks/environment-stack-props';
+import { PIPELINE_LOG_RETENTION } from './pipelines/settings';
 import { deliveryNaming, pipelineNames } from '@ias/targets';
+import { KIND_LIST, KINDS, type ByKind, type Workloads } from './kinds';
 
 /** Props of {@link DeliveryStage}. */
-export interface DeliveryStageProps extends StageProps {
+export interface DeliveryStageProps extends StageProps, Workloads {
   /** The project prefix. */
   readonly prefix: string;
   /** The delivery settings. */
   readonly delivery: DeliveryConfig;
   /** The environments, in promotion order. */
   readonly environments: readonly EnvironmentConfig[];
-  /** The functions, one pipeline each. */
-  readonly functions: readonly FunctionDefinition[];
   /**
    * The environments' stages, which the infrastructure pipeline deploys in waves.
    * @default - no infrastructure pipeline
    */
-  readonly environmentStages?: readonly EnvironmentStage[];
-  /** The container services, one pipeline each. @default - none */
-  readonly services?: readonly ServiceDefinition[];
+  readonly environmentStages?: readonly EnvironmentWave[];
   /** The delivery code the pipeline steps run. @default - the repository's `delivery` workspace */
   readonly deliveryCode?: DeliveryCode;
 }
@@ -55,14 +47,12 @@ export interface DeliveryStageProps extends StageProps {
 export class DeliveryStage extends Stage {
   /** `<prefix>-delivery`: key, access logs, connection. */
   readonly shared: DeliveryStack;
-  /** One pipeline per function, by function folder name. */
-  readonly pipelines: ReadonlyMap<string, LambdaPipelineStack>;
+  /** One pipeline per workload, by kind and workload folder name. */
+  readonly pipelines: ByKind<'pipeline'>;
   /** `<prefix>-infra-pipeline`: the environments' infrastructure, wave by wave, approved before prod. */
   readonly infrastructure?: InfraPipelineStack;
   /** `<prefix>-github-oidc`: GitHub Actions OIDC: the diff role, and in one account every deploy role. */
   readonly github: GithubOidcStack;
-  /** One pipeline per container service, by service folder name. */
-  readonly servicePipelines: ReadonlyMap<string, ServicePipelineStack>;
 
   constructor(scope: Construct, id: string, props: DeliveryStageProps) {
     const { delivery } = props;
@@ -73,13 +63,12 @@ export class DeliveryStage extends Stage {
       description: `${naming.base}: KMS key, artifact-store access logs and GitHub connection of the application pipelines`,
       naming,
       delivery,
-      pipelineLogPrefixes: [...props.functions, ...(props.services ?? [])].map(
-        (f) => pipelineNames(props.prefix, f.name).project,
+      pipelineLogPrefixes: KIND_LIST.flatMap((kind) => kind.definitions(props)).map(
+        (w) => pipelineNames(props.prefix, w.name).project,
       ),
     });
-    const pipelines = new Map<string, LambdaPipelineStack>();
     // What every application pipeline shares: the environments in promotion order and the shared stack.
-    const pipelineProps = {
+    const context = {
       prefix: props.prefix,
       environments: props.environments,
       delivery,
@@ -88,42 +77,13 @@ export class DeliveryStage extends Stage {
       connectionArn: this.shared.connectionArn,
       deliveryCode: props.deliveryCode ?? DELIVERY_CODE,
     };
-    const promotion = props.environments.map((e) => e.name).join(' → ');
-    for (const definition of props.functions) {
-      const names = pipelineNames(props.prefix, definition.name);
-      pipelines.set(
-        definition.name,
-        new LambdaPipelineStack(this, `pipeline-${definition.name}`, {
-          ...pipelineProps,
-          stackName: names.stack,
-          description: `${names.pipeline}: seed 003's CI/CD pipeline for ${definition.name}, ${promotion}`,
-          definition,
-        }),
-      );
-    }
-    this.pipelines = pipelines;
-    const servicePipelines = new Map<string, ServicePipelineStack>();
-    for (const definition of props.services ?? []) {
-      const names = pipelineNames(props.prefix, definition.name);
-      servicePipelines.set(
-        definition.name,
-        new ServicePipelineStack(this, `pipeline-${definition.name}`, {
-          ...pipelineProps,
-          stackName: names.stack,
-          description: `${names.pipeline}: container delivery of ${definition.name}, ${promotion}`,
-          definition,
-        }),
-      );
-    }
-    this.servicePipelines = servicePipelines;
+    this.pipelines = Object.fromEntries(
+      Object.entries(KINDS).map(([id, kind]) => [id, kind.addPipelines(this, props, context)]),
+    ) as ByKind<'pipeline'>;
     // GitHub Actions: in one account, every environment's deploy role lives here with the diff
     // role; with accounts of their own, each environment stage holds its deploy role.
     const singleAccount = props.environments.every((e) => e.profile.account === undefined);
-    const input = {
-      repository: delivery.source.repository,
-      functions: props.functions,
-      services: props.services ?? [],
-    };
+    const input = { ...props, repository: delivery.source.repository };
     this.github = new GithubOidcStack(this, 'github', {
       stackName: `${props.prefix}-github-oidc`,
       description: `${props.prefix}: GitHub Actions OIDC provider and roles (trust pinned to ${delivery.source.repository})`,
@@ -173,8 +133,7 @@ export class DeliveryStage extends Stage {
     for (const stack of [
       this.shared,
       this.github,
-      ...pipelines.values(),
-      ...servicePipelines.values(),
+      ...Object.values<ReadonlyMap<string, Stack>>(this.pipelines).flatMap((p) => [...p.values()]),
       ...(this.infrastructure ? [this.infrastructure] : []),
     ]) {
       ownHelperFunctionLogs(stack, {

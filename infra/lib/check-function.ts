@@ -6,9 +6,9 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ensureFunction } from '@ias/delivery';
 import { AssetManifestArtifact, CloudAssembly, type CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
-import { buildApp } from '../app';
-import { ConfigError } from '../config/errors';
-import type { ProjectConfig } from '../config/load';
+import { buildApp } from './app';
+import { ConfigError } from './config/errors';
+import type { ProjectConfig } from './config/load';
 import { functionTarget } from '@ias/targets';
 
 /** CloudFormation takes a template body of up to 51,200 bytes in CreateStack. */

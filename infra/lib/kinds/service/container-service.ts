@@ -19,10 +19,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, type IConstruct } from 'constructs';
-import { type ServiceProfile } from '../config/service-profile-schema';
-import { SERVICE_STRATEGIES, type ServiceStrategyTraits } from '@ias/targets';
-import { SubnetGroup } from './network';
+import { type ServiceProfile } from '../../config/service-profile-schema';
+import { SERVICE_STRATEGIES, type ServiceStrategyTraits, type ServiceTarget } from '@ias/targets';
+import { SubnetGroup } from '../../constructs/network';
 import type { ServiceLoadBalancer } from './service-load-balancer';
+import { codeDeployArn } from '../../stacks/arns';
 
 /** Props of {@link ContainerService}. */
 export interface ContainerServiceProps {
@@ -67,13 +68,20 @@ export interface ContainerServiceProps {
   readonly greenCheck?: lambda.IFunction;
 }
 
-/** The strategies Amazon ECS itself runs (deployment controller ECS, blue/green kind). */
-const ECS_NATIVE: Readonly<Record<NonNullable<ServiceStrategyTraits['ecsNative']>, ecs.DeploymentStrategy>> =
-  {
-    BLUE_GREEN: ecs.DeploymentStrategy.BLUE_GREEN,
-    LINEAR: ecs.DeploymentStrategy.LINEAR,
-    CANARY: ecs.DeploymentStrategy.CANARY,
-  };
+/**
+ * The strategies Amazon ECS itself runs (deployment controller ECS, blue/green kind): its strategy,
+ * and the service property that holds its steps (linear and canary only).
+ */
+const ECS_NATIVE: Readonly<
+  Record<
+    NonNullable<ServiceStrategyTraits['ecsNative']>,
+    { strategy: ecs.DeploymentStrategy; steps?: 'linearConfiguration' | 'canaryConfiguration' }
+  >
+> = {
+  BLUE_GREEN: { strategy: ecs.DeploymentStrategy.BLUE_GREEN },
+  LINEAR: { strategy: ecs.DeploymentStrategy.LINEAR, steps: 'linearConfiguration' },
+  CANARY: { strategy: ecs.DeploymentStrategy.CANARY, steps: 'canaryConfiguration' },
+};
 
 /**
  * One Fargate service (seed 004 §2–3, seed 002): its task definition (size from the profile,
@@ -95,6 +103,63 @@ export class ContainerService extends Construct {
   readonly logGroup: logs.LogGroup;
   readonly service: ecs.FargateService;
   readonly scaling: ecs.ScalableTaskCount;
+
+  /** CodePipeline's (or a workflow's) ECS and CodeDeploy-to-ECS deploys of these services. */
+  static deployStatements(stack: Stack, targets: readonly ServiceTarget[]): iam.PolicyStatement[] {
+    const codedeploy = (resource: Parameters<typeof codeDeployArn>[1], name: string) =>
+      codeDeployArn(stack, resource, name);
+    return [
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+        resources: targets.map((s) =>
+          stack.formatArn({
+            service: 'ecs',
+            resource: 'service',
+            resourceName: `${s.clusterName}/${s.serviceName}`,
+          }),
+        ),
+      }),
+      new iam.PolicyStatement({
+        // Task definitions are registered before they have an ARN; AWS does not scope these.
+        actions: [
+          'ecs:RegisterTaskDefinition',
+          'ecs:DescribeTaskDefinition',
+          'ecs:DescribeTasks',
+          'ecs:ListTasks',
+        ],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+      new iam.PolicyStatement({
+        actions: [
+          'codedeploy:CreateDeployment',
+          'codedeploy:GetDeployment',
+          'codedeploy:GetApplication',
+          'codedeploy:GetApplicationRevision',
+          'codedeploy:GetDeploymentGroup',
+          'codedeploy:RegisterApplicationRevision',
+          'codedeploy:GetDeploymentConfig',
+        ],
+        resources: [
+          ...targets.flatMap((s) => [
+            codedeploy('application', s.application),
+            codedeploy('deploymentgroup', `${s.application}/${s.deploymentGroup}`),
+          ]),
+          ...[...new Set(targets.map((s) => s.deploymentConfig))].map((name) =>
+            codedeploy('deploymentconfig', name),
+          ),
+        ],
+      }),
+    ];
+  }
+
+  /** The reason to give for the unscoped resources of {@link ContainerService.deployStatements}. */
+  static readonly DEPLOY_WILDCARD_REASON =
+    'ecs:RegisterTaskDefinition/DescribeTaskDefinition/DescribeTasks/ListTasks (not scoped by AWS), iam:PassRole only to ecs-tasks.amazonaws.com, for the ECS deploys, and secretsmanager:ListSecrets for the release ledger (names and version IDs, never values)';
 
   constructor(scope: Construct, id: string, props: ContainerServiceProps) {
     super(scope, id);
@@ -182,22 +247,16 @@ export class ContainerService extends Construct {
       // CodeDeploy registers the revisions it deploys; CloudFormation names only the family.
       taskDefinitionRevision: codeDeploy ? ecs.TaskDefinitionRevision.LATEST : undefined,
       circuitBreaker: traits.blueGreen ? undefined : { enable: true, rollback: true },
-      deploymentStrategy: native,
+      deploymentStrategy: native?.strategy,
       bakeTime: native ? Duration.minutes(profile.deployment.bakeMinutes) : undefined,
-      linearConfiguration:
-        traits.ecsNative === 'LINEAR'
-          ? {
+      ...(native?.steps
+        ? {
+            [native.steps]: {
               stepPercent: profile.deployment.stepPercent,
               stepBakeTime: Duration.minutes(profile.deployment.stepMinutes),
-            }
-          : undefined,
-      canaryConfiguration:
-        traits.ecsNative === 'CANARY'
-          ? {
-              stepPercent: profile.deployment.stepPercent,
-              stepBakeTime: Duration.minutes(profile.deployment.stepMinutes),
-            }
-          : undefined,
+            },
+          }
+        : {}),
       deploymentAlarms: codeDeploy
         ? undefined
         : {

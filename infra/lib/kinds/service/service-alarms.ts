@@ -2,8 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
-import type { ServiceProfile } from '../config/service-profile-schema';
-import type { AlarmTopic } from './alarm-topic';
+import type { ServiceProfile } from '../../config/service-profile-schema';
+import type { AlarmTopic } from '../../constructs/alarm-topic';
 import type { ServiceLoadBalancer } from './service-load-balancer';
 
 /** Props of {@link ServiceAlarms}. */

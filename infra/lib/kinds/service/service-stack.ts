@@ -1,4 +1,9 @@
-import { deployedByCodeDeploy, SERVICE_STRATEGIES } from '@ias/targets';
+import {
+  SERVICE_STRATEGIES,
+  serviceTarget,
+  type ServiceStrategyTraits,
+  type ServiceTarget,
+} from '@ias/targets';
 import { CfnCondition, CfnParameter, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -8,18 +13,20 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import type { ServiceDefinition } from '../config/services';
-import type { AlarmTopic } from '../constructs/alarm-topic';
-import { ContainerService, onlyWhen } from '../constructs/container-service';
-import type { Database } from '../constructs/database';
-import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
-import { SecureBucket } from '../constructs/secure-bucket';
-import { ServiceAlarms } from '../constructs/service-alarms';
-import { ServiceDeployment } from '../constructs/service-deployment';
-import { ServiceLoadBalancer } from '../constructs/service-load-balancer';
-import { serviceTarget } from '@ias/targets';
-import { DATABASE_ROLES } from './data-stack';
-import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
+import type { ServiceDefinition } from '../../config/services';
+import type { AlarmTopic } from '../../constructs/alarm-topic';
+import { ContainerService, onlyWhen } from './container-service';
+import type { Database } from '../../constructs/database';
+import { DeliveryFunction } from '../../constructs/delivery-function';
+import type { DeliveryCode } from '../../config/delivery-code';
+import { SecureBucket } from '../../constructs/secure-bucket';
+import { VPC_NETWORK_INTERFACE_ACTIONS } from '../../constructs/network';
+import { ServiceAlarms } from './service-alarms';
+import { ServiceDeployment } from './service-deployment';
+import { ServiceLoadBalancer } from './service-load-balancer';
+import { DATABASE_ROLES } from '../../stacks/data-stack';
+import { importKey, logRetention, type EnvironmentStackProps } from '../../stacks/environment-stack-props';
+import { passExecutionRole, stackArn } from '../../stacks/arns';
 
 /** Props of {@link ServiceStack}. */
 export interface ServiceStackProps extends EnvironmentStackProps {
@@ -59,6 +66,35 @@ export class ServiceStack extends Stack {
   readonly deployment?: ServiceDeployment;
   readonly greenCheck?: DeliveryFunction;
 
+  /** The SSM parameter holding the image a service runs, in `stack`'s account and region. */
+  static imageParameterArn(stack: Stack, target: ServiceTarget): string {
+    return stack.formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: target.imageParameter.slice(1),
+    });
+  }
+
+  /** EnsureService and RecordImage: these services' stacks and image parameters only. */
+  static deliverStatements(stack: Stack, targets: readonly ServiceTarget[]): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        actions: [
+          'cloudformation:DescribeStacks',
+          'cloudformation:DescribeStackEvents',
+          'cloudformation:UpdateStack',
+        ],
+        resources: targets.map((t) => stackArn(stack, t.stackName)),
+      }),
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+        resources: targets.map((t) => ServiceStack.imageParameterArn(stack, t)),
+      }),
+      // UpdateStack keeps the stack's role (the CDK bootstrap's execution role), which it passes.
+      passExecutionRole(stack),
+    ];
+  }
+
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
     const { naming, config, definition } = props;
@@ -67,8 +103,7 @@ export class ServiceStack extends Stack {
     const target = serviceTarget(config, definition);
     const { manifest } = definition;
     const strategy = settings.deployment.strategy;
-    const { blueGreen } = SERVICE_STRATEGIES[strategy];
-    const codeDeploy = deployedByCodeDeploy(strategy);
+    const traits = SERVICE_STRATEGIES[strategy];
     const key = importKey(this, props.encryptionKey);
 
     const imageUri = new CfnParameter(this, 'ImageUri', {
@@ -96,10 +131,10 @@ export class ServiceStack extends Stack {
       profile: settings,
       containerPort: manifest.containerPort,
       healthCheckPath: manifest.healthCheckPath,
-      blueGreen,
+      blueGreen: traits.blueGreen,
       deletionProtection: profile.retainData,
       accessLogBucket: logBucket,
-      trafficThroughRules: blueGreen && !codeDeploy,
+      trafficThroughRules: traits.trafficShift === 'rule-weights',
     });
     this.alarms = new ServiceAlarms(this, 'Alarms', {
       name: target.serviceName,
@@ -110,7 +145,7 @@ export class ServiceStack extends Stack {
 
     const testUrl = this.loadBalancer.testUrl(manifest.healthCheckPath);
     if (testUrl) {
-      this.greenCheck = this.greenCheckFunction(props, target.greenCheck, testUrl, codeDeploy);
+      this.greenCheck = this.greenCheckFunction(props, target.greenCheck, testUrl, traits.greenCheck);
     }
 
     // Settings by reference from SSM (config stack); no credentials: the task logs in to the database
@@ -166,14 +201,14 @@ export class ServiceStack extends Stack {
       retainData: profile.retainData,
       delivered,
       deploymentAlarms: this.alarms.alarms,
-      greenCheck: codeDeploy ? undefined : this.greenCheck?.function,
+      greenCheck: traits.greenCheck === 'ecs-hook' ? this.greenCheck?.function : undefined,
     });
 
     for (const user of [DATABASE_ROLES.app, DATABASE_ROLES.owner]) {
       props.database.grantConnect(this.service.taskRole, user);
     }
 
-    if (codeDeploy) {
+    if (traits.controller === 'CODE_DEPLOY') {
       this.deployment = new ServiceDeployment(this, 'Deployment', {
         name: target.serviceName,
         service: this.service.service,
@@ -195,8 +230,9 @@ export class ServiceStack extends Stack {
     props: ServiceStackProps,
     functionName: string,
     url: string,
-    codeDeploy: boolean,
+    invokedBy: ServiceStrategyTraits['greenCheck'],
   ): DeliveryFunction {
+    const reportsToCodeDeploy = invokedBy === 'codedeploy-hook';
     const securityGroup = new ec2.SecurityGroup(this, 'GreenCheckSecurityGroup', {
       vpc: props.vpc,
       description: `${functionName}: to the test listener, and HTTPS to AWS APIs`,
@@ -214,23 +250,17 @@ export class ServiceStack extends Stack {
     });
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-        ],
+        actions: [...VPC_NETWORK_INTERFACE_ACTIONS],
         resources: ['*'],
       }),
     );
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: codeDeploy
+      reason: reportsToCodeDeploy
         ? 'The VPC network-interface actions, and codedeploy:PutLifecycleEventHookExecutionStatus (a deployment ID, no resource), which AWS does not scope to resources'
         : 'Only the VPC network-interface actions, which AWS does not scope to resources',
     });
-    if (codeDeploy) {
+    if (reportsToCodeDeploy) {
       // It takes a deployment ID and no resource: IAM authorizes it on `*` only.
       // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodedeploy.html
       role.addToPolicy(

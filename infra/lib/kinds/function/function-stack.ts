@@ -5,14 +5,14 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { FunctionDefinition } from '../config/functions';
-import type { AlarmTopic } from '../constructs/alarm-topic';
-import type { Database } from '../constructs/database';
-import { DeliveredFunction } from '../constructs/delivered-function';
+import type { FunctionDefinition } from '../../config/functions';
+import type { AlarmTopic } from '../../constructs/alarm-topic';
+import type { Database } from '../../constructs/database';
+import { DeliveredFunction } from './delivered-function';
 import { trafficHookNames } from '@ias/targets';
 import { deploymentConfigName } from '@ias/targets';
-import { APPLICATION_DATABASE_NAME, DATABASE_ROLES } from './data-stack';
-import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
+import { APPLICATION_DATABASE_NAME, DATABASE_ROLES } from '../../stacks/data-stack';
+import { importKey, logRetention, type EnvironmentStackProps } from '../../stacks/environment-stack-props';
 
 /** Props of {@link FunctionStack}. */
 export interface FunctionStackProps extends EnvironmentStackProps {

@@ -3,8 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { ServiceProfile } from '../config/service-profile-schema';
-import { SubnetGroup } from './network';
+import type { ServiceProfile } from '../../config/service-profile-schema';
+import { SubnetGroup } from '../../constructs/network';
 
 /** Props of {@link ServiceLoadBalancer}. */
 export interface ServiceLoadBalancerProps {

@@ -5,36 +5,27 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config/load';
-import type { ServiceDefinition } from '../config/services';
-import { ECS_DEPLOY_WAIT_MINUTES } from '../config/service-profile-schema';
-import { deployedByCodeDeploy } from '@ias/targets';
-import { DeliveryFunction, type DeliveryCode } from '../constructs/delivery-function';
-import type { PipelineStageSummary } from './lambda-pipeline-stack';
-import { PIPELINE_LOG_RETENTION } from './settings';
+import type { EnvironmentConfig } from '../../config/load';
+import type { ServiceDefinition } from '../../config/services';
+import { ECS_DEPLOY_WAIT_MINUTES } from '../../config/service-profile-schema';
+import { SERVICE_STRATEGIES } from '@ias/targets';
+import type { DeliveryFunction } from '../../constructs/delivery-function';
 import { pipelineNames, serviceTarget, type ServiceTarget } from '@ias/targets';
-import { PipelineParts, type PipelinePartsProps } from './pipeline-parts';
-import {
-  ledgerAcknowledgements,
-  ledgerStatements,
-  ledgerTableName,
-  serviceStepStatements,
-} from './delivery-grants';
-import { Naming } from '@ias/targets';
-import { ackAccount } from '../aspects/acknowledgements';
-import { SERVICE_BUILDSPEC } from './buildspecs';
+import { PipelineParts, stageSummaries, type PipelineStageSummary } from '../../pipelines/pipeline-parts';
+import type { PipelineContext } from '../kind';
+import { ServiceStack } from './service-stack';
+import { ledgerTableName, Naming } from '@ias/targets';
+import { ackAccount } from '../../aspects/acknowledgements';
+import { SERVICE_BUILDSPEC } from '../../pipelines/buildspecs';
 
 /** Code every service shares: a change there starts every service's pipeline. */
 export const SERVICE_SHARED_CODE = ['app/core/**'] as const;
 
 /** Props of {@link ServicePipelineStack}. */
-export interface ServicePipelineStackProps extends StackProps, PipelinePartsProps {
+export interface ServicePipelineStackProps extends StackProps, PipelineContext {
   /** The service the pipeline delivers. */
   readonly definition: ServiceDefinition;
-  /** The delivery code the pipeline steps run. */
-  readonly deliveryCode: DeliveryCode;
 }
 
 /**
@@ -58,12 +49,10 @@ export class ServicePipelineStack extends Stack {
   /** Stage and action names, in order. */
   readonly stages: readonly PipelineStageSummary[];
   private readonly parts: PipelineParts;
-  private readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: ServicePipelineStackProps) {
     super(scope, id, props);
     const { prefix, definition, delivery } = props;
-    this.prefix = prefix;
     const names = pipelineNames(prefix, definition.name);
     const targets = props.environments.map((env) => serviceTarget(env, definition, delivery.account));
     this.parts = new PipelineParts(this, names.artifactStore, props);
@@ -88,7 +77,11 @@ export class ServicePipelineStack extends Stack {
               {
                 repositoryUri: repositoryUri(t),
                 family: t.family,
-                hooks: deployedByCodeDeploy(t.strategy) ? { afterAllowTestTraffic: t.greenCheck } : undefined,
+                // CodeDeploy runs the green check as the appspec's hook; Amazon ECS as the service's own.
+                hooks:
+                  SERVICE_STRATEGIES[t.strategy].greenCheck === 'codedeploy-hook'
+                    ? { afterAllowTestTraffic: t.greenCheck }
+                    : undefined,
               },
             ]),
           ),
@@ -101,24 +94,28 @@ export class ServicePipelineStack extends Stack {
       reason: 'The project builds the container image with Docker, which needs a privileged build container',
     });
 
-    const stepsRole = new iam.Role(this, 'StepsRole', {
-      // Named, so that another account's delivery role can trust it by ARN.
-      roleName: names.steps,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${names.pipeline}: EnsureService and RecordImage steps`,
-    });
-    this.grantSteps(stepsRole, targets);
-    this.steps = new DeliveryFunction(this, 'Steps', {
-      functionName: names.steps,
+    // The steps: this service's stacks and image parameters only (in other accounts: their roles).
+    const { role: stepsRole, steps } = this.parts.steps({
+      name: names.steps,
+      roleDescription: `${names.pipeline}: EnsureService and RecordImage steps`,
       description: `${names.pipeline}: EnsureService (first delivery through the stack) and RecordImage`,
       code: props.deliveryCode,
-      handler: 'pipeline-step',
-      role: stepsRole,
-      timeout: Duration.minutes(5),
-      logRetention: PIPELINE_LOG_RETENTION as logs.RetentionDays,
-      encryptionKey: props.encryptionKey,
-      retainData: delivery.retainArtifacts,
+      targets,
+      statements: (local) => ServiceStack.deliverStatements(this, local),
     });
+    this.steps = steps;
+    Validations.of(stepsRole).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'codepipeline:PutJobSuccessResult/PutJobFailureResult and secretsmanager:ListSecrets (names and version IDs for the release ledger, never values), which AWS does not scope to resources',
+      },
+      ...targets.map((t) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${this.region}:${ackAccount(this)}:stack/${t.stackName}/*]`,
+        reason:
+          'This service’s stack in one environment; the wildcard is the stack ID CloudFormation appends',
+      })),
+    );
 
     const source = new codepipeline.Artifact('SourceOutput');
     const built = new codepipeline.Artifact('BuildOutput');
@@ -177,7 +174,7 @@ export class ServicePipelineStack extends Stack {
             userParameters: {
               ...parameters('record-service-image'),
               ledger: {
-                table: ledgerTableName(new Naming(env.prefix, env.name)),
+                table: ledgerTableName(env.prefix, env.name),
                 name: target.serviceName,
                 configurationPath: new Naming(env.prefix, env.name).pathPrefix,
                 commit: '#{SourceVariables.CommitId}',
@@ -200,10 +197,7 @@ export class ServicePipelineStack extends Stack {
       reason:
         "aws-cdk-lib's ECS and CodeDeploy deploy actions: ecs:DescribeServices/DescribeTaskDefinition/RegisterTaskDefinition and iam:PassRole (to ECS tasks only), which AWS does not scope or which name revisions not yet registered",
     });
-    this.stages = stagesProps.map((s) => ({
-      name: s.stageName,
-      actions: (s.actions ?? []).map((a) => a.actionProperties.actionName),
-    }));
+    this.stages = stageSummaries(stagesProps);
   }
 
   /** The deploy action of the environment's strategy. */
@@ -217,7 +211,8 @@ export class ServicePipelineStack extends Stack {
     const role = target.roleArn
       ? iam.Role.fromRoleArn(this, `DeliveryRole-${id}`, target.roleArn, { mutable: false })
       : undefined;
-    if (deployedByCodeDeploy(target.strategy)) {
+    const action = SERVICE_STRATEGIES[target.strategy].pipelineAction;
+    if (action === 'codedeploy-ecs') {
       const application = codedeploy.EcsApplication.fromEcsApplicationName(
         this,
         `App-${id}`,
@@ -235,6 +230,9 @@ export class ServicePipelineStack extends Stack {
         runOrder,
         role,
       });
+    }
+    if (action !== 'ecs') {
+      throw new Error(`${target.serviceName}: a service strategy cannot deploy by pipeline action ${action}`);
     }
     // Amazon ECS's own deployments (blue/green, linear, canary, rolling): a new revision of the
     // service's task definition with this image; ECS applies the service's strategy, its hooks
@@ -293,39 +291,5 @@ export class ServicePipelineStack extends Stack {
       reason:
         'ecr:GetAuthorizationToken and ecs:DescribeTaskDefinition, which AWS does not scope to resources (and the CodeArtifact bearer token, conditioned on its service)',
     });
-  }
-
-  /** The steps: this service's stacks and image parameters only (in other accounts: their roles). */
-  private grantSteps(role: iam.Role, targets: readonly ServiceTarget[]): void {
-    const local = targets.filter((t) => !t.roleArn);
-    if (local.length > 0) {
-      const namings = local.map((t) => new Naming(this.prefix, t.environment));
-      [...serviceStepStatements(this, local), ...ledgerStatements(this, namings)].forEach((st) =>
-        role.addToPolicy(st),
-      );
-      Validations.of(role).acknowledge(...ledgerAcknowledgements(this, namings, ackAccount(this)));
-    }
-    const remote = targets.flatMap((t) => (t.roleArn ? [t.roleArn] : []));
-    if (remote.length > 0) {
-      role.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: remote }));
-    }
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
-        resources: ['*'],
-      }),
-    );
-    Validations.of(role).acknowledge(
-      {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'codepipeline:PutJobSuccessResult/PutJobFailureResult and secretsmanager:ListSecrets (names and version IDs for the release ledger, never values), which AWS does not scope to resources',
-      },
-      ...targets.map((t) => ({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${this.region}:${ackAccount(this)}:stack/${t.stackName}/*]`,
-        reason:
-          'This service’s stack in one environment; the wildcard is the stack ID CloudFormation appends',
-      })),
-    );
   }
 }

@@ -1,0 +1,8 @@
+/** A handler of the delivery workspace (`delivery/src/handlers/<name>.ts`). */
+export type DeliveryHandler = 'pipeline-step' | 'traffic-hook' | 'green-check' | 'db-roles';
+
+/** Where the delivery code is: the `delivery` workspace's handler files. */
+export interface DeliveryCode {
+  /** `delivery/src/handlers/<name>.ts` for a handler name. */
+  readonly entry: (handler: DeliveryHandler) => string;
+}
