@@ -1,7 +1,7 @@
 /**
  * `fn:<name>`, for every function: its Lambda entry point on its sample
  * events (app/functions/<name>/events), with the environment its stack gives it
- * (infra/lib/stacks/function-stack.ts), against a real PostgreSQL (embedded, as the functions' own
+ * (infra/lib/kinds/function/function-stack.ts), against a real PostgreSQL (embedded, as the functions' own
  * tests run). The database login is the local server's (a password): an IAM token is signed
  * locally, not an AWS call, and the database check proves the deployed login instead.
  */

@@ -1,7 +1,7 @@
 /**
  * `delivery:pipeline-step:lambda` and `delivery:pipeline-step:service`: the CodePipeline job step,
  * once per action kind the pipelines invoke it for (UserParameters as in
- * infra/lib/pipelines/lambda-pipeline-stack.ts and service-pipeline-stack.ts), each with and
+ * infra/lib/kinds/function/lambda-pipeline-stack.ts and service-pipeline-stack.ts), each with and
  * without a delivery role to assume (`roleArn`, environments in another account).
  */
 import { renderAppSpec, zipTextFiles } from '@ias/delivery';
