@@ -60,6 +60,7 @@ export function githubDeployRole(
       ...(wildcardReasons.length > 0
         ? [{ id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: wildcardReasons.join('; ') }]
         : []),
+      ...grants.flatMap((g) => g.acknowledgements ?? []),
       ...ReleaseLedger.recordAcknowledgements(stack, [naming], ackAccount(stack)),
     ],
   };

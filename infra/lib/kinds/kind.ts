@@ -87,6 +87,8 @@ export interface GithubDeployGrants {
   readonly statements: readonly iam.PolicyStatement[];
   /** Why the role needs `Resource::*` for them. @default - it does not */
   readonly wildcardReason?: string;
+  /** The policy-gate findings its other patterns raise, each with its reason. @default - none */
+  readonly acknowledgements?: readonly { readonly id: string; readonly reason: string }[];
 }
 
 /**

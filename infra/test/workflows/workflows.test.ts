@@ -571,11 +571,9 @@ describe('GitHub Actions workflows', () => {
     expect(runStep(stopStep, env).npx).toEqual([]);
   }, 30_000);
 
-  // Known gap: `ias-ops deploy lambda` and `deployments stop` first look for the deployment that holds
-  // the group (codedeploy:ListDeployments), which the role the workflows assume does not allow yet; the fix is in
-  // infra/lib/pipelines/github-roles.ts and changes the role's template. When it is made, this test
-  // fails: make it an `it`.
-  it.fails('lambda-deploy.yml runs ias-ops with a role that allows every call it plans', () => {
+  // The role the deploy workflows assume must allow every call the ias-ops commands they run make:
+  // the deploy step, and the stop step on cancel, for each kind and each strategy the profiles use.
+  it('deploy workflows run ias-ops with a role that allows every call it plans', () => {
     const dir = inject('assemblyDir');
     const stage = join(dir, `assembly-${prefix}-delivery`);
     const manifest = JSON.parse(readFileSync(join(stage, 'manifest.json'), 'utf8')) as {
@@ -587,24 +585,32 @@ describe('GitHub Actions workflows', () => {
     const template = JSON.parse(
       readFileSync(join(stage, github?.properties?.templateFile ?? ''), 'utf8'),
     ) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
-    const allowed = Object.values(template.Resources)
-      .filter(
-        (r) =>
-          r.Type === 'AWS::IAM::Policy' &&
-          JSON.stringify(r.Properties['Roles']).toLowerCase().includes('staginggithubdeploy'),
-      )
-      .flatMap(
-        (r) => (r.Properties['PolicyDocument'] as { Statement: { Action: string | string[] }[] }).Statement,
-      )
-      .flatMap((statement) => (typeof statement.Action === 'string' ? [statement.Action] : statement.Action));
-    expect(allowed.length).toBeGreaterThan(0);
+    const allowedIn = (env: string) =>
+      Object.values(template.Resources)
+        .filter(
+          (r) =>
+            r.Type === 'AWS::IAM::Policy' &&
+            JSON.stringify(r.Properties['Roles']).toLowerCase().includes(`${env}githubdeploy`),
+        )
+        .flatMap(
+          (r) => (r.Properties['PolicyDocument'] as { Statement: { Action: string | string[] }[] }).Statement,
+        )
+        .flatMap((statement) =>
+          typeof statement.Action === 'string' ? [statement.Action] : statement.Action,
+        );
+    expect(allowedIn('staging').length).toBeGreaterThan(0);
     const zip = join(mkdtempSync(join(tmpdir(), 'deploy-')), 'function.zip');
     writeFileSync(zip, Buffer.concat([Buffer.from('PK\x05\x06', 'latin1'), Buffer.alloc(18)]));
     // What the deploy step and the stop step (on cancel) run, under --dry-run: the calls they plan.
+    const image = (env: string) =>
+      `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/${prefix}-${env}-inventory-api@sha256:${'c'.repeat(64)}`;
     const planned = [
       ['deploy', 'lambda', 'allocate-order', '--env', 'staging', '--zip', zip],
       ['deployments', 'stop', 'allocate-order', '--env', 'staging'],
-    ].flatMap((args) => {
+      // staging's services are deployed by Amazon ECS, prod's by CodeDeploy (the profiles).
+      ['deploy', 'service', 'inventory-api', '--env', 'staging', '--image', image('staging')],
+      ['deploy', 'service', 'inventory-api', '--env', 'prod', '--image', image('prod')],
+    ].map((args) => {
       const out = execFileSync(
         process.execPath,
         [join(REPO_ROOT, 'ops/bin/ias-ops.js'), '--dry-run', ...args],
@@ -613,12 +619,23 @@ describe('GitHub Actions workflows', () => {
           env: { ...process.env, AWS_REGION: '', AWS_PROFILE: '' },
         },
       );
-      return [...out.matchAll(/^ {2}(\w+) (\w+) /gm)].map((m) => `${m[1]}:${m[2]}`);
+      const env = args[args.indexOf('--env') + 1] ?? '';
+      return { env, actions: [...out.matchAll(/^ {2}(\w+) (\w+) /gm)].map((m) => `${m[1]}:${m[2]}`) };
     });
-    expect(planned).toEqual(
-      expect.arrayContaining(['lambda:UpdateFunctionCode', 'codedeploy:StopDeployment']),
+    expect(planned.flatMap((p) => p.actions)).toEqual(
+      expect.arrayContaining([
+        'lambda:UpdateFunctionCode',
+        'codedeploy:StopDeployment',
+        'codedeploy:ListDeployments',
+        'ecs:ListServiceDeployments',
+        'ecs:RegisterTaskDefinition',
+      ]),
     );
-    expect(planned.filter((action) => !allowed.includes(action))).toEqual([]);
+    expect(
+      planned.flatMap(({ env, actions }) =>
+        actions.filter((action) => !allowedIn(env).includes(action)).map((action) => `${env}: ${action}`),
+      ),
+    ).toEqual([]);
   });
 
   it('ecs-deploy.yml pushes to the repository its target names, and deploys with ias-ops', () => {

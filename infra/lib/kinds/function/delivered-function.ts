@@ -170,6 +170,21 @@ export class DeliveredFunction extends Construct {
     ];
   }
 
+  /**
+   * What `ias-ops deploy lambda` and `deployments stop` look up before they act, from a workflow: the
+   * deployments in flight of each function's group (CodeDeploy authorizes ListDeployments on the group).
+   */
+  static inFlightStatements(stack: Stack, targets: readonly FunctionTarget[]): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        actions: ['codedeploy:ListDeployments'],
+        resources: targets.map((t) =>
+          codeDeployArn(stack, 'deploymentgroup', `${t.application}/${t.deploymentGroup}`),
+        ),
+      }),
+    ];
+  }
+
   constructor(scope: Construct, id: string, props: DeliveredFunctionProps) {
     super(scope, id);
     const { naming, definition } = props;

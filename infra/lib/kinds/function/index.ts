@@ -89,7 +89,15 @@ export const FUNCTION_WORKLOAD: WorkloadKind<FunctionStack, LambdaPipelineStack>
 
   githubDeploy(stack, env, workloads) {
     const targets = functionsOf(workloads).map((f) => functionTarget(env, f));
-    return { statements: targets.length > 0 ? DeliveredFunction.deliverStatements(stack, targets) : [] };
+    return {
+      statements:
+        targets.length > 0
+          ? [
+              ...DeliveredFunction.deliverStatements(stack, targets),
+              ...DeliveredFunction.inFlightStatements(stack, targets),
+            ]
+          : [],
+    };
   },
 
   planLines: (env, workloads) => functionPlanLines(env, functionsOf(workloads)),

@@ -24,6 +24,7 @@ import { SERVICE_STRATEGIES, type ServiceStrategyTraits, type ServiceTarget } fr
 import { SubnetGroup } from '../../constructs/network';
 import type { ServiceLoadBalancer } from './service-load-balancer';
 import { codeDeployArn } from '../../stacks/arns';
+import { ackAccount } from '../../aspects/acknowledgements';
 
 /** Props of {@link ContainerService}. */
 export interface ContainerServiceProps {
@@ -105,6 +106,56 @@ export class ContainerService extends Construct {
   readonly scaling: ecs.ScalableTaskCount;
 
   /** CodePipeline's (or a workflow's) ECS and CodeDeploy-to-ECS deploys of these services. */
+  /**
+   * What `ias-ops deploy service` needs besides {@link deployStatements}, from a workflow: the
+   * deployments in flight (CodeDeploy's on the group, Amazon ECS's own on the service), and the tags
+   * the family's task definition carries, which ECS authorizes when a revision is registered with them.
+   */
+  static inFlightStatements(stack: Stack, targets: readonly ServiceTarget[]): iam.PolicyStatement[] {
+    const ecsArn = (resource: string, resourceName: string) =>
+      stack.formatArn({ service: 'ecs', resource, resourceName });
+    return [
+      new iam.PolicyStatement({
+        actions: ['codedeploy:ListDeployments'],
+        resources: targets.map((s) =>
+          codeDeployArn(stack, 'deploymentgroup', `${s.application}/${s.deploymentGroup}`),
+        ),
+      }),
+      new iam.PolicyStatement({
+        actions: ['ecs:ListServiceDeployments'],
+        resources: targets.map((s) => ecsArn('service', `${s.clusterName}/${s.serviceName}`)),
+      }),
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeServiceDeployments'],
+        resources: targets.map((s) => ecsArn('service-deployment', `${s.clusterName}/${s.serviceName}/*`)),
+      }),
+      new iam.PolicyStatement({
+        actions: ['ecs:TagResource'],
+        resources: targets.map((s) => ecsArn('task-definition', `${s.family}:*`)),
+        conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+      }),
+    ];
+  }
+
+  /** The policy-gate findings of {@link inFlightStatements}' patterns, each with its reason. */
+  static inFlightAcknowledgements(
+    stack: Stack,
+    targets: readonly ServiceTarget[],
+  ): { id: string; reason: string }[] {
+    const account = ackAccount(stack);
+    return targets.flatMap((s) => [
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:ecs:${stack.region}:${account}:service-deployment/${s.clusterName}/${s.serviceName}/*]`,
+        reason: "This service's deployments, which Amazon ECS names by an ID it assigns when each one starts",
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:ecs:${stack.region}:${account}:task-definition/${s.family}:*]`,
+        reason:
+          "Tagging this service's task definition revisions as they are registered (ecs:CreateAction RegisterTaskDefinition only); the revision number is not known before",
+      },
+    ]);
+  }
+
   static deployStatements(stack: Stack, targets: readonly ServiceTarget[]): iam.PolicyStatement[] {
     const codedeploy = (resource: Parameters<typeof codeDeployArn>[1], name: string) =>
       codeDeployArn(stack, resource, name);

@@ -131,6 +131,7 @@ export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> 
     return {
       statements: [
         ...ContainerService.deployStatements(stack, targets),
+        ...ContainerService.inFlightStatements(stack, targets),
         new iam.PolicyStatement({
           actions: [
             'ecr:BatchCheckLayerAvailability',
@@ -153,6 +154,7 @@ export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> 
         }),
       ],
       wildcardReason,
+      acknowledgements: ContainerService.inFlightAcknowledgements(stack, targets),
     };
   },
 
