@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withOperatorTable } from '../infra/lib/config/operator-access';
+import { withOperatorTable } from '@ias/infra/config';
 
 const README = join(__dirname, '..', 'README.md');
 

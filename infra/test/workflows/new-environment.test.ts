@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cdkContext, loadProject, parseDelivery, parseEnvironments, REPO_ROOT } from '@ias/infra/config';
-import { SERVICE_BUILDSPEC } from '@ias/infra/pipelines';
+import { SERVICE_BUILDSPEC, withServiceImageArtifacts } from '@ias/infra/pipelines';
 import { synthesize } from '@ias/infra/synth';
 import { parse } from 'yaml';
 import { delivery } from '../../lib/config/delivery';
@@ -116,16 +116,32 @@ describe('a new environment, from one profile entry', () => {
     );
   });
 
-  // Known gap: the service buildspec lists one image artifact per environment by hand (CodeBuild reads
-  // it from the repository), so a new environment's Deploy stage would find no `Image_<env>` until
-  // someone adds it there (infra/test/pipelines/service-pipeline.test.ts fails until then; README
-  // "Adding an environment" says so). When the buildspec follows the profiles, this test fails:
-  // make it an `it`.
-  it.fails('gets its image artifact from the service build', () => {
-    const spec = parse(readFileSync(join(REPO_ROOT, SERVICE_BUILDSPEC), 'utf8')) as {
-      artifacts: { 'secondary-artifacts': Record<string, unknown> };
-    };
-    expect(Object.keys(spec.artifacts['secondary-artifacts'])).toContain('Image_qa');
+  // CodeBuild reads the service buildspec from the repository, so its per-environment image artifacts
+  // are a file that `npm run buildspecs` writes from the profiles (README "Adding an environment").
+  it('gets its image artifact from the service build once npm run buildspecs has written it', () => {
+    const text = readFileSync(join(REPO_ROOT, SERVICE_BUILDSPEC), 'utf8');
+    const names = (buildspec: string) =>
+      Object.keys(
+        (parse(buildspec) as { artifacts: { 'secondary-artifacts': Record<string, unknown> } }).artifacts[
+          'secondary-artifacts'
+        ],
+      );
+    expect(
+      names(
+        withServiceImageArtifacts(
+          text,
+          envs.map((e) => e.name),
+        ),
+      ),
+    ).toEqual(['Image_dev', 'Image_qa', 'Image_staging', 'Image_prod']);
+    // The file in the repository is what the script writes for the real profiles, to the byte.
+    expect(
+      withServiceImageArtifacts(
+        text,
+        real.environments.map((e) => e.name),
+      ),
+    ).toBe(text);
+    expect(() => withServiceImageArtifacts('version: 0.2\n', ['dev'])).toThrow(/no "secondary-artifacts:"/);
   });
 
   it('gets a place in the workflows’ matrix: after dev, before staging, for every kind', () => {
