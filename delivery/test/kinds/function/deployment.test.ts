@@ -1,19 +1,10 @@
 import {
-  CodeDeployClient,
   CreateDeploymentCommand,
   GetDeploymentCommand,
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import type { DeploymentInfo } from '@aws-sdk/client-codedeploy';
-import {
-  GetAliasCommand,
-  GetFunctionConfigurationCommand,
-  LambdaClient,
-  PublishVersionCommand,
-  UpdateFunctionCodeCommand,
-} from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeployProgress } from '../../../src/kinds/function/deployment.js';
 import {
   checkDeployment,
@@ -21,11 +12,12 @@ import {
   startDeployment,
   waitForDeployment,
 } from '../../../src/kinds/function/deployment.js';
+import { clients, mocks } from '../../aws.js';
 import { awsError, fakeClock } from '../../support.js';
+import { stubRelease } from './support.js';
 
-const codedeployMock = mockClient(CodeDeployClient);
-const lambdaMock = mockClient(LambdaClient);
-const codedeploy = new CodeDeployClient({});
+const codedeployMock = mocks.codedeploy;
+const { codedeploy } = clients;
 
 const alarmMessage =
   'One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: <ias-dev-allocate-order-errors>';
@@ -36,11 +28,6 @@ const stoppedOnAlarm: DeploymentInfo = {
   autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
   rollbackInfo: { rollbackDeploymentId: 'd-XYZ' },
 };
-
-beforeEach(() => {
-  codedeployMock.reset();
-  lambdaMock.reset();
-});
 
 describe('startDeployment', () => {
   it('creates an AppSpecContent deployment and returns its id', async () => {
@@ -242,15 +229,8 @@ describe('waitForDeployment', () => {
 });
 
 describe('deployFunction', () => {
-  function stubRelease(publishedVersion: string): void {
-    lambdaMock.on(GetAliasCommand).resolves({ FunctionVersion: '7' });
-    lambdaMock.on(UpdateFunctionCodeCommand).resolves({ CodeSha256: 'sha', LastUpdateStatus: 'Successful' });
-    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ LastUpdateStatus: 'Successful' });
-    lambdaMock.on(PublishVersionCommand).resolves({ Version: publishedVersion });
-  }
-
   const base = {
-    lambda: new LambdaClient({}),
+    lambda: clients.lambda,
     codedeploy,
     functionName: 'ias-dev-allocate-order',
     alias: 'live',

@@ -1,28 +1,20 @@
 import {
-  CodeDeployClient,
   CreateDeploymentCommand,
   GetDeploymentCommand,
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
-import {
-  GetAliasCommand,
-  GetFunctionConfigurationCommand,
-  LambdaClient,
-  PublishVersionCommand,
-  UpdateFunctionCodeCommand,
-} from '@aws-sdk/client-lambda';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetAliasCommand, PublishVersionCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { renderAppSpec } from '../../../src/kinds/function/appspec.js';
 import type { PipelineJobOptions } from '../../../src/pipeline/run.js';
+import { mocks } from '../../aws.js';
 import { credentials, failure, jobClients, pipelineJob, runJob, success } from '../../pipeline/support.js';
 import { awsError, fakeClock, s3Body } from '../../support.js';
+import { stubRelease } from './support.js';
 
-const lambdaMock = mockClient(LambdaClient);
-const codedeployMock = mockClient(CodeDeployClient);
-const s3Mock = mockClient(S3Client);
+const { lambda: lambdaMock, codedeploy: codedeployMock, s3: s3Mock } = mocks;
 
 const clients = jobClients();
 const { artifactS3 } = clients;
@@ -78,16 +70,8 @@ function run(jobEvent: unknown, options: PipelineJobOptions = {}) {
 }
 
 beforeEach(() => {
-  for (const mock of [lambdaMock, codedeployMock, s3Mock]) {
-    mock.reset();
-  }
   artifactS3.mockClear();
-  lambdaMock.on(GetAliasCommand).resolves({ FunctionVersion: '7' });
-  lambdaMock
-    .on(UpdateFunctionCodeCommand)
-    .resolves({ CodeSha256: 'sha-new', LastUpdateStatus: 'InProgress' });
-  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ LastUpdateStatus: 'Successful' });
-  lambdaMock.on(PublishVersionCommand).resolves({ Version: '8' });
+  stubRelease('8');
   s3Mock.on(GetObjectCommand, { Key: 'in.zip' }).resolves({ Body: s3Body(buildZip) });
   s3Mock.on(PutObjectCommand).resolves({});
   codedeployMock.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-ABC' });

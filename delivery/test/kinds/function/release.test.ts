@@ -1,22 +1,22 @@
 import {
   GetAliasCommand,
   GetFunctionConfigurationCommand,
-  LambdaClient,
   PublishVersionCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseAppSpec } from '../../../src/kinds/function/appspec.js';
 import { prepareRelease } from '../../../src/kinds/function/release.js';
+import { clients, mocks } from '../../aws.js';
 import { awsError, fakeClock } from '../../support.js';
+import { stubRelease } from './support.js';
 
-const lambdaMock = mockClient(LambdaClient);
+const lambdaMock = mocks.lambda;
 const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]);
 
 function options(clock = fakeClock()) {
   return {
-    lambda: new LambdaClient({}),
+    lambda: clients.lambda,
     functionName: 'ias-dev-allocate-order',
     alias: 'live',
     zip,
@@ -27,16 +27,7 @@ function options(clock = fakeClock()) {
 }
 
 beforeEach(() => {
-  lambdaMock.reset();
-  lambdaMock.on(GetAliasCommand).resolves({ Name: 'live', FunctionVersion: '7' });
-  lambdaMock
-    .on(UpdateFunctionCodeCommand)
-    .resolves({ CodeSha256: 'sha-new', LastUpdateStatus: 'InProgress' });
-  lambdaMock
-    .on(GetFunctionConfigurationCommand)
-    .resolvesOnce({ LastUpdateStatus: 'InProgress' })
-    .resolves({ LastUpdateStatus: 'Successful', State: 'Active' });
-  lambdaMock.on(PublishVersionCommand).resolves({ Version: '8' });
+  stubRelease('8', { readsInProgress: 1 });
 });
 
 describe('prepareRelease', () => {

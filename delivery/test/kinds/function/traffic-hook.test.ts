@@ -1,29 +1,18 @@
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
-  CodeDeployClient,
   GetDeploymentTargetCommand,
   ListDeploymentTargetsCommand,
   PutLifecycleEventHookExecutionStatusCommand,
 } from '@aws-sdk/client-codedeploy';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TrafficHookConfig } from '../../../src/kinds/function/traffic-hook.js';
 import { readTrafficHookConfig, runTrafficHook } from '../../../src/kinds/function/traffic-hook.js';
+import { clients, mocks } from '../../aws.js';
 import { awsError, CODEDEPLOY_HOOK_EVENT, hookStatuses, payload } from '../../support.js';
 
-const codedeployMock = mockClient(CodeDeployClient);
-const lambdaMock = mockClient(LambdaClient);
-const cloudwatchMock = mockClient(CloudWatchClient);
-const ssmMock = mockClient(SSMClient);
-
-const clients = {
-  codedeploy: new CodeDeployClient({}),
-  lambda: new LambdaClient({}),
-  cloudwatch: new CloudWatchClient({}),
-  ssm: new SSMClient({}),
-};
+const { codedeploy: codedeployMock, lambda: lambdaMock, cloudwatch: cloudwatchMock, ssm: ssmMock } = mocks;
 const event = CODEDEPLOY_HOOK_EVENT;
 const pre: TrafficHookConfig = { phase: 'pre-traffic', smokeEventsPath: '/ias/dev/smoke-events/' };
 const post: TrafficHookConfig = { phase: 'post-traffic', smokeEventsPath: '/ias/dev/smoke-events/' };
@@ -32,10 +21,6 @@ const smokeEvent = '{"smoke":true}';
 const reported = () => hookStatuses(codedeployMock);
 
 beforeEach(() => {
-  codedeployMock.reset();
-  lambdaMock.reset();
-  cloudwatchMock.reset();
-  ssmMock.reset();
   codedeployMock.on(ListDeploymentTargetsCommand).resolves({ targetIds: ['ias-dev-allocate-order'] });
   codedeployMock.on(GetDeploymentTargetCommand).resolves({
     deploymentTarget: {

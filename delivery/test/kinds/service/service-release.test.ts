@@ -1,25 +1,22 @@
 import type { Stack, StackEvent } from '@aws-sdk/client-cloudformation';
 import {
-  CloudFormationClient,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import type { ParameterType } from '@aws-sdk/client-ssm';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ensureServiceDelivered,
   followServiceUpdate,
   recordServiceImage,
 } from '../../../src/kinds/service/service-release.js';
+import { clients, mocks } from '../../aws.js';
 import { awsError, fakeClock, rejectionOf } from '../../support.js';
 import { IMAGE } from './support.js';
 
-const cfnMock = mockClient(CloudFormationClient);
-const ssmMock = mockClient(SSMClient);
-const clients = { cloudformation: new CloudFormationClient({}), ssm: new SSMClient({}) };
+const { cloudformation: cfnMock, ssm: ssmMock } = mocks;
 
 const stackName = 'ias-dev-inventory-api';
 const stackId = `arn:aws:cloudformation:ap-northeast-1:123456789012:stack/${stackName}/abc`;
@@ -64,8 +61,6 @@ function event(token: string | undefined, fields: Partial<StackEvent>): StackEve
 }
 
 beforeEach(() => {
-  cfnMock.reset();
-  ssmMock.reset();
   cfnMock.on(DescribeStacksCommand, { StackName: stackName }).resolves(stack('CREATE_COMPLETE'));
   cfnMock.on(UpdateStackCommand).resolves({ StackId: stackId });
   ssmMock.on(GetParameterCommand).resolves(parameter('none'));
