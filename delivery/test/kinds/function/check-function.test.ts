@@ -1,34 +1,23 @@
 import {
-  CloudFormationClient,
   CreateStackCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import type { Stack, StackEvent } from '@aws-sdk/client-cloudformation';
-import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+import { describe, expect, it, vi } from 'vitest';
 import { ensureFunction } from '../../../src/kinds/function/check-function.js';
-import { awsError, fakeClock } from '../../support.js';
+import { clients, mocks } from '../../aws.js';
+import { awsError, describedStack, fakeClock, stackArn } from '../../support.js';
 
-const lambdaMock = mockClient(LambdaClient);
-const cfnMock = mockClient(CloudFormationClient);
+const { lambda: lambdaMock, cloudformation: cfnMock } = mocks;
 
-const stackId = 'arn:aws:cloudformation:ap-northeast-1:123456789012:stack/ias-dev-allocate-order/abc';
+const stackId = stackArn('ias-dev-allocate-order');
 const notFound = awsError('ResourceNotFoundException', 'Function not found: ias-dev-allocate-order');
 const noStack = awsError('ValidationError', 'Stack with id ias-dev-allocate-order does not exist');
 
 function stack(status: Stack['StackStatus']): { Stacks: Stack[] } {
-  return {
-    Stacks: [
-      {
-        StackName: 'ias-dev-allocate-order',
-        StackId: stackId,
-        StackStatus: status,
-        CreationTime: new Date(0),
-      },
-    ],
-  };
+  return describedStack('ias-dev-allocate-order', status);
 }
 
 /** A stack event of the function's stack, `time` ms after the epoch. */
@@ -42,19 +31,14 @@ function stackEvent(
 
 function options(clock = fakeClock()) {
   return {
-    lambda: new LambdaClient({}),
-    cloudformation: new CloudFormationClient({}),
+    lambda: clients.lambda,
+    cloudformation: clients.cloudformation,
     functionName: 'ias-dev-allocate-order',
     stackName: 'ias-dev-allocate-order',
     template: vi.fn(() => Promise.resolve({ body: '{"Resources":{}}' })),
     ...clock,
   };
 }
-
-beforeEach(() => {
-  lambdaMock.reset();
-  cfnMock.reset();
-});
 
 describe('ensureFunction', () => {
   it('reports an existing function without reading the stack or the template', async () => {

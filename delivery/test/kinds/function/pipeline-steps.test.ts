@@ -12,7 +12,7 @@ import type { PipelineJobOptions } from '../../../src/pipeline/run.js';
 import { mocks } from '../../aws.js';
 import { credentials, failure, jobClients, pipelineJob, runJob, success } from '../../pipeline/support.js';
 import { awsError, fakeClock, s3Body } from '../../support.js';
-import { stubRelease } from './support.js';
+import { RELEASE, stubRelease } from './support.js';
 
 const { lambda: lambdaMock, codedeploy: codedeployMock, s3: s3Mock } = mocks;
 
@@ -30,20 +30,8 @@ const parameters = {
 };
 
 const buildZip = zipSync({ 'index.js': strToU8('exports.handler = async () => ({ status: "ok" });') });
-const appSpec = renderAppSpec({
-  functionName: 'ias-dev-allocate-order',
-  alias: 'live',
-  currentVersion: '7',
-  targetVersion: '8',
-});
-const release = {
-  functionName: 'ias-dev-allocate-order',
-  alias: 'live',
-  currentVersion: '7',
-  targetVersion: '8',
-  codeSha256: 'sha-new',
-  unchanged: false,
-};
+const release = RELEASE;
+const appSpec = renderAppSpec(release);
 
 function releaseZip(record: object = release, spec = appSpec): Uint8Array {
   return zipSync({ 'appspec.yml': strToU8(spec), 'release.json': strToU8(JSON.stringify(record)) });

@@ -9,7 +9,7 @@ import { parseAppSpec } from '../../../src/kinds/function/appspec.js';
 import { prepareRelease } from '../../../src/kinds/function/release.js';
 import { clients, mocks } from '../../aws.js';
 import { awsError, fakeClock } from '../../support.js';
-import { stubRelease } from './support.js';
+import { RELEASE, stubRelease } from './support.js';
 
 const lambdaMock = mocks.lambda;
 const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]);
@@ -35,14 +35,7 @@ describe('prepareRelease', () => {
     const clock = fakeClock();
     const release = await prepareRelease(options(clock));
 
-    expect(release).toMatchObject({
-      functionName: 'ias-dev-allocate-order',
-      alias: 'live',
-      currentVersion: '7',
-      targetVersion: '8',
-      codeSha256: 'sha-new',
-      unchanged: false,
-    });
+    expect(release).toMatchObject(RELEASE);
     expect(parseAppSpec(release.appSpec)).toEqual({
       functionName: 'ias-dev-allocate-order',
       alias: 'live',

@@ -6,6 +6,16 @@ import {
 } from '@aws-sdk/client-lambda';
 import { mocks } from '../../aws.js';
 
+/** The release {@link stubRelease} makes of version 8 (what `release.json` records; the appspec aside). */
+export const RELEASE = {
+  functionName: 'ias-dev-allocate-order',
+  alias: 'live',
+  currentVersion: '7',
+  targetVersion: '8',
+  codeSha256: 'sha-new',
+  unchanged: false,
+};
+
 /**
  * Lambda answering a release of `ias-dev-allocate-order`: its alias `live` on version 7, the uploaded
  * code (`sha-new`) still updating for `readsInProgress` reads of the configuration, then published as

@@ -1,4 +1,3 @@
-import type { Stack } from '@aws-sdk/client-cloudformation';
 import { DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -17,30 +16,15 @@ import { userParametersSchema } from '../../../src/pipeline/steps.js';
 import { clients as aws, mocks } from '../../aws.js';
 import { credentials, failure, jobClients, pipelineJob, runJob, success } from '../../pipeline/support.js';
 import { fakeClock, s3Body } from '../../support.js';
-import { IMAGE } from './support.js';
+import { IMAGE, SERVICE, serviceStack } from './support.js';
 
 const { cloudformation: cfnMock, ssm: ssmMock, s3: s3Mock } = mocks;
 
 const clients: PipelineJobClients = jobClients('cloudformation', 'ssm');
 
-const stackName = 'ias-dev-inventory-api';
-const stackId = `arn:aws:cloudformation:ap-northeast-1:123456789012:stack/${stackName}/abc`;
-const imageParameter = '/ias/dev/inventory-api/image';
+const { stackName, stackId, imageParameter } = SERVICE;
 const service = { environment: 'dev', stackName, imageParameter };
-
-function stack(status: Stack['StackStatus'], resolved = 'none'): { Stacks: Stack[] } {
-  return {
-    Stacks: [
-      {
-        StackName: stackName,
-        StackId: stackId,
-        StackStatus: status,
-        CreationTime: new Date(0),
-        Parameters: [{ ParameterKey: 'ImageUri', ParameterValue: imageParameter, ResolvedValue: resolved }],
-      },
-    ],
-  };
-}
+const stack = serviceStack;
 
 function buildOutput(
   files: Record<string, string> = { 'imageDetail.json': JSON.stringify({ ImageURI: IMAGE }) },

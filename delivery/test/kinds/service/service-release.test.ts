@@ -14,31 +14,16 @@ import {
 } from '../../../src/kinds/service/service-release.js';
 import { clients, mocks } from '../../aws.js';
 import { awsError, fakeClock, rejectionOf } from '../../support.js';
-import { IMAGE } from './support.js';
+import { IMAGE, SERVICE, serviceStack } from './support.js';
 
 const { cloudformation: cfnMock, ssm: ssmMock } = mocks;
 
-const stackName = 'ias-dev-inventory-api';
-const stackId = `arn:aws:cloudformation:ap-northeast-1:123456789012:stack/${stackName}/abc`;
-const imageParameter = '/ias/dev/inventory-api/image';
+const { stackName, stackId, imageParameter } = SERVICE;
 const input = { stackName, imageParameter, imageUri: IMAGE };
 const OLD_IMAGE = IMAGE.replace(':3f2c1ab', ':0a0a0a0');
 
 function stack(status: Stack['StackStatus'], resolved = 'none'): { Stacks: Stack[] } {
-  return {
-    Stacks: [
-      {
-        StackName: stackName,
-        StackId: stackId,
-        StackStatus: status,
-        CreationTime: new Date(0),
-        Parameters: [
-          { ParameterKey: 'ImageUri', ParameterValue: imageParameter, ResolvedValue: resolved },
-          { ParameterKey: 'DesiredCount', ParameterValue: '2' },
-        ],
-      },
-    ],
-  };
+  return serviceStack(status, resolved, { ParameterKey: 'DesiredCount', ParameterValue: '2' });
 }
 
 function parameter(value: string, type: ParameterType = 'String') {
