@@ -54,3 +54,18 @@ beforeEach(() => {
     mock.reset();
   }
 });
+
+/** What a stubbed client can tell of the commands it was sent (an {@link mocks} entry). */
+interface SentCommands {
+  commandCalls<TInput extends object>(
+    command: new (input: TInput) => { input: TInput },
+  ): { args: [{ input: TInput }] }[];
+}
+
+/** The inputs of the `command`s `mock` was sent, in the order they were sent. */
+export function sent<TInput extends object>(
+  mock: SentCommands,
+  command: new (input: TInput) => { input: TInput },
+): TInput[] {
+  return mock.commandCalls(command).map((call) => call.args[0].input);
+}

@@ -4,7 +4,7 @@ import type { PipelineJobClients } from '../../src/pipeline/job.js';
 import type { PipelineJobOptions } from '../../src/pipeline/run.js';
 import { runPipelineJob } from '../../src/pipeline/run.js';
 import type { ClientName } from '../aws.js';
-import { clients, mocks } from '../aws.js';
+import { clients, mocks, sent } from '../aws.js';
 import { fakeClock } from '../support.js';
 
 /** The job's artifact credentials: no report may carry them. */
@@ -99,10 +99,10 @@ export async function runJob(
 
 /** The job's PutJobSuccessResult input, if it reported success. */
 export function success() {
-  return codepipelineMock.commandCalls(PutJobSuccessResultCommand)[0]?.args[0].input;
+  return sent(codepipelineMock, PutJobSuccessResultCommand)[0];
 }
 
 /** The job's PutJobFailureResult input, if it reported failure. */
 export function failure() {
-  return codepipelineMock.commandCalls(PutJobFailureResultCommand)[0]?.args[0].input;
+  return sent(codepipelineMock, PutJobFailureResultCommand)[0];
 }

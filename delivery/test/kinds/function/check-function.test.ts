@@ -7,7 +7,7 @@ import type { Stack, StackEvent } from '@aws-sdk/client-cloudformation';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { ensureFunction } from '../../../src/kinds/function/check-function.js';
-import { clients, mocks } from '../../aws.js';
+import { clients, mocks, sent } from '../../aws.js';
 import { awsError, describedStack, fakeClock, stackArn } from '../../support.js';
 
 const { lambda: lambdaMock, cloudformation: cfnMock } = mocks;
@@ -70,7 +70,7 @@ describe('ensureFunction', () => {
     });
 
     expect(result.status).toBe('created');
-    expect(cfnMock.commandCalls(CreateStackCommand)[0]?.args[0].input).toEqual({
+    expect(sent(cfnMock, CreateStackCommand)[0]).toEqual({
       StackName: 'ias-dev-allocate-order',
       TemplateBody: '{"Resources":{}}',
       Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
@@ -93,7 +93,7 @@ describe('ensureFunction', () => {
     cfnMock.on(DescribeStacksCommand, { StackName: stackId }).resolves(stack('CREATE_COMPLETE'));
     const url = 'https://s3.ap-northeast-1.amazonaws.com/assets/template.json';
     await ensureFunction({ ...options(), template: () => Promise.resolve({ url }) });
-    const input = cfnMock.commandCalls(CreateStackCommand)[0]?.args[0].input;
+    const input = sent(cfnMock, CreateStackCommand)[0];
     expect(input?.TemplateURL).toBe(url);
     expect(input?.TemplateBody).toBeUndefined();
   });
@@ -152,7 +152,7 @@ describe('ensureFunction', () => {
       message:
         'creating stack ias-dev-allocate-order failed (DELETE_COMPLETE): Role (AWS::IAM::Role) CREATE_FAILED: ias-dev-allocate-order-role already exists; fix the template or the account and re-run',
     });
-    expect(cfnMock.commandCalls(DescribeStackEventsCommand)[0]?.args[0].input).toMatchObject({
+    expect(sent(cfnMock, DescribeStackEventsCommand)[0]).toMatchObject({
       StackName: stackId,
     });
   });
@@ -179,7 +179,7 @@ describe('ensureFunction', () => {
       code: 'STACK_FAILED',
       message: expect.stringContaining('Fn (AWS::Lambda::Function) CREATE_FAILED: bad runtime'),
     });
-    expect(cfnMock.commandCalls(DescribeStackEventsCommand)[1]?.args[0].input.NextToken).toBe('page-2');
+    expect(sent(cfnMock, DescribeStackEventsCommand)[1]?.NextToken).toBe('page-2');
   });
 
   it('fails TIMED_OUT when the created stack does not settle in time', async () => {

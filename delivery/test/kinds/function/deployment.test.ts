@@ -12,7 +12,7 @@ import {
   startDeployment,
   waitForDeployment,
 } from '../../../src/kinds/function/deployment.js';
-import { clients, mocks } from '../../aws.js';
+import { clients, mocks, sent } from '../../aws.js';
 import { awsError, fakeClock } from '../../support.js';
 import { stubRelease } from './support.js';
 
@@ -40,7 +40,7 @@ describe('startDeployment', () => {
       description: 'version 8',
     });
     expect(id).toBe('d-ABC');
-    expect(codedeployMock.commandCalls(CreateDeploymentCommand)[0]?.args[0].input).toEqual({
+    expect(sent(codedeployMock, CreateDeploymentCommand)[0]).toEqual({
       applicationName: 'ias-dev-allocate-order-app',
       deploymentGroupName: 'ias-dev-allocate-order-group',
       revision: { revisionType: 'AppSpecContent', appSpecContent: { content: 'version: 0.0\n' } },
@@ -93,7 +93,7 @@ describe('checkDeployment', () => {
     const state = await checkDeployment({ codedeploy, deploymentId: 'd-ABC' });
     expect(state.status).toBe(expected);
     expect(state.deploymentId).toBe('d-ABC');
-    expect(codedeployMock.commandCalls(GetDeploymentCommand)[0]?.args[0].input).toEqual({
+    expect(sent(codedeployMock, GetDeploymentCommand)[0]).toEqual({
       deploymentId: 'd-ABC',
     });
   });
@@ -213,7 +213,7 @@ describe('waitForDeployment', () => {
       code: 'TIMED_OUT',
       message: 'deployment d-ABC still running after 10 min: stopped it with rollback',
     });
-    expect(codedeployMock.commandCalls(StopDeploymentCommand).map((call) => call.args[0].input)).toEqual([
+    expect(sent(codedeployMock, StopDeploymentCommand)).toEqual([
       { deploymentId: 'd-ABC', autoRollbackEnabled: true },
     ]);
     expect(codedeployMock.commandCalls(GetDeploymentCommand)).toHaveLength(11);
@@ -253,9 +253,7 @@ describe('deployFunction', () => {
     expect(result.deploymentId).toBe('d-ABC');
     expect(result.release).toMatchObject({ currentVersion: '7', targetVersion: '8' });
     expect(steps).toEqual(['released', 'started', 'running', 'succeeded']);
-    const content =
-      codedeployMock.commandCalls(CreateDeploymentCommand)[0]?.args[0].input.revision?.appSpecContent
-        ?.content;
+    const content = sent(codedeployMock, CreateDeploymentCommand)[0]?.revision?.appSpecContent?.content;
     expect(content).toBe(result.release.appSpec);
   });
 

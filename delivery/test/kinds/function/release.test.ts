@@ -7,7 +7,7 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseAppSpec } from '../../../src/kinds/function/appspec.js';
 import { prepareRelease } from '../../../src/kinds/function/release.js';
-import { clients, mocks } from '../../aws.js';
+import { clients, mocks, sent } from '../../aws.js';
 import { awsError, fakeClock } from '../../support.js';
 import { RELEASE, stubRelease } from './support.js';
 
@@ -43,18 +43,18 @@ describe('prepareRelease', () => {
       targetVersion: '8',
       beforeAllowTraffic: 'ias-dev-pre-traffic-hook',
     });
-    expect(lambdaMock.commandCalls(GetAliasCommand)[0]?.args[0].input).toEqual({
+    expect(sent(lambdaMock, GetAliasCommand)[0]).toEqual({
       FunctionName: 'ias-dev-allocate-order',
       Name: 'live',
     });
-    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)[0]?.args[0].input).toEqual({
+    expect(sent(lambdaMock, UpdateFunctionCodeCommand)[0]).toEqual({
       FunctionName: 'ias-dev-allocate-order',
       ZipFile: zip,
     });
     // InProgress once, then Successful: two reads, each after a pause.
     expect(lambdaMock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(2);
     expect(clock.sleeps).toHaveLength(2);
-    expect(lambdaMock.commandCalls(PublishVersionCommand)[0]?.args[0].input).toEqual({
+    expect(sent(lambdaMock, PublishVersionCommand)[0]).toEqual({
       FunctionName: 'ias-dev-allocate-order',
       CodeSha256: 'sha-new',
       Description: 'build 42',

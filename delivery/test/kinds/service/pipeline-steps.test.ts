@@ -13,7 +13,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PipelineJobClients } from '../../../src/pipeline/job.js';
 import type { PipelineJobOptions } from '../../../src/pipeline/run.js';
 import { userParametersSchema } from '../../../src/pipeline/steps.js';
-import { clients as aws, mocks } from '../../aws.js';
+import { clients as aws, mocks, sent } from '../../aws.js';
 import { credentials, failure, jobClients, pipelineJob, runJob, success } from '../../pipeline/support.js';
 import { fakeClock, s3Body } from '../../support.js';
 import { IMAGE, SERVICE, serviceStack } from './support.js';
@@ -42,7 +42,7 @@ function run(jobEvent: unknown, options: PipelineJobOptions = {}, jobClients = c
 }
 
 function puts(): unknown[] {
-  return ssmMock.commandCalls(PutParameterCommand).map((call) => call.args[0].input);
+  return sent(ssmMock, PutParameterCommand);
 }
 
 beforeEach(() => {
@@ -274,9 +274,7 @@ describe('runPipelineJob, recording the release', () => {
     secretsMock.on(ListSecretsCommand).resolves({ SecretList: [] });
     const outcome = await run(job(record), {}, jobClients('cloudformation', 'ssm', 'dynamodb', 'secrets'));
     expect(outcome).toMatchObject({ result: 'succeeded' });
-    const written = JSON.parse(
-      ddbMock.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.release?.S ?? '{}',
-    );
+    const written = JSON.parse(sent(ddbMock, PutItemCommand)[0]?.Item?.release?.S ?? '{}');
     expect(written).toMatchObject({
       number: 1,
       source: 'pipeline',

@@ -12,7 +12,7 @@ import {
   followServiceUpdate,
   recordServiceImage,
 } from '../../../src/kinds/service/service-release.js';
-import { clients, mocks } from '../../aws.js';
+import { clients, mocks, sent } from '../../aws.js';
 import { awsError, fakeClock, rejectionOf } from '../../support.js';
 import { IMAGE, SERVICE, serviceStack } from './support.js';
 
@@ -31,7 +31,7 @@ function parameter(value: string, type: ParameterType = 'String') {
 }
 
 function puts(): unknown[] {
-  return ssmMock.commandCalls(PutParameterCommand).map((call) => call.args[0].input);
+  return sent(ssmMock, PutParameterCommand);
 }
 
 function event(token: string | undefined, fields: Partial<StackEvent>): StackEvent {
@@ -61,12 +61,8 @@ describe('ensureServiceDelivered', () => {
       action: 'already-delivered',
       previousImage: OLD_IMAGE,
     });
-    expect(cfnMock.commandCalls(DescribeStacksCommand).map((call) => call.args[0].input)).toEqual([
-      { StackName: stackName },
-    ]);
-    expect(ssmMock.commandCalls(GetParameterCommand).map((call) => call.args[0].input)).toEqual([
-      { Name: imageParameter },
-    ]);
+    expect(sent(cfnMock, DescribeStacksCommand)).toEqual([{ StackName: stackName }]);
+    expect(sent(ssmMock, GetParameterCommand)).toEqual([{ Name: imageParameter }]);
     expect(puts()).toEqual([]);
     expect(cfnMock.commandCalls(UpdateStackCommand)).toHaveLength(0);
   });
@@ -84,7 +80,7 @@ describe('ensureServiceDelivered', () => {
       previousImage: undefined,
     });
     expect(puts()).toEqual([{ Name: imageParameter, Value: IMAGE, Overwrite: true }]);
-    expect(cfnMock.commandCalls(UpdateStackCommand).map((call) => call.args[0].input)).toEqual([
+    expect(sent(cfnMock, UpdateStackCommand)).toEqual([
       {
         StackName: stackName,
         UsePreviousTemplate: true,
@@ -228,9 +224,7 @@ describe('ensureServiceDelivered', () => {
       { Name: imageParameter, Value: 'none', Overwrite: true },
     ]);
     // The update's events were all on the first page: no second page was read.
-    expect(cfnMock.commandCalls(DescribeStackEventsCommand).map((call) => call.args[0].input)).toEqual([
-      { StackName: stackId, NextToken: undefined },
-    ]);
+    expect(sent(cfnMock, DescribeStackEventsCommand)).toEqual([{ StackName: stackId, NextToken: undefined }]);
   });
 
   it('says so when setting the parameter back fails too', async () => {
