@@ -36,29 +36,26 @@ describe('prepareRelease', () => {
     const release = await prepareRelease(options(clock));
 
     expect(release).toMatchObject(RELEASE);
+    const { functionName, alias, currentVersion, targetVersion } = RELEASE;
+    const beforeAllowTraffic = 'ias-dev-pre-traffic-hook';
     expect(parseAppSpec(release.appSpec)).toEqual({
-      functionName: 'ias-dev-allocate-order',
-      alias: 'live',
-      currentVersion: '7',
-      targetVersion: '8',
-      beforeAllowTraffic: 'ias-dev-pre-traffic-hook',
+      functionName,
+      alias,
+      currentVersion,
+      targetVersion,
+      beforeAllowTraffic,
     });
-    expect(sent(lambdaMock, GetAliasCommand)[0]).toEqual({
-      FunctionName: 'ias-dev-allocate-order',
-      Name: 'live',
-    });
-    expect(sent(lambdaMock, UpdateFunctionCodeCommand)[0]).toEqual({
-      FunctionName: 'ias-dev-allocate-order',
-      ZipFile: zip,
-    });
+    // Each call once: the alias read, the upload, the publication pinned to the uploaded code.
+    expect(sent(lambdaMock, GetAliasCommand)).toEqual([{ FunctionName: functionName, Name: alias }]);
+    expect(sent(lambdaMock, UpdateFunctionCodeCommand)).toEqual([
+      { FunctionName: functionName, ZipFile: zip },
+    ]);
     // InProgress once, then Successful: two reads, each after a pause.
     expect(lambdaMock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(2);
     expect(clock.sleeps).toHaveLength(2);
-    expect(sent(lambdaMock, PublishVersionCommand)[0]).toEqual({
-      FunctionName: 'ias-dev-allocate-order',
-      CodeSha256: 'sha-new',
-      Description: 'build 42',
-    });
+    expect(sent(lambdaMock, PublishVersionCommand)).toEqual([
+      { FunctionName: functionName, CodeSha256: 'sha-new', Description: 'build 42' },
+    ]);
   });
 
   it('reports unchanged, with no appspec, when Lambda returns the version the alias is on', async () => {
