@@ -9,133 +9,127 @@
  * lifecycle hook events) sit at the top; `handlers/` are the Lambda entry points infra bundles by path.
  */
 // Shared: errors, CodeDeploy lifecycle hook events, database roles, the release ledger.
-export type { DeliveryErrorCode } from './errors.js';
-export { DeliveryError } from './errors.js';
-export type { TrafficHookEvent } from './lifecycle-hook.js';
-export { trafficHookEventSchema } from './lifecycle-hook.js';
+export { type DeliveryErrorCode, DeliveryError } from './errors.js';
+export { type TrafficHookEvent, trafficHookEventSchema } from './lifecycle-hook.js';
 export { dbRolesEnvironmentSchema } from './db-roles.js';
-export type { Release as LedgerRelease, ReleaseChange, ReleaseSnapshot } from './ledger.js';
-export { configurationSnapshot, getRelease, listReleases, recordRelease, releaseSchema } from './ledger.js';
+export {
+  type Release as LedgerRelease,
+  type ReleaseChange,
+  type ReleaseSnapshot,
+  configurationSnapshot,
+  getRelease,
+  listReleases,
+  recordRelease,
+  releaseSchema,
+} from './ledger.js';
 
 // The CodePipeline job and its step table.
-export type {
-  ArtifactCredentials,
-  PipelineJob,
-  PipelineJobClients,
-  PipelineJobOutcome,
+export {
+  type ArtifactCredentials,
+  type PipelineJob,
+  type PipelineJobClients,
+  type PipelineJobOutcome,
+  pipelineJobSchema,
 } from './pipeline/job.js';
-export { pipelineJobSchema } from './pipeline/job.js';
-export type { PipelineJobOptions } from './pipeline/run.js';
-export { runPipelineJob } from './pipeline/run.js';
-export type { UserParameters } from './pipeline/steps.js';
-export { userParametersSchema } from './pipeline/steps.js';
+export { type PipelineJobOptions, runPipelineJob } from './pipeline/run.js';
+export { type UserParameters, userParametersSchema } from './pipeline/steps.js';
 export { zipTextFiles } from './pipeline/artifacts.js';
 
 // Lambda function delivery: appspec, function check, release, deployment, traffic hooks, pipeline steps.
-export type { AppSpecInput, TrafficHooks } from './kinds/function/appspec.js';
-export { parseAppSpec, renderAppSpec } from './kinds/function/appspec.js';
-export type {
-  EnsureFunctionOptions,
-  EnsureFunctionResult,
-  StackTemplate,
-} from './kinds/function/check-function.js';
-export { ensureFunction } from './kinds/function/check-function.js';
-export type {
-  CheckDeploymentOptions,
-  DeployFunctionOptions,
-  DeployFunctionResult,
-  DeploymentState,
-  DeployProgress,
-  StartDeploymentOptions,
-  WaitForDeploymentOptions,
-} from './kinds/function/deployment.js';
 export {
+  type AppSpecInput,
+  type TrafficHooks,
+  parseAppSpec,
+  renderAppSpec,
+} from './kinds/function/appspec.js';
+export {
+  type EnsureFunctionOptions,
+  type EnsureFunctionResult,
+  type StackTemplate,
+  ensureFunction,
+} from './kinds/function/check-function.js';
+export {
+  type CheckDeploymentOptions,
+  type DeployFunctionOptions,
+  type DeployFunctionResult,
+  type DeploymentState,
+  type DeployProgress,
+  type StartDeploymentOptions,
+  type WaitForDeploymentOptions,
   checkDeployment,
   deployFunction,
   startDeployment,
   stopTimedOutDeployment,
   waitForDeployment,
 } from './kinds/function/deployment.js';
-export type { ReleaseRecord } from './kinds/function/pipeline-steps.js';
-export { releaseRecordSchema } from './kinds/function/pipeline-steps.js';
-export type { Release, ReleaseOptions } from './kinds/function/release.js';
-export { prepareRelease } from './kinds/function/release.js';
-export type {
-  TrafficHookClients,
-  TrafficHookConfig,
-  TrafficHookResult,
-  TrafficPhase,
-} from './kinds/function/traffic-hook.js';
+export { type ReleaseRecord, releaseRecordSchema } from './kinds/function/pipeline-steps.js';
+export { type Release, type ReleaseOptions, prepareRelease } from './kinds/function/release.js';
 export {
+  type TrafficHookClients,
+  type TrafficHookConfig,
+  type TrafficHookResult,
+  type TrafficPhase,
   hookEnvironmentSchema,
   readTrafficHookConfig,
   runTrafficHook,
 } from './kinds/function/traffic-hook.js';
 
 // Container service (ECS) delivery: build files, first delivery, green check, pipeline steps.
-export type {
-  EcsAppSpec,
-  EcsAppSpecInput,
-  EcsLifecycleHooks,
-  ImageDefinition,
-  ImageDetail,
-} from './kinds/service/appspec.js';
 export {
+  type EcsAppSpec,
+  type EcsAppSpecInput,
+  type EcsLifecycleHooks,
+  type ImageDefinition,
+  type ImageDetail,
   parseEcsAppSpec,
   renderEcsAppSpec,
   renderImageDefinitions,
   renderImageDetail,
   TASK_DEFINITION_PLACEHOLDER,
 } from './kinds/service/appspec.js';
-export type {
-  BuildEnvironment,
-  BuildFilesInput,
-  WriteBuildFilesOptions,
-} from './kinds/service/build-files.js';
-export { readBuildFilesInput, writeBuildFiles } from './kinds/service/build-files.js';
-export type {
-  EcsHookResponse,
-  EcsLifecycleHookEvent,
-  GreenCheckConfig,
-  GreenCheckHookDependencies,
-  GreenCheckHookOutcome,
-  GreenCheckOptions,
-  GreenCheckResult,
-  HttpGet,
-} from './kinds/service/green-check.js';
 export {
+  type BuildEnvironment,
+  type BuildFilesInput,
+  type WriteBuildFilesOptions,
+  readBuildFilesInput,
+  writeBuildFiles,
+} from './kinds/service/build-files.js';
+export {
+  type EcsHookResponse,
+  type EcsLifecycleHookEvent,
+  type GreenCheckConfig,
+  type GreenCheckHookDependencies,
+  type GreenCheckHookOutcome,
+  type GreenCheckOptions,
+  type GreenCheckResult,
+  type HttpGet,
   checkGreen,
   ecsLifecycleHookEventSchema,
   greenCheckEnvironmentSchema,
   readGreenCheckConfig,
   runGreenCheckHook,
 } from './kinds/service/green-check.js';
-export type { ImageReference } from './kinds/service/image-uri.js';
-export { imageUriSchema, parseImageUri } from './kinds/service/image-uri.js';
-export type {
-  EnsureServiceOptions,
-  EnsureServiceResult,
-  FollowServiceUpdateOptions,
-  ServiceDeliveryInput,
-  ServiceDeliveryStart,
-  ServiceReleaseClients,
-  ServiceStackUpdate,
-  StartServiceDeliveryOptions,
-} from './kinds/service/service-release.js';
+export { type ImageReference, imageUriSchema, parseImageUri } from './kinds/service/image-uri.js';
 export {
+  type EnsureServiceOptions,
+  type EnsureServiceResult,
+  type FollowServiceUpdateOptions,
+  type ServiceDeliveryInput,
+  type ServiceDeliveryStart,
+  type ServiceReleaseClients,
+  type ServiceStackUpdate,
+  type StartServiceDeliveryOptions,
   ensureServiceDelivered,
   followServiceUpdate,
   recordServiceImage,
   startServiceDelivery,
 } from './kinds/service/service-release.js';
-export type {
-  DescribedTaskDefinition,
-  RenderedTaskDefinition,
-  RenderTaskDefinitionOptions,
-  RunProgram,
-  TaskDefinitionReader,
-} from './kinds/service/taskdef.js';
 export {
+  type DescribedTaskDefinition,
+  type RenderedTaskDefinition,
+  type RenderTaskDefinitionOptions,
+  type RunProgram,
+  type TaskDefinitionReader,
   awsCliTaskDefinitionReader,
   describeTemplate,
   IMAGE_PLACEHOLDER,

@@ -1,9 +1,8 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { ledgerTableName } from '@ias/targets';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   configurationSnapshot,
   getRelease,
@@ -11,11 +10,10 @@ import {
   recordRelease,
   type Release,
 } from '../src/ledger.js';
+import { clients, mocks, sent } from './aws.js';
 
-const ddbMock = mockClient(DynamoDBClient);
-const ssmMock = mockClient(SSMClient);
-const secretsMock = mockClient(SecretsManagerClient);
-const ddb = new DynamoDBClient({});
+const { dynamodb: ddbMock, ssm: ssmMock, secrets: secretsMock } = mocks;
+const ddb = clients.dynamodb;
 const table = ledgerTableName('ias', 'prod');
 const now = () => new Date('2026-11-26T00:00:00.000Z');
 
@@ -37,15 +35,7 @@ const item = (r: Release) => ({
   release: { S: JSON.stringify(r) },
 });
 const written = (): Release[] =>
-  ddbMock
-    .commandCalls(PutItemCommand)
-    .map((c) => JSON.parse(c.args[0].input.Item?.release?.S ?? '{}') as Release);
-
-beforeEach(() => {
-  ddbMock.reset();
-  ssmMock.reset();
-  secretsMock.reset();
-});
+  sent(ddbMock, PutItemCommand).map((input) => JSON.parse(input.Item?.release?.S ?? '{}') as Release);
 
 describe('the release ledger', () => {
   it('is the table <prefix>-<env>-releases', () => {
@@ -67,7 +57,7 @@ describe('the release ledger', () => {
       functions: { f: '1' },
       parameters: {},
     });
-    expect(ddbMock.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
+    expect(sent(ddbMock, PutItemCommand)[0]).toMatchObject({
       TableName: 'ias-prod-releases',
       ConditionExpression: 'attribute_not_exists(pk)',
     });
@@ -122,7 +112,7 @@ describe('the release ledger', () => {
   it('lists newest first and reads one release, naming a missing one', async () => {
     ddbMock.on(QueryCommand).resolves({ Items: [item(release(2)), item(release(1))] });
     expect((await listReleases(ddb, table)).map((r) => r.number)).toEqual([2, 1]);
-    expect(ddbMock.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+    expect(sent(ddbMock, QueryCommand)[0]).toMatchObject({
       ScanIndexForward: false,
       Limit: 20,
     });
@@ -145,15 +135,12 @@ describe('the release ledger', () => {
         },
       ],
     });
-    const snapshot = await configurationSnapshot(
-      { ssm: new SSMClient({}), secrets: new SecretsManagerClient({}) },
-      '/ias/prod/',
-    );
+    const snapshot = await configurationSnapshot(clients, '/ias/prod/');
     expect(snapshot).toEqual({
       parameters: { '/ias/prod/a': 2, '/ias/prod/b': 5 },
       secrets: { '/ias/prod/db/credentials': 'v2' },
     });
-    expect(ssmMock.commandCalls(GetParametersByPathCommand)[1]?.args[0].input).toMatchObject({
+    expect(sent(ssmMock, GetParametersByPathCommand)[1]).toMatchObject({
       Path: '/ias/prod/',
       Recursive: true,
       NextToken: 't',

@@ -1,3 +1,4 @@
+import type { Parameter, Stack } from '@aws-sdk/client-cloudformation';
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
@@ -76,4 +77,24 @@ export function hookStatuses(codedeploy: AwsClientStub<CodeDeployClient>): unkno
   return codedeploy
     .commandCalls(PutLifecycleEventHookExecutionStatusCommand)
     .map((call) => call.args[0].input);
+}
+
+/** The id CloudFormation gives the dev account's stack `stackName` in the tests. */
+export function stackArn(stackName: string): string {
+  return `arn:aws:cloudformation:ap-northeast-1:123456789012:stack/${stackName}/abc`;
+}
+
+/** A DescribeStacks answer: the stack `stackName` in `status`, with `parameters` if any are given. */
+export function describedStack(
+  stackName: string,
+  status: Stack['StackStatus'],
+  parameters?: Parameter[],
+): { Stacks: Stack[] } {
+  const stack: Stack = {
+    StackName: stackName,
+    StackId: stackArn(stackName),
+    StackStatus: status,
+    CreationTime: new Date(0),
+  };
+  return { Stacks: [parameters ? { ...stack, Parameters: parameters } : stack] };
 }

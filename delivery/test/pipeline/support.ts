@@ -1,16 +1,10 @@
-import {
-  CodePipelineClient,
-  PutJobFailureResultCommand,
-  PutJobSuccessResultCommand,
-} from '@aws-sdk/client-codepipeline';
-import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { beforeEach, expect, vi } from 'vitest';
 import type { PipelineJobClients } from '../../src/pipeline/job.js';
 import type { PipelineJobOptions } from '../../src/pipeline/run.js';
 import { runPipelineJob } from '../../src/pipeline/run.js';
+import type { ClientName } from '../aws.js';
+import { clients, mocks, sent } from '../aws.js';
 import { fakeClock } from '../support.js';
 
 /** The job's artifact credentials: no report may carry them. */
@@ -21,22 +15,24 @@ export const credentials = {
 };
 
 /** CodePipeline, stubbed: where a job reports. Each test starts with no reports, every report answered. */
-export const codepipelineMock = mockClient(CodePipelineClient);
+export const codepipelineMock = mocks.codepipeline;
 
 beforeEach(() => {
-  codepipelineMock.reset();
   codepipelineMock.on(PutJobSuccessResultCommand).resolves({});
   codepipelineMock.on(PutJobFailureResultCommand).resolves({});
 });
 
-/** The clients every job has (their calls stubbed by the test's mocks); `artifactS3` records its calls. */
-export function jobClients() {
-  return {
-    lambda: new LambdaClient({}),
-    codedeploy: new CodeDeployClient({}),
-    codepipeline: new CodePipelineClient({}),
-    artifactS3: vi.fn(() => new S3Client({})),
-  };
+/**
+ * The clients every job has, and the optional ones named in `extra` (their calls answered by
+ * {@link mocks}); `artifactS3` records its calls.
+ */
+export function jobClients<const Extra extends ClientName = never>(...extra: Extra[]) {
+  const optional = Object.fromEntries(extra.map((name) => [name, clients[name]])) as Pick<
+    typeof clients,
+    Extra
+  >;
+  const { lambda, codedeploy, codepipeline, s3 } = clients;
+  return { lambda, codedeploy, codepipeline, artifactS3: vi.fn(() => s3), ...optional };
 }
 
 /** How {@link pipelineJob} differs from job-1 of the dev pipeline. */
@@ -103,10 +99,10 @@ export async function runJob(
 
 /** The job's PutJobSuccessResult input, if it reported success. */
 export function success() {
-  return codepipelineMock.commandCalls(PutJobSuccessResultCommand)[0]?.args[0].input;
+  return sent(codepipelineMock, PutJobSuccessResultCommand)[0];
 }
 
 /** The job's PutJobFailureResult input, if it reported failure. */
 export function failure() {
-  return codepipelineMock.commandCalls(PutJobFailureResultCommand)[0]?.args[0].input;
+  return sent(codepipelineMock, PutJobFailureResultCommand)[0];
 }

@@ -9,6 +9,16 @@ import type { Responder } from './recorder';
 /** The region, account and partition every scenario runs in (replaced by tokens in recordings). */
 export const FIXTURE = { region: 'eu-west-3', account: '123456789012', partition: 'aws' } as const;
 
+/**
+ * The Lambda deployment the delivery scenarios act on: the alias and the versions it moves between
+ * (the pipeline step publishes the target version, the traffic hooks check it).
+ */
+export const FIXTURE_DEPLOYMENT = {
+  alias: 'wiring-fixture-alias',
+  currentVersion: '1000001',
+  targetVersion: '1000002',
+} as const;
+
 /** One run of a workload's code. */
 export interface Scenario {
   /** The workload the calls belong to, e.g. `delivery:traffic-hook`. */

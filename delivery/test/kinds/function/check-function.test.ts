@@ -1,34 +1,23 @@
 import {
-  CloudFormationClient,
   CreateStackCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import type { Stack, StackEvent } from '@aws-sdk/client-cloudformation';
-import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+import { describe, expect, it, vi } from 'vitest';
 import { ensureFunction } from '../../../src/kinds/function/check-function.js';
-import { awsError, fakeClock } from '../../support.js';
+import { clients, mocks, sent } from '../../aws.js';
+import { awsError, describedStack, fakeClock, stackArn } from '../../support.js';
 
-const lambdaMock = mockClient(LambdaClient);
-const cfnMock = mockClient(CloudFormationClient);
+const { lambda: lambdaMock, cloudformation: cfnMock } = mocks;
 
-const stackId = 'arn:aws:cloudformation:ap-northeast-1:123456789012:stack/ias-dev-allocate-order/abc';
+const stackId = stackArn('ias-dev-allocate-order');
 const notFound = awsError('ResourceNotFoundException', 'Function not found: ias-dev-allocate-order');
 const noStack = awsError('ValidationError', 'Stack with id ias-dev-allocate-order does not exist');
 
 function stack(status: Stack['StackStatus']): { Stacks: Stack[] } {
-  return {
-    Stacks: [
-      {
-        StackName: 'ias-dev-allocate-order',
-        StackId: stackId,
-        StackStatus: status,
-        CreationTime: new Date(0),
-      },
-    ],
-  };
+  return describedStack('ias-dev-allocate-order', status);
 }
 
 /** A stack event of the function's stack, `time` ms after the epoch. */
@@ -42,19 +31,14 @@ function stackEvent(
 
 function options(clock = fakeClock()) {
   return {
-    lambda: new LambdaClient({}),
-    cloudformation: new CloudFormationClient({}),
+    lambda: clients.lambda,
+    cloudformation: clients.cloudformation,
     functionName: 'ias-dev-allocate-order',
     stackName: 'ias-dev-allocate-order',
     template: vi.fn(() => Promise.resolve({ body: '{"Resources":{}}' })),
     ...clock,
   };
 }
-
-beforeEach(() => {
-  lambdaMock.reset();
-  cfnMock.reset();
-});
 
 describe('ensureFunction', () => {
   it('reports an existing function without reading the stack or the template', async () => {
@@ -86,7 +70,7 @@ describe('ensureFunction', () => {
     });
 
     expect(result.status).toBe('created');
-    expect(cfnMock.commandCalls(CreateStackCommand)[0]?.args[0].input).toEqual({
+    expect(sent(cfnMock, CreateStackCommand)[0]).toEqual({
       StackName: 'ias-dev-allocate-order',
       TemplateBody: '{"Resources":{}}',
       Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
@@ -109,7 +93,7 @@ describe('ensureFunction', () => {
     cfnMock.on(DescribeStacksCommand, { StackName: stackId }).resolves(stack('CREATE_COMPLETE'));
     const url = 'https://s3.ap-northeast-1.amazonaws.com/assets/template.json';
     await ensureFunction({ ...options(), template: () => Promise.resolve({ url }) });
-    const input = cfnMock.commandCalls(CreateStackCommand)[0]?.args[0].input;
+    const input = sent(cfnMock, CreateStackCommand)[0];
     expect(input?.TemplateURL).toBe(url);
     expect(input?.TemplateBody).toBeUndefined();
   });
@@ -168,7 +152,7 @@ describe('ensureFunction', () => {
       message:
         'creating stack ias-dev-allocate-order failed (DELETE_COMPLETE): Role (AWS::IAM::Role) CREATE_FAILED: ias-dev-allocate-order-role already exists; fix the template or the account and re-run',
     });
-    expect(cfnMock.commandCalls(DescribeStackEventsCommand)[0]?.args[0].input).toMatchObject({
+    expect(sent(cfnMock, DescribeStackEventsCommand)[0]).toMatchObject({
       StackName: stackId,
     });
   });
@@ -195,7 +179,7 @@ describe('ensureFunction', () => {
       code: 'STACK_FAILED',
       message: expect.stringContaining('Fn (AWS::Lambda::Function) CREATE_FAILED: bad runtime'),
     });
-    expect(cfnMock.commandCalls(DescribeStackEventsCommand)[1]?.args[0].input.NextToken).toBe('page-2');
+    expect(sent(cfnMock, DescribeStackEventsCommand)[1]?.NextToken).toBe('page-2');
   });
 
   it('fails TIMED_OUT when the created stack does not settle in time', async () => {

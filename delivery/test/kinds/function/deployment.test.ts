@@ -1,19 +1,10 @@
 import {
-  CodeDeployClient,
   CreateDeploymentCommand,
   GetDeploymentCommand,
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import type { DeploymentInfo } from '@aws-sdk/client-codedeploy';
-import {
-  GetAliasCommand,
-  GetFunctionConfigurationCommand,
-  LambdaClient,
-  PublishVersionCommand,
-  UpdateFunctionCodeCommand,
-} from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeployProgress } from '../../../src/kinds/function/deployment.js';
 import {
   checkDeployment,
@@ -21,11 +12,12 @@ import {
   startDeployment,
   waitForDeployment,
 } from '../../../src/kinds/function/deployment.js';
+import { clients, mocks, sent } from '../../aws.js';
 import { awsError, fakeClock } from '../../support.js';
+import { stubRelease } from './support.js';
 
-const codedeployMock = mockClient(CodeDeployClient);
-const lambdaMock = mockClient(LambdaClient);
-const codedeploy = new CodeDeployClient({});
+const codedeployMock = mocks.codedeploy;
+const { codedeploy } = clients;
 
 const alarmMessage =
   'One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: <ias-dev-allocate-order-errors>';
@@ -36,11 +28,6 @@ const stoppedOnAlarm: DeploymentInfo = {
   autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
   rollbackInfo: { rollbackDeploymentId: 'd-XYZ' },
 };
-
-beforeEach(() => {
-  codedeployMock.reset();
-  lambdaMock.reset();
-});
 
 describe('startDeployment', () => {
   it('creates an AppSpecContent deployment and returns its id', async () => {
@@ -53,7 +40,7 @@ describe('startDeployment', () => {
       description: 'version 8',
     });
     expect(id).toBe('d-ABC');
-    expect(codedeployMock.commandCalls(CreateDeploymentCommand)[0]?.args[0].input).toEqual({
+    expect(sent(codedeployMock, CreateDeploymentCommand)[0]).toEqual({
       applicationName: 'ias-dev-allocate-order-app',
       deploymentGroupName: 'ias-dev-allocate-order-group',
       revision: { revisionType: 'AppSpecContent', appSpecContent: { content: 'version: 0.0\n' } },
@@ -106,7 +93,7 @@ describe('checkDeployment', () => {
     const state = await checkDeployment({ codedeploy, deploymentId: 'd-ABC' });
     expect(state.status).toBe(expected);
     expect(state.deploymentId).toBe('d-ABC');
-    expect(codedeployMock.commandCalls(GetDeploymentCommand)[0]?.args[0].input).toEqual({
+    expect(sent(codedeployMock, GetDeploymentCommand)[0]).toEqual({
       deploymentId: 'd-ABC',
     });
   });
@@ -226,7 +213,7 @@ describe('waitForDeployment', () => {
       code: 'TIMED_OUT',
       message: 'deployment d-ABC still running after 10 min: stopped it with rollback',
     });
-    expect(codedeployMock.commandCalls(StopDeploymentCommand).map((call) => call.args[0].input)).toEqual([
+    expect(sent(codedeployMock, StopDeploymentCommand)).toEqual([
       { deploymentId: 'd-ABC', autoRollbackEnabled: true },
     ]);
     expect(codedeployMock.commandCalls(GetDeploymentCommand)).toHaveLength(11);
@@ -242,15 +229,8 @@ describe('waitForDeployment', () => {
 });
 
 describe('deployFunction', () => {
-  function stubRelease(publishedVersion: string): void {
-    lambdaMock.on(GetAliasCommand).resolves({ FunctionVersion: '7' });
-    lambdaMock.on(UpdateFunctionCodeCommand).resolves({ CodeSha256: 'sha', LastUpdateStatus: 'Successful' });
-    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ LastUpdateStatus: 'Successful' });
-    lambdaMock.on(PublishVersionCommand).resolves({ Version: publishedVersion });
-  }
-
   const base = {
-    lambda: new LambdaClient({}),
+    lambda: clients.lambda,
     codedeploy,
     functionName: 'ias-dev-allocate-order',
     alias: 'live',
@@ -273,9 +253,7 @@ describe('deployFunction', () => {
     expect(result.deploymentId).toBe('d-ABC');
     expect(result.release).toMatchObject({ currentVersion: '7', targetVersion: '8' });
     expect(steps).toEqual(['released', 'started', 'running', 'succeeded']);
-    const content =
-      codedeployMock.commandCalls(CreateDeploymentCommand)[0]?.args[0].input.revision?.appSpecContent
-        ?.content;
+    const content = sent(codedeployMock, CreateDeploymentCommand)[0]?.revision?.appSpecContent?.content;
     expect(content).toBe(result.release.appSpec);
   });
 

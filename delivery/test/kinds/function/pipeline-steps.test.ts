@@ -1,28 +1,20 @@
 import {
-  CodeDeployClient,
   CreateDeploymentCommand,
   GetDeploymentCommand,
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
-import {
-  GetAliasCommand,
-  GetFunctionConfigurationCommand,
-  LambdaClient,
-  PublishVersionCommand,
-  UpdateFunctionCodeCommand,
-} from '@aws-sdk/client-lambda';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetAliasCommand, PublishVersionCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { renderAppSpec } from '../../../src/kinds/function/appspec.js';
 import type { PipelineJobOptions } from '../../../src/pipeline/run.js';
+import { mocks, sent } from '../../aws.js';
 import { credentials, failure, jobClients, pipelineJob, runJob, success } from '../../pipeline/support.js';
 import { awsError, fakeClock, s3Body } from '../../support.js';
+import { RELEASE, stubRelease } from './support.js';
 
-const lambdaMock = mockClient(LambdaClient);
-const codedeployMock = mockClient(CodeDeployClient);
-const s3Mock = mockClient(S3Client);
+const { lambda: lambdaMock, codedeploy: codedeployMock, s3: s3Mock } = mocks;
 
 const clients = jobClients();
 const { artifactS3 } = clients;
@@ -38,20 +30,8 @@ const parameters = {
 };
 
 const buildZip = zipSync({ 'index.js': strToU8('exports.handler = async () => ({ status: "ok" });') });
-const appSpec = renderAppSpec({
-  functionName: 'ias-dev-allocate-order',
-  alias: 'live',
-  currentVersion: '7',
-  targetVersion: '8',
-});
-const release = {
-  functionName: 'ias-dev-allocate-order',
-  alias: 'live',
-  currentVersion: '7',
-  targetVersion: '8',
-  codeSha256: 'sha-new',
-  unchanged: false,
-};
+const release = RELEASE;
+const appSpec = renderAppSpec(release);
 
 function releaseZip(record: object = release, spec = appSpec): Uint8Array {
   return zipSync({ 'appspec.yml': strToU8(spec), 'release.json': strToU8(JSON.stringify(record)) });
@@ -78,16 +58,8 @@ function run(jobEvent: unknown, options: PipelineJobOptions = {}) {
 }
 
 beforeEach(() => {
-  for (const mock of [lambdaMock, codedeployMock, s3Mock]) {
-    mock.reset();
-  }
   artifactS3.mockClear();
-  lambdaMock.on(GetAliasCommand).resolves({ FunctionVersion: '7' });
-  lambdaMock
-    .on(UpdateFunctionCodeCommand)
-    .resolves({ CodeSha256: 'sha-new', LastUpdateStatus: 'InProgress' });
-  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ LastUpdateStatus: 'Successful' });
-  lambdaMock.on(PublishVersionCommand).resolves({ Version: '8' });
+  stubRelease('8');
   s3Mock.on(GetObjectCommand, { Key: 'in.zip' }).resolves({ Body: s3Body(buildZip) });
   s3Mock.on(PutObjectCommand).resolves({});
   codedeployMock.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-ABC' });
@@ -102,16 +74,14 @@ describe('runPipelineJob, create-appspec', () => {
 
     expect(outcome.result).toBe('succeeded');
     expect(artifactS3).toHaveBeenCalledWith(credentials);
-    expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
+    expect(sent(s3Mock, GetObjectCommand)[0]).toEqual({
       Bucket: 'artifacts',
       Key: 'in.zip',
     });
-    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)[0]?.args[0].input.ZipFile).toEqual(buildZip);
-    expect(lambdaMock.commandCalls(PublishVersionCommand)[0]?.args[0].input.Description).toBe(
-      'CodePipeline job job-1',
-    );
+    expect(sent(lambdaMock, UpdateFunctionCodeCommand)[0]?.ZipFile).toEqual(buildZip);
+    expect(sent(lambdaMock, PublishVersionCommand)[0]?.Description).toBe('CodePipeline job job-1');
 
-    const put = s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    const put = sent(s3Mock, PutObjectCommand)[0];
     expect(put).toMatchObject({
       Bucket: 'artifacts',
       Key: 'out.zip',
@@ -139,7 +109,7 @@ describe('runPipelineJob, create-appspec', () => {
   it('writes an empty appspec and says so when the version is unchanged', async () => {
     lambdaMock.on(PublishVersionCommand).resolves({ Version: '7' });
     await run(job(create));
-    const files = unzipSync(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input.Body as Uint8Array);
+    const files = unzipSync(sent(s3Mock, PutObjectCommand)[0]?.Body as Uint8Array);
     expect(strFromU8(files['appspec.yml']!)).toBe('');
     expect(JSON.parse(strFromU8(files['release.json']!))).toMatchObject({
       unchanged: true,
@@ -152,7 +122,7 @@ describe('runPipelineJob, create-appspec', () => {
 
   it('writes without SSE parameters when the pipeline has no encryption key', async () => {
     await run(job(create, { encryptionKey: null }));
-    const put = s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    const put = sent(s3Mock, PutObjectCommand)[0];
     expect(put?.ServerSideEncryption).toBeUndefined();
     expect(put?.SSEKMSKeyId).toBeUndefined();
   });
@@ -208,7 +178,7 @@ describe('runPipelineJob, deploy', () => {
     const outcome = await run(job(deploy));
 
     expect(outcome.result).toBe('succeeded');
-    expect(codedeployMock.commandCalls(CreateDeploymentCommand)[0]?.args[0].input).toMatchObject({
+    expect(sent(codedeployMock, CreateDeploymentCommand)[0]).toMatchObject({
       applicationName: 'ias-dev-allocate-order-app',
       deploymentGroupName: 'ias-dev-allocate-order-group',
       revision: { revisionType: 'AppSpecContent', appSpecContent: { content: appSpec } },
@@ -258,7 +228,7 @@ describe('runPipelineJob, deploy', () => {
     expect(outcome.result).toBe('succeeded');
     expect(codedeployMock.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
     expect(s3Mock.calls()).toHaveLength(0);
-    expect(codedeployMock.commandCalls(GetDeploymentCommand)[0]?.args[0].input).toEqual({
+    expect(sent(codedeployMock, GetDeploymentCommand)[0]).toEqual({
       deploymentId: 'd-ABC',
     });
     expect(success()?.executionDetails?.summary).toBe('deployment d-ABC succeeded: live → version 8');
@@ -281,7 +251,7 @@ describe('runPipelineJob, deploy', () => {
     const outcome = await run(job(deploy, { continuationToken: token }), clock);
 
     expect(outcome.result).toBe('failed');
-    expect(codedeployMock.commandCalls(StopDeploymentCommand).map((call) => call.args[0].input)).toEqual([
+    expect(sent(codedeployMock, StopDeploymentCommand)).toEqual([
       { deploymentId: 'd-ABC', autoRollbackEnabled: true },
     ]);
     expect(failure()?.failureDetails).toEqual({

@@ -1,22 +1,22 @@
 import {
   GetAliasCommand,
   GetFunctionConfigurationCommand,
-  LambdaClient,
   PublishVersionCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseAppSpec } from '../../../src/kinds/function/appspec.js';
 import { prepareRelease } from '../../../src/kinds/function/release.js';
+import { clients, mocks, sent } from '../../aws.js';
 import { awsError, fakeClock } from '../../support.js';
+import { RELEASE, stubRelease } from './support.js';
 
-const lambdaMock = mockClient(LambdaClient);
+const lambdaMock = mocks.lambda;
 const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]);
 
 function options(clock = fakeClock()) {
   return {
-    lambda: new LambdaClient({}),
+    lambda: clients.lambda,
     functionName: 'ias-dev-allocate-order',
     alias: 'live',
     zip,
@@ -27,16 +27,7 @@ function options(clock = fakeClock()) {
 }
 
 beforeEach(() => {
-  lambdaMock.reset();
-  lambdaMock.on(GetAliasCommand).resolves({ Name: 'live', FunctionVersion: '7' });
-  lambdaMock
-    .on(UpdateFunctionCodeCommand)
-    .resolves({ CodeSha256: 'sha-new', LastUpdateStatus: 'InProgress' });
-  lambdaMock
-    .on(GetFunctionConfigurationCommand)
-    .resolvesOnce({ LastUpdateStatus: 'InProgress' })
-    .resolves({ LastUpdateStatus: 'Successful', State: 'Active' });
-  lambdaMock.on(PublishVersionCommand).resolves({ Version: '8' });
+  stubRelease('8', { readsInProgress: 1 });
 });
 
 describe('prepareRelease', () => {
@@ -44,37 +35,27 @@ describe('prepareRelease', () => {
     const clock = fakeClock();
     const release = await prepareRelease(options(clock));
 
-    expect(release).toMatchObject({
-      functionName: 'ias-dev-allocate-order',
-      alias: 'live',
-      currentVersion: '7',
-      targetVersion: '8',
-      codeSha256: 'sha-new',
-      unchanged: false,
-    });
+    expect(release).toMatchObject(RELEASE);
+    const { functionName, alias, currentVersion, targetVersion } = RELEASE;
+    const beforeAllowTraffic = 'ias-dev-pre-traffic-hook';
     expect(parseAppSpec(release.appSpec)).toEqual({
-      functionName: 'ias-dev-allocate-order',
-      alias: 'live',
-      currentVersion: '7',
-      targetVersion: '8',
-      beforeAllowTraffic: 'ias-dev-pre-traffic-hook',
+      functionName,
+      alias,
+      currentVersion,
+      targetVersion,
+      beforeAllowTraffic,
     });
-    expect(lambdaMock.commandCalls(GetAliasCommand)[0]?.args[0].input).toEqual({
-      FunctionName: 'ias-dev-allocate-order',
-      Name: 'live',
-    });
-    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)[0]?.args[0].input).toEqual({
-      FunctionName: 'ias-dev-allocate-order',
-      ZipFile: zip,
-    });
+    // Each call once: the alias read, the upload, the publication pinned to the uploaded code.
+    expect(sent(lambdaMock, GetAliasCommand)).toEqual([{ FunctionName: functionName, Name: alias }]);
+    expect(sent(lambdaMock, UpdateFunctionCodeCommand)).toEqual([
+      { FunctionName: functionName, ZipFile: zip },
+    ]);
     // InProgress once, then Successful: two reads, each after a pause.
     expect(lambdaMock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(2);
     expect(clock.sleeps).toHaveLength(2);
-    expect(lambdaMock.commandCalls(PublishVersionCommand)[0]?.args[0].input).toEqual({
-      FunctionName: 'ias-dev-allocate-order',
-      CodeSha256: 'sha-new',
-      Description: 'build 42',
-    });
+    expect(sent(lambdaMock, PublishVersionCommand)).toEqual([
+      { FunctionName: functionName, CodeSha256: 'sha-new', Description: 'build 42' },
+    ]);
   });
 
   it('reports unchanged, with no appspec, when Lambda returns the version the alias is on', async () => {

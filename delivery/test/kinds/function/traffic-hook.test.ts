@@ -1,29 +1,18 @@
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
-  CodeDeployClient,
   GetDeploymentTargetCommand,
   ListDeploymentTargetsCommand,
   PutLifecycleEventHookExecutionStatusCommand,
 } from '@aws-sdk/client-codedeploy';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TrafficHookConfig } from '../../../src/kinds/function/traffic-hook.js';
 import { readTrafficHookConfig, runTrafficHook } from '../../../src/kinds/function/traffic-hook.js';
+import { clients, mocks, sent } from '../../aws.js';
 import { awsError, CODEDEPLOY_HOOK_EVENT, hookStatuses, payload } from '../../support.js';
 
-const codedeployMock = mockClient(CodeDeployClient);
-const lambdaMock = mockClient(LambdaClient);
-const cloudwatchMock = mockClient(CloudWatchClient);
-const ssmMock = mockClient(SSMClient);
-
-const clients = {
-  codedeploy: new CodeDeployClient({}),
-  lambda: new LambdaClient({}),
-  cloudwatch: new CloudWatchClient({}),
-  ssm: new SSMClient({}),
-};
+const { codedeploy: codedeployMock, lambda: lambdaMock, cloudwatch: cloudwatchMock, ssm: ssmMock } = mocks;
 const event = CODEDEPLOY_HOOK_EVENT;
 const pre: TrafficHookConfig = { phase: 'pre-traffic', smokeEventsPath: '/ias/dev/smoke-events/' };
 const post: TrafficHookConfig = { phase: 'post-traffic', smokeEventsPath: '/ias/dev/smoke-events/' };
@@ -32,10 +21,6 @@ const smokeEvent = '{"smoke":true}';
 const reported = () => hookStatuses(codedeployMock);
 
 beforeEach(() => {
-  codedeployMock.reset();
-  lambdaMock.reset();
-  cloudwatchMock.reset();
-  ssmMock.reset();
   codedeployMock.on(ListDeploymentTargetsCommand).resolves({ targetIds: ['ias-dev-allocate-order'] });
   codedeployMock.on(GetDeploymentTargetCommand).resolves({
     deploymentTarget: {
@@ -66,15 +51,15 @@ describe('runTrafficHook, pre-traffic', () => {
       status: 'Succeeded',
       reason: 'pre-traffic check of ias-dev-allocate-order version 8 passed',
     });
-    expect(codedeployMock.commandCalls(GetDeploymentTargetCommand)[0]?.args[0].input).toEqual({
+    expect(sent(codedeployMock, GetDeploymentTargetCommand)[0]).toEqual({
       deploymentId: 'd-ABC',
       targetId: 'ias-dev-allocate-order',
     });
-    expect(ssmMock.commandCalls(GetParameterCommand)[0]?.args[0].input).toEqual({
+    expect(sent(ssmMock, GetParameterCommand)[0]).toEqual({
       Name: '/ias/dev/smoke-events/ias-dev-allocate-order',
       WithDecryption: true,
     });
-    const invoke = lambdaMock.commandCalls(InvokeCommand)[0]?.args[0].input;
+    const invoke = sent(lambdaMock, InvokeCommand)[0];
     expect(invoke?.FunctionName).toBe('ias-dev-allocate-order');
     expect(invoke?.Qualifier).toBe('8');
     expect(new TextDecoder().decode(invoke?.Payload as Uint8Array)).toBe(smokeEvent);
@@ -171,8 +156,8 @@ describe('runTrafficHook, post-traffic', () => {
       status: 'Succeeded',
       reason: 'post-traffic check of ias-dev-allocate-order:live (version 8) passed',
     });
-    expect(lambdaMock.commandCalls(InvokeCommand)[0]?.args[0].input.Qualifier).toBe('live');
-    expect(cloudwatchMock.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input).toEqual({
+    expect(sent(lambdaMock, InvokeCommand)[0]?.Qualifier).toBe('live');
+    expect(sent(cloudwatchMock, DescribeAlarmsCommand)[0]).toEqual({
       AlarmNamePrefix: 'ias-dev-allocate-order-',
       StateValue: 'ALARM',
       AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],

@@ -1,58 +1,30 @@
-import type { Stack } from '@aws-sdk/client-cloudformation';
-import {
-  CloudFormationClient,
-  DescribeStacksCommand,
-  UpdateStackCommand,
-} from '@aws-sdk/client-cloudformation';
-import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import {
   GetParameterCommand,
   GetParametersByPathCommand,
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
 import { strToU8, zipSync } from 'fflate';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PipelineJobClients } from '../../../src/pipeline/job.js';
 import type { PipelineJobOptions } from '../../../src/pipeline/run.js';
 import { userParametersSchema } from '../../../src/pipeline/steps.js';
+import { clients as aws, mocks, sent } from '../../aws.js';
 import { credentials, failure, jobClients, pipelineJob, runJob, success } from '../../pipeline/support.js';
 import { fakeClock, s3Body } from '../../support.js';
-import { IMAGE } from './support.js';
+import { IMAGE, SERVICE, serviceStack } from './support.js';
 
-const cfnMock = mockClient(CloudFormationClient);
-const ssmMock = mockClient(SSMClient);
-const s3Mock = mockClient(S3Client);
+const { cloudformation: cfnMock, ssm: ssmMock, s3: s3Mock } = mocks;
 
-const clients: PipelineJobClients = {
-  ...jobClients(),
-  cloudformation: new CloudFormationClient({}),
-  ssm: new SSMClient({}),
-};
+const clients: PipelineJobClients = jobClients('cloudformation', 'ssm');
 
-const stackName = 'ias-dev-inventory-api';
-const stackId = `arn:aws:cloudformation:ap-northeast-1:123456789012:stack/${stackName}/abc`;
-const imageParameter = '/ias/dev/inventory-api/image';
+const { stackName, stackId, imageParameter } = SERVICE;
 const service = { environment: 'dev', stackName, imageParameter };
-
-function stack(status: Stack['StackStatus'], resolved = 'none'): { Stacks: Stack[] } {
-  return {
-    Stacks: [
-      {
-        StackName: stackName,
-        StackId: stackId,
-        StackStatus: status,
-        CreationTime: new Date(0),
-        Parameters: [{ ParameterKey: 'ImageUri', ParameterValue: imageParameter, ResolvedValue: resolved }],
-      },
-    ],
-  };
-}
+const stack = serviceStack;
 
 function buildOutput(
   files: Record<string, string> = { 'imageDetail.json': JSON.stringify({ ImageURI: IMAGE }) },
@@ -70,13 +42,10 @@ function run(jobEvent: unknown, options: PipelineJobOptions = {}, jobClients = c
 }
 
 function puts(): unknown[] {
-  return ssmMock.commandCalls(PutParameterCommand).map((call) => call.args[0].input);
+  return sent(ssmMock, PutParameterCommand);
 }
 
 beforeEach(() => {
-  for (const mock of [cfnMock, ssmMock, s3Mock]) {
-    mock.reset();
-  }
   s3Mock.on(GetObjectCommand).resolves({ Body: s3Body(buildOutput()) });
   cfnMock.on(DescribeStacksCommand, { StackName: stackName }).resolves(stack('CREATE_COMPLETE'));
   cfnMock.on(DescribeStacksCommand, { StackName: stackId }).resolves(stack('UPDATE_COMPLETE', IMAGE));
@@ -262,12 +231,7 @@ describe('runPipelineJob in another account (roleArn)', () => {
 
   it("acts through the clients of the environment's role, and reports with its own", async () => {
     const assumedSsm = new SSMClient({});
-    const forRole = vi.fn(() => ({
-      lambda: new LambdaClient({}),
-      codedeploy: new CodeDeployClient({}),
-      cloudformation: new CloudFormationClient({}),
-      ssm: assumedSsm,
-    }));
+    const forRole = vi.fn(() => ({ ...aws, ssm: assumedSsm }));
     const ownSsm = new SSMClient({});
     const sent = vi.spyOn(assumedSsm, 'send');
     const ownSent = vi.spyOn(ownSsm, 'send');
@@ -301,27 +265,16 @@ describe('runPipelineJob, recording the release', () => {
   const record = { step: 'record-service-image', ...service, ledger };
 
   it('records the image as the next release, with the configuration in use and the commit', async () => {
-    const ddbMock = mockClient(DynamoDBClient);
-    const secretsMock = mockClient(SecretsManagerClient);
+    const { dynamodb: ddbMock, secrets: secretsMock } = mocks;
     ddbMock.on(QueryCommand).resolves({ Items: [] });
     ddbMock.on(PutItemCommand).resolves({});
     ssmMock
       .on(GetParametersByPathCommand)
       .resolves({ Parameters: [{ Name: '/ias/dev/db/port', Version: 1 }] });
     secretsMock.on(ListSecretsCommand).resolves({ SecretList: [] });
-    const outcome = await run(
-      job(record),
-      {},
-      {
-        ...clients,
-        dynamodb: new DynamoDBClient({}),
-        secrets: new SecretsManagerClient({}),
-      },
-    );
+    const outcome = await run(job(record), {}, jobClients('cloudformation', 'ssm', 'dynamodb', 'secrets'));
     expect(outcome).toMatchObject({ result: 'succeeded' });
-    const written = JSON.parse(
-      ddbMock.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.release?.S ?? '{}',
-    );
+    const written = JSON.parse(sent(ddbMock, PutItemCommand)[0]?.Item?.release?.S ?? '{}');
     expect(written).toMatchObject({
       number: 1,
       source: 'pipeline',

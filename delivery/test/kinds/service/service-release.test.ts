@@ -1,47 +1,29 @@
 import type { Stack, StackEvent } from '@aws-sdk/client-cloudformation';
 import {
-  CloudFormationClient,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import type { ParameterType } from '@aws-sdk/client-ssm';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ensureServiceDelivered,
   followServiceUpdate,
   recordServiceImage,
 } from '../../../src/kinds/service/service-release.js';
+import { clients, mocks, sent } from '../../aws.js';
 import { awsError, fakeClock, rejectionOf } from '../../support.js';
-import { IMAGE } from './support.js';
+import { IMAGE, SERVICE, serviceStack } from './support.js';
 
-const cfnMock = mockClient(CloudFormationClient);
-const ssmMock = mockClient(SSMClient);
-const clients = { cloudformation: new CloudFormationClient({}), ssm: new SSMClient({}) };
+const { cloudformation: cfnMock, ssm: ssmMock } = mocks;
 
-const stackName = 'ias-dev-inventory-api';
-const stackId = `arn:aws:cloudformation:ap-northeast-1:123456789012:stack/${stackName}/abc`;
-const imageParameter = '/ias/dev/inventory-api/image';
+const { stackName, stackId, imageParameter } = SERVICE;
 const input = { stackName, imageParameter, imageUri: IMAGE };
 const OLD_IMAGE = IMAGE.replace(':3f2c1ab', ':0a0a0a0');
 
 function stack(status: Stack['StackStatus'], resolved = 'none'): { Stacks: Stack[] } {
-  return {
-    Stacks: [
-      {
-        StackName: stackName,
-        StackId: stackId,
-        StackStatus: status,
-        CreationTime: new Date(0),
-        Parameters: [
-          { ParameterKey: 'ImageUri', ParameterValue: imageParameter, ResolvedValue: resolved },
-          { ParameterKey: 'DesiredCount', ParameterValue: '2' },
-        ],
-      },
-    ],
-  };
+  return serviceStack(status, resolved, { ParameterKey: 'DesiredCount', ParameterValue: '2' });
 }
 
 function parameter(value: string, type: ParameterType = 'String') {
@@ -49,7 +31,7 @@ function parameter(value: string, type: ParameterType = 'String') {
 }
 
 function puts(): unknown[] {
-  return ssmMock.commandCalls(PutParameterCommand).map((call) => call.args[0].input);
+  return sent(ssmMock, PutParameterCommand);
 }
 
 function event(token: string | undefined, fields: Partial<StackEvent>): StackEvent {
@@ -64,8 +46,6 @@ function event(token: string | undefined, fields: Partial<StackEvent>): StackEve
 }
 
 beforeEach(() => {
-  cfnMock.reset();
-  ssmMock.reset();
   cfnMock.on(DescribeStacksCommand, { StackName: stackName }).resolves(stack('CREATE_COMPLETE'));
   cfnMock.on(UpdateStackCommand).resolves({ StackId: stackId });
   ssmMock.on(GetParameterCommand).resolves(parameter('none'));
@@ -81,12 +61,8 @@ describe('ensureServiceDelivered', () => {
       action: 'already-delivered',
       previousImage: OLD_IMAGE,
     });
-    expect(cfnMock.commandCalls(DescribeStacksCommand).map((call) => call.args[0].input)).toEqual([
-      { StackName: stackName },
-    ]);
-    expect(ssmMock.commandCalls(GetParameterCommand).map((call) => call.args[0].input)).toEqual([
-      { Name: imageParameter },
-    ]);
+    expect(sent(cfnMock, DescribeStacksCommand)).toEqual([{ StackName: stackName }]);
+    expect(sent(ssmMock, GetParameterCommand)).toEqual([{ Name: imageParameter }]);
     expect(puts()).toEqual([]);
     expect(cfnMock.commandCalls(UpdateStackCommand)).toHaveLength(0);
   });
@@ -104,7 +80,7 @@ describe('ensureServiceDelivered', () => {
       previousImage: undefined,
     });
     expect(puts()).toEqual([{ Name: imageParameter, Value: IMAGE, Overwrite: true }]);
-    expect(cfnMock.commandCalls(UpdateStackCommand).map((call) => call.args[0].input)).toEqual([
+    expect(sent(cfnMock, UpdateStackCommand)).toEqual([
       {
         StackName: stackName,
         UsePreviousTemplate: true,
@@ -248,9 +224,7 @@ describe('ensureServiceDelivered', () => {
       { Name: imageParameter, Value: 'none', Overwrite: true },
     ]);
     // The update's events were all on the first page: no second page was read.
-    expect(cfnMock.commandCalls(DescribeStackEventsCommand).map((call) => call.args[0].input)).toEqual([
-      { StackName: stackId, NextToken: undefined },
-    ]);
+    expect(sent(cfnMock, DescribeStackEventsCommand)).toEqual([{ StackName: stackId, NextToken: undefined }]);
   });
 
   it('says so when setting the parameter back fails too', async () => {

@@ -1,5 +1,30 @@
+import type { Parameter, Stack } from '@aws-sdk/client-cloudformation';
+import { describedStack, stackArn } from '../../support.js';
+
 /** The image the ECS tests deliver: tagged with a commit, as the build tags it. */
 export const IMAGE = '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/ias-dev-inventory-api:3f2c1ab';
+
+/** The service's stack and the SSM parameter that holds its image, as the service tests deliver to them. */
+export const SERVICE = {
+  stackName: 'ias-dev-inventory-api',
+  stackId: stackArn('ias-dev-inventory-api'),
+  imageParameter: '/ias/dev/inventory-api/image',
+};
+
+/**
+ * A DescribeStacks answer for the service's stack in `status`, its image parameter resolved to
+ * `resolved`, followed by the `other` parameters.
+ */
+export function serviceStack(
+  status: Stack['StackStatus'],
+  resolved = 'none',
+  ...other: Parameter[]
+): { Stacks: Stack[] } {
+  return describedStack(SERVICE.stackName, status, [
+    { ParameterKey: 'ImageUri', ParameterValue: SERVICE.imageParameter, ResolvedValue: resolved },
+    ...other,
+  ]);
+}
 
 /** A task definition as DescribeTaskDefinition returns it (SDK shape: dates as Date objects). */
 export function describedTaskDefinition(family = 'ias-dev-inventory-api') {

@@ -7,7 +7,7 @@
 import { renderAppSpec, zipTextFiles } from '@ias/delivery';
 import { awsError } from '../recorder';
 import { responder } from '../respond';
-import type { Scenario } from '../scenario';
+import { FIXTURE_DEPLOYMENT, type Scenario } from '../scenario';
 
 const SOURCE = 'wiring/src/record/scenarios/pipeline-step.ts';
 const ARTIFACT_KEY = 'WIRINGARTIFACTKEYID0001';
@@ -18,7 +18,7 @@ const ARTIFACT_BUCKET = 'wiring-fixture-artifact-bucket';
 const LAMBDA_PARAMS = {
   environment: 'wiringenv',
   functionName: 'wiring-fixture-function',
-  alias: 'wiring-fixture-alias',
+  alias: FIXTURE_DEPLOYMENT.alias,
   application: 'wiring-fixture-application',
   deploymentGroup: 'wiring-fixture-deployment-group',
   hooks: { beforeAllowTraffic: 'wiring-fixture-pre-hook', afterAllowTraffic: 'wiring-fixture-post-hook' },
@@ -43,9 +43,7 @@ const LEDGER = {
 const IMAGE_URI = '123456789012.dkr.ecr.eu-west-3.amazonaws.com/wiring-fixture-repo@sha256:' + '0'.repeat(64);
 const RELEASE = {
   functionName: LAMBDA_PARAMS.functionName,
-  alias: LAMBDA_PARAMS.alias,
-  currentVersion: '1000001',
-  targetVersion: '1000002',
+  ...FIXTURE_DEPLOYMENT,
   codeSha256: 'sha-new',
   unchanged: false,
 };

@@ -1,17 +1,13 @@
 /** `delivery:traffic-hook`: a Lambda deployment's pre- and post-traffic hooks, on a CodeDeploy event. */
-import type { Scenario } from '../scenario';
+import { FIXTURE_DEPLOYMENT, type Scenario } from '../scenario';
 import { responder } from '../respond';
 
 const SOURCE = 'wiring/src/record/scenarios/traffic-hook.ts';
 
 // The deployment's function: the hook learns it from CodeDeploy, so the check reads it from the
 // deployment groups whose hooks name this function.
-const TARGET = {
-  functionName: 'wiring-fixture-target-function',
-  functionAlias: 'wiring-fixture-alias',
-  currentVersion: '1000001',
-  targetVersion: '1000002',
-};
+const { alias, ...versions } = FIXTURE_DEPLOYMENT;
+const TARGET = { functionName: 'wiring-fixture-target-function', functionAlias: alias, ...versions };
 
 function hookScenario(phase: 'pre-traffic' | 'post-traffic'): Scenario {
   return {

@@ -1,0 +1,71 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach } from 'vitest';
+
+// Every AWS client delivery's code takes, under the name its client sets give it.
+const CLIENT_CLASSES = {
+  cloudformation: CloudFormationClient,
+  cloudwatch: CloudWatchClient,
+  codedeploy: CodeDeployClient,
+  codepipeline: CodePipelineClient,
+  dynamodb: DynamoDBClient,
+  lambda: LambdaClient,
+  s3: S3Client,
+  secrets: SecretsManagerClient,
+  ssm: SSMClient,
+};
+
+/** The name of one AWS client the tests stub. */
+export type ClientName = keyof typeof CLIENT_CLASSES;
+
+/** One real client per service: the code under test sends through them, the {@link mocks} answer. */
+export type AwsClients = { [K in ClientName]: InstanceType<(typeof CLIENT_CLASSES)[K]> };
+
+const names = Object.keys(CLIENT_CLASSES) as ClientName[];
+
+function byName<T>(make: (name: ClientName) => unknown): T {
+  // Object.fromEntries cannot keep the per-key types the mapped types above spell out.
+  return Object.fromEntries(names.map((name) => [name, make(name)])) as T;
+}
+
+/**
+ * Each client's `send`, stubbed for the whole test file (every instance of the class answers through
+ * it); each test starts with no answers and no calls.
+ */
+export const mocks = byName<{ [K in ClientName]: AwsClientStub<AwsClients[K]> }>((name) =>
+  // mockClient's overloads cannot take the union of the client classes; each entry is one class.
+  mockClient(CLIENT_CLASSES[name] as typeof S3Client),
+);
+
+/** A real client of each service, with no credentials: only the {@link mocks} answer them. */
+export const clients = byName<AwsClients>((name) => new CLIENT_CLASSES[name]({}));
+
+beforeEach(() => {
+  for (const mock of Object.values(mocks)) {
+    mock.reset();
+  }
+});
+
+/** What a stubbed client can tell of the commands it was sent (an {@link mocks} entry). */
+interface SentCommands {
+  commandCalls<TInput extends object>(
+    command: new (input: TInput) => { input: TInput },
+  ): { args: [{ input: TInput }] }[];
+}
+
+/** The inputs of the `command`s `mock` was sent, in the order they were sent. */
+export function sent<TInput extends object>(
+  mock: SentCommands,
+  command: new (input: TInput) => { input: TInput },
+): TInput[] {
+  return mock.commandCalls(command).map((call) => call.args[0].input);
+}
