@@ -15,7 +15,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { FunctionDefinition } from '@ias/infra/config';
 import type { EnvironmentConfig, ProjectConfig } from '@ias/infra/config';
-import { Naming, serviceTarget } from '@ias/targets';
+import { functionTarget, Naming, serviceTarget } from '@ias/targets';
 import type { ServiceDefinition } from '@ias/infra/config';
 import { badInput, unsafe } from './errors';
 
@@ -283,6 +283,16 @@ export function serviceDefinition(ctx: OpsContext, name: string): ServiceDefinit
 export function serviceIn(ctx: OpsContext, env: string | undefined, name: string) {
   const found = environment(ctx, env);
   return { env: found, target: serviceTarget(found, serviceDefinition(ctx, name)) };
+}
+
+/**
+ * The environment named `env` and the target there of the function named `name`.
+ *
+ * @throws OpsError (exit 2) naming the known environments or functions
+ */
+export function functionIn(ctx: OpsContext, env: string | undefined, name: string) {
+  const found = environment(ctx, env);
+  return { env: found, target: functionTarget(found, lambdaFunction(ctx, name)) };
 }
 
 /** Every container service of the project. */

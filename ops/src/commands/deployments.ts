@@ -422,11 +422,7 @@ export async function deploymentsContinue(
   }
   await aws.codedeploy.send(new ContinueDeploymentCommand({ deploymentId, deploymentWaitType: waitType }));
   return {
-    environment: env.name,
-    deploymentId,
-    controller: 'codedeploy',
-    application: info.applicationName,
-    deploymentGroup: info.deploymentGroupName,
+    ...codeDeployAction(env, deploymentId, info),
     outcome: 'continued',
     waitType,
     summary:
@@ -486,11 +482,7 @@ export async function deploymentsStop(
   const final = state as DeploymentState | undefined;
   const rolledBack = final?.status === 'rolled-back';
   return {
-    environment: env.name,
-    deploymentId,
-    controller: 'codedeploy',
-    application: info.applicationName,
-    deploymentGroup: info.deploymentGroupName,
+    ...codeDeployAction(env, deploymentId, info),
     outcome: rolledBack ? 'rolled-back' : 'stopped',
     summary: rolledBack
       ? `rolled back: ${final?.summary ?? ''}`
@@ -523,11 +515,7 @@ async function serviceDeploymentContinue(
   }
   await aws.ecs.send(continueServiceDeployment(arn, hook.hookId, 'CONTINUE'));
   return {
-    environment: env.name,
-    deploymentId: arn,
-    controller: 'ecs',
-    clusterName: service.clusterName,
-    serviceName: service.serviceName,
+    ...ecsAction(env, arn, service),
     outcome: 'continued',
     hookId: hook.hookId,
     summary: `${service.serviceName}: the deployment goes on from ${deployment.lifecycleStage ?? 'its pause'} (pause hook ${hook.hookId} continued)`,
@@ -582,17 +570,39 @@ async function serviceDeploymentStop(
   ]);
   const final = end as ServiceDeploymentEnd | undefined;
   return {
-    environment: env.name,
-    deploymentId: arn,
-    controller: 'ecs',
-    clusterName: service.clusterName,
-    serviceName: service.serviceName,
+    ...ecsAction(env, arn, service),
     outcome: final?.rolledBack === true ? 'rolled-back' : 'stopped',
     ...(hook ? { hookId: hook.hookId } : {}),
     summary:
       final?.rolledBack === true
         ? `rolled back: ${final.summary}`
         : `stopped, not rolled back: ${final?.summary ?? ''}`,
+  };
+}
+
+/** Whose deployment `continue` or `stop` acted on: a CodeDeploy group's. */
+function codeDeployAction(
+  env: ReturnType<typeof environment>,
+  deploymentId: string,
+  info: { applicationName: string; deploymentGroupName: string },
+) {
+  return {
+    environment: env.name,
+    deploymentId,
+    controller: 'codedeploy' as const,
+    application: info.applicationName,
+    deploymentGroup: info.deploymentGroupName,
+  };
+}
+
+/** Whose deployment `continue` or `stop` acted on: a service's that Amazon ECS deploys. */
+function ecsAction(env: ReturnType<typeof environment>, arn: string, service: EcsService) {
+  return {
+    environment: env.name,
+    deploymentId: arn,
+    controller: 'ecs' as const,
+    clusterName: service.clusterName,
+    serviceName: service.serviceName,
   };
 }
 
