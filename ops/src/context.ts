@@ -245,6 +245,16 @@ export function environment(ctx: OpsContext, name: string | undefined): Environm
 }
 
 /**
+ * A command of one environment: `--env` is resolved first (exit 2, naming the known environments, when it
+ * is missing or unknown), then `body` runs with it.
+ */
+export function inEnvironment<A extends { readonly env: string | undefined }, R, W extends unknown[] = []>(
+  body: (ctx: OpsContext, env: EnvironmentConfig, args: A, ...rest: W) => Promise<R | DryRunResult>,
+): (ctx: OpsContext, args: A, ...rest: W) => Promise<R | DryRunResult> {
+  return async (ctx, args, ...rest) => body(ctx, environment(ctx, args.env), args, ...rest);
+}
+
+/**
  * The Lambda function named `name` (its folder under app/functions).
  *
  * @throws OpsError (exit 2) naming the known functions
