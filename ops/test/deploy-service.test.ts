@@ -89,8 +89,7 @@ describe('deploy service', () => {
       'ssm PutParameter',
       'ssm GetParametersByPath',
     ]);
-    const registered = aws.mocks.ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
-    expect(registered).toMatchObject({
+    expect(aws.mocks.ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input).toMatchObject({
       family: `${prefix}-dev-inventory-api`,
       containerDefinitions: [{ name: 'inventory-api', image: IMAGE }],
       tags: [{ key: 'project', value: prefix }],
