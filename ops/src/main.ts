@@ -385,14 +385,11 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 
   const registered = new Map<string, Command>([['', program]]);
   for (const row of COMMANDS) {
-    const words = row.name.split(' ').filter((w) => !/^[<[]/.test(w));
+    // `lambda shift <function>`: the group `lambda`, then `shift <function>` in it.
+    const tokens = row.name.split(' ');
+    const words = tokens.filter((w) => !/^[<[]/.test(w));
     const parent = registered.get(words.slice(0, -1).join(' ')) ?? program;
-    const command = parent.command(
-      row.name
-        .split(' ')
-        .slice(words.length - 1)
-        .join(' '),
-    );
+    const command = parent.command(tokens.slice(words.length - 1).join(' '));
     command.description(row.description);
     for (const option of row.options ?? []) addOption(command, option);
     if (row.help !== undefined) command.addHelpText('after', row.help);
