@@ -15,7 +15,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { FunctionDefinition } from '@ias/infra/config';
 import type { EnvironmentConfig, ProjectConfig } from '@ias/infra/config';
-import { Naming, serviceTarget } from '@ias/targets';
+import { functionTarget, Naming, serviceTarget } from '@ias/targets';
 import type { ServiceDefinition } from '@ias/infra/config';
 import { badInput, unsafe } from './errors';
 
@@ -245,6 +245,16 @@ export function environment(ctx: OpsContext, name: string | undefined): Environm
 }
 
 /**
+ * A command of one environment: `--env` is resolved first (exit 2, naming the known environments, when it
+ * is missing or unknown), then `body` runs with it.
+ */
+export function inEnvironment<A extends { readonly env: string | undefined }, R, W extends unknown[] = []>(
+  body: (ctx: OpsContext, env: EnvironmentConfig, args: A, ...rest: W) => Promise<R | DryRunResult>,
+): (ctx: OpsContext, args: A, ...rest: W) => Promise<R | DryRunResult> {
+  return async (ctx, args, ...rest) => body(ctx, environment(ctx, args.env), args, ...rest);
+}
+
+/**
  * The Lambda function named `name` (its folder under app/functions).
  *
  * @throws OpsError (exit 2) naming the known functions
@@ -283,6 +293,16 @@ export function serviceDefinition(ctx: OpsContext, name: string): ServiceDefinit
 export function serviceIn(ctx: OpsContext, env: string | undefined, name: string) {
   const found = environment(ctx, env);
   return { env: found, target: serviceTarget(found, serviceDefinition(ctx, name)) };
+}
+
+/**
+ * The environment named `env` and the target there of the function named `name`.
+ *
+ * @throws OpsError (exit 2) naming the known environments or functions
+ */
+export function functionIn(ctx: OpsContext, env: string | undefined, name: string) {
+  const found = environment(ctx, env);
+  return { env: found, target: functionTarget(found, lambdaFunction(ctx, name)) };
 }
 
 /** Every container service of the project. */

@@ -5,7 +5,6 @@
 import { Command, CommanderError } from 'commander';
 import type { ProjectConfig } from '@ias/infra/config';
 import type { ClientFactory, DryRunResult, OpsContext } from './context';
-import type { Provenance } from './record';
 import { EXIT, EXIT_CODES_HELP, toOpsError, type ExitCode } from './errors';
 
 /** What {@link main} may be given instead of the real process (tests). */
@@ -18,43 +17,302 @@ export interface MainOptions {
   readonly readStdin?: () => Promise<string>;
 }
 
-/** A command as `run` takes it: the call, its text form, and the exit code of its result. */
-interface Leaf<A extends unknown[], R> {
-  readonly command: (ctx: OpsContext, ...args: A) => Promise<R | DryRunResult>;
-  readonly text: (result: R) => string;
-  /** @default - exit 0 */
-  readonly verdict?: (result: R) => ExitCode;
-  /** Who the ledger says made what the command made live. @default - the CLI, as the caller */
-  readonly provenance?: (...args: A) => Provenance;
+/** A command's leaf as the table loads it: the call, its text form, and the exit code of its result. */
+interface Leaf {
+  readonly call: (ctx: OpsContext, args: CommandArgs) => Promise<unknown>;
+  readonly text: (result: unknown) => string;
+  readonly verdict: (result: unknown) => ExitCode;
 }
 
-/** How a release made by a command is recorded: by whom, from where, of which commit. */
-interface ProvenanceOptions {
-  readonly source: string;
-  readonly by?: string;
-  readonly commit?: string;
+/** What a command is called with: its arguments by name (`<function>` → `function`) and its options. */
+type CommandArgs = Readonly<Record<string, unknown>>;
+
+/**
+ * A leaf from a command function and its text form; `verdict` turns a result into an exit code
+ * (@default - exit 0). The arguments are the ones the command's table row declares: commander does not
+ * type them, the row does.
+ */
+function leaf<A, R>(
+  command: (ctx: OpsContext, args: A) => Promise<R | DryRunResult>,
+  text: (result: R) => string,
+  verdict: (result: R) => ExitCode = () => EXIT.ok,
+): Leaf {
+  return {
+    call: (ctx, args) => command(ctx, args as A),
+    text: (result) => text(result as R),
+    verdict: (result) => verdict(result as R),
+  };
+}
+
+/** An option as commander's `option` takes it: flags, description, and a default value or a parser. */
+type OptionArgs = readonly [
+  flags: string,
+  description: string,
+  defaultOrParse?: string | ((value: string, previous?: string[]) => string[]),
+];
+
+/** An option the command cannot run without. */
+interface Required {
+  readonly required: readonly [flags: string, description: string];
+}
+
+function required(flags: string, description: string): Required {
+  return { required: [flags, description] };
+}
+
+/** A row of {@link COMMANDS}: a group of commands, or a command and the leaf it runs. */
+interface CommandRow {
+  /** Its words and arguments, e.g. `lambda shift <function>`; the words before the last name its group. */
+  readonly name: string;
+  readonly description: string;
+  /** @default - none */
+  readonly options?: readonly (OptionArgs | Required)[];
+  /** Text after the help. @default - none */
+  readonly help?: string;
+  /** Loads the leaf (its module and SDK clients load only when it runs). @default - a group, no leaf */
+  readonly load?: () => Promise<Leaf>;
+  /** The arguments the leaf takes, from those on the command line. @default - as they are */
+  readonly args?: (given: CommandArgs) => CommandArgs;
+  /**
+   * The command makes a release: `--source` is checked before any call, and the ledger records the
+   * source, `--by` and `--commit`. @default false (the CLI, as the caller)
+   */
+  readonly provenance?: boolean;
 }
 
 /** Where a release came from, as `releases record` and the deploy commands take it. */
-const SOURCE_OPTION = ['--source <source>', 'pipeline, workflow or cli', 'cli'] as const;
+const SOURCE_OPTION: OptionArgs = ['--source <source>', 'pipeline, workflow or cli', 'cli'];
 /** Who made a release. */
-const BY_OPTION = [
+const BY_OPTION: OptionArgs = [
   '--by <who>',
   "who deployed, e.g. a workflow run's URL (default: the caller's AWS identity)",
-] as const;
+];
 /** The commit a release deploys. */
-const COMMIT_OPTION = ['--commit <sha>', 'the git commit deployed'] as const;
-
-/** The ledger's provenance from the options (the source is checked when the release is written). */
-function provenanceOf(o: ProvenanceOptions): Provenance {
-  return { source: o.source, by: o.by, commit: o.commit };
-}
+const COMMIT_OPTION: OptionArgs = ['--commit <sha>', 'the git commit deployed'];
 
 /** The `--env` option every environment command takes. */
-const ENV_OPTION = [
+const ENV_OPTION: OptionArgs = [
   '--env <name>',
   'environment (dev, staging, prod: the profiles in infra/lib/config/environments.ts)',
-] as const;
+];
+
+/** A repeatable option's values, in order. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `deployments continue|stop`'s `<deployment>`, as the commands name it. */
+const byDeployment = ({ deployment, env }: CommandArgs) => ({ deploymentId: deployment, env });
+
+/** Every command, in `--help` order. */
+const COMMANDS: readonly CommandRow[] = [
+  {
+    name: 'plan',
+    description: 'synthesize every environment offline and print the delivery plan (as npm start does)',
+    load: () =>
+      import('./commands/plan.js').then((m) =>
+        leaf(m.plan, m.formatPlan, (r) => (r.passed ? EXIT.ok : EXIT.failed)),
+      ),
+  },
+  {
+    name: 'targets',
+    description:
+      'every function and service of every environment with its target (names, deployment group, strategy), as the deploy workflows read them; no AWS call',
+    options: [
+      ['--env <name>', 'one environment (default: every one, in promotion order)'],
+      ['--kind <kind>', 'one kind of workload: function or service'],
+    ],
+    load: () => import('./commands/targets.js').then((m) => leaf(m.targets, m.formatTargets)),
+  },
+  {
+    name: 'status',
+    description: 'per function, service and pipeline: what runs, the last deployments, alarms and health',
+    options: [ENV_OPTION],
+    load: () => import('./commands/status.js').then((m) => leaf(m.statusAny, m.formatAnyStatus)),
+  },
+  {
+    name: 'releases',
+    description: "the environment's release ledger, newest first: what each deployment made live",
+    options: [ENV_OPTION, ['--limit <n>', 'how many releases (1-100)', '10']],
+    load: () => import('./commands/releases.js').then((m) => leaf(m.releases, m.formatReleases)),
+    args: (given) => ({ ...given, limit: Number(given.limit) }),
+  },
+  {
+    name: 'releases record',
+    description:
+      'record a deployment made outside the pipelines and this CLI (the GitHub workflows call it) as the next release',
+    options: [
+      ENV_OPTION,
+      required('--summary <text>', 'one line: what changed'),
+      ['--function <name=version>', 'a function and the version its alias serves (repeatable)', collect],
+      ['--service <name=image>', 'a service and the image it runs, by digest (repeatable)', collect],
+      ['--task-definition <name=arn>', "a service's task definition ARN (repeatable)", collect],
+      SOURCE_OPTION,
+      BY_OPTION,
+      COMMIT_OPTION,
+    ],
+    load: () => import('./commands/releases.js').then((m) => leaf(m.recordReleaseCommand, m.formatRecord)),
+    args: (given) => ({
+      ...given,
+      functions: given.function,
+      services: given.service,
+      taskDefinitions: given.taskDefinition,
+    }),
+  },
+  {
+    name: 'rollback',
+    description:
+      "restore functions, parameters, secrets and service images together to release --release of the environment's ledger",
+    options: [ENV_OPTION, required('--release <n>', 'the release number (ias-ops releases lists them)')],
+    load: () => import('./commands/restore.js').then((m) => leaf(m.restoreRelease, m.formatRestore)),
+  },
+  { name: 'lambda', description: "a function's versions and its alias live" },
+  {
+    name: 'lambda publish <function>',
+    description: 'publish a version of the function (aws lambda publish-version)',
+    options: [ENV_OPTION],
+    load: () => import('./commands/lambda.js').then((m) => leaf(m.publish, m.formatSummary)),
+  },
+  {
+    name: 'lambda shift <function>',
+    description: 'send --weight percent of live to version --to, the rest staying on the current version',
+    options: [
+      ENV_OPTION,
+      required('--to <version>', 'the published version to send traffic to'),
+      required('--weight <percent>', 'whole percent, 1 to 99'),
+    ],
+    load: () => import('./commands/lambda.js').then((m) => leaf(m.shift, m.formatSummary)),
+  },
+  {
+    name: 'lambda promote <function>',
+    description: 'send all of live to version --to and clear any shift',
+    options: [ENV_OPTION, required('--to <version>', 'the published version')],
+    load: () => import('./commands/lambda.js').then((m) => leaf(m.promote, m.formatSummary)),
+  },
+  {
+    name: 'lambda rollback <function>',
+    description: 'send all of live back: clear a shift in progress, else go to the previous version',
+    options: [ENV_OPTION],
+    load: () => import('./commands/lambda.js').then((m) => leaf(m.rollback, m.formatSummary)),
+  },
+  { name: 'deploy', description: 'deliver a build as the pipeline does, from here' },
+  {
+    name: 'deploy lambda <function>',
+    description:
+      'update the code from --zip, publish a version and shift the alias with CodeDeploy (the group of --env)',
+    options: [
+      ENV_OPTION,
+      required('--zip <path>', "the function's deployment package"),
+      SOURCE_OPTION,
+      BY_OPTION,
+      COMMIT_OPTION,
+    ],
+    load: async () => {
+      const [m, lambda] = await Promise.all([import('./commands/deploy.js'), import('./commands/lambda.js')]);
+      return leaf(m.deployLambda, lambda.formatSummary);
+    },
+    provenance: true,
+  },
+  {
+    name: 'deploy service <service>',
+    description:
+      "register the service's task definition with --image and deploy it through its strategy's controller (CodeDeploy blue/green, or Amazon ECS's own), follow it to its end, and write the image to its parameter",
+    options: [
+      ENV_OPTION,
+      required('--image <uri>', 'the image, by digest (<registry>/<repository>@sha256:<digest>)'),
+      SOURCE_OPTION,
+      BY_OPTION,
+      COMMIT_OPTION,
+    ],
+    load: () =>
+      import('./commands/deploy-service.js').then((m) => leaf(m.deployService, m.formatDeployService)),
+    provenance: true,
+  },
+  {
+    name: 'deployments',
+    description:
+      "an environment's deployments in flight: CodeDeploy's (functions, codedeploy-blue-green services) and Amazon ECS's own (the other services)",
+    help: '\n<deployment>: a CodeDeploy deployment ID (d-…), an Amazon ECS service deployment ARN, or a function or service name (its deployment in progress).',
+  },
+  {
+    name: 'deployments list',
+    description:
+      'per CodeDeploy group and ECS-deployed service: the deployments in progress and the last ones',
+    options: [ENV_OPTION],
+    load: () =>
+      import('./commands/deployments.js').then((m) => leaf(m.deploymentsList, m.formatDeploymentsList)),
+  },
+  {
+    name: 'deployments continue <deployment>',
+    description:
+      'CodeDeploy (d-…): end the wait, Ready (reroute now) or keeping blue (terminate now); Amazon ECS (service deployment ARN): release its pause hook',
+    options: [ENV_OPTION],
+    load: () =>
+      import('./commands/deployments.js').then((m) =>
+        leaf(m.deploymentsContinue, m.formatAction, m.actionExit),
+      ),
+    args: byDeployment,
+  },
+  {
+    name: 'deployments stop <deployment>',
+    description:
+      'stop a deployment in progress with rollback (CodeDeploy ID or Amazon ECS service deployment ARN), and wait until it is rolled back (exit 3)',
+    options: [ENV_OPTION],
+    load: () =>
+      import('./commands/deployments.js').then((m) => leaf(m.deploymentsStop, m.formatAction, m.actionExit)),
+    args: byDeployment,
+  },
+  { name: 'ecs', description: "an environment's container services" },
+  {
+    name: 'ecs rollback <service>',
+    description:
+      'stop a deployment in progress with rollback, else return the service to the previous task definition; follows it to its end',
+    options: [
+      ENV_OPTION,
+      ['--no-wait', 'start the rollback and return, without following it (nor recording it in the ledger)'],
+    ],
+    load: () =>
+      import('./commands/ecs.js').then((m) => leaf(m.ecsRollback, m.formatEcsRollback, m.ecsRollbackExit)),
+  },
+  { name: 'params', description: 'SSM parameters under /<prefix>/<env>/' },
+  {
+    name: 'params get <name>',
+    description: 'print a parameter (name relative to /<prefix>/<env>/, or its full path)',
+    options: [ENV_OPTION],
+    load: () => import('./commands/params.js').then((m) => leaf(m.paramsGet, m.formatParameter)),
+  },
+  {
+    name: 'params set <name> <value>',
+    description: 'write a String parameter, overwriting',
+    options: [ENV_OPTION],
+    load: () => import('./commands/params.js').then((m) => leaf(m.paramsSet, m.formatParamsSet)),
+  },
+  {
+    name: 'params list [path]',
+    description: 'list the parameters under /<prefix>/<env>/ (or a path below it), recursively',
+    options: [ENV_OPTION],
+    load: () => import('./commands/params.js').then((m) => leaf(m.paramsList, m.formatParameterList)),
+  },
+  { name: 'secrets', description: 'Secrets Manager secrets under /<prefix>/<env>/' },
+  {
+    name: 'secrets set <name>',
+    description: 'store a new value of an existing secret, read from stdin (never printed)',
+    options: [
+      ENV_OPTION,
+      ['--value-stdin', 'read the value from stdin (required: values never go on the command line)'],
+    ],
+    load: () => import('./commands/params.js').then((m) => leaf(m.secretsSet, m.formatSecretsSet)),
+  },
+];
+
+/** Adds an option, mandatory or not, as the row gives it. */
+function addOption(command: Command, option: OptionArgs | Required): void {
+  if ('required' in option) {
+    command.requiredOption(...option.required);
+    return;
+  }
+  const [flags, description, defaultOrParse] = option;
+  if (typeof defaultOrParse === 'function') command.option(flags, description, defaultOrParse);
+  else command.option(flags, description, defaultOrParse);
+}
 
 /**
  * Runs `ias-ops` with `argv` (user arguments only, without node and the script) and returns its exit
@@ -88,417 +346,57 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     });
   };
   /**
-   * Runs a command, loaded on demand (a command's module, and the SDK clients it uses, load only when
-   * it runs), and prints its result; `verdict` turns a result into an exit code.
+   * Runs a row's leaf, loaded on demand, and prints its result; what the command made live goes into the
+   * environment's release ledger too.
    */
-  const run =
-    <A extends unknown[], R>(load: () => Promise<Leaf<A, R>>) =>
-    async (...args: A) => {
-      const [leaf, ctx, { isDryRun, printResult }] = await Promise.all([
-        load(),
-        context(),
-        import('./context.js'),
-      ]);
-      const result = await leaf.command(ctx, ...args);
-      // What the command made live goes into the environment's release ledger too.
-      const record = isDryRun(result) ? undefined : await import('./record.js');
-      const live = record?.changeOf(result);
-      const env = live ? ctx.project.environments.find((e) => e.name === live.environment) : undefined;
-      const recorded =
-        record && live && env
-          ? await record.recordCliRelease(ctx, env, live.change, leaf.provenance?.(...args))
-          : undefined;
-      const json = globals().json === true;
-      printResult(
-        recorded && json ? ({ ...(result as object), ledger: recorded } as R) : result,
-        json,
-        leaf.text,
-      );
-      if (recorded?.warning) {
-        process.stderr.write(`warning: ${recorded.warning}\n`);
-      } else if (recorded?.release !== undefined && !json) {
-        process.stdout.write(`recorded as release ${recorded.release} of ${live?.environment ?? ''}\n`);
-      }
-      exitCode = isDryRun(result) ? EXIT.ok : (leaf.verdict ?? (() => EXIT.ok))(result);
+  const run = async (row: CommandRow & { load: () => Promise<Leaf> }, command: Command) => {
+    // A subcommand sees its group's options too: commander gives `releases record --env` to `releases`.
+    const group = command.parent === program ? {} : command.parent?.opts();
+    const positional = Object.fromEntries(
+      command.registeredArguments.map((a, i) => [a.name(), command.processedArgs[i] as unknown]),
+    );
+    const given = { ...group, ...positional, ...command.opts() };
+    const [leaf, ctx, { isDryRun, printResult }, releases] = await Promise.all([
+      row.load(),
+      context(),
+      import('./context.js'),
+      row.provenance ? import('./record.js') : undefined,
+    ]);
+    const provenance = releases && {
+      source: releases.releaseSource(String(given.source)),
+      by: given.by as string | undefined,
+      commit: given.commit as string | undefined,
     };
+    const result = await leaf.call(ctx, row.args ? row.args(given) : given);
+    const record = isDryRun(result) ? undefined : await import('./record.js');
+    const live = record?.changeOf(result);
+    const env = live ? ctx.project.environments.find((e) => e.name === live.environment) : undefined;
+    const recorded =
+      record && live && env ? await record.recordCliRelease(ctx, env, live.change, provenance) : undefined;
+    const json = globals().json === true;
+    printResult(recorded && json ? { ...(result as object), ledger: recorded } : result, json, leaf.text);
+    if (recorded?.warning) {
+      process.stderr.write(`warning: ${recorded.warning}\n`);
+    } else if (recorded?.release !== undefined && !json) {
+      process.stdout.write(`recorded as release ${recorded.release} of ${live?.environment ?? ''}\n`);
+    }
+    exitCode = isDryRun(result) ? EXIT.ok : leaf.verdict(result);
+  };
 
-  program
-    .command('plan')
-    .description('synthesize every environment offline and print the delivery plan (as npm start does)')
-    .action(
-      run(async () => {
-        const m = await import('./commands/plan.js');
-        return { command: m.plan, text: m.formatPlan, verdict: (r) => (r.passed ? EXIT.ok : EXIT.failed) };
-      }),
-    );
-
-  program
-    .command('targets')
-    .description(
-      'every function and service of every environment with its target (names, deployment group, strategy), as the deploy workflows read them; no AWS call',
-    )
-    .option('--env <name>', 'one environment (default: every one, in promotion order)')
-    .option('--kind <kind>', 'one kind of workload: function or service')
-    .action(
-      run(async () => {
-        const m = await import('./commands/targets.js');
-        return {
-          command: (ctx, o: { env?: string; kind?: string }) => m.targets(ctx, { env: o.env, kind: o.kind }),
-          text: m.formatTargets,
-        };
-      }),
-    );
-
-  program
-    .command('status')
-    .description('per function, service and pipeline: what runs, the last deployments, alarms and health')
-    .option(...ENV_OPTION)
-    .action(
-      run(async () => {
-        const m = await import('./commands/status.js');
-        return {
-          command: (ctx, o: { env?: string }) => m.statusAny(ctx, { env: o.env }),
-          text: m.formatAnyStatus,
-        };
-      }),
-    );
-
-  const releasesCommand = program
-    .command('releases')
-    .description("the environment's release ledger, newest first: what each deployment made live")
-    .option(...ENV_OPTION)
-    .option('--limit <n>', 'how many releases (1-100)', '10')
-    .action(
-      run(async () => {
-        const m = await import('./commands/releases.js');
-        return {
-          command: (ctx, o: { env?: string; limit: string }) =>
-            m.releases(ctx, { env: o.env, limit: Number(o.limit) }),
-          text: m.formatReleases,
-        };
-      }),
-    );
-  const collect = (value: string, previous: string[] = []) => [...previous, value];
-  releasesCommand
-    .command('record')
-    .description(
-      'record a deployment made outside the pipelines and this CLI (the GitHub workflows call it) as the next release',
-    )
-    .option(...ENV_OPTION)
-    .requiredOption('--summary <text>', 'one line: what changed')
-    .option('--function <name=version>', 'a function and the version its alias serves (repeatable)', collect)
-    .option('--service <name=image>', 'a service and the image it runs, by digest (repeatable)', collect)
-    .option('--task-definition <name=arn>', "a service's task definition ARN (repeatable)", collect)
-    .option(...SOURCE_OPTION)
-    .option(...BY_OPTION)
-    .option(...COMMIT_OPTION)
-    .action(
-      run(async () => {
-        const m = await import('./commands/releases.js');
-        return {
-          command: (
-            ctx,
-            o: {
-              env?: string;
-              summary: string;
-              function?: string[];
-              service?: string[];
-              taskDefinition?: string[];
-              source: string;
-              by?: string;
-              commit?: string;
-            },
-          ) =>
-            m.recordReleaseCommand(ctx, {
-              // `m.releases` takes --env too, and commander gives it the value wherever it stands.
-              env: o.env ?? releasesCommand.opts<{ env?: string }>().env,
-              summary: o.summary,
-              functions: o.function,
-              services: o.service,
-              taskDefinitions: o.taskDefinition,
-              source: o.source,
-              by: o.by,
-              commit: o.commit,
-            }),
-          text: m.formatRecord,
-        };
-      }),
-    );
-
-  program
-    .command('rollback')
-    .description(
-      "restore functions, parameters, secrets and service images together to release --release of the environment's ledger",
-    )
-    .option(...ENV_OPTION)
-    .requiredOption('--release <n>', 'the release number (ias-ops releases lists them)')
-    .action(
-      run(async () => {
-        const m = await import('./commands/restore.js');
-        return {
-          command: (ctx, o: { env?: string; release: string }) =>
-            m.restoreRelease(ctx, { env: o.env, release: o.release }),
-          text: m.formatRestore,
-        };
-      }),
-    );
-
-  const lambda = program.command('lambda').description("a function's versions and its alias live");
-  lambda
-    .command('publish <function>')
-    .description('publish a version of the function (aws lambda publish-version)')
-    .option(...ENV_OPTION)
-    .action(
-      run(async () => {
-        const m = await import('./commands/lambda.js');
-        return {
-          command: (ctx, fn: string, o: { env?: string }) => m.publish(ctx, { function: fn, env: o.env }),
-          text: m.formatSummary,
-        };
-      }),
-    );
-  lambda
-    .command('shift <function>')
-    .description('send --weight percent of live to version --to, the rest staying on the current version')
-    .option(...ENV_OPTION)
-    .requiredOption('--to <version>', 'the published version to send traffic to')
-    .requiredOption('--weight <percent>', 'whole percent, 1 to 99')
-    .action(
-      run(async () => {
-        const m = await import('./commands/lambda.js');
-        return {
-          command: (ctx, fn: string, o: { env?: string; to: string; weight: string }) =>
-            m.shift(ctx, { function: fn, env: o.env, to: o.to, weight: o.weight }),
-          text: m.formatSummary,
-        };
-      }),
-    );
-  lambda
-    .command('promote <function>')
-    .description('send all of live to version --to and clear any shift')
-    .option(...ENV_OPTION)
-    .requiredOption('--to <version>', 'the published version')
-    .action(
-      run(async () => {
-        const m = await import('./commands/lambda.js');
-        return {
-          command: (ctx, fn: string, o: { env?: string; to: string }) =>
-            m.promote(ctx, { function: fn, env: o.env, to: o.to }),
-          text: m.formatSummary,
-        };
-      }),
-    );
-  lambda
-    .command('rollback <function>')
-    .description('send all of live back: clear a shift in progress, else go to the previous version')
-    .option(...ENV_OPTION)
-    .action(
-      run(async () => {
-        const m = await import('./commands/lambda.js');
-        return {
-          command: (ctx, fn: string, o: { env?: string }) => m.rollback(ctx, { function: fn, env: o.env }),
-          text: m.formatSummary,
-        };
-      }),
-    );
-
-  const deploy = program.command('deploy').description('deliver a build as the pipeline does, from here');
-  deploy
-    .command('lambda <function>')
-    .description(
-      'update the code from --zip, publish a version and shift the alias with CodeDeploy (the group of --env)',
-    )
-    .option(...ENV_OPTION)
-    .requiredOption('--zip <path>', "the function's deployment package")
-    .option(...SOURCE_OPTION)
-    .option(...BY_OPTION)
-    .option(...COMMIT_OPTION)
-    .action(
-      run(async () => {
-        const [m, m2, record] = await Promise.all([
-          import('./commands/deploy.js'),
-          import('./commands/lambda.js'),
-          import('./record.js'),
-        ]);
-        return {
-          command: (ctx, fn: string, o: { env?: string; zip: string } & ProvenanceOptions) => {
-            record.releaseSource(o.source);
-            return m.deployLambda(ctx, { function: fn, env: o.env, zip: o.zip });
-          },
-          text: m2.formatSummary,
-          provenance: (_fn, o) => provenanceOf(o),
-        };
-      }),
-    );
-
-  deploy
-    .command('service <service>')
-    .description(
-      "register the service's task definition with --image and deploy it through its strategy's controller (CodeDeploy blue/green, or Amazon ECS's own), follow it to its end, and write the image to its parameter",
-    )
-    .option(...ENV_OPTION)
-    .requiredOption('--image <uri>', 'the image, by digest (<registry>/<repository>@sha256:<digest>)')
-    .option(...SOURCE_OPTION)
-    .option(...BY_OPTION)
-    .option(...COMMIT_OPTION)
-    .action(
-      run(async () => {
-        const [m, record] = await Promise.all([
-          import('./commands/deploy-service.js'),
-          import('./record.js'),
-        ]);
-        return {
-          command: (ctx, service: string, o: { env?: string; image: string } & ProvenanceOptions) => {
-            record.releaseSource(o.source);
-            return m.deployService(ctx, { service, env: o.env, image: o.image });
-          },
-          text: m.formatDeployService,
-          provenance: (_service, o) => provenanceOf(o),
-        };
-      }),
-    );
-
-  const deployments = program
-    .command('deployments')
-    .description(
-      "an environment's deployments in flight: CodeDeploy's (functions, codedeploy-blue-green services) and Amazon ECS's own (the other services)",
-    );
-  deployments.addHelpText(
-    'after',
-    '\n<deployment>: a CodeDeploy deployment ID (d-…), an Amazon ECS service deployment ARN, or a function or service name (its deployment in progress).',
-  );
-  deployments
-    .command('list')
-    .description(
-      'per CodeDeploy group and ECS-deployed service: the deployments in progress and the last ones',
-    )
-    .option(...ENV_OPTION)
-    .action(
-      run(async () => {
-        const m = await import('./commands/deployments.js');
-        return {
-          command: (ctx, o: { env?: string }) => m.deploymentsList(ctx, { env: o.env }),
-          text: m.formatDeploymentsList,
-        };
-      }),
-    );
-  deployments
-    .command('continue <deployment>')
-    .description(
-      'CodeDeploy (d-…): end the wait, Ready (reroute now) or keeping blue (terminate now); Amazon ECS (service deployment ARN): release its pause hook',
-    )
-    .option(...ENV_OPTION)
-    .action(
-      run(async () => {
-        const m = await import('./commands/deployments.js');
-        return {
-          command: (ctx, id: string, o: { env?: string }) =>
-            m.deploymentsContinue(ctx, { deploymentId: id, env: o.env }),
-          text: m.formatAction,
-          verdict: m.actionExit,
-        };
-      }),
-    );
-  deployments
-    .command('stop <deployment>')
-    .description(
-      'stop a deployment in progress with rollback (CodeDeploy ID or Amazon ECS service deployment ARN), and wait until it is rolled back (exit 3)',
-    )
-    .option(...ENV_OPTION)
-    .action(
-      run(async () => {
-        const m = await import('./commands/deployments.js');
-        return {
-          command: (ctx, id: string, o: { env?: string }) =>
-            m.deploymentsStop(ctx, { deploymentId: id, env: o.env }),
-          text: m.formatAction,
-          verdict: m.actionExit,
-        };
-      }),
-    );
-
-  const ecs = program.command('ecs').description("an environment's container services");
-  ecs
-    .command('rollback <service>')
-    .description(
-      'stop a deployment in progress with rollback, else return the service to the previous task definition; follows it to its end',
-    )
-    .option(...ENV_OPTION)
-    .option(
-      '--no-wait',
-      'start the rollback and return, without following it (nor recording it in the ledger)',
-    )
-    .action(
-      run(async () => {
-        const m = await import('./commands/ecs.js');
-        return {
-          command: (ctx, service: string, o: { env?: string; wait: boolean }) =>
-            m.ecsRollback(ctx, { service, env: o.env, wait: o.wait }),
-          text: m.formatEcsRollback,
-          verdict: m.ecsRollbackExit,
-        };
-      }),
-    );
-
-  const params = program.command('params').description('SSM parameters under /<prefix>/<env>/');
-  params
-    .command('get <name>')
-    .description('print a parameter (name relative to /<prefix>/<env>/, or its full path)')
-    .option(...ENV_OPTION)
-    .action(
-      run(async () => {
-        const m = await import('./commands/params.js');
-        return {
-          command: (ctx, name: string, o: { env?: string }) => m.paramsGet(ctx, { env: o.env, name }),
-          text: m.formatParameter,
-        };
-      }),
-    );
-  params
-    .command('set <name> <value>')
-    .description('write a String parameter, overwriting')
-    .option(...ENV_OPTION)
-    .action(
-      run(async () => {
-        const m = await import('./commands/params.js');
-        return {
-          command: (ctx, name: string, value: string, o: { env?: string }) =>
-            m.paramsSet(ctx, { env: o.env, name, value }),
-          text: m.formatParamsSet,
-        };
-      }),
-    );
-  params
-    .command('list [path]')
-    .description('list the parameters under /<prefix>/<env>/ (or a path below it), recursively')
-    .option(...ENV_OPTION)
-    .action(
-      run(async () => {
-        const m = await import('./commands/params.js');
-        return {
-          command: (ctx, path: string | undefined, o: { env?: string }) =>
-            m.paramsList(ctx, { env: o.env, path }),
-          text: m.formatParameterList,
-        };
-      }),
-    );
-
-  const secrets = program.command('secrets').description('Secrets Manager secrets under /<prefix>/<env>/');
-  secrets
-    .command('set <name>')
-    .description('store a new value of an existing secret, read from stdin (never printed)')
-    .option(...ENV_OPTION)
-    .option('--value-stdin', 'read the value from stdin (required: values never go on the command line)')
-    .action(
-      run(async () => {
-        const m = await import('./commands/params.js');
-        return {
-          command: (ctx, name: string, o: { env?: string; valueStdin?: boolean }) =>
-            m.secretsSet(ctx, { env: o.env, name, valueStdin: o.valueStdin === true }),
-          text: m.formatSecretsSet,
-        };
-      }),
-    );
+  const registered = new Map<string, Command>([['', program]]);
+  for (const row of COMMANDS) {
+    // `lambda shift <function>`: the group `lambda`, then `shift <function>` in it.
+    const tokens = row.name.split(' ');
+    const words = tokens.filter((w) => !/^[<[]/.test(w));
+    const parent = registered.get(words.slice(0, -1).join(' ')) ?? program;
+    const command = parent.command(tokens.slice(words.length - 1).join(' '));
+    command.description(row.description);
+    for (const option of row.options ?? []) addOption(command, option);
+    if (row.help !== undefined) command.addHelpText('after', row.help);
+    const { load } = row;
+    if (load) command.action((...values: unknown[]) => run({ ...row, load }, values.at(-1) as Command));
+    registered.set(words.join(' '), command);
+  }
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -5,10 +5,8 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
-  DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
-  ListServiceDeploymentsCommand,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
@@ -18,7 +16,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { parseEcsAppSpec } from '@ias/delivery';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../src/errors';
-import { prefix, runMain, stubbedAws } from './helpers';
+import { prefix, runMain, serviceDeployment, stubbedAws } from './helpers';
 
 const IMAGE = `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/${prefix}-dev-inventory-api@sha256:${'a'.repeat(64)}`;
 const arn = (env: string, revision: number) =>
@@ -71,12 +69,7 @@ beforeEach(() => {
 describe('deploy service', () => {
   it('registers the image and lets Amazon ECS roll it out (rolling in dev), then writes the parameter and records the release', async () => {
     deployed('dev', 'ECS');
-    aws.mocks.ecs
-      .on(ListServiceDeploymentsCommand)
-      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD('dev') }] });
-    aws.mocks.ecs
-      .on(DescribeServiceDeploymentsCommand)
-      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD('dev'), status: 'SUCCESSFUL' }] });
+    serviceDeployment(aws, SD('dev'), { status: 'SUCCESSFUL' });
     const run = await runMain(['deploy', 'service', 'inventory-api', '--env', 'dev', '--image', IMAGE], aws);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(EXIT.ok);
@@ -96,8 +89,7 @@ describe('deploy service', () => {
       'ssm PutParameter',
       'ssm GetParametersByPath',
     ]);
-    const registered = aws.mocks.ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
-    expect(registered).toMatchObject({
+    expect(aws.mocks.ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input).toMatchObject({
       family: `${prefix}-dev-inventory-api`,
       containerDefinitions: [{ name: 'inventory-api', image: IMAGE }],
       tags: [{ key: 'project', value: prefix }],
@@ -174,12 +166,7 @@ describe('deploy service', () => {
 
   it('fails with exit 3 when Amazon ECS rolls its deployment back', async () => {
     deployed('staging', 'ECS');
-    aws.mocks.ecs
-      .on(ListServiceDeploymentsCommand)
-      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD('staging') }] });
-    aws.mocks.ecs.on(DescribeServiceDeploymentsCommand).resolves({
-      serviceDeployments: [{ serviceDeploymentArn: SD('staging'), status: 'ROLLBACK_SUCCESSFUL' }],
-    });
+    serviceDeployment(aws, SD('staging'), { status: 'ROLLBACK_SUCCESSFUL' });
     const run = await runMain(
       ['deploy', 'service', 'inventory-api', '--env', 'staging', '--image', IMAGE],
       aws,

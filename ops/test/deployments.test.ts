@@ -10,7 +10,7 @@ import { ListServiceDeploymentsCommand } from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deploymentsContinue, deploymentsList, deploymentsStop } from '../src/commands/deployments';
 import { EXIT } from '../src/errors';
-import { awsError, context, prefix, runMain, stubbedAws } from './helpers';
+import { awsError, codeDeployDeployment, context, prefix, runMain, stubbedAws } from './helpers';
 
 const IN_PROGRESS: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
 const APP = `${prefix}-prod-inventory-api-app`;
@@ -25,11 +25,18 @@ beforeEach(() => {
   aws.mocks.codedeploy.on(StopDeploymentCommand).resolves({ status: 'Pending' });
 });
 
-function deployment(info: Record<string, unknown>) {
-  aws.mocks.codedeploy.on(GetDeploymentCommand).resolves({
+/** GetDeployment answers with each of `infos` in turn (deployment d-1 of the prod service's group), the last one from then on. */
+function deployment(...infos: Record<string, unknown>[]) {
+  const answer = (info: Record<string, unknown> = {}) => ({
     deploymentInfo: { deploymentId: 'd-1', applicationName: APP, deploymentGroupName: GROUP, ...info },
   });
+  infos
+    .slice(0, -1)
+    .reduce((mock, info) => mock.resolvesOnce(answer(info)), aws.mocks.codedeploy.on(GetDeploymentCommand))
+    .resolves(answer(infos.at(-1)));
 }
+
+const STOPPED_AND_ROLLED_BACK = { status: 'Stopped', rollbackInfo: { rollbackDeploymentId: 'd-BACK' } };
 
 describe('deployments list', () => {
   it('lists each function group and the codedeploy-blue-green service group, in progress first then the last', async () => {
@@ -46,13 +53,10 @@ describe('deployments list', () => {
       .rejects(awsError('ApplicationDoesNotExistException'));
     aws.mocks.codedeploy.on(BatchGetDeploymentsCommand).resolves({
       deploymentsInfo: [
-        {
-          deploymentId: 'd-1',
-          status: 'Stopped',
-          createTime: new Date('2026-01-01T00:00:00Z'),
+        codeDeployDeployment('d-1', 'Stopped', '2026-01-01', {
           rollbackInfo: { rollbackDeploymentId: 'd-2' },
-        },
-        { deploymentId: 'd-RUN', status: 'InProgress', createTime: new Date('2026-01-02T00:00:00Z') },
+        }),
+        codeDeployDeployment('d-RUN', 'InProgress', '2026-01-02'),
       ],
     });
     const result = await deploymentsList(context(aws), { env: 'prod' });
@@ -204,22 +208,7 @@ describe('deployments continue', () => {
 
 describe('deployments stop', () => {
   it('stops with rollback, follows it until stopped, and reports rolled back', async () => {
-    aws.mocks.codedeploy
-      .on(GetDeploymentCommand)
-      .resolvesOnce({
-        deploymentInfo: { applicationName: APP, deploymentGroupName: GROUP, status: 'InProgress' },
-      })
-      .resolvesOnce({
-        deploymentInfo: { applicationName: APP, deploymentGroupName: GROUP, status: 'InProgress' },
-      })
-      .resolves({
-        deploymentInfo: {
-          applicationName: APP,
-          deploymentGroupName: GROUP,
-          status: 'Stopped',
-          rollbackInfo: { rollbackDeploymentId: 'd-BACK' },
-        },
-      });
+    deployment({ status: 'InProgress' }, { status: 'InProgress' }, STOPPED_AND_ROLLED_BACK);
     const result = await deploymentsStop(context(aws), { deploymentId: 'd-1', env: 'prod' }, noWait);
     expect(aws.calls()).toEqual([
       { command: 'codedeploy GetDeployment', input: { deploymentId: 'd-1' } },
@@ -239,19 +228,7 @@ describe('deployments stop', () => {
   });
 
   it('exits 3 through main once rolled back, with the result on stdout', async () => {
-    aws.mocks.codedeploy
-      .on(GetDeploymentCommand)
-      .resolvesOnce({
-        deploymentInfo: { applicationName: APP, deploymentGroupName: GROUP, status: 'InProgress' },
-      })
-      .resolves({
-        deploymentInfo: {
-          applicationName: APP,
-          deploymentGroupName: GROUP,
-          status: 'Stopped',
-          rollbackInfo: { rollbackDeploymentId: 'd-BACK' },
-        },
-      });
+    deployment({ status: 'InProgress' }, STOPPED_AND_ROLLED_BACK);
     const run = await runMain(['deployments', 'stop', 'd-1', '--env', 'prod'], aws);
     expect(run).toEqual({
       code: EXIT.rolledBack,
@@ -261,12 +238,7 @@ describe('deployments stop', () => {
   });
 
   it('exits 1 when stopped without rollback', async () => {
-    aws.mocks.codedeploy
-      .on(GetDeploymentCommand)
-      .resolvesOnce({
-        deploymentInfo: { applicationName: APP, deploymentGroupName: GROUP, status: 'InProgress' },
-      })
-      .resolves({ deploymentInfo: { applicationName: APP, deploymentGroupName: GROUP, status: 'Stopped' } });
+    deployment({ status: 'InProgress' }, { status: 'Stopped' });
     const run = await runMain(['--json', 'deployments', 'stop', 'd-1', '--env', 'prod'], aws);
     expect(run.code).toBe(EXIT.failed);
     expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'stopped' });

@@ -24,7 +24,7 @@ import { parseEcsAppSpec } from '@ias/delivery';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ecsRollback } from '../src/commands/ecs';
 import { EXIT } from '../src/errors';
-import { context, prefix, runMain, stubbedAws } from './helpers';
+import { context, prefix, runMain, serviceDeployment, stubbedAws } from './helpers';
 
 const IN_PROGRESS: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
 const arn = (env: string, revision: number, family = `${prefix}-${env}-inventory-api`) =>
@@ -139,21 +139,15 @@ describe('ecs rollback', () => {
   });
 
   it("stops Amazon ECS's own deployment in progress, through its pause hook when one holds it", async () => {
-    aws.mocks.ecs
-      .on(ListServiceDeploymentsCommand)
-      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD }] });
-    aws.mocks.ecs
-      .on(DescribeServiceDeploymentsCommand)
-      .resolvesOnce({
-        serviceDeployments: [
-          {
-            serviceDeploymentArn: SD,
-            status: 'IN_PROGRESS',
-            lifecycleHookDetails: [{ hookId: 'p-1', targetType: 'PAUSE', status: 'AWAITING_ACTION' }],
-          },
-        ],
-      })
-      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD, status: 'ROLLBACK_SUCCESSFUL' }] });
+    serviceDeployment(
+      aws,
+      SD,
+      {
+        status: 'IN_PROGRESS',
+        lifecycleHookDetails: [{ hookId: 'p-1', targetType: 'PAUSE', status: 'AWAITING_ACTION' }],
+      },
+      { status: 'ROLLBACK_SUCCESSFUL' },
+    );
     const result = await ecsRollback(context(aws), { service: 'inventory-api', env: 'staging' }, noWait);
     expect(aws.mocks.ecs.commandCalls(ContinueServiceDeploymentCommand)[0]?.args[0].input).toEqual({
       serviceDeploymentArn: SD,
@@ -166,12 +160,7 @@ describe('ecs rollback', () => {
   });
 
   it('with --no-wait, stops and returns without following (StopServiceDeployment when nothing is paused)', async () => {
-    aws.mocks.ecs
-      .on(ListServiceDeploymentsCommand)
-      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD }] });
-    aws.mocks.ecs
-      .on(DescribeServiceDeploymentsCommand)
-      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD, status: 'IN_PROGRESS' }] });
+    serviceDeployment(aws, SD, { status: 'IN_PROGRESS' });
     const run = await runMain(['ecs', 'rollback', 'inventory-api', '--env', 'dev', '--no-wait'], aws);
     expect(aws.calls().map((c) => c.command)).toEqual([
       'ecs ListServiceDeployments',

@@ -1,3 +1,9 @@
+import type { DeploymentInfo, DeploymentStatus } from '@aws-sdk/client-codedeploy';
+import {
+  DescribeServiceDeploymentsCommand,
+  ListServiceDeploymentsCommand,
+  type ServiceDeployment,
+} from '@aws-sdk/client-ecs';
 import { loadProject } from '@ias/infra/config';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
@@ -81,6 +87,40 @@ export function context(
 /** An AWS service error as the SDK throws it (its `name` is the exception's). */
 export function awsError(name: string, message = name): Error {
   return Object.assign(new Error(message), { name, $metadata: {} });
+}
+
+/** A CodeDeploy deployment as BatchGetDeployments describes it, created at midnight UTC of `day`. */
+export function codeDeployDeployment(
+  deploymentId: string,
+  status: DeploymentStatus,
+  day: string,
+  more: Partial<DeploymentInfo> = {},
+): DeploymentInfo {
+  return { deploymentId, status, createTime: new Date(`${day}T00:00:00Z`), ...more };
+}
+
+/**
+ * Amazon ECS lists `arn` as the service's deployment in progress, and describes it as each of `states` in
+ * turn, the last one from then on.
+ */
+export function serviceDeployment(
+  aws: ReturnType<typeof stubbedAws>,
+  arn: string,
+  ...states: Partial<ServiceDeployment>[]
+): void {
+  aws.mocks.ecs
+    .on(ListServiceDeploymentsCommand)
+    .resolves({ serviceDeployments: [{ serviceDeploymentArn: arn }] });
+  const described = (state: Partial<ServiceDeployment> = {}) => ({
+    serviceDeployments: [{ serviceDeploymentArn: arn, ...state }],
+  });
+  states
+    .slice(0, -1)
+    .reduce(
+      (mock, state) => mock.resolvesOnce(described(state)),
+      aws.mocks.ecs.on(DescribeServiceDeploymentsCommand),
+    )
+    .resolves(described(states.at(-1)));
 }
 
 /** Runs `main` in-process, capturing stdout and stderr. */

@@ -19,6 +19,14 @@ const IN_FLIGHT = {
 };
 const args = { function: 'allocate-order', env: 'dev' };
 
+/** UpdateAlias's input that points live at `version`, with `weights` of the traffic to other versions. */
+const liveAt = (version: string, weights: Record<string, number> = {}) => ({
+  FunctionName: FN,
+  Name: 'live',
+  FunctionVersion: version,
+  RoutingConfig: { AdditionalVersionWeights: weights },
+});
+
 let aws: ReturnType<typeof stubbedAws>;
 beforeEach(() => {
   aws = stubbedAws();
@@ -82,12 +90,7 @@ describe('lambda shift', () => {
       { command: 'lambda GetAlias', input: { FunctionName: FN, Name: 'live' } },
       {
         command: 'lambda UpdateAlias',
-        input: {
-          FunctionName: FN,
-          Name: 'live',
-          FunctionVersion: '7',
-          RoutingConfig: { AdditionalVersionWeights: { '8': 0.1 } },
-        },
+        input: liveAt('7', { '8': 0.1 }),
       },
       { command: 'codedeploy ListDeployments', input: IN_FLIGHT },
     ]);
@@ -149,12 +152,7 @@ describe('lambda shift', () => {
         {
           service: 'lambda',
           command: 'UpdateAlias',
-          input: {
-            FunctionName: FN,
-            Name: 'live',
-            FunctionVersion: '<FunctionVersion from GetAlias>',
-            RoutingConfig: { AdditionalVersionWeights: { '8': 0.25 } },
-          },
+          input: liveAt('<FunctionVersion from GetAlias>', { '8': 0.25 }),
         },
       ],
     });
@@ -169,12 +167,7 @@ describe('lambda promote', () => {
     });
     const result = await promote(context(aws), { ...args, to: '8' });
     expect(aws.mocks.lambda.commandCalls(UpdateAliasCommand).map((c) => c.args[0].input)).toEqual([
-      {
-        FunctionName: FN,
-        Name: 'live',
-        FunctionVersion: '8',
-        RoutingConfig: { AdditionalVersionWeights: {} },
-      },
+      liveAt('8'),
     ]);
     expect(result).toMatchObject({ version: '8', additionalVersionWeights: {}, changed: true });
   });
@@ -206,12 +199,7 @@ describe('lambda rollback', () => {
     const result = await rollback(context(aws), args);
     expect(aws.mocks.lambda.commandCalls(ListVersionsByFunctionCommand)).toHaveLength(0);
     expect(aws.mocks.lambda.commandCalls(UpdateAliasCommand).map((c) => c.args[0].input)).toEqual([
-      {
-        FunctionName: FN,
-        Name: 'live',
-        FunctionVersion: '7',
-        RoutingConfig: { AdditionalVersionWeights: {} },
-      },
+      liveAt('7'),
     ]);
     expect(result).toMatchObject({
       version: '7',
@@ -228,12 +216,7 @@ describe('lambda rollback', () => {
     const result = await rollback(context(aws), args);
     expect(aws.mocks.lambda.commandCalls(ListVersionsByFunctionCommand)).toHaveLength(2);
     expect(aws.mocks.lambda.commandCalls(UpdateAliasCommand).map((c) => c.args[0].input)).toEqual([
-      {
-        FunctionName: FN,
-        Name: 'live',
-        FunctionVersion: '6',
-        RoutingConfig: { AdditionalVersionWeights: {} },
-      },
+      liveAt('6'),
     ]);
     expect(result).toMatchObject({ version: '6', summary: `${FN}:live: rolled back from version 7 to 6` });
   });

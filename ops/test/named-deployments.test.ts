@@ -3,15 +3,11 @@ import {
   GetDeploymentCommand,
   ListDeploymentsCommand,
 } from '@aws-sdk/client-codedeploy';
-import {
-  DescribeServiceDeploymentsCommand,
-  ListServiceDeploymentsCommand,
-  StopServiceDeploymentCommand,
-} from '@aws-sdk/client-ecs';
+import { ListServiceDeploymentsCommand, StopServiceDeploymentCommand } from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deploymentsContinue, deploymentsStop } from '../src/commands/deployments';
 import { EXIT } from '../src/errors';
-import { context, prefix, runMain, stubbedAws } from './helpers';
+import { context, prefix, runMain, serviceDeployment, stubbedAws } from './helpers';
 
 const SD = `arn:aws:ecs:ap-northeast-1:123456789012:service-deployment/${prefix}-staging-cluster/${prefix}-staging-inventory-api/x`;
 
@@ -46,21 +42,15 @@ describe('deployments continue|stop by name', () => {
   });
 
   it("stops a service's Amazon ECS deployment in progress, named by the service (staging: ecs-blue-green)", async () => {
-    aws.mocks.ecs
-      .on(ListServiceDeploymentsCommand)
-      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD }] });
-    aws.mocks.ecs
-      .on(DescribeServiceDeploymentsCommand)
-      .resolvesOnce({
-        serviceDeployments: [
-          {
-            serviceDeploymentArn: SD,
-            serviceArn: `arn:aws:ecs:ap-northeast-1:123456789012:service/${prefix}-staging-cluster/${prefix}-staging-inventory-api`,
-            status: 'IN_PROGRESS',
-          },
-        ],
-      })
-      .resolves({ serviceDeployments: [{ serviceDeploymentArn: SD, status: 'ROLLBACK_SUCCESSFUL' }] });
+    serviceDeployment(
+      aws,
+      SD,
+      {
+        serviceArn: `arn:aws:ecs:ap-northeast-1:123456789012:service/${prefix}-staging-cluster/${prefix}-staging-inventory-api`,
+        status: 'IN_PROGRESS',
+      },
+      { status: 'ROLLBACK_SUCCESSFUL' },
+    );
     const result = await deploymentsStop(
       context(aws),
       { deploymentId: 'inventory-api', env: 'staging' },

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { formatStatus, status, statusAny, type StatusResult } from '../src/commands/status';
 import { isDryRun } from '../src/context';
 import { EXIT } from '../src/errors';
-import { awsError, context, prefix, runMain, stubbedAws } from './helpers';
+import { awsError, codeDeployDeployment, context, prefix, runMain, stubbedAws } from './helpers';
 
 const TG = `arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:targetgroup/${prefix}-dev-api-blue/abc`;
 let aws: ReturnType<typeof stubbedAws>;
@@ -28,14 +28,9 @@ beforeEach(() => {
     .on(BatchGetDeploymentsCommand)
     .resolves({
       deploymentsInfo: [
-        {
-          deploymentId: 'd-2',
-          status: 'Stopped',
-          createTime: new Date('2026-01-02T00:00:00Z'),
-          errorInformation: { message: 'alarm' },
-        },
-        { deploymentId: 'd-3', status: 'Succeeded', createTime: new Date('2026-01-03T00:00:00Z') },
-        { deploymentId: 'd-1', status: 'Succeeded', createTime: new Date('2026-01-01T00:00:00Z') },
+        codeDeployDeployment('d-2', 'Stopped', '2026-01-02', { errorInformation: { message: 'alarm' } }),
+        codeDeployDeployment('d-3', 'Succeeded', '2026-01-03'),
+        codeDeployDeployment('d-1', 'Succeeded', '2026-01-01'),
       ],
     });
   // The catch-all first: aws-sdk-client-mock lets a later input-specific stub refine it, not the reverse.

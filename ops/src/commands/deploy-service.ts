@@ -18,18 +18,11 @@ import { DeliveryError, renderTaskDefinition } from '@ias/delivery';
 import { SERVICE_STRATEGIES, type ServiceTarget } from '@ias/targets';
 import { listInProgress } from '../aws/codedeploy';
 import { createEcsDeployment, describeService, ecsDeploymentInProgress, updateService } from '../aws/ecs';
-import { followServiceUpdate, stoppableServiceDeployments } from '../aws/ecs-deployments';
+import { stoppableServiceDeployments } from '../aws/ecs-deployments';
+import { rollOut } from '../aws/ecs-rollout';
 import { dryRun, planned, serviceIn, type AwsClients, type DryRunResult, type OpsContext } from '../context';
 import { badInput, EXIT, OpsError, unsafe } from '../errors';
-import {
-  CODEDEPLOY_FOLLOW_MS,
-  ECS_FOLLOW_MS,
-  followCodeDeploy,
-  following,
-  goesOn,
-  SHOW_MS,
-  type Waits,
-} from '../follow';
+import { following, goesOn, type Waits } from '../follow';
 import { runSteps } from '../progress';
 
 /** Arguments of `deploy service`. */
@@ -195,37 +188,23 @@ export async function deployService(
         report(`registered ${taskDefinition}`);
       },
     },
-    controller === 'codedeploy'
-      ? {
-          title: `deploy through CodeDeploy (${target.application} / ${target.deploymentGroup})`,
-          task: async (report) => {
-            deploymentId =
-              (await aws.codedeploy.send(createEcsDeployment(target, taskDefinition, description)))
-                .deploymentId ?? '';
-            const state = await followCodeDeploy(
-              aws.codedeploy,
-              deploymentId,
-              follow(report, CODEDEPLOY_FOLLOW_MS),
-            );
-            if (state.status !== 'succeeded') {
-              throw notDeployed(target, state.status === 'rolled-back', state.summary, previous);
-            }
-          },
+    {
+      title:
+        controller === 'codedeploy'
+          ? `deploy through CodeDeploy (${target.application} / ${target.deploymentGroup})`
+          : `deploy through Amazon ECS (${target.strategy})`,
+      task: async (report) => {
+        const end = await rollOut(aws, target, taskDefinition, {
+          codeDeploy: controller === 'codedeploy',
+          description,
+          follow: (timeoutMs) => follow(report, timeoutMs),
+        });
+        deploymentId = end.deploymentId;
+        if (end.outcome !== 'succeeded') {
+          throw notDeployed(target, end.outcome === 'reverted', end.detail, previous);
         }
-      : {
-          title: `deploy through Amazon ECS (${target.strategy})`,
-          task: async (report) => {
-            await aws.ecs.send(updateService(target, taskDefinition));
-            const end = await followServiceUpdate(aws, target, taskDefinition, {
-              show: follow(report, SHOW_MS),
-              follow: follow(report, ECS_FOLLOW_MS),
-            });
-            deploymentId = end.deploymentId;
-            if (end.outcome !== 'succeeded') {
-              throw notDeployed(target, end.outcome === 'reverted', end.detail, previous);
-            }
-          },
-        },
+      },
+    },
     {
       title: `write the image to ${target.imageParameter}`,
       task: async () => {

@@ -6,16 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DeliveryError, deployFunction, type DeployProgress } from '@ias/delivery';
-import { functionTarget, type FunctionTarget } from '@ias/targets';
-import {
-  dryRun,
-  environment,
-  lambdaFunction,
-  planned,
-  type AwsClients,
-  type DryRunResult,
-  type OpsContext,
-} from '../context';
+import type { FunctionTarget } from '@ias/targets';
+import { dryRun, functionIn, planned, type AwsClients, type DryRunResult, type OpsContext } from '../context';
 import { badInput, EXIT, OpsError, unsafe } from '../errors';
 import type { Waits } from '../follow';
 import { listInProgress } from '../aws/codedeploy';
@@ -122,8 +114,7 @@ export async function deployLambda(
   args: DeployLambdaArgs,
   waits: Waits = {},
 ): Promise<DeployLambdaResult | DryRunResult> {
-  const env = environment(ctx, args.env);
-  const target = functionTarget(env, lambdaFunction(ctx, args.function));
+  const { env, target } = functionIn(ctx, args.env, args.function);
   const zip = readZip(args.zip);
   const description = `ias-ops deploy lambda ${basename(args.zip)}`.slice(0, 256);
   if (ctx.dryRun) {

@@ -15,9 +15,10 @@ import {
   type DeploymentWaitType,
 } from '@aws-sdk/client-codedeploy';
 import type { DeploymentState } from '@ias/delivery';
+import type { EnvironmentConfig } from '@ias/infra/config';
 import {
   dryRun,
-  environment,
+  inEnvironment,
   isDryRun,
   planned,
   services,
@@ -140,11 +141,7 @@ export interface DeploymentsListArgs {
  * `deployments list`: per CodeDeploy group and per service Amazon ECS deploys, the deployments in progress
  * and the last {@link LAST_SHOWN}.
  */
-export async function deploymentsList(
-  ctx: OpsContext,
-  args: DeploymentsListArgs,
-): Promise<DeploymentsListResult | DryRunResult> {
-  const env = environment(ctx, args.env);
+export const deploymentsList = inEnvironment<DeploymentsListArgs, DeploymentsListResult>(async (ctx, env) => {
   const all = codeDeployGroups(ctx, env);
   const native = ecsServices(ctx, env);
   if (ctx.dryRun) {
@@ -188,7 +185,7 @@ export async function deploymentsList(
     })),
   ]);
   return { environment: env.name, region: env.profile.region, groups: found, services: ecsFound };
-}
+});
 
 /** Text of `deployments list`. */
 export function formatDeploymentsList(r: DeploymentsListResult): string {
@@ -289,7 +286,7 @@ export interface DeploymentActionResult {
 async function ownDeployment(
   ctx: OpsContext,
   aws: AwsClients,
-  env: ReturnType<typeof environment>,
+  env: EnvironmentConfig,
   deploymentId: string,
 ): Promise<DeploymentInfo & { applicationName: string; deploymentGroupName: string }> {
   let info: DeploymentInfo | undefined;
@@ -330,11 +327,7 @@ interface NamedDeployment {
  * @throws OpsError exit 4 when that function or service has no deployment in progress, exit 2 when
  * `given` is neither an ID nor a name of the project
  */
-async function named(
-  ctx: OpsContext,
-  env: ReturnType<typeof environment>,
-  given: string,
-): Promise<NamedDeployment> {
+async function named(ctx: OpsContext, env: EnvironmentConfig, given: string): Promise<NamedDeployment> {
   if (isServiceDeploymentArn(given)) return { id: given, ecs: true, lookup: [] };
   if (/^d-[A-Za-z0-9]+$/.test(given)) return { id: given, ecs: false, lookup: [] };
   const group = codeDeployGroups(ctx, env).find((g) => g.name === given);
@@ -392,111 +385,99 @@ export function waitTypeOf(info: DeploymentInfo): DeploymentWaitType | undefined
  * `deployments continue`: ContinueDeployment with the wait type the deployment's status calls for
  * ({@link waitTypeOf}); refuses (exit 4) a deployment that waits for nothing.
  */
-export async function deploymentsContinue(
-  ctx: OpsContext,
-  args: DeploymentArgs,
-): Promise<DeploymentActionResult | DryRunResult> {
-  const env = environment(ctx, args.env);
-  const target = await named(ctx, env, args.deploymentId);
-  const deploymentId = target.id;
-  if (target.ecs) {
-    return withLookup(target, await serviceDeploymentContinue(ctx, env, deploymentId));
-  }
-  if (ctx.dryRun) {
-    return dryRun(...target.lookup, planned('codedeploy', new GetDeploymentCommand({ deploymentId })), {
-      service: 'codedeploy',
-      command: 'ContinueDeployment',
-      input: {
-        deploymentId,
-        deploymentWaitType: '<READY_WAIT when GetDeployment says Ready, TERMINATION_WAIT when blue is kept>',
-      },
-    });
-  }
-  const aws = await ctx.awsFor(env);
-  const info = await ownDeployment(ctx, aws, env, deploymentId);
-  const waitType = waitTypeOf(info);
-  if (waitType === undefined) {
-    throw unsafe(
-      `deployment ${deploymentId} is ${info.status ?? '?'}${info.status === 'InProgress' ? ' and not waiting' : ''}: there is no wait to continue (only Ready, or in progress keeping blue until its termination)`,
-    );
-  }
-  await aws.codedeploy.send(new ContinueDeploymentCommand({ deploymentId, deploymentWaitType: waitType }));
-  return {
-    environment: env.name,
-    deploymentId,
-    controller: 'codedeploy',
-    application: info.applicationName,
-    deploymentGroup: info.deploymentGroupName,
-    outcome: 'continued',
-    waitType,
-    summary:
-      waitType === 'READY_WAIT'
-        ? `deployment ${deploymentId}: traffic goes to the replacement now (READY_WAIT continued)`
-        : `deployment ${deploymentId}: the original (blue) is terminated now (TERMINATION_WAIT continued)`,
-  };
-}
+export const deploymentsContinue = inEnvironment<DeploymentArgs, DeploymentActionResult>(
+  async (ctx, env, args) => {
+    const target = await named(ctx, env, args.deploymentId);
+    const deploymentId = target.id;
+    if (target.ecs) {
+      return withLookup(target, await serviceDeploymentContinue(ctx, env, deploymentId));
+    }
+    if (ctx.dryRun) {
+      return dryRun(...target.lookup, planned('codedeploy', new GetDeploymentCommand({ deploymentId })), {
+        service: 'codedeploy',
+        command: 'ContinueDeployment',
+        input: {
+          deploymentId,
+          deploymentWaitType:
+            '<READY_WAIT when GetDeployment says Ready, TERMINATION_WAIT when blue is kept>',
+        },
+      });
+    }
+    const aws = await ctx.awsFor(env);
+    const info = await ownDeployment(ctx, aws, env, deploymentId);
+    const waitType = waitTypeOf(info);
+    if (waitType === undefined) {
+      throw unsafe(
+        `deployment ${deploymentId} is ${info.status ?? '?'}${info.status === 'InProgress' ? ' and not waiting' : ''}: there is no wait to continue (only Ready, or in progress keeping blue until its termination)`,
+      );
+    }
+    await aws.codedeploy.send(new ContinueDeploymentCommand({ deploymentId, deploymentWaitType: waitType }));
+    return {
+      ...codeDeployAction(env, deploymentId, info),
+      outcome: 'continued',
+      waitType,
+      summary:
+        waitType === 'READY_WAIT'
+          ? `deployment ${deploymentId}: traffic goes to the replacement now (READY_WAIT continued)`
+          : `deployment ${deploymentId}: the original (blue) is terminated now (TERMINATION_WAIT continued)`,
+    };
+  },
+);
 
 /**
  * `deployments stop`: StopDeployment with rollback, then follows the deployment until CodeDeploy reports
  * it stopped; `rolled-back` (exit 3) when traffic went back, `stopped` (exit 1) when it did not.
  * Refuses (exit 4) a deployment that already ended.
  */
-export async function deploymentsStop(
-  ctx: OpsContext,
-  args: DeploymentArgs,
-  waits: Waits = {},
-): Promise<DeploymentActionResult | DryRunResult> {
-  const env = environment(ctx, args.env);
-  const target = await named(ctx, env, args.deploymentId);
-  const deploymentId = target.id;
-  if (target.ecs) {
-    return withLookup(target, await serviceDeploymentStop(ctx, env, deploymentId, waits));
-  }
-  const stop = new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true });
-  if (ctx.dryRun) {
-    return dryRun(
-      ...target.lookup,
-      planned('codedeploy', new GetDeploymentCommand({ deploymentId })),
-      planned('codedeploy', stop),
-      planned('codedeploy', new GetDeploymentCommand({ deploymentId })),
-    );
-  }
-  const aws = await ctx.awsFor(env);
-  const info = await ownDeployment(ctx, aws, env, deploymentId);
-  if (info.status === undefined || !IN_PROGRESS.includes(info.status)) {
-    throw unsafe(
-      `deployment ${deploymentId} already ended (${info.status ?? '?'}): there is nothing to stop`,
-    );
-  }
-  let state: DeploymentState | undefined;
-  await runSteps(ctx, [
-    {
-      title: `stop ${deploymentId} with rollback`,
-      task: async (report) => {
-        await aws.codedeploy.send(stop);
-        state = await followCodeDeploy(aws.codedeploy, deploymentId, {
-          waits,
-          timeoutMs: STOP_TIMEOUT_MS,
-          report,
-          hint: `check it with "ias-ops deployments list --env ${env.name}"`,
-        });
+export const deploymentsStop = inEnvironment<DeploymentArgs, DeploymentActionResult, [waits?: Waits]>(
+  async (ctx, env, args, waits = {}) => {
+    const target = await named(ctx, env, args.deploymentId);
+    const deploymentId = target.id;
+    if (target.ecs) {
+      return withLookup(target, await serviceDeploymentStop(ctx, env, deploymentId, waits));
+    }
+    const stop = new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true });
+    if (ctx.dryRun) {
+      return dryRun(
+        ...target.lookup,
+        planned('codedeploy', new GetDeploymentCommand({ deploymentId })),
+        planned('codedeploy', stop),
+        planned('codedeploy', new GetDeploymentCommand({ deploymentId })),
+      );
+    }
+    const aws = await ctx.awsFor(env);
+    const info = await ownDeployment(ctx, aws, env, deploymentId);
+    if (info.status === undefined || !IN_PROGRESS.includes(info.status)) {
+      throw unsafe(
+        `deployment ${deploymentId} already ended (${info.status ?? '?'}): there is nothing to stop`,
+      );
+    }
+    let state: DeploymentState | undefined;
+    await runSteps(ctx, [
+      {
+        title: `stop ${deploymentId} with rollback`,
+        task: async (report) => {
+          await aws.codedeploy.send(stop);
+          state = await followCodeDeploy(aws.codedeploy, deploymentId, {
+            waits,
+            timeoutMs: STOP_TIMEOUT_MS,
+            report,
+            hint: `check it with "ias-ops deployments list --env ${env.name}"`,
+          });
+        },
       },
-    },
-  ]);
-  const final = state as DeploymentState | undefined;
-  const rolledBack = final?.status === 'rolled-back';
-  return {
-    environment: env.name,
-    deploymentId,
-    controller: 'codedeploy',
-    application: info.applicationName,
-    deploymentGroup: info.deploymentGroupName,
-    outcome: rolledBack ? 'rolled-back' : 'stopped',
-    summary: rolledBack
-      ? `rolled back: ${final?.summary ?? ''}`
-      : `stopped, not rolled back: ${final?.summary ?? ''}`,
-  };
-}
+    ]);
+    const final = state as DeploymentState | undefined;
+    const rolledBack = final?.status === 'rolled-back';
+    return {
+      ...codeDeployAction(env, deploymentId, info),
+      outcome: rolledBack ? 'rolled-back' : 'stopped',
+      summary: rolledBack
+        ? `rolled back: ${final?.summary ?? ''}`
+        : `stopped, not rolled back: ${final?.summary ?? ''}`,
+    };
+  },
+);
 
 /**
  * `continue` of an Amazon ECS service deployment: ContinueServiceDeployment (CONTINUE) of the pause hook
@@ -504,7 +485,7 @@ export async function deploymentsStop(
  */
 async function serviceDeploymentContinue(
   ctx: OpsContext,
-  env: ReturnType<typeof environment>,
+  env: EnvironmentConfig,
   arn: string,
 ): Promise<DeploymentActionResult | DryRunResult> {
   if (ctx.dryRun) {
@@ -523,11 +504,7 @@ async function serviceDeploymentContinue(
   }
   await aws.ecs.send(continueServiceDeployment(arn, hook.hookId, 'CONTINUE'));
   return {
-    environment: env.name,
-    deploymentId: arn,
-    controller: 'ecs',
-    clusterName: service.clusterName,
-    serviceName: service.serviceName,
+    ...ecsAction(env, arn, service),
     outcome: 'continued',
     hookId: hook.hookId,
     summary: `${service.serviceName}: the deployment goes on from ${deployment.lifecycleStage ?? 'its pause'} (pause hook ${hook.hookId} continued)`,
@@ -542,7 +519,7 @@ async function serviceDeploymentContinue(
  */
 async function serviceDeploymentStop(
   ctx: OpsContext,
-  env: ReturnType<typeof environment>,
+  env: EnvironmentConfig,
   arn: string,
   waits: Waits,
 ): Promise<DeploymentActionResult | DryRunResult> {
@@ -582,17 +559,39 @@ async function serviceDeploymentStop(
   ]);
   const final = end as ServiceDeploymentEnd | undefined;
   return {
-    environment: env.name,
-    deploymentId: arn,
-    controller: 'ecs',
-    clusterName: service.clusterName,
-    serviceName: service.serviceName,
+    ...ecsAction(env, arn, service),
     outcome: final?.rolledBack === true ? 'rolled-back' : 'stopped',
     ...(hook ? { hookId: hook.hookId } : {}),
     summary:
       final?.rolledBack === true
         ? `rolled back: ${final.summary}`
         : `stopped, not rolled back: ${final?.summary ?? ''}`,
+  };
+}
+
+/** Whose deployment `continue` or `stop` acted on: a CodeDeploy group's. */
+function codeDeployAction(
+  env: EnvironmentConfig,
+  deploymentId: string,
+  info: { applicationName: string; deploymentGroupName: string },
+) {
+  return {
+    environment: env.name,
+    deploymentId,
+    controller: 'codedeploy' as const,
+    application: info.applicationName,
+    deploymentGroup: info.deploymentGroupName,
+  };
+}
+
+/** Whose deployment `continue` or `stop` acted on: a service's that Amazon ECS deploys. */
+function ecsAction(env: EnvironmentConfig, arn: string, service: EcsService) {
+  return {
+    environment: env.name,
+    deploymentId: arn,
+    controller: 'ecs' as const,
+    clusterName: service.clusterName,
+    serviceName: service.serviceName,
   };
 }
 

@@ -10,16 +10,7 @@ import type { DeploymentState } from '@ias/delivery';
 import { SERVICE_STRATEGIES } from '@ias/targets';
 import { dryRun, planned, serviceIn, type AwsClients, type DryRunResult, type OpsContext } from '../context';
 import { EXIT, OpsError, unsafe, type ExitCode } from '../errors';
-import {
-  CODEDEPLOY_FOLLOW_MS,
-  ECS_FOLLOW_MS,
-  followCodeDeploy,
-  following,
-  goesOn,
-  SHOW_MS,
-  STOP_TIMEOUT_MS,
-  type Waits,
-} from '../follow';
+import { followCodeDeploy, following, goesOn, STOP_TIMEOUT_MS, type Waits } from '../follow';
 import { runSteps } from '../progress';
 import { listInProgress } from '../aws/codedeploy';
 import {
@@ -29,10 +20,10 @@ import {
   parseTaskDefinition,
   updateService,
 } from '../aws/ecs';
+import { rollOut } from '../aws/ecs-rollout';
 import {
   describeServiceDeployments,
   followServiceDeployment,
-  followServiceUpdate,
   pausedHook,
   stoppableServiceDeployments,
   rollBackServiceDeployment,
@@ -221,33 +212,10 @@ export async function ecsRollback(
     {
       title: `return ${target.serviceName} ${moving}`,
       task: async (report) => {
-        if (controllerIsCodeDeploy) {
-          deploymentId =
-            (
-              await aws.codedeploy.send(
-                createEcsDeployment(target, previous, `ias-ops ecs rollback to ${previous}`),
-              )
-            ).deploymentId ?? '';
-          if (!wait) return;
-          const state = await followCodeDeploy(
-            aws.codedeploy,
-            deploymentId,
-            follow(report, CODEDEPLOY_FOLLOW_MS),
-          );
-          outcome =
-            state.status === 'succeeded'
-              ? 'succeeded'
-              : state.status === 'rolled-back'
-                ? 'reverted'
-                : 'failed';
-          detail = state.summary;
-          return;
-        }
-        await aws.ecs.send(updateService(target, previous));
-        if (!wait) return;
-        const end = await followServiceUpdate(aws, target, previous, {
-          show: follow(report, SHOW_MS),
-          follow: follow(report, ECS_FOLLOW_MS),
+        const end = await rollOut(aws, target, previous, {
+          codeDeploy: controllerIsCodeDeploy,
+          description: `ias-ops ecs rollback to ${previous}`,
+          follow: wait ? (timeoutMs) => follow(report, timeoutMs) : undefined,
         });
         deploymentId = end.deploymentId;
         outcome = end.outcome;

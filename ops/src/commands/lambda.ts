@@ -7,16 +7,8 @@ import {
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
 } from '@aws-sdk/client-lambda';
-import { functionTarget, type FunctionTarget } from '@ias/targets';
-import {
-  dryRun,
-  environment,
-  lambdaFunction,
-  planned,
-  type AwsClients,
-  type DryRunResult,
-  type OpsContext,
-} from '../context';
+import type { FunctionTarget } from '@ias/targets';
+import { dryRun, functionIn, planned, type AwsClients, type DryRunResult, type OpsContext } from '../context';
 import { badInput, errorName, OpsError, EXIT, unsafe } from '../errors';
 import { listInProgress } from '../aws/codedeploy';
 import {
@@ -60,8 +52,7 @@ export interface PublishResult {
 }
 
 function resolve(ctx: OpsContext, args: LambdaArgs) {
-  const env = environment(ctx, args.env);
-  const target = functionTarget(env, lambdaFunction(ctx, args.function));
+  const { env, target } = functionIn(ctx, args.env, args.function);
   return { env, target, clients: () => ctx.awsFor(env) };
 }
 

@@ -9,7 +9,8 @@ import {
   PutParameterCommand,
   type Parameter,
 } from '@aws-sdk/client-ssm';
-import { dryRun, environment, naming, planned, type DryRunResult, type OpsContext } from '../context';
+import type { EnvironmentConfig } from '@ias/infra/config';
+import { dryRun, inEnvironment, naming, planned, type DryRunResult, type OpsContext } from '../context';
 import { badInput, errorName } from '../errors';
 import { resolvePath } from '../aws/parameters';
 
@@ -37,10 +38,19 @@ export interface ParamsGetArgs {
   readonly name: string;
 }
 
+/**
+ * A command on one parameter or secret: its environment resolved (see {@link inEnvironment}), then `body`
+ * runs with the full path of its name.
+ */
+function atPath<A extends ParamsGetArgs, R>(
+  body: (ctx: OpsContext, env: EnvironmentConfig, name: string, args: A) => Promise<R | DryRunResult>,
+) {
+  return inEnvironment<A, R>((ctx, env, args) => body(ctx, env, resolvePath(env, args.name), args));
+}
+
 /** `params get`: GetParameter. */
-export async function paramsGet(ctx: OpsContext, args: ParamsGetArgs): Promise<ParameterView | DryRunResult> {
-  const env = environment(ctx, args.env);
-  const command = new GetParameterCommand({ Name: resolvePath(env, args.name) });
+export const paramsGet = atPath<ParamsGetArgs, ParameterView>(async (ctx, env, name) => {
+  const command = new GetParameterCommand({ Name: name });
   if (ctx.dryRun) {
     return dryRun(planned('ssm', command));
   }
@@ -49,13 +59,11 @@ export async function paramsGet(ctx: OpsContext, args: ParamsGetArgs): Promise<P
     return view(got.Parameter ?? {});
   } catch (err) {
     if (errorName(err) === 'ParameterNotFound') {
-      throw badInput(
-        `parameter ${command.input.Name} not found: list them with "ias-ops params list --env ${env.name}"`,
-      );
+      throw badInput(`parameter ${name} not found: list them with "ias-ops params list --env ${env.name}"`);
     }
     throw err;
   }
-}
+});
 
 /** Arguments of `params set`. */
 export interface ParamsSetArgs extends ParamsGetArgs {
@@ -69,19 +77,14 @@ export interface ParamsSetResult {
 }
 
 /** `params set`: PutParameter, type String, overwriting. */
-export async function paramsSet(
-  ctx: OpsContext,
-  args: ParamsSetArgs,
-): Promise<ParamsSetResult | DryRunResult> {
-  const env = environment(ctx, args.env);
-  const name = resolvePath(env, args.name);
+export const paramsSet = atPath<ParamsSetArgs, ParamsSetResult>(async (ctx, env, name, args) => {
   const command = new PutParameterCommand({ Name: name, Value: args.value, Type: 'String', Overwrite: true });
   if (ctx.dryRun) {
     return dryRun(planned('ssm', command));
   }
   const put = await (await ctx.awsFor(env)).ssm.send(command);
   return { name, version: put.Version };
-}
+});
 
 /** Arguments of `params list`. */
 export interface ParamsListArgs {
@@ -97,11 +100,7 @@ export interface ParamsListResult {
 }
 
 /** `params list`: GetParametersByPath, recursive, every page. */
-export async function paramsList(
-  ctx: OpsContext,
-  args: ParamsListArgs,
-): Promise<ParamsListResult | DryRunResult> {
-  const env = environment(ctx, args.env);
+export const paramsList = inEnvironment<ParamsListArgs, ParamsListResult>(async (ctx, env, args) => {
   const path = args.path === undefined ? naming(env).pathPrefix : resolvePath(env, args.path);
   const first = new GetParametersByPathCommand({ Path: path, Recursive: true });
   if (ctx.dryRun) {
@@ -118,14 +117,12 @@ export async function paramsList(
     token = page.NextToken;
   } while (token !== undefined);
   return { path, parameters };
-}
+});
 
 /** Arguments of `secrets set`. */
-export interface SecretsSetArgs {
-  readonly env: string | undefined;
-  readonly name: string;
+export interface SecretsSetArgs extends ParamsGetArgs {
   /** Must be true: the value is read from stdin, never from the command line. */
-  readonly valueStdin: boolean;
+  readonly valueStdin?: boolean;
 }
 
 /** What `secrets set` stored (never the value). */
@@ -135,12 +132,7 @@ export interface SecretsSetResult {
 }
 
 /** `secrets set`: PutSecretValue of stdin's content (one trailing newline dropped) on an existing secret. */
-export async function secretsSet(
-  ctx: OpsContext,
-  args: SecretsSetArgs,
-): Promise<SecretsSetResult | DryRunResult> {
-  const env = environment(ctx, args.env);
-  const name = resolvePath(env, args.name);
+export const secretsSet = atPath<SecretsSetArgs, SecretsSetResult>(async (ctx, env, name, args) => {
   if (!args.valueStdin) {
     throw badInput('secrets set reads the value from stdin only: pass --value-stdin and pipe the value in');
   }
@@ -168,7 +160,7 @@ export async function secretsSet(
     }
     throw err;
   }
-}
+});
 
 /** Text of `params get`. */
 export function formatParameter(p: ParameterView): string {

@@ -9,15 +9,7 @@ import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { listReleases, type LedgerRelease as Release } from '@ias/delivery';
 import { ledgerTableName } from '@ias/targets';
-import {
-  dryRun,
-  environment,
-  naming,
-  planned,
-  services,
-  type DryRunResult,
-  type OpsContext,
-} from '../context';
+import { dryRun, inEnvironment, naming, planned, services } from '../context';
 import { badInput, errorName, EXIT, OpsError } from '../errors';
 import { releaseSource, writeRelease } from '../record';
 
@@ -36,8 +28,7 @@ export interface ReleasesResult {
 }
 
 /** `releases`: Query on the ledger table, newest first. */
-export async function releases(ctx: OpsContext, args: ReleasesArgs): Promise<ReleasesResult | DryRunResult> {
-  const env = environment(ctx, args.env);
+export const releases = inEnvironment<ReleasesArgs, ReleasesResult>(async (ctx, env, args) => {
   const limit = args.limit ?? 10;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw badInput(`--limit must be a whole number from 1 to 100, got ${String(args.limit)}`);
@@ -59,7 +50,7 @@ export async function releases(ctx: OpsContext, args: ReleasesArgs): Promise<Rel
   }
   const list = await listReleases((await ctx.awsFor(env)).dynamodb, table, limit);
   return { environment: env.name, table, releases: list };
-}
+});
 
 /** The text form: one block per release. */
 export function formatReleases(result: ReleasesResult): string {
@@ -111,16 +102,22 @@ export interface RecordResult {
 const IMAGE_BY_DIGEST = /^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$/;
 const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]+:\d+$/;
 
-/** Splits `name=value` pairs, checking each name is one of `known` and each value passes `valid`. */
+/** The repeatable `name=value` options: each one's flag, what its values must match, and what they are. */
+const PAIR_OPTIONS = {
+  functions: ['--function', /^[1-9]\d*$/, 'a published version number'],
+  services: ['--service', IMAGE_BY_DIGEST, 'an image by digest (<repository>@sha256:<64 hex>)'],
+  taskDefinitions: ['--task-definition', TASK_DEFINITION_ARN, 'a task definition ARN with its revision'],
+} as const;
+
+/** Splits the `name=value` pairs of an option, checking each name is one of `known` and each value's form. */
 function pairs(
-  option: string,
-  given: readonly string[] | undefined,
+  key: keyof typeof PAIR_OPTIONS,
+  args: RecordArgs,
   known: readonly string[],
-  valid: (value: string) => boolean,
-  what: string,
 ): Map<string, string> {
+  const [option, valid, what] = PAIR_OPTIONS[key];
   const found = new Map<string, string>();
-  for (const pair of given ?? []) {
+  for (const pair of args[key] ?? []) {
     const at = pair.indexOf('=');
     const name = at > 0 ? pair.slice(0, at) : '';
     const value = at > 0 ? pair.slice(at + 1) : '';
@@ -129,7 +126,7 @@ function pairs(
         `${option} ${pair}: "${name || pair}" is not one of ${known.join(', ') || 'none'}; write ${option} <name>=<${what}>`,
       );
     }
-    if (!valid(value)) {
+    if (!valid.test(value)) {
       throw badInput(`${option} ${pair}: "${value}" is not ${what}`);
     }
     found.set(name, value);
@@ -143,11 +140,7 @@ function pairs(
  * before the first call; the release is the latest with these entries set, and the configuration in use
  * now.
  */
-export async function recordReleaseCommand(
-  ctx: OpsContext,
-  args: RecordArgs,
-): Promise<RecordResult | DryRunResult> {
-  const env = environment(ctx, args.env);
+export const recordReleaseCommand = inEnvironment<RecordArgs, RecordResult>(async (ctx, env, args) => {
   const names = naming(env);
   const source = releaseSource(args.source ?? 'cli');
   if (args.summary.trim() === '') {
@@ -157,27 +150,13 @@ export async function recordReleaseCommand(
     throw badInput(`--commit must be a git commit (7 to 40 hex digits), got "${args.commit}"`);
   }
   const functions = pairs(
-    '--function',
-    args.functions,
+    'functions',
+    args,
     ctx.project.functions.map((f) => f.name),
-    (v) => /^[1-9]\d*$/.test(v),
-    'a published version number',
   );
   const serviceNames = services(ctx).map((s) => s.name);
-  const images = pairs(
-    '--service',
-    args.services,
-    serviceNames,
-    (v) => IMAGE_BY_DIGEST.test(v),
-    'an image by digest (<repository>@sha256:<64 hex>)',
-  );
-  const taskDefinitions = pairs(
-    '--task-definition',
-    args.taskDefinitions,
-    serviceNames,
-    (v) => TASK_DEFINITION_ARN.test(v),
-    'a task definition ARN with its revision',
-  );
+  const images = pairs('services', args, serviceNames);
+  const taskDefinitions = pairs('taskDefinitions', args, serviceNames);
   for (const name of taskDefinitions.keys()) {
     if (!images.has(name)) {
       throw badInput(
@@ -230,7 +209,7 @@ export async function recordReleaseCommand(
     }
     throw err;
   }
-}
+});
 
 /** The text form of `releases record`. */
 export function formatRecord(result: RecordResult): string {

@@ -16,7 +16,7 @@ import { codeDeployNames, DEPLOYMENT_STATUSES_IN_FLIGHT, ledgerTableName } from 
 import type { EnvironmentConfig } from '@ias/infra/config';
 import {
   dryRun,
-  environment,
+  inEnvironment,
   planned,
   type AwsClients,
   type DryRunResult,
@@ -314,11 +314,7 @@ function count(n: number, what: string): string {
  * UpdateAlias, PutParameter, UpdateSecretVersionStage, RegisterTaskDefinition and UpdateService or
  * CreateDeployment.
  */
-export async function restoreRelease(
-  ctx: OpsContext,
-  args: RestoreArgs,
-): Promise<RestoreResult | DryRunResult> {
-  const env = environment(ctx, args.env);
+export const restoreRelease = inEnvironment<RestoreArgs, RestoreResult>(async (ctx, env, args) => {
   const number = parseRelease(args.release);
   const table = ledgerTableName(env.prefix, env.name);
   if (ctx.dryRun) {
@@ -395,7 +391,7 @@ export async function restoreRelease(
         ? `${env.name} already is as release ${number} records: nothing changed (${count(unchangedCount, 'item')} checked)`
         : `${env.name} restored to release ${number}: ${count(changed.functions.length, 'function')}, ${count(changed.parameters.length, 'parameter')}, ${count(changed.secrets.length, 'secret')}, ${count(changed.services.length, 'service')} changed; ${unchangedCount} unchanged`,
   };
-}
+});
 
 /** Text of `rollback`: the summary, one line per change, then the unchanged items. */
 export function formatRestore(r: RestoreResult): string {

@@ -8,7 +8,7 @@ import { pipelineNames } from '@ias/targets';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import {
   dryRun,
-  environment,
+  inEnvironment,
   pipelineRegion,
   planned,
   type AwsClients,
@@ -85,8 +85,7 @@ function pipelineList(ctx: OpsContext, env: EnvironmentConfig): string[] {
 }
 
 /** `status`: every workload (kind by kind) and pipeline of the environment, concurrently. */
-export async function status(ctx: OpsContext, args: StatusArgs): Promise<StatusResult | DryRunResult> {
-  const env = environment(ctx, args.env);
+export const status = inEnvironment<StatusArgs, StatusResult>(async (ctx, env) => {
   const kinds = KINDS.map((controller) => ({
     controller,
     workloads: controller.workloads(ctx.project, env),
@@ -141,7 +140,7 @@ export async function status(ctx: OpsContext, args: StatusArgs): Promise<StatusR
     region: env.profile.region,
     ...(result as Omit<StatusResult, 'environment' | 'region'>),
   };
-}
+});
 
 /** Text of `status`. */
 export function formatStatus(r: StatusResult): string {
