@@ -93,7 +93,7 @@ const COMMIT_OPTION: OptionArgs = ['--commit <sha>', 'the git commit deployed'];
 /** The `--env` option every environment command takes. */
 const ENV_OPTION: OptionArgs = [
   '--env <name>',
-  'environment (dev, staging, prod: the profiles in infra/lib/config/environments.ts)',
+  'environment: the name of a profile in infra/lib/config/environments.ts (e.g. dev)',
 ];
 
 /** A repeatable option's values, in order. */
