@@ -63,6 +63,15 @@ function problems(input: unknown, defaults = DEFAULTS): string[] {
 
 const BREAK_GLASS = { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/ias-break-glass' } };
 
+/** A guardrail statement as an SCP holds it: a deny on every resource, under a condition. */
+function deny(
+  Sid: string,
+  actions: { Action: string[] } | { NotAction: string[] },
+  Condition: Record<string, unknown>,
+): Record<string, unknown> {
+  return { Sid, Effect: 'Deny', ...actions, Resource: '*', Condition };
+}
+
 describe('governance settings', () => {
   it('ship disabled', () => {
     expect(parseGovernance(shippedGovernance, DEFAULTS)).toEqual({ enabled: false });
@@ -226,39 +235,30 @@ describe('governance stack, enabled', () => {
     expect(policy('ias-guardrails').Content).toEqual({
       Version: '2012-10-17',
       Statement: [
-        {
-          Sid: 'DenyPubliclyAccessibleDatabases',
-          Effect: 'Deny',
-          Action: [
-            'rds:CreateDBInstance',
-            'rds:CreateDBInstanceReadReplica',
-            'rds:CreateDBShardGroup',
-            'rds:RestoreDBInstanceFromDBSnapshot',
-            'rds:RestoreDBInstanceFromS3',
-            'rds:RestoreDBInstanceToPointInTime',
-          ],
-          Resource: '*',
-          Condition: { Bool: { 'rds:PubliclyAccessible': 'true' } },
-        },
-        {
-          Sid: 'DenyCloudTrailTampering',
-          Effect: 'Deny',
-          Action: [
-            'cloudtrail:DeleteTrail',
-            'cloudtrail:PutEventSelectors',
-            'cloudtrail:StopLogging',
-            'cloudtrail:UpdateTrail',
-          ],
-          Resource: '*',
-          Condition: BREAK_GLASS,
-        },
-        {
-          Sid: 'DenyOutsideAllowedRegions',
-          Effect: 'Deny',
-          NotAction: [...GLOBAL_SERVICE_ACTIONS],
-          Resource: '*',
-          Condition: { StringNotEquals: { 'aws:RequestedRegion': ['ap-northeast-1'] }, ...BREAK_GLASS },
-        },
+        deny(
+          'DenyPubliclyAccessibleDatabases',
+          {
+            Action: [
+              ...['DBInstance', 'DBInstanceReadReplica', 'DBShardGroup'].map((r) => `rds:Create${r}`),
+              ...['FromDBSnapshot', 'FromS3', 'ToPointInTime'].map((r) => `rds:RestoreDBInstance${r}`),
+            ],
+          },
+          { Bool: { 'rds:PubliclyAccessible': 'true' } },
+        ),
+        deny(
+          'DenyCloudTrailTampering',
+          {
+            Action: ['DeleteTrail', 'PutEventSelectors', 'StopLogging', 'UpdateTrail'].map(
+              (a) => `cloudtrail:${a}`,
+            ),
+          },
+          BREAK_GLASS,
+        ),
+        deny(
+          'DenyOutsideAllowedRegions',
+          { NotAction: [...GLOBAL_SERVICE_ACTIONS] },
+          { StringNotEquals: { 'aws:RequestedRegion': ['ap-northeast-1'] }, ...BREAK_GLASS },
+        ),
       ],
     });
   });
@@ -274,22 +274,25 @@ describe('governance stack, enabled', () => {
     expect(policy('ias-prod-guardrails').Content).toEqual({
       Version: '2012-10-17',
       Statement: [
-        {
-          Sid: 'DenyDataDeletionExceptBreakGlass',
-          Effect: 'Deny',
-          Action: [
-            'rds:DeleteDBCluster',
-            'rds:DeleteDBClusterAutomatedBackup',
-            'rds:DeleteDBClusterSnapshot',
-            'rds:DeleteDBInstance',
-            'rds:DeleteDBInstanceAutomatedBackup',
-            'rds:DeleteDBSnapshot',
-            'rds:DeleteGlobalCluster',
-            's3:DeleteBucket',
-          ],
-          Resource: '*',
-          Condition: BREAK_GLASS,
-        },
+        deny(
+          'DenyDataDeletionExceptBreakGlass',
+          {
+            // Every kind of RDS resource that holds data, and buckets.
+            Action: [
+              ...[
+                'DBCluster',
+                'DBClusterAutomatedBackup',
+                'DBClusterSnapshot',
+                'DBInstance',
+                'DBInstanceAutomatedBackup',
+                'DBSnapshot',
+                'GlobalCluster',
+              ].map((r) => `rds:Delete${r}`),
+              's3:DeleteBucket',
+            ],
+          },
+          BREAK_GLASS,
+        ),
       ],
     });
   });
