@@ -5,7 +5,6 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { ledgerTableName, Naming, pipelineNames } from '@ias/targets';
 import type { EnvironmentConfig } from '../config/load';
-import type { DeliveryCode } from '../config/delivery-code';
 import {
   PipelineParts,
   stageSummaries,
@@ -27,8 +26,6 @@ export interface WorkloadPipelineStackProps<Definition extends PipelineWorkload>
   extends StackProps, PipelinePartsProps {
   /** The workload the pipeline delivers. */
   readonly definition: Definition;
-  /** The delivery code the pipeline steps run. */
-  readonly deliveryCode: DeliveryCode;
 }
 
 /** Where a workload is delivered in one environment, from its environment and definition. */
@@ -55,6 +52,7 @@ export abstract class WorkloadPipelineStack<
   protected readonly targets: readonly Target[];
   protected readonly parts: PipelineParts;
   private readonly folder: string;
+  private assembled?: { readonly pipeline: codepipeline.Pipeline; readonly stages: PipelineStageSummary[] };
 
   protected constructor(
     scope: Construct,
@@ -71,21 +69,42 @@ export abstract class WorkloadPipelineStack<
     this.folder = definition.folder;
   }
 
+  /** The pipeline. */
+  get pipeline(): codepipeline.Pipeline {
+    return this.result().pipeline;
+  }
+
+  /** Stage and action names, in order. */
+  get stages(): readonly PipelineStageSummary[] {
+    return this.result().stages;
+  }
+
   /**
-   * The pipeline of these stages, started by a push that changes the workload's folder or one of
-   * `sharedCode`, and its stages as the plan shows them.
+   * Builds the pipeline of these stages, started by a push that changes the workload's folder or
+   * one of `sharedCode`. Each kind calls it once, when its stages are complete.
    */
   protected assemble(
     stages: codepipeline.StageProps[],
     sourceAction: actions.CodeStarConnectionsSourceAction,
     sharedCode: readonly string[],
-  ): { pipeline: codepipeline.Pipeline; stages: PipelineStageSummary[] } {
+  ): codepipeline.Pipeline {
+    if (this.assembled) {
+      throw new Error(`${this.node.path}: the pipeline is already assembled`);
+    }
     const pipeline = this.parts.pipeline(
       this.names.pipeline,
       stages,
       this.parts.trigger(sourceAction, [`${this.folder}/**`, ...sharedCode]),
     );
-    return { pipeline, stages: stageSummaries(stages) };
+    this.assembled = { pipeline, stages: stageSummaries(stages) };
+    return pipeline;
+  }
+
+  private result(): NonNullable<typeof this.assembled> {
+    if (!this.assembled) {
+      throw new Error(`${this.node.path}: the pipeline is read before its stack assembled it`);
+    }
+    return this.assembled;
   }
 }
 

@@ -7,7 +7,6 @@ import type { Construct } from 'constructs';
 import type { FunctionDefinition } from '../../config/functions';
 import type { EnvironmentConfig } from '../../config/load';
 import type { DeliveryFunction } from '../../constructs/delivery-function';
-import type { PipelineStageSummary } from '../../pipelines/pipeline-parts';
 import {
   ledgerParameters,
   WorkloadPipelineStack,
@@ -40,16 +39,12 @@ export interface LambdaPipelineStackProps
  * function stack) moves only this alias.
  */
 export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinition, FunctionTarget> {
-  /** The pipeline. */
-  readonly pipeline: codepipeline.Pipeline;
   /** The build project (seed 003 §5.2). */
   readonly buildProject: codebuild.PipelineProject;
   /** The project that runs the CheckLambdaFunction step. */
   readonly checkProject: codebuild.PipelineProject;
   /** The function that runs CreateAppSpecFile and Deploy. */
   readonly steps: DeliveryFunction;
-  /** Stage and action names, in order. */
-  readonly stages: readonly PipelineStageSummary[];
 
   constructor(scope: Construct, id: string, props: LambdaPipelineStackProps) {
     super(scope, id, props, functionTarget);
@@ -174,11 +169,7 @@ export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinitio
       stagesProps.push({ stageName: `Deploy-${env.name}`, actions: stageActions });
     });
 
-    ({ pipeline: this.pipeline, stages: this.stages } = this.assemble(
-      stagesProps,
-      sourceAction,
-      SHARED_CODE,
-    ));
+    this.assemble(stagesProps, sourceAction, SHARED_CODE);
     this.acknowledgeGrants(targets);
   }
 

@@ -10,9 +10,9 @@ import type { EnvironmentConfig } from '../../config/load';
 import type { ServiceDefinition } from '../../config/services';
 import { ECS_DEPLOY_WAIT_MINUTES } from '../../config/service-profile-schema';
 import { SERVICE_STRATEGIES } from '@ias/targets';
+import { ECR_PUSH_ACTIONS } from '../../constructs/container-repository';
 import type { DeliveryFunction } from '../../constructs/delivery-function';
 import { serviceTarget, type ServiceTarget } from '@ias/targets';
-import type { PipelineStageSummary } from '../../pipelines/pipeline-parts';
 import {
   ledgerParameters,
   WorkloadPipelineStack,
@@ -45,14 +45,10 @@ export interface ServicePipelineStackProps
  * the previous one's green side was checked through its test listener.
  */
 export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinition, ServiceTarget> {
-  /** The pipeline. */
-  readonly pipeline: codepipeline.Pipeline;
   /** The build project: the image, pushed to every environment's repository, and its task definitions. */
   readonly buildProject: codebuild.PipelineProject;
   /** The function that runs EnsureService and RecordImage. */
   readonly steps: DeliveryFunction;
-  /** Stage and action names, in order. */
-  readonly stages: readonly PipelineStageSummary[];
 
   constructor(scope: Construct, id: string, props: ServicePipelineStackProps) {
     super(scope, id, props, serviceTarget);
@@ -183,11 +179,7 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
       });
     });
 
-    ({ pipeline: this.pipeline, stages: this.stages } = this.assemble(
-      stagesProps,
-      sourceAction,
-      SERVICE_SHARED_CODE,
-    ));
+    this.assemble(stagesProps, sourceAction, SERVICE_SHARED_CODE);
     this.parts.acknowledgeGrants(this.pipeline, [this.buildProject], this.steps.function);
     Validations.of(this.pipeline).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
@@ -263,15 +255,7 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
     );
     this.buildProject.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: [
-          'ecr:BatchCheckLayerAvailability',
-          'ecr:BatchGetImage',
-          'ecr:CompleteLayerUpload',
-          'ecr:GetDownloadUrlForLayer',
-          'ecr:InitiateLayerUpload',
-          'ecr:PutImage',
-          'ecr:UploadLayerPart',
-        ],
+        actions: [...ECR_PUSH_ACTIONS],
         resources: repositories,
       }),
     );
