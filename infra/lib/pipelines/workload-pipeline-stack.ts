@@ -1,6 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
-import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
-import type * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { ledgerTableName, Naming, pipelineNames } from '@ias/targets';
@@ -52,6 +53,11 @@ export abstract class WorkloadPipelineStack<
   protected readonly targets: readonly Target[];
   protected readonly parts: PipelineParts;
   private readonly folder: string;
+  /** The source revision, which the build and the kind's checks read. */
+  protected readonly source = new codepipeline.Artifact('SourceOutput');
+  /** What the build writes for every environment (the zip, the image's task definitions). */
+  protected readonly built = new codepipeline.Artifact('BuildOutput');
+  private readonly sourceAction: actions.CodeStarConnectionsSourceAction;
   private assembled?: { readonly pipeline: codepipeline.Pipeline; readonly stages: PipelineStageSummary[] };
 
   protected constructor(
@@ -67,6 +73,33 @@ export abstract class WorkloadPipelineStack<
     this.parts = new PipelineParts(this, this.names.artifactStore, props);
     this.artifactStore = this.parts.artifactStore;
     this.folder = definition.folder;
+    this.sourceAction = this.parts.source(this.source);
+  }
+
+  /**
+   * The Source stage, the stages the kind runs before its build (`before`), and the Build stage:
+   * `buildProject` on the source, writing {@link built} and `moreOutputs`.
+   */
+  protected sourceAndBuild(
+    buildProject: codebuild.IProject,
+    before: readonly codepipeline.StageProps[] = [],
+    moreOutputs: readonly codepipeline.Artifact[] = [],
+  ): codepipeline.StageProps[] {
+    return [
+      { stageName: 'Source', actions: [this.sourceAction] },
+      ...before,
+      {
+        stageName: 'Build',
+        actions: [
+          new actions.CodeBuildAction({
+            actionName: 'Build',
+            project: buildProject,
+            input: this.source,
+            outputs: [this.built, ...moreOutputs],
+          }),
+        ],
+      },
+    ];
   }
 
   /** The pipeline. */
@@ -85,7 +118,6 @@ export abstract class WorkloadPipelineStack<
    */
   protected assemble(
     stages: codepipeline.StageProps[],
-    sourceAction: actions.CodeStarConnectionsSourceAction,
     sharedCode: readonly string[],
   ): codepipeline.Pipeline {
     if (this.assembled) {
@@ -94,7 +126,7 @@ export abstract class WorkloadPipelineStack<
     const pipeline = this.parts.pipeline(
       this.names.pipeline,
       stages,
-      this.parts.trigger(sourceAction, [`${this.folder}/**`, ...sharedCode]),
+      this.parts.trigger(this.sourceAction, [`${this.folder}/**`, ...sharedCode]),
     );
     this.assembled = { pipeline, stages: stageSummaries(stages) };
     return pipeline;

@@ -377,6 +377,13 @@ describe('persona roles', () => {
   const accountRoot = (account: string) => ({
     'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:root`]],
   });
+  /** A persona role: its name, its one managed policy, one-hour sessions and its one trust statement. */
+  const personaRole = (RoleName: string, policy: string, trust: Record<string, unknown>) => ({
+    RoleName,
+    MaxSessionDuration: 3600,
+    ManagedPolicyArns: [managed(policy)],
+    AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', ...trust }] },
+  });
 
   it('gives the developer a role in dev only, QA in staging only, the operator in prod only', () => {
     expect(personaRolesFor(config, 'dev')).toEqual([{ persona: 'developer', trustedPrincipal: MANAGEMENT }]);
@@ -387,58 +394,38 @@ describe('persona roles', () => {
   });
 
   it('developer: AdministratorAccess, trusting the configured account, one-hour sessions', () => {
-    member('dev').hasResourceProperties('AWS::IAM::Role', {
-      RoleName: 'ias-dev-developer',
-      MaxSessionDuration: 3600,
-      ManagedPolicyArns: [managed('AdministratorAccess')],
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: accountRoot(MANAGEMENT) } },
-        ],
-      },
-    });
+    member('dev').hasResourceProperties(
+      'AWS::IAM::Role',
+      personaRole('ias-dev-developer', 'AdministratorAccess', {
+        Action: 'sts:AssumeRole',
+        Principal: { AWS: accountRoot(MANAGEMENT) },
+      }),
+    );
   });
 
   it('qa: ReadOnlyAccess only, trusting the SAML provider for console sign-in', () => {
     const t = member('staging');
-    t.hasResourceProperties('AWS::IAM::Role', {
-      RoleName: 'ias-staging-qa',
-      MaxSessionDuration: 3600,
-      ManagedPolicyArns: [managed('ReadOnlyAccess')],
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: 'sts:AssumeRoleWithSAML',
-            Principal: { Federated: SAML },
-            Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } },
-          },
-        ],
-      },
-    });
+    t.hasResourceProperties(
+      'AWS::IAM::Role',
+      personaRole('ias-staging-qa', 'ReadOnlyAccess', {
+        Action: 'sts:AssumeRoleWithSAML',
+        Principal: { Federated: SAML },
+        Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } },
+      }),
+    );
     t.resourceCountIs('AWS::IAM::Policy', 0);
   });
 
   it('operator: assumed only with MFA, read-only plus starting and approving the <prefix>-* pipelines', () => {
     const t = member('prod', '333333333333');
-    t.hasResourceProperties('AWS::IAM::Role', {
-      RoleName: 'ias-prod-operator',
-      MaxSessionDuration: 3600,
-      ManagedPolicyArns: [managed('ReadOnlyAccess')],
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: 'sts:AssumeRole',
-            Principal: { AWS: accountRoot(MANAGEMENT) },
-            Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-          },
-        ],
-      },
-    });
+    t.hasResourceProperties(
+      'AWS::IAM::Role',
+      personaRole('ias-prod-operator', 'ReadOnlyAccess', {
+        Action: 'sts:AssumeRole',
+        Principal: { AWS: accountRoot(MANAGEMENT) },
+        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+      }),
+    );
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Version: '2012-10-17',

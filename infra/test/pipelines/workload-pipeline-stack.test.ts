@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,7 +16,7 @@ import { TEST_PREFIX } from '../support/stages';
 
 const envs = parseEnvironments(environments, TEST_PREFIX);
 
-/** The smallest kind of pipeline: a source stage, then (when asked) the pipeline assembled. */
+/** The smallest kind of pipeline: source, an approval, a build, then (when asked) the pipeline assembled. */
 class ProbePipelineStack extends WorkloadPipelineStack<PipelineWorkload, StepsTarget> {
   constructor(app: App, assembleTimes: number) {
     const shared = new Stack(app, 'shared');
@@ -33,14 +34,14 @@ class ProbePipelineStack extends WorkloadPipelineStack<PipelineWorkload, StepsTa
       },
       (env) => ({ environment: env.name }),
     );
-    const source = new codepipeline.Artifact('SourceOutput');
-    const sourceAction = this.parts.source(source);
-    const stages = [
-      { stageName: 'Source', actions: [sourceAction] },
-      { stageName: 'Approve', actions: [new actions.ManualApprovalAction({ actionName: 'Approve' })] },
-    ];
+    const check = new codepipeline.Artifact('Checked');
+    const stages = this.sourceAndBuild(
+      new codebuild.PipelineProject(this, 'Build'),
+      [{ stageName: 'Approve', actions: [new actions.ManualApprovalAction({ actionName: 'Approve' })] }],
+      [check],
+    );
     for (let i = 0; i < assembleTimes; i++) {
-      this.assemble(stages, sourceAction, ['app/core/**']);
+      this.assemble(stages, ['app/core/**']);
     }
   }
 
@@ -62,8 +63,10 @@ describe('a workload pipeline stack', () => {
     expect(stack.stages).toEqual([
       { name: 'Source', actions: ['Source'] },
       { name: 'Approve', actions: ['Approve'] },
+      { name: 'Build', actions: ['Build'] },
     ]);
-    Template.fromStack(stack).hasResourceProperties('AWS::CodePipeline::Pipeline', {
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
       Name: `${TEST_PREFIX}-probe-pipeline`,
       Triggers: [
         {
@@ -72,6 +75,19 @@ describe('a workload pipeline stack', () => {
           },
         },
       ],
+    });
+    template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+      Stages: Match.arrayWith([
+        Match.objectLike({
+          Name: 'Build',
+          Actions: [
+            Match.objectLike({
+              InputArtifacts: [{ Name: 'SourceOutput' }],
+              OutputArtifacts: [{ Name: 'BuildOutput' }, { Name: 'Checked' }],
+            }),
+          ],
+        }),
+      ]),
     });
   });
 

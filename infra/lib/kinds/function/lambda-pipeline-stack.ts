@@ -86,35 +86,20 @@ export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinitio
     });
 
     // --- the pipeline ---------------------------------------------------------------------------
-    const source = new codepipeline.Artifact('SourceOutput');
-    const built = new codepipeline.Artifact('BuildOutput');
-    const sourceAction = this.parts.source(source);
     const check = (env: FunctionTarget, runOrder?: number) =>
       new actions.CodeBuildAction({
         actionName: 'CheckLambdaFunction',
         project: this.checkProject,
-        input: source,
+        input: this.source,
         runOrder,
         environmentVariables: {
           TARGET_ENV: { value: env.environment },
           ...(env.roleArn ? { DELIVERY_ROLE_ARN: { value: env.roleArn } } : {}),
         },
       });
-    const stagesProps: codepipeline.StageProps[] = [
-      { stageName: 'Source', actions: [sourceAction] },
+    const stagesProps = this.sourceAndBuild(this.buildProject, [
       { stageName: 'CheckLambdaFunction', actions: [check(targets[0] as FunctionTarget)] },
-      {
-        stageName: 'Build',
-        actions: [
-          new actions.CodeBuildAction({
-            actionName: 'Build',
-            project: this.buildProject,
-            input: source,
-            outputs: [built],
-          }),
-        ],
-      },
-    ];
+    ]);
     const timeoutMinutes = delivery.deploymentTimeoutMinutes;
     targets.forEach((target, i) => {
       const env = props.environments[i] as EnvironmentConfig;
@@ -149,7 +134,7 @@ export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinitio
         new actions.LambdaInvokeAction({
           actionName: 'CreateAppSpecFile',
           lambda: this.steps.function,
-          inputs: [built],
+          inputs: [this.built],
           outputs: [appSpec],
           userParameters: parameters('create-appspec'),
           variablesNamespace: `AppSpec-${env.name}`,
@@ -169,7 +154,7 @@ export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinitio
       stagesProps.push({ stageName: `Deploy-${env.name}`, actions: stageActions });
     });
 
-    this.assemble(stagesProps, sourceAction, SHARED_CODE);
+    this.assemble(stagesProps, SHARED_CODE);
     this.acknowledgeGrants(targets);
   }
 

@@ -115,26 +115,10 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
       })),
     );
 
-    const source = new codepipeline.Artifact('SourceOutput');
-    const built = new codepipeline.Artifact('BuildOutput');
     const images = new Map(
       targets.map((t) => [t.environment, new codepipeline.Artifact(`Image_${t.environment}`)]),
     );
-    const sourceAction = this.parts.source(source);
-    const stagesProps: codepipeline.StageProps[] = [
-      { stageName: 'Source', actions: [sourceAction] },
-      {
-        stageName: 'Build',
-        actions: [
-          new actions.CodeBuildAction({
-            actionName: 'Build',
-            project: this.buildProject,
-            input: source,
-            outputs: [built, ...images.values()],
-          }),
-        ],
-      },
-    ];
+    const stagesProps = this.sourceAndBuild(this.buildProject, [], [...images.values()]);
     targets.forEach((target, i) => {
       const env = props.environments[i] as EnvironmentConfig;
       const earlier = targets.slice(0, i).map((t) => t.environment);
@@ -179,7 +163,7 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
       });
     });
 
-    this.assemble(stagesProps, sourceAction, SERVICE_SHARED_CODE);
+    this.assemble(stagesProps, SERVICE_SHARED_CODE);
     this.parts.acknowledgeGrants(this.pipeline, [this.buildProject], this.steps.function);
     Validations.of(this.pipeline).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
