@@ -190,8 +190,8 @@ describe('governance stack, enabled', () => {
     expect(found, `SCP ${name}`).toBeDefined();
     return found!.Properties;
   };
-  const devOu = { 'Fn::GetAtt': [stack.getLogicalId(stack.devOu), 'Id'] };
-  const prodOu = { 'Fn::GetAtt': [stack.getLogicalId(stack.prodOu), 'Id'] };
+  const devOu = { 'Fn::GetAtt': [stack.getLogicalId(stack.ous.dev), 'Id'] };
+  const prodOu = { 'Fn::GetAtt': [stack.getLogicalId(stack.ous.prod), 'Id'] };
 
   it('is <prefix>-governance, in the management account and us-east-1', () => {
     expect(stack.stackName).toBe('ias-governance');
