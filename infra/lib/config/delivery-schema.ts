@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accountIdSchema, DEFAULT_REGION, regionNameSchema } from './aws-schemas';
 
 /** A CodeConnections (formerly CodeStar Connections) connection ARN. */
 const connectionArn = z
@@ -39,15 +40,9 @@ export const deliverySchema = z
      * role (`<prefix>-<env>-delivery`) and CDK bootstrap trust. It may be one of theirs.
      * @default - the deploying credentials' account (then no profile names an account either)
      */
-    account: z
-      .string()
-      .regex(/^\d{12}$/, 'must be a 12-digit AWS account ID')
-      .optional(),
+    account: accountIdSchema.optional(),
     /** AWS region of the pipelines. */
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name such as ap-northeast-1')
-      .default('ap-northeast-1'),
+    region: regionNameSchema.default(DEFAULT_REGION),
     source: sourceSchema,
     /** Environments a person approves each promotion to (a manual approval stage before them). */
     approvalBefore: z.array(z.string().min(1)).default(['prod']),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { ACCOUNT_ID, accountIdSchema as accountId, regionNameSchema as regionName } from './aws-schemas';
 
 /** Where the governance settings live, for error messages. */
 export const GOVERNANCE_FILE = 'infra/lib/config/governance.ts';
@@ -21,13 +22,8 @@ export const ORGANIZATIONAL_UNITS = ['dev', 'prod'] as const;
 /** One of {@link ORGANIZATIONAL_UNITS}. */
 export type OrganizationalUnitName = (typeof ORGANIZATIONAL_UNITS)[number];
 
-const ACCOUNT_ID = /^\d{12}$/;
 const SAML_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:saml-provider\/[\w+=,.@-]{1,128}$/;
 
-const accountId = z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account ID');
-const regionName = z
-  .string()
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name such as ap-northeast-1');
 const environmentName = z
   .string()
   .regex(/^[a-z][a-z0-9-]*$/, 'must be an environment name such as dev, staging or prod');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accountIdSchema, DEFAULT_REGION, regionNameSchema } from './aws-schemas';
 import { cidrsOverlap, parseCidr } from './cidr';
 import { serviceProfileSchema } from './service-profile-schema';
 import { LAMBDA_DEPLOYMENTS, SERVICE_STRATEGIES } from '@ias/targets';
@@ -119,15 +120,9 @@ const lambdaSchema = z
 export const environmentProfileSchema = z
   .object({
     /** AWS account ID. Without it the stacks are account-agnostic (deploy to the CLI's account). */
-    account: z
-      .string()
-      .regex(/^\d{12}$/, 'must be a 12-digit AWS account ID')
-      .optional(),
+    account: accountIdSchema.optional(),
     /** AWS region. */
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name such as ap-northeast-1')
-      .default('ap-northeast-1'),
+    region: regionNameSchema.default(DEFAULT_REGION),
     network: networkSchema,
     database: databaseSchema,
     /** Container images kept per repository by the ECR lifecycle policy. */

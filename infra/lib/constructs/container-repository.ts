@@ -4,6 +4,17 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
+/** What pushing an image (and reading its layers back) takes on a repository. */
+export const ECR_PUSH_ACTIONS = [
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:BatchGetImage',
+  'ecr:CompleteLayerUpload',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:InitiateLayerUpload',
+  'ecr:PutImage',
+  'ecr:UploadLayerPart',
+] as const;
+
 /** Props of {@link ContainerRepository}. */
 export interface ContainerRepositoryProps {
   /** The repository name, `<prefix>-<env>-<service>`. */
@@ -54,15 +65,7 @@ export class ContainerRepository extends Construct {
         new iam.PolicyStatement({
           sid: 'PushFromTheToolingBuild',
           principals: [new iam.AccountPrincipal(props.pushFrom.account)],
-          actions: [
-            'ecr:BatchCheckLayerAvailability',
-            'ecr:BatchGetImage',
-            'ecr:CompleteLayerUpload',
-            'ecr:GetDownloadUrlForLayer',
-            'ecr:InitiateLayerUpload',
-            'ecr:PutImage',
-            'ecr:UploadLayerPart',
-          ],
+          actions: [...ECR_PUSH_ACTIONS],
           conditions: { ArnEquals: { 'aws:PrincipalArn': [...props.pushFrom.roleArns] } },
         }),
       );

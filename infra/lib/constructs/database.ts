@@ -11,7 +11,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { DeliveryFunction } from './delivery-function';
 import type { DeliveryCode } from '../config/delivery-code';
-import { SubnetGroup, VPC_NETWORK_INTERFACE_ACTIONS } from './network';
+import { placement, SubnetGroup, VPC_NETWORK_INTERFACE_ACTIONS } from './network';
 
 /** The Aurora PostgreSQL engine every environment runs. */
 export const DATABASE_ENGINE = rds.DatabaseClusterEngine.auroraPostgres({
@@ -161,8 +161,7 @@ export class Database extends Construct {
       serverlessV2MinCapacity: props.minCapacity,
       serverlessV2MaxCapacity: props.maxCapacity,
       vpc: props.vpc,
-      vpcSubnets: { subnetGroupName: SubnetGroup.ISOLATED },
-      securityGroups: [this.securityGroup],
+      ...placement(SubnetGroup.ISOLATED, this.securityGroup),
       port: DATABASE_PORT,
       storageEncrypted: true,
       storageEncryptionKey: props.encryptionKey,
@@ -214,8 +213,7 @@ export class Database extends Construct {
     const rotation = secretsmanager.HostedRotation.postgreSqlSingleUser({
       functionName: props.rotationFunctionName,
       vpc: props.vpc,
-      vpcSubnets: { subnetGroupName: SubnetGroup.PRIVATE },
-      securityGroups: [rotationSecurityGroup],
+      ...placement(SubnetGroup.PRIVATE, rotationSecurityGroup),
     });
     const schedule = secret.addRotationSchedule('RotationSchedule', {
       hostedRotation: rotation,

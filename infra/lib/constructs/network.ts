@@ -27,6 +27,20 @@ export const SubnetGroup = {
   ISOLATED: 'isolated',
 } as const;
 
+/** One of {@link SubnetGroup}. */
+export type SubnetGroupName = (typeof SubnetGroup)[keyof typeof SubnetGroup];
+
+/**
+ * Where a resource in the VPC puts its network interfaces: the subnets of one tier, behind these
+ * security groups (the `vpcSubnets` and `securityGroups` props of functions, services and clusters).
+ */
+export function placement(
+  tier: SubnetGroupName,
+  ...securityGroups: ec2.ISecurityGroup[]
+): { vpcSubnets: ec2.SubnetSelection; securityGroups: ec2.ISecurityGroup[] } {
+  return { vpcSubnets: { subnetGroupName: tier }, securityGroups };
+}
+
 /** Props of {@link Network}. */
 export interface NetworkProps {
   /** The VPC's IPv4 CIDR. */

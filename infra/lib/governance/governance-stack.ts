@@ -2,10 +2,11 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import type { Construct } from 'constructs';
 import { applyStandardTags } from '../aspects/tags';
-import type {
-  EnabledGovernanceConfig,
-  GovernanceConfig,
-  OrganizationalUnitName,
+import {
+  ORGANIZATIONAL_UNITS,
+  type EnabledGovernanceConfig,
+  type GovernanceConfig,
+  type OrganizationalUnitName,
 } from '../config/governance-schema';
 import { Naming } from '@ias/targets';
 import {
@@ -63,10 +64,11 @@ export interface GovernanceStackProps extends StackProps {
  * `FullAWSAccess` included, so this leaves room for the organization's own.
  */
 export class GovernanceStack extends Stack {
-  /** The dev OU (seed 004's DevOU): the dev account. */
-  readonly devOu: organizations.CfnOrganizationalUnit;
-  /** The prod OU (seed 004's ProdOU): the prod account, and staging unless `stagingOu` is 'dev'. */
-  readonly prodOu: organizations.CfnOrganizationalUnit;
+  /**
+   * The OUs under the root, seed 004's DevOU (the dev account) and ProdOU (the prod account, and
+   * staging unless `stagingOu` is 'dev').
+   */
+  readonly ous: Readonly<Record<OrganizationalUnitName, organizations.CfnOrganizationalUnit>>;
   /** No public databases, no CloudTrail tampering, allowed regions only: on both OUs. */
   readonly guardrails: organizations.CfnPolicy;
   /** Databases and buckets deleted by the break-glass role only: on the prod OU. */
@@ -77,38 +79,39 @@ export class GovernanceStack extends Stack {
     const { prefix, governance } = props;
     applyStandardTags(this, new Naming(prefix, 'governance'));
 
-    this.devOu = new organizations.CfnOrganizationalUnit(this, 'DevOu', {
-      name: governance.ous.dev,
-      parentId: governance.organizationRootId,
-    });
-    this.prodOu = new organizations.CfnOrganizationalUnit(this, 'ProdOu', {
-      name: governance.ous.prod,
-      parentId: governance.organizationRootId,
-    });
+    // Construct IDs DevOu and ProdOu, as they were before the OUs were built in one loop.
+    const idOf = (ou: OrganizationalUnitName) => `${ou[0]?.toUpperCase()}${ou.slice(1)}Ou`;
+    this.ous = Object.fromEntries(
+      ORGANIZATIONAL_UNITS.map((ou) => [
+        ou,
+        new organizations.CfnOrganizationalUnit(this, idOf(ou), {
+          name: governance.ous[ou],
+          parentId: governance.organizationRootId,
+        }),
+      ]),
+    ) as Record<OrganizationalUnitName, organizations.CfnOrganizationalUnit>;
 
     this.guardrails = this.serviceControlPolicy('Guardrails', {
       name: `${prefix}-guardrails`,
       description: 'No publicly accessible databases, no CloudTrail tampering, allowed regions only',
       document: baselineGuardrails(governance),
-      targets: [this.devOu, this.prodOu],
+      targets: [this.ous.dev, this.ous.prod],
     });
     this.prodGuardrails = this.serviceControlPolicy('ProdGuardrails', {
       name: `${prefix}-prod-guardrails`,
       description: `Databases and buckets are deleted only by the ${governance.breakGlassRoleName} role`,
       document: prodDataGuardrails(governance),
-      targets: [this.prodOu],
+      targets: [this.ous.prod],
     });
 
     const members = (ou: OrganizationalUnitName) =>
       ['dev', 'staging', 'prod'].filter((env) => organizationalUnitOf(governance, env) === ou).join(' and ');
-    new CfnOutput(this, 'DevOuId', {
-      value: this.devOu.attrId,
-      description: `${governance.ous.dev}: move the ${members('dev')} account(s) here`,
-    });
-    new CfnOutput(this, 'ProdOuId', {
-      value: this.prodOu.attrId,
-      description: `${governance.ous.prod}: move the ${members('prod')} account(s) here`,
-    });
+    for (const ou of ORGANIZATIONAL_UNITS) {
+      new CfnOutput(this, `${idOf(ou)}Id`, {
+        value: this.ous[ou].attrId,
+        description: `${governance.ous[ou]}: move the ${members(ou)} account(s) here`,
+      });
+    }
   }
 
   private serviceControlPolicy(

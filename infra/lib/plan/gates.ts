@@ -16,14 +16,13 @@ export interface Finding {
   readonly paths: readonly string[];
 }
 
-/** An acknowledgement recorded in the assembly, with its reason. */
-export interface Acknowledgement {
+/**
+ * An acknowledgement recorded in the assembly: a rule set aside, with its reason, as a disabled
+ * guard rule is, but on one construct path only.
+ */
+export interface Acknowledgement extends DisabledGuardRule {
   /** Construct path it was made on. */
   readonly path: string;
-  /** The acknowledged rule. */
-  readonly rule: string;
-  /** Why. */
-  readonly reason: string;
 }
 
 /** What the policy gates concluded about a cloud assembly. */

@@ -63,6 +63,15 @@ function problems(input: unknown, defaults = DEFAULTS): string[] {
 
 const BREAK_GLASS = { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/ias-break-glass' } };
 
+/** A guardrail statement as an SCP holds it: a deny on every resource, under a condition. */
+function deny(
+  Sid: string,
+  actions: { Action: string[] } | { NotAction: string[] },
+  Condition: Record<string, unknown>,
+): Record<string, unknown> {
+  return { Sid, Effect: 'Deny', ...actions, Resource: '*', Condition };
+}
+
 describe('governance settings', () => {
   it('ship disabled', () => {
     expect(parseGovernance(shippedGovernance, DEFAULTS)).toEqual({ enabled: false });
@@ -181,8 +190,8 @@ describe('governance stack, enabled', () => {
     expect(found, `SCP ${name}`).toBeDefined();
     return found!.Properties;
   };
-  const devOu = { 'Fn::GetAtt': [stack.getLogicalId(stack.devOu), 'Id'] };
-  const prodOu = { 'Fn::GetAtt': [stack.getLogicalId(stack.prodOu), 'Id'] };
+  const devOu = { 'Fn::GetAtt': [stack.getLogicalId(stack.ous.dev), 'Id'] };
+  const prodOu = { 'Fn::GetAtt': [stack.getLogicalId(stack.ous.prod), 'Id'] };
 
   it('is <prefix>-governance, in the management account and us-east-1', () => {
     expect(stack.stackName).toBe('ias-governance');
@@ -226,39 +235,30 @@ describe('governance stack, enabled', () => {
     expect(policy('ias-guardrails').Content).toEqual({
       Version: '2012-10-17',
       Statement: [
-        {
-          Sid: 'DenyPubliclyAccessibleDatabases',
-          Effect: 'Deny',
-          Action: [
-            'rds:CreateDBInstance',
-            'rds:CreateDBInstanceReadReplica',
-            'rds:CreateDBShardGroup',
-            'rds:RestoreDBInstanceFromDBSnapshot',
-            'rds:RestoreDBInstanceFromS3',
-            'rds:RestoreDBInstanceToPointInTime',
-          ],
-          Resource: '*',
-          Condition: { Bool: { 'rds:PubliclyAccessible': 'true' } },
-        },
-        {
-          Sid: 'DenyCloudTrailTampering',
-          Effect: 'Deny',
-          Action: [
-            'cloudtrail:DeleteTrail',
-            'cloudtrail:PutEventSelectors',
-            'cloudtrail:StopLogging',
-            'cloudtrail:UpdateTrail',
-          ],
-          Resource: '*',
-          Condition: BREAK_GLASS,
-        },
-        {
-          Sid: 'DenyOutsideAllowedRegions',
-          Effect: 'Deny',
-          NotAction: [...GLOBAL_SERVICE_ACTIONS],
-          Resource: '*',
-          Condition: { StringNotEquals: { 'aws:RequestedRegion': ['ap-northeast-1'] }, ...BREAK_GLASS },
-        },
+        deny(
+          'DenyPubliclyAccessibleDatabases',
+          {
+            Action: [
+              ...['DBInstance', 'DBInstanceReadReplica', 'DBShardGroup'].map((r) => `rds:Create${r}`),
+              ...['FromDBSnapshot', 'FromS3', 'ToPointInTime'].map((r) => `rds:RestoreDBInstance${r}`),
+            ],
+          },
+          { Bool: { 'rds:PubliclyAccessible': 'true' } },
+        ),
+        deny(
+          'DenyCloudTrailTampering',
+          {
+            Action: ['DeleteTrail', 'PutEventSelectors', 'StopLogging', 'UpdateTrail'].map(
+              (a) => `cloudtrail:${a}`,
+            ),
+          },
+          BREAK_GLASS,
+        ),
+        deny(
+          'DenyOutsideAllowedRegions',
+          { NotAction: [...GLOBAL_SERVICE_ACTIONS] },
+          { StringNotEquals: { 'aws:RequestedRegion': ['ap-northeast-1'] }, ...BREAK_GLASS },
+        ),
       ],
     });
   });
@@ -274,22 +274,25 @@ describe('governance stack, enabled', () => {
     expect(policy('ias-prod-guardrails').Content).toEqual({
       Version: '2012-10-17',
       Statement: [
-        {
-          Sid: 'DenyDataDeletionExceptBreakGlass',
-          Effect: 'Deny',
-          Action: [
-            'rds:DeleteDBCluster',
-            'rds:DeleteDBClusterAutomatedBackup',
-            'rds:DeleteDBClusterSnapshot',
-            'rds:DeleteDBInstance',
-            'rds:DeleteDBInstanceAutomatedBackup',
-            'rds:DeleteDBSnapshot',
-            'rds:DeleteGlobalCluster',
-            's3:DeleteBucket',
-          ],
-          Resource: '*',
-          Condition: BREAK_GLASS,
-        },
+        deny(
+          'DenyDataDeletionExceptBreakGlass',
+          {
+            // Every kind of RDS resource that holds data, and buckets.
+            Action: [
+              ...[
+                'DBCluster',
+                'DBClusterAutomatedBackup',
+                'DBClusterSnapshot',
+                'DBInstance',
+                'DBInstanceAutomatedBackup',
+                'DBSnapshot',
+                'GlobalCluster',
+              ].map((r) => `rds:Delete${r}`),
+              's3:DeleteBucket',
+            ],
+          },
+          BREAK_GLASS,
+        ),
       ],
     });
   });
@@ -374,6 +377,13 @@ describe('persona roles', () => {
   const accountRoot = (account: string) => ({
     'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:root`]],
   });
+  /** A persona role: its name, its one managed policy, one-hour sessions and its one trust statement. */
+  const personaRole = (RoleName: string, policy: string, trust: Record<string, unknown>) => ({
+    RoleName,
+    MaxSessionDuration: 3600,
+    ManagedPolicyArns: [managed(policy)],
+    AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', ...trust }] },
+  });
 
   it('gives the developer a role in dev only, QA in staging only, the operator in prod only', () => {
     expect(personaRolesFor(config, 'dev')).toEqual([{ persona: 'developer', trustedPrincipal: MANAGEMENT }]);
@@ -384,58 +394,38 @@ describe('persona roles', () => {
   });
 
   it('developer: AdministratorAccess, trusting the configured account, one-hour sessions', () => {
-    member('dev').hasResourceProperties('AWS::IAM::Role', {
-      RoleName: 'ias-dev-developer',
-      MaxSessionDuration: 3600,
-      ManagedPolicyArns: [managed('AdministratorAccess')],
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: accountRoot(MANAGEMENT) } },
-        ],
-      },
-    });
+    member('dev').hasResourceProperties(
+      'AWS::IAM::Role',
+      personaRole('ias-dev-developer', 'AdministratorAccess', {
+        Action: 'sts:AssumeRole',
+        Principal: { AWS: accountRoot(MANAGEMENT) },
+      }),
+    );
   });
 
   it('qa: ReadOnlyAccess only, trusting the SAML provider for console sign-in', () => {
     const t = member('staging');
-    t.hasResourceProperties('AWS::IAM::Role', {
-      RoleName: 'ias-staging-qa',
-      MaxSessionDuration: 3600,
-      ManagedPolicyArns: [managed('ReadOnlyAccess')],
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: 'sts:AssumeRoleWithSAML',
-            Principal: { Federated: SAML },
-            Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } },
-          },
-        ],
-      },
-    });
+    t.hasResourceProperties(
+      'AWS::IAM::Role',
+      personaRole('ias-staging-qa', 'ReadOnlyAccess', {
+        Action: 'sts:AssumeRoleWithSAML',
+        Principal: { Federated: SAML },
+        Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } },
+      }),
+    );
     t.resourceCountIs('AWS::IAM::Policy', 0);
   });
 
   it('operator: assumed only with MFA, read-only plus starting and approving the <prefix>-* pipelines', () => {
     const t = member('prod', '333333333333');
-    t.hasResourceProperties('AWS::IAM::Role', {
-      RoleName: 'ias-prod-operator',
-      MaxSessionDuration: 3600,
-      ManagedPolicyArns: [managed('ReadOnlyAccess')],
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: 'sts:AssumeRole',
-            Principal: { AWS: accountRoot(MANAGEMENT) },
-            Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-          },
-        ],
-      },
-    });
+    t.hasResourceProperties(
+      'AWS::IAM::Role',
+      personaRole('ias-prod-operator', 'ReadOnlyAccess', {
+        Action: 'sts:AssumeRole',
+        Principal: { AWS: accountRoot(MANAGEMENT) },
+        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+      }),
+    );
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Version: '2012-10-17',

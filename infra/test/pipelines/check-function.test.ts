@@ -6,19 +6,17 @@ import {
 import { GetFunctionCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/config/errors';
 import { cdkContext, loadProject } from '../../lib/config/project';
 import { checkFunction } from '../../lib/check-function';
+import { resetBeforeEach } from '../support/aws-mocks';
 
-const lambda = mockClient(LambdaClient);
-const cloudformation = mockClient(CloudFormationClient);
-const s3 = mockClient(S3Client);
-beforeEach(() => {
-  lambda.reset();
-  cloudformation.reset();
-  s3.reset();
-});
+const [lambda, cloudformation, s3] = resetBeforeEach(
+  mockClient(LambdaClient),
+  mockClient(CloudFormationClient),
+  mockClient(S3Client),
+);
 
 const config = loadProject({});
 /** The prefix README.md holds: the stacks and functions checked are named with it. */

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { placement, SubnetGroup } from '../../lib/constructs/network';
 import { stageTemplates } from '../support/stages';
 
 const dev = stageTemplates('dev');
@@ -90,5 +91,13 @@ describe('network stack', () => {
 
   it('keeps the logical ID of the VPC (renaming it would replace the network)', () => {
     expect(Object.keys(dev.network.findResources('AWS::EC2::VPC'))).toEqual(['NetworkVpc7FB7348F']);
+  });
+
+  it('places a resource in one tier by subnet group name, behind the security groups given', () => {
+    const group = dev.stage.network.appSecurityGroup;
+    expect(placement(SubnetGroup.PRIVATE, group)).toEqual({
+      vpcSubnets: { subnetGroupName: 'private' },
+      securityGroups: [group],
+    });
   });
 });

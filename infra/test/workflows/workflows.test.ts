@@ -760,16 +760,19 @@ describe('GitHub Actions workflows', () => {
       );
     });
 
-    it('fails a job that runs cdk deploy with the workflow granting no token', () => {
-      const broken = `on: push
+    /** A workflow run on push that grants only `contents: read`, with these jobs. */
+    const readOnlyWorkflow = (jobs: string) => `on: push
 permissions:
   contents: read
 jobs:
-  deploy:
+${jobs}`;
+
+    it('fails a job that runs cdk deploy with the workflow granting no token', () => {
+      const broken = readOnlyWorkflow(`  deploy:
     runs-on: ubuntu-latest
     steps:
       - run: npx cdk deploy --all
-`;
+`);
       expect(oidcProblems([workflowFile('cdk.yml', broken)])).toEqual([
         'cdk.yml: job deploy talks to AWS without permissions id-token: write',
         'cdk.yml: job deploy talks to AWS without a configure-aws-credentials step with role-to-assume',
@@ -777,16 +780,12 @@ jobs:
     });
 
     it('fails a call of a deploying workflow that grants no token', () => {
-      const caller = `on: push
-permissions:
-  contents: read
-jobs:
-  dev:
+      const caller = readOnlyWorkflow(`  dev:
     uses: ./.github/workflows/infrastructure-deploy.yml
     with:
       environment: dev
       prefix: ias
-`;
+`);
       expect(oidcProblems(withFile('caller.yml', caller))).toEqual([
         'caller.yml: job dev calls infrastructure-deploy.yml, which talks to AWS, without permissions id-token: write',
       ]);

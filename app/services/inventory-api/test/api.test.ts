@@ -11,6 +11,19 @@ const put = (url: string, body: unknown) => api.app.inject({ method: 'PUT', url,
 const post = (url: string, body: unknown) => api.app.inject({ method: 'POST', url, payload: body as object });
 const get = (url: string) => api.app.inject({ method: 'GET', url });
 const del = (url: string) => api.app.inject({ method: 'DELETE', url });
+/** A request whose body is sent as written, under the given content-type. */
+const raw = (method: 'GET' | 'DELETE' | 'POST' | 'PUT', url: string, contentType: string, payload: string) =>
+  api.app.inject({ method, url, headers: { 'content-type': contentType }, payload });
+
+/** Asserts a response's status code and its whole JSON body. */
+function expectAnswer(
+  res: { statusCode: number; json: () => unknown },
+  statusCode: number,
+  body: unknown,
+): void {
+  expect(res.statusCode).toBe(statusCode);
+  expect(res.json()).toEqual(body);
+}
 
 async function counts(): Promise<{ stock: number; allocations: number; lines: number }> {
   const { rows } = await api.pool.query<{ stock: string; allocations: string; lines: string }>(
@@ -22,24 +35,18 @@ async function counts(): Promise<{ stock: number; allocations: number; lines: nu
 }
 
 describe('health and readiness', () => {
-  it('GET /health answers while the process lives', async () => {
-    const res = await get('/health');
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ok' });
-  });
-
-  it('GET /ready answers 200 once the database is reachable and migrated', async () => {
-    const res = await get('/ready');
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ready' });
+  it.each([
+    ['/health', 'while the process lives', 'ok'],
+    ['/ready', '200 once the database is reachable and migrated', 'ready'],
+  ])('GET %s answers %s', async (url, _when, status) => {
+    expectAnswer(await get(url), 200, { status });
   });
 });
 
 describe('PUT /stock/{sku}/{warehouse}', () => {
   it('creates and updates a row, returning it', async () => {
     let res = await put('/stock/PUT-1/TOKYO', { onHand: 10 });
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ sku: 'PUT-1', warehouse: 'TOKYO', onHand: 10, allocated: 0, available: 10 });
+    expectAnswer(res, 200, { sku: 'PUT-1', warehouse: 'TOKYO', onHand: 10, allocated: 0, available: 10 });
     res = await put('/stock/PUT-1/TOKYO', { onHand: 4 });
     expect(res.json()).toMatchObject({ onHand: 4, available: 4 });
   });
@@ -86,20 +93,10 @@ describe('PUT /stock/{sku}/{warehouse}', () => {
   });
 
   it('answers 400 on malformed JSON and on a body that is not JSON', async () => {
-    const bad = await api.app.inject({
-      method: 'PUT',
-      url: '/stock/X/Y',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"onHand": ',
-    });
+    const bad = await raw('PUT', '/stock/X/Y', 'application/json', '{"onHand": ');
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ error: 'invalid request', issues: [{ path: '' }] });
-    const text = await api.app.inject({
-      method: 'PUT',
-      url: '/stock/X/Y',
-      headers: { 'content-type': 'text/plain' },
-      payload: 'onHand=1',
-    });
+    const text = await raw('PUT', '/stock/X/Y', 'text/plain', 'onHand=1');
     expect(text.statusCode).toBe(400);
     expect(text.json().issues[0].message).toContain('application/json');
   });
@@ -107,8 +104,7 @@ describe('PUT /stock/{sku}/{warehouse}', () => {
   it('answers 413 on a body over 64 KiB, writing nothing', async () => {
     const before = await counts();
     const res = await put('/stock/BIG/TOKYO', { onHand: 1, padding: 'x'.repeat(70 * 1024) });
-    expect(res.statusCode).toBe(413);
-    expect(res.json()).toEqual({ error: 'request body larger than 64 KiB' });
+    expectAnswer(res, 413, { error: 'request body larger than 64 KiB' });
     expect(await counts()).toEqual(before);
   });
 });
@@ -118,8 +114,7 @@ describe('GET /stock/{sku}', () => {
     await put('/stock/GET-1/A', { onHand: 3 });
     await put('/stock/GET-1/B', { onHand: 7 });
     const res = await get('/stock/GET-1');
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({
+    expectAnswer(res, 200, {
       sku: 'GET-1',
       available: 10,
       warehouses: [
@@ -131,8 +126,7 @@ describe('GET /stock/{sku}', () => {
 
   it('answers 404 for an unknown sku', async () => {
     const res = await get('/stock/NOPE');
-    expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ error: 'unknown sku NOPE' });
+    expectAnswer(res, 404, { error: 'unknown sku NOPE' });
   });
 });
 
@@ -175,8 +169,7 @@ describe('POST /allocations', () => {
         { sku: 'SHORT-UNKNOWN', quantity: 1 },
       ],
     });
-    expect(res.statusCode).toBe(409);
-    expect(res.json()).toEqual({
+    expectAnswer(res, 409, {
       error: 'insufficient stock',
       shortages: [
         { sku: 'SHORT-2', requested: 4, available: 1 },
@@ -200,8 +193,7 @@ describe('POST /allocations', () => {
     const first = await post('/allocations', request);
     const again = await post('/allocations', request);
     expect(first.statusCode).toBe(201);
-    expect(again.statusCode).toBe(200);
-    expect(again.json()).toEqual(first.json());
+    expectAnswer(again, 200, first.json());
     expect((await get('/stock/IDEM')).json().available).toBe(6);
   });
 
@@ -215,8 +207,7 @@ describe('POST /allocations', () => {
       orderId: 'order-idem-2',
       lines: [{ sku: 'IDEM-2', quantity: 2 }],
     });
-    expect(other.statusCode).toBe(409);
-    expect(other.json()).toEqual({
+    expectAnswer(other, 409, {
       error: 'order order-idem-2 was already allocated with different lines',
       allocationId: first.json().allocationId,
     });
@@ -263,13 +254,11 @@ describe('GET and DELETE /allocations/{id}', () => {
       await post('/allocations', { orderId: 'order-rel', lines: [{ sku: 'REL', quantity: 5 }] })
     ).json();
     const read = await get(`/allocations/${created.allocationId}`);
-    expect(read.statusCode).toBe(200);
-    expect(read.json()).toEqual(created);
+    expectAnswer(read, 200, created);
     expect((await get('/stock/REL')).json().available).toBe(0);
 
     const released = await del(`/allocations/${created.allocationId}`);
-    expect(released.statusCode).toBe(200);
-    expect(released.json()).toEqual({ ...created, status: 'released' });
+    expectAnswer(released, 200, { ...created, status: 'released' });
     expect((await get('/stock/REL')).json().available).toBe(5);
 
     const again = await del(`/allocations/${created.allocationId}`);
@@ -297,26 +286,23 @@ describe('content-type: application/json with an empty body', () => {
   };
   const jsonTypes = ['application/json', 'application/json; charset=utf-8'];
   const empty = (method: 'GET' | 'DELETE' | 'POST' | 'PUT', url: string, contentType: string) =>
-    api.app.inject({ method, url, headers: { 'content-type': contentType }, payload: '' });
+    raw(method, url, contentType, '');
 
   it.each(jsonTypes)('is no body on GET and DELETE (%s): they answer as without the header', async (type) => {
     const orderId = `order-empty-${type.length}`;
     await put('/stock/EMPTY/A', { onHand: 2 });
     const created = (await post('/allocations', { orderId, lines: [{ sku: 'EMPTY', quantity: 2 }] })).json();
     const read = await empty('GET', `/allocations/${created.allocationId}`, type);
-    expect(read.statusCode).toBe(200);
-    expect(read.json()).toEqual(created);
+    expectAnswer(read, 200, created);
     expect((await empty('GET', '/stock/EMPTY', type)).json()).toMatchObject({ available: 0 });
 
     const released = await empty('DELETE', `/allocations/${created.allocationId}`, type);
-    expect(released.statusCode).toBe(200);
-    expect(released.json()).toEqual({ ...created, status: 'released' });
+    expectAnswer(released, 200, { ...created, status: 'released' });
     expect((await get('/stock/EMPTY')).json()).toMatchObject({ available: 2 });
 
     const unknown = '00000000-0000-4000-8000-000000000000';
     const missing = await empty('DELETE', `/allocations/${unknown}`, type);
-    expect(missing.statusCode).toBe(404);
-    expect(missing.json()).toEqual({ error: `unknown allocation ${unknown}` });
+    expectAnswer(missing, 404, { error: `unknown allocation ${unknown}` });
     expect((await empty('GET', `/allocations/${unknown}`, type)).statusCode).toBe(404);
   });
 
@@ -328,8 +314,7 @@ describe('content-type: application/json with an empty body', () => {
   )('refuses it on %s %s (%s) with 400, writing nothing', async (method, url, type) => {
     const before = await counts();
     const res = await empty(method, url, type);
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual(missingBody);
+    expectAnswer(res, 400, missingBody);
     expect(await counts()).toEqual(before);
   });
 
@@ -339,8 +324,7 @@ describe('content-type: application/json with an empty body', () => {
       ['PUT', '/stock/EMPTY-3/A'],
     ] as const) {
       const res = await api.app.inject({ method, url });
-      expect(res.statusCode).toBe(400);
-      expect(res.json()).toEqual(missingBody);
+      expectAnswer(res, 400, missingBody);
     }
   });
 
@@ -349,26 +333,20 @@ describe('content-type: application/json with an empty body', () => {
     ['PUT', '/stock/EMPTY-4/A'],
     ['DELETE', '/allocations/00000000-0000-4000-8000-000000000000'],
   ] as const)('refuses malformed JSON on %s %s with 400, as before', async (method, url) => {
-    const res = await api.app.inject({
-      method,
-      url,
-      headers: { 'content-type': 'application/json' },
-      payload: '{"orderId": ',
-    });
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({
+    const res = await raw(method, url, 'application/json', '{"orderId": ');
+    expectAnswer(res, 400, {
       error: 'invalid request',
       issues: [{ path: '', message: expect.stringContaining('not valid JSON') }],
     });
   });
 
   it('refuses a body with a __proto__ key, and an empty body of another content type, as before', async () => {
-    const poisoned = await api.app.inject({
-      method: 'PUT',
-      url: '/stock/EMPTY-5/A',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"onHand": 1, "__proto__": {"admin": true}}',
-    });
+    const poisoned = await raw(
+      'PUT',
+      '/stock/EMPTY-5/A',
+      'application/json',
+      '{"onHand": 1, "__proto__": {"admin": true}}',
+    );
     expect(poisoned.statusCode).toBe(400);
     expect(poisoned.json().error).toBe('invalid request');
     const text = await empty('DELETE', '/allocations/00000000-0000-4000-8000-000000000000', 'text/plain');

@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import type { FunctionTarget, Naming, trafficHookNames } from '@ias/targets';
 import type { FunctionDefinition } from '../../config/functions';
 import type { AlarmTopic } from '../../constructs/alarm-topic';
-import { SubnetGroup, VPC_NETWORK_INTERFACE_ACTIONS } from '../../constructs/network';
+import { placement, SubnetGroup, VPC_NETWORK_INTERFACE_ACTIONS } from '../../constructs/network';
 import { FunctionAlarms, type DeploymentAlarmThresholds } from './function-alarms';
 import { FunctionDeployment } from './function-deployment';
 import { FunctionTrigger } from './function-trigger';
@@ -236,8 +236,7 @@ export class DeliveredFunction extends Construct {
       memorySize: manifest.memorySize,
       timeout: Duration.seconds(manifest.timeoutSeconds),
       vpc: props.vpc,
-      vpcSubnets: { subnetGroupName: SubnetGroup.PRIVATE },
-      securityGroups: [props.securityGroup],
+      ...placement(SubnetGroup.PRIVATE, props.securityGroup),
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
       environment: {

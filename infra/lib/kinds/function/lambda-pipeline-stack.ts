@@ -1,26 +1,26 @@
-import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { FunctionDefinition } from '../../config/functions';
 import type { EnvironmentConfig } from '../../config/load';
 import type { DeliveryFunction } from '../../constructs/delivery-function';
-import { PipelineParts, stageSummaries, type PipelineStageSummary } from '../../pipelines/pipeline-parts';
+import {
+  ledgerParameters,
+  WorkloadPipelineStack,
+  type WorkloadPipelineStackProps,
+} from '../../pipelines/workload-pipeline-stack';
 import { DeliveredFunction } from './delivered-function';
 import type { PipelineContext } from '../kind';
-import { ledgerTableName, Naming } from '@ias/targets';
-import { functionTarget, pipelineNames, type FunctionTarget } from '@ias/targets';
+import { functionTarget, type FunctionTarget } from '@ias/targets';
 import { ackAccount } from '../../aspects/acknowledgements';
 import { BUILDSPECS } from '../../pipelines/buildspecs';
 
 /** Props of {@link LambdaPipelineStack}. */
-export interface LambdaPipelineStackProps extends StackProps, PipelineContext {
-  /** The function the pipeline delivers. */
-  readonly definition: FunctionDefinition;
-}
+export interface LambdaPipelineStackProps
+  extends WorkloadPipelineStackProps<FunctionDefinition>, PipelineContext {}
 
 /**
  * Seed 003's CI/CD pipeline for one function, promoted through every environment:
@@ -38,28 +38,18 @@ export interface LambdaPipelineStackProps extends StackProps, PipelineContext {
  * and deploys only this function's versions and deployment groups; CodeDeploy's role (in each
  * function stack) moves only this alias.
  */
-export class LambdaPipelineStack extends Stack {
-  /** The pipeline. */
-  readonly pipeline: codepipeline.Pipeline;
-  /** The artifact store (seed 003 §5.7). */
-  readonly artifactStore: s3.Bucket;
+export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinition, FunctionTarget> {
   /** The build project (seed 003 §5.2). */
   readonly buildProject: codebuild.PipelineProject;
   /** The project that runs the CheckLambdaFunction step. */
   readonly checkProject: codebuild.PipelineProject;
   /** The function that runs CreateAppSpecFile and Deploy. */
   readonly steps: DeliveryFunction;
-  /** Stage and action names, in order. */
-  readonly stages: readonly PipelineStageSummary[];
-  private readonly parts: PipelineParts;
 
   constructor(scope: Construct, id: string, props: LambdaPipelineStackProps) {
-    super(scope, id, props);
-    const { prefix, definition, delivery } = props;
-    const names = pipelineNames(prefix, definition.name);
-    const targets = props.environments.map((env) => functionTarget(env, definition, delivery.account));
-    this.parts = new PipelineParts(this, names.artifactStore, props);
-    this.artifactStore = this.parts.artifactStore;
+    super(scope, id, props, functionTarget);
+    const { definition, delivery } = props;
+    const { names, targets } = this;
 
     // --- projects and the steps function -------------------------------------------------------
     this.buildProject = this.parts.project('Build', {
@@ -96,35 +86,20 @@ export class LambdaPipelineStack extends Stack {
     });
 
     // --- the pipeline ---------------------------------------------------------------------------
-    const source = new codepipeline.Artifact('SourceOutput');
-    const built = new codepipeline.Artifact('BuildOutput');
-    const sourceAction = this.parts.source(source);
     const check = (env: FunctionTarget, runOrder?: number) =>
       new actions.CodeBuildAction({
         actionName: 'CheckLambdaFunction',
         project: this.checkProject,
-        input: source,
+        input: this.source,
         runOrder,
         environmentVariables: {
           TARGET_ENV: { value: env.environment },
           ...(env.roleArn ? { DELIVERY_ROLE_ARN: { value: env.roleArn } } : {}),
         },
       });
-    const stagesProps: codepipeline.StageProps[] = [
-      { stageName: 'Source', actions: [sourceAction] },
+    const stagesProps = this.sourceAndBuild(this.buildProject, [
       { stageName: 'CheckLambdaFunction', actions: [check(targets[0] as FunctionTarget)] },
-      {
-        stageName: 'Build',
-        actions: [
-          new actions.CodeBuildAction({
-            actionName: 'Build',
-            project: this.buildProject,
-            input: source,
-            outputs: [built],
-          }),
-        ],
-      },
-    ];
+    ]);
     const timeoutMinutes = delivery.deploymentTimeoutMinutes;
     targets.forEach((target, i) => {
       const env = props.environments[i] as EnvironmentConfig;
@@ -159,7 +134,7 @@ export class LambdaPipelineStack extends Stack {
         new actions.LambdaInvokeAction({
           actionName: 'CreateAppSpecFile',
           lambda: this.steps.function,
-          inputs: [built],
+          inputs: [this.built],
           outputs: [appSpec],
           userParameters: parameters('create-appspec'),
           variablesNamespace: `AppSpec-${env.name}`,
@@ -171,12 +146,7 @@ export class LambdaPipelineStack extends Stack {
           inputs: [appSpec],
           userParameters: {
             ...parameters('deploy'),
-            ledger: {
-              table: ledgerTableName(env.prefix, env.name),
-              name: target.functionName,
-              configurationPath: new Naming(env.prefix, env.name).pathPrefix,
-              commit: '#{SourceVariables.CommitId}',
-            },
+            ledger: ledgerParameters(env, target.functionName),
           },
           runOrder: i > 0 ? 3 : 2,
         }),
@@ -184,13 +154,8 @@ export class LambdaPipelineStack extends Stack {
       stagesProps.push({ stageName: `Deploy-${env.name}`, actions: stageActions });
     });
 
-    this.pipeline = this.parts.pipeline(
-      names.pipeline,
-      stagesProps,
-      this.parts.trigger(sourceAction, [`${definition.folder}/**`, ...SHARED_CODE]),
-    );
+    this.assemble(stagesProps, SHARED_CODE);
     this.acknowledgeGrants(targets);
-    this.stages = stageSummaries(stagesProps);
   }
 
   /**

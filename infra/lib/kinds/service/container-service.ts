@@ -21,7 +21,7 @@ import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, type IConstruct } from 'constructs';
 import { type ServiceProfile } from '../../config/service-profile-schema';
 import { SERVICE_STRATEGIES, type ServiceStrategyTraits, type ServiceTarget } from '@ias/targets';
-import { SubnetGroup } from '../../constructs/network';
+import { placement, SubnetGroup } from '../../constructs/network';
 import type { ServiceLoadBalancer } from './service-load-balancer';
 import { codeDeployArn } from '../../stacks/arns';
 import { ackAccount } from '../../aspects/acknowledgements';
@@ -284,8 +284,7 @@ export class ContainerService extends Construct {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount: profile.desiredCount,
-      vpcSubnets: { subnetGroupName: SubnetGroup.PRIVATE },
-      securityGroups: [props.securityGroup],
+      ...placement(SubnetGroup.PRIVATE, props.securityGroup),
       assignPublicIp: false,
       minHealthyPercent: 100,
       maxHealthyPercent: 200,

@@ -22,18 +22,20 @@ export interface ServiceDeploymentProps {
   readonly alarms: readonly cloudwatch.IAlarm[];
 }
 
-/** CodeDeploy's predefined ECS configurations for each traffic choice. */
+/** CodeDeploy's predefined ECS configurations, by traffic choice (the type requires one for each). */
+const ECS_DEPLOYMENT_CONFIGS: Readonly<
+  Record<(typeof SERVICE_TRAFFIC)[number], codedeploy.IEcsDeploymentConfig>
+> = {
+  'all-at-once': codedeploy.EcsDeploymentConfig.ALL_AT_ONCE,
+  linear: codedeploy.EcsDeploymentConfig.LINEAR_10PERCENT_EVERY_1MINUTES,
+  canary: codedeploy.EcsDeploymentConfig.CANARY_10PERCENT_5MINUTES,
+};
+
+/** CodeDeploy's predefined ECS configuration for a traffic choice. */
 export function ecsDeploymentConfig(
   traffic: (typeof SERVICE_TRAFFIC)[number],
 ): codedeploy.IEcsDeploymentConfig {
-  switch (traffic) {
-    case 'all-at-once':
-      return codedeploy.EcsDeploymentConfig.ALL_AT_ONCE;
-    case 'linear':
-      return codedeploy.EcsDeploymentConfig.LINEAR_10PERCENT_EVERY_1MINUTES;
-    case 'canary':
-      return codedeploy.EcsDeploymentConfig.CANARY_10PERCENT_5MINUTES;
-  }
+  return ECS_DEPLOYMENT_CONFIGS[traffic];
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -10,12 +10,16 @@ import type { EnvironmentConfig } from '../../config/load';
 import type { ServiceDefinition } from '../../config/services';
 import { ECS_DEPLOY_WAIT_MINUTES } from '../../config/service-profile-schema';
 import { SERVICE_STRATEGIES } from '@ias/targets';
+import { ECR_PUSH_ACTIONS } from '../../constructs/container-repository';
 import type { DeliveryFunction } from '../../constructs/delivery-function';
-import { pipelineNames, serviceTarget, type ServiceTarget } from '@ias/targets';
-import { PipelineParts, stageSummaries, type PipelineStageSummary } from '../../pipelines/pipeline-parts';
+import { serviceTarget, type ServiceTarget } from '@ias/targets';
+import {
+  ledgerParameters,
+  WorkloadPipelineStack,
+  type WorkloadPipelineStackProps,
+} from '../../pipelines/workload-pipeline-stack';
 import type { PipelineContext } from '../kind';
 import { ServiceStack } from './service-stack';
-import { ledgerTableName, Naming } from '@ias/targets';
 import { ackAccount } from '../../aspects/acknowledgements';
 import { SERVICE_BUILDSPEC } from '../../pipelines/buildspecs';
 
@@ -23,10 +27,8 @@ import { SERVICE_BUILDSPEC } from '../../pipelines/buildspecs';
 export const SERVICE_SHARED_CODE = ['app/core/**'] as const;
 
 /** Props of {@link ServicePipelineStack}. */
-export interface ServicePipelineStackProps extends StackProps, PipelineContext {
-  /** The service the pipeline delivers. */
-  readonly definition: ServiceDefinition;
-}
+export interface ServicePipelineStackProps
+  extends WorkloadPipelineStackProps<ServiceDefinition>, PipelineContext {}
 
 /**
  * The pipeline of one container service (seeds 000, 002 §10-03, 004), promoted through every
@@ -42,20 +44,16 @@ export interface ServicePipelineStackProps extends StackProps, PipelineContext {
  * infrastructure keeps it); a manual approval before each environment the settings name, after
  * the previous one's green side was checked through its test listener.
  */
-export class ServicePipelineStack extends Stack {
-  readonly pipeline: codepipeline.Pipeline;
+export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinition, ServiceTarget> {
+  /** The build project: the image, pushed to every environment's repository, and its task definitions. */
   readonly buildProject: codebuild.PipelineProject;
+  /** The function that runs EnsureService and RecordImage. */
   readonly steps: DeliveryFunction;
-  /** Stage and action names, in order. */
-  readonly stages: readonly PipelineStageSummary[];
-  private readonly parts: PipelineParts;
 
   constructor(scope: Construct, id: string, props: ServicePipelineStackProps) {
-    super(scope, id, props);
-    const { prefix, definition, delivery } = props;
-    const names = pipelineNames(prefix, definition.name);
-    const targets = props.environments.map((env) => serviceTarget(env, definition, delivery.account));
-    this.parts = new PipelineParts(this, names.artifactStore, props);
+    super(scope, id, props, serviceTarget);
+    const { definition } = props;
+    const { names, targets } = this;
     const repositoryUri = (t: ServiceTarget) =>
       `${t.account ?? this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${t.repositoryName}`;
 
@@ -117,26 +115,10 @@ export class ServicePipelineStack extends Stack {
       })),
     );
 
-    const source = new codepipeline.Artifact('SourceOutput');
-    const built = new codepipeline.Artifact('BuildOutput');
     const images = new Map(
       targets.map((t) => [t.environment, new codepipeline.Artifact(`Image_${t.environment}`)]),
     );
-    const sourceAction = this.parts.source(source);
-    const stagesProps: codepipeline.StageProps[] = [
-      { stageName: 'Source', actions: [sourceAction] },
-      {
-        stageName: 'Build',
-        actions: [
-          new actions.CodeBuildAction({
-            actionName: 'Build',
-            project: this.buildProject,
-            input: source,
-            outputs: [built, ...images.values()],
-          }),
-        ],
-      },
-    ];
+    const stagesProps = this.sourceAndBuild(this.buildProject, [], [...images.values()]);
     targets.forEach((target, i) => {
       const env = props.environments[i] as EnvironmentConfig;
       const earlier = targets.slice(0, i).map((t) => t.environment);
@@ -173,12 +155,7 @@ export class ServicePipelineStack extends Stack {
             inputs: [image],
             userParameters: {
               ...parameters('record-service-image'),
-              ledger: {
-                table: ledgerTableName(env.prefix, env.name),
-                name: target.serviceName,
-                configurationPath: new Naming(env.prefix, env.name).pathPrefix,
-                commit: '#{SourceVariables.CommitId}',
-              },
+              ledger: ledgerParameters(env, target.serviceName),
             },
             runOrder: 3,
           }),
@@ -186,18 +163,13 @@ export class ServicePipelineStack extends Stack {
       });
     });
 
-    this.pipeline = this.parts.pipeline(
-      names.pipeline,
-      stagesProps,
-      this.parts.trigger(sourceAction, [`${definition.folder}/**`, ...SERVICE_SHARED_CODE]),
-    );
+    this.assemble(stagesProps, SERVICE_SHARED_CODE);
     this.parts.acknowledgeGrants(this.pipeline, [this.buildProject], this.steps.function);
     Validations.of(this.pipeline).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason:
         "aws-cdk-lib's ECS and CodeDeploy deploy actions: ecs:DescribeServices/DescribeTaskDefinition/RegisterTaskDefinition and iam:PassRole (to ECS tasks only), which AWS does not scope or which name revisions not yet registered",
     });
-    this.stages = stageSummaries(stagesProps);
   }
 
   /** The deploy action of the environment's strategy. */
@@ -267,15 +239,7 @@ export class ServicePipelineStack extends Stack {
     );
     this.buildProject.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: [
-          'ecr:BatchCheckLayerAvailability',
-          'ecr:BatchGetImage',
-          'ecr:CompleteLayerUpload',
-          'ecr:GetDownloadUrlForLayer',
-          'ecr:InitiateLayerUpload',
-          'ecr:PutImage',
-          'ecr:UploadLayerPart',
-        ],
+        actions: [...ECR_PUSH_ACTIONS],
         resources: repositories,
       }),
     );
