@@ -6,7 +6,7 @@ import type { DeliveryCode } from '../config/delivery-code';
 import { TrafficHooks } from '../constructs/traffic-hooks';
 import { ledgerTableName } from '@ias/targets';
 import { ReleaseLedger } from '../constructs/release-ledger';
-import { deploymentConfigName } from '@ias/targets';
+import { deploymentConfigName, SEED_LINEAR_CONFIG } from '@ias/targets';
 import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
 
 /** Props of {@link DeploymentStack}. */
@@ -35,10 +35,10 @@ export class DeploymentStack extends Stack {
     const { naming, config } = props;
 
     this.seedLinearConfig = new codedeploy.LambdaDeploymentConfig(this, 'Linear25Every10Minutes', {
-      deploymentConfigName: deploymentConfigName('linear-25-every-10-minutes', naming),
+      deploymentConfigName: deploymentConfigName(SEED_LINEAR_CONFIG.strategy, naming),
       trafficRouting: codedeploy.TrafficRouting.timeBasedLinear({
-        interval: Duration.minutes(10),
-        percentage: 25,
+        interval: Duration.minutes(SEED_LINEAR_CONFIG.intervalMinutes),
+        percentage: SEED_LINEAR_CONFIG.percentage,
       }),
     });
     this.trafficHooks = new TrafficHooks(this, 'TrafficHooks', {
