@@ -4,8 +4,7 @@
  * was synthesized and shows its summary. Exits non-zero on a configuration error, an
  * unacknowledged policy-gate error or a guard-rule failure, or any wiring finding.
  */
-import { exitOnConfigError } from '@ias/infra/config';
-import { cdkContext, DEFAULT_OUTDIR, loadProject, REPO_ROOT } from '@ias/infra/config';
+import { exitOnConfigError, cdkContext, DEFAULT_OUTDIR, loadProject, REPO_ROOT } from '@ias/infra/config';
 import { buildPlan } from '@ias/infra/plan';
 import { synthesize } from '@ias/infra/synth';
 import { checkAssemblyDir, renderSummary } from '@ias/wiring';

@@ -13,10 +13,13 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { FunctionDefinition } from '@ias/infra/config';
-import type { EnvironmentConfig, ProjectConfig } from '@ias/infra/config';
+import type {
+  FunctionDefinition,
+  EnvironmentConfig,
+  ProjectConfig,
+  ServiceDefinition,
+} from '@ias/infra/config';
 import { functionTarget, Naming, serviceTarget } from '@ias/targets';
-import type { ServiceDefinition } from '@ias/infra/config';
 import { badInput, unsafe } from './errors';
 
 /** The SDK v3 clients of one region, one per AWS service the commands call. */

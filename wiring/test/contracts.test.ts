@@ -1,9 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { REPO_ROOT } from '@ias/infra/config';
+import { REPO_ROOT, type ProjectConfig } from '@ias/infra/config';
 import { describe, expect, it } from 'vitest';
-import type { ProjectConfig } from '@ias/infra/config';
 import { loadContracts } from '../src/check/contracts';
 import { project } from './support/mutate';
 

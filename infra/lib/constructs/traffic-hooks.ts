@@ -4,8 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { Naming } from '@ias/targets';
-import { trafficHookNames } from '@ias/targets';
+import { type Naming, trafficHookNames } from '@ias/targets';
 import { DeliveryFunction } from './delivery-function';
 import type { DeliveryCode } from '../config/delivery-code';
 

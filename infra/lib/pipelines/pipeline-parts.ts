@@ -10,14 +10,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { DeliveryConfig } from '../config/delivery-schema';
 import type { EnvironmentConfig } from '../config/load';
-import { Naming } from '@ias/targets';
+import { Naming, artifactStoreBucketName } from '@ias/targets';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { DeliveryFunction } from '../constructs/delivery-function';
 import { ReleaseLedger } from '../constructs/release-ledger';
 import type { DeliveryCode } from '../config/delivery-code';
 import { bootstrapOf } from '../stacks/arns';
 import { PIPELINE_LOG_RETENTION } from './settings';
-import { artifactStoreBucketName } from '@ias/targets';
 import { ackAccount } from '../aspects/acknowledgements';
 
 /** What every application pipeline shares: where it lives and what it listens to. */

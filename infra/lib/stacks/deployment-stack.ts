@@ -4,9 +4,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { DeliveryCode } from '../config/delivery-code';
 import { TrafficHooks } from '../constructs/traffic-hooks';
-import { ledgerTableName } from '@ias/targets';
+import { ledgerTableName, deploymentConfigName, SEED_LINEAR_CONFIG } from '@ias/targets';
 import { ReleaseLedger } from '../constructs/release-ledger';
-import { deploymentConfigName, SEED_LINEAR_CONFIG } from '@ias/targets';
 import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
 
 /** Props of {@link DeploymentStack}. */

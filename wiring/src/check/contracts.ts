@@ -2,8 +2,7 @@ import { deployedRules, type DatabaseSettings } from '@ias/core';
 import { dbRolesEnvironmentSchema, greenCheckEnvironmentSchema, hookEnvironmentSchema } from '@ias/delivery';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProjectConfig } from '@ias/infra/config';
-import { REPO_ROOT } from '@ias/infra/config';
+import { type ProjectConfig, REPO_ROOT } from '@ias/infra/config';
 import { z, type ZodType } from 'zod';
 import type { DatabaseClient } from './database';
 

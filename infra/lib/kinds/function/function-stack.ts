@@ -9,8 +9,7 @@ import type { FunctionDefinition } from '../../config/functions';
 import type { AlarmTopic } from '../../constructs/alarm-topic';
 import type { Database } from '../../constructs/database';
 import { DeliveredFunction } from './delivered-function';
-import { trafficHookNames } from '@ias/targets';
-import { deploymentConfigName } from '@ias/targets';
+import { trafficHookNames, deploymentConfigName } from '@ias/targets';
 import { APPLICATION_DATABASE_NAME, DATABASE_ROLES } from '../../stacks/data-stack';
 import { importKey, logRetention, type EnvironmentStackProps } from '../../stacks/environment-stack-props';
 

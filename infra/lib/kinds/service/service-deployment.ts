@@ -1,11 +1,10 @@
-import { codeDeployNames } from '@ias/targets';
+import { codeDeployNames, type SERVICE_TRAFFIC } from '@ias/targets';
 import { Duration, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { SERVICE_TRAFFIC } from '@ias/targets';
 import type { ServiceLoadBalancer } from './service-load-balancer';
 
 /** Props of {@link ServiceDeployment}. */

@@ -9,10 +9,9 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/load';
 import type { ServiceDefinition } from '../../config/services';
 import { ECS_DEPLOY_WAIT_MINUTES } from '../../config/service-profile-schema';
-import { SERVICE_STRATEGIES } from '@ias/targets';
+import { SERVICE_STRATEGIES, serviceTarget, type ServiceTarget } from '@ias/targets';
 import { ECR_PUSH_ACTIONS } from '../../constructs/container-repository';
 import type { DeliveryFunction } from '../../constructs/delivery-function';
-import { serviceTarget, type ServiceTarget } from '@ias/targets';
 import {
   ledgerParameters,
   WorkloadPipelineStack,

@@ -7,8 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadFunctions } from '@ias/infra/config';
-import { FUNCTIONS_DIR, REPO_ROOT } from '@ias/infra/config';
+import { loadFunctions, FUNCTIONS_DIR, REPO_ROOT } from '@ias/infra/config';
 import { startLocalDatabase } from '@ias/local';
 import { responder } from '../respond';
 import type { Scenario } from '../scenario';
