@@ -7,6 +7,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Each file's recorded calls, held against the operator policy once its tests have run.
     setupFiles: ['test/support/operator-policy.ts'],
+    // One module graph per worker: the setup's policy simulator and the SDK load once, not once per file
+    // (no test mocks modules or changes globals).
+    isolate: false,
     reporters: ['default', '../tools/vitest-summary-reporter.ts'],
     env: {
       // The SDK warns on every client load that Node 20 loses support in 2027; it is noise in test output.
