@@ -5,7 +5,7 @@
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { DeliveryError } from './errors.js';
-import { describeIssues } from './names.js';
+import { describeIssues } from './schemas.js';
 
 /**
  * `input` checked against `schema`; throws BAD_INPUT `<source>: <path> <value> <message>` for the first

@@ -4,7 +4,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Client } from 'pg';
 import { z } from 'zod';
 import { databaseRolesSchema, dbRolesEnvironmentSchema, provisionDatabaseRoles } from '../db-roles.js';
-import { describeIssues } from '../names.js';
+import { describeIssues } from '../schemas.js';
 
 const logger = new Logger({ serviceName: 'delivery-db-roles' });
 const secrets = new SecretsManagerClient({});

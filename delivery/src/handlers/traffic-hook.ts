@@ -4,7 +4,7 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
-import { describeIssues } from '../names.js';
+import { describeIssues } from '../schemas.js';
 import type { TrafficHookResult } from '../kinds/function/traffic-hook.js';
 import { readTrafficHookConfig, runTrafficHook } from '../kinds/function/traffic-hook.js';
 import { trafficHookEventSchema } from '../lifecycle-hook.js';

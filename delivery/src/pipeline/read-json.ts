@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { DeliveryError } from '../errors.js';
-import { describeIssues } from '../names.js';
+import { describeIssues } from '../schemas.js';
 
 /** How {@link readJson} names a JSON text in its errors. */
 export interface JsonText {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DeliveryError, describeError } from '../errors.js';
-import { describeIssues } from '../names.js';
+import { describeIssues } from '../schemas.js';
 import { now as realNow, sleep as realSleep } from '../time.js';
 import type { PipelineJobClients, PipelineJobOutcome } from './job.js';
 import { pipelineJobSchema } from './job.js';

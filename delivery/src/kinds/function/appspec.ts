@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { appSpecDocumentSchema, checkFields, readAppSpec, yamlScalar } from '../../appspec-document.js';
-import { aliasNameSchema, functionNameSchema, versionSchema } from '../../names.js';
+import { aliasNameSchema, functionNameSchema, versionSchema } from '../../schemas.js';
 
 /** The traffic hooks of a Lambda deployment: the names of the functions CodeDeploy calls. */
 export interface TrafficHooks {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DeliveryError } from '../../errors.js';
-import { aliasNameSchema, functionNameSchema, versionSchema } from '../../names.js';
+import { aliasNameSchema, functionNameSchema, versionSchema } from '../../schemas.js';
 import { looksLikeZip, readArtifact, writeArtifact, zipTextFiles } from '../../pipeline/artifacts.js';
 import { readJson } from '../../pipeline/read-json.js';
 import type { StepContext, StepOutcome } from '../../pipeline/step.js';

@@ -13,7 +13,7 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { DeliveryError, describeError, isAwsError, oneLine } from '../../errors.js';
 import type { TrafficHookEvent } from '../../lifecycle-hook.js';
-import { describeIssues } from '../../names.js';
+import { describeIssues } from '../../schemas.js';
 
 /** The SDK clients a traffic hook uses. */
 export interface TrafficHookClients {

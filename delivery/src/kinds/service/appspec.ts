@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { appSpecDocumentSchema, checkFields, readAppSpec, yamlScalar } from '../../appspec-document.js';
 import { DeliveryError } from '../../errors.js';
-import { describeIssues, functionNameSchema } from '../../names.js';
+import { describeIssues, functionNameSchema } from '../../schemas.js';
 import { imageUriSchema } from './image-uri.js';
 
 /** The placeholder CodePipeline's CodeDeployToECS action replaces with the registered task definition's ARN. */

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/p
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DeliveryError } from '../../errors.js';
-import { describeIssues } from '../../names.js';
+import { describeIssues } from '../../schemas.js';
 import type { EcsLifecycleHooks } from './appspec.js';
 import {
   containerNameSchema,

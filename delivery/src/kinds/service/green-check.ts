@@ -2,7 +2,7 @@ import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import { z } from 'zod';
 import { DeliveryError, describeError, oneLine } from '../../errors.js';
-import { describeIssues } from '../../names.js';
+import { describeIssues } from '../../schemas.js';
 import { sleep as realSleep } from '../../time.js';
 import { trafficHookEventSchema } from '../../lifecycle-hook.js';
 

@@ -4,7 +4,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { DeliveryError, describeError, isAwsError } from '../../errors.js';
-import { describeIssues } from '../../names.js';
+import { describeIssues } from '../../schemas.js';
 import { now as realNow, sleep as realSleep } from '../../time.js';
 import { describeStack, firstFailure, repairAdvice } from '../../stacks.js';
 import { imageUriSchema } from './image-uri.js';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { z } from 'zod';
 import { DeliveryError, isAwsError, oneLine } from '../../errors.js';
-import { describeIssues } from '../../names.js';
+import { describeIssues } from '../../schemas.js';
 
 /** The placeholder CodePipeline's CodeDeployToECS action replaces with the image of `imageDetail.json`. */
 export const IMAGE_PLACEHOLDER = '<IMAGE1_NAME>';
