@@ -1,6 +1,9 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildApp } from './app';
 import type { ProjectConfig } from './config/load';
+import { cdkContext, loadProject } from './config/project';
 import { readGateResults, type GateResults } from './plan/gates';
 
 /** Options of {@link synthesize}. */
@@ -32,4 +35,14 @@ export function synthesize(config: ProjectConfig, options: SynthesizeOptions): G
   });
   app.synth();
   return readGateResults(options.outdir);
+}
+
+/**
+ * The real app (README prefix, real profiles, every gate) synthesized into a new temporary folder, as
+ * the test suites' global setups share it with their files; `remove` deletes the folder.
+ */
+export function synthesizeToTempDir(label: string): { readonly dir: string; readonly remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `${label}-assembly-`));
+  synthesize(loadProject({}), { outdir: dir, context: cdkContext() });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,9 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { cdkContext, loadProject } from '@ias/infra/config';
-import { synthesize } from '@ias/infra/synth';
 import type { TestProject } from 'vitest/node';
+import { synthesizeToTempDir } from '@ias/infra/synth';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,8 +10,7 @@ declare module 'vitest' {
 
 /** Synthesizes the real app once for every test file. */
 export default function setup(project: TestProject): () => void {
-  const dir = mkdtempSync(join(tmpdir(), 'wiring-assembly-'));
-  synthesize(loadProject({}), { outdir: dir, context: cdkContext() });
+  const { dir, remove } = synthesizeToTempDir('wiring');
   project.provide('assemblyDir', dir);
-  return () => rmSync(dir, { recursive: true, force: true });
+  return remove;
 }
