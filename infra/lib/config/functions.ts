@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { WORKLOAD_KINDS } from '@ias/targets';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { readManifests } from './manifests';
 
-/** The file that makes a folder under app/functions a delivered function. */
-export const MANIFEST_FILE = 'function.json';
+/** The file that makes a folder under app/functions a delivered function (`function.json`). */
+export const MANIFEST_FILE = WORKLOAD_KINDS.function.manifestFile;
 
 const FUNCTION_NAME = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
 

@@ -9,16 +9,16 @@ import { governance } from './governance';
 import { parseGovernance } from './governance-schema';
 import { loadProjectConfig, parseDelivery, type ProjectConfig } from './load';
 import { ConfigError } from './errors';
-import { pipelineNameProblems } from '@ias/targets';
+import { pipelineNameProblems, WORKLOAD_KINDS } from '@ias/targets';
 
 /** The infra workspace folder (holds cdk.json). */
 export const INFRA_DIR = join(__dirname, '..', '..');
 /** The repository root (holds README.md). */
 export const REPO_ROOT = join(INFRA_DIR, '..');
 /** Where the Lambda functions live, one folder each with a `function.json`. */
-export const FUNCTIONS_DIR = join(REPO_ROOT, 'app', 'functions');
+export const FUNCTIONS_DIR = join(REPO_ROOT, WORKLOAD_KINDS.function.folder);
 /** Where the container services live, one folder each with a `service.json` and a Dockerfile. */
-export const SERVICES_DIR = join(REPO_ROOT, 'app', 'services');
+export const SERVICES_DIR = join(REPO_ROOT, WORKLOAD_KINDS.service.folder);
 /** Where `npm start` and `npm run synth` write the cloud assembly. */
 export const DEFAULT_OUTDIR = join(INFRA_DIR, 'cdk.out');
 

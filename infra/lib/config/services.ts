@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { WORKLOAD_KINDS } from '@ias/targets';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { readManifests } from './manifests';
 
-/** The file that makes a folder under app/services a delivered container service. */
-export const SERVICE_MANIFEST_FILE = 'service.json';
+/** The file that makes a folder under app/services a delivered service (`service.json`). */
+export const SERVICE_MANIFEST_FILE = WORKLOAD_KINDS.service.manifestFile;
 
 const SERVICE_NAME = /^[a-z][a-z0-9-]{1,28}[a-z0-9]$/;
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
