@@ -10,14 +10,20 @@ import { SERVICE_BUILDSPEC, withServiceImageArtifacts } from '@ias/infra/pipelin
 
 const project = exitOnConfigError(() => loadProject());
 const path = join(REPO_ROOT, SERVICE_BUILDSPEC);
-const before = readFileSync(path, 'utf8');
-const after = withServiceImageArtifacts(
-  before,
-  project.environments.map((e) => e.name),
-);
-if (after === before) {
-  process.stdout.write(`${SERVICE_BUILDSPEC}: the image artifacts are up to date\n`);
-} else {
-  writeFileSync(path, after);
-  process.stdout.write(`${SERVICE_BUILDSPEC}: wrote one image artifact per environment\n`);
+try {
+  const before = readFileSync(path, 'utf8');
+  const after = withServiceImageArtifacts(
+    before,
+    project.environments.map((e) => e.name),
+  );
+  if (after === before) {
+    process.stdout.write(`${SERVICE_BUILDSPEC}: the image artifacts are up to date\n`);
+  } else {
+    writeFileSync(path, after);
+    process.stdout.write(`${SERVICE_BUILDSPEC}: wrote one image artifact per environment\n`);
+  }
+} catch (err) {
+  // One line naming the file and what is wrong with it; nothing was written.
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
 }
