@@ -134,7 +134,7 @@ describe('judging a validation report', () => {
 });
 
 describe('ParallelCfnGuardValidator', () => {
-  it('finds exactly what the plugin finds alone, running the templates in parallel shares', () => {
+  it('finds exactly what the plugin finds alone, each rule run over only the resources it reads, in parallel', () => {
     // One environment's templates (every kind of stack but the pipelines): the single guard process
     // costs about a third of a second per template, and the equivalence does not need them all.
     const real = readdirSync(assemblyDir, { recursive: true, encoding: 'utf8' })
