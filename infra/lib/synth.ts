@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from './app';
@@ -38,10 +38,26 @@ export function synthesize(config: ProjectConfig, options: SynthesizeOptions): G
 }
 
 /**
+ * Names an assembly of the real app that the test suites read instead of synthesizing their own:
+ * the root `npm test` (scripts/test.ts) synthesizes it once for the infra and wiring suites.
+ */
+export const SHARED_ASSEMBLY_ENV = 'IAS_TEST_ASSEMBLY';
+
+/**
  * The real app (README prefix, real profiles, every gate) synthesized into a new temporary folder, as
- * the test suites' global setups share it with their files; `remove` deletes the folder.
+ * the test suites' global setups share it with their files; `remove` deletes the folder. Where
+ * {@link SHARED_ASSEMBLY_ENV} names an assembly, that one, left in place: the suites only read it.
  */
 export function synthesizeToTempDir(label: string): { readonly dir: string; readonly remove: () => void } {
+  const shared = process.env[SHARED_ASSEMBLY_ENV];
+  if (shared !== undefined && shared !== '') {
+    if (!existsSync(join(shared, 'manifest.json'))) {
+      throw new Error(
+        `${SHARED_ASSEMBLY_ENV}=${shared} holds no cloud assembly: unset it or synthesize there`,
+      );
+    }
+    return { dir: shared, remove: () => undefined };
+  }
   const dir = mkdtempSync(join(tmpdir(), `${label}-assembly-`));
   synthesize(loadProject({}), { outdir: dir, context: cdkContext() });
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type IPolicyValidationContextBeta1 } from 'aws-cdk-lib';
@@ -135,12 +135,18 @@ describe('judging a validation report', () => {
 
 describe('ParallelCfnGuardValidator', () => {
   it('finds exactly what the plugin finds alone, each rule run over only the resources it reads, in parallel', () => {
-    // One environment's templates (every kind of stack but the pipelines): the single guard process
-    // costs about a third of a second per template, and the equivalence does not need them all.
-    const real = readdirSync(assemblyDir, { recursive: true, encoding: 'utf8' })
+    // The smaller half of one environment's templates: the plugin alone, over every resource with
+    // every rule, takes most of this test's time, and the equivalence needs findings (asserted
+    // below), not every template. `npm run guard:equivalence -w infra` compares the two over all of them.
+    const dev = readdirSync(assemblyDir, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.template.json') && f.includes(`${prefix}-dev`))
       .map((f) => join(assemblyDir, f));
-    expect(real.length).toBeGreaterThan(8);
+    const real = dev
+      .map((f) => ({ f, bytes: statSync(f).size }))
+      .sort((a, b) => a.bytes - b.bytes)
+      .slice(0, Math.ceil(dev.length / 2))
+      .map(({ f }) => f);
+    expect(real.length).toBeGreaterThan(4);
     const key = (r: {
       violations: {
         ruleName: string;
