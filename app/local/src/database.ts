@@ -36,6 +36,8 @@ export interface LocalDatabaseOptions {
   readonly port?: number;
   /** Name of the application database. @default 'inventory' */
   readonly database?: string;
+  /** Server settings, as `postgres` flags (`['-c', 'shared_preload_libraries=pg_stat_statements']`). @default none */
+  readonly postgresFlags?: readonly string[];
 }
 
 const USER = 'postgres';
@@ -70,6 +72,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
     password: PASSWORD,
     port,
     persistent: !temporary,
+    postgresFlags: [...(options.postgresFlags ?? [])],
     // PostgreSQL refuses to run as root (CI and containers often are): run it as a `postgres`
     // user, created if missing, that owns the data directory.
     createPostgresUser: process.getuid?.() === 0,
