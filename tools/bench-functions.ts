@@ -85,6 +85,8 @@ interface FunctionInfo {
 interface PackageJson {
   name?: string;
   main?: string;
+  /** Subpath exports, each a file under `src` (the workspaces' form). */
+  exports?: Record<string, string>;
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -249,7 +251,22 @@ function compileWorkspace(dir: string, out: string): void {
     cpSync(file, join(out, relative(src, file)));
   }
   const pkg = readJson<PackageJson>(join(dir, 'package.json'));
-  writeFileSync(join(out, 'package.json'), `${JSON.stringify({ ...pkg, main: 'index.js' }, null, 2)}\n`);
+  // Its exports, like its main, name the compiled files: `./src/x/y.ts` is `./x/y.js` here.
+  const exports =
+    pkg.exports === undefined
+      ? {}
+      : {
+          exports: Object.fromEntries(
+            Object.entries(pkg.exports).map(([subpath, target]) => [
+              subpath,
+              target.replace(/^\.\/src\//, './').replace(/\.ts$/, '.js'),
+            ]),
+          ),
+        };
+  writeFileSync(
+    join(out, 'package.json'),
+    `${JSON.stringify({ ...pkg, main: 'index.js', ...exports }, null, 2)}\n`,
+  );
 }
 
 /** The production dependencies a package brings (see the file comment). */
