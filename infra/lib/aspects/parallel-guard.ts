@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type {
   IPolicyValidationContextBeta1,
   IPolicyValidationPluginBeta1,
@@ -17,6 +16,7 @@ import {
   resourceReferences,
   type Template,
 } from './guard-rules';
+import { mergeByRule, ownFindings, TemplateFindingsCache } from './template-cache';
 
 /** Props of {@link ParallelCfnGuardValidator}. */
 export interface ParallelCfnGuardValidatorProps {
@@ -38,14 +38,6 @@ export interface GuardRunStats {
   /** Templates whose findings came from the cache. */
   readonly fromCache: number;
 }
-
-/** One template's findings as the cache keeps them: its own resources only, its path left out. */
-interface CachedFindings {
-  readonly violations: PolicyViolationBeta1[];
-}
-
-/** Stands for the template's path in cached findings (assemblies move between synths). */
-const TEMPLATE = '<template>';
 
 /**
  * The AWS Control Tower guard rules of `@cdklabs/cdk-validator-cfnguard`, each run over only the
@@ -70,32 +62,39 @@ export class ParallelCfnGuardValidator implements IPolicyValidationPluginBeta1 {
   readonly ruleIds?: string[];
   private readonly disabledRules: string[];
   private readonly workers: number;
-  private readonly cacheDir?: string;
+  private readonly cache?: TemplateFindingsCache<PolicyViolationBeta1>;
   /** How the last validation went (undefined before the first). */
   lastRun?: GuardRunStats;
 
   constructor(props: ParallelCfnGuardValidatorProps) {
     this.disabledRules = [...props.disabledRules];
     this.workers = Math.max(1, props.workers ?? availableParallelism());
-    this.cacheDir = props.cacheDir;
     const inner = new CfnGuardValidator({ disabledRules: this.disabledRules });
     this.version = inner.version;
     this.ruleIds = inner.ruleIds;
+    this.cache =
+      props.cacheDir === undefined
+        ? undefined
+        : new TemplateFindingsCache(props.cacheDir, {
+            plugin: this.version,
+            disabled: [...this.disabledRules].sort(),
+          });
   }
 
   validate(context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 {
     const paths = context.templatePaths;
-    if (this.cacheDir === undefined) {
+    if (this.cache === undefined) {
       this.lastRun = { templates: paths.length, fromCache: 0 };
       return this.evaluate(paths);
     }
-    const keyed = paths.map((path) => ({ path, file: join(this.cacheDir ?? '', `${this.key(path)}.json`) }));
+    const cache = this.cache;
+    const keyed = paths.map((path) => ({ path, file: cache.file(path) }));
     const found = new Map<string, PolicyViolationBeta1[]>();
     const missing: typeof keyed = [];
     for (const k of keyed) {
-      const cached = readCached(k.file);
+      const cached = cache.read(k.file, k.path);
       if (cached) {
-        found.set(k.path, withPath(cached.violations, k.path));
+        found.set(k.path, cached);
       } else {
         missing.push(k);
       }
@@ -110,24 +109,16 @@ export class ParallelCfnGuardValidator implements IPolicyValidationPluginBeta1 {
       // Findings that name no template of this run cannot be kept per template: keep none.
       const cacheable = [...attributed].every((p) => missing.some((m) => m.path === p));
       for (const m of missing) {
-        const own = ownViolations(report.violations, m.path);
+        const own = ownFindings(report.violations, m.path);
         found.set(m.path, own);
         if (cacheable) {
-          writeCached(m.file, { violations: withPath(own, TEMPLATE) });
+          cache.write(m.file, own);
         }
       }
     }
     this.lastRun = { templates: paths.length, fromCache: paths.length - missing.length };
     const violations = mergeByRule(paths.flatMap((p) => found.get(p) ?? []));
     return { success: success && violations.length === 0, violations, pluginVersion: this.version };
-  }
-
-  /** The cache key of a template: its content, the plugin's version and the disabled rules. */
-  private key(templatePath: string): string {
-    return createHash('sha256')
-      .update(JSON.stringify({ plugin: this.version, disabled: [...this.disabledRules].sort() }))
-      .update(readFileSync(templatePath))
-      .digest('hex');
   }
 
   /**
@@ -258,67 +249,4 @@ function runGuardJobs(
       templatePaths,
     } as unknown as IPolicyValidationContextBeta1),
   );
-}
-
-/** The cached findings in `file`, or undefined (none, or unreadable: checked again). */
-function readCached(file: string): CachedFindings | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<CachedFindings>;
-    return Array.isArray(parsed.violations) ? { violations: parsed.violations } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Writes `findings` to `file` whole or not at all (a rename), so a reader never sees half. The cache
- * only saves time: where it cannot be written (a read-only checkout), the synth goes on without it.
- */
-function writeCached(file: string, findings: CachedFindings): void {
-  const partial = `${file}.${process.pid}.tmp`;
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(partial, JSON.stringify(findings));
-    renameSync(partial, file);
-  } catch {
-    try {
-      rmSync(partial, { force: true });
-    } catch {
-      // Nothing was written there either.
-    }
-  }
-}
-
-/** The findings about `templatePath`'s resources, each violation narrowed to them. */
-function ownViolations(
-  violations: readonly PolicyViolationBeta1[],
-  templatePath: string,
-): PolicyViolationBeta1[] {
-  return violations.flatMap((v) => {
-    const resources = v.violatingResources.filter((r) => r.templatePath === templatePath);
-    return resources.length > 0 ? [{ ...v, violatingResources: resources }] : [];
-  });
-}
-
-/** `violations` with every resource's template path set to `templatePath`. */
-function withPath(violations: readonly PolicyViolationBeta1[], templatePath: string): PolicyViolationBeta1[] {
-  return violations.map((v) => ({
-    ...v,
-    violatingResources: v.violatingResources.map((r) => ({ ...r, templatePath })),
-  }));
-}
-
-/** One violation per rule, as the plugin reports them, with the resources of every template. */
-function mergeByRule(violations: readonly PolicyViolationBeta1[]): PolicyViolationBeta1[] {
-  const merged = new Map<string, PolicyViolationBeta1>();
-  for (const v of violations) {
-    const { violatingResources, ...rule } = v;
-    const key = JSON.stringify(rule);
-    const seen = merged.get(key);
-    merged.set(
-      key,
-      seen ? { ...seen, violatingResources: [...seen.violatingResources, ...violatingResources] } : v,
-    );
-  }
-  return [...merged.values()];
 }

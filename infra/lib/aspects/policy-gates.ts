@@ -1,8 +1,9 @@
-import { Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../config/project';
+import { CachedCloudFormationValidatePlugin } from './cached-cfn-validate';
 import { ParallelCfnGuardValidator } from './parallel-guard';
 
 /** A Control Tower guard rule turned off for the whole project, and why. */
@@ -30,26 +31,33 @@ export const DISABLED_GUARD_RULES: readonly DisabledGuardRule[] = [
  * proactive controls (CloudFormation Guard), registered on an App (covering the stacks of all its
  * stages) or on a Stage. An unacknowledged error from either fails the plan; findings are
  * acknowledged only on the construct they concern, each with a reason. aws-cdk-lib's built-in
- * CloudFormation validation runs besides them (see cdk.json).
+ * CloudFormation validation runs besides them (see cdk.json); on an App, with its findings cached
+ * like the guard rules' (aws-cdk-lib takes a CloudFormation validation plugin on an App only).
  */
 export function addPolicyGates(scope: IConstruct, options: { guardRules?: boolean } = {}): void {
+  const cacheDir = validationCacheDir('cfn-validate');
+  if (App.isApp(scope) && cacheDir !== undefined) {
+    Validations.of(scope).addPlugins(CachedCloudFormationValidatePlugin.forCacheDir(cacheDir));
+  }
   Validations.of(scope).addPlugins(new AwsSolutionsChecks(scope));
   if (options.guardRules ?? true) {
     Validations.of(scope).addPlugins(
       new ParallelCfnGuardValidator({
         disabledRules: DISABLED_GUARD_RULES.map((r) => r.rule),
-        cacheDir: guardCacheDir(),
+        cacheDir: validationCacheDir('guard'),
       }),
     );
   }
 }
 
 /**
- * Where the guard rules keep each template's findings between synths: `node_modules/.cache/ias-guard`
- * of the repository (gone with `npm ci`), or nowhere when `IAS_GUARD_CACHE=off`.
+ * Where a gate (`guard`: the Control Tower guard rules; `cfn-validate`: the CloudFormation
+ * validation) keeps each template's findings between synths: `node_modules/.cache/ias-<gate>` of the
+ * repository (gone with `npm ci`), or nowhere when `IAS_GUARD_CACHE=off` (every template checked, as
+ * on a fresh clone).
  */
-export function guardCacheDir(): string | undefined {
+export function validationCacheDir(gate: 'guard' | 'cfn-validate'): string | undefined {
   return process.env.IAS_GUARD_CACHE === 'off'
     ? undefined
-    : join(REPO_ROOT, 'node_modules', '.cache', 'ias-guard');
+    : join(REPO_ROOT, 'node_modules', '.cache', `ias-${gate}`);
 }
