@@ -4,8 +4,9 @@
  * - `npm start` on a first run (`IAS_GUARD_CACHE=off`: every template through the Control Tower
  *   guard rules, as on a fresh clone), median of 3, beside a minimal one-bucket CDK app synthesized
  *   the same way, with the ratio. Targets: ≤ 20 s and ≤ 4× the one-bucket app.
- * - `npm run synth` again, the guard cache warm, beside the one-bucket app warm. Target: keep the
- *   ratio issue 16 measured before its changes (2.3×).
+ * - `npm run synth` again, the gates' caches warm, beside the one-bucket app warm. Target: keep what
+ *   issue 16 measured before its changes, 13.8 s (2.3× the one-bucket app then; the ratio is shown, but
+ *   caching the CloudFormation validation took its fixed cost from both apps alike).
  * - `npm test` as on a fresh clone (the guard cache emptied first), once: it takes minutes. Target
  *   ≤ 90 s.
  *
@@ -69,9 +70,9 @@ const rows: [string, string, string, boolean][] = [
   ['npm start, first run (cold guard rules)', `${start.toFixed(2)} s`, '≤ 20 s', start <= 20],
   ['minimal one-bucket app, same way, cold', `${minimal.toFixed(2)} s`, '', true],
   ['ratio, cold', `${ratio.toFixed(2)}×`, '≤ 4×', ratio <= 4],
-  ['npm run synth again, warm guard cache', `${synthWarm.toFixed(2)} s`, '', true],
+  ['npm run synth again, warm caches (kept)', `${synthWarm.toFixed(2)} s`, '≤ 13.8 s', synthWarm <= 13.8],
   ['minimal one-bucket app, warm', `${minimalWarm.toFixed(2)} s`, '', true],
-  ['ratio, warm (kept)', `${ratioWarm.toFixed(2)}×`, '≤ 2.3×', ratioWarm <= 2.3],
+  ['ratio, warm', `${ratioWarm.toFixed(2)}×`, '', true],
   ['npm test, fresh clone (1 run)', `${tests.toFixed(2)} s`, '≤ 90 s', tests <= 90],
 ];
 process.stdout.write(`\nwall time, median of ${RUNS} unless said\n`);
