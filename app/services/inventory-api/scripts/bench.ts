@@ -25,6 +25,19 @@ const SKUS = 10_000;
 const WAREHOUSES = 5;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CLIENTS = [16, 64];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  throw new Error(`BENCH_ROUNDS must be a whole number of at least 1, got ${process.env.BENCH_ROUNDS}`);
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
 const SERVICE_DIR = join(__dirname, '..');
 
 interface HttpResult {
@@ -317,34 +330,10 @@ async function main(): Promise<boolean> {
         'wrk not found on PATH (apt-get install wrk): falling back to autocannon, whose Node.js load shares the cores',
       );
     }
-    const stats = new Pool({ connectionString: db.url, max: 1 });
-    const results: HttpResult[] = [];
-    let waits = new Map<string, number>();
-    let statements: string[] = [];
-    // One untimed run first, as pgbench's runs follow its own initialisation: the server fresh from
-    // initdb and the seed (new WAL segments, autovacuum on the seeded table) otherwise lands in the
-    // first measured run's tail.
-    log(`warm-up: POST /allocations, 16 clients, ${DURATION_S} s, not measured...`);
-    await (generator ? wrk(base, 16) : http(base, 16));
-    for (const clients of CLIENTS) {
-      log(`POST /allocations, ${clients} clients, ${DURATION_S} s (${generator ?? 'autocannon'})...`);
-      if (clients === 16) {
-        await stats.query('SELECT pg_stat_statements_reset()');
-        const sampler = sampleWaits(stats);
-        results.push(generator ? await wrk(base, clients) : await http(base, clients));
-        waits = await sampler.stop();
-        statements = [...(await topStatements(stats)), await writeCosts(stats)];
-      } else {
-        results.push(generator ? await wrk(base, clients) : await http(base, clients));
-      }
-    }
-    await stats.end();
-    stopServer();
-
-    const tps = new Map<number, { tps: number; p99: number }>();
+    let benchUrl: URL | undefined;
     if (version) {
-      const benchUrl = new URL(await db.createDatabase('pgbench'));
-      log(`pgbench -i -s 10 (tpcb-like), then ${CLIENTS.join(' and ')} clients, ${DURATION_S} s each...`);
+      benchUrl = new URL(await db.createDatabase('pgbench'));
+      log('pgbench -i -s 10 (tpcb-like)...');
       const init = spawnSync(
         'pgbench',
         [
@@ -363,11 +352,59 @@ async function main(): Promise<boolean> {
         { env: { ...process.env, PGPASSWORD: decodeURIComponent(benchUrl.password) }, encoding: 'utf8' },
       );
       if (init.status !== 0) throw new Error(`pgbench -i failed: ${init.stderr}`);
-      for (const clients of CLIENTS) tps.set(clients, pgbench(benchUrl, clients));
     }
 
+    const stats = new Pool({ connectionString: db.url, max: 1 });
+    const results: HttpResult[] = [];
+    const tps = new Map<number, { tps: number; p99: number }>();
+    let waits = new Map<string, number>();
+    let statements: string[] = [];
+    // One untimed run first, as pgbench's runs follow its own initialisation: the server fresh from
+    // initdb and the seed (new WAL segments, autovacuum on the seeded table) otherwise lands in the
+    // first measured run's tail.
+    log(`warm-up: POST /allocations, 16 clients, ${DURATION_S} s, not measured...`);
+    await (generator ? wrk(base, 16) : http(base, 16));
+    // Rounds of the two, in turn: the machine's speed drifts (±30% between minutes here), and a
+    // ratio of runs minutes apart measured the drift. Medians of the rounds are reported.
+    for (const clients of CLIENTS) {
+      const ours: HttpResult[] = [];
+      const theirs: { tps: number; p99: number }[] = [];
+      for (let round = 1; round <= ROUNDS; round += 1) {
+        log(
+          `round ${round}/${ROUNDS}: POST /allocations, ${clients} clients, ${DURATION_S} s (${generator ?? 'autocannon'})...`,
+        );
+        const sample = clients === 16 && round === 1;
+        if (sample) {
+          await stats.query('SELECT pg_stat_statements_reset()');
+        }
+        const sampler = sample ? sampleWaits(stats) : undefined;
+        ours.push(generator ? await wrk(base, clients) : await http(base, clients));
+        if (sampler) {
+          waits = await sampler.stop();
+          statements = [...(await topStatements(stats)), await writeCosts(stats)];
+        }
+        if (benchUrl) {
+          log(`round ${round}/${ROUNDS}: pgbench, ${clients} clients, ${DURATION_S} s...`);
+          theirs.push(pgbench(benchUrl, clients));
+        }
+      }
+      results.push({
+        ...(ours[0] as HttpResult),
+        perSecond: median(ours.map((r) => r.perSecond)),
+        p50: median(ours.map((r) => r.p50)),
+        p99: median(ours.map((r) => r.p99)),
+        non2xx: ours.reduce((n, r) => n + r.non2xx, 0),
+        errors: ours.reduce((n, r) => n + r.errors, 0),
+      });
+      if (theirs.length > 0) {
+        tps.set(clients, { tps: median(theirs.map((t) => t.tps)), p99: median(theirs.map((t) => t.p99)) });
+      }
+    }
+    await stats.end();
+    stopServer();
+
     process.stdout.write(
-      `\nPOST /allocations over HTTP (production bundle, ${SKUS} SKUs × ${WAREHOUSES} warehouses, ${DURATION_S} s per run)\n`,
+      `\nPOST /allocations over HTTP (production bundle, ${SKUS} SKUs × ${WAREHOUSES} warehouses, ${DURATION_S} s per run, median of ${ROUNDS} rounds beside pgbench)\n`,
     );
     process.stdout.write(
       `  clients  allocations/s   p50 ms   p99 ms   non-2xx  errors   pgbench tps   pgbench p99 ms   ratio\n`,
