@@ -78,6 +78,12 @@ export function lambdaBundleSuite(functionDir: string): void {
       expect(statSync(bundle).size).toBeLessThan(3 * 1024 * 1024);
     });
 
+    it("keeps zod's English messages and leaves its other locales out (tools/build-function.ts)", () => {
+      expect(code).toContain('Invalid input: expected');
+      // Dutch (nl.js), written in ASCII: the minified bundle escapes other locales' accented letters.
+      expect(code).not.toContain('Ongeldige invoer');
+    });
+
     // The deployment hooks invoke every new version with the manifest's smoke event; it must
     // answer `status: 'ok'` only when the database answers, and touch no data.
     const manifest = JSON.parse(readFileSync(join(functionDir, 'function.json'), 'utf8')) as {
