@@ -12,7 +12,7 @@ import type { RecordedCall, WorkloadRecording } from '../calls';
 import type { ScenarioResult } from './run-scenario';
 import type { Scenario } from './scenario';
 import { unionOfCalls } from './scenario';
-import { SCENARIOS } from './scenarios';
+import { allScenarios } from './scenarios';
 import { buildProjectRecordings } from './buildspecs';
 
 const run = promisify(execFile);
@@ -76,7 +76,8 @@ async function pooled<T>(tasks: readonly (() => Promise<T>)[], limit: number): P
 }
 
 /** Every workload's recording: the scenarios' (run now) and the build projects' (from their buildspecs). */
-export async function recordAll(scenarios: readonly Scenario[] = SCENARIOS): Promise<WorkloadRecording[]> {
+export async function recordAll(only?: readonly Scenario[]): Promise<WorkloadRecording[]> {
+  const scenarios = only ?? (await allScenarios());
   const results = await pooled(
     scenarios.map((s) => () => runScenario(s)),
     2,

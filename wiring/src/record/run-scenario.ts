@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import type { RecordedCall } from '../calls';
 import { startRecording } from './recorder';
 import { FIXTURE, symbolizeCall, tokensOf, unionOfCalls } from './scenario';
-import { SCENARIOS } from './scenarios';
+import { allScenarios, scenarioById } from './scenarios';
 
 /** What a scenario run writes. */
 export interface ScenarioResult {
@@ -22,9 +22,10 @@ export interface ScenarioResult {
 
 async function main(): Promise<void> {
   const [id, out] = process.argv.slice(2);
-  const scenario = SCENARIOS.find((s) => s.id === id);
+  const scenario = id === undefined ? undefined : await scenarioById(id);
   if (!scenario || !out) {
-    throw new Error(`usage: run-scenario <id> <out file>; ids: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+    const ids = (await allScenarios()).map((s) => s.id).join(', ');
+    throw new Error(`usage: run-scenario <id> <out file>; ids: ${ids}`);
   }
   Object.assign(process.env, { AWS_REGION: FIXTURE.region }, scenario.runtimeEnv, scenario.env);
   const session = startRecording({

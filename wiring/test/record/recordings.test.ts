@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { WorkloadRecording } from '../../src/calls';
 import { BUILD_PROJECTS } from '../../src/record/buildspecs';
 import { CALLS_DIR, recordAll, recordingFileName, recordingText } from '../../src/record/recordings';
+import { allScenarios, scenarioById } from '../../src/record/scenarios';
 
 describe('the recorded calls (wiring/calls/*.json)', () => {
   it('are current: every scenario, re-run, records what is checked in', { timeout: 600_000 }, async () => {
@@ -26,6 +27,15 @@ describe('the recorded calls (wiring/calls/*.json)', () => {
     }
     const stale = readdirSync(CALLS_DIR).filter((f) => f.endsWith('.json') && !expected.has(f));
     expect(stale, `wiring/calls/${stale[0]} is out of date: run npm run record -w @ias/wiring`).toEqual([]);
+  });
+
+  it('find every scenario by its id, through its own module alone', async () => {
+    const all = await allScenarios();
+    expect(new Set(all.map((s) => s.id)).size).toBe(all.length);
+    for (const scenario of all) {
+      expect(await scenarioById(scenario.id), scenario.id).toBe(scenario);
+    }
+    expect(await scenarioById('nope:nothing')).toBeUndefined();
   });
 
   it('hold no project prefix: names are tokens', () => {
