@@ -59,6 +59,11 @@ export function synthesizeToTempDir(label: string): { readonly dir: string; read
     return { dir: shared, remove: () => undefined };
   }
   const dir = mkdtempSync(join(tmpdir(), `${label}-assembly-`));
-  synthesize(loadProject({}), { outdir: dir, context: cdkContext() });
+  synthesizeRealApp(dir);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The real app (README prefix, real profiles, every gate) synthesized into `outdir`, as the test suites read it. */
+export function synthesizeRealApp(outdir: string): GateResults {
+  return synthesize(loadProject({}), { outdir, context: cdkContext() });
 }

@@ -5,13 +5,12 @@
  * Exits 1 on a configuration error, 2 without a folder.
  */
 import { exitOnConfigError } from '../lib/config/exit';
-import { cdkContext, loadProject } from '../lib/config/project';
-import { synthesize } from '../lib/synth';
+import { synthesizeRealApp } from '../lib/synth';
 
 const [dir] = process.argv.slice(2);
 if (dir === undefined || dir === '') {
   process.stderr.write('usage: synth-into.ts <dir>\n');
   process.exit(2);
 }
-exitOnConfigError(() => synthesize(loadProject({}), { outdir: dir, context: cdkContext() }));
+exitOnConfigError(() => synthesizeRealApp(dir));
 process.exitCode = 0;

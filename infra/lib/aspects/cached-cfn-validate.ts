@@ -4,7 +4,7 @@ import {
   type PolicyValidationPluginReport,
   type PolicyViolation,
 } from 'aws-cdk-lib';
-import { mergeByRule, ownFindings, TemplateFindingsCache } from './template-cache';
+import { TemplateFindingsCache } from './template-cache';
 
 /** How the last {@link CachedCloudFormationValidatePlugin.validate} went. */
 export interface ValidationCacheStats {
@@ -51,41 +51,17 @@ export class CachedCloudFormationValidatePlugin extends CloudFormationValidatePl
   }
 
   override validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    const stacks = context.stackTemplates.map((stack) => ({
-      stack,
-      file: this.cache.file(stack.templatePath, [stack.stackConstructPath, stack.accountId, stack.region]),
-    }));
-    const found = new Map<string, PolicyViolation[]>();
-    const missing: typeof stacks = [];
-    for (const s of stacks) {
-      const cached = this.cache.read(s.file, s.stack.templatePath);
-      if (cached) {
-        found.set(s.stack.templatePath, cached);
-      } else {
-        missing.push(s);
-      }
-    }
-    if (missing.length > 0) {
-      const report = super.validate({
-        ...context,
-        templatePaths: missing.map((m) => m.stack.templatePath),
-        stackTemplates: missing.map((m) => m.stack),
-      });
-      const attributed = new Set(
-        report.violations.flatMap((v) => v.violatingResources.map((r) => r.templatePath)),
-      );
-      // Findings that name no template of this run cannot be kept per template: keep none.
-      const cacheable = [...attributed].every((p) => missing.some((m) => m.stack.templatePath === p));
-      for (const m of missing) {
-        const own = ownFindings(report.violations, m.stack.templatePath);
-        found.set(m.stack.templatePath, own);
-        if (cacheable) {
-          this.cache.write(m.file, own);
-        }
-      }
-    }
-    this.lastRun = { templates: stacks.length, fromCache: stacks.length - missing.length };
-    const violations = mergeByRule(context.stackTemplates.flatMap((s) => found.get(s.templatePath) ?? []));
+    const { violations, fromCache } = this.cache.collect(
+      context.stackTemplates,
+      (missing) =>
+        super.validate({
+          ...context,
+          templatePaths: missing.map((m) => m.templatePath),
+          stackTemplates: [...missing],
+        }),
+      (stack) => [stack.stackConstructPath, stack.accountId, stack.region],
+    );
+    this.lastRun = { templates: context.stackTemplates.length, fromCache };
     return { success: violations.every((v) => v.severity !== 'error' && v.severity !== 'fatal'), violations };
   }
 }

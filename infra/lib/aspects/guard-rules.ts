@@ -172,8 +172,8 @@ export function planGuardJobs(
   rules: readonly GuardRuleFile[],
   templates: readonly Template[],
   workers: number,
+  references: readonly Map<string, string[]>[] = templates.map((t) => resourceReferences(t)),
 ): GuardJob[] {
-  const references = templates.map((t) => resourceReferences(t));
   const sizes = templates.map((t) =>
     Object.fromEntries(Object.entries(t.Resources ?? {}).map(([id, r]) => [id, JSON.stringify(r).length])),
   );

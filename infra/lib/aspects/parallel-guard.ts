@@ -16,7 +16,7 @@ import {
   resourceReferences,
   type Template,
 } from './guard-rules';
-import { mergeByRule, ownFindings, TemplateFindingsCache } from './template-cache';
+import { mergeByRule, TemplateFindingsCache } from './template-cache';
 
 /** Props of {@link ParallelCfnGuardValidator}. */
 export interface ParallelCfnGuardValidatorProps {
@@ -87,38 +87,16 @@ export class ParallelCfnGuardValidator implements IPolicyValidationPluginBeta1 {
       this.lastRun = { templates: paths.length, fromCache: 0 };
       return this.evaluate(paths);
     }
-    const cache = this.cache;
-    const keyed = paths.map((path) => ({ path, file: cache.file(path) }));
-    const found = new Map<string, PolicyViolationBeta1[]>();
-    const missing: typeof keyed = [];
-    for (const k of keyed) {
-      const cached = cache.read(k.file, k.path);
-      if (cached) {
-        found.set(k.path, cached);
-      } else {
-        missing.push(k);
-      }
-    }
-    let success = true;
-    if (missing.length > 0) {
-      const report = this.evaluate(missing.map((m) => m.path));
-      success = report.success;
-      const attributed = new Set(
-        report.violations.flatMap((v) => v.violatingResources.map((r) => r.templatePath)),
-      );
-      // Findings that name no template of this run cannot be kept per template: keep none.
-      const cacheable = [...attributed].every((p) => missing.some((m) => m.path === p));
-      for (const m of missing) {
-        const own = ownFindings(report.violations, m.path);
-        found.set(m.path, own);
-        if (cacheable) {
-          cache.write(m.file, own);
-        }
-      }
-    }
-    this.lastRun = { templates: paths.length, fromCache: paths.length - missing.length };
-    const violations = mergeByRule(paths.flatMap((p) => found.get(p) ?? []));
-    return { success: success && violations.length === 0, violations, pluginVersion: this.version };
+    const result = this.cache.collect(
+      paths.map((templatePath) => ({ templatePath })),
+      (missing) => this.evaluate(missing.map((m) => m.templatePath)),
+    );
+    this.lastRun = { templates: paths.length, fromCache: result.fromCache };
+    return {
+      success: result.success && result.violations.length === 0,
+      violations: result.violations,
+      pluginVersion: this.version,
+    };
   }
 
   /**
@@ -128,15 +106,11 @@ export class ParallelCfnGuardValidator implements IPolicyValidationPluginBeta1 {
    */
   private evaluate(templatePaths: readonly string[]): PolicyValidationPluginReportBeta1 {
     const templates = templatePaths.map((p) => JSON.parse(readFileSync(p, 'utf8')) as Template);
-    const jobs = planGuardJobs(controlTowerRules(this.disabledRules), templates, this.workers);
+    // What each resource mentions: the planner sizes the cut-down templates with it, the cuts follow it.
+    const references = templates.map((t) => resourceReferences(t));
+    const jobs = planGuardJobs(controlTowerRules(this.disabledRules), templates, this.workers, references);
     const dir = mkdtempSync(join(tmpdir(), 'guard-'));
     try {
-      const references = new Map<number, Map<string, string[]>>();
-      const referencesOf = (i: number) => {
-        const found = references.get(i) ?? resourceReferences(templates[i] ?? {});
-        references.set(i, found);
-        return found;
-      };
       /** The template each data file given to guard stands for. */
       const origin = new Map<string, string>();
       const runs: GuardWorkerJob[] = jobs.map((job, j) => ({
@@ -149,8 +123,8 @@ export class ParallelCfnGuardValidator implements IPolicyValidationPluginBeta1 {
           }
           const cut = join(dir, `${j}-${i}.json`);
           const template = templates[i] ?? {};
-          const references = job.followsReferences ? referencesOf(i) : undefined;
-          writeFileSync(cut, JSON.stringify(pruneTemplate(template, job.types, references)));
+          const followed = job.followsReferences ? references[i] : undefined;
+          writeFileSync(cut, JSON.stringify(pruneTemplate(template, job.types, followed)));
           origin.set(cut, original);
           return cut;
         }),

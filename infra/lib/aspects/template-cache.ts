@@ -32,6 +32,52 @@ export class TemplateFindingsCache<V extends Finding> {
     private readonly salt: unknown,
   ) {}
 
+  /**
+   * The findings about `templates`, merged by rule: each template's from the cache where kept, the
+   * others' from one `evaluate` over them, kept for next time (unless some finding names a template
+   * outside the run, which cannot be kept per template). `extra` gives what a template's findings
+   * depend on besides its content (a stack's path, account and region). `success` is `evaluate`'s,
+   * or true when every template came from the cache.
+   */
+  collect<T extends { readonly templatePath: string }>(
+    templates: readonly T[],
+    evaluate: (missing: readonly T[]) => { readonly success: boolean; readonly violations: readonly V[] },
+    extra?: (template: T) => unknown,
+  ): { readonly success: boolean; readonly violations: V[]; readonly fromCache: number } {
+    const keyed = templates.map((template) => ({
+      template,
+      file: this.file(template.templatePath, extra?.(template)),
+    }));
+    const found = new Map<string, V[]>();
+    const missing: typeof keyed = [];
+    for (const k of keyed) {
+      const cached = this.read(k.file, k.template.templatePath);
+      if (cached) {
+        found.set(k.template.templatePath, cached);
+      } else {
+        missing.push(k);
+      }
+    }
+    let success = true;
+    if (missing.length > 0) {
+      const report = evaluate(missing.map((m) => m.template));
+      success = report.success;
+      const paths = new Set(missing.map((m) => m.template.templatePath));
+      const cacheable = report.violations.every((v) =>
+        v.violatingResources.every((r) => r.templatePath !== undefined && paths.has(r.templatePath)),
+      );
+      for (const m of missing) {
+        const own = ownFindings(report.violations, m.template.templatePath);
+        found.set(m.template.templatePath, own);
+        if (cacheable) {
+          this.write(m.file, own);
+        }
+      }
+    }
+    const violations = mergeByRule(templates.flatMap((t) => found.get(t.templatePath) ?? []));
+    return { success, violations, fromCache: templates.length - missing.length };
+  }
+
   /** The file of `templatePath`'s findings; `extra` is hashed in too (a stack's account and region). */
   file(templatePath: string, extra?: unknown): string {
     const hash = createHash('sha256').update(JSON.stringify(this.salt));
