@@ -5,6 +5,13 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One module graph per worker: each file would otherwise import the AWS SDK clients again (12 of
+    // the suite's 26 s). The SDK stubs are made once (test/aws.ts) and reset before every test
+    // (test/setup.ts); stubbed environment variables and globals are restored after each test.
+    isolate: false,
+    setupFiles: ['test/setup.ts'],
+    unstubEnvs: true,
+    unstubGlobals: true,
     reporters: ['default', '../tools/vitest-summary-reporter.ts'],
     env: {
       // The handlers build SDK clients at load; no credentials or network are used (the clients are mocked).

@@ -5,13 +5,17 @@
  * unacknowledged policy-gate error or a guard-rule failure, or any wiring finding.
  */
 import { exitOnConfigError, cdkContext, DEFAULT_OUTDIR, loadProject, REPO_ROOT } from '@ias/infra/config';
-import { buildPlan } from '@ias/infra/plan';
-import { synthesize } from '@ias/infra/synth';
-import { checkAssemblyDir, renderSummary } from '@ias/wiring';
 
 async function main(): Promise<number> {
+  const config = exitOnConfigError(() => loadProject());
+  // aws-cdk-lib and the wiring check load once the configuration is known to be valid: a bad prefix
+  // or profile is reported in a fraction of a second, not after seconds of imports.
+  const [{ buildPlan }, { synthesize }, { checkAssemblyDir, renderSummary }] = await Promise.all([
+    import('@ias/infra/plan'),
+    import('@ias/infra/synth'),
+    import('@ias/wiring'),
+  ]);
   const plan = exitOnConfigError(() => {
-    const config = loadProject();
     synthesize(config, { outdir: DEFAULT_OUTDIR, context: cdkContext() });
     return buildPlan(config, DEFAULT_OUTDIR, REPO_ROOT);
   });

@@ -9,7 +9,6 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach } from 'vitest';
 
 // Every AWS client delivery's code takes, under the name its client sets give it.
 const CLIENT_CLASSES = {
@@ -38,8 +37,9 @@ function byName<T>(make: (name: ClientName) => unknown): T {
 }
 
 /**
- * Each client's `send`, stubbed for the whole test file (every instance of the class answers through
- * it); each test starts with no answers and no calls.
+ * Each client's `send`, stubbed once for the whole run (every instance of the class answers through
+ * it; a second `mockClient` of a class would throw): test files take their stubs from here, and each
+ * test starts with no answers and no calls.
  */
 export const mocks = byName<{ [K in ClientName]: AwsClientStub<AwsClients[K]> }>((name) =>
   // mockClient's overloads cannot take the union of the client classes; each entry is one class.
@@ -49,11 +49,12 @@ export const mocks = byName<{ [K in ClientName]: AwsClientStub<AwsClients[K]> }>
 /** A real client of each service, with no credentials: only the {@link mocks} answer them. */
 export const clients = byName<AwsClients>((name) => new CLIENT_CLASSES[name]({}));
 
-beforeEach(() => {
+/** Forgets every answer and call of the {@link mocks}: test/setup.ts does it before each test. */
+export function resetMocks(): void {
   for (const mock of Object.values(mocks)) {
     mock.reset();
   }
-});
+}
 
 /** What a stubbed client can tell of the commands it was sent (an {@link mocks} entry). */
 interface SentCommands {

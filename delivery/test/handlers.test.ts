@@ -1,15 +1,13 @@
-import { CodePipelineClient, PutJobFailureResultCommand } from '@aws-sdk/client-codepipeline';
-import { CodeDeployClient, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutJobFailureResultCommand } from '@aws-sdk/client-codepipeline';
+import { PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
+import { mocks } from './aws.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-const codepipelineMock = mockClient(CodePipelineClient);
-const codedeployMock = mockClient(CodeDeployClient);
+const codepipelineMock = mocks.codepipeline;
+const codedeployMock = mocks.codedeploy;
 
 beforeEach(() => {
   vi.resetModules();
-  codepipelineMock.reset();
-  codedeployMock.reset();
 });
 
 afterEach(() => {

@@ -4,11 +4,14 @@
  * infrastructure layer. `cdk synth`, `cdk diff` and `cdk deploy` go through here; `npm start` and
  * `npm run synth` build the same app in-process (scripts/).
  */
-import { buildApp } from '../lib/app';
 import { exitOnConfigError } from '../lib/config/exit';
 import { loadProject } from '../lib/config/project';
 
-exitOnConfigError(() => {
-  const { app } = buildApp(loadProject());
-  app.synth();
-});
+const config = exitOnConfigError(() => loadProject());
+// The app's modules (aws-cdk-lib) load once the configuration is known to be valid: a bad prefix or
+// profile is reported in a fraction of a second, not after seconds of imports.
+void import('../lib/app.js').then(({ buildApp }) =>
+  exitOnConfigError(() => {
+    buildApp(config).app.synth();
+  }),
+);

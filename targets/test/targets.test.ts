@@ -65,6 +65,8 @@ describe('the package', () => {
   it('imports no other package (no aws-cdk-lib, esbuild or AWS SDK): the CLI and the steps pay for names only', () => {
     const { metafile } = buildSync({
       entryPoints: [join(__dirname, '..', 'src', 'index.ts')],
+      // Input paths in the metafile are relative to this, whichever folder runs the tests.
+      absWorkingDir: join(__dirname, '..'),
       bundle: true,
       platform: 'node',
       packages: 'external',

@@ -6,7 +6,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_OUTDIR } from '@ias/infra/config';
-import { checkAssemblyDir, NoAssemblyError, renderReport } from './index';
 
 async function main(): Promise<number> {
   let values: { assembly?: string };
@@ -20,6 +19,8 @@ async function main(): Promise<number> {
   const outdir = values.assembly
     ? resolve(process.env.INIT_CWD ?? process.cwd(), values.assembly)
     : DEFAULT_OUTDIR;
+  // The check's modules load once the arguments are known to be right: a wrong option is told at once.
+  const { checkAssemblyDir, NoAssemblyError, renderReport } = await import('./index.js');
   try {
     const report = await checkAssemblyDir(outdir);
     process.stdout.write(`${renderReport(report)}\n`);

@@ -11,8 +11,15 @@ import { Client } from 'pg';
 // (failing app tests passed CI that way), and its 'exit' handler then calls the async shutdown
 // without a callback. Every caller here stops its server itself; the signal handlers, which stop
 // the server on Ctrl-C or SIGTERM, stay.
-exitHook.unhookEvent('beforeExit');
-exitHook.unhookEvent('exit');
+// Once per process: a second evaluation of this module (one test run over several projects) finds
+// the handlers gone, and unhooking them again throws.
+const UNHOOKED = Symbol.for('@ias/local:async-exit-hook-unhooked');
+const registry = globalThis as { [UNHOOKED]?: true };
+if (!registry[UNHOOKED]) {
+  exitHook.unhookEvent('beforeExit');
+  exitHook.unhookEvent('exit');
+  registry[UNHOOKED] = true;
+}
 
 /** A running local PostgreSQL. */
 export interface LocalDatabase {

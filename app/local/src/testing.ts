@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { startLocalDatabase } from './database';
+import { type LocalDatabase, startLocalDatabase } from './database';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,14 +10,32 @@ declare module 'vitest' {
   }
 }
 
+/** The server every project of one vitest run shares, and how many projects still use it. */
+interface SharedServer {
+  readonly started: Promise<LocalDatabase>;
+  users: number;
+}
+const SHARED = Symbol.for('@ias/local:test-server');
+const registry = globalThis as { [SHARED]?: SharedServer | undefined };
+
 /**
  * A vitest global setup that starts one embedded PostgreSQL for the whole run; test files create
- * their own databases on it with {@link createTestDatabase}.
+ * their own databases on it with {@link createTestDatabase}. The projects of one run (`npm test`
+ * runs every workspace in one) share the server: the first starts it, the last to finish stops it.
  */
 export async function startTestServer(project: TestProject): Promise<() => Promise<void>> {
-  const db = await startLocalDatabase();
+  const shared = registry[SHARED] ?? { started: startLocalDatabase(), users: 0 };
+  registry[SHARED] = shared;
+  shared.users += 1;
+  const db = await shared.started;
   project.provide('postgresAdminUrl', db.adminUrl);
-  return () => db.stop();
+  return async () => {
+    shared.users -= 1;
+    if (shared.users === 0) {
+      registry[SHARED] = undefined;
+      await db.stop();
+    }
+  };
 }
 
 /** Creates an empty database with a unique name on the server at `adminUrl`; returns its URL. */

@@ -1,10 +1,10 @@
-import { CodeDeployClient, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
+import { mocks } from '../../aws.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CODEDEPLOY_HOOK_EVENT, hookStatuses } from '../../support.js';
 import { ECS_HOOK_EVENT } from './support.js';
 
-const codedeployMock = mockClient(CodeDeployClient);
+const codedeployMock = mocks.codedeploy;
 const URL = 'http://ias-dev-alb-123.ap-northeast-1.elb.amazonaws.com:8080/ready';
 const ecsEvent = ECS_HOOK_EVENT;
 const codeDeployEvent = CODEDEPLOY_HOOK_EVENT;
@@ -22,7 +22,6 @@ async function load(status: number) {
 
 beforeEach(() => {
   vi.resetModules();
-  codedeployMock.reset();
   codedeployMock.on(PutLifecycleEventHookExecutionStatusCommand).resolves({});
 });
 

@@ -1,5 +1,5 @@
 import { CodeDeployClient, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mocks } from '../../aws.js';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GreenCheckConfig, HttpGet } from '../../../src/kinds/service/green-check.js';
 import {
@@ -145,14 +145,13 @@ describe('readGreenCheckConfig', () => {
 });
 
 describe('runGreenCheckHook', () => {
-  const codedeployMock = mockClient(CodeDeployClient);
+  const codedeployMock = mocks.codedeploy;
   const config: GreenCheckConfig = { url: URL, attempts: 3, consecutive: 2, intervalMs: 1_000 };
   const codeDeployEvent = CODEDEPLOY_HOOK_EVENT;
   const ecsEvent = ECS_HOOK_EVENT;
   const reported = () => hookStatuses(codedeployMock);
 
   beforeEach(() => {
-    codedeployMock.reset();
     codedeployMock
       .on(PutLifecycleEventHookExecutionStatusCommand)
       .resolves({ lifecycleEventHookExecutionId: 'hook-1' });
