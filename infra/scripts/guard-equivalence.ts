@@ -16,8 +16,10 @@ import { ParallelCfnGuardValidator } from '../lib/aspects/parallel-guard';
 import { DEFAULT_OUTDIR } from '../lib/config/project';
 
 const dir = resolve(process.argv[2] ?? DEFAULT_OUTDIR);
-if (!existsSync(dir)) {
-  process.stderr.write(`guard-equivalence: no assembly at ${dir}: run npm run synth first\n`);
+if (!existsSync(join(dir, 'manifest.json'))) {
+  process.stderr.write(
+    `guard-equivalence: no cloud assembly at ${dir}: run npm run synth first, or name an assembly's folder\n`,
+  );
   process.exit(2);
 }
 const templatePaths = readdirSync(dir, { recursive: true, encoding: 'utf8' })

@@ -5,12 +5,14 @@
  * Exits 1 on a configuration error, 2 without a folder.
  */
 import { exitOnConfigError } from '../lib/config/exit';
-import { synthesizeRealApp } from '../lib/synth';
 
 const [dir] = process.argv.slice(2);
 if (dir === undefined || dir === '') {
   process.stderr.write('usage: synth-into.ts <dir>\n');
   process.exit(2);
 }
-exitOnConfigError(() => synthesizeRealApp(dir));
-process.exitCode = 0;
+// aws-cdk-lib loads once the arguments are known to be right (bin/infra.ts says why).
+void import('../lib/synth.js').then(({ synthesizeRealApp }) => {
+  exitOnConfigError(() => synthesizeRealApp(dir));
+  process.exitCode = 0;
+});
