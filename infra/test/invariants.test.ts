@@ -233,11 +233,25 @@ describe('invariants over every synthesized template', () => {
   );
 
   it.each(stacks.map(({ stack }) => [stack.stackName, stack] as const))(
-    '%s: every alarm notifies someone on ALARM and on OK',
+    '%s: every alarm notifies someone on ALARM and on OK, itself or through a composite alarm that does',
     (_name, stack) => {
-      for (const [id, r] of resources(stack).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')) {
-        expect({ id, actions: (r.Properties?.AlarmActions as unknown[]).length }).toEqual({ id, actions: 1 });
-        expect({ id, ok: (r.Properties?.OKActions as unknown[]).length }).toEqual({ id, ok: 1 });
+      const all = resources(stack);
+      const notifies = (r: Resource) =>
+        (r.Properties?.AlarmActions as unknown[] | undefined)?.length === 1 &&
+        (r.Properties?.OKActions as unknown[] | undefined)?.length === 1;
+      // A composite's rule names its members by `Fn::GetAtt [<id>, Arn]`.
+      const throughComposite = new Set(
+        all
+          .filter(([, r]) => r.Type === 'AWS::CloudWatch::CompositeAlarm' && notifies(r))
+          .flatMap(([, r]) => [
+            ...JSON.stringify(r.Properties?.AlarmRule).matchAll(/"Fn::GetAtt":\["([^"]+)","Arn"\]/g),
+          ])
+          .map((m) => m[1]),
+      );
+      for (const [id, r] of all.filter(
+        ([, r]) => r.Type.startsWith('AWS::CloudWatch::') && r.Type.endsWith('Alarm'),
+      )) {
+        expect({ id, notified: notifies(r) || throughComposite.has(id) }).toEqual({ id, notified: true });
       }
     },
   );

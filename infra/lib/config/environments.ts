@@ -43,6 +43,13 @@ export const environments = {
       errorsPerMinute: 5,
       throttlesPerMinute: 5,
       p99DurationPercentOfTimeout: 90,
+      watch: {
+        errorsPer5Minutes: 10,
+        throttlesPer5Minutes: 10,
+        p99DurationPercentOfTimeout: 90,
+        concurrentExecutions: 100,
+        queueOldestMessageSeconds: 900,
+      },
     },
     // Seed 004: 256 CPU / 512 MiB, one task. Rolling with the circuit breaker: the quickest way to
     // see a change running, and a failed one rolls itself back.
@@ -84,6 +91,13 @@ export const environments = {
       errorsPerMinute: 1,
       throttlesPerMinute: 1,
       p99DurationPercentOfTimeout: 80,
+      watch: {
+        errorsPer5Minutes: 5,
+        throttlesPer5Minutes: 5,
+        p99DurationPercentOfTimeout: 85,
+        concurrentExecutions: 200,
+        queueOldestMessageSeconds: 600,
+      },
     },
     // Amazon ECS's own blue/green: the green side is checked through the test listener by a
     // lifecycle hook, then takes all traffic and bakes for 5 minutes under the alarms.
@@ -127,6 +141,13 @@ export const environments = {
       errorsPerMinute: 1,
       throttlesPerMinute: 1,
       p99DurationPercentOfTimeout: 70,
+      watch: {
+        errorsPer5Minutes: 1,
+        throttlesPer5Minutes: 1,
+        p99DurationPercentOfTimeout: 80,
+        concurrentExecutions: 500,
+        queueOldestMessageSeconds: 300,
+      },
     },
     // Seed 004: 1024 CPU / 2048 MiB, 2 to 20 tasks, at least 3 when created, more on Friday
     // evenings. The seeds' CodeDeploy blue/green: 10 % of traffic for 5 minutes, then the rest;

@@ -99,6 +99,25 @@ const alarmsSchema = z.object({
   evaluationPeriods: z.number().int().min(1).max(60),
 });
 
+/**
+ * What tells an operator that a function is unwell (seed 002), beside the alarms that roll a
+ * deployment back: over 5-minute periods, on every version, into the function's composite alarm.
+ */
+const functionWatchSchema = z
+  .object({
+    /** Errors in 5 minutes at which the function is unwell. */
+    errorsPer5Minutes: z.number().int().min(1),
+    /** Throttles in 5 minutes at which the function is unwell. */
+    throttlesPer5Minutes: z.number().int().min(1),
+    /** p99 duration over 5 minutes, as a percentage of the function's timeout. */
+    p99DurationPercentOfTimeout: percent,
+    /** Concurrent executions at which it nears the account's limit (1,000 by default in a region). */
+    concurrentExecutions: z.number().int().min(1),
+    /** Age in seconds of the oldest message waiting in a queue-triggered function's queue. */
+    queueOldestMessageSeconds: z.number().int().min(60).max(1_209_600),
+  })
+  .strict();
+
 /** How functions are delivered and watched in one environment. */
 const lambdaSchema = z
   .object({
@@ -113,6 +132,8 @@ const lambdaSchema = z
     throttlesPerMinute: z.number().int().min(1),
     /** p99 duration, as a percentage of the function's timeout, that stops and rolls back a deployment. */
     p99DurationPercentOfTimeout: percent,
+    /** The operators' alarms (the dead-letter queue alarms on any message, with no threshold). */
+    watch: functionWatchSchema,
   })
   .strict();
 

@@ -227,6 +227,69 @@ describe('function stacks', () => {
     }
   });
 
+  it('watches each function for operators: a dashboard, alarms with the profile’s thresholds, one composite that notifies', () => {
+    // prod: errorsPer5Minutes 1, throttlesPer5Minutes 1, p99 80 % of the timeout, 500 concurrent
+    // executions, the queue's oldest message 300 s; each member alarm fires at the threshold.
+    const watchAlarm = (name: string) => {
+      const found = Object.values(
+        prod.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }),
+      ) as { Properties: Record<string, unknown> }[];
+      expect(found, name).toHaveLength(1);
+      return found[0]?.Properties ?? {};
+    };
+    const members = (fn: string) =>
+      Object.entries(prod.findResources('AWS::CloudWatch::Alarm'))
+        .filter(([, r]) =>
+          String((r as { Properties: { AlarmName: string } }).Properties.AlarmName).startsWith(
+            `ias-prod-${fn}-`,
+          ),
+        )
+        .filter(
+          ([, r]) => (r as { Properties: { AlarmActions?: unknown } }).Properties.AlarmActions === undefined,
+        );
+    for (const [fn, timeoutMs, queue] of [
+      ['allocate-order', 30_000, true],
+      ['import-stock', 120_000, false],
+    ] as const) {
+      prod.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: `ias-prod-${fn}` });
+      for (const [suffix, metric, threshold, statistic] of [
+        ['fn-Fault-Count-Warning', 'Errors', 0, 'Sum'],
+        ['fn-Throttled-Count-Warning', 'Throttles', 0, 'Sum'],
+        ['fn-Running-Tasks-High-Warning', 'ConcurrentExecutions', 499, 'Maximum'],
+        ['fn-Latency-P99-Warning', 'Duration', timeoutMs * 0.8, 'p99'],
+      ] as const) {
+        const alarm = watchAlarm(`ias-prod-${fn}-${suffix}`);
+        expect(alarm, `${fn} ${suffix}`).toMatchObject({
+          Threshold: threshold,
+          ComparisonOperator: 'GreaterThanThreshold',
+        });
+        expect(alarm.AlarmActions, `${fn} ${suffix}: notifies through its composite only`).toBeUndefined();
+        expect(JSON.stringify(alarm.Metrics)).toContain(`"MetricName":"${metric}"`);
+        expect(JSON.stringify(alarm.Metrics)).toContain(`"Stat":"${statistic}"`);
+        expect(JSON.stringify(alarm.Metrics)).toContain('"Period":300');
+      }
+      const ids = members(fn).map(([id]) => id);
+      expect(ids).toHaveLength(queue ? 6 : 4);
+      const composite = prod.findResources('AWS::CloudWatch::CompositeAlarm', {
+        Properties: {
+          AlarmName: `ias-prod-${fn}-health`,
+          AlarmActions: [Match.anyValue()],
+          OKActions: [Match.anyValue()],
+        },
+      });
+      const rule = JSON.stringify(Object.values(composite)[0]);
+      for (const id of ids) {
+        expect(rule, `${fn}-health holds ${id}`).toContain(`"${id}","Arn"`);
+      }
+    }
+    const dlq = watchAlarm('ias-prod-allocate-order-queue-DLQ-Queue-Message-Count-Max-Warning');
+    expect(dlq).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(JSON.stringify(dlq.Metrics)).toContain('"MetricName":"ApproximateNumberOfMessagesVisible"');
+    const age = watchAlarm('ias-prod-allocate-order-queue-Queue-Message-Age-Max-Warning');
+    expect(age).toMatchObject({ Threshold: 300 });
+    expect(JSON.stringify(age.Metrics)).toContain('"MetricName":"ApproximateAgeOfOldestMessage"');
+  });
+
   it('rolls back every deployment on failure, on stop and on alarm, with the profile’s traffic shifting', () => {
     const group = {
       DeploymentGroupName: 'ias-dev-allocate-order-group',

@@ -9,6 +9,7 @@ import type { FunctionDefinition } from '../../config/functions';
 import type { AlarmTopic } from '../../constructs/alarm-topic';
 import type { Database } from '../../constructs/database';
 import { DeliveredFunction } from './delivered-function';
+import { FunctionMonitoring } from './function-monitoring';
 import { trafficHookNames, deploymentConfigName } from '@ias/targets';
 import { APPLICATION_DATABASE_NAME, DATABASE_ROLES } from '../../stacks/data-stack';
 import { importKey, logRetention, type EnvironmentStackProps } from '../../stacks/environment-stack-props';
@@ -36,6 +37,8 @@ export interface FunctionStackProps extends EnvironmentStackProps {
 export class FunctionStack extends Stack {
   /** The function, its alias, trigger, alarms and deployment group. */
   readonly function: DeliveredFunction;
+  /** Its dashboard, its operators' alarms and its composite alarm `<function>-health`. */
+  readonly monitoring: FunctionMonitoring;
 
   constructor(scope: Construct, id: string, props: FunctionStackProps) {
     super(scope, id, props);
@@ -75,6 +78,16 @@ export class FunctionStack extends Stack {
       accessLogBucket: props.accessLogBucket,
       trafficHooks: trafficHookNames(naming),
       smokeEvent: definition.smokeEvent,
+    });
+    const { queue, deadLetterQueue } = this.function;
+    // Named after the function, as its other constructs: logical IDs unique across the function stacks.
+    this.monitoring = new FunctionMonitoring(this, `Monitoring-${definition.name}`, {
+      functionName: naming.name(definition.name),
+      function: this.function.function,
+      timeoutSeconds: definition.manifest.timeoutSeconds,
+      queue: queue && deadLetterQueue ? { queue, deadLetterQueue } : undefined,
+      thresholds: profile.lambda.watch,
+      alarmTopic: props.alarmTopic,
     });
     props.eventBus.grantPutEventsTo(this.function.function);
     for (const user of [DATABASE_ROLES.app, DATABASE_ROLES.owner]) {

@@ -1,0 +1,125 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import {
+  DefaultDashboardFactory,
+  MonitoringFacade,
+  noopAction,
+  SnsAlarmActionStrategy,
+} from 'cdk-monitoring-constructs';
+import { Construct } from 'constructs';
+import type { EnvironmentProfile } from '../../config/profile-schema';
+import type { AlarmTopic } from '../../constructs/alarm-topic';
+
+/** The disambiguator of the operators' alarms: they feed the composite, which alone notifies. */
+const WATCH = 'Warning';
+
+/** Props of {@link FunctionMonitoring}. */
+export interface FunctionMonitoringProps {
+  /** The function's name (prefixed): names its dashboard, its alarms and its composite alarm. */
+  readonly functionName: string;
+  /** The function, watched on every version (the alias has its own alarms, which roll back). */
+  readonly function: lambda.IFunction;
+  /** The function's timeout, of which the p99 duration threshold is a percentage. */
+  readonly timeoutSeconds: number;
+  /** The queue that triggers it and its dead-letter queue, for a queue-triggered function. */
+  readonly queue?: { readonly queue: sqs.IQueue; readonly deadLetterQueue: sqs.IQueue };
+  /** The profile's thresholds. */
+  readonly thresholds: EnvironmentProfile['lambda']['watch'];
+  /** Where the composite alarm reports. */
+  readonly alarmTopic: AlarmTopic;
+}
+
+/**
+ * What operators see of one function (seeds 001 and 002), built with cdk-monitoring-constructs: its
+ * dashboard `<function>` (invocations, errors, throttles, duration p50/p99, concurrency; its queue
+ * and dead-letter queue), the alarms worth waking someone for, with the profile's thresholds, and the
+ * composite alarm `<function>-health`, the one that notifies the alarm topic. The alarms on the alias
+ * that roll a deployment back ({@link FunctionAlarms}) stay apart.
+ */
+export class FunctionMonitoring extends Construct {
+  /** The operators' alarms, each in {@link health}. */
+  readonly alarms: readonly cloudwatch.AlarmBase[];
+  /** `<function>-health`: in ALARM while any of {@link alarms} is; notifies the alarm topic. */
+  readonly health: cloudwatch.CompositeAlarm;
+  /** The function's dashboard. */
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: FunctionMonitoringProps) {
+    super(scope, id);
+    const { thresholds, functionName } = props;
+    const dashboards = new DefaultDashboardFactory(this, 'Dashboards', {
+      dashboardNamePrefix: functionName,
+      createDashboard: true,
+      createSummaryDashboard: false,
+      createAlarmDashboard: false,
+      detailDashboardRange: Duration.hours(3),
+    });
+    const facade = new MonitoringFacade(this, 'Facade', {
+      alarmFactoryDefaults: {
+        alarmNamePrefix: functionName,
+        actionsEnabled: true,
+        // One by one they notify no one: the composite does, once, while any is in ALARM.
+        action: noopAction(),
+        datapointsToAlarm: 1,
+        evaluationPeriods: 1,
+      },
+      metricFactoryDefaults: { period: Duration.minutes(5) },
+      dashboardFactory: dashboards,
+    });
+    facade.monitorLambdaFunction({
+      lambdaFunction: props.function,
+      humanReadableName: functionName,
+      alarmFriendlyName: 'fn',
+      // Triggered by SQS, S3 or EventBridge: no stream iterator whose age to show.
+      isIterator: false,
+      addFaultCountAlarm: { [WATCH]: { maxErrorCount: thresholds.errorsPer5Minutes - 1 } },
+      addThrottlesCountAlarm: { [WATCH]: { maxErrorCount: thresholds.throttlesPer5Minutes - 1 } },
+      addLatencyP99Alarm: {
+        [WATCH]: {
+          maxLatency: Duration.millis(
+            Math.round((props.timeoutSeconds * 1000 * thresholds.p99DurationPercentOfTimeout) / 100),
+          ),
+        },
+      },
+      addConcurrentExecutionsCountAlarm: {
+        [WATCH]: { maxRunningTasks: thresholds.concurrentExecutions - 1 },
+      },
+    });
+    if (props.queue) {
+      facade.monitorSqsQueueWithDlq({
+        queue: props.queue.queue,
+        deadLetterQueue: props.queue.deadLetterQueue,
+        humanReadableName: `${functionName} queue`,
+        alarmFriendlyName: 'queue',
+        addQueueMaxMessageAgeAlarm: {
+          [WATCH]: { maxAgeInSeconds: thresholds.queueOldestMessageSeconds },
+        },
+        // A message there is an order or a file no retry handled: someone must look at it.
+        addDeadLetterQueueMaxSizeAlarm: { [WATCH]: { maxMessageCount: 0 } },
+      });
+    }
+    const health = facade.createCompositeAlarmUsingDisambiguator(WATCH, {
+      disambiguator: WATCH,
+      alarmNameOverride: `${functionName}-health`,
+      alarmDescription: `${functionName} is unwell: one of its operators' alarms is in ALARM (errors, throttles, p99 duration, concurrency${props.queue ? ', queue age, dead-letter queue' : ''}); see its dashboard ${functionName}`,
+      actionOverride: new SnsAlarmActionStrategy({
+        onAlarmTopic: props.alarmTopic.topic,
+        onOkTopic: props.alarmTopic.topic,
+      }),
+    });
+    if (!health || !dashboards.dashboard) {
+      throw new Error(`${functionName}: the monitoring made no composite alarm or no dashboard`);
+    }
+    this.health = health;
+    this.dashboard = dashboards.dashboard;
+    this.alarms = facade.createdAlarmsWithDisambiguator(WATCH).map((a) => a.alarm);
+    for (const alarm of this.alarms) {
+      Validations.of(alarm).acknowledge({
+        id: 'cdk-validator-cfnguard::cloudwatch_alarm_action_check',
+        reason: `A member of the composite alarm ${functionName}-health, which notifies the alarm topic: one message while the function is unwell instead of one per symptom`,
+      });
+    }
+  }
+}
