@@ -256,6 +256,53 @@ describe('invariants over every synthesized template', () => {
     },
   );
 
+  // The functions' stacks: every workload function and every queue it owns is on a dashboard, watched
+  // by an alarm, and that alarm reaches the alarm topic, itself or through a composite alarm.
+  it.each(
+    stacks
+      .filter(({ env, stack }) =>
+        project.functions.some((f) => stack.stackName === `${prefix}-${env}-fn-${f.name}`),
+      )
+      .map(({ stack }) => [stack.stackName, stack] as const),
+  )(
+    '%s: its function and queues are on a dashboard, watched by an alarm, with a path to people',
+    (_name, stack) => {
+      const all = resources(stack);
+      const json = (r: Resource) => JSON.stringify(r.Properties);
+      const dashboards = all
+        .filter(([, r]) => r.Type === 'AWS::CloudWatch::Dashboard')
+        .map(([, r]) => json(r));
+      const notifying = (r: Resource) =>
+        ((r.Properties?.AlarmActions as unknown[] | undefined) ?? []).length > 0;
+      const composites = all.filter(([, r]) => r.Type === 'AWS::CloudWatch::CompositeAlarm' && notifying(r));
+      const reachesPeople = ([id, r]: [string, Resource]) =>
+        notifying(r) || composites.some(([, c]) => json(c).includes(`"${id}","Arn"`));
+      const alarms = all.filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
+      const watched = [
+        ...all
+          .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+          .filter(([, r]) =>
+            project.functions.some((f) => renderValue(r.Properties?.FunctionName).endsWith(`-${f.name}`)),
+          ),
+        ...all.filter(([, r]) => r.Type === 'AWS::SQS::Queue'),
+      ];
+      expect(watched.length).toBeGreaterThan(0);
+      for (const [id] of watched) {
+        // Metrics name the resource by a reference to it (its name, or its queue name attribute).
+        const refers = (text: string) =>
+          text.includes(`{"Ref":"${id}"}`) || text.includes(`["${id}","QueueName"]`);
+        expect({ id, onDashboard: dashboards.some(refers) }).toEqual({ id, onDashboard: true });
+        expect({
+          id,
+          alarmReachingPeople: alarms.some((a) => refers(json(a[1])) && reachesPeople(a)),
+        }).toEqual({
+          id,
+          alarmReachingPeople: true,
+        });
+      }
+    },
+  );
+
   it.each(stacks.map(({ stack }) => [stack.stackName, stack] as const))(
     '%s: every Lambda function logs to a log group the stack owns (so cdk destroy removes it)',
     (_name, stack) => {

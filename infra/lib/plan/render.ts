@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { KIND_LIST } from '../kinds';
 import type { EnvironmentConfig, ProjectConfig } from '../config/load';
 import type { StageSummary } from './assembly';
+import { monitoringLines } from './monitoring';
 import { countFindings, type Acknowledgement, type Finding, type GateResults } from './gates';
 
 /** Everything the delivery plan shows. */
@@ -193,7 +194,11 @@ export function renderPlan(input: PlanInput): string {
     const env = config.environments.find((e) => `${e.prefix}-${e.name}` === stage.stageId);
     out.push(`== ${env?.name ?? stage.stageId} (${stage.stageId}) ==`);
     if (env) {
-      out.push(...profileLines(env), ...KIND_LIST.flatMap((kind) => kind.planLines(env, config)));
+      out.push(
+        ...profileLines(env),
+        ...KIND_LIST.flatMap((kind) => kind.planLines(env, config)),
+        ...monitoringLines(stage),
+      );
     } else {
       out.push(...pipelineLines(stage, config));
     }

@@ -32,6 +32,22 @@ describe('the delivery plan (npm start)', () => {
     );
   });
 
+  it('shows each environment’s monitoring as synthesized: dashboards, alarms by what they do, composites, notifications', () => {
+    for (const env of project.environments.map((e) => e.name)) {
+      const functions = project.functions.map((f) => `${prefix}-${env}-${f.name}`);
+      expect(plan).toMatch(
+        new RegExp(
+          `monitoring: \\d+ dashboards, (\\d+) alarms \\((\\d+) that notify and roll deployments back or watch the platform, (\\d+) that feed a composite alarm\\), ${functions.length} composite alarms`,
+        ),
+      );
+      expect(plan).toContain(`dashboards: ${prefix}-${env}-overview, ${functions.join(', ')}`);
+      expect(plan).toContain(`composite alarms (notify): ${functions.map((f) => `${f}-health`).join(', ')}`);
+      expect(plan).toMatch(
+        new RegExp(`notifications: ${prefix}-${env}-alarms → (\\d+ email|no subscriber yet)`),
+      );
+    }
+  });
+
   it('shows the service pipeline’s stages with the strategy of each environment', () => {
     expect(plan).toContain(`pipeline ${prefix}-inventory-api-pipeline:`);
     expect(plan).toContain('Build: Build (CodeBuild)');

@@ -1,0 +1,44 @@
+import type { StageSummary } from './assembly';
+import { renderValue } from './physical-names';
+
+interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+}
+
+/** Whether an alarm sends its ALARM transition somewhere itself. */
+function notifies(alarm: CfnResource): boolean {
+  return ((alarm.Properties?.AlarmActions as unknown[] | undefined) ?? []).length > 0;
+}
+
+/**
+ * What an environment's operators get, as synthesized: its dashboards, its alarms counted by what
+ * they do (those that notify and roll deployments back, those that feed a composite alarm), the
+ * composite alarms that notify, and where notifications go (the alarm topic's subscriptions).
+ */
+export function monitoringLines(stage: StageSummary): string[] {
+  const all = stage.stacks.flatMap((s) =>
+    Object.values((s.template.Resources ?? {}) as Record<string, CfnResource>),
+  );
+  const ofType = (type: string) => all.filter((r) => r.Type === type);
+  const names = (type: string, key: string) => ofType(type).map((r) => renderValue(r.Properties?.[key]));
+  const alarms = ofType('AWS::CloudWatch::Alarm');
+  const direct = alarms.filter(notifies).length;
+  const composites = names('AWS::CloudWatch::CompositeAlarm', 'AlarmName');
+  const topics = ofType('AWS::SNS::Topic').map((t) => renderValue(t.Properties?.TopicName));
+  const byProtocol = new Map<string, number>();
+  for (const s of ofType('AWS::SNS::Subscription')) {
+    const protocol = renderValue(s.Properties?.Protocol);
+    byProtocol.set(protocol, (byProtocol.get(protocol) ?? 0) + 1);
+  }
+  const subscribers =
+    byProtocol.size === 0
+      ? 'no subscriber yet (alarms.notificationEmails in the profile)'
+      : [...byProtocol].map(([protocol, n]) => `${n} ${protocol}`).join(', ');
+  return [
+    `  monitoring: ${ofType('AWS::CloudWatch::Dashboard').length} dashboards, ${alarms.length} alarms (${direct} that notify and roll deployments back or watch the platform, ${alarms.length - direct} that feed a composite alarm), ${composites.length} composite alarms`,
+    `    dashboards: ${names('AWS::CloudWatch::Dashboard', 'DashboardName').join(', ')}`,
+    `    composite alarms (notify): ${composites.join(', ') || 'none'}`,
+    `    notifications: ${topics.join(', ')} → ${subscribers}`,
+  ];
+}
