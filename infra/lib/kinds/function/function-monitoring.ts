@@ -1,19 +1,13 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import {
-  DefaultDashboardFactory,
-  MonitoringFacade,
-  noopAction,
-  SnsAlarmActionStrategy,
-} from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import type { EnvironmentProfile } from '../../config/profile-schema';
 import type { AlarmTopic } from '../../constructs/alarm-topic';
+import { WorkloadWatch } from '../../constructs/workload-watch';
 
-/** The disambiguator of the operators' alarms: they feed the composite, which alone notifies. */
-const WATCH = 'Warning';
+const WATCH = WorkloadWatch.DISAMBIGUATOR;
 
 /** Props of {@link FunctionMonitoring}. */
 export interface FunctionMonitoringProps {
@@ -49,26 +43,8 @@ export class FunctionMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: FunctionMonitoringProps) {
     super(scope, id);
     const { thresholds, functionName } = props;
-    const dashboards = new DefaultDashboardFactory(this, 'Dashboards', {
-      dashboardNamePrefix: functionName,
-      createDashboard: true,
-      createSummaryDashboard: false,
-      createAlarmDashboard: false,
-      detailDashboardRange: Duration.hours(3),
-    });
-    const facade = new MonitoringFacade(this, 'Facade', {
-      alarmFactoryDefaults: {
-        alarmNamePrefix: functionName,
-        actionsEnabled: true,
-        // One by one they notify no one: the composite does, once, while any is in ALARM.
-        action: noopAction(),
-        datapointsToAlarm: 1,
-        evaluationPeriods: 1,
-      },
-      metricFactoryDefaults: { period: Duration.minutes(5) },
-      dashboardFactory: dashboards,
-    });
-    facade.monitorLambdaFunction({
+    const watch = new WorkloadWatch(this, { name: functionName, alarmTopic: props.alarmTopic });
+    watch.facade.monitorLambdaFunction({
       lambdaFunction: props.function,
       humanReadableName: functionName,
       alarmFriendlyName: 'fn',
@@ -88,7 +64,7 @@ export class FunctionMonitoring extends Construct {
       },
     });
     if (props.queue) {
-      facade.monitorSqsQueueWithDlq({
+      watch.facade.monitorSqsQueueWithDlq({
         queue: props.queue.queue,
         deadLetterQueue: props.queue.deadLetterQueue,
         humanReadableName: `${functionName} queue`,
@@ -100,26 +76,11 @@ export class FunctionMonitoring extends Construct {
         addDeadLetterQueueMaxSizeAlarm: { [WATCH]: { maxMessageCount: 0 } },
       });
     }
-    const health = facade.createCompositeAlarmUsingDisambiguator(WATCH, {
-      disambiguator: WATCH,
-      alarmNameOverride: `${functionName}-health`,
-      alarmDescription: `${functionName} is unwell: one of its operators' alarms is in ALARM (errors, throttles, p99 duration, concurrency${props.queue ? ', queue age, dead-letter queue' : ''}); see its dashboard ${functionName}`,
-      actionOverride: new SnsAlarmActionStrategy({
-        onAlarmTopic: props.alarmTopic.topic,
-        onOkTopic: props.alarmTopic.topic,
-      }),
-    });
-    if (!health || !dashboards.dashboard) {
-      throw new Error(`${functionName}: the monitoring made no composite alarm or no dashboard`);
-    }
-    this.health = health;
-    this.dashboard = dashboards.dashboard;
-    this.alarms = facade.createdAlarmsWithDisambiguator(WATCH).map((a) => a.alarm);
-    for (const alarm of this.alarms) {
-      Validations.of(alarm).acknowledge({
-        id: 'cdk-validator-cfnguard::cloudwatch_alarm_action_check',
-        reason: `A member of the composite alarm ${functionName}-health, which notifies the alarm topic: one message while the function is unwell instead of one per symptom`,
-      });
-    }
+    const made = watch.finish(
+      `errors, throttles, p99 duration, concurrency${props.queue ? ', queue age, dead-letter queue' : ''}`,
+    );
+    this.alarms = made.alarms;
+    this.health = made.health;
+    this.dashboard = made.dashboard;
   }
 }
