@@ -256,16 +256,19 @@ describe('invariants over every synthesized template', () => {
     },
   );
 
-  // The functions' stacks: every workload function and every queue it owns is on a dashboard, watched
-  // by an alarm, and that alarm reaches the alarm topic, itself or through a composite alarm.
+  // The workloads' stacks: every workload function, every queue it owns and every service is on a
+  // dashboard, watched by an alarm, and that alarm reaches the alarm topic, itself or through a
+  // composite alarm.
   it.each(
     stacks
-      .filter(({ env, stack }) =>
-        project.functions.some((f) => stack.stackName === `${prefix}-${env}-fn-${f.name}`),
+      .filter(
+        ({ env, stack }) =>
+          project.functions.some((f) => stack.stackName === `${prefix}-${env}-fn-${f.name}`) ||
+          (project.services ?? []).some((v) => stack.stackName === `${prefix}-${env}-svc-${v.name}`),
       )
       .map(({ stack }) => [stack.stackName, stack] as const),
   )(
-    '%s: its function and queues are on a dashboard, watched by an alarm, with a path to people',
+    '%s: its function, queues or service are on a dashboard, watched by an alarm, with a path to people',
     (_name, stack) => {
       const all = resources(stack);
       const json = (r: Resource) => JSON.stringify(r.Properties);
@@ -284,13 +287,15 @@ describe('invariants over every synthesized template', () => {
           .filter(([, r]) =>
             project.functions.some((f) => renderValue(r.Properties?.FunctionName).endsWith(`-${f.name}`)),
           ),
-        ...all.filter(([, r]) => r.Type === 'AWS::SQS::Queue'),
+        ...all.filter(([, r]) => r.Type === 'AWS::SQS::Queue' || r.Type === 'AWS::ECS::Service'),
       ];
       expect(watched.length).toBeGreaterThan(0);
       for (const [id] of watched) {
-        // Metrics name the resource by a reference to it (its name, or its queue name attribute).
+        // Metrics name the resource by a reference to it (its name, its queue's or service's name).
         const refers = (text: string) =>
-          text.includes(`{"Ref":"${id}"}`) || text.includes(`["${id}","QueueName"]`);
+          text.includes(`{"Ref":"${id}"}`) ||
+          text.includes(`["${id}","QueueName"]`) ||
+          text.includes(`["${id}","Name"]`);
         expect({ id, onDashboard: dashboards.some(refers) }).toEqual({ id, onDashboard: true });
         expect({
           id,

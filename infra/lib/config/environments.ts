@@ -60,6 +60,13 @@ export const environments = {
       scaling: { minCapacity: 1, maxCapacity: 2 },
       deployment: { strategy: 'rolling' },
       alarms: { target5xxPerMinute: 10, unhealthyHosts: 1, p99LatencyMs: 2000 },
+      watch: {
+        elb5xxPer5Minutes: 10,
+        target5xxPer5Minutes: 20,
+        p99LatencyMs: 2000,
+        cpuPercent: 90,
+        memoryPercent: 90,
+      },
     },
   },
   staging: {
@@ -108,6 +115,13 @@ export const environments = {
       scaling: { minCapacity: 2, maxCapacity: 4 },
       deployment: { strategy: 'ecs-blue-green', bakeMinutes: 5 },
       alarms: { target5xxPerMinute: 5, unhealthyHosts: 1, p99LatencyMs: 1000 },
+      watch: {
+        elb5xxPer5Minutes: 5,
+        target5xxPer5Minutes: 10,
+        p99LatencyMs: 1000,
+        cpuPercent: 85,
+        memoryPercent: 85,
+      },
     },
   },
   prod: {
@@ -170,6 +184,13 @@ export const environments = {
       },
       deployment: { strategy: 'codedeploy-blue-green', traffic: 'canary', blueRetentionMinutes: 60 },
       alarms: { target5xxPerMinute: 1, unhealthyHosts: 1, p99LatencyMs: 500 },
+      watch: {
+        elb5xxPer5Minutes: 1,
+        target5xxPer5Minutes: 5,
+        p99LatencyMs: 500,
+        cpuPercent: 80,
+        memoryPercent: 80,
+      },
     },
     // Retained: production stock and allocations are the business record, and its logs are the
     // audit trail. A mistaken `cdk destroy` must not erase them; delete them by hand on purpose.

@@ -160,6 +160,25 @@ export const serviceProfileSchema = z
         p99LatencyMs: z.number().int().min(10),
       })
       .strict(),
+    /**
+     * What tells an operator that the service is unwell (seed 002), beside the alarms that roll a
+     * deployment back: over 5-minute periods, into the service's composite alarm. Fewer healthy tasks
+     * than `scaling.minCapacity`, and fewer running than desired, alarm too.
+     */
+    watch: z
+      .object({
+        /** 5xx answers of the load balancer itself (no task could answer) in 5 minutes. */
+        elb5xxPer5Minutes: z.number().int().min(1),
+        /** 5xx answers of the tasks in 5 minutes. */
+        target5xxPer5Minutes: z.number().int().min(1),
+        /** p99 response time of the tasks over 5 minutes, milliseconds. */
+        p99LatencyMs: z.number().int().min(10),
+        /** Average CPU of the service's tasks, % of what they reserve. */
+        cpuPercent: z.number().min(1).max(100),
+        /** Average memory of the service's tasks, % of what they reserve. */
+        memoryPercent: z.number().min(1).max(100),
+      })
+      .strict(),
     /** The application load balancer in front of the service. */
     loadBalancer: z
       .object({

@@ -34,7 +34,9 @@ describe('the delivery plan (npm start)', () => {
 
   it('shows each environment’s monitoring as synthesized: dashboards, alarms by what they do, composites, notifications', () => {
     for (const env of project.environments.map((e) => e.name)) {
-      const functions = project.functions.map((f) => `${prefix}-${env}-${f.name}`);
+      const functions = [...project.functions, ...(project.services ?? [])].map(
+        (w) => `${prefix}-${env}-${w.name}`,
+      );
       expect(plan).toMatch(
         new RegExp(
           `monitoring: \\d+ dashboards, (\\d+) alarms \\((\\d+) that notify and roll deployments back or watch the platform, (\\d+) that feed a composite alarm\\), ${functions.length} composite alarms`,

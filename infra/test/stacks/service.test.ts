@@ -271,7 +271,10 @@ describe('container service stack', () => {
   });
 
   it('rolls back prod through CodeDeploy on failure, stop and every alarm, keeping blue an hour', () => {
-    const alarms = resourcesOf(prod.t, 'AWS::CloudWatch::Alarm').map((a) => a.Properties.AlarmName as string);
+    // The alarms that roll back notify the topic themselves; the operators' alarms feed the composite.
+    const alarms = resourcesOf(prod.t, 'AWS::CloudWatch::Alarm')
+      .filter((a) => a.Properties.AlarmActions !== undefined)
+      .map((a) => a.Properties.AlarmName as string);
     expect(alarms.sort()).toEqual([
       'ias-prod-inventory-api-p99-latency',
       'ias-prod-inventory-api-target-5xx',
@@ -295,6 +298,40 @@ describe('container service stack', () => {
       BlueGreenDeploymentConfiguration: Match.objectLike({
         TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 60 },
       }),
+    });
+  });
+
+  it('watches the service for operators: a dashboard, alarms with the profile’s thresholds, one composite that notifies', () => {
+    // prod's service.watch: load balancer 5xx 1, task 5xx 5, p99 500 ms, CPU 80 %, memory 80 %; at
+    // least scaling.minCapacity (2) healthy tasks in the two target groups together.
+    prod.t.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'ias-prod-inventory-api' });
+    const watch = resourcesOf(prod.t, 'AWS::CloudWatch::Alarm').filter(
+      (a) => a.Properties.AlarmActions === undefined,
+    );
+    const byName = new Map(watch.map((a) => [a.Properties.AlarmName as string, a.Properties]));
+    for (const [suffix, threshold, operator, metric] of [
+      ['Elb-5xx', 1, 'GreaterThanOrEqualToThreshold', 'HTTPCode_ELB_5XX_Count'],
+      ['Target-5xx', 5, 'GreaterThanOrEqualToThreshold', 'HTTPCode_Target_5XX_Count'],
+      ['Latency-P99', 0.5, 'GreaterThanOrEqualToThreshold', 'TargetResponseTime'],
+      ['CPU-Usage', 80, 'GreaterThanThreshold', 'CPUUtilization'],
+      ['Memory-Usage', 80, 'GreaterThanThreshold', 'MemoryUtilization'],
+      ['Healthy-Tasks', 2, 'LessThanThreshold', 'HealthyHostCount'],
+      ['Tasks-Short', 0.5, 'GreaterThanOrEqualToThreshold', 'RunningTaskCount'],
+    ] as const) {
+      const alarm = byName.get(`ias-prod-inventory-api-svc-${suffix}-Warning`);
+      expect(alarm, suffix).toMatchObject({ Threshold: threshold, ComparisonOperator: operator });
+      expect(JSON.stringify(alarm?.Metrics ?? alarm?.MetricName), suffix).toContain(metric);
+    }
+    // Healthy tasks count in both target groups: after a blue/green deployment the tasks serve from green.
+    const healthy = JSON.stringify(byName.get('ias-prod-inventory-api-svc-Healthy-Tasks-Warning')?.Metrics);
+    expect(healthy).toContain('FILL(g0, 0) + FILL(g1, 0)');
+    expect(watch).toHaveLength(7);
+    const composite = resourcesOf(prod.t, 'AWS::CloudWatch::CompositeAlarm');
+    expect(composite).toHaveLength(1);
+    expect(composite[0]?.Properties).toMatchObject({
+      AlarmName: 'ias-prod-inventory-api-health',
+      AlarmActions: [expect.anything()],
+      OKActions: [expect.anything()],
     });
   });
 

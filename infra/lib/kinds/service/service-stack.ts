@@ -22,6 +22,7 @@ import type { DeliveryCode } from '../../config/delivery-code';
 import { SecureBucket } from '../../constructs/secure-bucket';
 import { VPC_NETWORK_INTERFACE_ACTIONS } from '../../constructs/network';
 import { ServiceAlarms } from './service-alarms';
+import { ServiceMonitoring } from './service-monitoring';
 import { ServiceDeployment } from './service-deployment';
 import { ServiceLoadBalancer } from './service-load-balancer';
 import { DATABASE_ROLES } from '../../stacks/data-stack';
@@ -63,6 +64,8 @@ export class ServiceStack extends Stack {
   readonly loadBalancer: ServiceLoadBalancer;
   readonly service: ContainerService;
   readonly alarms: ServiceAlarms;
+  /** Its dashboard, its operators' alarms and its composite alarm `<service>-health`. */
+  readonly monitoring: ServiceMonitoring;
   readonly deployment?: ServiceDeployment;
   readonly greenCheck?: DeliveryFunction;
 
@@ -207,6 +210,14 @@ export class ServiceStack extends Stack {
     for (const user of [DATABASE_ROLES.app, DATABASE_ROLES.owner]) {
       props.database.grantConnect(this.service.taskRole, user);
     }
+    this.monitoring = new ServiceMonitoring(this, 'Monitoring', {
+      name: target.serviceName,
+      service: this.service.service,
+      cluster: props.cluster,
+      loadBalancer: this.loadBalancer,
+      profile: settings,
+      alarmTopic: props.alarmTopic,
+    });
 
     if (traits.controller === 'CODE_DEPLOY') {
       this.deployment = new ServiceDeployment(this, 'Deployment', {
