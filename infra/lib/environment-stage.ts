@@ -25,7 +25,15 @@ import { GithubOidcStack } from './stacks/github-oidc-stack';
 import type { GovernanceConfig } from './config/governance-schema';
 import { PersonaRoles, personaRolesFor } from './governance';
 import { githubDeployRole, type GithubRolesInput } from './access/github-roles';
-import { KIND_LIST, KINDS, type ByKind, type WorkloadKind, type Workloads } from './kinds';
+import {
+  KIND_LIST,
+  KINDS,
+  type ByKind,
+  type WatchedWorkloadStack,
+  type WorkloadKind,
+  type Workloads,
+} from './kinds';
+import { HealthStack } from './stacks/health-stack';
 
 /** Props of {@link EnvironmentStage}. */
 export interface EnvironmentStageProps extends StageProps, Workloads {
@@ -79,6 +87,8 @@ export class EnvironmentStage extends Stage {
    * `<prefix>-<env>-svc-<name>` per container service.
    */
   readonly workloads: ByKind<'stack'>;
+  /** `<prefix>-<env>-health`: the environment's composite alarm and health dashboard, after every workload. */
+  readonly health: HealthStack;
   /** `<prefix>-<env>-github`: GitHub OIDC and this environment's deploy role, when it has its own account. */
   readonly github?: GithubOidcStack;
   /** `<prefix>-<env>-delivery-access`, when the pipelines live in another account. */
@@ -141,7 +151,7 @@ export class EnvironmentStage extends Stage {
 
     // Each kind's stacks come right after the environment stack they read (build order is
     // the assembly's and the infrastructure pipeline's order).
-    const workloads = new Map<WorkloadKind, ReadonlyMap<string, Stack>>();
+    const workloads = new Map<WorkloadKind, ReadonlyMap<string, WatchedWorkloadStack>>();
     const addWorkloads = (after: WorkloadKind['after'], afterStack: Stack) => {
       const workloadEnv = {
         ...common,
@@ -213,6 +223,12 @@ export class EnvironmentStage extends Stage {
     this.workloads = Object.fromEntries(
       Object.entries(KINDS).map(([id, kind]) => [id, workloads.get(kind) ?? new Map()]),
     ) as ByKind<'stack'>;
+    this.health = new HealthStack(this, 'health', {
+      ...common,
+      stackName: naming.stackName('health'),
+      workloads: [...workloads.values()].flatMap((byName) => [...byName.values()]),
+      platformAlarms: this.observability.alarms,
+    });
 
     const personas = props.governance ? personaRolesFor(props.governance, config.name) : [];
     if (personas.length > 0) {

@@ -1,4 +1,5 @@
 import type { Stack, Stage } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Naming, WorkloadKindId } from '@ias/targets';
 import type { DeliveryCode } from '../config/delivery-code';
@@ -91,13 +92,28 @@ export interface GithubDeployGrants {
   readonly acknowledgements?: readonly { readonly id: string; readonly reason: string }[];
 }
 
+/** A workload's stack, as every kind builds it: with its operators' monitoring. */
+export interface WatchedWorkloadStack extends Stack {
+  readonly monitoring: {
+    /** `<prefix>-<env>-<workload>`: the name its dashboard and alarms start with. */
+    readonly name: string;
+    /** `<prefix>-<env>-<workload>-health`: the composite alarm that notifies while the workload is unwell. */
+    readonly health: cloudwatch.IAlarm;
+    /** `<prefix>-<env>-<workload>`: the workload's dashboard. */
+    readonly dashboard: cloudwatch.Dashboard;
+  };
+}
+
 /**
  * One kind of workload, as infrastructure: what it adds to each environment's stage, to the
  * delivery stage, to the roles that deliver it, and to the plan. The stages, the access stacks and
  * the plan iterate the registry (`kinds/index.ts`); nothing outside a kind's folder asks which kind
  * it is.
  */
-export interface WorkloadKind<WorkloadStack extends Stack = Stack, PipelineStack extends Stack = Stack> {
+export interface WorkloadKind<
+  WorkloadStack extends WatchedWorkloadStack = WatchedWorkloadStack,
+  PipelineStack extends Stack = Stack,
+> {
   /** The registry key, as `@ias/targets`' `WORKLOAD_KINDS` has it. */
   readonly id: WorkloadKindId;
   /** Where the project configuration lists its workloads. */

@@ -24,7 +24,12 @@ export function monitoringLines(stage: StageSummary): string[] {
   const names = (type: string, key: string) => ofType(type).map((r) => renderValue(r.Properties?.[key]));
   const alarms = ofType('AWS::CloudWatch::Alarm');
   const direct = alarms.filter(notifies).length;
-  const composites = names('AWS::CloudWatch::CompositeAlarm', 'AlarmName');
+  const allComposites = ofType('AWS::CloudWatch::CompositeAlarm');
+  const composites = allComposites.filter(notifies).map((r) => renderValue(r.Properties?.AlarmName));
+  // The environment's summary: no action of its own (its members notify).
+  const summaries = allComposites
+    .filter((r) => !notifies(r))
+    .map((r) => renderValue(r.Properties?.AlarmName));
   const topics = ofType('AWS::SNS::Topic').map((t) => renderValue(t.Properties?.TopicName));
   const byProtocol = new Map<string, number>();
   for (const s of ofType('AWS::SNS::Subscription')) {
@@ -36,9 +41,14 @@ export function monitoringLines(stage: StageSummary): string[] {
       ? 'no subscriber yet (alarms.notificationEmails in the profile)'
       : [...byProtocol].map(([protocol, n]) => `${n} ${protocol}`).join(', ');
   return [
-    `  monitoring: ${ofType('AWS::CloudWatch::Dashboard').length} dashboards, ${alarms.length} alarms (${direct} that notify and roll deployments back or watch the platform, ${alarms.length - direct} that feed a composite alarm), ${composites.length} composite alarms`,
+    `  monitoring: ${ofType('AWS::CloudWatch::Dashboard').length} dashboards, ${alarms.length} alarms (${direct} that notify and roll deployments back or watch the platform, ${alarms.length - direct} that feed a composite alarm), ${allComposites.length} composite alarms`,
     `    dashboards: ${names('AWS::CloudWatch::Dashboard', 'DashboardName').join(', ')}`,
     `    composite alarms (notify): ${composites.join(', ') || 'none'}`,
+    ...(summaries.length > 0
+      ? [
+          `    is the environment healthy: ${summaries.join(', ')} (over all of the above; its members notify)`,
+        ]
+      : []),
     `    notifications: ${topics.join(', ')} → ${subscribers}`,
   ];
 }

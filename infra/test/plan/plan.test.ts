@@ -39,10 +39,15 @@ describe('the delivery plan (npm start)', () => {
       );
       expect(plan).toMatch(
         new RegExp(
-          `monitoring: \\d+ dashboards, (\\d+) alarms \\((\\d+) that notify and roll deployments back or watch the platform, (\\d+) that feed a composite alarm\\), ${functions.length} composite alarms`,
+          `monitoring: \\d+ dashboards, (\\d+) alarms \\((\\d+) that notify and roll deployments back or watch the platform, (\\d+) that feed a composite alarm\\), ${functions.length + 1} composite alarms`,
         ),
       );
-      expect(plan).toContain(`dashboards: ${prefix}-${env}-overview, ${functions.join(', ')}`);
+      expect(plan).toContain(
+        `dashboards: ${prefix}-${env}-overview, ${functions.join(', ')}, ${prefix}-${env}-health`,
+      );
+      expect(plan).toContain(
+        `is the environment healthy: ${prefix}-${env}-health (over all of the above; its members notify)`,
+      );
       expect(plan).toContain(`composite alarms (notify): ${functions.map((f) => `${f}-health`).join(', ')}`);
       expect(plan).toMatch(
         new RegExp(`notifications: ${prefix}-${env}-alarms → (\\d+ email|no subscriber yet)`),

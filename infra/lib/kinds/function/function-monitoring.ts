@@ -33,6 +33,8 @@ export interface FunctionMonitoringProps {
  * that roll a deployment back ({@link FunctionAlarms}) stay apart.
  */
 export class FunctionMonitoring extends Construct {
+  /** `<prefix>-<env>-<workload>`: the name its dashboard and alarms start with. */
+  readonly name: string;
   /** The operators' alarms, each in {@link health}. */
   readonly alarms: readonly cloudwatch.AlarmBase[];
   /** `<function>-health`: in ALARM while any of {@link alarms} is; notifies the alarm topic. */
@@ -79,6 +81,7 @@ export class FunctionMonitoring extends Construct {
     const made = watch.finish(
       `errors, throttles, p99 duration, concurrency${props.queue ? ', queue age, dead-letter queue' : ''}`,
     );
+    this.name = functionName;
     this.alarms = made.alarms;
     this.health = made.health;
     this.dashboard = made.dashboard;

@@ -35,6 +35,8 @@ export interface ServiceMonitoringProps {
  * that notifies. The alarms that roll a deployment back ({@link ServiceAlarms}) stay apart.
  */
 export class ServiceMonitoring extends Construct {
+  /** `<prefix>-<env>-<workload>`: the name its dashboard and alarms start with. */
+  readonly name: string;
   /** The operators' alarms, each in {@link health}. */
   readonly alarms: readonly cloudwatch.AlarmBase[];
   /** `<service>-health`: in ALARM while any of {@link alarms} is; notifies the alarm topic. */
@@ -162,6 +164,7 @@ export class ServiceMonitoring extends Construct {
     const made = watch.finish(
       'load balancer and task 5xx, p99 latency, healthy tasks, CPU, memory, running below desired',
     );
+    this.name = name;
     this.alarms = made.alarms;
     this.health = made.health;
     this.dashboard = made.dashboard;

@@ -1,0 +1,43 @@
+import { describe, expect, inject, it } from 'vitest';
+import { loadProject } from '../../lib/config/project';
+import { readAssembly, renderValue } from '../../lib/plan';
+
+const project = loadProject({});
+const { prefix } = project;
+const stages = readAssembly(inject('assemblyDir'));
+const workloadNames = [...project.functions, ...(project.services ?? [])].map((w) => w.name);
+
+describe('each environment’s health (<prefix>-<env>-health)', () => {
+  for (const env of project.environments.map((e) => e.name)) {
+    it(`${env}: one composite alarm over every workload’s composite and the platform’s alarms, after every workload, with its dashboard`, () => {
+      const stage = stages.find((s) => s.stageId === `${prefix}-${env}`);
+      const health = stage?.stacks.find((s) => s.stackName === `${prefix}-${env}-health`);
+      expect(health, `${prefix}-${env}-health`).toBeDefined();
+      const resources = Object.values(health?.template.Resources ?? {}) as {
+        Type: string;
+        Properties: Record<string, unknown>;
+      }[];
+      const composite = resources.find((r) => r.Type === 'AWS::CloudWatch::CompositeAlarm');
+      expect(renderValue(composite?.Properties.AlarmName)).toBe(`${prefix}-${env}-health`);
+      const rule = JSON.stringify(composite?.Properties.AlarmRule);
+      // Each workload's composite, read from its stack's outputs; the database alarms from observability.
+      for (const name of workloadNames) {
+        expect(rule, name).toMatch(new RegExp(`"StackName":"${prefix}-${env}-(fn|svc)-${name}"`));
+      }
+      expect(rule).toContain(`"StackName":"${prefix}-${env}-observability"`);
+      expect(rule.match(/ALARM\(/g)?.length).toBe(workloadNames.length + 2);
+      for (const name of workloadNames) {
+        expect(
+          health?.dependsOn.some((d) => d.endsWith(`-${name}`)),
+          name,
+        ).toBe(true);
+      }
+      const dashboard = resources.find((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+      expect(renderValue(dashboard?.Properties.DashboardName)).toBe(`${prefix}-${env}-health`);
+      const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+      for (const name of workloadNames) {
+        expect(body, name).toContain(`${prefix}-${env}-${name}`);
+      }
+    });
+  }
+});
