@@ -36,6 +36,8 @@ export const environments = {
       notificationEmails: ['platform-dev@example.com'],
       databaseCpuPercent: 90,
       databaseCapacityPercent: 90,
+      databaseConnections: 100,
+      databaseFreeableMemoryMiB: 256,
       evaluationPeriods: 5,
     },
     lambda: {
@@ -91,6 +93,8 @@ export const environments = {
       notificationEmails: ['platform-staging@example.com'],
       databaseCpuPercent: 80,
       databaseCapacityPercent: 85,
+      databaseConnections: 200,
+      databaseFreeableMemoryMiB: 512,
       evaluationPeriods: 3,
     },
     lambda: {
@@ -147,6 +151,8 @@ export const environments = {
       notificationEmails: ['platform-oncall@example.com'],
       databaseCpuPercent: 75,
       databaseCapacityPercent: 80,
+      databaseConnections: 500,
+      databaseFreeableMemoryMiB: 1024,
       evaluationPeriods: 3,
     },
     // Canary: 10 % of traffic for 5 minutes, then the rest, unless an alarm rolls it back.

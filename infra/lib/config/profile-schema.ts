@@ -95,6 +95,10 @@ const alarmsSchema = z.object({
   databaseCpuPercent: percent,
   /** Database ACU utilization (%) of maxCapacity above which the capacity alarm fires. */
   databaseCapacityPercent: percent,
+  /** Database connections at which the connections alarm fires (seed 002: before max_connections). */
+  databaseConnections: z.number().int().min(1),
+  /** Database freeable memory, MiB, below which the memory alarm fires. */
+  databaseFreeableMemoryMiB: z.number().int().min(16),
   /** Consecutive 1-minute periods over threshold before an alarm fires. */
   evaluationPeriods: z.number().int().min(1).max(60),
 });

@@ -17,7 +17,8 @@ export interface ObservabilityStackProps extends EnvironmentStackProps {
 
 /**
  * The environment's alarm topic (every alarm of every later stack reports to it), the database
- * alarms with the profile's thresholds, and the environment dashboard.
+ * alarms with the profile's thresholds (CPU, capacity, connections, freeable memory), and the
+ * environment dashboard.
  */
 export class ObservabilityStack extends Stack {
   /** Where every alarm of the environment sends its transitions. */
@@ -66,7 +67,30 @@ export class ObservabilityStack extends Stack {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     );
-    this.alarms = [cpuAlarm, capacityAlarm];
+    const freeableMemory = cluster.metricFreeableMemory({ period, statistic: 'Minimum' });
+    const connectionsAlarm = this.alarmTopic.notify(
+      new cloudwatch.Alarm(this, 'DatabaseConnectionsAlarm', {
+        alarmName: naming.name('db-connections'),
+        alarmDescription: `${naming.name('db')}: ${alarms.databaseConnections} connections or more for ${alarms.evaluationPeriods} minutes: look for a leak, or use the proxy`,
+        metric: connections,
+        threshold: alarms.databaseConnections,
+        evaluationPeriods: alarms.evaluationPeriods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    const memoryAlarm = this.alarmTopic.notify(
+      new cloudwatch.Alarm(this, 'DatabaseFreeableMemoryAlarm', {
+        alarmName: naming.name('db-freeable-memory'),
+        alarmDescription: `${naming.name('db')}: under ${alarms.databaseFreeableMemoryMiB} MiB of freeable memory for ${alarms.evaluationPeriods} minutes: raise database.minCapacity`,
+        metric: freeableMemory,
+        threshold: alarms.databaseFreeableMemoryMiB * 1024 * 1024,
+        evaluationPeriods: alarms.evaluationPeriods,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    this.alarms = [cpuAlarm, capacityAlarm, connectionsAlarm, memoryAlarm];
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: naming.name('overview'),
@@ -83,6 +107,13 @@ export class ObservabilityStack extends Stack {
         width: 8,
       }),
       new cloudwatch.GraphWidget({ title: 'Database connections', left: [connections], width: 8 }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Database freeable memory (bytes)',
+        left: [freeableMemory],
+        width: 8,
+      }),
     );
   }
 

@@ -25,7 +25,7 @@ describe('observability stack', () => {
     });
   });
 
-  it('alarms on database CPU and capacity with the profile thresholds, to the topic on ALARM and OK', () => {
+  it('alarms on database CPU, capacity, connections and freeable memory with the profile thresholds, to the topic on ALARM and OK', () => {
     const topic = { Ref: Match.stringLikeRegexp('^AlarmTopic') };
     dev.observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'ias-dev-db-cpu',
@@ -41,6 +41,21 @@ describe('observability stack', () => {
       MetricName: 'ACUUtilization',
       Threshold: 80,
       EvaluationPeriods: 3,
+    });
+    prod.observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ias-prod-db-connections',
+      MetricName: 'DatabaseConnections',
+      Threshold: 500,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [topic],
+    });
+    prod.observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'ias-prod-db-freeable-memory',
+      MetricName: 'FreeableMemory',
+      Statistic: 'Minimum',
+      Threshold: 1024 * 1024 * 1024,
+      ComparisonOperator: 'LessThanThreshold',
+      AlarmActions: [topic],
     });
   });
 
