@@ -45,50 +45,64 @@ export class ObservabilityStack extends Stack {
     const capacity = cluster.metric('ACUUtilization', { period, statistic: 'Average' });
     const connections = cluster.metricDatabaseConnections({ period, statistic: 'Maximum' });
 
-    const cpuAlarm = this.alarmTopic.notify(
-      new cloudwatch.Alarm(this, 'DatabaseCpuAlarm', {
-        alarmName: naming.name('db-cpu'),
-        alarmDescription: `${naming.name('db')}: CPU above ${alarms.databaseCpuPercent}% for ${alarms.evaluationPeriods} minutes`,
-        metric: cpu,
-        threshold: alarms.databaseCpuPercent,
-        evaluationPeriods: alarms.evaluationPeriods,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    );
-    const capacityAlarm = this.alarmTopic.notify(
-      new cloudwatch.Alarm(this, 'DatabaseCapacityAlarm', {
-        alarmName: naming.name('db-capacity'),
-        alarmDescription: `${naming.name('db')}: above ${alarms.databaseCapacityPercent}% of its maximum capacity for ${alarms.evaluationPeriods} minutes: raise database.maxCapacity`,
-        metric: capacity,
-        threshold: alarms.databaseCapacityPercent,
-        evaluationPeriods: alarms.evaluationPeriods,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    );
     const freeableMemory = cluster.metricFreeableMemory({ period, statistic: 'Minimum' });
-    const connectionsAlarm = this.alarmTopic.notify(
-      new cloudwatch.Alarm(this, 'DatabaseConnectionsAlarm', {
-        alarmName: naming.name('db-connections'),
-        alarmDescription: `${naming.name('db')}: ${alarms.databaseConnections} connections or more for ${alarms.evaluationPeriods} minutes: look for a leak, or use the proxy`,
-        metric: connections,
-        threshold: alarms.databaseConnections,
-        evaluationPeriods: alarms.evaluationPeriods,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+    const { GREATER_THAN_THRESHOLD: above, GREATER_THAN_OR_EQUAL_TO_THRESHOLD: atLeast } =
+      cloudwatch.ComparisonOperator;
+    /** One database alarm over `alarms.evaluationPeriods` minutes, notifying the topic; `fix` says what to do. */
+    const databaseAlarm = (
+      id: string,
+      name: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      comparisonOperator: cloudwatch.ComparisonOperator,
+      what: string,
+      fix?: string,
+    ) =>
+      this.alarmTopic.notify(
+        new cloudwatch.Alarm(this, id, {
+          alarmName: naming.name(name),
+          alarmDescription: `${naming.name('db')}: ${what} for ${alarms.evaluationPeriods} minutes${fix ? `: ${fix}` : ''}`,
+          metric,
+          threshold,
+          evaluationPeriods: alarms.evaluationPeriods,
+          comparisonOperator,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    const cpuAlarm = databaseAlarm(
+      'DatabaseCpuAlarm',
+      'db-cpu',
+      cpu,
+      alarms.databaseCpuPercent,
+      above,
+      `CPU above ${alarms.databaseCpuPercent}%`,
     );
-    const memoryAlarm = this.alarmTopic.notify(
-      new cloudwatch.Alarm(this, 'DatabaseFreeableMemoryAlarm', {
-        alarmName: naming.name('db-freeable-memory'),
-        alarmDescription: `${naming.name('db')}: under ${alarms.databaseFreeableMemoryMiB} MiB of freeable memory for ${alarms.evaluationPeriods} minutes: raise database.minCapacity`,
-        metric: freeableMemory,
-        threshold: alarms.databaseFreeableMemoryMiB * 1024 * 1024,
-        evaluationPeriods: alarms.evaluationPeriods,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+    const capacityAlarm = databaseAlarm(
+      'DatabaseCapacityAlarm',
+      'db-capacity',
+      capacity,
+      alarms.databaseCapacityPercent,
+      above,
+      `above ${alarms.databaseCapacityPercent}% of its maximum capacity`,
+      'raise database.maxCapacity',
+    );
+    const connectionsAlarm = databaseAlarm(
+      'DatabaseConnectionsAlarm',
+      'db-connections',
+      connections,
+      alarms.databaseConnections,
+      atLeast,
+      `${alarms.databaseConnections} connections or more`,
+      'look for a leak, or use the proxy',
+    );
+    const memoryAlarm = databaseAlarm(
+      'DatabaseFreeableMemoryAlarm',
+      'db-freeable-memory',
+      freeableMemory,
+      alarms.databaseFreeableMemoryMiB * 1024 * 1024,
+      cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      `under ${alarms.databaseFreeableMemoryMiB} MiB of freeable memory`,
+      'raise database.minCapacity',
     );
     this.alarms = [cpuAlarm, capacityAlarm, connectionsAlarm, memoryAlarm];
 
