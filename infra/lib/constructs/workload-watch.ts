@@ -6,7 +6,7 @@ import {
   noopAction,
   SnsAlarmActionStrategy,
 } from 'cdk-monitoring-constructs';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import type { AlarmTopic } from './alarm-topic';
 
 /** The disambiguator of the operators' alarms: they feed the composite, which alone notifies. */
@@ -95,5 +95,33 @@ export class WorkloadWatch {
       });
     }
     return { alarms, health, dashboard };
+  }
+}
+
+/**
+ * A workload's monitoring construct, as each kind writes one: `watch` adds the kind's monitorings to
+ * the {@link WorkloadWatch} and says what their alarms watch; the dashboard, the alarms and the
+ * composite alarm are then this construct's.
+ */
+export abstract class WorkloadMonitoring extends Construct implements WorkloadHealth {
+  /** `<prefix>-<env>-<workload>`: the name its dashboard and alarms start with. */
+  readonly name: string;
+  readonly alarms: readonly cloudwatch.AlarmBase[];
+  readonly health: cloudwatch.CompositeAlarm;
+  readonly dashboard: cloudwatch.Dashboard;
+
+  protected constructor(
+    scope: Construct,
+    id: string,
+    props: WorkloadWatchProps,
+    watch: (watch: WorkloadWatch) => string,
+  ) {
+    super(scope, id);
+    const workloadWatch = new WorkloadWatch(this, props);
+    const made = workloadWatch.finish(watch(workloadWatch));
+    this.name = props.name;
+    this.alarms = made.alarms;
+    this.health = made.health;
+    this.dashboard = made.dashboard;
   }
 }

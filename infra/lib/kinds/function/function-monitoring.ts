@@ -1,11 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import type { EnvironmentProfile } from '../../config/profile-schema';
 import type { AlarmTopic } from '../../constructs/alarm-topic';
-import { WorkloadWatch } from '../../constructs/workload-watch';
+import { WorkloadMonitoring, WorkloadWatch } from '../../constructs/workload-watch';
 
 const WATCH = WorkloadWatch.DISAMBIGUATOR;
 
@@ -32,58 +31,43 @@ export interface FunctionMonitoringProps {
  * composite alarm `<function>-health`, the one that notifies the alarm topic. The alarms on the alias
  * that roll a deployment back ({@link FunctionAlarms}) stay apart.
  */
-export class FunctionMonitoring extends Construct {
-  /** `<prefix>-<env>-<workload>`: the name its dashboard and alarms start with. */
-  readonly name: string;
-  /** The operators' alarms, each in {@link health}. */
-  readonly alarms: readonly cloudwatch.AlarmBase[];
-  /** `<function>-health`: in ALARM while any of {@link alarms} is; notifies the alarm topic. */
-  readonly health: cloudwatch.CompositeAlarm;
-  /** The function's dashboard. */
-  readonly dashboard: cloudwatch.Dashboard;
-
+export class FunctionMonitoring extends WorkloadMonitoring {
   constructor(scope: Construct, id: string, props: FunctionMonitoringProps) {
-    super(scope, id);
     const { thresholds, functionName } = props;
-    const watch = new WorkloadWatch(this, { name: functionName, alarmTopic: props.alarmTopic });
-    watch.facade.monitorLambdaFunction({
-      lambdaFunction: props.function,
-      humanReadableName: functionName,
-      alarmFriendlyName: 'fn',
-      // Triggered by SQS, S3 or EventBridge: no stream iterator whose age to show.
-      isIterator: false,
-      addFaultCountAlarm: { [WATCH]: { maxErrorCount: thresholds.errorsPer5Minutes - 1 } },
-      addThrottlesCountAlarm: { [WATCH]: { maxErrorCount: thresholds.throttlesPer5Minutes - 1 } },
-      addLatencyP99Alarm: {
-        [WATCH]: {
-          maxLatency: Duration.millis(
-            Math.round((props.timeoutSeconds * 1000 * thresholds.p99DurationPercentOfTimeout) / 100),
-          ),
+    super(scope, id, { name: functionName, alarmTopic: props.alarmTopic }, (watch) => {
+      watch.facade.monitorLambdaFunction({
+        lambdaFunction: props.function,
+        humanReadableName: functionName,
+        alarmFriendlyName: 'fn',
+        // Triggered by SQS, S3 or EventBridge: no stream iterator whose age to show.
+        isIterator: false,
+        addFaultCountAlarm: { [WATCH]: { maxErrorCount: thresholds.errorsPer5Minutes - 1 } },
+        addThrottlesCountAlarm: { [WATCH]: { maxErrorCount: thresholds.throttlesPer5Minutes - 1 } },
+        addLatencyP99Alarm: {
+          [WATCH]: {
+            maxLatency: Duration.millis(
+              Math.round((props.timeoutSeconds * 1000 * thresholds.p99DurationPercentOfTimeout) / 100),
+            ),
+          },
         },
-      },
-      addConcurrentExecutionsCountAlarm: {
-        [WATCH]: { maxRunningTasks: thresholds.concurrentExecutions - 1 },
-      },
-    });
-    if (props.queue) {
-      watch.facade.monitorSqsQueueWithDlq({
-        queue: props.queue.queue,
-        deadLetterQueue: props.queue.deadLetterQueue,
-        humanReadableName: `${functionName} queue`,
-        alarmFriendlyName: 'queue',
-        addQueueMaxMessageAgeAlarm: {
-          [WATCH]: { maxAgeInSeconds: thresholds.queueOldestMessageSeconds },
+        addConcurrentExecutionsCountAlarm: {
+          [WATCH]: { maxRunningTasks: thresholds.concurrentExecutions - 1 },
         },
-        // A message there is an order or a file no retry handled: someone must look at it.
-        addDeadLetterQueueMaxSizeAlarm: { [WATCH]: { maxMessageCount: 0 } },
       });
-    }
-    const made = watch.finish(
-      `errors, throttles, p99 duration, concurrency${props.queue ? ', queue age, dead-letter queue' : ''}`,
-    );
-    this.name = functionName;
-    this.alarms = made.alarms;
-    this.health = made.health;
-    this.dashboard = made.dashboard;
+      if (props.queue) {
+        watch.facade.monitorSqsQueueWithDlq({
+          queue: props.queue.queue,
+          deadLetterQueue: props.queue.deadLetterQueue,
+          humanReadableName: `${functionName} queue`,
+          alarmFriendlyName: 'queue',
+          addQueueMaxMessageAgeAlarm: {
+            [WATCH]: { maxAgeInSeconds: thresholds.queueOldestMessageSeconds },
+          },
+          // A message there is an order or a file no retry handled: someone must look at it.
+          addDeadLetterQueueMaxSizeAlarm: { [WATCH]: { maxMessageCount: 0 } },
+        });
+      }
+      return `errors, throttles, p99 duration, concurrency${props.queue ? ', queue age, dead-letter queue' : ''}`;
+    });
   }
 }

@@ -2,10 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import type { ServiceProfile } from '../../config/service-profile-schema';
 import type { AlarmTopic } from '../../constructs/alarm-topic';
-import { WorkloadWatch } from '../../constructs/workload-watch';
+import { WorkloadMonitoring, WorkloadWatch } from '../../constructs/workload-watch';
 import type { ServiceLoadBalancer } from './service-load-balancer';
 
 const WATCH = WorkloadWatch.DISAMBIGUATOR;
@@ -34,139 +34,126 @@ export interface ServiceMonitoringProps {
  * someone for, with the profile's `service.watch`, and the composite alarm `<service>-health`, the one
  * that notifies. The alarms that roll a deployment back ({@link ServiceAlarms}) stay apart.
  */
-export class ServiceMonitoring extends Construct {
-  /** `<prefix>-<env>-<workload>`: the name its dashboard and alarms start with. */
-  readonly name: string;
-  /** The operators' alarms, each in {@link health}. */
-  readonly alarms: readonly cloudwatch.AlarmBase[];
-  /** `<service>-health`: in ALARM while any of {@link alarms} is; notifies the alarm topic. */
-  readonly health: cloudwatch.CompositeAlarm;
-  /** The service's dashboard. */
-  readonly dashboard: cloudwatch.Dashboard;
-
+export class ServiceMonitoring extends WorkloadMonitoring {
   constructor(scope: Construct, id: string, props: ServiceMonitoringProps) {
-    super(scope, id);
     const { name, profile } = props;
     const { watch: thresholds } = profile;
     const lb = props.loadBalancer.loadBalancer;
-    const watch = new WorkloadWatch(this, { name, alarmTopic: props.alarmTopic });
-    watch.facade.monitorFargateApplicationLoadBalancer({
-      fargateService: props.service,
-      applicationLoadBalancer: lb,
-      applicationTargetGroup: props.loadBalancer.blue,
-      humanReadableName: name,
-      alarmFriendlyName: 'svc',
-      addCpuUsageAlarm: { [WATCH]: { maxUsagePercent: thresholds.cpuPercent } },
-      addMemoryUsageAlarm: { [WATCH]: { maxUsagePercent: thresholds.memoryPercent } },
-    });
-    const above = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
-    const insights = (metricName: string) =>
-      new cloudwatch.Metric({
-        namespace: 'ECS/ContainerInsights',
-        metricName,
-        dimensionsMap: { ClusterName: props.cluster.clusterName, ServiceName: props.service.serviceName },
-        statistic: cloudwatch.Stats.AVERAGE,
-        period: FIVE_MINUTES,
+    super(scope, id, { name, alarmTopic: props.alarmTopic }, (watch) => {
+      watch.facade.monitorFargateApplicationLoadBalancer({
+        fargateService: props.service,
+        applicationLoadBalancer: lb,
+        applicationTargetGroup: props.loadBalancer.blue,
+        humanReadableName: name,
+        alarmFriendlyName: 'svc',
+        addCpuUsageAlarm: { [WATCH]: { maxUsagePercent: thresholds.cpuPercent } },
+        addMemoryUsageAlarm: { [WATCH]: { maxUsagePercent: thresholds.memoryPercent } },
       });
-    const groups = [props.loadBalancer.blue, props.loadBalancer.green].filter(
-      (g): g is elbv2.ApplicationTargetGroup => g !== undefined,
-    );
-    // By dimensions: the green group is attached to the balancer only while a deployment points a
-    // listener at it, so its metrics helper cannot be used.
-    const healthy = (group: elbv2.ApplicationTargetGroup) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/ApplicationELB',
-        metricName: 'HealthyHostCount',
-        dimensionsMap: { TargetGroup: group.targetGroupFullName, LoadBalancer: lb.loadBalancerFullName },
-        statistic: cloudwatch.Stats.MINIMUM,
-        period: FIVE_MINUTES,
-      });
-    watch.facade.monitorCustom({
-      humanReadableName: `${name} requests`,
-      alarmFriendlyName: 'svc',
-      metricGroups: [
-        {
-          title: '5xx answers (load balancer, tasks)',
-          metrics: [
-            {
-              metric: lb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: FIVE_MINUTES }),
-              alarmFriendlyName: 'Elb-5xx',
-              addAlarm: { [WATCH]: { threshold: thresholds.elb5xxPer5Minutes, comparisonOperator: above } },
-            },
-            {
-              metric: lb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
-                period: FIVE_MINUTES,
-              }),
-              alarmFriendlyName: 'Target-5xx',
-              addAlarm: {
-                [WATCH]: { threshold: thresholds.target5xxPer5Minutes, comparisonOperator: above },
+      const above = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+      const insights = (metricName: string) =>
+        new cloudwatch.Metric({
+          namespace: 'ECS/ContainerInsights',
+          metricName,
+          dimensionsMap: { ClusterName: props.cluster.clusterName, ServiceName: props.service.serviceName },
+          statistic: cloudwatch.Stats.AVERAGE,
+          period: FIVE_MINUTES,
+        });
+      const groups = [props.loadBalancer.blue, props.loadBalancer.green].filter(
+        (g): g is elbv2.ApplicationTargetGroup => g !== undefined,
+      );
+      // By dimensions: the green group is attached to the balancer only while a deployment points a
+      // listener at it, so its metrics helper cannot be used.
+      const healthy = (group: elbv2.ApplicationTargetGroup) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/ApplicationELB',
+          metricName: 'HealthyHostCount',
+          dimensionsMap: { TargetGroup: group.targetGroupFullName, LoadBalancer: lb.loadBalancerFullName },
+          statistic: cloudwatch.Stats.MINIMUM,
+          period: FIVE_MINUTES,
+        });
+      watch.facade.monitorCustom({
+        humanReadableName: `${name} requests`,
+        alarmFriendlyName: 'svc',
+        metricGroups: [
+          {
+            title: '5xx answers (load balancer, tasks)',
+            metrics: [
+              {
+                metric: lb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: FIVE_MINUTES }),
+                alarmFriendlyName: 'Elb-5xx',
+                addAlarm: { [WATCH]: { threshold: thresholds.elb5xxPer5Minutes, comparisonOperator: above } },
               },
-            },
-          ],
-        },
-        {
-          title: 'Response time p99 (s)',
-          metrics: [
-            {
-              metric: lb.metrics.targetResponseTime({
-                period: FIVE_MINUTES,
-                statistic: cloudwatch.Stats.p(99),
-              }),
-              alarmFriendlyName: 'Latency-P99',
-              addAlarm: { [WATCH]: { threshold: thresholds.p99LatencyMs / 1000, comparisonOperator: above } },
-            },
-          ],
-        },
-        {
-          // Both target groups: blue/green deployments leave the serving tasks in either.
-          title: 'Healthy tasks behind the load balancer',
-          metrics: [
-            {
-              metric: new cloudwatch.MathExpression({
-                expression: groups.map((_, i) => `FILL(g${i}, 0)`).join(' + '),
-                usingMetrics: Object.fromEntries(groups.map((g, i) => [`g${i}`, healthy(g)])),
-                label: 'healthy tasks',
-                period: FIVE_MINUTES,
-              }),
-              alarmFriendlyName: 'Healthy-Tasks',
-              addAlarm: {
-                [WATCH]: {
-                  threshold: profile.scaling.minCapacity,
-                  comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+              {
+                metric: lb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+                  period: FIVE_MINUTES,
+                }),
+                alarmFriendlyName: 'Target-5xx',
+                addAlarm: {
+                  [WATCH]: { threshold: thresholds.target5xxPer5Minutes, comparisonOperator: above },
                 },
               },
-            },
-          ],
-        },
-        {
-          title: 'Tasks: running against desired',
-          metrics: [
-            insights('DesiredTaskCount'),
-            insights('RunningTaskCount'),
-            {
-              // Amazon ECS could not keep the count it wants: placement, image pulls, failing tasks.
-              metric: new cloudwatch.MathExpression({
-                expression: 'desired - running',
-                usingMetrics: {
-                  desired: insights('DesiredTaskCount'),
-                  running: insights('RunningTaskCount'),
+            ],
+          },
+          {
+            title: 'Response time p99 (s)',
+            metrics: [
+              {
+                metric: lb.metrics.targetResponseTime({
+                  period: FIVE_MINUTES,
+                  statistic: cloudwatch.Stats.p(99),
+                }),
+                alarmFriendlyName: 'Latency-P99',
+                addAlarm: {
+                  [WATCH]: { threshold: thresholds.p99LatencyMs / 1000, comparisonOperator: above },
                 },
-                label: 'tasks short of desired',
-                period: FIVE_MINUTES,
-              }),
-              alarmFriendlyName: 'Tasks-Short',
-              addAlarm: { [WATCH]: { threshold: 0.5, comparisonOperator: above } },
-            },
-          ],
-        },
-      ],
+              },
+            ],
+          },
+          {
+            // Both target groups: blue/green deployments leave the serving tasks in either.
+            title: 'Healthy tasks behind the load balancer',
+            metrics: [
+              {
+                metric: new cloudwatch.MathExpression({
+                  expression: groups.map((_, i) => `FILL(g${i}, 0)`).join(' + '),
+                  usingMetrics: Object.fromEntries(groups.map((g, i) => [`g${i}`, healthy(g)])),
+                  label: 'healthy tasks',
+                  period: FIVE_MINUTES,
+                }),
+                alarmFriendlyName: 'Healthy-Tasks',
+                addAlarm: {
+                  [WATCH]: {
+                    threshold: profile.scaling.minCapacity,
+                    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                  },
+                },
+              },
+            ],
+          },
+          {
+            title: 'Tasks: running against desired',
+            metrics: [
+              insights('DesiredTaskCount'),
+              insights('RunningTaskCount'),
+              {
+                // Amazon ECS could not keep the count it wants: placement, image pulls, failing tasks.
+                metric: new cloudwatch.MathExpression({
+                  expression: 'desired - running',
+                  usingMetrics: {
+                    desired: insights('DesiredTaskCount'),
+                    running: insights('RunningTaskCount'),
+                  },
+                  label: 'tasks short of desired',
+                  period: FIVE_MINUTES,
+                }),
+                alarmFriendlyName: 'Tasks-Short',
+                addAlarm: { [WATCH]: { threshold: 0.5, comparisonOperator: above } },
+              },
+            ],
+          },
+        ],
+      });
+      return 'load balancer and task 5xx, p99 latency, healthy tasks, CPU, memory, running below desired';
     });
-    const made = watch.finish(
-      'load balancer and task 5xx, p99 latency, healthy tasks, CPU, memory, running below desired',
-    );
-    this.name = name;
-    this.alarms = made.alarms;
-    this.health = made.health;
-    this.dashboard = made.dashboard;
   }
 }
