@@ -1,4 +1,6 @@
 import { Stage, type Stack, type StageProps } from 'aws-cdk-lib';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { DeliveryConfig } from './config/delivery-schema';
@@ -143,6 +145,26 @@ export class DeliveryStage extends Stage {
         retainData: delivery.retainArtifacts,
       });
       acknowledgeCdkProviders(stack);
+    }
+    // Every pipeline tells the delivery topic when it fails, succeeds or waits for a person.
+    for (const stack of [
+      ...Object.values<ReadonlyMap<string, Stack>>(this.pipelines).flatMap((p) => [...p.values()]),
+      ...(this.infrastructure ? [this.infrastructure] : []),
+    ]) {
+      const pipelines = stack.node
+        .findAll()
+        .filter((c): c is codepipeline.Pipeline => c instanceof codepipeline.Pipeline);
+      for (const pipeline of pipelines) {
+        pipeline.notifyOn('Notify', this.shared.notifications, {
+          notificationRuleName: `${stack.stackName}-notify`,
+          events: [
+            codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
+            codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
+            codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
+          ],
+          detailType: notifications.DetailType.FULL,
+        });
+      }
     }
     acknowledgeLogGroupFindings(this, PIPELINE_LOG_RETENTION);
     acknowledgeCrossStackSettings(this);

@@ -46,6 +46,11 @@ export const deliverySchema = z
     source: sourceSchema,
     /** Environments a person approves each promotion to (a manual approval stage before them). */
     approvalBefore: z.array(z.string().min(1)).default(['prod']),
+    /**
+     * E-mail addresses told when a pipeline fails, succeeds or waits for an approval (the topic
+     * `<prefix>-delivery-notifications`). @default - none (the topic has no subscriber)
+     */
+    notificationEmails: z.array(z.email('must be an e-mail address')).default([]),
     /** Minutes a Lambda deployment may take before the pipeline stops it with a rollback. */
     deploymentTimeoutMinutes: z.number().int().min(5).max(720).default(90),
     /** Keep the pipelines' artifact stores and logs on `cdk destroy`. */

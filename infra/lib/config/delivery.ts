@@ -16,6 +16,8 @@ export const delivery = {
   },
   // A person approves every promotion to prod, after dev and staging took the same zip.
   approvalBefore: ['prod'],
+  // Told when a pipeline fails, succeeds or waits for an approval: replace with your team's address.
+  notificationEmails: ['platform-delivery@example.com'],
   deploymentTimeoutMinutes: 90,
   retainArtifacts: false,
 } satisfies DeliveryInput;

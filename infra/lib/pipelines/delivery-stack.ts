@@ -5,6 +5,9 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { DeliveryConfig } from '../config/delivery-schema';
 import type { Naming } from '@ias/targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { AlarmTopic } from '../constructs/alarm-topic';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { SecureBucket } from '../constructs/secure-bucket';
 
@@ -20,7 +23,8 @@ export interface DeliveryStackProps extends StackProps {
 
 /**
  * What the application pipelines share: their KMS key, the access-log bucket of their artifact
- * stores, and the CodeConnections connection to GitHub (created here unless the settings name one).
+ * stores, the topic their notifications go to, and the CodeConnections connection to GitHub
+ * (created here unless the settings name one).
  */
 export class DeliveryStack extends Stack {
   /** Encrypts the pipelines' artifacts and logs. */
@@ -29,6 +33,8 @@ export class DeliveryStack extends Stack {
   readonly accessLogBucket: s3.IBucket;
   /** The connection the pipelines' source actions use. */
   readonly connectionArn: string;
+  /** `<prefix>-delivery-notifications`: every pipeline's failures, successes and approvals waiting. */
+  readonly notifications: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: DeliveryStackProps) {
     super(scope, id, props);
@@ -43,6 +49,21 @@ export class DeliveryStack extends Stack {
       noncurrentVersionExpiration: Duration.days(1),
       expiration: Duration.days(90),
     }).bucket;
+    const key = this.key;
+    this.notifications = new AlarmTopic(this, 'Notifications', {
+      topicName: naming.name('notifications'),
+      encryptionKey: key,
+      notificationEmails: delivery.notificationEmails,
+    }).topic;
+    // AWS CodeStar Notifications publishes the pipelines' events to the encrypted topic.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        principals: [new iam.ServicePrincipal('codestar-notifications.amazonaws.com')],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:ViaService': `sns.${this.region}.amazonaws.com` } },
+      }),
+    );
     if (delivery.source.connectionArn) {
       this.connectionArn = delivery.source.connectionArn;
     } else {

@@ -52,3 +52,30 @@ export function monitoringLines(stage: StageSummary): string[] {
     `    notifications: ${topics.join(', ')} → ${subscribers}`,
   ];
 }
+
+/** The delivery stage's notifications, as synthesized: its topic and subscribers, and which pipelines notify. */
+export function notificationLines(stage: StageSummary): string[] {
+  const all = stage.stacks.flatMap((s) =>
+    Object.values((s.template.Resources ?? {}) as Record<string, CfnResource>),
+  );
+  const rules = all.filter((r) => r.Type === 'AWS::CodeStarNotifications::NotificationRule');
+  if (rules.length === 0) {
+    return [];
+  }
+  const topics = all
+    .filter((r) => r.Type === 'AWS::SNS::Topic')
+    .map((t) => renderValue(t.Properties?.TopicName));
+  const emails = all.filter(
+    (r) => r.Type === 'AWS::SNS::Subscription' && renderValue(r.Properties?.Protocol) === 'email',
+  ).length;
+  const events = [
+    ...new Set(
+      rules
+        .flatMap((r) => (r.Properties?.EventTypeIds as string[] | undefined) ?? [])
+        .map((e) => e.replace(/^codepipeline-pipeline-(pipeline-execution-)?/, '').replace(/-/g, ' ')),
+    ),
+  ];
+  return [
+    `  notifications: ${topics.join(', ')} → ${emails > 0 ? `${emails} email` : 'no subscriber yet (delivery.notificationEmails)'}; ${rules.length} pipelines notify when ${events.join(', ')}`,
+  ];
+}

@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { KIND_LIST } from '../kinds';
 import type { EnvironmentConfig, ProjectConfig } from '../config/load';
 import type { StageSummary } from './assembly';
-import { monitoringLines } from './monitoring';
+import { monitoringLines, notificationLines } from './monitoring';
 import { countFindings, type Acknowledgement, type Finding, type GateResults } from './gates';
 
 /** Everything the delivery plan shows. */
@@ -200,7 +200,15 @@ export function renderPlan(input: PlanInput): string {
         ...monitoringLines(stage),
       );
     } else {
-      out.push(...pipelineLines(stage, config));
+      out.push(...pipelineLines(stage, config), ...notificationLines(stage));
+      const examples = (config.delivery?.notificationEmails ?? []).filter((e) =>
+        /@example\.(com|org|net)$/i.test(e),
+      );
+      if (examples.length > 0) {
+        out.push(
+          `  ! ${examples.join(', ')} ${examples.length > 1 ? 'are example addresses' : 'is an example address'}: set notificationEmails in infra/lib/config/delivery.ts before deploying`,
+        );
+      }
     }
     const total = stage.stacks.reduce((n, s) => n + Object.keys(s.template.Resources ?? {}).length, 0);
     out.push(`  stacks, in deploy order (${total} resources):`);

@@ -55,6 +55,18 @@ describe('the delivery plan (npm start)', () => {
     }
   });
 
+  it('shows where the pipelines’ notifications go and when every pipeline sends one', () => {
+    const pipelines = project.functions.length + (project.services ?? []).length + 1;
+    expect(plan).toMatch(
+      new RegExp(
+        `notifications: ${prefix}-delivery-notifications → (\\d+ email|no subscriber yet \\(delivery.notificationEmails\\)); ${pipelines} pipelines notify when failed, succeeded, manual approval needed`,
+      ),
+    );
+    expect(plan).toContain(
+      '! platform-delivery@example.com is an example address: set notificationEmails in infra/lib/config/delivery.ts before deploying',
+    );
+  });
+
   it('shows the service pipeline’s stages with the strategy of each environment', () => {
     expect(plan).toContain(`pipeline ${prefix}-inventory-api-pipeline:`);
     expect(plan).toContain('Build: Build (CodeBuild)');
