@@ -76,6 +76,15 @@ export class EncryptionKey extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeToPublishToEncryptedTopics',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
     // Control Tower CT.KMS.PR.3: only AWS services (on behalf of a principal) may create grants.
     key.addToResourcePolicy(
       new iam.PolicyStatement({

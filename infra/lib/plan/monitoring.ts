@@ -31,6 +31,10 @@ export function monitoringLines(stage: StageSummary): string[] {
     .filter((r) => !notifies(r))
     .map((r) => renderValue(r.Properties?.AlarmName));
   const topics = ofType('AWS::SNS::Topic').map((t) => renderValue(t.Properties?.TopicName));
+  // The EventBridge rules that send what no metric says (deployment failures, AWS Health) to the topic.
+  const rules = ofType('AWS::Events::Rule')
+    .filter((r) => JSON.stringify(r.Properties?.Targets).includes('AlarmTopic'))
+    .map((r) => renderValue(r.Properties?.Name));
   const byProtocol = new Map<string, number>();
   for (const s of ofType('AWS::SNS::Subscription')) {
     const protocol = renderValue(s.Properties?.Protocol);
@@ -50,6 +54,7 @@ export function monitoringLines(stage: StageSummary): string[] {
         ]
       : []),
     `    notifications: ${topics.join(', ')} → ${subscribers}`,
+    ...(rules.length > 0 ? [`    events to the topic: ${rules.join(', ')}`] : []),
   ];
 }
 

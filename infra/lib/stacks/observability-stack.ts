@@ -1,5 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -27,6 +29,8 @@ export class ObservabilityStack extends Stack {
   readonly dashboard: cloudwatch.Dashboard;
   /** The alarms this stack creates. */
   readonly alarms: readonly cloudwatch.Alarm[];
+  /** The EventBridge rules that send deployment failures and AWS Health events to the alarm topic. */
+  readonly eventRules: readonly events.Rule[];
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, props);
@@ -105,6 +109,37 @@ export class ObservabilityStack extends Stack {
       'raise database.minCapacity',
     );
     this.alarms = [cpuAlarm, capacityAlarm, connectionsAlarm, memoryAlarm];
+
+    // What no metric says: a deployment that failed or was stopped, and AWS's own trouble (seed 001).
+    const toTopic = new targets.SnsTopic(this.alarmTopic.topic);
+    this.eventRules = [
+      new events.Rule(this, 'CodeDeployFailures', {
+        ruleName: naming.name('codedeploy-failures'),
+        description: `${naming.base}: a CodeDeploy deployment failed or was stopped (and rolled back)`,
+        eventPattern: {
+          source: ['aws.codedeploy'],
+          detailType: ['CodeDeploy Deployment State-change Notification'],
+          detail: { state: ['FAILURE', 'STOP'] },
+        },
+        targets: [toTopic],
+      }),
+      new events.Rule(this, 'EcsDeploymentFailures', {
+        ruleName: naming.name('ecs-deployment-failures'),
+        description: `${naming.base}: an Amazon ECS service deployment failed (and rolled back)`,
+        eventPattern: {
+          source: ['aws.ecs'],
+          detailType: ['ECS Deployment State Change'],
+          detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED'] },
+        },
+        targets: [toTopic],
+      }),
+      new events.Rule(this, 'HealthEvents', {
+        ruleName: naming.name('health-events'),
+        description: `${naming.base}: AWS Health events for this account (issues, scheduled changes, notifications)`,
+        eventPattern: { source: ['aws.health'], detailType: ['AWS Health Event'] },
+        targets: [toTopic],
+      }),
+    ];
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: naming.name('overview'),

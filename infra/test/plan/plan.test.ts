@@ -52,6 +52,9 @@ describe('the delivery plan (npm start)', () => {
       expect(plan).toMatch(
         new RegExp(`notifications: ${prefix}-${env}-alarms → (\\d+ email|no subscriber yet)`),
       );
+      expect(plan).toContain(
+        `events to the topic: ${prefix}-${env}-codedeploy-failures, ${prefix}-${env}-ecs-deployment-failures, ${prefix}-${env}-health-events`,
+      );
     }
   });
 

@@ -59,6 +59,54 @@ describe('observability stack', () => {
     });
   });
 
+  it('sends deployment failures and AWS Health events to the alarm topic, which EventBridge may publish to', () => {
+    const topic = { Ref: Match.stringLikeRegexp('^AlarmTopic') };
+    for (const [name, source, detailType, detail] of [
+      [
+        'ias-prod-codedeploy-failures',
+        'aws.codedeploy',
+        'CodeDeploy Deployment State-change Notification',
+        { state: ['FAILURE', 'STOP'] },
+      ],
+      [
+        'ias-prod-ecs-deployment-failures',
+        'aws.ecs',
+        'ECS Deployment State Change',
+        { eventName: ['SERVICE_DEPLOYMENT_FAILED'] },
+      ],
+      ['ias-prod-health-events', 'aws.health', 'AWS Health Event', undefined],
+    ] as const) {
+      prod.observability.hasResourceProperties('AWS::Events::Rule', {
+        Name: name,
+        EventPattern: { source: [source], 'detail-type': [detailType], ...(detail ? { detail } : {}) },
+        Targets: [Match.objectLike({ Arn: topic })],
+      });
+    }
+    prod.observability.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'events.amazonaws.com' },
+          }),
+        ]),
+      },
+    });
+    // The topic is encrypted: EventBridge may use the environment key for it.
+    prod.foundation.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowEventBridgeToPublishToEncryptedTopics',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+  });
+
   it('has the environment dashboard', () => {
     dev.observability.hasResourceProperties('AWS::CloudWatch::Dashboard', {
       DashboardName: 'ias-dev-overview',
