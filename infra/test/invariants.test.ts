@@ -44,6 +44,26 @@ function resources(stack: StackSummary): [string, Resource][] {
   return Object.entries(stack.template.Resources ?? {}) as [string, Resource][];
 }
 
+/**
+ * The logical IDs of a template's alarms (metric or composite) that reach people: those that notify
+ * on ALARM and on OK themselves, and the members of a composite alarm that does (its rule names them
+ * by `Fn::GetAtt [<id>, Arn]`).
+ */
+function reachingPeople(all: readonly [string, Resource][]): Set<string> {
+  const notifies = (r: Resource) =>
+    (r.Properties?.AlarmActions as unknown[] | undefined)?.length === 1 &&
+    (r.Properties?.OKActions as unknown[] | undefined)?.length === 1;
+  const alarms = all.filter(([, r]) => r.Type.startsWith('AWS::CloudWatch::') && r.Type.endsWith('Alarm'));
+  const notifying = alarms.filter(([, r]) => notifies(r));
+  const members = notifying
+    .filter(([, r]) => r.Type === 'AWS::CloudWatch::CompositeAlarm')
+    .flatMap(([, r]) => [
+      ...JSON.stringify(r.Properties?.AlarmRule).matchAll(/"Fn::GetAtt":\["([^"]+)","Arn"\]/g),
+    ])
+    .map((m) => m[1] ?? '');
+  return new Set([...notifying.map(([id]) => id), ...members]);
+}
+
 interface Statement {
   Effect: string;
   Action?: string | string[];
@@ -237,18 +257,7 @@ describe('invariants over every synthesized template', () => {
     '%s: every alarm notifies someone on ALARM and on OK, itself or through a composite alarm that does',
     (_name, stack) => {
       const all = resources(stack);
-      const notifies = (r: Resource) =>
-        (r.Properties?.AlarmActions as unknown[] | undefined)?.length === 1 &&
-        (r.Properties?.OKActions as unknown[] | undefined)?.length === 1;
-      // A composite's rule names its members by `Fn::GetAtt [<id>, Arn]`.
-      const throughComposite = new Set(
-        all
-          .filter(([, r]) => r.Type === 'AWS::CloudWatch::CompositeAlarm' && notifies(r))
-          .flatMap(([, r]) => [
-            ...JSON.stringify(r.Properties?.AlarmRule).matchAll(/"Fn::GetAtt":\["([^"]+)","Arn"\]/g),
-          ])
-          .map((m) => m[1]),
-      );
+      const reaching = reachingPeople(all);
       // The one exception: the environment's summary `<prefix>-<env>-health`, whose members (the
       // workloads' composites and the platform's alarms, in other stacks) each notify.
       // (The health stack and its summary share the name `<prefix>-<env>-health`.)
@@ -258,8 +267,7 @@ describe('invariants over every synthesized template', () => {
       )) {
         expect({
           id,
-          notified:
-            notifies(r) || throughComposite.has(id) || renderValue(r.Properties?.AlarmName) === summary,
+          notified: reaching.has(id) || renderValue(r.Properties?.AlarmName) === summary,
         }).toEqual({ id, notified: true });
       }
     },
@@ -284,11 +292,7 @@ describe('invariants over every synthesized template', () => {
       const dashboards = all
         .filter(([, r]) => r.Type === 'AWS::CloudWatch::Dashboard')
         .map(([, r]) => json(r));
-      const notifying = (r: Resource) =>
-        ((r.Properties?.AlarmActions as unknown[] | undefined) ?? []).length > 0;
-      const composites = all.filter(([, r]) => r.Type === 'AWS::CloudWatch::CompositeAlarm' && notifying(r));
-      const reachesPeople = ([id, r]: [string, Resource]) =>
-        notifying(r) || composites.some(([, c]) => json(c).includes(`"${id}","Arn"`));
+      const reaching = reachingPeople(all);
       const alarms = all.filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
       const watched = [
         ...all
@@ -308,7 +312,7 @@ describe('invariants over every synthesized template', () => {
         expect({ id, onDashboard: dashboards.some(refers) }).toEqual({ id, onDashboard: true });
         expect({
           id,
-          alarmReachingPeople: alarms.some((a) => refers(json(a[1])) && reachesPeople(a)),
+          alarmReachingPeople: alarms.some(([alarmId, a]) => refers(json(a)) && reaching.has(alarmId)),
         }).toEqual({
           id,
           alarmReachingPeople: true,

@@ -99,8 +99,6 @@ export interface WatchedWorkloadStack extends Stack {
     readonly name: string;
     /** `<prefix>-<env>-<workload>-health`: the composite alarm that notifies while the workload is unwell. */
     readonly health: cloudwatch.IAlarm;
-    /** `<prefix>-<env>-<workload>`: the workload's dashboard. */
-    readonly dashboard: cloudwatch.Dashboard;
   };
 }
 

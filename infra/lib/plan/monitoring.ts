@@ -6,6 +6,23 @@ interface CfnResource {
   readonly Properties?: Record<string, unknown>;
 }
 
+/** Every resource of a stage's templates, with its logical ID. */
+function stageResources(stage: StageSummary): [string, CfnResource][] {
+  return stage.stacks.flatMap((s) =>
+    Object.entries((s.template.Resources ?? {}) as Record<string, CfnResource>),
+  );
+}
+
+/** How many subscriptions each protocol has, e.g. `1 email`; `none` when there is none. */
+function subscribersOf(all: readonly CfnResource[], none: string): string {
+  const byProtocol = new Map<string, number>();
+  for (const s of all.filter((r) => r.Type === 'AWS::SNS::Subscription')) {
+    const protocol = renderValue(s.Properties?.Protocol);
+    byProtocol.set(protocol, (byProtocol.get(protocol) ?? 0) + 1);
+  }
+  return byProtocol.size === 0 ? none : [...byProtocol].map(([protocol, n]) => `${n} ${protocol}`).join(', ');
+}
+
 /** Whether an alarm sends its ALARM transition somewhere itself. */
 function notifies(alarm: CfnResource): boolean {
   return ((alarm.Properties?.AlarmActions as unknown[] | undefined) ?? []).length > 0;
@@ -17,9 +34,8 @@ function notifies(alarm: CfnResource): boolean {
  * composite alarms that notify, and where notifications go (the alarm topic's subscriptions).
  */
 export function monitoringLines(stage: StageSummary): string[] {
-  const all = stage.stacks.flatMap((s) =>
-    Object.values((s.template.Resources ?? {}) as Record<string, CfnResource>),
-  );
+  const entries = stageResources(stage);
+  const all = entries.map(([, r]) => r);
   const ofType = (type: string) => all.filter((r) => r.Type === type);
   const names = (type: string, key: string) => ofType(type).map((r) => renderValue(r.Properties?.[key]));
   const alarms = ofType('AWS::CloudWatch::Alarm');
@@ -31,19 +47,14 @@ export function monitoringLines(stage: StageSummary): string[] {
     .filter((r) => !notifies(r))
     .map((r) => renderValue(r.Properties?.AlarmName));
   const topics = ofType('AWS::SNS::Topic').map((t) => renderValue(t.Properties?.TopicName));
-  // The EventBridge rules that send what no metric says (deployment failures, AWS Health) to the topic.
+  // The EventBridge rules that send what no metric says (deployment failures, AWS Health) to a topic.
+  const topicRefs = entries
+    .filter(([, r]) => r.Type === 'AWS::SNS::Topic')
+    .map(([id]) => JSON.stringify({ Ref: id }));
   const rules = ofType('AWS::Events::Rule')
-    .filter((r) => JSON.stringify(r.Properties?.Targets).includes('AlarmTopic'))
+    .filter((r) => topicRefs.some((ref) => JSON.stringify(r.Properties?.Targets).includes(ref)))
     .map((r) => renderValue(r.Properties?.Name));
-  const byProtocol = new Map<string, number>();
-  for (const s of ofType('AWS::SNS::Subscription')) {
-    const protocol = renderValue(s.Properties?.Protocol);
-    byProtocol.set(protocol, (byProtocol.get(protocol) ?? 0) + 1);
-  }
-  const subscribers =
-    byProtocol.size === 0
-      ? 'no subscriber yet (alarms.notificationEmails in the profile)'
-      : [...byProtocol].map(([protocol, n]) => `${n} ${protocol}`).join(', ');
+  const subscribers = subscribersOf(all, 'no subscriber yet (alarms.notificationEmails in the profile)');
   return [
     `  monitoring: ${ofType('AWS::CloudWatch::Dashboard').length} dashboards, ${alarms.length} alarms (${direct} that notify and roll deployments back or watch the platform, ${alarms.length - direct} that feed a composite alarm), ${allComposites.length} composite alarms`,
     `    dashboards: ${names('AWS::CloudWatch::Dashboard', 'DashboardName').join(', ')}`,
@@ -60,9 +71,7 @@ export function monitoringLines(stage: StageSummary): string[] {
 
 /** The delivery stage's notifications, as synthesized: its topic and subscribers, and which pipelines notify. */
 export function notificationLines(stage: StageSummary): string[] {
-  const all = stage.stacks.flatMap((s) =>
-    Object.values((s.template.Resources ?? {}) as Record<string, CfnResource>),
-  );
+  const all = stageResources(stage).map(([, r]) => r);
   const rules = all.filter((r) => r.Type === 'AWS::CodeStarNotifications::NotificationRule');
   if (rules.length === 0) {
     return [];
@@ -70,9 +79,6 @@ export function notificationLines(stage: StageSummary): string[] {
   const topics = all
     .filter((r) => r.Type === 'AWS::SNS::Topic')
     .map((t) => renderValue(t.Properties?.TopicName));
-  const emails = all.filter(
-    (r) => r.Type === 'AWS::SNS::Subscription' && renderValue(r.Properties?.Protocol) === 'email',
-  ).length;
   const events = [
     ...new Set(
       rules
@@ -81,6 +87,6 @@ export function notificationLines(stage: StageSummary): string[] {
     ),
   ];
   return [
-    `  notifications: ${topics.join(', ')} → ${emails > 0 ? `${emails} email` : 'no subscriber yet (delivery.notificationEmails)'}; ${rules.length} pipelines notify when ${events.join(', ')}`,
+    `  notifications: ${topics.join(', ')} → ${subscribersOf(all, 'no subscriber yet (delivery.notificationEmails)')}; ${rules.length} pipelines notify when ${events.join(', ')}`,
   ];
 }

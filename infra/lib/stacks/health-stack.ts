@@ -6,7 +6,7 @@ import type { EnvironmentStackProps } from './environment-stack-props';
 
 /** Props of {@link HealthStack}. */
 export interface HealthStackProps extends EnvironmentStackProps {
-  /** Every workload's stack of the environment, each with its composite alarm and dashboard. */
+  /** Every workload's stack of the environment, each with its composite alarm and the name of its dashboard. */
   readonly workloads: readonly WatchedWorkloadStack[];
   /** The environment's own alarms (the database's), each of which notifies. */
   readonly platformAlarms: readonly cloudwatch.IAlarm[];
