@@ -134,4 +134,10 @@ describe('an account per environment, pipelines in a tooling account', () => {
       /the pipelines live in 111111111111 but the dev profile names no account/,
     );
   });
+
+  it('refuses a notification address that is not an e-mail address, naming its place', () => {
+    expect(() => parseDelivery({ ...delivery, notificationEmails: ['team'] }, profiles(false))).toThrow(
+      /notificationEmails\.0: must be an e-mail address/,
+    );
+  });
 });

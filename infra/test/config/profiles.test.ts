@@ -119,4 +119,22 @@ describe('environment profiles', () => {
     expect(lines).toContain('  - prod.database.maxCapacity: must be at least minCapacity');
     expect(lines).toContain('  - prod.account: must be a 12-digit AWS account ID');
   });
+
+  it('fails on monitoring thresholds out of range or missing, naming each path', () => {
+    const raw = profiles();
+    const prod = raw.prod as {
+      lambda: { watch: Record<string, unknown> };
+      service: { watch: Record<string, unknown> };
+      alarms: Record<string, unknown>;
+    };
+    prod.lambda.watch.queueOldestMessageSeconds = 10;
+    prod.service.watch.cpuPercent = 150;
+    delete prod.alarms.databaseConnections;
+    const lines = problems(raw);
+    expect(lines).toContain(
+      '  - prod.lambda.watch.queueOldestMessageSeconds: Too small: expected number to be >=60',
+    );
+    expect(lines).toContain('  - prod.service.watch.cpuPercent: Too big: expected number to be <=100');
+    expect(lines.some((l) => l.startsWith('  - prod.alarms.databaseConnections: '))).toBe(true);
+  });
 });
