@@ -8,6 +8,7 @@ export * from './environment';
 export * from './codedeploy';
 export * from './ledger';
 export * from './hooks';
+export * from './monitoring';
 export * from './pipelines';
 export * from './kinds/strategy';
 export * from './kinds/function/strategies';
