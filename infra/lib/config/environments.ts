@@ -70,6 +70,13 @@ export const environments = {
         memoryPercent: 90,
       },
     },
+    observability: {
+      // Every 5 minutes keeps an idle dev account cheap; 100 % of requests traced while developing.
+      canary: { everyMinutes: 5, failedRunsToAlarm: 2 },
+      tracing: { samplingPercent: 100 },
+      logs: { loggedErrorsPer5Minutes: 20, slowQueriesPer5Minutes: 50 },
+      detective: { cloudTrail: false, config: false },
+    },
   },
   staging: {
     region: 'ap-northeast-1',
@@ -126,6 +133,12 @@ export const environments = {
         cpuPercent: 85,
         memoryPercent: 85,
       },
+    },
+    observability: {
+      canary: { everyMinutes: 5, failedRunsToAlarm: 2 },
+      tracing: { samplingPercent: 20 },
+      logs: { loggedErrorsPer5Minutes: 10, slowQueriesPer5Minutes: 20 },
+      detective: { cloudTrail: false, config: false },
     },
   },
   prod: {
@@ -201,5 +214,14 @@ export const environments = {
     // Retained: production stock and allocations are the business record, and its logs are the
     // audit trail. A mistaken `cdk destroy` must not erase them; delete them by hand on purpose.
     retainData: true,
+    observability: {
+      // Every minute: the canary is also the gate after a deployment, which waits for a run that
+      // started after the traffic moved.
+      canary: { everyMinutes: 1, failedRunsToAlarm: 2 },
+      tracing: { samplingPercent: 5 },
+      logs: { loggedErrorsPer5Minutes: 5, slowQueriesPer5Minutes: 10 },
+      // Seed 001's detective controls: on in prod, where they are worth their cost.
+      detective: { cloudTrail: true, config: true },
+    },
   },
 } satisfies Record<string, EnvironmentProfileInput>;

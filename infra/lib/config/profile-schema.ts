@@ -141,6 +141,75 @@ const lambdaSchema = z
   })
   .strict();
 
+/** A Slack channel AWS Chatbot posts the alarm topic's messages to (the workspace authorized once in the Chatbot console). */
+const slackChannelSchema = z
+  .object({
+    /** The Slack workspace (team) ID, e.g. T0123456789. */
+    workspaceId: z.string().regex(/^[0-9A-Z]{1,255}$/, 'must be a Slack workspace ID such as T0123456789'),
+    /** The Slack channel ID, e.g. C0123456789 (the channel's "About" tab shows it). */
+    channelId: z.string().regex(/^[A-Za-z0-9]{9,255}$/, 'must be a Slack channel ID such as C0123456789'),
+  })
+  .strict();
+
+const guid = z.uuid('must be a GUID such as 0a1b2c3d-4e5f-6789-abcd-ef0123456789');
+
+/** A Microsoft Teams channel AWS Chatbot posts to (the team authorized once in the Chatbot console). */
+const teamsChannelSchema = z
+  .object({
+    /** The team's ID (a GUID). */
+    teamId: guid,
+    /** The Microsoft 365 tenant's ID (a GUID). */
+    tenantId: guid,
+    /** The channel's ID, as in its link: 19:...@thread.tacv2. */
+    channelId: z
+      .string()
+      .regex(
+        /^19:[^\s]+@thread\.(tacv2|skype)$/,
+        'must be a Teams channel ID such as 19:abc...@thread.tacv2',
+      ),
+  })
+  .strict();
+
+/**
+ * What watches an environment beside the workloads' own alarms (seeds 001 and 002): chat, the
+ * synthetic check, tracing, the log-derived alarms and the detective controls.
+ */
+const observabilitySchema = z
+  .object({
+    /** Chat channels that receive the alarm topic through AWS Chatbot. @default - e-mail only */
+    chat: z
+      .object({ slack: slackChannelSchema.optional(), teams: teamsChannelSchema.optional() })
+      .strict()
+      .default({}),
+    /** The CloudWatch Synthetics canary that calls the API from outside: health, a read, an allocation and its release. */
+    canary: z
+      .object({
+        /** Minutes between runs (1 to 60). */
+        everyMinutes: z.number().int().min(1).max(60),
+        /** Failed runs in a row that put the canary's alarm in ALARM. */
+        failedRunsToAlarm: z.number().int().min(1).max(10),
+      })
+      .strict(),
+    /** Share of requests traced end to end (load balancer, service, database), in percent (0 to 100). */
+    tracing: z.object({ samplingPercent: z.number().min(0).max(100) }).strict(),
+    /** Alarms on what the structured logs say (metric filters), per workload over 5 minutes. */
+    logs: z
+      .object({
+        /** Lines logged with an `errorType` in 5 minutes at which a workload is unwell. */
+        loggedErrorsPer5Minutes: z.number().int().min(1),
+        /** Database queries over SLOW_QUERY_MS in 5 minutes at which a workload is unwell. */
+        slowQueriesPer5Minutes: z.number().int().min(1),
+      })
+      .strict(),
+    /**
+     * Detective governance (seed 001): a CloudTrail trail and an AWS Config recorder with managed
+     * rules that mirror the policy gates at run time. One recorder per account and region: at most
+     * one environment of an account turns `config` on.
+     */
+    detective: z.object({ cloudTrail: z.boolean(), config: z.boolean() }).strict(),
+  })
+  .strict();
+
 /** One environment: everything that differs between dev, staging and prod. */
 export const environmentProfileSchema = z
   .object({
@@ -162,6 +231,7 @@ export const environmentProfileSchema = z
     lambda: lambdaSchema,
     /** How container services are sized, scaled, delivered and watched (seed 004 §2–3). */
     service: serviceProfileSchema,
+    observability: observabilitySchema,
     /**
      * Keep databases, buckets, repositories, keys and log groups when the stacks are destroyed.
      * Default false: seed 000 wants data and logs removed by `cdk destroy`. A profile that sets it
@@ -213,6 +283,18 @@ export const environmentsSchema = z
     }
     entries.forEach(([name, profile], i) => {
       for (const [other, otherProfile] of entries.slice(0, i)) {
+        if (
+          profile.observability.detective.config &&
+          otherProfile.observability.detective.config &&
+          profile.region === otherProfile.region &&
+          profile.account === otherProfile.account
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name, 'observability', 'detective', 'config'],
+            message: `${other} already records AWS Config in ${profile.account === undefined ? 'the deploying account (no account named)' : `account ${profile.account}`} and ${profile.region}, and an account has one recorder per region: turn it off here or give the environments their own accounts`,
+          });
+        }
         if (
           isCidr(profile.network.vpcCidr) &&
           isCidr(otherProfile.network.vpcCidr) &&
