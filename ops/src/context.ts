@@ -13,6 +13,7 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { SyntheticsClient } from '@aws-sdk/client-synthetics';
 import type {
   FunctionDefinition,
   EnvironmentConfig,
@@ -27,6 +28,8 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   readonly codedeploy: CodeDeployClient;
   readonly cloudwatch: CloudWatchClient;
+  /** The environment's canary (CloudWatch Synthetics). */
+  readonly synthetics: SyntheticsClient;
   readonly ecs: ECSClient;
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly codepipeline: CodePipelineClient;
@@ -53,6 +56,10 @@ const CLIENTS: { readonly [K in keyof AwsClients]: (region: string) => AwsClient
     new (
       require('@aws-sdk/client-cloudwatch') as { CloudWatchClient: typeof CloudWatchClient }
     ).CloudWatchClient({ region }),
+  synthetics: (region) =>
+    new (
+      require('@aws-sdk/client-synthetics') as { SyntheticsClient: typeof SyntheticsClient }
+    ).SyntheticsClient({ region }),
   ecs: (region) =>
     new (require('@aws-sdk/client-ecs') as { ECSClient: typeof ECSClient }).ECSClient({ region }),
   elbv2: (region) =>

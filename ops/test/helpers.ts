@@ -4,6 +4,10 @@ import {
   ListServiceDeploymentsCommand,
   type ServiceDeployment,
 } from '@aws-sdk/client-ecs';
+import {
+  DescribeCanariesLastRunCommand,
+  type DescribeCanariesLastRunCommandOutput,
+} from '@aws-sdk/client-synthetics';
 import { loadProject } from '@ias/infra/config';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
@@ -37,6 +41,9 @@ export function stubbedAws() {
     lambda: mockClient(clients.lambda),
     codedeploy: mockClient(clients.codedeploy),
     cloudwatch: mockClient(clients.cloudwatch),
+    // The Synthetics client the registry serves is typed against an older @smithy/types than the
+    // mock's: its stub is untyped, and stubCanary below is the one place that sets its answers.
+    synthetics: mockClient(clients.synthetics as never),
     ecs: mockClient(clients.ecs),
     elbv2: mockClient(clients.elbv2),
     codepipeline: mockClient(clients.codepipeline),
@@ -87,6 +94,19 @@ export function context(
 /** An AWS service error as the SDK throws it (its `name` is the exception's). */
 export function awsError(name: string, message = name): Error {
   return Object.assign(new Error(message), { name, $metadata: {} });
+}
+
+/**
+ * What Synthetics answers to DescribeCanariesLastRun (the only Synthetics call the CLI makes): the
+ * environment's canary and its last run, an empty list (no canary of that name), or an error.
+ */
+export function stubCanary(
+  aws: ReturnType<typeof stubbedAws>,
+  answer: DescribeCanariesLastRunCommandOutput['CanariesLastRun'] | Error,
+): void {
+  const stub = aws.mocks.synthetics.on(DescribeCanariesLastRunCommand as never);
+  if (answer instanceof Error) stub.rejects(answer);
+  else stub.resolves({ CanariesLastRun: answer } as never);
 }
 
 /** A CodeDeploy deployment as BatchGetDeployments describes it, created at midnight UTC of `day`. */
