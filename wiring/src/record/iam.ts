@@ -60,6 +60,7 @@ export const IAM_SERVICE_PREFIXES: Readonly<Record<string, string>> = {
   'Secrets Manager': 'secretsmanager',
   SSM: 'ssm',
   STS: 'sts',
+  synthetics: 'synthetics',
 };
 
 type Input = Readonly<Record<string, unknown>>;
@@ -296,6 +297,10 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
       resources: (i, arn) => [parameterArn(text(i, 'Path', 'GetParametersByPath'), arn)],
     },
     DescribeParameters: { resources: ANY },
+  },
+  synthetics: {
+    // No resource type: IAM narrows it by the canaries the request names (the synthetics:Names key).
+    DescribeCanariesLastRun: { resources: ANY },
   },
   sts: {
     GetCallerIdentity: { resources: ANY },
