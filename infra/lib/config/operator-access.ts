@@ -6,7 +6,14 @@
  * README's table of actions per command (`npm run readme:operator`): neither is written by hand.
  * Pure data: no construct, no AWS call.
  */
-import { LAMBDA_STRATEGIES, ledgerTableName, Naming, pipelineNames, SERVICE_STRATEGIES } from '@ias/targets';
+import {
+  LAMBDA_STRATEGIES,
+  ledgerTableName,
+  monitoringNames,
+  Naming,
+  pipelineNames,
+  SERVICE_STRATEGIES,
+} from '@ias/targets';
 import type { EnvironmentConfig } from './load';
 
 /**
@@ -20,6 +27,7 @@ export type OperatorScope =
   | 'applications'
   | 'deploymentConfigs'
   | 'alarms'
+  | 'canary'
   | 'services'
   | 'serviceDeployments'
   | 'taskDefinitions'
@@ -74,6 +82,7 @@ const SCOPE_NOTES: Partial<Record<OperatorScope, string>> = {
   environmentKey: 'on the environment key, through SSM, Secrets Manager and DynamoDB',
   serviceRoles: "the services' task and execution roles, passed to ECS tasks only",
   taskDefinitionTags: 'the tags of the task definitions it registers',
+  canary: "the environment's canary only, by its name",
 };
 
 /** The `ias-ops` command groups and their actions: the README table's rows, in order. */
@@ -94,6 +103,7 @@ export const OPERATOR_ACCESS: readonly OperatorCommandGroup[] = [
         actions: ['codedeploy:ListDeployments', 'codedeploy:BatchGetDeployments'],
       },
       { scope: 'alarms', actions: ['cloudwatch:DescribeAlarms'] },
+      { scope: 'canary', actions: ['synthetics:DescribeCanariesLastRun'] },
       { scope: 'services', actions: ['ecs:DescribeServices', 'ecs:ListServiceDeployments'] },
       { scope: 'serviceDeployments', actions: ['ecs:DescribeServiceDeployments'] },
       { scope: 'any', actions: ['elasticloadbalancing:DescribeTargetHealth'] },
@@ -320,6 +330,21 @@ function scopeStatement(
     }
     case 'alarms':
       return { Sid: 'Alarms', Resource: [arn('cloudwatch', `alarm:${named}`)] };
+    case 'canary': {
+      // Synthetics has no resource type for its Describe calls: it narrows them by the canaries the
+      // request names. ForAnyValue requires a name (a request naming none lists every canary of the
+      // account), ForAllValues allows none but the environment's.
+      // @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Synthetics_Canaries_Restricted.html
+      const names = [monitoringNames(naming).canary];
+      return {
+        Sid: 'Canary',
+        Resource: ['*'],
+        Condition: {
+          'ForAnyValue:StringEquals': { 'synthetics:Names': names },
+          'ForAllValues:StringEquals': { 'synthetics:Names': names },
+        },
+      };
+    }
     case 'services':
       return { Sid: 'Services', Resource: [arn('ecs', `service/${cluster}/${named}`)] };
     case 'serviceDeployments':
@@ -382,6 +407,7 @@ const SCOPE_ORDER: readonly OperatorScope[] = [
   'applications',
   'deploymentConfigs',
   'alarms',
+  'canary',
   'services',
   'serviceDeployments',
   'taskDefinitions',

@@ -9,6 +9,7 @@ import {
   operatorPolicyDocument,
   operatorPolicyName,
   UNSCOPED_ACTIONS,
+  type IamStatement,
   type OperatorPolicyTarget,
 } from '../config/operator-access';
 
@@ -75,22 +76,39 @@ export class OperatorPolicy extends Construct {
       keyArn: 'key',
       pipelineRegion: props.pipelineRegion ?? region,
     };
-    // One finding per resource, though two statements may share it (registering and tagging task definitions).
-    const actions = new Map<string, string[]>();
+    // One finding per resource, though two statements may share it (registering and tagging task
+    // definitions; the actions on no resource and the canary's, which a condition narrows instead).
+    const actions = new Map<string, { action: string; why: string | undefined }[]>();
     for (const statement of operatorPolicyDocument(props.config, nag).Statement) {
+      const narrowed = statement.Condition && `only where ${conditionWords(statement.Condition)}`;
       for (const resource of statement.Resource.filter((r) => r.includes('*'))) {
-        actions.set(resource, [...(actions.get(resource) ?? []), ...statement.Action]);
+        const allowed = statement.Action.map((action) => ({
+          action,
+          why: UNSCOPED_ACTIONS[action] ?? narrowed,
+        }));
+        actions.set(resource, [...(actions.get(resource) ?? []), ...allowed]);
       }
     }
     for (const [resource, allowed] of actions) {
       const reason =
         resource === '*'
-          ? `AWS scopes these actions to no resource: ${allowed.map((a) => `${a} (${UNSCOPED_ACTIONS[a]})`).join('; ')}`
-          : `ias-ops calls these on the resources the pattern names, all of ${props.naming.base} (or the project's pipelines): ${allowed.join(', ')}`;
+          ? `AWS scopes these actions to no resource: ${allowed.map((a) => `${a.action} (${a.why ?? ''})`).join('; ')}`
+          : `ias-ops calls these on the resources the pattern names, all of ${props.naming.base} (or the project's pipelines): ${allowed.map((a) => a.action).join(', ')}`;
       Validations.of(this.policy).acknowledge({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`,
         reason,
       });
     }
   }
+}
+
+/** A statement's condition in words: `synthetics:Names is ias-dev`, each key once. */
+function conditionWords(condition: NonNullable<IamStatement['Condition']>): string {
+  const values = new Map<string, Set<string>>();
+  for (const byKey of Object.values(condition)) {
+    for (const [key, value] of Object.entries(byKey)) {
+      values.set(key, new Set([...(values.get(key) ?? []), ...[value].flat()]));
+    }
+  }
+  return [...values].map(([key, v]) => `${key} is ${[...v].join(' or ')}`).join(' and ');
 }

