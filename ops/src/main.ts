@@ -124,7 +124,8 @@ const COMMANDS: readonly CommandRow[] = [
   },
   {
     name: 'status',
-    description: 'per function, service and pipeline: what runs, the last deployments, alarms and health',
+    description:
+      "the environment's health (its composite alarm, every alarm in ALARM with its reason and since when, the canary's last run), then per function, service and pipeline: what runs, the last deployments, alarms and the workload's composite alarm",
     options: [ENV_OPTION],
     load: () => import('./commands/status.js').then((m) => leaf(m.statusAny, m.formatAnyStatus)),
   },

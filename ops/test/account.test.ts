@@ -8,7 +8,7 @@ import { formatAnyStatus, statusAny, type AllStatusResult } from '../src/command
 import { createContext } from '../src/context';
 import { EXIT } from '../src/errors';
 import { main } from '../src/main';
-import { project, stubbedAws } from './helpers';
+import { project, stubCanary, stubbedAws } from './helpers';
 
 /** The repository's project with dev pinned to an account, as a multi-account profile does. */
 const pinned: ProjectConfig = {
@@ -80,6 +80,7 @@ describe("credentials of the environment's account", () => {
     aws.mocks.ecs.onAnyCommand().resolves({});
     aws.mocks.elbv2.onAnyCommand().resolves({});
     aws.mocks.codepipeline.onAnyCommand().resolves({});
+    stubCanary(aws, []);
     const result = await statusAny(context(), { env: undefined });
     expect(result).toMatchObject({
       environments: [{ environment: 'staging' }, { environment: 'prod' }],

@@ -1,14 +1,30 @@
 /**
- * `status --env E`: what runs in an environment, per function (alias, deployments, alarms), per service
- * (task definition, deployments, target health) and per pipeline (last execution). Read-only.
+ * `status --env E`: what runs in an environment and whether it is healthy: its health (composite alarm,
+ * the alarms in ALARM, the canary's last run), per function (alias, deployments, alarms, composite), per
+ * service (task definition, deployments, target health, composite) and per pipeline (last execution).
+ * Read-only.
  */
 import { ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import type { EnvironmentConfig } from '@ias/infra/config';
-import { pipelineNames } from '@ias/targets';
+import { monitoringNames, pipelineNames } from '@ias/targets';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import {
+  compositeHealth,
+  environmentHealth,
+  environmentHealthCalls,
+  formatComposite,
+  formatEnvironmentHealth,
+  readCanary,
+  readEnvironmentAlarms,
+  type AlarmStates,
+  type CanaryStatus,
+  type CompositeHealth,
+  type EnvironmentHealth,
+} from '../aws/environment-health';
 import {
   dryRun,
   inEnvironment,
+  naming,
   pipelineRegion,
   planned,
   type AwsClients,
@@ -23,6 +39,16 @@ import type { ServiceStatus } from '../kinds/service';
 
 export type { FunctionStatus } from '../kinds/function';
 export type { ServiceStatus } from '../kinds/service';
+export type {
+  AlarmInAlarm,
+  CanaryStatus,
+  CompositeHealth,
+  CompositeState,
+  EnvironmentHealth,
+} from '../aws/environment-health';
+
+/** A workload's status with the state of its composite alarm `<prefix>-<env>-<workload>-health`. */
+export type WithHealth<S> = S & { readonly health: CompositeHealth };
 
 /** A pipeline's last execution. */
 export interface PipelineStatus {
@@ -41,8 +67,10 @@ export interface PipelineStatus {
 export interface StatusResult {
   readonly environment: string;
   readonly region: string;
-  readonly functions: readonly FunctionStatus[];
-  readonly services: readonly ServiceStatus[];
+  /** The environment's composite alarm, its alarms in ALARM and its canary's last run. */
+  readonly health: EnvironmentHealth;
+  readonly functions: readonly WithHealth<FunctionStatus>[];
+  readonly services: readonly WithHealth<ServiceStatus>[];
   readonly pipelines: readonly PipelineStatus[];
 }
 
@@ -84,15 +112,19 @@ function pipelineList(ctx: OpsContext, env: EnvironmentConfig): string[] {
   return names.map((n) => pipelineNames(ctx.project.prefix, n).pipeline);
 }
 
-/** `status`: every workload (kind by kind) and pipeline of the environment, concurrently. */
+/**
+ * `status`: the environment's health, every workload (kind by kind) and pipeline of the environment,
+ * concurrently.
+ */
 export const status = inEnvironment<StatusArgs, StatusResult>(async (ctx, env) => {
   const kinds = KINDS.map((controller) => ({
     controller,
     workloads: controller.workloads(ctx.project, env),
   }));
   const pipelines = pipelineList(ctx, env);
+  const names = naming(env);
   if (ctx.dryRun) {
-    const calls: PlannedCall[] = [];
+    const calls: PlannedCall[] = [...environmentHealthCalls(names)];
     for (const { controller, workloads } of kinds) {
       for (const w of workloads) calls.push(...controller.status.calls(w.target));
     }
@@ -106,8 +138,22 @@ export const status = inEnvironment<StatusArgs, StatusResult>(async (ctx, env) =
     unknown[]
   >;
   const result = { ...byKind, pipelines: [] as PipelineStatus[] };
+  let alarms: AlarmStates = new Map();
+  let canary: CanaryStatus | undefined;
   // Tasks fill their own slot, so the result keeps the configuration's order whatever finishes first.
   const tasks = [
+    {
+      title: `alarms ${monitoringNames(names).alarmPrefix}*`,
+      task: async () => {
+        alarms = await readEnvironmentAlarms(aws, names);
+      },
+    },
+    {
+      title: `canary ${monitoringNames(names).canary}`,
+      task: async () => {
+        canary = await readCanary(aws, names);
+      },
+    },
     ...kinds.flatMap(({ controller, workloads }) =>
       workloads.map((w, i) => ({
         title: controller.status.title(w.target),
@@ -135,19 +181,33 @@ export const status = inEnvironment<StatusArgs, StatusResult>(async (ctx, env) =
   } else {
     await Promise.all(tasks.map((t) => t.task()));
   }
+  // Each workload's composite, from the one listing of the environment's alarms.
+  for (const { controller, workloads } of kinds) {
+    const entries = byKind[controller.plural];
+    workloads.forEach((w, i) => {
+      const health = compositeHealth(alarms, monitoringNames(names).workloadHealth(w.name));
+      entries[i] = { ...(entries[i] as object), health };
+    });
+  }
   return {
     environment: env.name,
     region: env.profile.region,
-    ...(result as Omit<StatusResult, 'environment' | 'region'>),
+    // Every task ran to its end (one that failed failed the whole): the canary has been read.
+    health: environmentHealth(names, alarms, canary as CanaryStatus),
+    ...(result as Omit<StatusResult, 'environment' | 'region' | 'health'>),
   };
 });
 
 /** Text of `status`. */
 export function formatStatus(r: StatusResult): string {
-  const lines = [`${r.environment} (${r.region})`];
+  const lines = [`${r.environment} (${r.region})`, '', ...formatEnvironmentHealth(r.health)];
   for (const controller of KINDS) {
     lines.push('', `${controller.plural}:`);
-    for (const entry of r[controller.plural]) lines.push(...controller.status.format(entry));
+    for (const entry of r[controller.plural]) {
+      // The workload's composite right under its first line, which names it.
+      const [first = '', ...rest] = controller.status.format(entry);
+      lines.push(first, `    health: ${formatComposite(entry.health)}`, ...rest);
+    }
   }
   lines.push('', 'pipelines:');
   for (const p of r.pipelines) {

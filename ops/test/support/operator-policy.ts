@@ -21,8 +21,28 @@ interface CodeDeployOutput {
   deploymentId?: string;
 }
 
+/** One call as IAM sees it, with the condition keys its request carries. */
+interface IamRequestOfCall extends RecordedCall {
+  /** One request context per evaluation IAM makes of the call. */
+  readonly contexts: readonly Readonly<Record<string, string>>[];
+}
+
+/**
+ * The condition keys a call's request carries, for the actions the operator policy conditions on
+ * them. Synthetics allows DescribeCanariesLastRun only when every canary it names is allowed (and
+ * a policy that restricts names denies a request naming none): one context per name, each must pass.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Synthetics_Canaries_Restricted.html
+ */
+function requestContexts(call: RecordedCall, input: Record<string, unknown>): Record<string, string>[] {
+  if (call.service === 'synthetics' && call.action === 'DescribeCanariesLastRun') {
+    const names = Array.isArray(input.Names) ? input.Names.map(String) : [];
+    return names.length > 0 ? names.map((name) => ({ 'synthetics:Names': name })) : [{}];
+  }
+  return [{}];
+}
+
 /** Every call of the file's stubbed clients, as IAM requests. */
-async function recordedCalls(): Promise<RecordedCall[]> {
+async function recordedCalls(): Promise<IamRequestOfCall[]> {
   // IAM authorizes GetDeployment on the deployment group, which only the answer names.
   const groups = new Map<string, { application: string; group: string }>();
   const calls: { serviceId: string; command: string; input: Record<string, unknown> }[] = [];
@@ -64,9 +84,12 @@ async function recordedCalls(): Promise<RecordedCall[]> {
       }
     }
   }
-  return calls.map((c) =>
-    iamCallOf(c.serviceId, c.command, c.input, TARGET, { deploymentGroupOf: (id) => groups.get(id) }),
-  );
+  return calls.map((c) => {
+    const call = iamCallOf(c.serviceId, c.command, c.input, TARGET, {
+      deploymentGroupOf: (id) => groups.get(id),
+    });
+    return { ...call, contexts: requestContexts(call, c.input) };
+  });
 }
 
 /** Whether an ARN names one of the project's resources (`<prefix>-…`, `/<prefix>/…`, CDK's roles excepted). */
@@ -88,11 +111,9 @@ afterAll(async () => {
   STUBBED.length = 0;
   for (const call of calls) {
     const requests = [
-      ...call.resources.map((resource) => ({
-        action: `${call.service}:${call.action}`,
-        resource,
-        context: {},
-      })),
+      ...call.resources.flatMap((resource) =>
+        call.contexts.map((context) => ({ action: `${call.service}:${call.action}`, resource, context })),
+      ),
       ...(call.passRoles ?? []).map((resource) => ({
         action: 'iam:PassRole',
         resource,
