@@ -16,6 +16,7 @@ import { ownHelperFunctionLogs } from './aspects/helper-logs';
 import { applyRemovalRule } from './aspects/removal';
 import { applyStandardTags } from './aspects/tags';
 import { DeliveryStack } from './pipelines/delivery-stack';
+import { DeliveryObservability, pipelineNameOf } from './pipelines/delivery-observability';
 import { InfraPipelineStack, type EnvironmentWave } from './pipelines/infra-pipeline-stack';
 import { GithubOidcStack } from './stacks/github-oidc-stack';
 import { githubDeployRole, githubDiffRole } from './access/github-roles';
@@ -47,7 +48,7 @@ export interface DeliveryStageProps extends StageProps, Workloads {
  * which each pipeline delivers its function's code on every push.
  */
 export class DeliveryStage extends Stage {
-  /** `<prefix>-delivery`: key, access logs, connection. */
+  /** `<prefix>-delivery`: key, access logs, connection, notifications, and (see {@link observability}) what people see. */
   readonly shared: DeliveryStack;
   /** One pipeline per workload, by kind and workload folder name. */
   readonly pipelines: ByKind<'pipeline'>;
@@ -55,6 +56,11 @@ export class DeliveryStage extends Stage {
   readonly infrastructure?: InfraPipelineStack;
   /** `<prefix>-github-oidc`: GitHub Actions OIDC: the diff role, and in one account every deploy role. */
   readonly github: GithubOidcStack;
+  /**
+   * In the shared stack: every pipeline's `-failed` alarm, `<prefix>-delivery-health`, the executions
+   * log and the dashboard `<prefix>-delivery-overview`; undefined when there is no pipeline.
+   */
+  readonly observability?: DeliveryObservability;
 
   constructor(scope: Construct, id: string, props: DeliveryStageProps) {
     const { delivery } = props;
@@ -62,7 +68,7 @@ export class DeliveryStage extends Stage {
     const naming = deliveryNaming(props.prefix);
     this.shared = new DeliveryStack(this, 'shared', {
       stackName: naming.base,
-      description: `${naming.base}: KMS key, artifact-store access logs and GitHub connection of the application pipelines`,
+      description: `${naming.base}: KMS key, artifact-store access logs, GitHub connection, notifications, alarms, executions log and overview dashboard of the pipelines`,
       naming,
       delivery,
       pipelineLogPrefixes: KIND_LIST.flatMap((kind) => kind.definitions(props)).map(
@@ -146,25 +152,38 @@ export class DeliveryStage extends Stage {
       });
       acknowledgeCdkProviders(stack);
     }
-    // Every pipeline tells the delivery topic when it fails, succeeds or waits for a person.
-    for (const stack of [
+    const pipelines = [
       ...Object.values<ReadonlyMap<string, Stack>>(this.pipelines).flatMap((p) => [...p.values()]),
       ...(this.infrastructure ? [this.infrastructure] : []),
-    ]) {
-      const pipelines = stack.node
+    ].flatMap((stack) =>
+      stack.node
         .findAll()
-        .filter((c): c is codepipeline.Pipeline => c instanceof codepipeline.Pipeline);
-      for (const pipeline of pipelines) {
-        pipeline.notifyOn('Notify', this.shared.notifications, {
-          notificationRuleName: `${stack.stackName}-notify`,
-          events: [
-            codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
-            codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
-            codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
-          ],
-          detailType: notifications.DetailType.FULL,
-        });
-      }
+        .filter((c): c is codepipeline.Pipeline => c instanceof codepipeline.Pipeline)
+        .map((pipeline) => ({ stack, pipeline })),
+    );
+    // Every pipeline tells the delivery topic when it fails, succeeds or waits for a person.
+    for (const { stack, pipeline } of pipelines) {
+      pipeline.notifyOn('Notify', this.shared.notifications, {
+        notificationRuleName: `${stack.stackName}-notify`,
+        events: [
+          codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
+          codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
+          codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
+        ],
+        detailType: notifications.DetailType.FULL,
+      });
+    }
+    // Their failures, executions and the environments' health, shown in the delivery stack.
+    if (pipelines.length > 0) {
+      this.observability = new DeliveryObservability(this.shared, 'Observability', {
+        naming,
+        pipelines: pipelines.map(({ pipeline }) => pipelineNameOf(pipeline)),
+        environments: props.environments,
+        deliveryAccount: delivery.account,
+        encryptionKey: this.shared.key,
+        logRetention: PIPELINE_LOG_RETENTION,
+        retainData: delivery.retainArtifacts,
+      });
     }
     acknowledgeLogGroupFindings(this, PIPELINE_LOG_RETENTION);
     acknowledgeCrossStackSettings(this);

@@ -24,7 +24,8 @@ export interface DeliveryStackProps extends StackProps {
 /**
  * What the application pipelines share: their KMS key, the access-log bucket of their artifact
  * stores, the topic their notifications go to, and the CodeConnections connection to GitHub
- * (created here unless the settings name one).
+ * (created here unless the settings name one). The delivery stage adds their observability here
+ * once the pipelines exist (`DeliveryObservability`).
  */
 export class DeliveryStack extends Stack {
   /** Encrypts the pipelines' artifacts and logs. */
