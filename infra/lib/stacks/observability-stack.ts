@@ -6,6 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from '../constructs/alarm-topic';
+import { ChatChannels } from '../constructs/chat-channels';
 import type { Database } from '../constructs/database';
 import { importKey, type EnvironmentStackProps } from './environment-stack-props';
 
@@ -31,6 +32,8 @@ export class ObservabilityStack extends Stack {
   readonly alarms: readonly cloudwatch.Alarm[];
   /** The EventBridge rules that send deployment failures and AWS Health events to the alarm topic. */
   readonly eventRules: readonly events.Rule[];
+  /** The alarm topic in the Slack or Teams channels the profile names (none without). */
+  readonly chat: ChatChannels;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, props);
@@ -42,6 +45,12 @@ export class ObservabilityStack extends Stack {
       topicName: naming.name('alarms'),
       encryptionKey: importKey(this, props.encryptionKey),
       notificationEmails: alarms.notificationEmails,
+    });
+
+    this.chat = new ChatChannels(this, 'Chat', {
+      name: naming.name('alarms'),
+      topics: [this.alarmTopic.topic],
+      chat: config.profile.observability.chat,
     });
 
     const period = Duration.minutes(1);

@@ -137,4 +137,38 @@ describe('environment profiles', () => {
     expect(lines).toContain('  - prod.service.watch.cpuPercent: Too big: expected number to be <=100');
     expect(lines.some((l) => l.startsWith('  - prod.alarms.databaseConnections: '))).toBe(true);
   });
+
+  it('fails on a chat channel that is not one, naming its path and the form expected', () => {
+    const raw = profiles();
+    const staging = raw.staging as { observability: Record<string, unknown> };
+    staging.observability.chat = {
+      slack: { workspaceId: 'my workspace', channelId: 'C0123456789' },
+      teams: { teamId: 'team', tenantId: '0a1b2c3d-4e5f-4789-abcd-ef0123456789', channelId: 'general' },
+    };
+    const lines = problems(raw);
+    expect(lines).toContain(
+      '  - staging.observability.chat.slack.workspaceId: must be a Slack workspace ID such as T0123456789',
+    );
+    expect(lines).toContain(
+      '  - staging.observability.chat.teams.teamId: must be a GUID such as 0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+    );
+    expect(lines).toContain(
+      '  - staging.observability.chat.teams.channelId: must be a Teams channel ID such as 19:abc...@thread.tacv2',
+    );
+  });
+
+  it('fails on two environments recording AWS Config in one account and region, and accepts them in two accounts', () => {
+    const raw = profiles();
+    const staging = raw.staging as { observability: { detective: Record<string, unknown> } } & Record<
+      string,
+      unknown
+    >;
+    staging.observability.detective.config = true;
+    expect(problems(raw)).toContain(
+      '  - prod.observability.detective.config: staging already records AWS Config in the deploying account (no account named) and ap-northeast-1, and an account has one recorder per region: turn it off here or give the environments their own accounts',
+    );
+    staging.account = '111111111111';
+    (raw.prod as Record<string, unknown>).account = '222222222222';
+    expect(() => parseEnvironments(raw, 'ias')).not.toThrow();
+  });
 });

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { stageTemplates } from '../support/stages';
+import { environmentConfig, stageTemplates } from '../support/stages';
 
 const dev = stageTemplates('dev');
 const prod = stageTemplates('prod');
@@ -160,5 +160,57 @@ describe('config stack', () => {
       Type: 'String',
     });
     expect(JSON.stringify(dev.config.toJSON())).not.toContain('resolve:secretsmanager');
+  });
+});
+
+describe('chat', () => {
+  it('sends the alarm topic to the Slack and Teams channels a profile names, through a role that can do nothing', () => {
+    const config = environmentConfig('staging');
+    const chat = {
+      slack: { workspaceId: 'T0123456789', channelId: 'C0123456789' },
+      teams: {
+        teamId: '0a1b2c3d-4e5f-4789-abcd-ef0123456789',
+        tenantId: '1a1b2c3d-4e5f-4789-abcd-ef0123456789',
+        channelId: '19:abc@thread.tacv2',
+      },
+    };
+    const withChat = stageTemplates('staging', {
+      ...config,
+      profile: { ...config.profile, observability: { ...config.profile.observability, chat } },
+    }).observability;
+    const topic = [{ Ref: Match.stringLikeRegexp('^AlarmTopic') }];
+    withChat.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      ConfigurationName: 'ias-staging-alarms-slack',
+      SlackWorkspaceId: 'T0123456789',
+      SlackChannelId: 'C0123456789',
+      SnsTopicArns: topic,
+    });
+    expect(JSON.stringify(withChat.findResources('AWS::Chatbot::SlackChannelConfiguration'))).toContain(
+      ':iam::aws:policy/CloudWatchReadOnlyAccess',
+    );
+    withChat.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
+      ConfigurationName: 'ias-staging-alarms-teams',
+      TeamsChannelId: '19:abc@thread.tacv2',
+      SnsTopicArns: topic,
+    });
+    withChat.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'ias-staging-alarms-chatbot',
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'chatbot.amazonaws.com' } })],
+      },
+    });
+    const role = Object.values(withChat.findResources('AWS::IAM::Role')).find(
+      (r) => r.Properties.RoleName === 'ias-staging-alarms-chatbot',
+    );
+    expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role?.Properties.Policies).toBeUndefined();
+    expect(Object.keys(withChat.findResources('AWS::IAM::Policy'))).toEqual([]);
+  });
+
+  it('makes no chat channel where the profile names none', () => {
+    for (const t of [dev.observability, prod.observability]) {
+      expect(t.findResources('AWS::Chatbot::SlackChannelConfiguration')).toEqual({});
+      expect(t.findResources('AWS::Chatbot::MicrosoftTeamsChannelConfiguration')).toEqual({});
+    }
   });
 });
