@@ -116,7 +116,8 @@ function synthesizeStackTemplate(
     return {
       stackName,
       stageId: stack.hierarchicalId.split('/')[0] ?? '',
-      template: readFileSync(stack.templateFullPath, 'utf8'),
+      // Whitespace is not CloudFormation's: minified, the body stays under CreateStack's limit longer.
+      template: JSON.stringify(JSON.parse(readFileSync(stack.templateFullPath, 'utf8'))),
       fileAssets: fileAssetsOf(stack),
     };
   } finally {

@@ -1,5 +1,6 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import {
   DefaultDashboardFactory,
   MonitoringFacade,
@@ -19,6 +20,25 @@ export interface WorkloadWatchProps {
   /** Where the composite alarm reports. */
   readonly alarmTopic: AlarmTopic;
 }
+
+/** Thresholds of the alarms on what a workload's structured logs say, over 5 minutes. */
+export interface LogThresholds {
+  /** Lines logged with an `errorType` at which the workload is unwell. */
+  readonly loggedErrorsPer5Minutes: number;
+  /** Queries slower than the workload's SLOW_QUERY_MS at which it is unwell. */
+  readonly slowQueriesPer5Minutes: number;
+}
+
+/**
+ * The application's log contract the metric filters read (app/core and the handlers write it): a
+ * line about a failure carries `errorType`; an allocation refused for lack of stock is
+ * `event: "allocation.shortage"`; a query over SLOW_QUERY_MS is `event: "db.slow-query"`.
+ */
+export const LOG_EVENTS = {
+  loggedError: '{ $.errorType = * }',
+  shortage: '{ $.event = "allocation.shortage" }',
+  slowQuery: '{ $.event = "db.slow-query" }',
+} as const;
 
 /** What {@link WorkloadWatch.finish} made. */
 export interface WorkloadHealth {
@@ -47,7 +67,7 @@ export class WorkloadWatch {
   private readonly dashboards: DefaultDashboardFactory;
 
   constructor(
-    scope: Construct,
+    private readonly scope: Construct,
     private readonly props: WorkloadWatchProps,
   ) {
     this.dashboards = new DefaultDashboardFactory(scope, 'Dashboards', {
@@ -68,6 +88,75 @@ export class WorkloadWatch {
       },
       metricFactoryDefaults: { period: Duration.minutes(5) },
       dashboardFactory: this.dashboards,
+    });
+  }
+
+  /**
+   * Metric filters on the workload's structured logs ({@link LOG_EVENTS}) into the namespace
+   * `<name>`: `LoggedErrors` and `SlowQueries`, alarmed with `thresholds`; `AllocationShortages`
+   * shown, not alarmed (a shortage is the API answering correctly; a run of them is the business's
+   * news, not the on-call's); and `LoggedErrors` by `ErrorType` on the dashboard.
+   */
+  watchLogs(logGroup: logs.ILogGroup, thresholds: LogThresholds): void {
+    const namespace = this.props.name;
+    const period = Duration.minutes(5);
+    const filter = (id: string, metricName: string, pattern: string, dimensions?: Record<string, string>) =>
+      new logs.MetricFilter(this.scope, id, {
+        logGroup,
+        filterName: `${this.props.name}-${metricName}`,
+        filterPattern: logs.FilterPattern.literal(pattern),
+        metricNamespace: namespace,
+        metricName,
+        metricValue: '1',
+        // A dimensioned filter may not have a default value (CloudWatch Logs refuses it).
+        ...(dimensions ? { dimensions } : { defaultValue: 0 }),
+        unit: cloudwatch.Unit.COUNT,
+      }).metric({ statistic: cloudwatch.Stats.SUM, period });
+    const errors = filter('LoggedErrors', 'LoggedErrors', LOG_EVENTS.loggedError);
+    filter('LoggedErrorsByType', 'LoggedErrorsByType', LOG_EVENTS.loggedError, { ErrorType: '$.errorType' });
+    const shortages = filter('AllocationShortages', 'AllocationShortages', LOG_EVENTS.shortage);
+    const slowQueries = filter('SlowQueries', 'SlowQueries', LOG_EVENTS.slowQuery);
+    const atLeast = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+    this.facade.monitorCustom({
+      humanReadableName: `${this.props.name} logs`,
+      alarmFriendlyName: 'logs',
+      metricGroups: [
+        {
+          title: 'Errors logged',
+          metrics: [
+            {
+              metric: errors,
+              alarmFriendlyName: 'Logged-Errors',
+              addAlarm: {
+                [WATCH]: { threshold: thresholds.loggedErrorsPer5Minutes, comparisonOperator: atLeast },
+              },
+            },
+          ],
+        },
+        {
+          title: 'Errors logged, by type',
+          metrics: [
+            new cloudwatch.MathExpression({
+              expression: `SEARCH('{${namespace},ErrorType} MetricName="LoggedErrorsByType"', 'Sum', 300)`,
+              label: '',
+              period,
+            }),
+          ],
+        },
+        {
+          title: 'Slow queries (over SLOW_QUERY_MS)',
+          metrics: [
+            {
+              metric: slowQueries,
+              alarmFriendlyName: 'Slow-Queries',
+              addAlarm: {
+                [WATCH]: { threshold: thresholds.slowQueriesPer5Minutes, comparisonOperator: atLeast },
+              },
+            },
+          ],
+        },
+        { title: 'Allocations refused for lack of stock', metrics: [shortages] },
+      ],
     });
   }
 
@@ -113,12 +202,17 @@ export abstract class WorkloadMonitoring extends Construct implements WorkloadHe
   protected constructor(
     scope: Construct,
     id: string,
-    props: WorkloadWatchProps,
+    props: WorkloadWatchProps & {
+      /** The workload's log group and the thresholds of the alarms on what it says. */
+      readonly logs: { readonly logGroup: logs.ILogGroup; readonly thresholds: LogThresholds };
+    },
     watch: (watch: WorkloadWatch) => string,
   ) {
     super(scope, id);
     const workloadWatch = new WorkloadWatch(this, props);
-    const made = workloadWatch.finish(watch(workloadWatch));
+    const symptoms = watch(workloadWatch);
+    workloadWatch.watchLogs(props.logs.logGroup, props.logs.thresholds);
+    const made = workloadWatch.finish(`${symptoms}, errors logged, slow queries`);
     this.name = props.name;
     this.alarms = made.alarms;
     this.health = made.health;

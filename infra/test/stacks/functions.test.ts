@@ -268,8 +268,21 @@ describe('function stacks', () => {
         expect(JSON.stringify(alarm.Metrics)).toContain(`"Stat":"${statistic}"`);
         expect(JSON.stringify(alarm.Metrics)).toContain('"Period":300');
       }
+      // What the function's logs say (metric filters on its log group): errors logged, slow queries.
+      for (const [suffix, metric, threshold] of [
+        ['logs-Logged-Errors-Warning', 'LoggedErrors', 5],
+        ['logs-Slow-Queries-Warning', 'SlowQueries', 10],
+      ] as const) {
+        const alarm = watchAlarm(`ias-prod-${fn}-${suffix}`);
+        expect(alarm, `${fn} ${suffix}`).toMatchObject({
+          Threshold: threshold,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+        expect(JSON.stringify(alarm), suffix).toContain(`"MetricName":"${metric}"`);
+        expect(JSON.stringify(alarm), suffix).toContain(`"Namespace":"ias-prod-${fn}"`);
+      }
       const ids = members(fn).map(([id]) => id);
-      expect(ids).toHaveLength(queue ? 6 : 4);
+      expect(ids).toHaveLength(queue ? 8 : 6);
       const composite = prod.findResources('AWS::CloudWatch::CompositeAlarm', {
         Properties: {
           AlarmName: `ias-prod-${fn}-health`,

@@ -4,7 +4,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EnvironmentProfile } from '../../config/profile-schema';
 import type { AlarmTopic } from '../../constructs/alarm-topic';
-import { WorkloadMonitoring, WorkloadWatch } from '../../constructs/workload-watch';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { WorkloadMonitoring, WorkloadWatch, type LogThresholds } from '../../constructs/workload-watch';
 
 const WATCH = WorkloadWatch.DISAMBIGUATOR;
 
@@ -22,6 +23,8 @@ export interface FunctionMonitoringProps {
   readonly thresholds: EnvironmentProfile['lambda']['watch'];
   /** Where the composite alarm reports. */
   readonly alarmTopic: AlarmTopic;
+  /** The function's log group and the thresholds of the alarms on what it logs. */
+  readonly logs: { readonly logGroup: logs.ILogGroup; readonly thresholds: LogThresholds };
 }
 
 /**
@@ -34,7 +37,7 @@ export interface FunctionMonitoringProps {
 export class FunctionMonitoring extends WorkloadMonitoring {
   constructor(scope: Construct, id: string, props: FunctionMonitoringProps) {
     const { thresholds, functionName } = props;
-    super(scope, id, { name: functionName, alarmTopic: props.alarmTopic }, (watch) => {
+    super(scope, id, { name: functionName, alarmTopic: props.alarmTopic, logs: props.logs }, (watch) => {
       watch.facade.monitorLambdaFunction({
         lambdaFunction: props.function,
         humanReadableName: functionName,

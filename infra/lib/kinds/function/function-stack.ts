@@ -88,6 +88,7 @@ export class FunctionStack extends Stack {
       queue: queue && deadLetterQueue ? { queue, deadLetterQueue } : undefined,
       thresholds: profile.lambda.watch,
       alarmTopic: props.alarmTopic,
+      logs: { logGroup: this.function.logGroup, thresholds: profile.observability.logs },
     });
     props.eventBus.grantPutEventsTo(this.function.function);
     for (const user of [DATABASE_ROLES.app, DATABASE_ROLES.owner]) {
