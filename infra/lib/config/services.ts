@@ -46,6 +46,19 @@ export const serviceManifestSchema = z
           .regex(/^[a-z0-9][a-z0-9/_.-]*$/, 'must be a path under /<prefix>/<env>/, e.g. api/feature-flags'),
       )
       .default({}),
+    /**
+     * The API's synthetic check, relative to the service folder: a CommonJS `.js` file whose
+     * `handler` the CloudWatch Synthetics runtime calls with `API_URL` set, alone in its folder
+     * (the folder is the canary's code). One service per project may have one: the canary is the
+     * environment's, named `<prefix>-<env>`.
+     */
+    canary: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\.js$/,
+        'must be a .js file in a folder of its own, e.g. canary/api-canary.js',
+      )
+      .optional(),
   })
   .strict();
 
@@ -86,7 +99,17 @@ export function loadServices(servicesDir: string, repoRoot: string): ServiceDefi
       problems.push(`  - ${where}: dockerfile: ${relative(repoRoot, dockerfile)} does not exist`);
       continue;
     }
+    if (data.canary !== undefined && !existsSync(join(dir, data.canary))) {
+      problems.push(`  - ${where}: canary: ${relative(repoRoot, join(dir, data.canary))} does not exist`);
+      continue;
+    }
     found.push({ name, folder: relative(repoRoot, dir), manifest: data });
+  }
+  const withCanary = found.filter((s) => s.manifest.canary !== undefined).map((s) => s.name);
+  if (withCanary.length > 1) {
+    problems.push(
+      `  - services ${withCanary.join(', ')} each name a canary: an environment has one canary (<prefix>-<env>); keep it on the service that is the API`,
+    );
   }
   if (problems.length > 0) {
     throw new ConfigError(

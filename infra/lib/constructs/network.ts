@@ -139,6 +139,10 @@ export class Network extends Construct {
       Sts: ec2.InterfaceVpcEndpointAwsService.STS,
       // The functions publish their business events to EventBridge.
       Events: ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE,
+      // The services' trace collectors send segments to X-Ray.
+      Xray: ec2.InterfaceVpcEndpointAwsService.XRAY,
+      // The synthetic canary, which runs in the VPC, publishes its metrics to CloudWatch.
+      Monitoring: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
     };
     for (const [name, service] of Object.entries(interfaceEndpoints)) {
       this.vpc.addInterfaceEndpoint(name, {

@@ -41,6 +41,15 @@ export const NAME_PROPERTIES: Readonly<Record<string, string>> = {
   'AWS::DynamoDB::Table': 'TableName',
   'AWS::StepFunctions::StateMachine': 'StateMachineName',
   'AWS::EC2::SecurityGroup': 'GroupName',
+  'AWS::Synthetics::Canary': 'Name',
+  'AWS::Logs::MetricFilter': 'FilterName',
+  'AWS::Chatbot::SlackChannelConfiguration': 'ConfigurationName',
+  'AWS::Chatbot::MicrosoftTeamsChannelConfiguration': 'ConfigurationName',
+  'AWS::ECR::PullThroughCacheRule': 'EcrRepositoryPrefix',
+  'AWS::CloudTrail::Trail': 'TrailName',
+  'AWS::Config::ConfigRule': 'ConfigRuleName',
+  'AWS::Config::ConfigurationRecorder': 'Name',
+  'AWS::Config::DeliveryChannel': 'Name',
 };
 
 /**
@@ -105,13 +114,24 @@ export function namedResources(template: Template): NamedResource[] {
 /**
  * Whether `name` follows the naming contract of environment `<prefix>-<env>`:
  * `<prefix>-<env>-<component>`, `/<prefix>/<env>/...` for SSM and Secrets Manager paths,
- * `alias/<prefix>-<env>-...` for KMS aliases, or a name whose path AWS dictates
+ * `alias/<prefix>-<env>-...` for KMS aliases, `<prefix>-<env>` alone (the canary), or a name whose path AWS dictates
  * (`/aws/<service>/.../<prefix>-<env>-...`, e.g. RDS log groups).
  */
 export function followsNamingContract(name: string, prefix: string, env: string): boolean {
   const base = `${prefix}-${env}-`;
-  if (name.startsWith(base) || name.startsWith(`/${prefix}/${env}/`) || name.startsWith(`alias/${base}`)) {
+  // `<prefix>-<env>` alone: the environment's one canary, whose name may not exceed 21 characters.
+  if (
+    name === `${prefix}-${env}` ||
+    name.startsWith(base) ||
+    name.startsWith(`/${prefix}/${env}/`) ||
+    name.startsWith(`alias/${base}`)
+  ) {
     return true;
   }
-  return name.startsWith('/aws/') && name.split('/').some((segment) => segment.startsWith(base));
+  // Under /aws/ AWS fixes the path; the name is in a segment. A canary's function is AWS's
+  // `cwsyn-<canary>-<id>`, and the environment's canary is `<prefix>-<env>`.
+  return (
+    name.startsWith('/aws/') &&
+    name.split('/').some((segment) => segment.startsWith(base) || segment.startsWith(`cwsyn-${base}`))
+  );
 }

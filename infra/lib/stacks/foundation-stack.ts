@@ -5,6 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { ContainerRepository } from '../constructs/container-repository';
+import { OTEL_COLLECTOR_IMAGE, PublicImageCache } from '../constructs/public-image-cache';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { PackageRepository } from '../constructs/package-repository';
 import { SecureBucket } from '../constructs/secure-bucket';
@@ -36,6 +37,8 @@ export class FoundationStack extends Stack {
   readonly accessLogBucket: s3.IBucket;
   /** ECR repositories by service name. */
   readonly repositories: ReadonlyMap<string, ecr.IRepository>;
+  /** The ECR Public Gallery images the services run beside their own (the trace collector), cached here. */
+  readonly publicImages: PublicImageCache;
   /** The CodeArtifact domain and repository. */
   readonly packages: PackageRepository;
   /** The bus business events go to (`OrderAllocated`, `AllocationShortage`, …), `<prefix>-<env>-events`. */
@@ -84,6 +87,13 @@ export class FoundationStack extends Stack {
       );
     }
     this.repositories = repositories;
+    this.publicImages = new PublicImageCache(this, 'PublicImages', {
+      repositoryPrefix: naming.name('ecr-public'),
+      images: [OTEL_COLLECTOR_IMAGE],
+      imagesToKeep: profile.containerImagesToKeep,
+      encryptionKey: this.key,
+      retainData: profile.retainData,
+    });
 
     this.packages = new PackageRepository(this, 'Packages', {
       domainName: naming.name('packages'),

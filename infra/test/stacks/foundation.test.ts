@@ -152,11 +152,30 @@ describe('foundation stack', () => {
       'AccessLogs247031D9',
       'Artifacts80C0BB10',
     ]);
-    expect(Object.keys(dev.foundation.findResources('AWS::ECR::Repository'))).toEqual([
+    expect(Object.keys(dev.foundation.findResources('AWS::ECR::Repository')).sort()).toEqual([
+      'PublicImagesRepositoryawsobservabilityawsotelcollector88EFC5F2',
       'Repositoryinventoryapi1793F79C',
     ]);
     expect(Object.keys(dev.foundation.findResources('AWS::CodeArtifact::Domain'))).toEqual([
       'PackagesDomain63365A27',
     ]);
+  });
+
+  it('caches the trace collector image from the ECR Public Gallery in a repository of its own, encrypted and destroyable', () => {
+    dev.foundation.hasResourceProperties('AWS::ECR::PullThroughCacheRule', {
+      EcrRepositoryPrefix: 'ias-dev-ecr-public',
+      UpstreamRegistry: 'ecr-public',
+      UpstreamRegistryUrl: 'public.ecr.aws',
+    });
+    dev.foundation.hasResource('AWS::ECR::Repository', {
+      Properties: Match.objectLike({
+        RepositoryName: 'ias-dev-ecr-public/aws-observability/aws-otel-collector',
+        EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.anyValue() },
+        ImageScanningConfiguration: { ScanOnPush: true },
+        EmptyOnDelete: true,
+      }),
+      DeletionPolicy: 'Delete',
+      DependsOn: [Match.stringLikeRegexp('^PublicImagesRule')],
+    });
   });
 });

@@ -39,16 +39,24 @@ describe('network stack', () => {
     }
   });
 
-  it.each(['ecr.api', 'ecr.dkr', 'logs', 'ssm', 'secretsmanager', 'kms', 'sts'])(
-    'has a private-DNS interface endpoint for %s',
-    (service) => {
-      dev.network.hasResourceProperties('AWS::EC2::VPCEndpoint', {
-        VpcEndpointType: 'Interface',
-        ServiceName: `com.amazonaws.ap-northeast-1.${service}`,
-        PrivateDnsEnabled: true,
-      });
-    },
-  );
+  it.each([
+    'ecr.api',
+    'ecr.dkr',
+    'logs',
+    'ssm',
+    'secretsmanager',
+    'kms',
+    'sts',
+    'events',
+    'xray',
+    'monitoring',
+  ])('has a private-DNS interface endpoint for %s', (service) => {
+    dev.network.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Interface',
+      ServiceName: `com.amazonaws.ap-northeast-1.${service}`,
+      PrivateDnsEnabled: true,
+    });
+  });
 
   it('opens the endpoints to HTTPS from the VPC only', () => {
     dev.network.hasResourceProperties('AWS::EC2::SecurityGroup', {

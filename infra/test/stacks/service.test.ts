@@ -116,8 +116,19 @@ describe('container service stack', () => {
     expect(JSON.stringify(pulls?.Resource)).toMatch(/Repositoryinventoryapi/);
     // The task role: rds-db:connect as the application and owner roles, through the proxy in prod,
     // on the cluster in dev (no proxy); nothing else. Nobody in the stack reads a secret.
+    // And the trace collector's two X-Ray calls, which X-Ray does not scope to a resource.
     const task = statementsOf(prod.t, 'ServiceTaskRole');
-    expect(task.flatMap((st) => [st.Action].flat())).toEqual(['rds-db:connect']);
+    expect(task.flatMap((st) => [st.Action].flat()).sort()).toEqual([
+      'rds-db:connect',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    expect(
+      task
+        .filter((st) => st.Resource === '*')
+        .flatMap((st) => [st.Action].flat())
+        .sort(),
+    ).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     expect(dbConnectTargets(task)).toEqual(['proxy/inventory_app', 'proxy/inventory_owner']);
     expect(dbConnectTargets(statementsOf(dev.t, 'ServiceTaskRole'))).toEqual([
       'cluster/inventory_app',
@@ -317,15 +328,26 @@ describe('container service stack', () => {
       ['Memory-Usage', 80, 'GreaterThanThreshold', 'MemoryUtilization'],
       ['Healthy-Tasks', 2, 'LessThanThreshold', 'HealthyHostCount'],
       ['Tasks-Short', 0.5, 'GreaterThanOrEqualToThreshold', 'RunningTaskCount'],
+      ['logs-Logged-Errors', 5, 'GreaterThanOrEqualToThreshold', 'LoggedErrors'],
+      ['logs-Slow-Queries', 10, 'GreaterThanOrEqualToThreshold', 'SlowQueries'],
+      ['canary-Canary-Failed', 100, 'LessThanThreshold', 'SuccessPercent'],
     ] as const) {
-      const alarm = byName.get(`ias-prod-inventory-api-svc-${suffix}-Warning`);
+      const full = suffix.includes('-') && /^(logs|canary)-/.test(suffix) ? suffix : `svc-${suffix}`;
+      const alarm = byName.get(`ias-prod-inventory-api-${full}-Warning`);
       expect(alarm, suffix).toMatchObject({ Threshold: threshold, ComparisonOperator: operator });
       expect(JSON.stringify(alarm?.Metrics ?? alarm?.MetricName), suffix).toContain(metric);
     }
     // Healthy tasks count in both target groups: after a blue/green deployment the tasks serve from green.
     const healthy = JSON.stringify(byName.get('ias-prod-inventory-api-svc-Healthy-Tasks-Warning')?.Metrics);
     expect(healthy).toContain('FILL(g0, 0) + FILL(g1, 0)');
-    expect(watch).toHaveLength(7);
+    // The canary alarms after the profile's failed runs in a row (prod: 2 runs, 1 minute apart).
+    expect(byName.get('ias-prod-inventory-api-canary-Canary-Failed-Warning')).toMatchObject({
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Period: 60,
+      Dimensions: [{ Name: 'CanaryName', Value: 'ias-prod' }],
+    });
+    expect(watch).toHaveLength(10);
     const composite = resourcesOf(prod.t, 'AWS::CloudWatch::CompositeAlarm');
     expect(composite).toHaveLength(1);
     expect(composite[0]?.Properties).toMatchObject({

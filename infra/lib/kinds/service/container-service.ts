@@ -23,6 +23,8 @@ import { type ServiceProfile } from '../../config/service-profile-schema';
 import { SERVICE_STRATEGIES, type ServiceStrategyTraits, type ServiceTarget } from '@ias/targets';
 import { placement, SubnetGroup } from '../../constructs/network';
 import type { ServiceLoadBalancer } from './service-load-balancer';
+import type { PublicImageCache } from '../../constructs/public-image-cache';
+import { TraceCollector } from './trace-collector';
 import { codeDeployArn } from '../../stacks/arns';
 import { ackAccount } from '../../aspects/acknowledgements';
 
@@ -45,6 +47,8 @@ export interface ContainerServiceProps {
   readonly imageUri: string;
   /** The repository the image is pulled from (the execution role may pull from it only). */
   readonly repository: ecr.IRepository;
+  /** Tracing: where the collector's image is cached, and the share of requests traced. */
+  readonly tracing: { readonly images: PublicImageCache; readonly samplingPercent: number };
   /** Plain settings. */
   readonly environment: Readonly<Record<string, string>>;
   /** Settings from Secrets Manager (JSON fields) and SSM parameters, injected at task start. */
@@ -102,6 +106,8 @@ export class ContainerService extends Construct {
   readonly executionRole: iam.Role;
   readonly taskRole: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The trace collector beside the application. */
+  readonly traces: TraceCollector;
   readonly service: ecs.FargateService;
   readonly scaling: ecs.ScalableTaskCount;
 
@@ -250,7 +256,7 @@ export class ContainerService extends Construct {
       executionRole: this.executionRole,
       taskRole: this.taskRole,
     });
-    this.taskDefinition.addContainer('Container', {
+    const application = this.taskDefinition.addContainer('Container', {
       containerName: props.containerName,
       image: ecs.ContainerImage.fromRegistry(props.imageUri),
       essential: true,
@@ -268,10 +274,18 @@ export class ContainerService extends Construct {
       user: '1000',
       memoryLimitMiB: profile.memoryMiB,
     });
+    this.traces = new TraceCollector(this, 'Traces', {
+      taskDefinition: this.taskDefinition,
+      application,
+      serviceName: props.name,
+      images: props.tracing.images,
+      logGroup: this.logGroup,
+      samplingPercent: props.tracing.samplingPercent,
+    });
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions::AwsSolutions-ECS2',
       reason:
-        'Only plain settings (NODE_ENV, PORT, PGSSLMODE, the CA path, the manifest environment); credentials and endpoints come from Secrets Manager and SSM',
+        'Only plain settings (NODE_ENV, PORT, PGSSLMODE, the CA path, the manifest environment, the OpenTelemetry settings and the collector configuration); credentials and endpoints come from Secrets Manager and SSM',
     });
     Validations.of(this.executionRole).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',

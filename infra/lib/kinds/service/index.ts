@@ -53,6 +53,7 @@ export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> 
         appSecurityGroup: env.network.appSecurityGroup,
         database: env.data.database,
         repository: env.foundation.repositories.get(definition.name) as ecr.IRepository,
+        publicImages: env.foundation.publicImages,
         encryptionKey: env.foundation.key,
         alarmTopic: env.observability.alarmTopic,
         accessLogBucket: env.foundation.accessLogBucket,

@@ -5,7 +5,8 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
 import type { ServiceProfile } from '../../config/service-profile-schema';
 import type { AlarmTopic } from '../../constructs/alarm-topic';
-import { WorkloadMonitoring, WorkloadWatch } from '../../constructs/workload-watch';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { WorkloadMonitoring, WorkloadWatch, type LogThresholds } from '../../constructs/workload-watch';
 import type { ServiceLoadBalancer } from './service-load-balancer';
 
 const WATCH = WorkloadWatch.DISAMBIGUATOR;
@@ -25,6 +26,15 @@ export interface ServiceMonitoringProps {
   readonly profile: ServiceProfile;
   /** Where the composite alarm reports. */
   readonly alarmTopic: AlarmTopic;
+  /** The environment's canary, when this service is the API it calls: runs, and failed runs in a row that alarm. */
+  readonly canary?: {
+    /** Its name (a literal: the canary exists only once the service is delivered). */
+    readonly name: string;
+    readonly everyMinutes: number;
+    readonly failedRunsToAlarm: number;
+  };
+  /** The service's log group and the thresholds of the alarms on what it logs. */
+  readonly logs: { readonly logGroup: logs.ILogGroup; readonly thresholds: LogThresholds };
 }
 
 /**
@@ -39,7 +49,7 @@ export class ServiceMonitoring extends WorkloadMonitoring {
     const { name, profile } = props;
     const { watch: thresholds } = profile;
     const lb = props.loadBalancer.loadBalancer;
-    super(scope, id, { name, alarmTopic: props.alarmTopic }, (watch) => {
+    super(scope, id, { name, alarmTopic: props.alarmTopic, logs: props.logs }, (watch) => {
       watch.facade.monitorFargateApplicationLoadBalancer({
         fargateService: props.service,
         applicationLoadBalancer: lb,
@@ -153,7 +163,43 @@ export class ServiceMonitoring extends WorkloadMonitoring {
           },
         ],
       });
-      return 'load balancer and task 5xx, p99 latency, healthy tasks, CPU, memory, running below desired';
+      const { canary } = props;
+      if (canary) {
+        const runs = Duration.minutes(canary.everyMinutes);
+        const synthetic = (metricName: string, statistic: string) =>
+          new cloudwatch.Metric({
+            namespace: 'CloudWatchSynthetics',
+            metricName,
+            dimensionsMap: { CanaryName: canary.name },
+            statistic,
+            period: runs,
+          });
+        watch.facade.monitorCustom({
+          humanReadableName: `${name} from outside (canary ${canary.name})`,
+          alarmFriendlyName: 'canary',
+          metricGroups: [
+            {
+              title: 'Canary runs passed (%)',
+              metrics: [
+                {
+                  metric: synthetic('SuccessPercent', cloudwatch.Stats.AVERAGE),
+                  alarmFriendlyName: 'Canary-Failed',
+                  addAlarm: {
+                    [WATCH]: {
+                      threshold: 100,
+                      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                      evaluationPeriods: canary.failedRunsToAlarm,
+                      datapointsToAlarm: canary.failedRunsToAlarm,
+                    },
+                  },
+                },
+              ],
+            },
+            { title: 'Canary run time (ms)', metrics: [synthetic('Duration', cloudwatch.Stats.MAXIMUM)] },
+          ],
+        });
+      }
+      return `load balancer and task 5xx, p99 latency, healthy tasks, CPU, memory, running below desired${canary ? ', canary runs failing' : ''}`;
     });
   }
 }

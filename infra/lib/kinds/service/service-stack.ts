@@ -15,6 +15,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { ServiceDefinition } from '../../config/services';
 import type { AlarmTopic } from '../../constructs/alarm-topic';
+import type { PublicImageCache } from '../../constructs/public-image-cache';
 import { ContainerService, onlyWhen } from './container-service';
 import type { Database } from '../../constructs/database';
 import { DeliveryFunction } from '../../constructs/delivery-function';
@@ -23,6 +24,10 @@ import { SecureBucket } from '../../constructs/secure-bucket';
 import { VPC_NETWORK_INTERFACE_ACTIONS } from '../../constructs/network';
 import { ServiceAlarms } from './service-alarms';
 import { ServiceMonitoring } from './service-monitoring';
+import { ServiceCanary } from './service-canary';
+import { REPO_ROOT } from '../../config/project';
+import { monitoringNames } from '@ias/targets';
+import * as path from 'node:path';
 import { ServiceDeployment } from './service-deployment';
 import { ServiceLoadBalancer } from './service-load-balancer';
 import { DATABASE_ROLES } from '../../stacks/data-stack';
@@ -40,6 +45,8 @@ export interface ServiceStackProps extends EnvironmentStackProps {
   readonly database: Database;
   /** The service's image repository. */
   readonly repository: ecr.IRepository;
+  /** Where the trace collector's image is cached. */
+  readonly publicImages: PublicImageCache;
   readonly encryptionKey: kms.IKey;
   readonly alarmTopic: AlarmTopic;
   /** Where the load balancer's log bucket sends its own access logs. */
@@ -66,6 +73,8 @@ export class ServiceStack extends Stack {
   readonly alarms: ServiceAlarms;
   /** Its dashboard, its operators' alarms and its composite alarm `<service>-health`. */
   readonly monitoring: ServiceMonitoring;
+  /** The environment's synthetic check, when the service's manifest names a canary script. */
+  readonly canary?: ServiceCanary;
   readonly deployment?: ServiceDeployment;
   readonly greenCheck?: DeliveryFunction;
 
@@ -182,6 +191,10 @@ export class ServiceStack extends Stack {
       containerPort: manifest.containerPort,
       imageUri: imageUri.valueAsString,
       repository: props.repository,
+      tracing: {
+        images: props.publicImages,
+        samplingPercent: profile.observability.tracing.samplingPercent,
+      },
       environment: {
         ...manifest.environment,
         NODE_ENV: 'production',
@@ -210,13 +223,35 @@ export class ServiceStack extends Stack {
     for (const user of [DATABASE_ROLES.app, DATABASE_ROLES.owner]) {
       props.database.grantConnect(this.service.taskRole, user);
     }
+    // The environment's synthetic check, when this service ships one: only once there is a service
+    // to call (an undelivered service's canary would fail every run).
+    const { observability } = profile;
+    if (manifest.canary !== undefined) {
+      const lb = this.loadBalancer;
+      this.canary = new ServiceCanary(this, 'Canary', {
+        canaryName: monitoringNames(naming).canary,
+        name: naming.name('canary'),
+        script: path.join(REPO_ROOT, definition.folder, manifest.canary),
+        apiUrl: `${lb.protocol.toLowerCase()}://${lb.loadBalancer.loadBalancerDnsName}:${lb.productionPort}`,
+        port: lb.productionPort,
+        vpc: props.vpc,
+        everyMinutes: observability.canary.everyMinutes,
+        encryptionKey: key,
+        accessLogBucket: props.accessLogBucket,
+        logRetention: logRetention(config),
+        retainData: profile.retainData,
+        condition: delivered,
+      });
+    }
     this.monitoring = new ServiceMonitoring(this, 'Monitoring', {
+      canary: this.canary && { name: monitoringNames(naming).canary, ...observability.canary },
       name: target.serviceName,
       service: this.service.service,
       cluster: props.cluster,
       loadBalancer: this.loadBalancer,
       profile: settings,
       alarmTopic: props.alarmTopic,
+      logs: { logGroup: this.service.logGroup, thresholds: profile.observability.logs },
     });
 
     if (traits.controller === 'CODE_DEPLOY') {
