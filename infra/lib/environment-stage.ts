@@ -20,6 +20,7 @@ import { FoundationStack } from './stacks/foundation-stack';
 import { DeploymentStack } from './stacks/deployment-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
+import { AuditStack, wantsAudit } from './stacks/audit-stack';
 import { DeliveryAccessStack } from './access/delivery-access-stack';
 import { GithubOidcStack } from './stacks/github-oidc-stack';
 import type { GovernanceConfig } from './config/governance-schema';
@@ -78,6 +79,11 @@ export class EnvironmentStage extends Stage {
   readonly data: DataStack;
   /** `<prefix>-<env>-observability`: alarm topic, alarms, dashboard. */
   readonly observability: ObservabilityStack;
+  /**
+   * `<prefix>-<env>-audit`: the CloudTrail trail and AWS Config recorder with its rules, when the
+   * profile's `observability.detective` turns either on.
+   */
+  readonly audit?: AuditStack;
   /** `<prefix>-<env>-config`: SSM parameters under `/<prefix>/<env>/`. */
   readonly configuration: ConfigStack;
   /** `<prefix>-<env>-deployment`: seed 003's custom deployment configuration and the traffic hooks. */
@@ -140,6 +146,17 @@ export class EnvironmentStage extends Stage {
       encryptionKey: key,
       database: this.data.database,
     });
+
+    if (wantsAudit(config)) {
+      this.audit = new AuditStack(this, 'audit', {
+        ...common,
+        stackName: naming.stackName('audit'),
+        description: `${naming.base}: CloudTrail trail, AWS Config recorder and rules, audit bucket`,
+        encryptionKey: key,
+        alarmTopic: this.observability.topic,
+        accessLogBucket: this.foundation.accessLogBucket,
+      });
+    }
 
     this.deployment = new DeploymentStack(this, 'deployment', {
       ...common,

@@ -105,7 +105,12 @@ describe('invariants over every synthesized template', () => {
       `${prefix}-staging`,
     ]);
     for (const stage of stages.filter((s) => s.stageId !== `${prefix}-delivery`)) {
+      const env = project.environments.find((e) => `${prefix}-${e.name}` === stage.stageId);
+      const { detective } = env?.profile.observability ?? { detective: undefined };
+      // The audit stack where the profile turns detective governance on (prod by default).
+      const audit = detective?.cloudTrail || detective?.config ? ['audit'] : [];
       expect(stage.stacks.map((s) => s.stackName.replace(`${stage.stageId}-`, '')).sort()).toEqual([
+        ...audit,
         'config',
         'data',
         'deployment',
@@ -262,12 +267,33 @@ describe('invariants over every synthesized template', () => {
       // workloads' composites and the platform's alarms, in other stacks) each notify.
       // (The health stack and its summary share the name `<prefix>-<env>-health`.)
       const summary = stack.stackName.endsWith('-health') ? stack.stackName : undefined;
+      // In the delivery stack, `<prefix>-delivery-health` sums up the pipelines' `-failed` alarms
+      // for the overview dashboard and `ias-ops status`; the pipelines' notification rules tell
+      // people of each failure (tested over every pipeline in pipelines/delivery-observability).
+      const delivery = stack.stackName === `${prefix}-delivery` ? `${prefix}-delivery-health` : undefined;
+      const deliverySummary = all.find(
+        ([, r]) => delivery !== undefined && renderValue(r.Properties?.AlarmName) === delivery,
+      );
+      const pipelineAlarms = new Set(
+        [
+          ...JSON.stringify(deliverySummary?.[1].Properties?.AlarmRule ?? '').matchAll(
+            /"Fn::GetAtt":\["([^"]+)"/g,
+          ),
+        ].map((m) => m[1]),
+      );
       for (const [id, r] of all.filter(
         ([, r]) => r.Type.startsWith('AWS::CloudWatch::') && r.Type.endsWith('Alarm'),
       )) {
+        const name = renderValue(r.Properties?.AlarmName);
+        const pipelineFailed =
+          pipelineAlarms.has(id) && JSON.stringify(r.Properties).includes('"FailedPipelineExecutions"');
         expect({
           id,
-          notified: reaching.has(id) || renderValue(r.Properties?.AlarmName) === summary,
+          notified:
+            reaching.has(id) ||
+            name === summary ||
+            (delivery !== undefined && name === delivery) ||
+            pipelineFailed,
         }).toEqual({ id, notified: true });
       }
     },
