@@ -2,6 +2,7 @@ import { Signer } from '@aws-sdk/rds-signer';
 import { Pool, type PoolConfig } from 'pg';
 import { migrate, type Migration } from './migrate';
 import { MIGRATIONS } from './migrations';
+import { observeQueries, slowQueries, type QueryObserver, type SlowQuery } from './query-observers';
 import type { DatabaseSettings } from './settings';
 
 /** What signs IAM authentication tokens (`@aws-sdk/rds-signer`'s `Signer`, or a test's fake). */
@@ -31,6 +32,13 @@ export interface PoolOptions {
   readonly max?: number;
   /** Signs the IAM tokens with DB_AUTH=iam. @default - {@link rdsSigner} */
   readonly signer?: SignerFactory;
+  /**
+   * Told of every query slower than `SLOW_QUERY_MS` (the workload logs it, see
+   * `slowQueryLogFields`). @default - slow queries are not reported
+   */
+  readonly onSlowQuery?: (query: SlowQuery) => void;
+  /** More observers of every query (a tracer's, for one). @default - none */
+  readonly observers?: readonly QueryObserver[];
 }
 
 /**
@@ -97,9 +105,16 @@ function sslFromMode(mode: DatabaseSettings['PGSSLMODE']): PoolConfig['ssl'] {
   }
 }
 
-/** A connection pool for {@link DatabaseSettings} (see {@link poolConfig}). */
+/**
+ * A connection pool for {@link DatabaseSettings} (see {@link poolConfig}), its queries observed as
+ * the options say (see {@link observeQueries}).
+ */
 export function createPool(settings: DatabaseSettings, options: PoolOptions = {}): Pool {
-  return new Pool(poolConfig(settings, options));
+  const pool = new Pool(poolConfig(settings, options));
+  const observers = [...(options.observers ?? [])];
+  if (options.onSlowQuery) observers.unshift(slowQueries(settings.SLOW_QUERY_MS, options.onSlowQuery));
+  observeQueries(pool, ...observers);
+  return pool;
 }
 
 /**

@@ -84,6 +84,9 @@ export const databaseSettings = z.object({
       'The schema owner role migrations run as (its own short-lived connection); unset: migrations run on the pool, and no grants are given',
   }),
   DB_POOL_MAX: wholeNumber(1, 1000, 10).meta({ description: 'Connections per process' }),
+  SLOW_QUERY_MS: wholeNumber(1, 600_000, 500).meta({
+    description: 'A query slower than this many milliseconds is logged at warn as event db.slow-query',
+  }),
   AWS_REGION: optionalText().meta({
     description: 'Region the IAM tokens are signed for (Lambda and ECS set it)',
   }),
