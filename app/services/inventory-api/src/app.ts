@@ -3,15 +3,18 @@ import {
   allocationRequestSchema,
   ConflictError,
   DomainError,
+  errorType,
   NotFoundError,
   parse,
   setStockSchema,
+  shortageLogFields,
   ShortageError,
   skuSchema,
   ValidationError,
   warehouseSchema,
   type InventoryRepository,
 } from '@ias/core';
+import { trace } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 
 /** Largest accepted request body: 64 KiB. */
@@ -41,7 +44,9 @@ interface IdParams {
  * The inventory allocation HTTP API on Fastify. Every error answers JSON: 400
  * `{ error, issues: [{ path, message }] }` for bad input, 404 for unknown things and routes, 409
  * for conflicts and shortages, 413 for bodies over 64 KiB. Nothing is written on any error: each
- * write is one transaction.
+ * write is one transaction. A 500 logs `request failed` at error with `err` and `errorType`; a
+ * shortage logs `allocation refused: not enough stock` at warn with the `allocation.shortage` fields
+ * (see `shortageLogFields` in @ias/core); the other 4xx answers log nothing of their own.
  */
 export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
@@ -134,6 +139,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.setErrorHandler(async (error, request, reply) => {
     if (error instanceof DomainError) {
+      if (error instanceof ShortageError) {
+        request.log.warn(
+          shortageLogFields(error, orderIdOf(request.body)),
+          'allocation refused: not enough stock',
+        );
+      }
       return reply.code(statusOf(error)).send(bodyOf(error));
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
@@ -152,7 +163,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
         .code(400)
         .send({ error: 'invalid request', issues: [{ path: '', message: (error as Error).message }] });
     }
-    request.log.error({ err: error }, 'request failed');
+    request.log.error({ err: error, errorType: errorType(error) }, 'request failed');
+    // The request's server span, when tracing is on: X-Ray shows the fault with its exception.
+    trace.getActiveSpan()?.recordException(error as Error);
     return reply.code(500).send({ error: 'internal error' });
   });
 
@@ -170,6 +183,12 @@ function requireBody(body: unknown): unknown {
     ]);
   }
   return body;
+}
+
+/** The `orderId` of an allocation request's body, if it has one. */
+function orderIdOf(body: unknown): string | undefined {
+  const orderId = (body as { orderId?: unknown } | undefined)?.orderId;
+  return typeof orderId === 'string' ? orderId : undefined;
 }
 
 function statusOf(error: DomainError): number {

@@ -7,10 +7,37 @@
 import { databaseSettings, flag, refineDatabaseSettings, wholeNumber } from '@ias/core';
 import { z } from 'zod';
 
-/** Every setting `inventory-api` reads: the database's and the server's. */
+/** An http(s) URL in the environment, optional: empty means unset. */
+const optionalHttpUrl = () =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  );
+
+/**
+ * The OpenTelemetry settings the service reads, by their standard names: tracing is on only when
+ * an OTLP endpoint is set (see `startTracing`).
+ *
+ * @see https://opentelemetry.io/docs/specs/otel/protocol/exporter/
+ */
+const tracingSettingsShape = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalHttpUrl().meta({
+    description:
+      'OTLP/HTTP base URL of the trace collector (the ADOT sidecar: http://localhost:4318), traces sent to <url>/v1/traces; unset, with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT unset too: no tracing',
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalHttpUrl().meta({
+    description: 'OTLP/HTTP URL traces are sent to, as is; wins over OTEL_EXPORTER_OTLP_ENDPOINT',
+  }),
+  OTEL_SERVICE_NAME: z
+    .preprocess((v) => (v === '' ? undefined : v), z.string().min(1).default('inventory-api'))
+    .meta({ description: "The traces' service.name: the service's node in the X-Ray trace map" }),
+};
+
+/** Every setting `inventory-api` reads: the database's, the server's and the tracing's. */
 export const inventoryApiSettings = z
   .object({
     ...databaseSettings.shape,
+    ...tracingSettingsShape,
     PORT: wholeNumber(1, 65_535, 3000).meta({ description: 'Port the API listens on' }),
     HOST: z
       .preprocess((v) => (v === '' ? undefined : v), z.string().min(1).default('0.0.0.0'))
@@ -30,3 +57,20 @@ export const inventoryApiSettings = z
 
 /** The parsed {@link inventoryApiSettings}. */
 export type InventoryApiSettings = z.output<typeof inventoryApiSettings>;
+
+/** The tracing settings, parsed. */
+export type TracingSettings = Pick<
+  InventoryApiSettings,
+  'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' | 'OTEL_SERVICE_NAME'
+>;
+
+/**
+ * The URL traces are sent to: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as is, else
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces` (the OTLP exporter's rules); undefined when neither
+ * is set, and tracing is off.
+ */
+export function tracesUrl(settings: TracingSettings): string | undefined {
+  if (settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = settings.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+}

@@ -18,6 +18,8 @@ describe('inventory-api settings', () => {
       LOG_LEVEL: 'info',
       DB_AUTH: 'iam',
       DB_POOL_MAX: 10,
+      SLOW_QUERY_MS: 500,
+      OTEL_SERVICE_NAME: 'inventory-api',
     });
     expect(
       parseSettings(inventoryApiSettings, { ...DEPLOYED, MIGRATE_ON_START: 'false' }, 'inventory-api')
