@@ -5,7 +5,7 @@ import type { BusinessEvent } from '@ias/fn-common';
 /** What allocating one order event came to. */
 export type OrderOutcome =
   | { readonly outcome: 'allocated'; readonly event: BusinessEvent; readonly repeated: boolean }
-  | { readonly outcome: 'shortage'; readonly event: BusinessEvent }
+  | { readonly outcome: 'shortage'; readonly event: BusinessEvent; readonly shortage: ShortageError }
   | { readonly outcome: 'conflict'; readonly event: BusinessEvent };
 
 /**
@@ -28,6 +28,7 @@ export async function allocateOrder(
     if (err instanceof ShortageError) {
       return {
         outcome: 'shortage',
+        shortage: err,
         event: {
           detailType: 'AllocationShortage',
           detail: { orderId: order.orderId, shortages: err.shortages },

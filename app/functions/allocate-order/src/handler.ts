@@ -2,9 +2,9 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { parser } from '@aws-lambda-powertools/batch/parser';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { allocationRequestSchema, type AllocationRequest, type InventoryRepository } from '@ias/core';
-import type { EventPublisher, Powertools } from '@ias/fn-common';
+import { logFailure, logShortage, type EventPublisher, type Powertools } from '@ias/fn-common';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { allocateOrder } from './allocate';
+import { allocateOrder, type OrderOutcome } from './allocate';
 
 /** What the handler needs, injected so that tests run it against a real database and stubbed AWS. */
 export interface AllocateOrderDeps {
@@ -19,6 +19,9 @@ export interface AllocateOrderDeps {
  * failures: only records that failed for a reason a retry may cure (malformed body, database or
  * EventBridge errors) are returned to the queue, and after the queue's maxReceiveCount they go to
  * the dead-letter queue. Shortages are published as `AllocationShortage` events, not retried.
+ * A record that fails in the handler logs `order failed: returned to the queue` at error with its
+ * `errorType`; a shortage logs `allocation refused: not enough stock` at warn as event
+ * `allocation.shortage` (see log-events.ts in @ias/core).
  */
 export function createHandler(deps: AllocateOrderDeps) {
   const { logger, metrics, tracer } = deps.tools;
@@ -31,9 +34,20 @@ export function createHandler(deps: AllocateOrderDeps) {
 
   const recordHandler = async (record: SQSRecord): Promise<string> => {
     const order = record.body as unknown as AllocationRequest; // parsed by the processor's innerSchema
-    const repo = await deps.repository();
-    const result = await allocateOrder(repo, order);
-    await deps.publisher.publish([result.event]);
+    let result: OrderOutcome;
+    try {
+      result = await allocateOrder(await deps.repository(), order);
+      await deps.publisher.publish([result.event]);
+    } catch (err) {
+      logFailure(logger, 'order failed: returned to the queue', err, {
+        messageId: record.messageId,
+        orderId: order.orderId,
+      });
+      throw err;
+    }
+    if (result.outcome === 'shortage') {
+      logShortage(logger, result.shortage, order.orderId);
+    }
     metrics.addMetric(
       { allocated: 'OrdersAllocated', shortage: 'OrdersShort', conflict: 'OrdersRejected' }[result.outcome],
       MetricUnit.Count,

@@ -3,9 +3,11 @@ import {
   InventoryRepository,
   migrateDatabase,
   type DatabaseSettings,
-  type SignerFactory,
+  type PoolOptions,
 } from '@ias/core';
 import type { Pool } from 'pg';
+import { slowQueryLogger, tracedQueries } from './observability';
+import type { Powertools } from './powertools';
 
 let shared: Promise<{ pool: Pool; repository: InventoryRepository }> | undefined;
 
@@ -14,16 +16,17 @@ let shared: Promise<{ pool: Pool; repository: InventoryRepository }> | undefined
  * (`DATABASE_URL` locally; deployed, `PG*` with `DB_AUTH=iam`, logging in as the application role
  * with a fresh IAM token per new connection), reused by every invocation, with pending migrations
  * applied once (as the owner role `DB_OWNER_USER` when set; they are idempotent and serialized by
- * an advisory lock, so a function deployed before the service still finds its tables).
+ * an advisory lock, so a function deployed before the service still finds its tables). The pool's
+ * queries are observed as `options` say (see {@link observedRepository}).
  */
 export function sharedRepository(
   settings: DatabaseSettings,
-  options: { readonly signer?: SignerFactory } = {},
+  options: Pick<PoolOptions, 'signer' | 'onSlowQuery' | 'observers'> = {},
 ): Promise<InventoryRepository> {
   shared ??= (async () => {
     const pool = createPool(settings, options);
     try {
-      await migrateDatabase(settings, pool, options);
+      await migrateDatabase(settings, pool, { signer: options.signer });
     } catch (err) {
       await pool.end();
       throw err;
@@ -43,4 +46,20 @@ export async function closeSharedRepository(): Promise<void> {
   if (current) {
     await (await current).pool.end();
   }
+}
+
+/**
+ * The {@link sharedRepository} as a function's handler gets it: every query slower than
+ * `SLOW_QUERY_MS` logged at warn by the function's logger (event `db.slow-query`), and every query
+ * an X-Ray subsegment when its tracer is on (see `tracedQueries`).
+ */
+export function observedRepository(
+  tools: Pick<Powertools, 'logger' | 'tracer'>,
+  settings: DatabaseSettings,
+): () => Promise<InventoryRepository> {
+  const options = {
+    onSlowQuery: slowQueryLogger(tools.logger),
+    observers: tracedQueries(tools.tracer, settings),
+  };
+  return () => sharedRepository(settings, options);
 }

@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parse } from '@aws-lambda-powertools/parser';
 import { S3EventNotificationEventBridgeSchema, S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
 import { ConflictError, type InventoryRepository } from '@ias/core';
-import type { EventPublisher, Powertools } from '@ias/fn-common';
+import { logFailure, type EventPublisher, type Powertools } from '@ias/fn-common';
 import type { Context } from 'aws-lambda';
 import { parseStockCsv, type RowError } from './csv';
 import { FileTooLargeError, type ObjectSource } from './objects';
@@ -51,8 +51,9 @@ export function objectsOf(event: unknown): { bucket: string; key: string }[] {
  * or an S3 event notification), sets every
  * stock level it lists in one transaction. A file with any bad row is rejected whole, with the row
  * numbers and reasons, and nothing is applied; rejection is a business outcome (published as
- * `StockImportRejected`, logged as an error), not a failure to retry. Only failures a retry may
- * cure (S3 or database unavailable) make the invocation fail.
+ * `StockImportRejected`, logged as an error without `errorType`), not a failure to retry. Only
+ * failures a retry may cure (S3 or database unavailable) make the invocation fail, logged first as
+ * `import failed: …` at error with their `errorType` (see log-events.ts in @ias/core).
  */
 export function createHandler(deps: ImportStockDeps) {
   const { logger, metrics } = deps.tools;
@@ -110,6 +111,12 @@ export function createHandler(deps: ImportStockDeps) {
         }
       }
       return { files };
+    } catch (err) {
+      logFailure(logger, 'import failed: the invocation fails, for Lambda to retry', err, {
+        objects,
+        done: files.length,
+      });
+      throw err;
     } finally {
       metrics.publishStoredMetrics();
     }
