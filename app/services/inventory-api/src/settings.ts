@@ -7,6 +7,16 @@
 import { databaseSettings, flag, refineDatabaseSettings, wholeNumber } from '@ias/core';
 import { z } from 'zod';
 
+/** The `OTEL_TRACES_SAMPLER` values understood (the specification's, less the Jaeger and X-Ray remote ones). */
+export const TRACES_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
 /** An http(s) URL in the environment, optional: empty means unset. */
 const optionalHttpUrl = () =>
   z.preprocess(
@@ -31,6 +41,22 @@ const tracingSettingsShape = {
   OTEL_SERVICE_NAME: z
     .preprocess((v) => (v === '' ? undefined : v), z.string().min(1).default('inventory-api'))
     .meta({ description: "The traces' service.name: the service's node in the X-Ray trace map" }),
+  OTEL_TRACES_SAMPLER: z
+    .preprocess((v) => (v === '' ? undefined : v), z.enum(TRACES_SAMPLERS).default('parentbased_always_on'))
+    .meta({
+      description:
+        "Which requests are traced: parentbased_* follow the caller's sampled flag, the rest decide alone; *traceidratio keeps OTEL_TRACES_SAMPLER_ARG of them",
+    }),
+  OTEL_TRACES_SAMPLER_ARG: z
+    .preprocess(
+      (v) => (v === undefined || v === '' ? undefined : Number(v)),
+      z
+        .number({ error: 'must be a number from 0 to 1' })
+        .min(0, { error: 'must be a number from 0 to 1' })
+        .max(1, { error: 'must be a number from 0 to 1' })
+        .default(1),
+    )
+    .meta({ description: 'The share of requests the *traceidratio samplers trace, 0 to 1' }),
 };
 
 /** Every setting `inventory-api` reads: the database's, the server's and the tracing's. */
@@ -61,7 +87,11 @@ export type InventoryApiSettings = z.output<typeof inventoryApiSettings>;
 /** The tracing settings, parsed. */
 export type TracingSettings = Pick<
   InventoryApiSettings,
-  'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' | 'OTEL_SERVICE_NAME'
+  | 'OTEL_EXPORTER_OTLP_ENDPOINT'
+  | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
+  | 'OTEL_SERVICE_NAME'
+  | 'OTEL_TRACES_SAMPLER'
+  | 'OTEL_TRACES_SAMPLER_ARG'
 >;
 
 /**

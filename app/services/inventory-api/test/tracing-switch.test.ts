@@ -4,7 +4,7 @@ import { trace } from '@opentelemetry/api';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { inventoryApiSettings } from '../src/settings';
-import { startTracing } from '../src/tracing';
+import { samplerFor, startTracing } from '../src/tracing';
 
 // What an OTLP endpoint switches on, in a process of its own (each test file is one): the
 // prototypes tracing patches, and the global tracer.
@@ -44,6 +44,28 @@ describe('tracing', () => {
     await tracing?.shutdown();
     expect(patched()).toEqual(original);
     expect(recording()).toBe(false);
+  });
+
+  it('samples as OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG say (the task sets both)', () => {
+    expect(String(samplerFor(settings({})))).toBe(
+      String(samplerFor(settings({ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }))),
+    );
+    expect(String(samplerFor(settings({})))).toMatch(/^ParentBased\{root=AlwaysOnSampler/);
+    expect(
+      String(
+        samplerFor(
+          settings({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.05' }),
+        ),
+      ),
+    ).toMatch(/^ParentBased\{root=TraceIdRatioBased\{0\.05\}/);
+    expect(String(samplerFor(settings({ OTEL_TRACES_SAMPLER: 'always_off' })))).toBe('AlwaysOffSampler');
+  });
+
+  it.each([
+    ['OTEL_TRACES_SAMPLER', 'xray', /OTEL_TRACES_SAMPLER: .*\(got "xray"\)/],
+    ['OTEL_TRACES_SAMPLER_ARG', '5', /OTEL_TRACES_SAMPLER_ARG: must be a number from 0 to 1 \(got "5"\)/],
+  ])('fails on %s=%s, naming the setting', (name, value, message) => {
+    expect(() => settings({ [name]: value })).toThrow(message);
   });
 
   it('fails on an endpoint that is not an http(s) URL, naming the setting', () => {
