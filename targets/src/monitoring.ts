@@ -21,3 +21,15 @@ export function monitoringNames(naming: Naming) {
     alarmPrefix: `${naming.base}-`,
   };
 }
+
+/** Seconds one canary run may take before Synthetics stops it (the canary's timeout). */
+export const CANARY_RUN_TIMEOUT_SECONDS = 60;
+
+/**
+ * How long, in seconds, a canary gate waits after production traffic moves for a run that started
+ * after it: two periods of the schedule (the next run may be a whole period away, and a run that
+ * began just before the move does not count) and one run's timeout.
+ */
+export function canaryGateDeadlineSeconds(everyMinutes: number): number {
+  return 2 * everyMinutes * 60 + CANARY_RUN_TIMEOUT_SECONDS;
+}

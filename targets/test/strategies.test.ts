@@ -68,6 +68,18 @@ describe('the service strategy table', () => {
     },
   );
 
+  it.each(SERVICE_DEPLOYMENTS)(
+    '%s: the canary gate runs where a hook follows the production traffic shift, invoked by its controller',
+    (strategy) => {
+      const t = SERVICE_STRATEGIES[strategy];
+      // Both CodeDeploy (AfterAllowTraffic) and Amazon ECS's own deployments (POST_PRODUCTION_TRAFFIC_SHIFT)
+      // have one; a rolling update has none.
+      expect(t.canaryGate).toBe(
+        strategy === 'rolling' ? undefined : t.controller === 'CODE_DEPLOY' ? 'codedeploy-hook' : 'ecs-hook',
+      );
+    },
+  );
+
   it('counts as native blue/green exactly the strategies Amazon ECS runs with lifecycle stages', () => {
     expect(NATIVE_BLUE_GREEN).toEqual(['ecs-blue-green', 'ecs-linear', 'ecs-canary']);
   });

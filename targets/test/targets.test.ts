@@ -50,6 +50,38 @@ describe('workload targets', () => {
     });
   });
 
+  it('name a canary gate only for the service that ships the canary, where a hook runs after production traffic moves', () => {
+    const api = { name: 'inventory-api', manifest: { containerPort: 8080, canary: 'canary/api-canary.js' } };
+    expect(WORKLOAD_KINDS.service.target(prod, api)).toMatchObject({
+      canaryGate: 'ias-prod-inventory-api-canary-gate',
+      hooks: {
+        afterAllowTestTraffic: 'ias-prod-inventory-api-green-check',
+        afterAllowTraffic: 'ias-prod-inventory-api-canary-gate',
+      },
+    });
+    // Without a canary, CodeDeploy's appspec keeps the green check alone.
+    expect(
+      WORKLOAD_KINDS.service.target(prod, { name: 'worker', manifest: { containerPort: 8080 } }),
+    ).toMatchObject({
+      canaryGate: undefined,
+      hooks: { afterAllowTestTraffic: 'ias-prod-worker-green-check' },
+    });
+    const withStrategy = (strategy: 'ecs-linear' | 'rolling'): TargetEnvironment => ({
+      ...prod,
+      profile: { ...prod.profile, service: { deployment: { strategy, traffic: 'linear' } } },
+    });
+    // Amazon ECS invokes the gate as the service's own hook: no appspec.
+    expect(WORKLOAD_KINDS.service.target(withStrategy('ecs-linear'), api)).toMatchObject({
+      canaryGate: 'ias-prod-inventory-api-canary-gate',
+      hooks: undefined,
+    });
+    // A rolling update has no hook after traffic moves: no gate.
+    expect(WORKLOAD_KINDS.service.target(withStrategy('rolling'), api)).toMatchObject({
+      canaryGate: undefined,
+      hooks: undefined,
+    });
+  });
+
   it('register every kind under its own id, each with its folder and manifest file', () => {
     expect(Object.keys(WORKLOAD_KINDS)).toEqual([...WORKLOAD_KIND_IDS]);
     expect(

@@ -60,6 +60,14 @@ export interface ServiceStrategyTraits extends StrategyTraits<ServiceDeploymentS
    */
   readonly greenCheck?: 'codedeploy-hook' | 'ecs-hook';
   /**
+   * Who invokes the canary gate (the function that waits for the environment's canary to pass a
+   * run that started after production traffic moved): CodeDeploy, as the appspec's
+   * AfterAllowTraffic hook (the gate reports back to CodeDeploy), or Amazon ECS, as the service's
+   * POST_PRODUCTION_TRAFFIC_SHIFT lifecycle hook. Undefined for `rolling`: an ECS rolling update has
+   * no hook after traffic moves; its circuit breaker and deployment alarms decide alone.
+   */
+  readonly canaryGate?: 'codedeploy-hook' | 'ecs-hook';
+  /**
    * How production traffic moves between the blue and green target groups: CodeDeploy rewrites the
    * listeners' default actions; Amazon ECS rewrites the weights of a listener rule. Undefined
    * without a green side.
@@ -79,6 +87,7 @@ function ecsNative(
     blueGreen: true,
     ecsNative: ecsNativeStrategy,
     greenCheck: 'ecs-hook',
+    canaryGate: 'ecs-hook',
     trafficShift: 'rule-weights',
     listeners: BLUE_GREEN_LISTENERS,
     deploymentConfig: () => undefined,
@@ -94,6 +103,7 @@ export const SERVICE_STRATEGIES: Readonly<Record<ServiceStrategy, ServiceStrateg
     controller: 'CODE_DEPLOY',
     blueGreen: true,
     greenCheck: 'codedeploy-hook',
+    canaryGate: 'codedeploy-hook',
     trafficShift: 'default-actions',
     listeners: BLUE_GREEN_LISTENERS,
     deploymentConfig: (d) => ECS_DEPLOYMENT_CONFIGS[d.traffic],

@@ -2,7 +2,7 @@ import { codeDeployNames } from '../../codedeploy';
 import type { TargetEnvironment } from '../../environment';
 import { Naming } from '../../naming';
 import { crossAccountRoleArn } from '../../pipelines';
-import { ECS_DEPLOYMENT_CONFIGS } from './strategies';
+import { ECS_DEPLOYMENT_CONFIGS, SERVICE_STRATEGIES } from './strategies';
 
 /** The folder under the repository root that holds one folder per container service. */
 export const SERVICES_FOLDER = 'app/services';
@@ -18,7 +18,8 @@ export function serviceStackId(name: string): string {
 /** What a service's target reads of its definition. */
 export interface ServiceTargetDefinition {
   readonly name: string;
-  readonly manifest: { readonly containerPort: number };
+  /** Its manifest: the port, and the canary script when the service ships the environment's canary. */
+  readonly manifest: { readonly containerPort: number; readonly canary?: string };
 }
 
 /**
@@ -33,6 +34,13 @@ export function serviceTarget(
   const naming = new Naming(env.prefix, env.name);
   const serviceName = naming.name(definition.name);
   const { deployment } = env.profile.service;
+  const traits = SERVICE_STRATEGIES[deployment.strategy];
+  const greenCheck = naming.name(`${definition.name}-green-check`);
+  // Only where a hook runs after production traffic moves, and only for the service whose canary it is.
+  const canaryGate =
+    traits.canaryGate !== undefined && definition.manifest.canary !== undefined
+      ? naming.name(`${definition.name}-canary-gate`)
+      : undefined;
   return {
     environment: env.name,
     serviceName,
@@ -48,7 +56,17 @@ export function serviceTarget(
     ...codeDeployNames(serviceName),
     /** CodeDeploy's configuration for the profile's traffic choice (codedeploy-blue-green). */
     deploymentConfig: ECS_DEPLOYMENT_CONFIGS[deployment.traffic],
-    greenCheck: naming.name(`${definition.name}-green-check`),
+    greenCheck,
+    /** The function that waits for the canary's verdict after production traffic moves (see the strategy's `canaryGate`). */
+    canaryGate,
+    /**
+     * The hooks of the CodeDeploy appspec (codedeploy-blue-green): the green check after test traffic,
+     * the canary gate after production traffic. Undefined when Amazon ECS runs the deployment.
+     */
+    hooks:
+      traits.controller === 'CODE_DEPLOY'
+        ? { afterAllowTestTraffic: greenCheck, ...(canaryGate ? { afterAllowTraffic: canaryGate } : {}) }
+        : undefined,
     /** The environment's account, when the profile names one. */
     account: env.profile.account,
     roleArn: crossAccountRoleArn(env, toolingAccount),
