@@ -8,9 +8,16 @@
  * delivering one kind of workload takes; the shared pieces (errors, ledger, database roles, stacks,
  * lifecycle hook events) sit at the top; `handlers/` are the Lambda entry points infra bundles by path.
  */
-// Shared: errors, CodeDeploy lifecycle hook events, database roles, the release ledger.
+// Shared: errors, CodeDeploy and Amazon ECS lifecycle hook events, database roles, the release ledger.
 export { type DeliveryErrorCode, DeliveryError } from './errors.js';
-export { type TrafficHookEvent, trafficHookEventSchema } from './lifecycle-hook.js';
+export {
+  type EcsHookResponse,
+  type EcsLifecycleHookEvent,
+  type TrafficHookEvent,
+  ecsLifecycleHookEventSchema,
+  lifecycleHookSource,
+  trafficHookEventSchema,
+} from './lifecycle-hook.js';
 export { dbRolesEnvironmentSchema } from './db-roles.js';
 export {
   type Release as LedgerRelease,
@@ -74,7 +81,7 @@ export {
   runTrafficHook,
 } from './kinds/function/traffic-hook.js';
 
-// Container service (ECS) delivery: build files, first delivery, green check, pipeline steps.
+// Container service (ECS) delivery: build files, first delivery, green check, canary gate, pipeline steps.
 export {
   type EcsAppSpec,
   type EcsAppSpecInput,
@@ -95,8 +102,6 @@ export {
   writeBuildFiles,
 } from './kinds/service/build-files.js';
 export {
-  type EcsHookResponse,
-  type EcsLifecycleHookEvent,
   type GreenCheckConfig,
   type GreenCheckHookDependencies,
   type GreenCheckHookOutcome,
@@ -104,11 +109,25 @@ export {
   type GreenCheckResult,
   type HttpGet,
   checkGreen,
-  ecsLifecycleHookEventSchema,
   greenCheckEnvironmentSchema,
   readGreenCheckConfig,
   runGreenCheckHook,
 } from './kinds/service/green-check.js';
+export {
+  type CanaryGateConfig,
+  type CanaryGateDecision,
+  type CanaryGateHookDependencies,
+  type CanaryGateHookOutcome,
+  type CanaryGateOptions,
+  type CanaryGateOutcome,
+  type WaitForCanaryGateOptions,
+  canaryGateEnvironmentSchema,
+  checkCanaryGate,
+  gatePasses,
+  readCanaryGateConfig,
+  runCanaryGateHook,
+  waitForCanaryGate,
+} from './kinds/service/canary-gate.js';
 export { type ImageReference, imageUriSchema, parseImageUri } from './kinds/service/image-uri.js';
 export {
   type EnsureServiceOptions,

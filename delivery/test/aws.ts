@@ -7,6 +7,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { SyntheticsClient } from '@aws-sdk/client-synthetics';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -21,6 +22,9 @@ const CLIENT_CLASSES = {
   s3: S3Client,
   secrets: SecretsManagerClient,
   ssm: SSMClient,
+  // Typed against an older @smithy/types than the mock's (the registry serves one version): its stub
+  // is `never`-typed, and test/kinds/service/support.ts's answerCanaryRuns is the one place that answers it.
+  synthetics: SyntheticsClient,
 };
 
 /** The name of one AWS client the tests stub. */

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { Context } from 'aws-lambda';
-import type { EcsHookResponse } from '../kinds/service/green-check.js';
+import type { EcsHookResponse } from '../lifecycle-hook.js';
 import { readGreenCheckConfig, runGreenCheckHook } from '../kinds/service/green-check.js';
 
 // Read once at load: a misconfigured hook fails on its first invocation with a clear message.

@@ -4,7 +4,12 @@ import { z } from 'zod';
 import { DeliveryError, describeError, oneLine } from '../../errors.js';
 import { describeIssues } from '../../schemas.js';
 import { sleep as realSleep } from '../../time.js';
-import { trafficHookEventSchema } from '../../lifecycle-hook.js';
+import {
+  type EcsHookResponse,
+  ecsLifecycleHookEventSchema,
+  lifecycleHookSource,
+  trafficHookEventSchema,
+} from '../../lifecycle-hook.js';
 
 /** The HTTP GET the check makes, shaped like the global `fetch` (which fits it as is). */
 export type HttpGet = (
@@ -203,38 +208,6 @@ export function readGreenCheckConfig(env: Readonly<Record<string, string | undef
   };
 }
 
-/**
- * The event Amazon ECS sends a Lambda lifecycle hook of an ECS-native (blue/green, linear, canary)
- * deployment. Shape from the Amazon ECS Developer Guide, "Lambda hooks for Amazon ECS service
- * deployments", section "Lifecycle payloads"
- * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/lambda-lifecycle-hooks.html):
- * `{ executionId, lifecycleStage, resourceArn, executionDetails: { serviceArn, targetServiceRevisionArn,
- * testTrafficWeights, productionTrafficWeights }, hookDetails? }`. The function answers
- * `{ hookStatus: 'SUCCEEDED' | 'FAILED' | 'IN_PROGRESS' }` (optionally `callBackDelay`, `hookDetails`);
- * no valid hookStatus, or a function error, rolls the deployment back.
- */
-export const ecsLifecycleHookEventSchema = z.object({
-  executionId: z.string().min(1),
-  lifecycleStage: z.string().min(1),
-  resourceArn: z.string().min(1),
-  executionDetails: z.object({
-    serviceArn: z.string().min(1),
-    targetServiceRevisionArn: z.string().min(1),
-    testTrafficWeights: z.record(z.string(), z.number()).optional(),
-    productionTrafficWeights: z.record(z.string(), z.number()).optional(),
-  }),
-  hookDetails: z.record(z.string(), z.unknown()).optional(),
-});
-
-/** The event Amazon ECS sends a Lambda lifecycle hook. */
-export type EcsLifecycleHookEvent = z.infer<typeof ecsLifecycleHookEventSchema>;
-
-/** What an ECS lifecycle hook function returns to Amazon ECS. */
-export interface EcsHookResponse {
-  /** `SUCCEEDED` continues, `FAILED` rolls back, `IN_PROGRESS` has ECS call again later. */
-  readonly hookStatus: 'SUCCEEDED' | 'FAILED' | 'IN_PROGRESS';
-}
-
 /** The outcome of {@link runGreenCheckHook}, by the service that called it. */
 export type GreenCheckHookOutcome =
   | {
@@ -284,8 +257,7 @@ export async function runGreenCheckHook(
   event: unknown,
   config: GreenCheckConfig,
 ): Promise<GreenCheckHookOutcome> {
-  const fields = typeof event === 'object' && event !== null ? Object.keys(event) : [];
-  if (fields.includes('DeploymentId') || fields.includes('LifecycleEventHookExecutionId')) {
+  if (lifecycleHookSource(event) === 'codedeploy') {
     const parsed = trafficHookEventSchema.safeParse(event);
     if (!parsed.success) {
       throw new Error(`not a CodeDeploy lifecycle hook event: ${describeIssues(parsed.error)}`);
@@ -309,27 +281,22 @@ export async function runGreenCheckHook(
     }
     return { source: 'codedeploy', status, deploymentId: DeploymentId, detail: result.detail };
   }
-  if (fields.includes('executionDetails') || fields.includes('lifecycleStage')) {
-    const parsed = ecsLifecycleHookEventSchema.safeParse(event);
-    if (!parsed.success) {
-      return {
-        source: 'ecs',
-        response: { hookStatus: 'FAILED' },
-        lifecycleStage: 'unknown',
-        detail: `not a valid Amazon ECS lifecycle hook event: ${describeIssues(parsed.error)}`,
-      };
-    }
-    const result = await check(dependencies, config);
+  const parsed = ecsLifecycleHookEventSchema.safeParse(event);
+  if (!parsed.success) {
     return {
       source: 'ecs',
-      response: { hookStatus: result.ok ? 'SUCCEEDED' : 'FAILED' },
-      lifecycleStage: parsed.data.lifecycleStage,
-      detail: result.detail,
+      response: { hookStatus: 'FAILED' },
+      lifecycleStage: 'unknown',
+      detail: `not a valid Amazon ECS lifecycle hook event: ${describeIssues(parsed.error)}`,
     };
   }
-  throw new Error(
-    `not a lifecycle hook event (neither CodeDeploy's DeploymentId nor Amazon ECS's executionDetails); fields: ${fields.join(', ') || 'none'}`,
-  );
+  const result = await check(dependencies, config);
+  return {
+    source: 'ecs',
+    response: { hookStatus: result.ok ? 'SUCCEEDED' : 'FAILED' },
+    lifecycleStage: parsed.data.lifecycleStage,
+    detail: result.detail,
+  };
 }
 
 /** The check, with any unexpected error turned into a failed result (a hook must always answer). */

@@ -1,4 +1,6 @@
 import type { Parameter, Stack } from '@aws-sdk/client-cloudformation';
+import { type CanaryRun, GetCanaryRunsCommand } from '@aws-sdk/client-synthetics';
+import { mocks } from '../../aws.js';
 import { describedStack, stackArn } from '../../support.js';
 
 /** The image the ECS tests deliver: tagged with a commit, as the build tags it. */
@@ -80,3 +82,32 @@ export const ECS_HOOK_EVENT = {
     productionTrafficWeights: {},
   },
 };
+
+/** The answers of the Synthetics stub that the canary gate's tests set (aws-sdk-client-mock's, untyped). */
+interface CanaryRunsAnswers {
+  resolves(output: { CanaryRuns: CanaryRun[] }): CanaryRunsAnswers;
+  resolvesOnce(output: { CanaryRuns: CanaryRun[] }): CanaryRunsAnswers;
+  rejects(error: Error): CanaryRunsAnswers;
+  rejectsOnce(error: Error): CanaryRunsAnswers;
+}
+
+/**
+ * What GetCanaryRuns answers, call after call: each entry the runs listed (or the error thrown), the
+ * last one from then on.
+ */
+export function answerCanaryRuns(...answers: (CanaryRun[] | Error)[]): void {
+  const stub = (mocks.synthetics as unknown as { on(command: unknown): CanaryRunsAnswers }).on(
+    GetCanaryRunsCommand,
+  );
+  answers.forEach((answer, i) => {
+    const last = i === answers.length - 1;
+    if (answer instanceof Error) {
+      if (last) stub.rejects(answer);
+      else stub.rejectsOnce(answer);
+    } else if (last) {
+      stub.resolves({ CanaryRuns: answer });
+    } else {
+      stub.resolvesOnce({ CanaryRuns: answer });
+    }
+  });
+}
