@@ -15,7 +15,7 @@ interface Canary {
   TEST_SKU: string;
   TEST_WAREHOUSE: string;
 }
-const canary = createRequire(import.meta.url)('../canary/api-canary.js') as Canary;
+const canary = createRequire(__filename)('../canary/api-canary.js') as Canary;
 
 let api: TestApi;
 let baseUrl: string;
