@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -71,9 +71,13 @@ export class PublicImageCache extends Construct {
     this.repositories = repositories;
   }
 
-  /** The image's URI in this account's cache. */
+  /**
+   * The image's URI in this account's cache, built from its name and the pseudo parameters of the
+   * stack that uses it (no reference to this stack's outputs).
+   */
   imageUri(image: PublicImage): string {
-    return `${this.repository(image).repositoryUri}:${image.tag}`;
+    this.repository(image);
+    return `${Aws.ACCOUNT_ID}.dkr.ecr.${Aws.REGION}.${Aws.URL_SUFFIX}/${this.prefix}/${image.repository}:${image.tag}`;
   }
 
   /**

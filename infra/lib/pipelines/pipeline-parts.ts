@@ -18,6 +18,10 @@ import type { DeliveryCode } from '../config/delivery-code';
 import { bootstrapOf } from '../stacks/arns';
 import { PIPELINE_LOG_RETENTION } from './settings';
 import { ackAccount } from '../aspects/acknowledgements';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { REPO_ROOT } from '../config/project';
 
 /** What every application pipeline shares: where it lives and what it listens to. */
 export interface PipelinePartsProps {
@@ -156,6 +160,15 @@ export class PipelineParts {
       timeout: Duration.minutes(30),
     });
     this.readPackages.forEach((s) => p.addToRolePolicy(s));
+    // CodeBuild would create `<project>-<report>` on the first run, and `cdk destroy` would leave it.
+    for (const report of buildspecReports(options.buildSpec)) {
+      new codebuild.ReportGroup(this.stack, `${id}Report-${report}`, {
+        reportGroupName: `${options.projectName}-${report}`,
+        type: codebuild.ReportGroupType.TEST,
+        removalPolicy: this.removalPolicy,
+        deleteReports: this.removalPolicy === RemovalPolicy.DESTROY,
+      });
+    }
     Validations.of(p).acknowledge({
       id: 'AwsSolutions::AwsSolutions-CB4',
       reason:
@@ -411,4 +424,15 @@ export function stageSummaries(stages: readonly codepipeline.StageProps[]): Pipe
     name: s.stageName,
     actions: (s.actions ?? []).map((a) => a.actionProperties.actionName),
   }));
+}
+
+/**
+ * The report groups a buildspec (a path from the repository root) names under `reports:`: each is
+ * made by the project's stack, named as CodeBuild would name it, so that it is the stack's to delete.
+ */
+export function buildspecReports(buildSpec: string): string[] {
+  const spec = parseYaml(readFileSync(join(REPO_ROOT, buildSpec), 'utf8')) as {
+    reports?: Record<string, unknown>;
+  };
+  return Object.keys(spec.reports ?? {});
 }

@@ -1,4 +1,5 @@
-import { Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -25,6 +26,8 @@ export class NetworkStack extends Stack {
   readonly appSecurityGroup: ec2.SecurityGroup;
   /** The environment's ECS cluster, `<prefix>-<env>-cluster` (Fargate, Container Insights). */
   readonly cluster: ecs.Cluster;
+  /** Container Insights' performance events of the cluster, which ECS would otherwise create with no retention. */
+  readonly containerInsightsLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
@@ -51,10 +54,19 @@ export class NetworkStack extends Stack {
       ec2.Port.tcp(443),
       'HTTPS to AWS APIs (VPC endpoints or NAT)',
     );
+    // Container Insights writes to this group from the first task on; made here first, it has the
+    // environment's retention and key and goes with `cdk destroy`.
+    this.containerInsightsLogs = new logs.LogGroup(this, 'ContainerInsightsLogs', {
+      logGroupName: `/aws/ecs/containerinsights/${naming.name('cluster')}/performance`,
+      retention: logRetention(config),
+      encryptionKey: importKey(this, props.encryptionKey),
+      removalPolicy: profile.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName: naming.name('cluster'),
       vpc: network.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
+    this.cluster.node.addDependency(this.containerInsightsLogs);
   }
 }

@@ -394,4 +394,13 @@ describe('delivery settings', () => {
     expect(message).toContain('approvalBefore.0: qa is not an environment (known: dev, staging, prod)');
     expect(message).toContain("region: us-east-1 differs from the dev profile's region ap-northeast-1");
   });
+
+  it('owns the report group its build writes test results to, which CodeBuild would otherwise create and keep', () => {
+    const groups = Object.values(allocate.findResources('AWS::CodeBuild::ReportGroup'));
+    expect(groups.map((g) => g.Properties.Name)).toEqual(['ias-allocate-order-build-unit-tests']);
+    expect(groups[0]).toMatchObject({
+      Properties: { Type: 'TEST', DeleteReports: true },
+      DeletionPolicy: 'Delete',
+    });
+  });
 });

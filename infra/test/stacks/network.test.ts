@@ -97,6 +97,21 @@ describe('network stack', () => {
     });
   });
 
+  it('owns the log group Container Insights writes to, before the cluster exists', () => {
+    dev.network.hasResource('AWS::Logs::LogGroup', {
+      Properties: Match.objectLike({
+        LogGroupName: '/aws/ecs/containerinsights/ias-dev-cluster/performance',
+        RetentionInDays: 7,
+        KmsKeyId: Match.anyValue(),
+      }),
+      DeletionPolicy: 'Delete',
+    });
+    const [cluster] = Object.values(dev.network.findResources('AWS::ECS::Cluster'));
+    expect(cluster?.DependsOn).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^ContainerInsightsLogs/)]),
+    );
+  });
+
   it('keeps the logical ID of the VPC (renaming it would replace the network)', () => {
     expect(Object.keys(dev.network.findResources('AWS::EC2::VPC'))).toEqual(['NetworkVpc7FB7348F']);
   });

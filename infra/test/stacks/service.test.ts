@@ -372,4 +372,90 @@ describe('container service stack', () => {
       expect(message).toContain("dev.service.deployment.strategy: codedeploy-blue-green's green-check hook");
     }
   });
+
+  it('runs the trace collector beside the application: OTLP on the loopback to X-Ray, the profile sampling ratio, its image from the cache', () => {
+    for (const [t, env, ratio] of [
+      [dev.t, 'dev', '1'],
+      [staging.t, 'staging', '0.2'],
+      [prod.t, 'prod', '0.05'],
+    ] as const) {
+      const [definition] = resourcesOf(t, 'AWS::ECS::TaskDefinition');
+      const containers = definition?.Properties.ContainerDefinitions as {
+        Name: string;
+        Essential: boolean;
+        Image: unknown;
+        Environment: { Name: string; Value: string }[];
+        MemoryReservation?: number;
+        Memory?: number;
+      }[];
+      const app = containers.find((c) => c.Name !== 'otel-collector');
+      const collector = containers.find((c) => c.Name === 'otel-collector');
+      const settings = Object.fromEntries((app?.Environment ?? []).map((e) => [e.Name, e.Value]));
+      expect(settings, env).toMatchObject({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+        OTEL_SERVICE_NAME: `ias-${env}-inventory-api`,
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: ratio,
+      });
+      // Not essential: a collector that stops loses traces, never the service.
+      expect(collector, env).toMatchObject({ Essential: false, Memory: 128, MemoryReservation: 64 });
+      expect(JSON.stringify(collector?.Image), env).toContain(
+        `ias-${env}-ecr-public/aws-observability/aws-otel-collector:v0.48.0`,
+      );
+      const config = collector?.Environment.find((e) => e.Name === 'AOT_CONFIG_CONTENT')?.Value ?? '';
+      expect(config).toContain('endpoint: 127.0.0.1:4318');
+      expect(config).toMatch(/exporters: \[awsxray\]/);
+    }
+    // The execution role pulls the cached image and may import it from the gallery on the first pull.
+    const execution = statementsOf(prod.t, 'ServiceExecutionRole');
+    expect(JSON.stringify(allowing(execution, 'ecr:BatchImportUpstreamImage'))).toContain(
+      'PublicImagesRepositoryawsobservabilityawsotelcollector',
+    );
+  });
+
+  it('calls the API from the VPC with the environment canary: its own log group first, then started; scoped role; only once delivered', () => {
+    for (const [t, env, rate] of [
+      [dev.t, 'dev', 'rate(5 minutes)'],
+      [prod.t, 'prod', 'rate(1 minute)'],
+    ] as const) {
+      const [canary] = Object.entries(t.findResources('AWS::Synthetics::Canary'));
+      expect(canary?.[1]).toMatchObject({
+        Condition: 'Delivered',
+        Properties: {
+          Name: `ias-${env}`,
+          Schedule: { Expression: rate },
+          StartCanaryAfterCreation: false,
+          ProvisionedResourceCleanup: 'AUTOMATIC',
+          Code: { Handler: 'api-canary.handler' },
+          VPCConfig: { SubnetIds: expect.anything(), SecurityGroupIds: [expect.anything()] },
+        },
+      });
+      expect(JSON.stringify(canary?.[1].Properties.RunConfig.EnvironmentVariables.API_URL)).toContain(
+        'LoadBalancer',
+      );
+      // Synthetics names the canary's log group after its ID; the stack makes it before the first run.
+      const logs = resourcesOf(t, 'AWS::Logs::LogGroup').find((g) =>
+        JSON.stringify(g.Properties.LogGroupName).includes('cwsyn-'),
+      );
+      expect(JSON.stringify(logs?.Properties.LogGroupName)).toBe(
+        JSON.stringify({
+          'Fn::Join': ['', [`/aws/lambda/cwsyn-ias-${env}-`, { 'Fn::GetAtt': [canary?.[0], 'Id'] }]],
+        }),
+      );
+      const start = resourcesOf(t, 'Custom::StartCanary')[0];
+      expect(start?.Condition).toBe('Delivered');
+      expect(JSON.stringify(start?.Properties.Create)).toContain('StartCanary');
+      expect(start?.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^CanaryLogs/)]));
+    }
+    // The canary's role: its artifacts under runs/, its own log group, its metric namespace; no cwsyn-* wildcard.
+    const role = statementsOf(prod.t, 'CanaryRole');
+    expect(JSON.stringify(role)).not.toContain('cwsyn-*');
+    expect(
+      (allowing(role, 'cloudwatch:PutMetricData')[0] as { Condition?: unknown } | undefined)?.Condition,
+    ).toEqual({
+      StringEquals: { 'cloudwatch:namespace': 'CloudWatchSynthetics' },
+    });
+    expect(JSON.stringify(allowing(role, 's3:PutObject')[0]?.Resource)).toContain('/runs/*');
+    expect(JSON.stringify(allowing(role, 'logs:PutLogEvents')[0]?.Resource)).toContain('CanaryLogs');
+  });
 });

@@ -67,9 +67,12 @@ export function workloadRegistry(project: ProjectConfig): Map<string, string[]> 
       const target = serviceTarget(env, svc);
       registry.set(target.serviceName, [`svc:${svc.name}`]);
       // CodeDeploy's ECS hook reports back to CodeDeploy; Amazon ECS's own hook only answers ECS.
-      const greenCheck =
+      const hookedBy =
         SERVICE_STRATEGIES[target.strategy].controller === 'CODE_DEPLOY' ? 'codedeploy' : 'ecs';
-      registry.set(target.greenCheck, [`delivery:green-check:${greenCheck}`]);
+      registry.set(target.greenCheck, [`delivery:green-check:${hookedBy}`]);
+      if (target.canaryGate !== undefined) {
+        registry.set(target.canaryGate, [`delivery:canary-gate:${hookedBy}`]);
+      }
     }
   }
   for (const fn of project.functions ?? []) {
@@ -89,9 +92,12 @@ export function workloadRegistry(project: ProjectConfig): Map<string, string[]> 
 
 /**
  * aws-cdk-lib's own provider functions (auto-deleting objects, restricting the default security
- * group, the log-retention helper): CDK's code, not ours, and granted by CDK for what it does.
+ * group, the log-retention helper, AwsCustomResource's single function — which makes the one call
+ * its resource names, here StartCanary, granted by the statement given with it): CDK's code, not
+ * ours, and granted by CDK for what it does.
  */
-const CDK_HELPER = /^Custom[A-Za-z0-9]*(CustomResourceProvider|Provider)Handler|^LogRetention[0-9A-F]{8}/;
+const CDK_HELPER =
+  /^Custom[A-Za-z0-9]*(CustomResourceProvider|Provider)Handler|^LogRetention[0-9A-F]{8}|^AWS679f53fac002430cb0da5b7982bd2287/;
 
 /**
  * The recording of a CodeBuild project whose buildspec is in the template itself (CDK Pipelines'
