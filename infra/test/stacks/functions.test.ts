@@ -252,6 +252,20 @@ describe('function stacks', () => {
       ['import-stock', 120_000, false],
     ] as const) {
       prod.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: `ias-prod-${fn}` });
+      // Each version's share of the alias during a deployment.
+      const [dashboard] = Object.values(
+        prod.findResources('AWS::CloudWatch::Dashboard', { Properties: { DashboardName: `ias-prod-${fn}` } }),
+      );
+      const parts = (dashboard?.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })[
+        'Fn::Join'
+      ][1];
+      const body = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('')) as {
+        widgets: { properties: { title?: string; metrics?: unknown } }[];
+      };
+      const byVersion = body.widgets.find((w) => w.properties.title === 'Errors by version (alias live)');
+      expect(JSON.stringify(byVersion?.properties.metrics)).toContain(
+        `SEARCH('{AWS/Lambda,FunctionName,Resource,ExecutedVersion} FunctionName=\\"ias-prod-${fn}\\" MetricName=\\"Errors\\"'`,
+      );
       for (const [suffix, metric, threshold, statistic] of [
         ['fn-Fault-Count-Warning', 'Errors', 0, 'Sum'],
         ['fn-Throttled-Count-Warning', 'Throttles', 0, 'Sum'],

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -56,6 +57,22 @@ export class FunctionMonitoring extends WorkloadMonitoring {
         addConcurrentExecutionsCountAlarm: {
           [WATCH]: { maxRunningTasks: thresholds.concurrentExecutions - 1 },
         },
+      });
+      // During a deployment the alias `live` splits traffic between two versions: each one's
+      // invocations and errors, as Lambda reports them by ExecutedVersion for alias invocations.
+      const byVersion = (metricName: string) =>
+        new cloudwatch.MathExpression({
+          expression: `SEARCH('{AWS/Lambda,FunctionName,Resource,ExecutedVersion} FunctionName="${functionName}" MetricName="${metricName}"', 'Sum', 60)`,
+          label: '',
+          period: Duration.minutes(1),
+        });
+      watch.facade.monitorCustom({
+        humanReadableName: `${functionName} by version of the alias`,
+        alarmFriendlyName: 'versions',
+        metricGroups: [
+          { title: 'Invocations by version (alias live)', metrics: [byVersion('Invocations')] },
+          { title: 'Errors by version (alias live)', metrics: [byVersion('Errors')] },
+        ],
       });
       if (props.queue) {
         watch.facade.monitorSqsQueueWithDlq({
