@@ -1,5 +1,14 @@
 import * as path from 'node:path';
-import { CfnResource, Duration, RemovalPolicy, Stack, Validations, type CfnCondition } from 'aws-cdk-lib';
+import { CANARY_RUN_TIMEOUT_SECONDS } from '@ias/targets';
+import {
+  ArnFormat,
+  CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Validations,
+  type CfnCondition,
+} from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -64,6 +73,20 @@ export class ServiceCanary extends Construct {
   /** Its artifact bucket. */
   readonly artifacts: s3.Bucket;
 
+  /**
+   * The ARN IAM knows a canary by, `arn:<partition>:synthetics:<region>:<account>:canary:<name>`
+   * (a colon before the name, not Stack.formatArn's default slash).
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchsynthetics.html
+   */
+  static arnOf(stack: Stack, canaryName: string): string {
+    return stack.formatArn({
+      service: 'synthetics',
+      resource: 'canary',
+      resourceName: canaryName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
   constructor(scope: Construct, id: string, props: ServiceCanaryProps) {
     super(scope, id);
     const stack = Stack.of(this);
@@ -109,7 +132,7 @@ export class ServiceCanary extends Construct {
       securityGroups: [securityGroup],
       startAfterCreation: false,
       provisionedResourceCleanup: true,
-      timeout: Duration.seconds(60),
+      timeout: Duration.seconds(CANARY_RUN_TIMEOUT_SECONDS),
       successRetentionPeriod: Duration.days(7),
       failureRetentionPeriod: Duration.days(30),
     });
@@ -168,11 +191,7 @@ export class ServiceCanary extends Construct {
     });
 
     // Started once its log group and its role's permissions exist; never stopped by an update.
-    const canaryArn = stack.formatArn({
-      service: 'synthetics',
-      resource: 'canary',
-      resourceName: props.canaryName,
-    });
+    const canaryArn = ServiceCanary.arnOf(stack, props.canaryName);
     const starterLogs = new logs.LogGroup(this, 'StarterLogs', {
       retention: props.logRetention,
       encryptionKey: props.encryptionKey,
