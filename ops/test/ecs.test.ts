@@ -341,7 +341,11 @@ describe('ecs rollback', () => {
       containerName: 'inventory-api',
       containerPort: 3000,
       platformVersion: 'LATEST',
-      hooks: { afterAllowTestTraffic: `${prefix}-prod-inventory-api-green-check` },
+      // The pipeline's hooks: the green check, then the canary gate once production traffic has moved.
+      hooks: {
+        afterAllowTestTraffic: `${prefix}-prod-inventory-api-green-check`,
+        afterAllowTraffic: `${prefix}-prod-inventory-api-canary-gate`,
+      },
     });
     expect(result).toMatchObject({
       action: 'created-deployment',

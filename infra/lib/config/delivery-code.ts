@@ -1,5 +1,5 @@
 /** A handler of the delivery workspace (`delivery/src/handlers/<name>.ts`). */
-export type DeliveryHandler = 'pipeline-step' | 'traffic-hook' | 'green-check' | 'db-roles';
+export type DeliveryHandler = 'pipeline-step' | 'traffic-hook' | 'green-check' | 'canary-gate' | 'db-roles';
 
 /** Where the delivery code is: the `delivery` workspace's handler files. */
 export interface DeliveryCode {

@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { accountIdSchema, DEFAULT_REGION, regionNameSchema } from './aws-schemas';
 import { cidrsOverlap, parseCidr } from './cidr';
-import { serviceProfileSchema } from './service-profile-schema';
-import { LAMBDA_DEPLOYMENTS, SERVICE_STRATEGIES } from '@ias/targets';
+import {
+  canaryGateTimeoutSeconds,
+  ECS_DEPLOY_WAIT_MINUTES,
+  ecsDeploymentMinutes,
+  LAMBDA_MAX_TIMEOUT_SECONDS,
+  serviceProfileSchema,
+} from './service-profile-schema';
+import { canaryGateDeadlineSeconds, LAMBDA_DEPLOYMENTS, SERVICE_STRATEGIES } from '@ias/targets';
 
 /** Log retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -250,6 +256,36 @@ export const environmentProfileSchema = z
         path: ['service', 'deployment', 'strategy'],
         message:
           "codedeploy-blue-green's green-check hook reports to CodeDeploy's API, which a VPC without NAT gateways cannot reach: use an ecs-* strategy or add a NAT gateway",
+      });
+    }
+    // The canary gate (a service that ships the canary, a strategy with a hook after production
+    // traffic moves) waits up to two canary periods and one run: within one Lambda invocation for
+    // CodeDeploy, within the pipeline's wait for Amazon ECS.
+    const { deployment } = profile.service;
+    const { everyMinutes } = profile.observability.canary;
+    const gate = SERVICE_STRATEGIES[deployment.strategy].canaryGate;
+    if (
+      gate === 'codedeploy-hook' &&
+      canaryGateTimeoutSeconds(gate, everyMinutes) > LAMBDA_MAX_TIMEOUT_SECONDS
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['observability', 'canary', 'everyMinutes'],
+        message: `a canary every ${everyMinutes} min makes codedeploy-blue-green's canary gate wait up to ${canaryGateDeadlineSeconds(everyMinutes)} s in one invocation, but a Lambda function runs at most ${LAMBDA_MAX_TIMEOUT_SECONDS} s with a minute to report: run the canary at most every ${Math.floor((LAMBDA_MAX_TIMEOUT_SECONDS - canaryGateTimeoutSeconds(gate, 0)) / 120)} minutes or use an ecs-* strategy`,
+      });
+    }
+    const ecsMinutes = ecsDeploymentMinutes(deployment);
+    const gateMinutes = Math.ceil(canaryGateDeadlineSeconds(everyMinutes) / 60);
+    if (
+      gate === 'ecs-hook' &&
+      ecsMinutes !== undefined &&
+      ecsMinutes <= ECS_DEPLOY_WAIT_MINUTES &&
+      ecsMinutes + gateMinutes > ECS_DEPLOY_WAIT_MINUTES
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['observability', 'canary', 'everyMinutes'],
+        message: `with a canary every ${everyMinutes} min, the canary gate may wait ${gateMinutes} min after production traffic moves, and an ${deployment.strategy} deployment ${ecsMinutes + gateMinutes} min, but the pipeline's ECS action and the workflow wait ${ECS_DEPLOY_WAIT_MINUTES}: run the canary more often or shorten the deployment`,
       });
     }
     profile.network.availabilityZones.forEach((az, i) => {

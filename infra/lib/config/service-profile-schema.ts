@@ -1,4 +1,11 @@
-import { NATIVE_BLUE_GREEN, SERVICE_DEPLOYMENTS, SERVICE_STRATEGIES, SERVICE_TRAFFIC } from '@ias/targets';
+import {
+  canaryGateDeadlineSeconds,
+  NATIVE_BLUE_GREEN,
+  SERVICE_DEPLOYMENTS,
+  SERVICE_STRATEGIES,
+  SERVICE_TRAFFIC,
+  type ServiceStrategyTraits,
+} from '@ias/targets';
 import { z } from 'zod';
 
 /** The lifecycle stages an Amazon ECS pause hook may hold a deployment at. */
@@ -44,6 +51,21 @@ export function ecsDeploymentMinutes(d: {
   return steps === undefined
     ? undefined
     : steps + d.bakeMinutes + (d.pause?.timeoutMinutes ?? 0) + ECS_DEPLOY_OVERHEAD_MINUTES;
+}
+
+/** The longest a Lambda invocation may run, in seconds. */
+export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+
+/**
+ * Seconds a canary gate's function may run. Invoked by CodeDeploy (AfterAllowTraffic) it waits in
+ * one invocation: its deadline, and a minute for the last look and the report. Invoked by Amazon ECS
+ * (POST_PRODUCTION_TRAFFIC_SHIFT) it looks once and answers IN_PROGRESS until it decides.
+ */
+export function canaryGateTimeoutSeconds(
+  invokedBy: NonNullable<ServiceStrategyTraits['canaryGate']>,
+  everyMinutes: number,
+): number {
+  return invokedBy === 'codedeploy-hook' ? canaryGateDeadlineSeconds(everyMinutes) + 60 : 30;
 }
 
 /** Fargate's task sizes: memory (MiB) each CPU size admits. */

@@ -131,4 +131,27 @@ describe("a container service's pipeline", () => {
       expect(JSON.stringify(s.Resource)).toContain('parameter/ias/prod/services/inventory-api/image');
     }
   });
+
+  it("writes CodeDeploy's appspec hooks per environment: the green check, then the canary gate after production traffic moves", () => {
+    const build = Object.values(t.findResources('AWS::CodeBuild::Project')).find(
+      (p) => p.Properties.Name === 'ias-inventory-api-build',
+    );
+    const variables = build?.Properties.Environment.EnvironmentVariables as {
+      Name: string;
+      Value: unknown;
+    }[];
+    const value = variables.find((v) => v.Name === 'TARGETS')?.Value as { 'Fn::Join': [string, unknown[]] };
+    // The account and URL suffix are references; the hooks are plain names.
+    const text = value['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<ref>')).join('');
+    const targets = JSON.parse(text) as Record<string, { hooks?: Record<string, string> }>;
+    // dev rolls and staging is Amazon ECS's own blue/green (the service's hooks): no appspec hooks.
+    expect(Object.fromEntries(Object.entries(targets).map(([env, target]) => [env, target.hooks]))).toEqual({
+      dev: undefined,
+      staging: undefined,
+      prod: {
+        afterAllowTestTraffic: 'ias-prod-inventory-api-green-check',
+        afterAllowTraffic: 'ias-prod-inventory-api-canary-gate',
+      },
+    });
+  });
 });

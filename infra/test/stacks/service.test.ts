@@ -1,3 +1,4 @@
+import type { CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { environments } from '../../lib/config/environments';
@@ -165,7 +166,10 @@ describe('container service stack', () => {
       Strategy: 'BLUE_GREEN',
       BakeTimeInMinutes: 5,
       Alarms: { Enable: true, Rollback: true },
-      LifecycleHooks: [expect.objectContaining({ LifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'] })],
+      LifecycleHooks: [
+        expect.objectContaining({ LifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'] }),
+        expect.objectContaining({ LifecycleStages: ['POST_PRODUCTION_TRAFFIC_SHIFT'] }),
+      ],
     });
     expect(service.LoadBalancers[0].AdvancedConfiguration).toEqual(
       expect.objectContaining({
@@ -181,11 +185,12 @@ describe('container service stack', () => {
     });
   });
 
-  it('holds an Amazon ECS deployment at a pause hook when the profile asks, after the green check', () => {
+  it('holds an Amazon ECS deployment at a pause hook when the profile asks, after the Lambda hooks', () => {
     const profiles = structuredClone(environments) as unknown as Record<string, Record<string, unknown>>;
+    // Two 5-minute steps, the bake, the pause and the canary gate's 11 minutes fit the pipeline's 60.
     (profiles.staging?.service as { deployment: Record<string, unknown> }).deployment = {
       strategy: 'ecs-linear',
-      stepPercent: 25,
+      stepPercent: 50,
       pause: { timeoutMinutes: 20 },
     };
     const config = parseEnvironments(profiles, TEST_PREFIX).find((e) => e.name === 'staging');
@@ -196,6 +201,10 @@ describe('container service stack', () => {
     expect(service.DeploymentConfiguration.LifecycleHooks).toEqual([
       expect.objectContaining({
         LifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
+        HookTargetArn: expect.anything(),
+      }),
+      expect.objectContaining({
+        LifecycleStages: ['POST_PRODUCTION_TRAFFIC_SHIFT'],
         HookTargetArn: expect.anything(),
       }),
       {
@@ -457,5 +466,90 @@ describe('container service stack', () => {
     });
     expect(JSON.stringify(allowing(role, 's3:PutObject')[0]?.Resource)).toContain('/runs/*');
     expect(JSON.stringify(allowing(role, 'logs:PutLogEvents')[0]?.Resource)).toContain('CanaryLogs');
+  });
+
+  it('gates each deployment on a canary run after production traffic moves: by Amazon ECS in staging, CodeDeploy in prod, none for rolling dev', () => {
+    const gateOf = (t: Template) =>
+      Object.entries(t.findResources('AWS::Lambda::Function')).find(([, r]) =>
+        String(r.Properties.FunctionName).endsWith('-canary-gate'),
+      );
+    const hooksOf = (t: Template) =>
+      (resourcesOf(t, 'AWS::ECS::Service')[0]?.Properties.DeploymentConfiguration?.LifecycleHooks ?? []) as {
+        HookTargetArn: unknown;
+        LifecycleStages: string[];
+      }[];
+    // dev rolls: no hook after traffic moves, so no gate (the circuit breaker and alarms decide).
+    expect(dev.stack.canaryGate).toBeUndefined();
+    expect(gateOf(dev.t)).toBeUndefined();
+    // staging: Amazon ECS invokes it after production traffic shifts; it looks once per call (30 s).
+    const [stagingGate, stagingFn] = gateOf(staging.t) ?? [];
+    expect(stagingFn?.Properties).toMatchObject({
+      FunctionName: 'ias-staging-inventory-api-canary-gate',
+      Timeout: 30,
+      // 2 × 5 min + the run's 60 s.
+      Environment: {
+        Variables: { CANARY_NAME: 'ias-staging', CANARY_GATE_DEADLINE_SECONDS: '660' },
+      },
+    });
+    expect(stagingFn?.Properties.VpcConfig).toBeUndefined();
+    expect(
+      hooksOf(staging.t).filter((h) => h.LifecycleStages.includes('POST_PRODUCTION_TRAFFIC_SHIFT')),
+    ).toEqual([expect.objectContaining({ HookTargetArn: { 'Fn::GetAtt': [stagingGate, 'Arn'] } })]);
+    // prod: CodeDeploy invokes it by name as the appspec's AfterAllowTraffic hook (the pipeline's
+    // test checks the appspec); it waits in one invocation, so its timeout covers the deadline.
+    const [, prodFn] = gateOf(prod.t) ?? [];
+    expect(prodFn?.Properties).toMatchObject({
+      FunctionName: 'ias-prod-inventory-api-canary-gate',
+      Timeout: 240,
+      Environment: {
+        Variables: { CANARY_NAME: 'ias-prod', CANARY_GATE_DEADLINE_SECONDS: '180' },
+      },
+    });
+    expect(hooksOf(prod.t)).toEqual([]);
+    // Its role reads the runs of its environment's canary and nothing else of Synthetics; only
+    // CodeDeploy's gate reports a hook status.
+    for (const [{ stack, t }, env, reports] of [
+      [staging, 'staging', false],
+      [prod, 'prod', true],
+    ] as const) {
+      const gate = stack.canaryGate;
+      if (!gate) throw new Error(`no canary gate in ${env}`);
+      const role = statementsOf(t, stack.getLogicalId(gate.role.node.defaultChild as CfnResource));
+      const actions = role.flatMap((s) => [s.Action].flat()).sort();
+      expect(actions).toEqual(
+        [
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'synthetics:GetCanaryRuns',
+          ...(reports ? ['codedeploy:PutLifecycleEventHookExecutionStatus'] : []),
+        ].sort(),
+      );
+      expect(allowing(role, 'synthetics:GetCanaryRuns').map((s) => s.Resource)).toEqual([
+        {
+          'Fn::Join': [
+            '',
+            [`arn:aws:synthetics:${stack.region}:`, { Ref: 'AWS::AccountId' }, `:canary:ias-${env}`],
+          ],
+        },
+      ]);
+    }
+  });
+
+  it('refuses a canary schedule the gate cannot wait for: past one Lambda invocation for CodeDeploy, past the ECS wait', () => {
+    const profiles = structuredClone(environments) as unknown as Record<string, Record<string, unknown>>;
+    (profiles.prod?.observability as { canary: { everyMinutes: number } }).canary.everyMinutes = 10;
+    (profiles.staging?.observability as { canary: { everyMinutes: number } }).canary.everyMinutes = 30;
+    expect(() => parseEnvironments(profiles, TEST_PREFIX)).toThrow(ConfigError);
+    try {
+      parseEnvironments(profiles, TEST_PREFIX);
+    } catch (err) {
+      const message = (err as Error).message;
+      expect(message).toContain(
+        "prod.observability.canary.everyMinutes: a canary every 10 min makes codedeploy-blue-green's canary gate wait up to 1260 s in one invocation, but a Lambda function runs at most 900 s with a minute to report: run the canary at most every 6 minutes or use an ecs-* strategy",
+      );
+      expect(message).toContain(
+        "staging.observability.canary.everyMinutes: with a canary every 30 min, the canary gate may wait 61 min after production traffic moves, and an ecs-blue-green deployment 71 min, but the pipeline's ECS action and the workflow wait 60",
+      );
+    }
   });
 });

@@ -18,14 +18,14 @@ export function updateService(t: ServiceTarget, taskDefinition: string) {
 }
 
 /**
- * The appspec of a CodeDeploy ECS deployment of `taskDefinition`: the pipeline's (same container, port
- * and green check hook), with the task definition in place of its placeholder.
+ * The appspec of a CodeDeploy ECS deployment of `taskDefinition`: the pipeline's (same container, port,
+ * green check and canary gate hooks), with the task definition in place of its placeholder.
  */
 export function ecsAppSpec(t: ServiceTarget, taskDefinition: string): string {
   return renderEcsAppSpec({
     containerName: t.containerName,
     containerPort: t.containerPort,
-    hooks: { afterAllowTestTraffic: t.greenCheck },
+    hooks: t.hooks,
   }).replace(TASK_DEFINITION_PLACEHOLDER, taskDefinition);
 }
 

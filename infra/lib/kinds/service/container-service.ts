@@ -71,6 +71,12 @@ export interface ContainerServiceProps {
   readonly deploymentAlarms: readonly cloudwatch.IAlarm[];
   /** The function that checks the green side before production traffic moves (ecs-* strategies). */
   readonly greenCheck?: lambda.IFunction;
+  /**
+   * The function that waits for the environment's canary once production traffic has moved (ecs-*
+   * strategies): the service's POST_PRODUCTION_TRAFFIC_SHIFT hook.
+   * @default - no canary gate
+   */
+  readonly canaryGate?: lambda.IFunction;
 }
 
 /**
@@ -367,11 +373,19 @@ export class ContainerService extends Construct {
           }),
         );
       }
+      if (props.canaryGate) {
+        this.service.addLifecycleHook(
+          new ecs.DeploymentLifecycleLambdaTarget(props.canaryGate, 'CanaryGate', {
+            lifecycleStages: [ecs.DeploymentLifecycleStage.POST_PRODUCTION_TRAFFIC_SHIFT],
+          }),
+        );
+      }
       const pause = profile.deployment.pause;
       if (pause) {
         // The L2 knows Lambda hooks only; a pause hook has no target, and ECS waits for
-        // ContinueServiceDeployment (ias-ops deployments continue|stop) or the timeout.
-        const index = props.greenCheck ? 1 : 0;
+        // ContinueServiceDeployment (ias-ops deployments continue|stop) or the timeout. It goes
+        // after the Lambda hooks the L2 renders.
+        const index = [props.greenCheck, props.canaryGate].filter((fn) => fn !== undefined).length;
         (this.service.node.defaultChild as ecs.CfnService).addPropertyOverride(
           `DeploymentConfiguration.LifecycleHooks.${index}`,
           {
@@ -439,14 +453,19 @@ export class ContainerService extends Construct {
           "AWS's policy for Amazon ECS to move listener rules between this service's target groups during its own blue/green deployments",
       });
     }
-    if (native && props.greenCheck) {
-      // On the service: aws-cdk-lib creates the hook's role when it renders the service.
-      const fn = props.greenCheck.node.defaultChild as CfnResource;
-      Validations.of(this.service).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn)}.Arn>:*]`,
-        reason:
-          'Amazon ECS invokes the green-check function (any version) as this service’s lifecycle hook, nothing else',
-      });
+    const hooks = [
+      ['green-check', props.greenCheck],
+      ['canary-gate', props.canaryGate],
+    ] as const;
+    for (const [what, hook] of hooks) {
+      if (native && hook) {
+        // On the service: aws-cdk-lib creates the hook's role when it renders the service.
+        const fn = hook.node.defaultChild as CfnResource;
+        Validations.of(this.service).acknowledge({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn)}.Arn>:*]`,
+          reason: `Amazon ECS invokes the ${what} function (any version) as this service’s lifecycle hook, nothing else`,
+        });
+      }
     }
     onlyWhen(props.delivered, this.service);
   }

@@ -1,4 +1,4 @@
-import { SERVICE_STRATEGIES } from '@ias/targets';
+import { canaryGateDeadlineSeconds, SERVICE_STRATEGIES, serviceTarget } from '@ias/targets';
 import type { EnvironmentConfig } from '../../config/load';
 import type { ServiceDefinition } from '../../config/services';
 
@@ -21,12 +21,16 @@ export function servicePlanLines(env: EnvironmentConfig, services: readonly Serv
   return services.flatMap((svc) => {
     const name = `${env.prefix}-${env.name}-${svc.name}`;
     const w = s.scaling.schedule;
+    const gate = serviceTarget(env, svc).canaryGate;
+    const gateWords = gate
+      ? `; canary gate ${gate}: a canary run started after production traffic moves must pass within ${canaryGateDeadlineSeconds(env.profile.observability.canary.everyMinutes)} s`
+      : '';
     return [
       `  service: ${name} on Fargate (ARM64) in ${env.prefix}-${env.name}-cluster, ${s.cpu} CPU / ${s.memoryMiB} MiB, ${s.desiredCount} task${s.desiredCount === 1 ? '' : 's'} at creation`,
       `    load balancer: ${lb.internetFacing ? 'internet-facing' : 'internal'}, production listener ${https ? 'HTTPS' : 'HTTP'}:${prodPort}${blueGreen ? `, test listener ${https ? 'HTTPS' : 'HTTP'}:${lb.testPort} (VPC${lb.testListenerCidrs.length > 0 ? ` and ${lb.testListenerCidrs.join(', ')}` : ''})` : ''}; target group${blueGreen ? 's blue and green' : ''} check ${svc.manifest.healthCheckPath}${https ? '' : '; ! HTTP only: set service.certificateArn for HTTPS'}`,
       `    scaling: ${s.scaling.minCapacity}-${s.scaling.maxCapacity} tasks on CPU ${s.scaling.cpuPercent} %, memory ${s.scaling.memoryPercent} %, ${s.scaling.requestsPerTarget} requests per task${w ? `; ${w.name} ${w.start} to ${w.end} (${w.timeZone}): ${w.minCapacity}-${w.maxCapacity}` : ''}`,
       `    delivery: ${serviceDeployWords(env)}; rolls back on failure and on alarm: target 5xx ≥ ${s.alarms.target5xxPerMinute}/min, unhealthy hosts ≥ ${s.alarms.unhealthyHosts}, p99 ≥ ${s.alarms.p99LatencyMs} ms`,
-      `    alarms: ${name}-{target-5xx,p99-latency,unhealthy-hosts-blue${blueGreen ? ',unhealthy-hosts-green' : ''}}${blueGreen ? `; green check ${env.prefix}-${env.name}-${svc.name}-green-check through the test listener` : ''}`,
+      `    alarms: ${name}-{target-5xx,p99-latency,unhealthy-hosts-blue${blueGreen ? ',unhealthy-hosts-green' : ''}}${blueGreen ? `; green check ${env.prefix}-${env.name}-${svc.name}-green-check through the test listener` : ''}${gateWords}`,
     ];
   });
 }

@@ -74,11 +74,9 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
               {
                 repositoryUri: repositoryUri(t),
                 family: t.family,
-                // CodeDeploy runs the green check as the appspec's hook; Amazon ECS as the service's own.
-                hooks:
-                  SERVICE_STRATEGIES[t.strategy].greenCheck === 'codedeploy-hook'
-                    ? { afterAllowTestTraffic: t.greenCheck }
-                    : undefined,
+                // CodeDeploy runs the green check and the canary gate as the appspec's hooks; Amazon
+                // ECS as the service's own.
+                hooks: t.hooks,
               },
             ]),
           ),

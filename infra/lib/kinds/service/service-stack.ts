@@ -25,6 +25,7 @@ import { VPC_NETWORK_INTERFACE_ACTIONS } from '../../constructs/network';
 import { ServiceAlarms } from './service-alarms';
 import { ServiceMonitoring } from './service-monitoring';
 import { ServiceCanary } from './service-canary';
+import { CanaryGate } from './canary-gate';
 import { REPO_ROOT } from '../../config/project';
 import { monitoringNames } from '@ias/targets';
 import * as path from 'node:path';
@@ -77,6 +78,13 @@ export class ServiceStack extends Stack {
   readonly canary?: ServiceCanary;
   readonly deployment?: ServiceDeployment;
   readonly greenCheck?: DeliveryFunction;
+  /**
+   * After production traffic moves, waits for the canary to pass a run that started after the move
+   * (CodeDeploy's AfterAllowTraffic or Amazon ECS's POST_PRODUCTION_TRAFFIC_SHIFT hook), when the
+   * service ships the canary. None for `rolling`, which has no hook after traffic moves: there the
+   * circuit breaker and the deployment alarms decide, and the canary's own alarm is not among them.
+   */
+  readonly canaryGate?: CanaryGate;
 
   /** The SSM parameter holding the image a service runs, in `stack`'s account and region. */
   static imageParameterArn(stack: Stack, target: ServiceTarget): string {
@@ -159,6 +167,20 @@ export class ServiceStack extends Stack {
     if (testUrl) {
       this.greenCheck = this.greenCheckFunction(props, target.greenCheck, testUrl, traits.greenCheck);
     }
+    // Named only where the service ships the canary (built below) and the strategy has the hook point.
+    if (target.canaryGate !== undefined && traits.canaryGate !== undefined) {
+      this.canaryGate = new CanaryGate(this, 'CanaryGate', {
+        functionName: target.canaryGate,
+        serviceName: target.serviceName,
+        canaryName: monitoringNames(naming).canary,
+        everyMinutes: profile.observability.canary.everyMinutes,
+        invokedBy: traits.canaryGate,
+        code: props.deliveryCode,
+        logRetention: logRetention(config),
+        encryptionKey: key,
+        retainData: profile.retainData,
+      });
+    }
 
     // Settings by reference from SSM (config stack); no credentials: the task logs in to the database
     // with IAM tokens, as the application role, and migrates as the owner role.
@@ -218,6 +240,7 @@ export class ServiceStack extends Stack {
       delivered,
       deploymentAlarms: this.alarms.alarms,
       greenCheck: traits.greenCheck === 'ecs-hook' ? this.greenCheck?.function : undefined,
+      canaryGate: traits.canaryGate === 'ecs-hook' ? this.canaryGate?.function : undefined,
     });
 
     for (const user of [DATABASE_ROLES.app, DATABASE_ROLES.owner]) {
