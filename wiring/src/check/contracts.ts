@@ -1,5 +1,10 @@
 import { deployedRules, type DatabaseSettings } from '@ias/core';
-import { dbRolesEnvironmentSchema, greenCheckEnvironmentSchema, hookEnvironmentSchema } from '@ias/delivery';
+import {
+  canaryGateEnvironmentSchema,
+  dbRolesEnvironmentSchema,
+  greenCheckEnvironmentSchema,
+  hookEnvironmentSchema,
+} from '@ias/delivery';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ProjectConfig, REPO_ROOT } from '@ias/infra/config';
@@ -69,6 +74,8 @@ const DELIVERY_CONTRACTS: Readonly<Record<string, WorkloadContract>> = {
   'platform:db-roles': { settings: dbRolesEnvironmentSchema },
   'delivery:green-check:codedeploy': { settings: greenCheckEnvironmentSchema },
   'delivery:green-check:ecs': { settings: greenCheckEnvironmentSchema },
+  'delivery:canary-gate:codedeploy': { settings: canaryGateEnvironmentSchema },
+  'delivery:canary-gate:ecs': { settings: canaryGateEnvironmentSchema },
 };
 
 /**

@@ -301,6 +301,9 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
   synthetics: {
     // No resource type: IAM narrows it by the canaries the request names (the synthetics:Names key).
     DescribeCanariesLastRun: { resources: ANY },
+    GetCanaryRuns: {
+      resources: (i, arn) => [arn('synthetics', `canary:${text(i, 'Name', 'GetCanaryRuns')}`)],
+    },
   },
   sts: {
     GetCallerIdentity: { resources: ANY },

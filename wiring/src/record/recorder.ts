@@ -7,6 +7,7 @@
  * would bypass it; scenarios answer through {@link Responder} instead.
  */
 import { Client } from '@smithy/core/client';
+import { Client as SmithyClientV3 } from '@smithy/smithy-client';
 import type { RecordedCall } from '../calls';
 import { iamCallOf, type IamLookups } from './iam';
 
@@ -52,7 +53,7 @@ export interface RecordingSession {
   readonly calls: readonly CallRecord[];
   /** Calls the scenario had no answer for, or that the mapping does not cover (each a message). */
   readonly problems: readonly string[];
-  /** Removes the recorder from `Client.prototype.send` and every client it was added to. */
+  /** Removes the recorder from the client base classes' `send` and every client it was added to. */
   stop(): void;
 }
 
@@ -81,10 +82,19 @@ interface AnyClient {
 let active = false;
 
 /**
- * Installs the recorder on every SDK v3 client that sends a command until `stop()`: patches
- * `Client.prototype.send` (of `@smithy/core/client`, shared by every client package) to add the
- * middleware once per client. Sets fake credentials in the environment so that the default
- * credential chain resolves without network; restored by `stop()`.
+ * The client base classes whose `send` the recorder patches: `@smithy/core/client`'s, which every
+ * current client package shares, and `@smithy/smithy-client`'s own (v3), which a client package built
+ * before that move still extends (the registry serves `@aws-sdk/client-synthetics` at 3.669 only).
+ */
+const CLIENT_BASES: readonly { prototype: { send: unknown } }[] = [
+  ...new Set<{ prototype: { send: unknown } }>([Client, SmithyClientV3]),
+];
+
+/**
+ * Installs the recorder on every SDK v3 client that sends a command until `stop()`: patches `send`
+ * of the client base classes ({@link CLIENT_BASES}) to add the middleware once per client. Sets fake
+ * credentials in the environment so that the default credential chain resolves without network;
+ * restored by `stop()`.
  */
 export function startRecording(options: RecordingOptions): RecordingSession {
   if (active) {
@@ -163,26 +173,30 @@ export function startRecording(options: RecordingOptions): RecordingSession {
       return { output: { $metadata: { httpStatusCode: 200 }, ...(output as object) }, response: {} };
     };
 
-  const original = Client.prototype.send;
-  const patched = function (this: AnyClient, ...args: unknown[]) {
-    if (!clients.includes(this)) {
-      clients.push(this);
-      this.middlewareStack.add(middleware(this) as never, {
-        step: 'initialize',
-        priority: 'high',
-        name: 'wiringRecorder',
-        tags: [TAG],
-      });
-    }
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  };
-  Client.prototype.send = patched as typeof Client.prototype.send;
+  const originals = CLIENT_BASES.map((base) => base.prototype.send);
+  CLIENT_BASES.forEach((base, i) => {
+    const original = originals[i] as (...a: unknown[]) => unknown;
+    base.prototype.send = function (this: AnyClient, ...args: unknown[]) {
+      if (!clients.includes(this)) {
+        clients.push(this);
+        this.middlewareStack.add(middleware(this) as never, {
+          step: 'initialize',
+          priority: 'high',
+          name: 'wiringRecorder',
+          tags: [TAG],
+        });
+      }
+      return original.apply(this, args);
+    };
+  });
 
   return {
     calls,
     problems,
     stop() {
-      Client.prototype.send = original;
+      CLIENT_BASES.forEach((base, i) => {
+        base.prototype.send = originals[i];
+      });
       for (const client of clients) {
         client.middlewareStack.removeByTag(TAG);
       }

@@ -45,6 +45,7 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   'ssm:PutParameter': { Name: '/ias/dev/x' },
   'ssm:GetParametersByPath': { Path: '/ias/dev/' },
   'sts:AssumeRole': { RoleArn: 'arn:aws:iam::123456789012:role/r' },
+  'synthetics:GetCanaryRuns': { Name: 'ias-dev' },
 };
 
 const SECRET = { SecretId: 'arn:aws:secretsmanager:eu-west-3:123456789012:secret:db-AbCdEf' };
