@@ -87,7 +87,7 @@ export class DeliveryFunction extends Construct {
     Validations.of(this.function).acknowledge({
       id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
       reason:
-        'Delivery machinery talks only to AWS APIs (CodeDeploy, CodePipeline, Lambda, S3); it has no business in the workloads VPC',
+        'Delivery machinery talks only to AWS APIs (CodeDeploy, CodePipeline, Lambda, S3, Synthetics); it has no business in the workloads VPC',
     });
   }
 }
