@@ -15,8 +15,6 @@ export function monitoringNames(naming: Naming) {
      * name is at most 21 characters (a prefix of up to 10, a dash and an environment of up to 10).
      */
     canary: naming.base,
-    /** The alarm on the canary's success rate. */
-    canaryAlarm: naming.name('canary'),
     /** Every alarm and dashboard of the environment starts with this. */
     alarmPrefix: `${naming.base}-`,
   };
