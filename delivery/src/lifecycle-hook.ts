@@ -1,4 +1,7 @@
+import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import { z } from 'zod';
+import { describeError } from './errors.js';
 
 /**
  * The event CodeDeploy sends a lifecycle hook function, of either kind: a Lambda traffic hook or an ECS
@@ -73,4 +76,31 @@ export function lifecycleHookSource(event: unknown): 'codedeploy' | 'ecs' {
   throw new Error(
     `not a lifecycle hook event (neither CodeDeploy's DeploymentId nor Amazon ECS's executionDetails); fields: ${fields.join(', ') || 'none'}`,
   );
+}
+
+/**
+ * Reports a CodeDeploy lifecycle hook's verdict (PutLifecycleEventHookExecutionStatus).
+ * @throws Error naming the hook, the deployment, the verdict and `detail` when CodeDeploy refuses it
+ */
+export async function reportCodeDeployHook(
+  codedeploy: Pick<CodeDeployClient, 'send'>,
+  event: TrafficHookEvent,
+  status: 'Succeeded' | 'Failed',
+  detail: string,
+): Promise<void> {
+  const { DeploymentId, LifecycleEventHookExecutionId } = event;
+  try {
+    await codedeploy.send(
+      new PutLifecycleEventHookExecutionStatusCommand({
+        deploymentId: DeploymentId,
+        lifecycleEventHookExecutionId: LifecycleEventHookExecutionId,
+        status,
+      }),
+    );
+  } catch (error) {
+    throw new Error(
+      `could not report ${status} (${detail}) for hook ${LifecycleEventHookExecutionId} of deployment ${DeploymentId}: ${describeError(error)}`,
+      { cause: error },
+    );
+  }
 }

@@ -1,5 +1,4 @@
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import type { CanaryRun, SyntheticsClient } from '@aws-sdk/client-synthetics';
 import { GetCanaryRunsCommand } from '@aws-sdk/client-synthetics';
 import { z } from 'zod';
@@ -8,6 +7,7 @@ import {
   type EcsHookResponse,
   ecsLifecycleHookEventSchema,
   lifecycleHookSource,
+  reportCodeDeployHook,
   trafficHookEventSchema,
 } from '../../lifecycle-hook.js';
 import { describeIssues } from '../../schemas.js';
@@ -274,27 +274,14 @@ export async function runCanaryGateHook(
     if (!parsed.success) {
       throw new Error(`not a CodeDeploy lifecycle hook event: ${describeIssues(parsed.error)}`);
     }
-    const { DeploymentId, LifecycleEventHookExecutionId } = parsed.data;
+    const { DeploymentId } = parsed.data;
     const decision = await waitForCanaryGate({
       ...base,
       trafficMovedAt: now(),
       intervalMs: dependencies.intervalMs,
     });
     const status = gatePasses(decision) ? 'Succeeded' : 'Failed';
-    try {
-      await dependencies.codedeploy.send(
-        new PutLifecycleEventHookExecutionStatusCommand({
-          deploymentId: DeploymentId,
-          lifecycleEventHookExecutionId: LifecycleEventHookExecutionId,
-          status,
-        }),
-      );
-    } catch (error) {
-      throw new Error(
-        `could not report ${status} (${decision.detail}) for hook ${LifecycleEventHookExecutionId} of deployment ${DeploymentId}: ${describeError(error)}`,
-        { cause: error },
-      );
-    }
+    await reportCodeDeployHook(dependencies.codedeploy, parsed.data, status, decision.detail);
     return { source: 'codedeploy', status, deploymentId: DeploymentId, decision };
   }
   const parsed = ecsLifecycleHookEventSchema.safeParse(event);

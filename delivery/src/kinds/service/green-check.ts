@@ -1,5 +1,4 @@
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import { z } from 'zod';
 import { DeliveryError, describeError, oneLine } from '../../errors.js';
 import { describeIssues } from '../../schemas.js';
@@ -8,6 +7,7 @@ import {
   type EcsHookResponse,
   ecsLifecycleHookEventSchema,
   lifecycleHookSource,
+  reportCodeDeployHook,
   trafficHookEventSchema,
 } from '../../lifecycle-hook.js';
 
@@ -262,23 +262,10 @@ export async function runGreenCheckHook(
     if (!parsed.success) {
       throw new Error(`not a CodeDeploy lifecycle hook event: ${describeIssues(parsed.error)}`);
     }
-    const { DeploymentId, LifecycleEventHookExecutionId } = parsed.data;
+    const { DeploymentId } = parsed.data;
     const result = await check(dependencies, config);
     const status = result.ok ? 'Succeeded' : 'Failed';
-    try {
-      await dependencies.codedeploy.send(
-        new PutLifecycleEventHookExecutionStatusCommand({
-          deploymentId: DeploymentId,
-          lifecycleEventHookExecutionId: LifecycleEventHookExecutionId,
-          status,
-        }),
-      );
-    } catch (error) {
-      throw new Error(
-        `could not report ${status} (${result.detail}) for hook ${LifecycleEventHookExecutionId} of deployment ${DeploymentId}: ${describeError(error)}`,
-        { cause: error },
-      );
-    }
+    await reportCodeDeployHook(dependencies.codedeploy, parsed.data, status, result.detail);
     return { source: 'codedeploy', status, deploymentId: DeploymentId, detail: result.detail };
   }
   const parsed = ecsLifecycleHookEventSchema.safeParse(event);
