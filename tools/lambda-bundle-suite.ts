@@ -43,6 +43,7 @@ export function lambdaBundleSuite(functionDir: string): void {
     it('is one CommonJS file exporting the handler', async () => {
       // The settings are parsed at load: give it a database (nothing connects until an invocation).
       const saved = process.env.DATABASE_URL;
+      // secretlint-disable-next-line @secretlint/secretlint-rule-database-connection-string -- made-up credentials for a loopback port nothing listens on
       process.env.DATABASE_URL = 'postgres://nobody:nothing@127.0.0.1:9/none';
       try {
         const mod = (await import(bundle)) as { handler?: unknown; default?: { handler?: unknown } };
@@ -99,6 +100,7 @@ export function lambdaBundleSuite(functionDir: string): void {
 
     it('fails the smoke event when its database does not answer', async () => {
       const result = await invokeInFreshProcess(bundle, smoke, {
+        // secretlint-disable-next-line @secretlint/secretlint-rule-database-connection-string -- made-up credentials for a loopback port nothing listens on
         DATABASE_URL: 'postgres://nobody:nothing@127.0.0.1:9/none?connect_timeout=2',
       });
       expect(result.error).toMatch(/ECONNREFUSED|connect/);

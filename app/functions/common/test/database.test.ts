@@ -26,6 +26,7 @@ describe('the shared repository', () => {
   it('fails a start on an unreachable database, then lets the next invocation try again', async () => {
     const down = parseSettings(
       schema,
+      // secretlint-disable-next-line @secretlint/secretlint-rule-database-connection-string -- made-up credentials for a loopback port nothing listens on
       { DATABASE_URL: 'postgres://nobody:nothing@127.0.0.1:9/none?connect_timeout=2' },
       'fn',
     );
