@@ -29,6 +29,7 @@ function report(line) {
 
 let loadMs;
 async function main() {
+  // eslint-disable-next-line security/detect-non-literal-require -- the handler of the package bench-functions.ts unpacked
   const handler = require(modulePath)[exportName];
   loadMs = performance.now();
   if (typeof handler !== 'function') {

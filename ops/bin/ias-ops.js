@@ -7,6 +7,7 @@
 // never runs stale code; only then is esbuild loaded (see ops/scripts/bundle.cjs).
 require('../scripts/bundle.cjs')
   .ensureBuilt()
+  // eslint-disable-next-line security/detect-non-literal-require -- the bundle bundle.cjs built (ops/dist/ias-ops.js), not a path from input
   .then((bundle) => require(bundle).runCli())
   .catch((err) => {
     process.stderr.write(`ias-ops failed to start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -50,6 +50,7 @@ export function controlTowerRules(disabledRules: readonly string[]): GuardRuleFi
 }
 
 /** Where a rule reaches resources by a lookup on their type or logical ID, or checks they exist. */
+// eslint-disable-next-line security/detect-unsafe-regex -- the group is optional, not repeated, and needs a literal . and *
 const SCOPED_LOOKUP = /\bResources(\s*\.\s*\*)?\s*\[\s*(Type|keys)\s*==|\bResources\s+exists\b/g;
 
 /**

@@ -9,6 +9,7 @@ export const accountIdSchema = z.string().regex(ACCOUNT_ID, 'must be a 12-digit 
 /** An AWS region name such as `ap-northeast-1`. */
 export const regionNameSchema = z
   .string()
+  // eslint-disable-next-line security/detect-unsafe-regex -- each repetition starts with a - its class excludes: one way to match
   .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name such as ap-northeast-1');
 
 /** The region where the project deploys unless its settings name another. */

@@ -40,6 +40,7 @@ const networkSchema = z
     vpcCidr: z.cidrv4('must be an IPv4 CIDR block such as 10.10.0.0/16'),
     /** Explicit AZ names: no context lookup is needed to synthesize, even with an account. */
     availabilityZones: z
+      // eslint-disable-next-line security/detect-unsafe-regex -- each repetition starts with a - its class excludes: one way to match
       .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'must be an AZ name such as ap-northeast-1a'))
       .min(1)
       .max(6)

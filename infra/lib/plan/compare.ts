@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
  * Pipelines derives from it (`:current_account-<region>-<8 hex>`): a refactor may move both without
  * changing anything deployed.
  */
+// eslint-disable-next-line security/detect-unsafe-regex -- the group is optional, not repeated: no nested repetition
 const ASSET_HASH = /[0-9a-f]{64}(:[A-Za-z0-9_-]+-[0-9a-f]{8})?/g;
 
 /** The templates of a cloud assembly, by stack name, with asset hashes masked. */

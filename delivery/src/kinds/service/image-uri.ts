@@ -24,6 +24,7 @@ export interface ImageReference {
 // <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:<tag>][@sha256:<hex>]; the repository
 // and tag rules are ECR's own (lowercase path components; tags of at most 128 characters).
 const ECR_IMAGE_URI =
+  // eslint-disable-next-line security/detect-unsafe-regex -- each repeated group starts with a separator its class excludes: one way to match
   /^(?<registry>[0-9]{12}\.dkr\.ecr(?:-fips)?\.[a-z]{2}(?:-[a-z]+)+-[0-9]\.amazonaws\.com(?:\.cn)?)\/(?<repository>[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
 
 const EXAMPLE = '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/ias-dev-inventory-api:<commit>';
