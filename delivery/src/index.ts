@@ -154,3 +154,4 @@ export {
   IMAGE_PLACEHOLDER,
   renderTaskDefinition,
 } from './kinds/service/taskdef.js';
+export * from './supply-chain/index.js';
