@@ -70,6 +70,8 @@ export const environments = {
         memoryPercent: 90,
       },
     },
+    // What may ship: dev stops only on critical findings, so work is not blocked by every advisory.
+    supplyChain: { failOn: 'CRITICAL', scanning: 'basic' },
     observability: {
       // Every 5 minutes keeps an idle dev account cheap; 100 % of requests traced while developing.
       canary: { everyMinutes: 5, failedRunsToAlarm: 2 },
@@ -134,6 +136,7 @@ export const environments = {
         memoryPercent: 85,
       },
     },
+    supplyChain: { failOn: 'HIGH', scanning: 'basic' },
     observability: {
       canary: { everyMinutes: 5, failedRunsToAlarm: 2 },
       tracing: { samplingPercent: 20 },
@@ -214,6 +217,9 @@ export const environments = {
     // Retained: production stock and allocations are the business record, and its logs are the
     // audit trail. A mistaken `cdk destroy` must not erase them; delete them by hand on purpose.
     retainData: true,
+    // Basic while the environments share one account: enhanced scanning (Amazon Inspector, continuous)
+    // is the whole registry's mode, so turn it on once prod has an account of its own.
+    supplyChain: { failOn: 'HIGH', scanning: 'basic' },
     observability: {
       // Every minute: the canary is also the gate after a deployment, which waits for a run that
       // started after the traffic moved.

@@ -217,6 +217,26 @@ const observabilitySchema = z
   })
   .strict();
 
+/** Severities a supply-chain gate can stop at, most severe first. */
+export const GATE_SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
+
+/**
+ * What may ship into an environment (seed 000): the image scan's and the dependency audit's
+ * findings at or above `failOn` stop a deployment, unless `supply-chain/exceptions.json` excepts
+ * them until a date.
+ */
+const supplyChainSchema = z
+  .object({
+    /** The lowest severity that stops a deployment. */
+    failOn: z.enum(GATE_SEVERITIES),
+    /**
+     * `basic`: ECR scans each image on push. `enhanced`: Amazon Inspector scans the environment's
+     * repositories continuously (a registry-wide setting: one environment per account and region).
+     */
+    scanning: z.enum(['basic', 'enhanced']),
+  })
+  .strict();
+
 /** One environment: everything that differs between dev, staging and prod. */
 export const environmentProfileSchema = z
   .object({
@@ -239,6 +259,7 @@ export const environmentProfileSchema = z
     /** How container services are sized, scaled, delivered and watched (seed 004 §2–3). */
     service: serviceProfileSchema,
     observability: observabilitySchema,
+    supplyChain: supplyChainSchema,
     /**
      * Keep databases, buckets, repositories, keys and log groups when the stacks are destroyed.
      * Default false: seed 000 wants data and logs removed by `cdk destroy`. A profile that sets it
@@ -320,6 +341,17 @@ export const environmentsSchema = z
     }
     entries.forEach(([name, profile], i) => {
       for (const [other, otherProfile] of entries.slice(0, i)) {
+        if (
+          (profile.supplyChain.scanning === 'enhanced' || otherProfile.supplyChain.scanning === 'enhanced') &&
+          profile.region === otherProfile.region &&
+          profile.account === otherProfile.account
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name, 'supplyChain', 'scanning'],
+            message: `${name} and ${other} share ${profile.account === undefined ? 'the deploying account (no account named)' : `account ${profile.account}`} and ${profile.region}, and ECR's scanning mode is the whole registry's: enhanced scanning needs an environment alone in its account and region (use basic in both, or give them their own accounts)`,
+          });
+        }
         if (
           profile.observability.detective.config &&
           otherProfile.observability.detective.config &&

@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -87,6 +87,19 @@ export class FoundationStack extends Stack {
       );
     }
     this.repositories = repositories;
+    // Amazon Inspector instead of scan-on-push, continuously, for this environment's repositories.
+    // The registry's mode is the account's in this region (the profiles keep such an environment alone).
+    if (profile.supplyChain.scanning === 'enhanced') {
+      new ecr.CfnRegistryScanningConfiguration(this, 'RegistryScanning', {
+        scanType: 'ENHANCED',
+        rules: [
+          {
+            scanFrequency: 'CONTINUOUS_SCAN',
+            repositoryFilters: [{ filter: `${naming.base}-*`, filterType: 'WILDCARD' }],
+          },
+        ],
+      });
+    }
     this.publicImages = new PublicImageCache(this, 'PublicImages', {
       repositoryPrefix: naming.name('ecr-public'),
       images: [OTEL_COLLECTOR_IMAGE],

@@ -171,4 +171,23 @@ describe('environment profiles', () => {
     (raw.prod as Record<string, unknown>).account = '222222222222';
     expect(() => parseEnvironments(raw, 'ias')).not.toThrow();
   });
+
+  it('fails on enhanced scanning in an environment that shares its account and region, and accepts it alone', () => {
+    const raw = profiles();
+    const prod = raw.prod as { supplyChain: Record<string, unknown> } & Record<string, unknown>;
+    prod.supplyChain.scanning = 'enhanced';
+    expect(problems(raw)).toContain(
+      "  - prod.supplyChain.scanning: prod and dev share the deploying account (no account named) and ap-northeast-1, and ECR's scanning mode is the whole registry's: enhanced scanning needs an environment alone in its account and region (use basic in both, or give them their own accounts)",
+    );
+    prod.account = '222222222222';
+    expect(() => parseEnvironments(raw, 'ias')).not.toThrow();
+  });
+
+  it('fails on a gate severity that is not one, naming the ones there are', () => {
+    const raw = profiles();
+    (raw.dev as { supplyChain: Record<string, unknown> }).supplyChain.failOn = 'SEVERE';
+    expect(
+      problems(raw).some((l) => l.startsWith('  - dev.supplyChain.failOn: ') && l.includes('"CRITICAL"')),
+    ).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { stageTemplates } from '../support/stages';
+import { environmentConfig, stageTemplates } from '../support/stages';
 
 const dev = stageTemplates('dev');
 const prod = stageTemplates('prod');
@@ -176,6 +176,28 @@ describe('foundation stack', () => {
       }),
       DeletionPolicy: 'Delete',
       DependsOn: [Match.stringLikeRegexp('^PublicImagesRule')],
+    });
+  });
+
+  it('turns on Amazon Inspector for the environment repositories only where the profile asks for enhanced scanning', () => {
+    expect(dev.foundation.findResources('AWS::ECR::RegistryScanningConfiguration')).toEqual({});
+    const config = environmentConfig('prod');
+    const enhanced = stageTemplates('prod', {
+      ...config,
+      profile: {
+        ...config.profile,
+        account: '222222222222',
+        supplyChain: { failOn: 'HIGH', scanning: 'enhanced' },
+      },
+    }).foundation;
+    enhanced.hasResourceProperties('AWS::ECR::RegistryScanningConfiguration', {
+      ScanType: 'ENHANCED',
+      Rules: [
+        {
+          ScanFrequency: 'CONTINUOUS_SCAN',
+          RepositoryFilters: [{ Filter: 'ias-prod-*', FilterType: 'WILDCARD' }],
+        },
+      ],
     });
   });
 });
