@@ -7,6 +7,13 @@ export const BUILDSPECS = {
   check: 'infra/lib/pipelines/buildspecs/lambda-check.yml',
 } as const;
 
+/**
+ * The Lambda build's secondary artifact: `supply-chain/audit.json` (the bundle's npm audit) and
+ * `supply-chain/exceptions.json` (those of the built revision), beside the deployment package rather
+ * than inside the zip Lambda runs. lambda-build.yml names it under `secondary-artifacts:`.
+ */
+export const SUPPLY_CHAIN_ARTIFACT = 'SupplyChain';
+
 /** Where the service buildspec lives in the repository. */
 export const SERVICE_BUILDSPEC = 'infra/lib/pipelines/buildspecs/service-build.yml';
 

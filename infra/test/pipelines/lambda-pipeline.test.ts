@@ -14,7 +14,7 @@ import { loadFunctions, type FunctionDefinition } from '../../lib/config/functio
 import { cdkContext, FUNCTIONS_DIR, REPO_ROOT } from '../../lib/config/project';
 import { ConfigError } from '../../lib/config/errors';
 import { DeliveryStage } from '../../lib/delivery-stage';
-import { BUILDSPECS } from '../../lib/pipelines/buildspecs';
+import { BUILDSPECS, SUPPLY_CHAIN_ARTIFACT } from '../../lib/pipelines/buildspecs';
 import { environmentConfig, TEST_PREFIX } from '../support/stages';
 
 const envs = parseEnvironments(environments, TEST_PREFIX);
@@ -164,7 +164,8 @@ describe('the function pipeline (seed 003)', () => {
     ).find((r) => r.Type === 'AWS::CodePipeline::Pipeline');
     const stages = pipeline?.Properties.Stages ?? [];
     const build = stages.find((s) => s.Name === 'Build')?.Actions[0];
-    expect(build?.OutputArtifacts).toEqual([{ Name: 'BuildOutput' }]);
+    // The deployment package, and beside it the bundle's audit with the revision's exceptions.
+    expect(build?.OutputArtifacts).toEqual([{ Name: 'BuildOutput' }, { Name: SUPPLY_CHAIN_ARTIFACT }]);
     for (const env of ['dev', 'staging', 'prod']) {
       const actions = stages.find((s) => s.Name === `Deploy-${env}`)?.Actions ?? [];
       const create = actions.find((a) => a.Name === 'CreateAppSpecFile');
@@ -225,7 +226,7 @@ describe('the function pipeline (seed 003)', () => {
       version: number;
       phases: Record<string, { commands: string[] }>;
       reports: Record<string, { 'file-format': string }>;
-      artifacts: { 'base-directory': string };
+      artifacts: { 'base-directory': string; 'secondary-artifacts': Record<string, unknown> };
     };
     expect(build.version).toBe(0.2);
     expect(Object.keys(build.phases)).toEqual(['install', 'pre_build', 'build']);
@@ -236,6 +237,13 @@ describe('the function pipeline (seed 003)', () => {
     expect(build.phases.build?.commands.join('\n')).toMatch(/npm run build --workspace[\s\S]*zip -qr/);
     expect(build.reports['unit-tests']?.['file-format']).toBe('JUNITXML');
     expect(build.artifacts['base-directory']).toBe('package');
+    // The audit travels beside the package, never inside the zip Lambda runs.
+    expect(build.phases.build?.commands.join('\n')).toMatch(
+      /npm audit --json --omit=dev --workspace "app\/functions\/\$\{FUNCTION_NAME\}" --registry=https:\/\/registry\.npmjs\.org\/ > supply-chain-out\/supply-chain\/audit\.json \|\| true[\s\S]*"error" in r[\s\S]*cp supply-chain\/exceptions\.json supply-chain-out\/supply-chain\//,
+    );
+    expect(build.artifacts['secondary-artifacts']).toEqual({
+      [SUPPLY_CHAIN_ARTIFACT]: { 'base-directory': 'supply-chain-out', files: ['**/*'] },
+    });
     const check = parse(readFileSync(join(REPO_ROOT, BUILDSPECS.check), 'utf8')) as {
       phases: Record<string, { commands: string[] }>;
     };

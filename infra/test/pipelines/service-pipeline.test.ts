@@ -113,6 +113,14 @@ describe("a container service's pipeline", () => {
     expect(text).toContain('CODEBUILD_RESOLVED_SOURCE_VERSION');
     expect(text).not.toMatch(/:latest\b/);
     expect(text).toContain('delivery/src/ecs/write-build-files.ts');
+    // Each environment's artifact carries the service's audit and the revision's exceptions.
+    const post = spec.phases.post_build?.commands.join('\n') ?? '';
+    expect(post).toMatch(
+      /npm audit --json --omit=dev --workspace "app\/services\/\$\{SERVICE_NAME\}" --registry=https:\/\/registry\.npmjs\.org\/ > supply-chain-out\/audit\.json \|\| true[\s\S]*"error" in r/,
+    );
+    expect(post).toContain(
+      'cp supply-chain-out/audit.json supply-chain/exceptions.json "build-files/${env}/supply-chain/"',
+    );
   });
 
   it('lets the build push only to this service’s repositories and the steps touch only its stacks and image parameters', () => {

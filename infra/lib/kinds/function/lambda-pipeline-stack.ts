@@ -16,7 +16,7 @@ import { DeliveredFunction } from './delivered-function';
 import type { PipelineContext } from '../kind';
 import { functionTarget, type FunctionTarget } from '@ias/targets';
 import { ackAccount } from '../../aspects/acknowledgements';
-import { BUILDSPECS } from '../../pipelines/buildspecs';
+import { BUILDSPECS, SUPPLY_CHAIN_ARTIFACT } from '../../pipelines/buildspecs';
 
 /** Props of {@link LambdaPipelineStack}. */
 export interface LambdaPipelineStackProps
@@ -97,9 +97,13 @@ export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinitio
           ...(env.roleArn ? { DELIVERY_ROLE_ARN: { value: env.roleArn } } : {}),
         },
       });
-    const stagesProps = this.sourceAndBuild(this.buildProject, [
-      { stageName: 'CheckLambdaFunction', actions: [check(targets[0] as FunctionTarget)] },
-    ]);
+    // The bundle's dependency audit and the exceptions of its revision, beside the package.
+    const supplyChain = new codepipeline.Artifact(SUPPLY_CHAIN_ARTIFACT);
+    const stagesProps = this.sourceAndBuild(
+      this.buildProject,
+      [{ stageName: 'CheckLambdaFunction', actions: [check(targets[0] as FunctionTarget)] }],
+      [supplyChain],
+    );
     const timeoutMinutes = delivery.deploymentTimeoutMinutes;
     targets.forEach((target, i) => {
       const env = props.environments[i] as EnvironmentConfig;
