@@ -10,6 +10,7 @@ export * from './ledger';
 export * from './hooks';
 export * from './monitoring';
 export * from './pipelines';
+export * from './artifacts';
 export * from './kinds/strategy';
 export * from './kinds/function/strategies';
 export * from './kinds/function/target';
