@@ -23,12 +23,28 @@ export {
   type Release as LedgerRelease,
   type ReleaseChange,
   type ReleaseSnapshot,
+  type SbomLocation,
   configurationSnapshot,
   getRelease,
   listReleases,
   recordRelease,
   releaseSchema,
+  sbomLocationSchema,
+  sbomUri,
 } from './ledger.js';
+// Software bills of materials: built with each artifact, referenced from the ledger, asked what they hold.
+export {
+  type BuildSbomOptions,
+  type BuiltSbom,
+  type PackageSpec,
+  type Sbom,
+  type SbomComponent,
+  buildSbom,
+  findComponents,
+  parsePackageSpec,
+  readSbom,
+  sbomComponents,
+} from './sbom/index.js';
 
 // The CodePipeline job and its step table.
 export {

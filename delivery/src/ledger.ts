@@ -1,7 +1,8 @@
 /**
  * The release ledger: per environment, every deployment's result as a numbered snapshot of what is
  * live — function versions, service task definitions and images, the versions of the SSM
- * parameters and secrets in use, the commit, who and when — in the DynamoDB table
+ * parameters and secrets in use, the commit, who and when, and where the SBOM of the artifact it
+ * deployed lies when its deployment gave one — in the DynamoDB table
  * `<prefix>-<env>-releases` that the infrastructure layer creates. Pipelines, workflows and the ops
  * CLI record into it; `rollback --release N` restores a snapshot.
  *
@@ -16,6 +17,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { DeliveryError } from './errors.js';
+import { describeIssues } from './schemas.js';
 
 /** The partition key every release shares: one table per environment, ordered by number. */
 const PARTITION = 'release';
@@ -37,6 +39,25 @@ export const releaseSnapshotSchema = z.object({
 /** What a release says is live. */
 export type ReleaseSnapshot = z.infer<typeof releaseSnapshotSchema>;
 
+/**
+ * Where the SBOM of a release's artifact lies: an S3 object, in the environment's artifact bucket
+ * under `sbom/` (`sbomKey` of @ias/targets), the only keys the operator policy lets `ias-ops` read.
+ */
+export const sbomLocationSchema = z.object({
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 a-z, 0-9, . and -)'),
+  key: z.string().min(1, 'must be an object key').max(1024, 'must be at most 1024 characters'),
+});
+
+/** Where the SBOM of a release's artifact lies. */
+export type SbomLocation = z.infer<typeof sbomLocationSchema>;
+
+/** The location as a URI, `s3://<bucket>/<key>`. */
+export function sbomUri(location: SbomLocation): string {
+  return `s3://${location.bucket}/${location.key}`;
+}
+
 /** One numbered release of an environment. */
 export const releaseSchema = releaseSnapshotSchema.extend({
   number: z.number().int().positive(),
@@ -49,6 +70,11 @@ export const releaseSchema = releaseSnapshotSchema.extend({
   commit: z.string().optional(),
   /** One line: what changed. */
   summary: z.string(),
+  /**
+   * The CycloneDX SBOM of the artifact this release deployed, when its deployment gave one; it
+   * describes this release's change only, and is not carried to the next release.
+   */
+  sbom: sbomLocationSchema.optional(),
 });
 
 /** One numbered release of an environment. */
@@ -65,6 +91,8 @@ export interface ReleaseChange {
   readonly services?: Readonly<Record<string, { taskDefinition?: string; image: string }>>;
   /** The configuration in use now (replaces the latest's when given: see {@link configurationSnapshot}). */
   readonly configuration?: Pick<ReleaseSnapshot, 'parameters' | 'secrets'>;
+  /** The SBOM of the artifact deployed. @default - none recorded */
+  readonly sbom?: SbomLocation;
 }
 
 function toItem(release: Release) {
@@ -133,6 +161,15 @@ export async function recordRelease(
 ): Promise<Release> {
   const attempts = options.attempts ?? 5;
   const now = options.now ?? (() => new Date());
+  if (change.sbom !== undefined) {
+    const sbom = sbomLocationSchema.safeParse(change.sbom);
+    if (!sbom.success) {
+      throw new DeliveryError(
+        'BAD_INPUT',
+        `the release's SBOM location is not an S3 object: ${describeIssues(sbom.error, 'sbom')}`,
+      );
+    }
+  }
   for (let attempt = 1; ; attempt += 1) {
     const [latest] = await listReleases(ddb, table, 1);
     const release: Release = {
@@ -146,6 +183,7 @@ export async function recordRelease(
       services: { ...latest?.services, ...change.services },
       parameters: change.configuration?.parameters ?? latest?.parameters ?? {},
       secrets: change.configuration?.secrets ?? latest?.secrets ?? {},
+      ...(change.sbom !== undefined ? { sbom: { bucket: change.sbom.bucket, key: change.sbom.key } } : {}),
     };
     try {
       await ddb.send(

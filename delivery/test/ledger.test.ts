@@ -122,6 +122,53 @@ describe('the release ledger', () => {
     );
   });
 
+  it('records where the SBOM of the deployed artifact lies, reads it back, and does not carry it to the next release', async () => {
+    const sbom = {
+      bucket: 'ias-prod-artifact-store-123456789012-ap-northeast-1',
+      key: 'sbom/allocate-order/0123abc.cdx.json',
+    };
+    ddbMock.on(QueryCommand).resolves({ Items: [item(release(7))] });
+    ddbMock.on(PutItemCommand).resolves({});
+    const r = await recordRelease(
+      ddb,
+      table,
+      { by: 'x', source: 'pipeline', summary: 's', functions: { 'ias-prod-allocate-order': '4' }, sbom },
+      { now },
+    );
+    expect(r.sbom).toEqual(sbom);
+    expect(written()[0]?.sbom).toEqual(sbom);
+
+    ddbMock.on(QueryCommand).resolves({ Items: [item(r)] });
+    expect((await listReleases(ddb, table))[0]?.sbom).toEqual(sbom);
+    ddbMock.on(GetItemCommand).resolves({ Item: item(r) });
+    expect((await getRelease(ddb, table, 8)).sbom).toEqual(sbom);
+
+    const next = await recordRelease(ddb, table, { by: 'x', source: 'cli', summary: 'next' }, { now });
+    expect(next.number).toBe(9);
+    expect(next).not.toHaveProperty('sbom');
+  });
+
+  it('reads a release written before SBOMs were recorded', async () => {
+    const old = release(3);
+    expect(Object.keys(old)).not.toContain('sbom');
+    ddbMock.on(QueryCommand).resolves({
+      Items: [{ pk: { S: 'release' }, number: { N: '3' }, release: { S: JSON.stringify(old) } }],
+    });
+    const [read] = await listReleases(ddb, table);
+    expect(read?.number).toBe(3);
+    expect(read?.sbom).toBeUndefined();
+  });
+
+  it.each([
+    [{ bucket: 'Not_A_Bucket', key: 'sbom/a/b.cdx.json' }, 'sbom.bucket: must be an S3 bucket name'],
+    [{ bucket: 'ias-prod-artifacts', key: '' }, 'sbom.key: must be an object key'],
+  ])('fails on an SBOM location that is not an S3 object (%j), writing nothing', async (sbom, message) => {
+    await expect(
+      recordRelease(ddb, table, { by: 'x', source: 'cli', summary: 's', sbom }, { now }),
+    ).rejects.toThrow(`the release's SBOM location is not an S3 object: ${message}`);
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+
   it("snapshots the versions of every parameter and current secret under the environment's path", async () => {
     ssmMock
       .on(GetParametersByPathCommand)
