@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -17,6 +18,7 @@ interface AssumedClients {
   codedeploy: CodeDeployClient;
   cloudformation: CloudFormationClient;
   ssm: SSMClient;
+  ecr: ECRClient;
 }
 const assumed = new Map<string, AssumedClients>();
 
@@ -29,6 +31,8 @@ const clients = {
   // The service steps: first delivery through the service's stack, and the image it runs.
   cloudformation: new CloudFormationClient({}),
   ssm: new SSMClient({}),
+  // The supply-chain gate: the scan of the image a service deploys.
+  ecr: new ECRClient({}),
   // The release ledger, and the configuration snapshot it records.
   dynamodb: new DynamoDBClient({}),
   secrets: new SecretsManagerClient({}),
@@ -46,6 +50,7 @@ const clients = {
       ssm: new SSMClient({ credentials }),
       dynamodb: new DynamoDBClient({ credentials }),
       secrets: new SecretsManagerClient({ credentials }),
+      ecr: new ECRClient({ credentials }),
     };
     assumed.set(roleArn, made);
     return made;
@@ -56,8 +61,8 @@ const clients = {
 };
 
 /**
- * The Lambda-invoke step of a delivery pipeline (create-appspec, deploy, ensure-service or
- * record-service-image, from the action's UserParameters). It never logs the event: that carries the artifact credentials.
+ * The Lambda-invoke step of a delivery pipeline (supply-chain-gate, create-appspec, deploy,
+ * ensure-service or record-service-image, from the action's UserParameters). It never logs the event: that carries the artifact credentials.
  */
 export const handler = async (event: unknown, context?: Context): Promise<PipelineJobOutcome> => {
   if (context) {

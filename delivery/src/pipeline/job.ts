@@ -6,6 +6,7 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -68,13 +69,21 @@ export interface PipelineJobClients {
    */
   readonly ssm?: SSMClient;
   /**
+   * Reads the scan of a service's image (supply-chain-gate).
+   * @default - none: a supply-chain-gate naming a repository fails, saying the client is missing
+   */
+  readonly ecr?: ECRClient;
+  /**
    * The clients that act in an environment's account through the role a step names (`roleArn`);
    * CodePipeline and the artifacts stay with the function's own credentials.
    * @default - none: a step naming a role fails, saying so
    */
   readonly forRole?: (
     roleArn: string,
-  ) => Pick<PipelineJobClients, 'lambda' | 'codedeploy' | 'cloudformation' | 'ssm' | 'dynamodb' | 'secrets'>;
+  ) => Pick<
+    PipelineJobClients,
+    'lambda' | 'codedeploy' | 'cloudformation' | 'ssm' | 'dynamodb' | 'secrets' | 'ecr'
+  >;
   /**
    * Records successful deployments in the environment's ledger (with `ssm` and `secrets`, which
    * snapshot the configuration in use).

@@ -11,10 +11,15 @@ import { readArtifact, unzipTextFiles } from './artifacts.js';
 import type { PipelineJob, PipelineJobClients, PipelineJobOutcome } from './job.js';
 import { readJson } from './read-json.js';
 
-/** What one run of a step reports: the job's outcome before it is given the job id. */
+/**
+ * What one run of a step reports: the job's outcome before it is given the job id. A step fails by
+ * throwing, except one that decided against going on with a message longer than an error keeps (the
+ * supply-chain gate's findings): it reports `failed` itself.
+ */
 export type StepOutcome =
   | Omit<Extract<PipelineJobOutcome, { result: 'succeeded' }>, 'jobId'>
-  | Omit<Extract<PipelineJobOutcome, { result: 'in-progress' }>, 'jobId'>;
+  | Omit<Extract<PipelineJobOutcome, { result: 'in-progress' }>, 'jobId'>
+  | Omit<Extract<PipelineJobOutcome, { result: 'failed' }>, 'jobId'>;
 
 /** A step's successful outcome. */
 export type StepSucceeded = Extract<StepOutcome, { result: 'succeeded' }>;

@@ -4,8 +4,14 @@ import { pipelineSteps, stepNamed, userParametersSchema } from '../../src/pipeli
 const names = pipelineSteps.map((step) => step.parameters.shape.step.value);
 
 describe('the step table', () => {
-  it('holds each kind’s steps once, function steps first', () => {
-    expect(names).toEqual(['create-appspec', 'deploy', 'ensure-service', 'record-service-image']);
+  it('holds the shared steps, then each kind’s steps once, function steps first', () => {
+    expect(names).toEqual([
+      'supply-chain-gate',
+      'create-appspec',
+      'deploy',
+      'ensure-service',
+      'record-service-image',
+    ]);
   });
 
   it('is the UserParameters schema: one option per entry, the entry’s own schema', () => {
