@@ -11,6 +11,7 @@ import type { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SyntheticsClient } from '@aws-sdk/client-synthetics';
@@ -39,6 +40,8 @@ export interface AwsClients {
   readonly dynamodb: DynamoDBClient;
   /** Who the caller is (recorded in the ledger). */
   readonly sts: STSClient;
+  /** The SBOMs of the releases, in the environment's artifact bucket. */
+  readonly s3: S3Client;
 }
 
 /** Builds the clients of a region; tests pass one that returns aws-sdk-client-mock'd clients. */
@@ -84,6 +87,7 @@ const CLIENTS: { readonly [K in keyof AwsClients]: (region: string) => AwsClient
     }),
   sts: (region) =>
     new (require('@aws-sdk/client-sts') as { STSClient: typeof STSClient }).STSClient({ region }),
+  s3: (region) => new (require('@aws-sdk/client-s3') as { S3Client: typeof S3Client }).S3Client({ region }),
 };
 
 /**

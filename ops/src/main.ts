@@ -132,8 +132,16 @@ const COMMANDS: readonly CommandRow[] = [
   {
     name: 'releases',
     description: "the environment's release ledger, newest first: what each deployment made live",
-    options: [ENV_OPTION, ['--limit <n>', 'how many releases (1-100)', '10']],
-    load: () => import('./commands/releases.js').then((m) => leaf(m.releases, m.formatReleases)),
+    options: [
+      ENV_OPTION,
+      ['--limit <n>', 'how many releases (1-100)', '10'],
+      [
+        '--contains <package[@range]>',
+        "instead, the releases whose deployed artifact's SBOM lists the package at a version in the semver range (e.g. pg@^8); exit 1 if an SBOM cannot be read",
+      ],
+    ],
+    load: () =>
+      import('./commands/releases.js').then((m) => leaf(m.releases, m.formatReleases, m.releasesExit)),
     args: (given) => ({ ...given, limit: Number(given.limit) }),
   },
   {

@@ -51,6 +51,7 @@ export function stubbedAws() {
     secrets: mockClient(clients.secrets),
     dynamodb: mockClient(clients.dynamodb),
     sts: mockClient(clients.sts),
+    s3: mockClient(clients.s3),
   };
   const regions: string[] = [];
   const stubbed = {

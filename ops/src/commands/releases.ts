@@ -1,7 +1,8 @@
 /**
  * `releases --env E`: the environment's release ledger (`<prefix>-<env>-releases`, see
- * delivery/src/ledger.ts), newest first: what each deployment made live. `releases record` writes one
- * by hand, for deployments made outside the pipelines and this CLI (the GitHub workflows).
+ * delivery/src/ledger.ts), newest first: what each deployment made live; with `--contains`, which of
+ * them deployed a given package (releases-contains.ts). `releases record` writes one by hand, for
+ * deployments made outside the pipelines and this CLI (the GitHub workflows).
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
@@ -10,14 +11,20 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { listReleases, type LedgerRelease as Release } from '@ias/delivery';
 import { ledgerTableName } from '@ias/targets';
 import { dryRun, inEnvironment, naming, planned, services } from '../context';
-import { badInput, errorName, EXIT, OpsError } from '../errors';
+import { badInput, errorName, EXIT, OpsError, type ExitCode } from '../errors';
 import { releaseSource, writeRelease } from '../record';
+import { containsExit, formatContains, releasesContaining, type ContainsResult } from './releases-contains';
 
 /** Arguments of `releases`. */
 export interface ReleasesArgs {
   readonly env: string | undefined;
   /** How many, newest first. @default 10 */
   readonly limit?: number;
+  /**
+   * `PACKAGE[@RANGE]`: instead of what each release made live, whether the SBOM of what it deployed
+   * lists the package at a version in the range. @default - every release as recorded
+   */
+  readonly contains?: string;
 }
 
 /** The releases of an environment, newest first. */
@@ -27,33 +34,44 @@ export interface ReleasesResult {
   readonly releases: readonly Release[];
 }
 
-/** `releases`: Query on the ledger table, newest first. */
-export const releases = inEnvironment<ReleasesArgs, ReleasesResult>(async (ctx, env, args) => {
-  const limit = args.limit ?? 10;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-    throw badInput(`--limit must be a whole number from 1 to 100, got ${String(args.limit)}`);
-  }
-  const table = ledgerTableName(env.prefix, env.name);
-  if (ctx.dryRun) {
-    return dryRun(
-      planned(
-        'dynamodb',
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: 'release' } },
-          ScanIndexForward: false,
-          Limit: limit,
-        }),
-      ),
-    );
-  }
-  const list = await listReleases((await ctx.awsFor(env)).dynamodb, table, limit);
-  return { environment: env.name, table, releases: list };
-});
+/**
+ * `releases`: Query on the ledger table, newest first; with `contains`, each release's SBOM read too
+ * ({@link releasesContaining}).
+ */
+export const releases = inEnvironment<ReleasesArgs, ReleasesResult | ContainsResult>(
+  async (ctx, env, args) => {
+    const limit = args.limit ?? 10;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw badInput(`--limit must be a whole number from 1 to 100, got ${String(args.limit)}`);
+    }
+    if (args.contains !== undefined) {
+      return releasesContaining(ctx, env, args.contains, limit);
+    }
+    const table = ledgerTableName(env.prefix, env.name);
+    if (ctx.dryRun) {
+      return dryRun(
+        planned(
+          'dynamodb',
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: 'release' } },
+            ScanIndexForward: false,
+            Limit: limit,
+          }),
+        ),
+      );
+    }
+    const list = await listReleases((await ctx.awsFor(env)).dynamodb, table, limit);
+    return { environment: env.name, table, releases: list };
+  },
+);
 
-/** The text form: one block per release. */
-export function formatReleases(result: ReleasesResult): string {
+/** The text form: one block per release (with `--contains`, see {@link formatContains}). */
+export function formatReleases(result: ReleasesResult | ContainsResult): string {
+  if ('contains' in result) {
+    return formatContains(result);
+  }
   if (result.releases.length === 0) {
     return `${result.table}: no release recorded yet (the pipelines record each deployment)`;
   }
@@ -70,6 +88,11 @@ export function formatReleases(result: ReleasesResult): string {
       ].join('\n'),
     )
     .join('\n');
+}
+
+/** The exit code of `releases`: 1 when `--contains` could not read an SBOM, else 0. */
+export function releasesExit(result: ReleasesResult | ContainsResult): ExitCode {
+  return 'contains' in result ? containsExit(result) : EXIT.ok;
 }
 
 /** Arguments of `releases record`. */
