@@ -58,10 +58,16 @@ describe('the function pipeline (seed 003)', () => {
       { name: 'Source', actions: ['Source'] },
       { name: 'CheckLambdaFunction', actions: ['CheckLambdaFunction'] },
       { name: 'Build', actions: ['Build'] },
-      { name: 'Deploy-dev', actions: ['CreateAppSpecFile', 'Deploy'] },
-      { name: 'Deploy-staging', actions: ['CheckLambdaFunction', 'CreateAppSpecFile', 'Deploy'] },
+      { name: 'Deploy-dev', actions: ['SupplyChainGate', 'CreateAppSpecFile', 'Deploy'] },
+      {
+        name: 'Deploy-staging',
+        actions: ['SupplyChainGate', 'CheckLambdaFunction', 'CreateAppSpecFile', 'Deploy'],
+      },
       { name: 'Approve-prod', actions: ['Approve'] },
-      { name: 'Deploy-prod', actions: ['CheckLambdaFunction', 'CreateAppSpecFile', 'Deploy'] },
+      {
+        name: 'Deploy-prod',
+        actions: ['SupplyChainGate', 'CheckLambdaFunction', 'CreateAppSpecFile', 'Deploy'],
+      },
     ]);
     allocate.hasResourceProperties('AWS::CodePipeline::Pipeline', {
       Name: 'ias-allocate-order-pipeline',
@@ -270,7 +276,7 @@ describe('the contract between the infrastructure and the delivery code', () => 
     const invokes = (pipeline?.Properties.Stages ?? [])
       .flatMap((s) => s.Actions)
       .filter((a) => a.ActionTypeId.Provider === 'Lambda');
-    expect(invokes).toHaveLength(6);
+    expect(invokes).toHaveLength(9);
     for (const action of invokes) {
       const parsed = userParametersSchema.safeParse(JSON.parse(action.Configuration?.UserParameters ?? ''));
       expect(parsed.error).toBeUndefined();

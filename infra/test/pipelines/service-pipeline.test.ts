@@ -53,10 +53,10 @@ describe("a container service's pipeline", () => {
     expect(stack.stages).toEqual([
       { name: 'Source', actions: ['Source'] },
       { name: 'Build', actions: ['Build'] },
-      { name: 'Deploy-dev', actions: ['EnsureService', 'Deploy', 'RecordImage'] },
-      { name: 'Deploy-staging', actions: ['EnsureService', 'Deploy', 'RecordImage'] },
+      { name: 'Deploy-dev', actions: ['SupplyChainGate', 'EnsureService', 'Deploy', 'RecordImage'] },
+      { name: 'Deploy-staging', actions: ['SupplyChainGate', 'EnsureService', 'Deploy', 'RecordImage'] },
       { name: 'Approve-prod', actions: ['Approve'] },
-      { name: 'Deploy-prod', actions: ['EnsureService', 'Deploy', 'RecordImage'] },
+      { name: 'Deploy-prod', actions: ['SupplyChainGate', 'EnsureService', 'Deploy', 'RecordImage'] },
     ]);
     const deploy = (env: string) =>
       pipeline.Stages.find((s) => s.Name === `Deploy-${env}`)?.Actions.find((a) => a.Name === 'Deploy');
@@ -83,12 +83,12 @@ describe("a container service's pipeline", () => {
     const steps = pipeline.Stages.flatMap((s) => s.Actions).filter(
       (a) => a.ActionTypeId.Provider === 'Lambda',
     );
-    expect(steps).toHaveLength(6);
+    expect(steps).toHaveLength(9);
     for (const step of steps) {
       const params = userParametersSchema.parse(JSON.parse(step.Configuration.UserParameters as string));
-      expect(['ensure-service', 'record-service-image']).toContain(params.step);
+      expect(['supply-chain-gate', 'ensure-service', 'record-service-image']).toContain(params.step);
     }
-    const first = JSON.parse(steps[0]?.Configuration.UserParameters as string) as Record<string, unknown>;
+    const first = JSON.parse(steps[1]?.Configuration.UserParameters as string) as Record<string, unknown>;
     expect(first).toMatchObject({
       stackName: 'ias-dev-svc-inventory-api',
       imageParameter: '/ias/dev/services/inventory-api/image',

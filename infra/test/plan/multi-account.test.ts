@@ -6,7 +6,8 @@ import { delivery } from '../../lib/config/delivery';
 import { environments } from '../../lib/config/environments';
 import { parseDelivery, parseEnvironments } from '../../lib/config/load';
 import { cdkContext, loadProject } from '../../lib/config/project';
-import { buildPlan } from '../../lib/plan';
+import { buildPlan, readAssembly } from '../../lib/plan';
+import { expectSupplyChainGates } from '../support/supply-chain-gate';
 import { gatesPassed } from '../../lib/plan/gates';
 import { synthesize } from '../../lib/synth';
 
@@ -44,6 +45,10 @@ describe('a profile with an account per environment and a tooling account', () =
     expect(plan).toMatch(/^PASS: /m);
   });
 
+  it('gates every deployment, reading the image scan through the environment’s delivery role', () => {
+    expect(expectSupplyChainGates(readAssembly(outdir), envs)).toBeGreaterThan(0);
+  });
+
   it('shows which account each environment, wave and pipeline stage goes to', () => {
     for (const env of ['dev', 'staging', 'prod'] as const) {
       expect(plan).toContain(`target: account ${ACCOUNTS[env]}, region ap-northeast-1`);
@@ -54,7 +59,9 @@ describe('a profile with an account per environment and a tooling account', () =
     expect(plan).toContain(
       `tooling account: ${ACCOUNTS.tooling}, region ap-northeast-1 (every pipeline lives here)`,
     );
-    expect(plan).toMatch(/Deploy-prod: EnsureService .*\(account 444444444444\)/);
+    expect(plan).toMatch(
+      /Deploy-prod: SupplyChainGate \(Lambda\) → EnsureService .*\(account 444444444444\)/,
+    );
     expect(plan).toContain(`${prefix}-prod-delivery-access`);
     expect(plan).toContain(`${prefix}-prod-github`);
   });

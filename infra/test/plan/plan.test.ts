@@ -74,10 +74,10 @@ describe('the delivery plan (npm start)', () => {
     expect(plan).toContain(`pipeline ${prefix}-inventory-api-pipeline:`);
     expect(plan).toContain('Build: Build (CodeBuild)');
     expect(plan).toMatch(
-      /Deploy-dev: EnsureService \(Lambda\) → Deploy \(ECS\) → RecordImage \(Lambda\)\s+\[ECS rolling update/,
+      /Deploy-dev: SupplyChainGate \(Lambda\) → EnsureService \(Lambda\) → Deploy \(ECS\) → RecordImage \(Lambda\)\s+\[ECS rolling update/,
     );
     expect(plan).toMatch(
-      /Deploy-prod: EnsureService \(Lambda\) → Deploy \(CodeDeployToECS\) → RecordImage \(Lambda\)\s+\[CodeDeploy blue\/green/,
+      /Deploy-prod: SupplyChainGate \(Lambda\) → EnsureService \(Lambda\) → Deploy \(CodeDeployToECS\) → RecordImage \(Lambda\)\s+\[CodeDeploy blue\/green/,
     );
   });
 });

@@ -17,6 +17,7 @@ import type { PipelineContext } from '../kind';
 import { functionTarget, type FunctionTarget } from '@ias/targets';
 import { ackAccount } from '../../aspects/acknowledgements';
 import { BUILDSPECS, SUPPLY_CHAIN_ARTIFACT } from '../../pipelines/buildspecs';
+import { supplyChainGate } from '../../pipelines/supply-chain-gate';
 
 /** Props of {@link LambdaPipelineStack}. */
 export interface LambdaPipelineStackProps
@@ -28,7 +29,8 @@ export interface LambdaPipelineStackProps
  * Source (GitHub through CodeConnections; only changes under the function's folder or the shared
  * code start it) → CheckLambdaFunction (creates the function's stack in the first environment
  * when the function does not exist yet) → Build (CodeBuild: CodeArtifact install, tests, lint,
- * bundle; the zip is built once) → per environment: CreateAppSpecFile (updates the code from that
+ * bundle; the zip is built once, with the bundle's npm audit beside it) → per environment:
+ * SupplyChainGate (stops on audit findings at or above the environment's threshold), CreateAppSpecFile (updates the code from that
  * zip, publishes a version, writes appspec.yml) and Deploy (a CodeDeploy deployment with the
  * environment's traffic shifting, followed until it succeeds or rolls back); a manual approval
  * before each environment the settings name (prod by default).
@@ -129,10 +131,13 @@ export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinitio
         timeoutMinutes,
         roleArn: target.roleArn,
       });
-      const stageActions: codepipeline.IAction[] = [];
+      // First, the bundle's audit against this environment's threshold: nothing deploys past it.
+      const stageActions: codepipeline.IAction[] = [
+        supplyChainGate(this.steps.function, supplyChain, env, { environment: target.environment }),
+      ];
       // The first environment was checked before the build; later ones right before their deploy.
       if (i > 0) {
-        stageActions.push(check(target, 1));
+        stageActions.push(check(target, 2));
       }
       stageActions.push(
         new actions.LambdaInvokeAction({
@@ -142,7 +147,7 @@ export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinitio
           outputs: [appSpec],
           userParameters: parameters('create-appspec'),
           variablesNamespace: `AppSpec-${env.name}`,
-          runOrder: i > 0 ? 2 : 1,
+          runOrder: i > 0 ? 3 : 2,
         }),
         new actions.LambdaInvokeAction({
           actionName: 'Deploy',
@@ -152,7 +157,7 @@ export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinitio
             ...parameters('deploy'),
             ledger: ledgerParameters(env, target.functionName),
           },
-          runOrder: i > 0 ? 3 : 2,
+          runOrder: i > 0 ? 4 : 3,
         }),
       );
       stagesProps.push({ stageName: `Deploy-${env.name}`, actions: stageActions });

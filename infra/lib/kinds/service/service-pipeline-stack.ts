@@ -21,6 +21,7 @@ import type { PipelineContext } from '../kind';
 import { ServiceStack } from './service-stack';
 import { ackAccount } from '../../aspects/acknowledgements';
 import { SERVICE_BUILDSPEC } from '../../pipelines/buildspecs';
+import { supplyChainGate } from '../../pipelines/supply-chain-gate';
 
 /** Code every service shares: a change there starts every service's pipeline. */
 export const SERVICE_SHARED_CODE = ['app/core/**'] as const;
@@ -36,8 +37,9 @@ export interface ServicePipelineStackProps
  * Source (GitHub through CodeConnections; only the service's folder or the shared core start it)
  * → Build (CodeBuild: tests, the production image tagged with the commit, pushed to every
  * environment's repository, and per environment imageDetail.json, imagedefinitions.json, a task
- * definition with `<IMAGE1_NAME>` and an appspec, written by TypeScript) → per environment:
- * EnsureService (the first delivery creates the service through its stack), Deploy (CodeDeploy
+ * definition with `<IMAGE1_NAME>` and an appspec, written by TypeScript, and the npm audit) → per
+ * environment: SupplyChainGate (stops on findings of the image's ECR scan or the audit at or above
+ * the environment's threshold), EnsureService (the first delivery creates the service through its stack), Deploy (CodeDeploy
  * blue/green, or Amazon ECS's own blue/green, linear, canary or rolling update, as the profile
  * chooses), RecordImage (the image the environment now runs, so that re-deploying the
  * infrastructure keeps it); a manual approval before each environment the settings name, after
@@ -89,7 +91,8 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
       reason: 'The project builds the container image with Docker, which needs a privileged build container',
     });
 
-    // The steps: this service's stacks and image parameters only (in other accounts: their roles).
+    // The steps: this service's stacks, image parameters and image scans only (in other accounts:
+    // their roles).
     const { role: stepsRole, steps } = this.parts.steps({
       name: names.steps,
       roleDescription: `${names.pipeline}: EnsureService and RecordImage steps`,
@@ -138,14 +141,20 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
       stagesProps.push({
         stageName: `Deploy-${env.name}`,
         actions: [
+          // First, the image's scan and the bundle's audit against this environment's threshold.
+          supplyChainGate(this.steps.function, image, env, {
+            environment: target.environment,
+            repository: target.repositoryName,
+            roleArn: target.roleArn,
+          }),
           new actions.LambdaInvokeAction({
             actionName: 'EnsureService',
             lambda: this.steps.function,
             inputs: [image],
             userParameters: parameters('ensure-service'),
-            runOrder: 1,
+            runOrder: 2,
           }),
-          this.deployAction(target, image, 2),
+          this.deployAction(target, image, 3),
           new actions.LambdaInvokeAction({
             actionName: 'RecordImage',
             lambda: this.steps.function,
@@ -154,7 +163,7 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
               ...parameters('record-service-image'),
               ledger: ledgerParameters(env, target.serviceName),
             },
-            runOrder: 3,
+            runOrder: 4,
           }),
         ],
       });

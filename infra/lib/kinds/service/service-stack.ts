@@ -95,9 +95,20 @@ export class ServiceStack extends Stack {
     });
   }
 
-  /** EnsureService and RecordImage: these services' stacks and image parameters only. */
+  /**
+   * SupplyChainGate, EnsureService and RecordImage: these services' image scans, stacks and image
+   * parameters only.
+   */
   static deliverStatements(stack: Stack, targets: readonly ServiceTarget[]): iam.PolicyStatement[] {
     return [
+      // The gate reads the ECR scan (basic, or Amazon Inspector's) of the image it is about to deploy.
+      // @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImageScanFindings.html
+      new iam.PolicyStatement({
+        actions: ['ecr:DescribeImageScanFindings'],
+        resources: targets.map((t) =>
+          stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: t.repositoryName }),
+        ),
+      }),
       new iam.PolicyStatement({
         actions: [
           'cloudformation:DescribeStacks',
