@@ -228,6 +228,15 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
         typeof i.IndexName === 'string' ? [`${table(i, arn)}/index/${i.IndexName}`] : [table(i, arn)],
     },
   },
+  ecr: {
+    // The repository in the caller's account: the steps read it as the environment's role.
+    // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html
+    DescribeImageScanFindings: {
+      resources: (i, arn) => [
+        arn('ecr', `repository/${text(i, 'repositoryName', 'DescribeImageScanFindings')}`),
+      ],
+    },
+  },
   ecs: {
     DescribeServices: {
       resources: (i, arn) => texts(i, 'services').map((s) => ecsServiceArn(i.cluster, s, arn)),

@@ -9,6 +9,7 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   'cloudformation:UpdateStack': { StackName: 'arn:aws:cloudformation:eu-west-3:123456789012:stack/s/uuid' },
   'cloudformation:DescribeStacks': { StackName: 's' },
   'cloudformation:DescribeStackEvents': { StackName: 's' },
+  'ecr:DescribeImageScanFindings': { repositoryName: 'r', imageId: { imageDigest: 'sha256:0' } },
   'cloudwatch:DescribeAlarms': { AlarmNamePrefix: 'fn-' },
   'codedeploy:CreateDeployment': { applicationName: 'a', deploymentGroupName: 'g' },
   'codedeploy:GetDeployment': { deploymentId: 'd-1' },

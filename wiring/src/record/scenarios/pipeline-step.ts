@@ -48,10 +48,17 @@ const RELEASE = {
   unchanged: false,
 };
 
+/** What the builds write for the supply-chain gate: a clean audit and no exceptions. */
+const SUPPLY_CHAIN = {
+  'supply-chain/audit.json': JSON.stringify({ auditReportVersion: 2, vulnerabilities: {} }),
+  'supply-chain/exceptions.json': JSON.stringify({ exceptions: [] }),
+};
+
 const INPUTS: Record<string, Uint8Array> = {
   build: zipTextFiles({ 'index.js': 'exports.handler = async () => ({ status: "ok" });' }),
+  'supply-chain': zipTextFiles(SUPPLY_CHAIN),
   release: zipTextFiles({ 'appspec.yml': renderAppSpec(RELEASE), 'release.json': JSON.stringify(RELEASE) }),
-  image: zipTextFiles({ 'imageDetail.json': JSON.stringify({ ImageURI: IMAGE_URI }) }),
+  image: zipTextFiles({ 'imageDetail.json': JSON.stringify({ ImageURI: IMAGE_URI }), ...SUPPLY_CHAIN }),
 };
 
 function job(params: object, input: keyof typeof INPUTS, continuationToken?: string) {
@@ -131,6 +138,12 @@ const respond = responder({
     StackId: `arn:aws:cloudformation:eu-west-3:123456789012:stack/${SERVICE_PARAMS.stackName}/uuid`,
   },
   'CloudFormation DescribeStackEvents': { StackEvents: [] },
+  'ECR DescribeImageScanFindings': {
+    repositoryName: 'wiring-fixture-repo',
+    imageId: { imageDigest: `sha256:${'0'.repeat(64)}` },
+    imageScanStatus: { status: 'COMPLETE' },
+    imageScanFindings: { findings: [], findingSeverityCounts: {} },
+  },
   'Lambda GetFunction': () => {
     throw awsError('ResourceNotFoundException');
   },
@@ -146,6 +159,27 @@ interface StepRun {
 }
 
 const RUNS: readonly StepRun[] = [
+  {
+    // The function's gate: the bundle's audit only (no AWS call but the artifact and the report).
+    name: 'supply-chain-gate-function',
+    workload: 'lambda',
+    params: { environment: 'wiringenv', step: 'supply-chain-gate', failOn: 'HIGH' },
+    input: 'supply-chain',
+    expect: 'succeeded',
+  },
+  {
+    // The service's gate: the audit and the scan of the image in the environment's repository.
+    name: 'supply-chain-gate-service',
+    workload: 'service',
+    params: {
+      environment: 'wiringenv',
+      step: 'supply-chain-gate',
+      failOn: 'HIGH',
+      repository: 'wiring-fixture-repo',
+    },
+    input: 'image',
+    expect: 'succeeded',
+  },
   {
     name: 'create-appspec',
     workload: 'lambda',
@@ -197,6 +231,7 @@ function stepScenario(run: StepRun, assumed: boolean): Scenario {
       'in/build.zip': '*',
       'in/release.zip': '*',
       'in/image.zip': '*',
+      'in/supply-chain.zip': '*',
       'out/artifact.zip': '*',
     },
     principals: { [ARTIFACT_KEY]: 'codepipeline:artifact-credentials' },
