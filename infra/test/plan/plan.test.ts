@@ -70,6 +70,16 @@ describe('the delivery plan (npm start)', () => {
     );
   });
 
+  it('says per environment at which severity the supply chain stops a deployment, and what it reads', () => {
+    for (const env of project.environments) {
+      const { failOn, scanning } = env.profile.supplyChain;
+      const scan = scanning === 'enhanced' ? 'Amazon Inspector, continuous' : 'ECR basic scan on push';
+      expect(plan).toContain(
+        `  supply chain: deployments stop on findings ≥ ${failOn} (${scan} of the image; npm audit of the bundle); exceptions in supply-chain/exceptions.json`,
+      );
+    }
+  });
+
   it('shows the service pipeline’s stages with the strategy of each environment', () => {
     expect(plan).toContain(`pipeline ${prefix}-inventory-api-pipeline:`);
     expect(plan).toContain('Build: Build (CodeBuild)');
