@@ -19,7 +19,7 @@ import {
 } from '@ias/delivery';
 import type { EnvironmentConfig } from '@ias/infra/config';
 import { ledgerTableName } from '@ias/targets';
-import { dryRun, planned, type DryRunResult, type OpsContext } from '../context';
+import { dryRun, planned, type DryRunResult, type OpsContext, type PlannedCall } from '../context';
 import { badInput, errorName, EXIT, type ExitCode } from '../errors';
 import { runSteps } from '../progress';
 
@@ -135,6 +135,20 @@ async function askSbom(
   }
 }
 
+/** The planned call that reads the `limit` latest releases of a ledger table, newest first (for --dry-run). */
+export function plannedReleaseQuery(table: string, limit: number): PlannedCall {
+  return planned(
+    'dynamodb',
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: 'release' } },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+}
+
 /**
  * The `limit` latest releases of `env`, each with what its SBOM says of the package: one Query (one
  * release more than asked, to tell what the oldest changed), then one GetObject per SBOM.
@@ -148,23 +162,11 @@ export async function releasesContaining(
   const spec = containsSpec(contains);
   const table = ledgerTableName(env.prefix, env.name);
   if (ctx.dryRun) {
-    return dryRun(
-      planned(
-        'dynamodb',
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: 'release' } },
-          ScanIndexForward: false,
-          Limit: limit + 1,
-        }),
-      ),
-      {
-        service: 's3',
-        command: 'GetObject',
-        input: { Bucket: "<each release's sbom.bucket, from the Query>", Key: '<its sbom.key>' },
-      },
-    );
+    return dryRun(plannedReleaseQuery(table, limit + 1), {
+      service: 's3',
+      command: 'GetObject',
+      input: { Bucket: "<each release's sbom.bucket, from the Query>", Key: '<its sbom.key>' },
+    });
   }
   const fetched = await listReleases((await ctx.awsFor(env)).dynamodb, table, limit + 1);
   const examined = fetched.slice(0, limit);

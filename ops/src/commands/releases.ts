@@ -4,7 +4,6 @@
  * them deployed a given package (releases-contains.ts). `releases record` writes one by hand, for
  * deployments made outside the pipelines and this CLI (the GitHub workflows).
  */
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -13,7 +12,13 @@ import { ledgerTableName } from '@ias/targets';
 import { dryRun, inEnvironment, naming, planned, services } from '../context';
 import { badInput, errorName, EXIT, OpsError, type ExitCode } from '../errors';
 import { releaseSource, writeRelease } from '../record';
-import { containsExit, formatContains, releasesContaining, type ContainsResult } from './releases-contains';
+import {
+  containsExit,
+  formatContains,
+  plannedReleaseQuery,
+  releasesContaining,
+  type ContainsResult,
+} from './releases-contains';
 
 /** Arguments of `releases`. */
 export interface ReleasesArgs {
@@ -49,18 +54,7 @@ export const releases = inEnvironment<ReleasesArgs, ReleasesResult | ContainsRes
     }
     const table = ledgerTableName(env.prefix, env.name);
     if (ctx.dryRun) {
-      return dryRun(
-        planned(
-          'dynamodb',
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: 'release' } },
-            ScanIndexForward: false,
-            Limit: limit,
-          }),
-        ),
-      );
+      return dryRun(plannedReleaseQuery(table, limit));
     }
     const list = await listReleases((await ctx.awsFor(env)).dynamodb, table, limit);
     return { environment: env.name, table, releases: list };
