@@ -10,7 +10,7 @@ import { EncryptionKey } from '../constructs/encryption-key';
 import { PackageRepository } from '../constructs/package-repository';
 import { SecureBucket } from '../constructs/secure-bucket';
 import type { EnvironmentStackProps } from './environment-stack-props';
-import { pipelineNames } from '@ias/targets';
+import { environmentArtifactBucketName, pipelineNames } from '@ias/targets';
 
 /** Props of {@link FoundationStack}. */
 export interface FoundationStackProps extends EnvironmentStackProps {
@@ -59,7 +59,7 @@ export class FoundationStack extends Stack {
 
     this.artifactBucket = new SecureBucket(this, 'Artifacts', {
       // Seed 003 names it `${ProjectName}-artifact-store`; account and region keep it globally unique.
-      bucketName: `${naming.name('artifact-store')}-${this.account}-${this.region}`,
+      bucketName: environmentArtifactBucketName(naming, this.account, this.region),
       retainData: profile.retainData,
       encryptionKey: this.key,
       serverAccessLogsBucket: this.accessLogBucket,
