@@ -21,5 +21,7 @@ export interface TargetEnvironment {
     readonly service: {
       readonly deployment: { readonly strategy: ServiceStrategy; readonly traffic: ServiceTraffic };
     };
+    /** How images are scanned (enhanced: Amazon Inspector, whose findings need its own read). @default - basic */
+    readonly supplyChain?: { readonly scanning: 'basic' | 'enhanced' };
   };
 }

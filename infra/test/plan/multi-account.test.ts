@@ -24,6 +24,8 @@ describe('a profile with an account per environment and a tooling account', () =
   const raw = structuredClone(environments) as unknown as Record<string, Record<string, unknown>>;
   for (const env of ['dev', 'staging', 'prod'] as const)
     (raw[env] as Record<string, unknown>).account = ACCOUNTS[env];
+  // prod alone in its account: it may turn Amazon Inspector on.
+  (raw.prod as { supplyChain: Record<string, unknown> }).supplyChain.scanning = 'enhanced';
   const base = loadProject({});
   // The prefix README.md holds: every name the plan shows starts with it.
   const { prefix } = base;
@@ -47,6 +49,19 @@ describe('a profile with an account per environment and a tooling account', () =
 
   it('gates every deployment, reading the image scan through the environment’s delivery role', () => {
     expect(expectSupplyChainGates(readAssembly(outdir), envs)).toBeGreaterThan(0);
+  });
+
+  it('lets the delivery role read Amazon Inspector findings only where the profile turns enhanced scanning on', () => {
+    const stacks = readAssembly(outdir).flatMap((stage) => stage.stacks);
+    const readsInspector = (env: string) => {
+      const access = stacks.find((s) => s.stackName === `${prefix}-${env}-delivery-access`);
+      return JSON.stringify(access?.template).includes('"inspector2:ListFindings"');
+    };
+    expect(stacks.some((s) => s.stackName === `${prefix}-prod-delivery-access`)).toBe(true);
+    expect(readsInspector('prod')).toBe(true);
+    expect(readsInspector('dev')).toBe(false);
+    expect(readsInspector('staging')).toBe(false);
+    expect(plan).toContain('Amazon Inspector, continuous');
   });
 
   it('shows which account each environment, wave and pipeline stage goes to', () => {

@@ -222,7 +222,7 @@ export class ContainerService extends Construct {
 
   /** The reason to give for the unscoped resources of {@link ContainerService.deployStatements}. */
   static readonly DEPLOY_WILDCARD_REASON =
-    'ecs:RegisterTaskDefinition/DescribeTaskDefinition/DescribeTasks/ListTasks (not scoped by AWS), iam:PassRole only to ecs-tasks.amazonaws.com, for the ECS deploys, and secretsmanager:ListSecrets for the release ledger (names and version IDs, never values)';
+    'ecs:RegisterTaskDefinition/DescribeTaskDefinition/DescribeTasks/ListTasks (not scoped by AWS), iam:PassRole only to ecs-tasks.amazonaws.com, for the ECS deploys, secretsmanager:ListSecrets for the release ledger (names and version IDs, never values), and with enhanced scanning inspector2:ListFindings (no resource type) for the supply-chain gate';
 
   constructor(scope: Construct, id: string, props: ContainerServiceProps) {
     super(scope, id);

@@ -106,7 +106,7 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason:
-          'codepipeline:PutJobSuccessResult/PutJobFailureResult and secretsmanager:ListSecrets (names and version IDs for the release ledger, never values), which AWS does not scope to resources',
+          'codepipeline:PutJobSuccessResult/PutJobFailureResult, secretsmanager:ListSecrets (names and version IDs for the release ledger, never values) and, where a profile turns enhanced scanning on, inspector2:ListFindings for the supply-chain gate, which AWS does not scope to resources',
       },
       ...targets.map((t) => ({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${this.region}:${ackAccount(this)}:stack/${t.stackName}/*]`,

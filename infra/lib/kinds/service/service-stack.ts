@@ -109,6 +109,12 @@ export class ServiceStack extends Stack {
           stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: t.repositoryName }),
         ),
       }),
+      // With enhanced scanning ECR answers from Amazon Inspector, which authorizes the read itself
+      // and scopes ListFindings to no resource.
+      // @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-enhanced-iam.html
+      ...(targets.some((t) => t.enhancedScanning)
+        ? [new iam.PolicyStatement({ actions: ['inspector2:ListFindings'], resources: ['*'] })]
+        : []),
       new iam.PolicyStatement({
         actions: [
           'cloudformation:DescribeStacks',

@@ -67,6 +67,8 @@ export function serviceTarget(
       traits.controller === 'CODE_DEPLOY'
         ? { afterAllowTestTraffic: greenCheck, ...(canaryGate ? { afterAllowTraffic: canaryGate } : {}) }
         : undefined,
+    /** Whether Amazon Inspector scans the image (its findings then need inspector2:ListFindings too). */
+    enhancedScanning: env.profile.supplyChain?.scanning === 'enhanced',
     /** The environment's account, when the profile names one. */
     account: env.profile.account,
     roleArn: crossAccountRoleArn(env, toolingAccount),
