@@ -1,6 +1,14 @@
 import type { Naming } from './naming';
 
 /**
+ * A workload's composite alarm, `<name>-health`, from its prefixed name (`<prefix>-<env>-<workload>`):
+ * in ALARM while any of its operators' alarms is.
+ */
+export function workloadHealthAlarmName(name: string): string {
+  return `${name}-health`;
+}
+
+/**
  * The names of an environment's monitoring that more than one part reads: the stacks make them, the
  * ops CLI (`status`) and the deployment gates read them.
  */
@@ -9,7 +17,7 @@ export function monitoringNames(naming: Naming) {
     /** The composite alarm "is this environment healthy" and its dashboard. */
     health: naming.name('health'),
     /** A workload's composite alarm (in ALARM while any of its operators' alarms is), by workload name. */
-    workloadHealth: (workload: string) => `${naming.name(workload)}-health`,
+    workloadHealth: (workload: string) => workloadHealthAlarmName(naming.name(workload)),
     /**
      * The environment's CloudWatch Synthetics canary: `<prefix>-<env>` alone, because a canary's
      * name is at most 21 characters (a prefix of up to 10, a dash and an environment of up to 10).

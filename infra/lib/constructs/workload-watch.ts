@@ -8,6 +8,7 @@ import {
   SnsAlarmActionStrategy,
 } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
+import { workloadHealthAlarmName } from '@ias/targets';
 import type { AlarmTopic } from './alarm-topic';
 
 /** The disambiguator of the operators' alarms: they feed the composite, which alone notifies. */
@@ -163,9 +164,10 @@ export class WorkloadWatch {
   /** Makes the composite alarm of every alarm added so far; `symptoms` says what they watch. */
   finish(symptoms: string): WorkloadHealth {
     const { name, alarmTopic } = this.props;
+    const healthName = workloadHealthAlarmName(name);
     const health = this.facade.createCompositeAlarmUsingDisambiguator(WATCH, {
       disambiguator: WATCH,
-      alarmNameOverride: `${name}-health`,
+      alarmNameOverride: healthName,
       alarmDescription: `${name} is unwell: one of its operators' alarms is in ALARM (${symptoms}); see its dashboard ${name}`,
       actionOverride: new SnsAlarmActionStrategy({
         onAlarmTopic: alarmTopic.topic,
@@ -180,7 +182,7 @@ export class WorkloadWatch {
     for (const alarm of alarms) {
       Validations.of(alarm).acknowledge({
         id: 'cdk-validator-cfnguard::cloudwatch_alarm_action_check',
-        reason: `A member of the composite alarm ${name}-health, which notifies the alarm topic: one message while the workload is unwell instead of one per symptom`,
+        reason: `A member of the composite alarm ${healthName}, which notifies the alarm topic: one message while the workload is unwell instead of one per symptom`,
       });
     }
     return { alarms, health, dashboard };

@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import { monitoringNames } from '@ias/targets';
 import type { WatchedWorkloadStack } from '../kinds/kind';
 import type { EnvironmentStackProps } from './environment-stack-props';
 
@@ -28,16 +29,17 @@ export class HealthStack extends Stack {
   constructor(scope: Construct, id: string, props: HealthStackProps) {
     super(scope, id, props);
     const { naming } = props;
+    const healthName = monitoringNames(naming).health;
     const members = [...props.workloads.map((w) => w.monitoring.health), ...props.platformAlarms];
     this.health = new cloudwatch.CompositeAlarm(this, 'Health', {
-      compositeAlarmName: naming.name('health'),
-      alarmDescription: `${naming.base} is unhealthy: a workload's composite alarm or a platform alarm is in ALARM (each has notified the alarm topic); see the dashboard ${naming.name('health')}`,
+      compositeAlarmName: healthName,
+      alarmDescription: `${naming.base} is unhealthy: a workload's composite alarm or a platform alarm is in ALARM (each has notified the alarm topic); see the dashboard ${healthName}`,
       alarmRule: cloudwatch.AlarmRule.anyOf(
         ...members.map((alarm) => cloudwatch.AlarmRule.fromAlarm(alarm, cloudwatch.AlarmState.ALARM)),
       ),
     });
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: naming.name('health'),
+      dashboardName: healthName,
       defaultInterval: Duration.hours(3),
     });
     this.dashboard.addWidgets(
