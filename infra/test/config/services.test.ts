@@ -37,6 +37,34 @@ describe('service manifests', () => {
     });
   });
 
+  it('fails on a canary that is not a .js file in its own folder, is missing, or is named by two services', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'services-'));
+    writeService(dir, 'flat-canary', { description: 'x', canary: 'canary.js' });
+    writeService(dir, 'gone-canary', { description: 'x', canary: 'canary/missing.js' });
+    for (const name of ['api-one', 'api-two']) {
+      writeService(dir, name, { description: 'x', canary: 'canary/check.js' });
+      mkdirSync(join(dir, name, 'canary'));
+      writeFileSync(join(dir, name, 'canary', 'check.js'), 'exports.handler = async () => undefined;\n');
+    }
+    let message = '';
+    try {
+      loadServices(dir, dir);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toContain('3 problems in the service manifests; fix each and run again:');
+    expect(message).toContain(
+      'flat-canary/service.json: canary: must be a .js file in a folder of its own, e.g. canary/api-canary.js',
+    );
+    expect(message).toContain(
+      'gone-canary/service.json: canary: gone-canary/canary/missing.js does not exist',
+    );
+    expect(message).toContain(
+      '  - services api-one, api-two each name a canary: an environment has one canary (<prefix>-<env>); keep it on the service that is the API',
+    );
+  });
+
   it('fails on broken manifests, listing every problem with its file and path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'services-'));
     writeService(dir, 'good-api', { description: 'fine' });
