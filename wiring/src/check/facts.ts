@@ -90,7 +90,10 @@ export function encryptionKeyOf(
           const key =
             encryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
           const resolved = key ? keyArn(assembly, key) : undefined;
-          return resolved ? { key: resolved, via: via('s3') } : undefined;
+          // An S3 ARN names no region: the bucket's is its key's (SSE-KMS takes a key of its region).
+          return resolved
+            ? { key: resolved, via: `s3.${resolved.split(':')[3] ?? ''}.amazonaws.com` }
+            : undefined;
         }
       }
       return undefined;
