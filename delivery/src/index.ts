@@ -44,6 +44,11 @@ export {
   parsePackageSpec,
   readSbom,
   sbomComponents,
+  SBOM_CONTENT_TYPE,
+  SBOM_FILE,
+  storeSbom,
+  type StoreSbomOptions,
+  type StoredSbom,
 } from './sbom/index.js';
 
 // The CodePipeline job and its step table.

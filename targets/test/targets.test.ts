@@ -27,6 +27,7 @@ describe('workload targets', () => {
         beforeAllowTraffic: 'ias-prod-pre-traffic-hook',
         afterAllowTraffic: 'ias-prod-post-traffic-hook',
       },
+      account: '222222222222',
       roleArn: 'arn:aws:iam::222222222222:role/ias-prod-delivery',
     });
   });

@@ -127,6 +127,26 @@ describe('it catches what it claims', () => {
     );
   });
 
+  it('names the pipeline steps when their grant on the environment key through S3, for the SBOM they store, is removed', async () => {
+    const broken = model();
+    const pipelineStack = (stack: { stackName: string }) =>
+      stack.stackName === `${project.prefix}-allocate-order-pipeline`;
+    const steps = `${project.prefix}-allocate-order-pipeline-steps`;
+    // Untouched, the steps role may store each environment's SBOM (an S3 ARN names no region: the
+    // key use is checked through S3 of the key's region).
+    expect(findingsFor((await checkAssemblyModel(model())).findings, steps)).toEqual([]);
+    expect(removeAction(broken, undefined, 'kms:GenerateDataKey', pipelineStack)).toBeGreaterThan(0);
+    const findings = findingsFor((await checkAssemblyModel(broken)).findings, steps);
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        check: 'permissions',
+        fails: expect.stringMatching(
+          /s3:PutObject on arn:aws:s3:::[a-z0-9-]+-artifact-store-.*\/sbom\/allocate-order\/.*kms:GenerateDataKey/,
+        ),
+      }),
+    );
+  });
+
   it('names the service and the endpoint when a VPC endpoint it calls through is removed where there is no NAT gateway', async () => {
     const broken = model();
     const network = stackOf(broken, 'dev', 'network');

@@ -19,6 +19,7 @@ interface AssumedClients {
   cloudformation: CloudFormationClient;
   ssm: SSMClient;
   ecr: ECRClient;
+  s3: S3Client;
 }
 const assumed = new Map<string, AssumedClients>();
 
@@ -33,6 +34,8 @@ const clients = {
   ssm: new SSMClient({}),
   // The supply-chain gate: the scan of the image a service deploys.
   ecr: new ECRClient({}),
+  // The SBOM of what passed the gate, stored in the environment's artifact bucket.
+  s3: new S3Client({}),
   // The release ledger, and the configuration snapshot it records.
   dynamodb: new DynamoDBClient({}),
   secrets: new SecretsManagerClient({}),
@@ -51,6 +54,7 @@ const clients = {
       dynamodb: new DynamoDBClient({ credentials }),
       secrets: new SecretsManagerClient({ credentials }),
       ecr: new ECRClient({ credentials }),
+      s3: new S3Client({ credentials }),
     };
     assumed.set(roleArn, made);
     return made;

@@ -74,6 +74,11 @@ export interface PipelineJobClients {
    */
   readonly ecr?: ECRClient;
   /**
+   * Stores the SBOM of what passed the supply-chain gate in the environment's artifact bucket.
+   * @default - none: a supply-chain-gate naming an SBOM location fails, saying the client is missing
+   */
+  readonly s3?: S3Client;
+  /**
    * The clients that act in an environment's account through the role a step names (`roleArn`);
    * CodePipeline and the artifacts stay with the function's own credentials.
    * @default - none: a step naming a role fails, saying so
@@ -82,7 +87,7 @@ export interface PipelineJobClients {
     roleArn: string,
   ) => Pick<
     PipelineJobClients,
-    'lambda' | 'codedeploy' | 'cloudformation' | 'ssm' | 'dynamodb' | 'secrets' | 'ecr'
+    'lambda' | 'codedeploy' | 'cloudformation' | 'ssm' | 'dynamodb' | 'secrets' | 'ecr' | 's3'
   >;
   /**
    * Records successful deployments in the environment's ledger (with `ssm` and `secrets`, which

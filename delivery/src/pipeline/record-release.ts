@@ -22,6 +22,7 @@ export async function recordStepRelease(
     by: `CodePipeline job ${context.job.id}`,
     source: 'pipeline',
     commit: ledger.commit,
+    ...(ledger.sbom ? { sbom: ledger.sbom } : {}),
     summary: outcome.summary,
     ...change,
     configuration,

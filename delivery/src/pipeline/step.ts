@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DeliveryError } from '../errors.js';
-import type { ReleaseChange } from '../ledger.js';
+import { sbomLocationSchema, type ReleaseChange } from '../ledger.js';
 import type { Clock } from '../time.js';
 import { readArtifact, unzipTextFiles } from './artifacts.js';
 import type { PipelineJob, PipelineJobClients, PipelineJobOutcome } from './job.js';
@@ -46,7 +46,8 @@ const roleArnSchema = z
 
 /**
  * Where a successful deployment is recorded (see ledger.ts): the environment's ledger table, the
- * name it is recorded under (the function or service), its configuration path and the commit.
+ * name it is recorded under (the function or service), its configuration path, the commit and the
+ * artifact's SBOM.
  */
 const ledgerSchema = z
   .object({
@@ -55,6 +56,11 @@ const ledgerSchema = z
     // eslint-disable-next-line security/detect-unsafe-regex -- each repetition ends with a / its class excludes: one way to match
     configurationPath: z.string().regex(/^\/([\w.-]+\/)+$/, 'must be a path such as /ias/dev/'),
     commit: z.string().max(64).optional(),
+    /**
+     * The SBOM of the artifact deployed, as the stage's supply-chain gate stored it (its output
+     * variables `SbomBucket` and `SbomKey`). @default - none recorded
+     */
+    sbom: sbomLocationSchema.optional(),
   })
   .optional();
 

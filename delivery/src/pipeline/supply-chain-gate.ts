@@ -6,7 +6,12 @@
  *
  * Its input artifact carries what the build wrote: `supply-chain/audit.json` (`npm audit --json`),
  * `supply-chain/exceptions.json` (the revision's exceptions, copied so that the artifact is judged by
- * the exceptions it was built with) and, for a service, `imageDetail.json` (the image by digest).
+ * the exceptions it was built with), `supply-chain/sbom.cdx.json` (the CycloneDX SBOM built with the
+ * artifact) and, for a service, `imageDetail.json` (the image by digest).
+ *
+ * What passes has its SBOM stored in the environment's artifact bucket (`sbomKey` of @ias/targets),
+ * and the step's output variables `SbomBucket` and `SbomKey` say where: the stage's deploy step
+ * records that location in the release ledger.
  */
 import { z } from 'zod';
 import { DeliveryError } from '../errors.js';
@@ -15,6 +20,7 @@ import { EXCEPTIONS_FILE, parseExceptions } from '../supply-chain/exceptions.js'
 import { failOnSchema } from '../supply-chain/findings.js';
 import { gateImage, type ImageGateResult } from '../supply-chain/image-gate.js';
 import { parseNpmAudit } from '../supply-chain/npm-audit.js';
+import { SBOM_FILE, storeSbom, type StoredSbom } from '../sbom/store.js';
 import { imageDetailSchema } from '../kinds/service/appspec.js';
 import { parseImageUri } from '../kinds/service/image-uri.js';
 import { readJson } from './read-json.js';
@@ -52,6 +58,17 @@ const supplyChainGateParameters = z.object({
     .optional(),
   /** How long to wait for the image's scan over all invocations, in minutes. */
   scanTimeoutMinutes: z.number().int().min(1).max(60).default(10),
+  /**
+   * Where what passes has its SBOM stored: the environment's artifact bucket, the workload and the
+   * commit that name the key. Absent: the gate decides and stores nothing.
+   */
+  sbom: z
+    .object({
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+      workload: z.string().min(1).max(140),
+      commit: z.string().min(1).max(64),
+    })
+    .optional(),
 });
 
 type SupplyChainGateParameters = z.output<typeof supplyChainGateParameters>;
@@ -124,6 +141,12 @@ async function supplyChainGate(
   if (!pass) {
     return { result: 'failed', message: fitMessage(lines, source) };
   }
+  const stored = parameters.sbom ? await storeGatedSbom(context, parameters.sbom, files, source) : undefined;
+  if (stored) {
+    lines.push(
+      `SBOM (${stored.componentCount} components) stored at s3://${stored.location.bucket}/${stored.location.key}`,
+    );
+  }
   return {
     result: 'succeeded',
     summary: lines.join(' | '),
@@ -132,8 +155,36 @@ async function supplyChainGate(
       FailOn: parameters.failOn,
       AuditFindings: String(Object.values(audit.counts).reduce((sum, n) => sum + n, 0)),
       ...(image?.scanStatus ? { ImageScan: image.scanStatus } : {}),
+      ...(stored ? { SbomBucket: stored.location.bucket, SbomKey: stored.location.key } : {}),
     },
   };
+}
+
+/** Stores the artifact's SBOM ({@link SBOM_FILE}) where `sbom` says, once the gate passed. */
+async function storeGatedSbom(
+  context: StepContext,
+  sbom: NonNullable<SupplyChainGateParameters['sbom']>,
+  files: Readonly<Record<string, string>>,
+  source: string,
+): Promise<StoredSbom> {
+  const { s3 } = context.clients;
+  if (!s3) {
+    throw missingClients('supply-chain-gate', ['S3']);
+  }
+  const json = files[SBOM_FILE];
+  if (json === undefined) {
+    throw new DeliveryError(
+      'BAD_INPUT',
+      `${source} has no ${SBOM_FILE}: does its build write the SBOM (delivery/src/sbom/cli.ts)?`,
+    );
+  }
+  return storeSbom(s3, {
+    bucket: sbom.bucket,
+    workload: sbom.workload,
+    build: sbom.commit,
+    json,
+    source: `${source} ${SBOM_FILE}`,
+  });
 }
 
 /** The image gate on the image of `imageDetail.json`, which must be in `repository` and pinned by digest. */

@@ -22,3 +22,4 @@ export {
   sbomComponents,
   sbomSchema,
 } from './sbom.js';
+export { type StoreSbomOptions, type StoredSbom, SBOM_CONTENT_TYPE, SBOM_FILE, storeSbom } from './store.js';

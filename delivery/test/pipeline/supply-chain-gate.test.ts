@@ -1,11 +1,11 @@
 import { DescribeImageScanFindingsCommand } from '@aws-sdk/client-ecr';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { strToU8, zipSync } from 'fflate';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { PipelineJobClients } from '../../src/pipeline/job.js';
 import { AUDIT_FILE, fitMessage, MAX_GATE_MESSAGE } from '../../src/pipeline/supply-chain-gate.js';
 import { userParametersSchema } from '../../src/pipeline/steps.js';
-import { mocks, sent } from '../aws.js';
+import { clients as aws, mocks, sent } from '../aws.js';
 import { fakeClock, s3Body } from '../support.js';
 import {
   DIGEST,
@@ -173,6 +173,103 @@ describe('runPipelineJob, supply-chain-gate', () => {
     });
     await runJob(jobClients(), job(service));
     expect(failure()?.failureDetails?.message).toContain('needs the ECR client');
+  });
+});
+
+describe('runPipelineJob, supply-chain-gate storing the SBOM of what passes', () => {
+  const SBOM = JSON.stringify({
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    components: [{ name: 'pg', version: '8.13.1', components: [{ name: 'pg-types', version: '4.0.2' }] }],
+  });
+  const withSbom = {
+    ...fn,
+    sbom: {
+      bucket: 'ias-dev-artifact-store-123456789012-ap-northeast-1',
+      workload: 'allocate-order',
+      commit: 'abc123',
+    },
+  };
+  const sbomClients: PipelineJobClients = { ...clients, s3: aws.s3 };
+
+  beforeEach(() => {
+    mocks.s3.on(PutObjectCommand).resolves({});
+  });
+
+  it('stores the artifact’s SBOM under sbom/<workload>/<commit>.cdx.json and says where in its output variables', async () => {
+    artifact({
+      [AUDIT_FILE]: CLEAN_AUDIT,
+      'supply-chain/exceptions.json': NO_EXCEPTIONS,
+      'supply-chain/sbom.cdx.json': SBOM,
+    });
+    expect((await runJob(sbomClients, job(withSbom))).result).toBe('succeeded');
+    expect(sent(mocks.s3, PutObjectCommand)).toEqual([
+      {
+        Bucket: withSbom.sbom.bucket,
+        Key: 'sbom/allocate-order/abc123.cdx.json',
+        Body: SBOM,
+        ContentType: 'application/vnd.cyclonedx+json',
+      },
+    ]);
+    expect(success()?.outputVariables).toMatchObject({
+      SbomBucket: withSbom.sbom.bucket,
+      SbomKey: 'sbom/allocate-order/abc123.cdx.json',
+    });
+    expect(success()?.executionDetails?.summary).toContain(
+      `SBOM (2 components) stored at s3://${withSbom.sbom.bucket}/sbom/allocate-order/abc123.cdx.json`,
+    );
+  });
+
+  it('stores nothing for what it blocks', async () => {
+    artifact({
+      [AUDIT_FILE]: fixtureText('npm-audit.json'),
+      'supply-chain/exceptions.json': NO_EXCEPTIONS,
+      'supply-chain/sbom.cdx.json': SBOM,
+    });
+    expect((await runJob(sbomClients, job(withSbom))).result).toBe('failed');
+    expect(sent(mocks.s3, PutObjectCommand)).toEqual([]);
+  });
+
+  it('fails, storing nothing, when the build wrote no SBOM or one that is not CycloneDX', async () => {
+    await runJob(sbomClients, job(withSbom));
+    expect(failure()?.failureDetails?.message).toBe(
+      'input artifact Image_dev has no supply-chain/sbom.cdx.json: does its build write the SBOM (delivery/src/sbom/cli.ts)?',
+    );
+    artifact({
+      [AUDIT_FILE]: CLEAN_AUDIT,
+      'supply-chain/exceptions.json': NO_EXCEPTIONS,
+      'supply-chain/sbom.cdx.json': '{"bomFormat":"SPDX"}',
+    });
+    await runJob(sbomClients, job(withSbom));
+    expect(failure()?.failureDetails?.message).toMatch(
+      /^input artifact Image_dev supply-chain\/sbom.cdx.json: not a CycloneDX SBOM: bomFormat/,
+    );
+    expect(sent(mocks.s3, PutObjectCommand)).toEqual([]);
+  });
+
+  it('fails when its function has no S3 client for the environment, saying so', async () => {
+    artifact({
+      [AUDIT_FILE]: CLEAN_AUDIT,
+      'supply-chain/exceptions.json': NO_EXCEPTIONS,
+      'supply-chain/sbom.cdx.json': SBOM,
+    });
+    await runJob(clients, job(withSbom));
+    expect(failure()?.failureDetails?.message).toContain('needs the S3 client');
+  });
+
+  it('fails naming the object when the bucket refuses the write', async () => {
+    artifact({
+      [AUDIT_FILE]: CLEAN_AUDIT,
+      'supply-chain/exceptions.json': NO_EXCEPTIONS,
+      'supply-chain/sbom.cdx.json': SBOM,
+    });
+    mocks.s3
+      .on(PutObjectCommand)
+      .rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    await runJob(sbomClients, job(withSbom));
+    expect(failure()?.failureDetails?.message).toContain(
+      `storing the SBOM at s3://${withSbom.sbom.bucket}/sbom/allocate-order/abc123.cdx.json failed`,
+    );
   });
 });
 

@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
-import { ledgerTableName, type Naming } from '@ias/targets';
+import { environmentArtifactBucketName, ledgerTableName, SBOM_KEY_PREFIX, type Naming } from '@ias/targets';
 import { ackAccount } from '../aspects/acknowledgements';
 
 /** Props of {@link ReleaseLedger}. */
@@ -40,10 +40,28 @@ export class ReleaseLedger extends Construct {
 
   /**
    * Recording a release in an environment's ledger: read and append to its table (through the
-   * environment key, by DynamoDB only), and read the versions of its parameters and secrets.
+   * environment key, by DynamoDB only), read the versions of its parameters and secrets, and store
+   * the SBOM of what it deploys under `sbom/` of the environment's artifact bucket (through the
+   * environment key, by S3 only), the object the release then references. The environments are in
+   * `stack`'s account and region.
    */
   static recordStatements(stack: Stack, namings: readonly Naming[]): iam.PolicyStatement[] {
     return [
+      // Write only, under sbom/: a release's SBOM, never the pipelines' other artifacts.
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: namings.map(
+          (n) =>
+            `arn:${stack.partition}:s3:::${environmentArtifactBucketName(n, stack.account, stack.region)}/${SBOM_KEY_PREFIX}*`,
+        ),
+      }),
+      // The bucket encrypts with the environment key: an upload needs both of these on it.
+      // @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+      }),
       new iam.PolicyStatement({
         actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
         resources: namings.map((n) =>
@@ -77,8 +95,13 @@ export class ReleaseLedger extends Construct {
       {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:kms:${stack.region}:${account}:key/*]`,
         reason:
-          "The environment key, through DynamoDB only (kms:ViaService), for its ledger table; the key's ID is not known here",
+          "The environment key, through DynamoDB and S3 only (kms:ViaService), for its ledger table and the releases' SBOMs; the key's ID is not known here",
       },
+      ...namings.map((n) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:s3:::${environmentArtifactBucketName(n, account, stack.region)}/${SBOM_KEY_PREFIX}*]`,
+        reason:
+          "Storing each release's SBOM under sbom/<workload>/<commit>.cdx.json of the environment's artifact bucket",
+      })),
       ...namings.map((n) => ({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:ssm:${stack.region}:${account}:parameter/${n.prefix}/${n.env}/*]`,
         reason: "Reading the versions of the environment's own parameters, for the release ledger",

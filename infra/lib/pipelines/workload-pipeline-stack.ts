@@ -6,6 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { ledgerTableName, Naming, pipelineNames } from '@ias/targets';
 import type { EnvironmentConfig } from '../config/load';
+import { gatedSbomLocation, SOURCE_COMMIT } from './supply-chain-gate';
 import {
   PipelineParts,
   stageSummaries,
@@ -142,7 +143,8 @@ export abstract class WorkloadPipelineStack<
 
 /**
  * What the step that records a release passes the steps function: the environment's release
- * ledger, the workload's name there, its configuration path and the commit the source read.
+ * ledger, the workload's name there, its configuration path, the commit the source read and where
+ * the stage's supply-chain gate stored the artifact's SBOM (its output variables).
  */
 export function ledgerParameters(env: EnvironmentConfig, name: string) {
   return {
@@ -150,6 +152,7 @@ export function ledgerParameters(env: EnvironmentConfig, name: string) {
     name,
     configurationPath: new Naming(env.prefix, env.name).pathPrefix,
     // The source action's variables namespace (PipelineParts.source).
-    commit: '#{SourceVariables.CommitId}',
+    commit: SOURCE_COMMIT,
+    sbom: gatedSbomLocation(env),
   };
 }

@@ -16,6 +16,7 @@ import { ConfigError } from '../../lib/config/errors';
 import { DeliveryStage } from '../../lib/delivery-stage';
 import { BUILDSPECS, SUPPLY_CHAIN_ARTIFACT } from '../../lib/pipelines/buildspecs';
 import { environmentConfig, TEST_PREFIX } from '../support/stages';
+import { asInvoked, userParameters } from '../support/user-parameters';
 
 const envs = parseEnvironments(environments, TEST_PREFIX);
 const settings = parseDelivery(delivery, envs);
@@ -178,7 +179,7 @@ describe('the function pipeline (seed 003)', () => {
       const deploy = actions.find((a) => a.Name === 'Deploy');
       expect(create?.InputArtifacts).toEqual([{ Name: 'BuildOutput' }]);
       expect(deploy?.InputArtifacts).toEqual(create?.OutputArtifacts);
-      const parameters = JSON.parse(String(deploy?.Configuration?.UserParameters)) as Record<string, unknown>;
+      const parameters = userParameters(deploy?.Configuration?.UserParameters);
       expect(parameters).toEqual({
         step: 'deploy',
         environment: env,
@@ -191,12 +192,14 @@ describe('the function pipeline (seed 003)', () => {
           afterAllowTraffic: `ias-${env}-post-traffic-hook`,
         },
         timeoutMinutes: 90,
-        // What went live is recorded in the environment's ledger, with the source commit.
+        // What went live is recorded in the environment's ledger, with the source commit and the
+        // SBOM the stage's gate stored.
         ledger: {
           table: `ias-${env}-releases`,
           name: `ias-${env}-allocate-order`,
           configurationPath: `/ias/${env}/`,
           commit: '#{SourceVariables.CommitId}',
+          sbom: { bucket: `#{SupplyChain-${env}.SbomBucket}`, key: `#{SupplyChain-${env}.SbomKey}` },
         },
       });
     }
@@ -247,6 +250,10 @@ describe('the function pipeline (seed 003)', () => {
     expect(build.phases.build?.commands.join('\n')).toMatch(
       /npm audit --json --omit=dev --workspace "app\/functions\/\$\{FUNCTION_NAME\}" --registry=https:\/\/registry\.npmjs\.org\/ > supply-chain-out\/supply-chain\/audit\.json \|\| true[\s\S]*"error" in r[\s\S]*cp supply-chain\/exceptions\.json supply-chain-out\/supply-chain\//,
     );
+    // The SBOM, built once from the installed tree with the bundle, travels beside it too.
+    expect(build.phases.build?.commands).toContain(
+      'npx tsx delivery/src/sbom/cli.ts --workspace "app/functions/${FUNCTION_NAME}" --output supply-chain-out/supply-chain/sbom.cdx.json',
+    );
     expect(build.artifacts['secondary-artifacts']).toEqual({
       [SUPPLY_CHAIN_ARTIFACT]: { 'base-directory': 'supply-chain-out', files: ['**/*'] },
     });
@@ -267,7 +274,7 @@ describe('the contract between the infrastructure and the delivery code', () => 
         {
           Properties: {
             Stages: {
-              Actions: { ActionTypeId: { Provider: string }; Configuration?: { UserParameters?: string } }[];
+              Actions: { ActionTypeId: { Provider: string }; Configuration?: { UserParameters?: unknown } }[];
             }[];
           };
         }
@@ -278,7 +285,9 @@ describe('the contract between the infrastructure and the delivery code', () => 
       .filter((a) => a.ActionTypeId.Provider === 'Lambda');
     expect(invokes).toHaveLength(9);
     for (const action of invokes) {
-      const parsed = userParametersSchema.safeParse(JSON.parse(action.Configuration?.UserParameters ?? ''));
+      const parsed = userParametersSchema.safeParse(
+        asInvoked(userParameters(action.Configuration?.UserParameters)),
+      );
       expect(parsed.error).toBeUndefined();
     }
   });

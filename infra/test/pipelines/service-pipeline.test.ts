@@ -12,6 +12,7 @@ import { cdkContext, REPO_ROOT } from '../../lib/config/project';
 import { DeliveryStage } from '../../lib/delivery-stage';
 import { SERVICE_BUILDSPEC } from '../../lib/pipelines/buildspecs';
 import { SERVICES, TEST_PREFIX } from '../support/stages';
+import { asInvoked, userParameters } from '../support/user-parameters';
 
 const envs = parseEnvironments(environments, TEST_PREFIX);
 const stage = new DeliveryStage(new App({ context: cdkContext() }), `${TEST_PREFIX}-delivery`, {
@@ -85,10 +86,10 @@ describe("a container service's pipeline", () => {
     );
     expect(steps).toHaveLength(9);
     for (const step of steps) {
-      const params = userParametersSchema.parse(JSON.parse(step.Configuration.UserParameters as string));
+      const params = userParametersSchema.parse(asInvoked(userParameters(step.Configuration.UserParameters)));
       expect(['supply-chain-gate', 'ensure-service', 'record-service-image']).toContain(params.step);
     }
-    const first = JSON.parse(steps[1]?.Configuration.UserParameters as string) as Record<string, unknown>;
+    const first = userParameters(steps[1]?.Configuration.UserParameters);
     expect(first).toMatchObject({
       stackName: 'ias-dev-svc-inventory-api',
       imageParameter: '/ias/dev/services/inventory-api/image',
@@ -119,7 +120,10 @@ describe("a container service's pipeline", () => {
       /npm audit --json --omit=dev --workspace "app\/services\/\$\{SERVICE_NAME\}" --registry=https:\/\/registry\.npmjs\.org\/ > supply-chain-out\/audit\.json \|\| true[\s\S]*"error" in r/,
     );
     expect(post).toContain(
-      'cp supply-chain-out/audit.json supply-chain/exceptions.json "build-files/${env}/supply-chain/"',
+      'npx tsx delivery/src/sbom/cli.ts --workspace "app/services/${SERVICE_NAME}" --output supply-chain-out/sbom.cdx.json',
+    );
+    expect(post).toContain(
+      'cp supply-chain-out/audit.json supply-chain-out/sbom.cdx.json supply-chain/exceptions.json "build-files/${env}/supply-chain/"',
     );
   });
 

@@ -1,7 +1,9 @@
 import { expect } from 'vitest';
+import { environmentArtifactBucketName, Naming, sbomKey } from '@ias/targets';
 import type { EnvironmentConfig } from '../../lib/config/load';
 import type { StageSummary } from '../../lib/plan';
 import { renderValue } from '../../lib/plan/physical-names';
+import { FIXTURE_ACCOUNT, userParameters } from './user-parameters';
 
 interface Resource {
   Type: string;
@@ -11,13 +13,15 @@ interface Resource {
 interface Action {
   Name: string;
   ActionTypeId: { Provider: string };
-  Configuration?: { FunctionName?: unknown; UserParameters?: string };
+  Configuration?: { FunctionName?: unknown; UserParameters?: unknown };
+  Namespace?: string;
   RunOrder?: number;
 }
 
 interface Statement {
   Action: string | string[];
   Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 /** Every resource of every stack of `stages`, with its stack's resources for lookups. */
@@ -87,7 +91,9 @@ function roleStatements(
  * (the steps function, runOrder 1, alone) carrying that environment's failOn; a service's gate names
  * the environment's repository, and the role it reads the scan as (the steps role, or the delivery
  * role its roleArn names) may DescribeImageScanFindings on that repository, by name, no wildcard.
- * Answers how many gates it checked.
+ * Every gate stores the SBOM of what passes in the environment's artifact bucket, under sbom/, which
+ * that role may write (and nothing else of the bucket), and the stage's step that records the release
+ * records the location the gate's output variables give. Answers how many gates it checked.
  */
 export function expectSupplyChainGates(
   stages: readonly StageSummary[],
@@ -109,20 +115,29 @@ export function expectSupplyChainGates(
       expect(first?.RunOrder ?? 1).toBe(1);
       for (const other of rest)
         expect(other.RunOrder ?? 1, `${name} ${stage.Name} ${other.Name}`).toBeGreaterThan(1);
-      const parameters = JSON.parse(first?.Configuration?.UserParameters ?? '{}') as Record<string, string>;
+      const parameters = userParameters(first?.Configuration?.UserParameters) as Record<string, string>;
       expect(parameters).toMatchObject({
         step: 'supply-chain-gate',
         environment: env?.name,
         failOn: env?.profile.supplyChain.failOn,
       });
       gates += 1;
-      if (!parameters['repository']) continue;
       const roleArn = parameters['roleArn'];
       const role = roleArn
         ? { roleName: roleArn.split('/').pop() ?? roleArn }
         : { functionName: renderValue(first?.Configuration?.FunctionName), stack };
-      const roleName = 'roleName' in role ? role.roleName : `the steps role of ${name}`;
-      const scans = roleStatements(stages, role)
+      const roleName = 'roleName' in role && role.roleName ? role.roleName : `the steps role of ${name}`;
+      const statements = roleStatements(stages, role);
+      expectSbomStored(
+        `${name} ${stage.Name}`,
+        stage,
+        env as EnvironmentConfig,
+        parameters,
+        statements,
+        roleName,
+      );
+      if (!parameters['repository']) continue;
+      const scans = statements
         .filter((s) => [s.Action].flat().includes('ecr:DescribeImageScanFindings'))
         .flatMap((s) => [s.Resource].flat().map((res) => renderValue(res)));
       expect(
@@ -133,4 +148,61 @@ export function expectSupplyChainGates(
     }
   }
   return gates;
+}
+
+/**
+ * The gate's `sbom` parameter names the environment's artifact bucket (in the environment's
+ * account: the delivery role's, else the pipeline's), the workload and the commit; its namespace is
+ * `SupplyChain-<env>`; the step of the stage that records the release takes the location from that
+ * namespace; and the role the gate runs as may PutObject under sbom/ of that bucket and nowhere
+ * else in S3.
+ */
+function expectSbomStored(
+  what: string,
+  stage: { Name: string; Actions: Action[] },
+  env: EnvironmentConfig,
+  parameters: Record<string, unknown>,
+  statements: readonly Statement[],
+  roleName: string,
+): void {
+  const [gate, ...rest] = stage.Actions;
+  const sbom = parameters['sbom'] as { bucket: string; workload: string; commit: string } | undefined;
+  expect(sbom, `${what}: the gate's sbom parameter`).toBeDefined();
+  if (!sbom) return;
+  // The environment's account: its delivery role's, else the pipeline's own.
+  const roleArn = parameters['roleArn'] as string | undefined;
+  const account = roleArn?.split(':')[4] ?? env.profile.account ?? FIXTURE_ACCOUNT;
+  expect(sbom.bucket, what).toBe(
+    environmentArtifactBucketName(new Naming(env.prefix, env.name), account, env.profile.region),
+  );
+  expect(sbom.commit, what).toBe('#{SourceVariables.CommitId}');
+  // The key the gate stores at is a valid one for this workload.
+  expect(sbomKey(sbom.workload, 'abc123'), what).toBe(`sbom/${sbom.workload}/abc123.cdx.json`);
+  expect(gate?.Namespace, what).toBe(`SupplyChain-${env.name}`);
+  const recorders = rest
+    .filter((a) => a.ActionTypeId.Provider === 'Lambda')
+    .map((a) => userParameters(a.Configuration?.UserParameters) as { ledger?: { sbom?: unknown } })
+    .filter((p) => p.ledger);
+  expect(recorders, `${what}: one step records the release`).toHaveLength(1);
+  expect(recorders[0]?.ledger?.sbom, what).toEqual({
+    bucket: `#{SupplyChain-${env.name}.SbomBucket}`,
+    key: `#{SupplyChain-${env.name}.SbomKey}`,
+  });
+  const writes = statements
+    .filter((s) => [s.Action].flat().some((a) => /^s3:(Put|Delete|\*)/.test(a)))
+    .flatMap((s) => [s.Resource].flat().map((res) => renderValue(res)));
+  expect(
+    writes.map((arn) => arn.replaceAll('${AWS::AccountId}', FIXTURE_ACCOUNT)),
+    `${roleName}: S3 writes`,
+  ).toContain(`arn:aws:s3:::${sbom.bucket}/sbom/*`);
+  for (const arn of writes) expect(arn, `${roleName}: S3 writes`).toMatch(/\/sbom\/\*$/);
+  // The bucket encrypts with the environment key: S3 asks it for the data key, for this role.
+  expect(
+    statements.some(
+      (s) =>
+        [s.Action].flat().includes('kms:GenerateDataKey') &&
+        s.Condition?.['StringEquals']?.['kms:ViaService'] === `s3.${env.profile.region}.amazonaws.com`,
+    ),
+    `${roleName}: kms:GenerateDataKey through S3`,
+  ).toBe(true);
 }

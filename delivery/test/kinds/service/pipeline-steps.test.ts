@@ -283,8 +283,37 @@ describe('runPipelineJob, recording the release', () => {
       parameters: { '/ias/dev/db/port': 1 },
     });
     expect(success()?.outputVariables).toEqual({ ImageUri: IMAGE, Release: '1' });
+    expect(written).not.toHaveProperty('sbom');
     ddbMock.restore();
     secretsMock.restore();
+  });
+
+  it('records where the stage’s gate stored the SBOM of the image, when the ledger parameters say', async () => {
+    const { dynamodb: ddbMock, secrets: secretsMock } = mocks;
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
+    ddbMock.on(PutItemCommand).resolves({});
+    ssmMock.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+    secretsMock.on(ListSecretsCommand).resolves({ SecretList: [] });
+    const sbom = {
+      bucket: 'ias-dev-artifact-store-123456789012-ap-northeast-1',
+      key: 'sbom/inventory-api/abc123.cdx.json',
+    };
+    const outcome = await run(
+      job({ ...record, ledger: { ...ledger, sbom } }),
+      {},
+      jobClients('cloudformation', 'ssm', 'dynamodb', 'secrets'),
+    );
+    expect(outcome).toMatchObject({ result: 'succeeded' });
+    expect(JSON.parse(sent(ddbMock, PutItemCommand)[0]?.Item?.release?.S ?? '{}')).toMatchObject({ sbom });
+  });
+
+  it('fails, recording nothing, on an SBOM location that is not an S3 object', async () => {
+    await run(
+      job({ ...record, ledger: { ...ledger, sbom: { bucket: '#{SupplyChain-dev.SbomBucket}', key: 'k' } } }),
+    );
+    expect(failure()?.failureDetails?.message).toMatch(
+      /UserParameters.*ledger\.sbom\.bucket: must be an S3 bucket name/,
+    );
   });
 
   it('fails the job, naming the clients, when it cannot record', async () => {

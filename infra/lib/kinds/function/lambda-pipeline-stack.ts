@@ -133,7 +133,12 @@ export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinitio
       });
       // First, the bundle's audit against this environment's threshold: nothing deploys past it.
       const stageActions: codepipeline.IAction[] = [
-        supplyChainGate(this.steps.function, supplyChain, env, { environment: target.environment }),
+        supplyChainGate(this.steps.function, supplyChain, env, {
+          environment: target.environment,
+          workload: definition.name,
+          roleArn: target.roleArn,
+          account: target.account,
+        }),
       ];
       // The first environment was checked before the build; later ones right before their deploy.
       if (i > 0) {

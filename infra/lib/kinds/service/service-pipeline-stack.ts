@@ -144,8 +144,10 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
           // First, the image's scan and the bundle's audit against this environment's threshold.
           supplyChainGate(this.steps.function, image, env, {
             environment: target.environment,
+            workload: definition.name,
             repository: target.repositoryName,
             roleArn: target.roleArn,
+            account: target.account,
           }),
           new actions.LambdaInvokeAction({
             actionName: 'EnsureService',

@@ -37,6 +37,8 @@ export function functionTarget(
     ...codeDeployNames(functionName),
     deploymentConfig: deploymentConfigName(deployment, naming),
     hooks: { beforeAllowTraffic: hooks.preTraffic, afterAllowTraffic: hooks.postTraffic },
+    /** The environment's account, when the profile names one. */
+    account: env.profile.account,
     roleArn: crossAccountRoleArn(env, toolingAccount),
   };
 }

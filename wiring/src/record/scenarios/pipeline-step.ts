@@ -33,11 +33,20 @@ const SERVICE_PARAMS = {
   timeoutMinutes: 60,
 };
 
+/** Where the gates store the SBOM of what passes: the environment's artifact bucket, by workload and commit. */
+const SBOM = {
+  bucket: 'wiring-fixture-environment-bucket',
+  workload: 'wiring-fixture-workload',
+  commit: 'abcdef0123456789',
+};
+
 const LEDGER = {
   table: 'wiring-fixture-ledger-table',
   name: 'wiring-fixture-ledger-name',
   configurationPath: '/wiring-fixture/config/',
-  commit: 'abcdef0123456789',
+  commit: SBOM.commit,
+  // The stage's gate's output variables, resolved by CodePipeline.
+  sbom: { bucket: SBOM.bucket, key: `sbom/${SBOM.workload}/${SBOM.commit}.cdx.json` },
 };
 
 const IMAGE_URI = '123456789012.dkr.ecr.eu-west-3.amazonaws.com/wiring-fixture-repo@sha256:' + '0'.repeat(64);
@@ -48,10 +57,15 @@ const RELEASE = {
   unchanged: false,
 };
 
-/** What the builds write for the supply-chain gate: a clean audit and no exceptions. */
+/** What the builds write for the supply-chain gate: a clean audit, no exceptions and the SBOM. */
 const SUPPLY_CHAIN = {
   'supply-chain/audit.json': JSON.stringify({ auditReportVersion: 2, vulnerabilities: {} }),
   'supply-chain/exceptions.json': JSON.stringify({ exceptions: [] }),
+  'supply-chain/sbom.cdx.json': JSON.stringify({
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    components: [{ name: 'pg', version: '8.13.1' }],
+  }),
 };
 
 const INPUTS: Record<string, Uint8Array> = {
@@ -160,15 +174,16 @@ interface StepRun {
 
 const RUNS: readonly StepRun[] = [
   {
-    // The function's gate: the bundle's audit only (no AWS call but the artifact and the report).
+    // The function's gate: the bundle's audit, then the SBOM of what passed stored.
     name: 'supply-chain-gate-function',
     workload: 'lambda',
-    params: { environment: 'wiringenv', step: 'supply-chain-gate', failOn: 'HIGH' },
+    params: { environment: 'wiringenv', step: 'supply-chain-gate', failOn: 'HIGH', sbom: SBOM },
     input: 'supply-chain',
     expect: 'succeeded',
   },
   {
-    // The service's gate: the audit and the scan of the image in the environment's repository.
+    // The service's gate: the audit and the scan of the image in the environment's repository, then
+    // the SBOM of what passed stored.
     name: 'supply-chain-gate-service',
     workload: 'service',
     params: {
@@ -176,6 +191,7 @@ const RUNS: readonly StepRun[] = [
       step: 'supply-chain-gate',
       failOn: 'HIGH',
       repository: 'wiring-fixture-repo',
+      sbom: SBOM,
     },
     input: 'image',
     expect: 'succeeded',
