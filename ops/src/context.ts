@@ -114,6 +114,20 @@ async function callerAccount(clients: AwsClients): Promise<string | undefined> {
   return (await clients.sts.send(new sts.GetCallerIdentityCommand({}))).Account;
 }
 
+/**
+ * The account an environment's resources are in: its profile's when it names one, else the account of
+ * the caller's credentials (as the account-agnostic stacks were deployed with).
+ *
+ * @throws Error when the profile names none and STS answers no account
+ */
+export async function environmentAccount(clients: AwsClients, env: EnvironmentConfig): Promise<string> {
+  const account = env.profile.account ?? (await callerAccount(clients));
+  if (account === undefined) {
+    throw new Error(`STS named no account for your credentials: the account of ${env.name} is unknown`);
+  }
+  return account;
+}
+
 /** An AWS call a command would make, as `--dry-run` prints it. */
 export interface PlannedCall {
   /** The client (`lambda`, `ssm`, …). */

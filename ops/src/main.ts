@@ -89,6 +89,11 @@ const BY_OPTION: OptionArgs = [
 ];
 /** The commit a release deploys. */
 const COMMIT_OPTION: OptionArgs = ['--commit <sha>', 'the git commit deployed'];
+/** The SBOM of the artifact a deploy command deploys. */
+const SBOM_OPTION: OptionArgs = [
+  '--sbom <file>',
+  "the artifact's CycloneDX JSON SBOM: checked before deploying, stored once deployed in the environment's artifact bucket as sbom/<name>/<commit>.cdx.json and referenced by the release (needs --commit)",
+];
 
 /** The `--env` option every environment command takes. */
 const ENV_OPTION: OptionArgs = [
@@ -213,10 +218,15 @@ const COMMANDS: readonly CommandRow[] = [
       SOURCE_OPTION,
       BY_OPTION,
       COMMIT_OPTION,
+      SBOM_OPTION,
     ],
     load: async () => {
-      const [m, lambda] = await Promise.all([import('./commands/deploy.js'), import('./commands/lambda.js')]);
-      return leaf(m.deployLambda, lambda.formatSummary);
+      const [m, lambda, sbom] = await Promise.all([
+        import('./commands/deploy.js'),
+        import('./commands/lambda.js'),
+        import('./sbom.js'),
+      ]);
+      return leaf(m.deployLambda, lambda.formatSummary, sbom.sbomExit);
     },
     provenance: true,
   },
@@ -230,9 +240,12 @@ const COMMANDS: readonly CommandRow[] = [
       SOURCE_OPTION,
       BY_OPTION,
       COMMIT_OPTION,
+      SBOM_OPTION,
     ],
-    load: () =>
-      import('./commands/deploy-service.js').then((m) => leaf(m.deployService, m.formatDeployService)),
+    load: async () => {
+      const [m, sbom] = await Promise.all([import('./commands/deploy-service.js'), import('./sbom.js')]);
+      return leaf(m.deployService, m.formatDeployService, sbom.sbomExit);
+    },
     provenance: true,
   },
   {
@@ -389,6 +402,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     } else if (recorded?.release !== undefined && !json) {
       process.stdout.write(`recorded as release ${recorded.release} of ${live?.environment ?? ''}\n`);
     }
+    // What went wrong after the change was made (and recorded): the change stands, the exit code says it.
+    const { problem } = result as { problem?: unknown };
+    if (typeof problem === 'string') process.stderr.write(`error: ${problem}\n`);
     exitCode = isDryRun(result) ? EXIT.ok : leaf.verdict(result);
   };
 

@@ -8,7 +8,13 @@
  * no permission), the command still succeeds, and says so in one warning line.
  */
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { configurationSnapshot, recordRelease, type LedgerRelease, type ReleaseChange } from '@ias/delivery';
+import {
+  configurationSnapshot,
+  recordRelease,
+  type LedgerRelease,
+  type ReleaseChange,
+  type SbomLocation,
+} from '@ias/delivery';
 import { ledgerTableName } from '@ias/targets';
 import type { EnvironmentConfig } from '@ias/infra/config';
 import type { AwsClients, OpsContext } from './context';
@@ -39,6 +45,8 @@ export interface CliChange {
   readonly services?: Readonly<Record<string, { image: string; taskDefinition?: string }>>;
   /** One line: what changed. */
   readonly summary: string;
+  /** Where the SBOM of the artifact deployed lies (a deploy's `--sbom`, stored). @default - none */
+  readonly sbom?: SbomLocation;
 }
 
 /** The outcome of recording: the release number, or why it could not be written. */
@@ -56,6 +64,15 @@ interface LiveResult {
   readonly version?: string;
   readonly outcome?: string;
   readonly targetVersion?: string;
+  readonly sbom?: unknown;
+}
+
+/** The SBOM a deploy's result says it stored, as the ledger records it. */
+function sbomOf(result: { readonly sbom?: unknown }): { sbom?: SbomLocation } {
+  const sbom = result.sbom as Partial<SbomLocation> | undefined;
+  return typeof sbom?.bucket === 'string' && typeof sbom.key === 'string'
+    ? { sbom: { bucket: sbom.bucket, key: sbom.key } }
+    : {};
 }
 
 /**
@@ -80,17 +97,24 @@ export function changeOf(result: unknown): { environment: string; change: CliCha
   const version =
     r.outcome === 'succeeded' ? r.targetVersion : r.changed === true && !shifted ? r.version : undefined;
   return version
-    ? { environment: r.environment, change: { functions: { [r.functionName]: version }, summary: r.summary } }
+    ? {
+        environment: r.environment,
+        change: { functions: { [r.functionName]: version }, summary: r.summary, ...sbomOf(r) },
+      }
     : undefined;
 }
 
-/** An `ecs rollback` that returned the service to its previous revision, once that succeeded. */
+/**
+ * A service made live: an `ecs rollback` that returned the service to its previous revision, or a
+ * `deploy service`, once that succeeded.
+ */
 function serviceChange(result: object): { environment: string; change: CliChange } | undefined {
   const r = result as {
     environment?: unknown;
     serviceName?: unknown;
     summary?: unknown;
     live?: { image?: unknown; taskDefinition?: unknown };
+    sbom?: unknown;
   };
   if (
     typeof r.environment !== 'string' ||
@@ -107,6 +131,7 @@ function serviceChange(result: object): { environment: string; change: CliChange
       functions: {},
       services: { [r.serviceName]: { image: r.live.image, taskDefinition: r.live.taskDefinition } },
       summary: r.summary,
+      ...sbomOf(r),
     },
   };
 }
@@ -189,6 +214,7 @@ export async function recordCliRelease(
       summary: change.summary,
       functions: change.functions,
       services: change.services,
+      ...(change.sbom === undefined ? {} : { sbom: change.sbom }),
     });
     return { release: release.number };
   } catch (err) {

@@ -46,6 +46,23 @@ describe("recording the CLI's changes in the release ledger", () => {
     expect(changeOf(undefined)).toBeUndefined();
   });
 
+  it('carries the SBOM a deploy stored into the change, and nothing that is not an S3 location', () => {
+    const sbom = { bucket: `${prefix}-dev-artifact-store-1-ap-northeast-1`, key: 'sbom/f/abc.cdx.json' };
+    const deployed = { environment: 'dev', functionName: 'f', summary: 's', outcome: 'succeeded' };
+    expect(changeOf({ ...deployed, targetVersion: '3', sbom })?.change.sbom).toEqual(sbom);
+    expect(changeOf({ ...deployed, targetVersion: '3', sbom: 's3://b/k' })?.change).not.toHaveProperty(
+      'sbom',
+    );
+    const service = {
+      environment: 'dev',
+      serviceName: `${prefix}-dev-inventory-api`,
+      summary: 's',
+      live: { image: 'r@sha256:1', taskDefinition: 'arn:td:5' },
+    };
+    expect(changeOf({ ...service, sbom })?.change.sbom).toEqual(sbom);
+    expect(changeOf(service)?.change).not.toHaveProperty('sbom');
+  });
+
   it('records the next release with the caller, the configuration in use and the new version', async () => {
     aws.mocks.sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:iam::1:user/ops' });
     aws.mocks.ssm

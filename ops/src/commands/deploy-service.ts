@@ -5,7 +5,8 @@
  * names (`SERVICE_STRATEGIES[strategy].cliController`: a CodeDeploy blue/green deployment with the
  * pipeline's appspec and green check, or an UpdateService that Amazon ECS rolls out with the service's own
  * strategy), follow it to its end, then write the image to the service's image parameter (so re-deploying
- * the infrastructure renders what runs). The run records the release in the ledger, as `deploy lambda`'s does.
+ * the infrastructure renders what runs). The run records the release in the ledger, as `deploy lambda`'s does,
+ * with the image's SBOM (`--sbom`, stored just before: `../sbom`).
  */
 import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import {
@@ -14,7 +15,7 @@ import {
   type RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { DeliveryError, renderTaskDefinition } from '@ias/delivery';
+import { DeliveryError, renderTaskDefinition, sbomUri } from '@ias/delivery';
 import { SERVICE_STRATEGIES, type ServiceTarget } from '@ias/targets';
 import { listInProgress } from '../aws/codedeploy';
 import { createEcsDeployment, describeService, ecsDeploymentInProgress, updateService } from '../aws/ecs';
@@ -24,6 +25,7 @@ import { dryRun, planned, serviceIn, type AwsClients, type DryRunResult, type Op
 import { badInput, EXIT, OpsError, unsafe } from '../errors';
 import { following, goesOn, type Waits } from '../follow';
 import { runSteps } from '../progress';
+import { plannedSbomPut, readGivenSbom, storeGivenSbom, type SbomOutcome } from '../sbom';
 
 /** Arguments of `deploy service`. */
 export interface DeployServiceArgs {
@@ -32,10 +34,14 @@ export interface DeployServiceArgs {
   readonly env: string | undefined;
   /** The image to run, as the service's repository holds it (by digest: `<registry>/<repository>@sha256:…`). */
   readonly image: string;
+  /** Path of the image's CycloneDX SBOM, stored once deployed. @default - none stored */
+  readonly sbom?: string;
+  /** The commit the image was built from, which names the SBOM (required with `sbom`). @default - none */
+  readonly commit?: string;
 }
 
-/** What `deploy service` did, once the deployment succeeded. */
-export interface DeployServiceResult {
+/** What `deploy service` did, once the deployment succeeded; with `--sbom`, where the SBOM went. */
+export interface DeployServiceResult extends SbomOutcome {
   readonly environment: string;
   readonly serviceName: string;
   readonly clusterName: string;
@@ -135,6 +141,7 @@ export async function deployService(
 ): Promise<DeployServiceResult | DryRunResult> {
   const { env, target } = serviceIn(ctx, args.env, args.service);
   const image = parseImage(args.image);
+  const sbom = readGivenSbom(args.service, args.sbom, args.commit);
   const controller = SERVICE_STRATEGIES[target.strategy].cliController;
   const description = `ias-ops deploy service ${image}`.slice(0, 256);
   const revision = '<the revision RegisterTaskDefinition returns>';
@@ -167,12 +174,14 @@ export async function deployService(
             },
           ]),
       planned('ssm', putImage(target, image)),
+      ...(sbom ? [plannedSbomPut(env, sbom)] : []),
     );
   }
   const aws = await ctx.awsFor(env);
   let previous = '';
   let taskDefinition = '';
   let deploymentId: string | undefined;
+  let stored: SbomOutcome = {};
   const follow = following(waits, goesOn(env.name));
   await runSteps(ctx, [
     {
@@ -211,6 +220,17 @@ export async function deployService(
         await aws.ssm.send(putImage(target, image));
       },
     },
+    ...(sbom
+      ? [
+          {
+            title: `store the SBOM at ${sbom.key} in the artifact bucket`,
+            task: async (report: (line: string) => void) => {
+              stored = await storeGivenSbom(aws, env, sbom);
+              report(stored.problem ?? `stored ${sbom.key}`);
+            },
+          },
+        ]
+      : []),
   ]);
   return {
     environment: env.name,
@@ -221,7 +241,8 @@ export async function deployService(
     deploymentId,
     imageParameter: target.imageParameter,
     live: { image, taskDefinition },
-    summary: `${target.serviceName} runs ${image} (${taskDefinition}), deployed through ${controller === 'codedeploy' ? `CodeDeploy deployment ${deploymentId ?? '?'}` : `Amazon ECS (${target.strategy})`}`,
+    summary: `${target.serviceName} runs ${image} (${taskDefinition}), deployed through ${controller === 'codedeploy' ? `CodeDeploy deployment ${deploymentId ?? '?'}` : `Amazon ECS (${target.strategy})`}${stored.sbom ? `; SBOM at ${sbomUri(stored.sbom)}` : ''}`,
+    ...stored,
   };
 }
 

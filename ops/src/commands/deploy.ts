@@ -1,17 +1,19 @@
 /**
- * `deploy lambda <function> --env E --zip <path>`: the pipeline's Lambda delivery from an operator's
- * machine, with the delivery workspace's own `deployFunction` (update the code from the zip, publish a
- * version, start the CodeDeploy deployment of the environment's group with the traffic hooks, follow it).
+ * `deploy lambda <function> --env E --zip <path> [--sbom <file> --commit <sha>]`: the pipeline's Lambda
+ * delivery from an operator's machine, with the delivery workspace's own `deployFunction` (update the
+ * code from the zip, publish a version, start the CodeDeploy deployment of the environment's group with
+ * the traffic hooks, follow it), then the zip's SBOM stored beside the release it makes (`../sbom`).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { DeliveryError, deployFunction, type DeployProgress } from '@ias/delivery';
+import { DeliveryError, deployFunction, sbomUri, type DeployProgress } from '@ias/delivery';
 import type { FunctionTarget } from '@ias/targets';
 import { dryRun, functionIn, planned, type AwsClients, type DryRunResult, type OpsContext } from '../context';
 import { badInput, EXIT, OpsError, unsafe } from '../errors';
 import type { Waits } from '../follow';
 import { listInProgress } from '../aws/codedeploy';
 import { runSteps } from '../progress';
+import { plannedSbomPut, readGivenSbom, storeGivenSbom, type SbomOutcome } from '../sbom';
 
 export type { Waits } from '../follow';
 
@@ -22,10 +24,14 @@ export interface DeployLambdaArgs {
   readonly env: string | undefined;
   /** Path of the deployment package (a zip). */
   readonly zip: string;
+  /** Path of the zip's CycloneDX SBOM, stored once deployed. @default - none stored */
+  readonly sbom?: string;
+  /** The commit the zip was built from, which names the SBOM (required with `sbom`). @default - none */
+  readonly commit?: string;
 }
 
-/** What `deploy lambda` did. */
-export interface DeployLambdaResult {
+/** What `deploy lambda` did; with `--sbom`, where the SBOM went (nowhere when nothing was deployed). */
+export interface DeployLambdaResult extends SbomOutcome {
   readonly environment: string;
   readonly functionName: string;
   readonly alias: string;
@@ -116,6 +122,7 @@ export async function deployLambda(
 ): Promise<DeployLambdaResult | DryRunResult> {
   const { env, target } = functionIn(ctx, args.env, args.function);
   const zip = readZip(args.zip);
+  const sbom = readGivenSbom(args.function, args.sbom, args.commit);
   const description = `ias-ops deploy lambda ${basename(args.zip)}`.slice(0, 256);
   if (ctx.dryRun) {
     const fn = target.functionName;
@@ -156,6 +163,7 @@ export async function deployLambda(
         command: 'GetDeployment',
         input: { deploymentId: '<deploymentId from CreateDeployment, until it settles>' },
       },
+      ...(sbom ? [plannedSbomPut(env, sbom)] : []),
     );
   }
   const aws = await ctx.awsFor(env);
@@ -164,6 +172,7 @@ export async function deployLambda(
     targetVersion: '',
     deploymentId: undefined,
   };
+  let stored: SbomOutcome = {};
   await runSteps(ctx, [
     {
       title: `no other deployment in ${target.deploymentGroup}`,
@@ -199,6 +208,22 @@ export async function deployLambda(
         }
       },
     },
+    ...(sbom
+      ? [
+          {
+            title: `store the SBOM at ${sbom.key} in the artifact bucket`,
+            // Only beside a deployment: an unchanged zip makes no release to reference it.
+            task: async (report: (line: string) => void) => {
+              if (outcome.deploymentId === undefined) {
+                report('nothing deployed: no SBOM to store');
+                return;
+              }
+              stored = await storeGivenSbom(aws, env, sbom);
+              report(stored.problem ?? `stored ${sbom.key}`);
+            },
+          },
+        ]
+      : []),
   ]);
   const unchanged = outcome.deploymentId === undefined;
   return {
@@ -211,6 +236,7 @@ export async function deployLambda(
     outcome: unchanged ? 'unchanged' : 'succeeded',
     summary: unchanged
       ? `${target.functionName}:${target.alias} already runs this code (version ${outcome.targetVersion}): nothing deployed`
-      : `${target.functionName}:${target.alias}: version ${outcome.currentVersion} → ${outcome.targetVersion}, deployment ${outcome.deploymentId ?? ''} succeeded`,
+      : `${target.functionName}:${target.alias}: version ${outcome.currentVersion} → ${outcome.targetVersion}, deployment ${outcome.deploymentId ?? ''} succeeded${stored.sbom ? `; SBOM at ${sbomUri(stored.sbom)}` : ''}`,
+    ...stored,
   };
 }
