@@ -34,6 +34,18 @@ describe('ias-ops targets', () => {
     expect(aws.calls()).toEqual([]);
   });
 
+  it("gives each entry its environment's supply-chain threshold, from the profile, beside the fields it had", async () => {
+    const run = await runMain(['targets', '--json'], stubbedAws());
+    const entries = JSON.parse(run.stdout) as Record<string, unknown>[];
+    expect(entries.every((e) => Object.keys(e).join() === 'kind,name,environment,failOn,target')).toBe(true);
+    const byEnvironment = Object.fromEntries(entries.map((e) => [e.environment, e.failOn]));
+    expect(byEnvironment).toEqual(
+      Object.fromEntries(project.environments.map((env) => [env.name, env.profile.supplyChain.failOn])),
+    );
+    // The profiles: dev stops on CRITICAL findings, staging and prod on HIGH ones already.
+    expect(byEnvironment).toEqual({ dev: 'CRITICAL', staging: 'HIGH', prod: 'HIGH' });
+  });
+
   it('keeps one environment and one kind', async () => {
     const run = await runMain(['targets', '--env', 'staging', '--kind', 'service', '--json'], stubbedAws());
     const entries = JSON.parse(run.stdout) as { environment: string; target: { serviceName: string } }[];

@@ -1,7 +1,9 @@
 /**
  * `targets [--env E] [--kind K]`: every workload of every environment with its `@ias/targets` target, the
- * names the deploy workflows act on. Read from the profiles and manifests only: no AWS call.
+ * names the deploy workflows act on, and the environment's supply-chain threshold they gate on. Read from
+ * the profiles and manifests only: no AWS call.
  */
+import type { EnvironmentConfig } from '@ias/infra/config';
 import { WORKLOAD_KIND_IDS, type WorkloadKindId } from '@ias/targets';
 import { environment, type OpsContext } from '../context';
 import { badInput } from '../errors';
@@ -21,6 +23,11 @@ export interface TargetEntry {
   /** The workload's folder name. */
   readonly name: string;
   readonly environment: string;
+  /**
+   * The environment's supply-chain gate threshold (its profile's `supplyChain.failOn`): a finding of the
+   * artifact at or above it stops the deployment, as the pipelines' SupplyChainGate does.
+   */
+  readonly failOn: EnvironmentConfig['profile']['supplyChain']['failOn'];
   /** `WORKLOAD_KINDS[kind].target(env, definition, delivery account)`. */
   readonly target: unknown;
 }
@@ -49,7 +56,13 @@ export async function targets(ctx: OpsContext, args: TargetsArgs): Promise<Targe
       kinds
         .flatMap((k) => KIND_CONTROLLERS[k].workloads(ctx.project, env))
         .sort((a, b) => a.name.localeCompare(b.name) || kinds.indexOf(a.kind) - kinds.indexOf(b.kind))
-        .map((w) => ({ kind: w.kind, name: w.name, environment: env.name, target: w.target })),
+        .map((w) => ({
+          kind: w.kind,
+          name: w.name,
+          environment: env.name,
+          failOn: env.profile.supplyChain.failOn,
+          target: w.target,
+        })),
     ),
   );
 }
