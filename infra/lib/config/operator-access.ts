@@ -242,6 +242,8 @@ export const OPERATOR_ACCESS: readonly OperatorCommandGroup[] = [
       { scope: 'any', actions: ['sts:GetCallerIdentity', 'secretsmanager:ListSecrets'] },
       { scope: 'parameters', actions: ['ssm:GetParametersByPath'] },
       { scope: 'ledger', actions: ['dynamodb:Query', 'dynamodb:PutItem'] },
+      // The SBOM a deploy is given (--sbom), stored before the release that references it.
+      { scope: 'sboms', actions: ['s3:PutObject'] },
       { scope: 'environmentKey', actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] },
     ],
   },
@@ -408,8 +410,7 @@ function scopeStatement(
       };
     case 'environmentKey': {
       const suffix = target.urlSuffix ?? 'amazonaws.com';
-      // Through S3, only for the objects the operator may read (the SBOMs): S3 asks KMS for a data
-      // key only to write one, which no statement here allows.
+      // Through S3, only for the objects the operator may read and write: the SBOMs under sbom/.
       return {
         Sid: 'EnvironmentKeyThroughServices',
         Resource: [target.keyArn ?? arn('kms', 'key/*')],

@@ -1,4 +1,4 @@
-import { pipelineNames } from '@ias/targets';
+import { environmentArtifactBucketName, Naming, pipelineNames } from '@ias/targets';
 import { EXCEPTIONS_FILE } from '@ias/delivery';
 import { relative } from 'node:path';
 import { KIND_LIST } from '../kinds';
@@ -148,7 +148,7 @@ function profileLines(env: EnvironmentConfig): string[] {
     `  database: Aurora PostgreSQL Serverless v2, ${db.minCapacity}-${db.maxCapacity} ACU, ${db.readers} reader${db.readers === 1 ? '' : 's'}, ${db.proxy ? 'behind an RDS Proxy' : 'no proxy'}, backups ${db.backupRetentionDays} d, credentials rotated every ${db.credentialRotationDays} d`,
     `  data and logs: ${p.retainData ? 'RETAINED by cdk destroy (retainData: true)' : 'removed by cdk destroy (retainData: false)'}; log retention ${p.logRetentionDays} d`,
     `  alarms: to ${env.prefix}-${env.name}-alarms → ${p.alarms.notificationEmails.join(', ') || 'no e-mail subscription'}`,
-    `  supply chain: deployments stop on findings ≥ ${p.supplyChain.failOn} (${p.supplyChain.scanning === 'enhanced' ? 'Amazon Inspector, continuous' : 'ECR basic scan on push'} of the image; npm audit of the bundle); exceptions in ${EXCEPTIONS_FILE}`,
+    `  supply chain: deployments stop on findings ≥ ${p.supplyChain.failOn} (${p.supplyChain.scanning === 'enhanced' ? 'Amazon Inspector, continuous' : 'ECR basic scan on push'} of the image; npm audit of the bundle); exceptions in ${EXCEPTIONS_FILE}; what passes has its CycloneDX SBOM kept under sbom/<workload>/<commit>.cdx.json of ${environmentArtifactBucketName(new Naming(env.prefix, env.name), p.account ?? '<account>', p.region)}, named by its release`,
   ];
   if (examples.length > 0) {
     lines.push(

@@ -236,13 +236,14 @@ describe('operator access', () => {
     ]);
   });
 
-  it("reads only the SBOMs under sbom/ of the environment's artifact bucket, and nothing else of S3", () => {
+  it("reads and writes only the SBOMs under sbom/ of the environment's artifact bucket, and nothing else of S3", () => {
     const sboms = (doc: typeof dev) => statementsOf(doc, 's3');
     expect(sboms(dev)).toEqual([
       {
         Sid: 'ReleaseSboms',
         Effect: 'Allow',
-        Action: ['s3:GetObject'],
+        // Reading them (releases --contains), storing the one a deploy is given (--sbom).
+        Action: ['s3:GetObject', 's3:PutObject'],
         Resource: ['arn:aws:s3:::ias-dev-artifact-store-123456789012-ap-northeast-1/sbom/*'],
       },
     ]);

@@ -75,7 +75,7 @@ describe('the delivery plan (npm start)', () => {
       const { failOn, scanning } = env.profile.supplyChain;
       const scan = scanning === 'enhanced' ? 'Amazon Inspector, continuous' : 'ECR basic scan on push';
       expect(plan).toContain(
-        `  supply chain: deployments stop on findings ≥ ${failOn} (${scan} of the image; npm audit of the bundle); exceptions in supply-chain/exceptions.json`,
+        `  supply chain: deployments stop on findings ≥ ${failOn} (${scan} of the image; npm audit of the bundle); exceptions in supply-chain/exceptions.json; what passes has its CycloneDX SBOM kept under sbom/<workload>/<commit>.cdx.json of ${prefix}-${env.name}-artifact-store-${env.profile.account ?? '<account>'}-${env.profile.region}, named by its release`,
       );
     }
   });

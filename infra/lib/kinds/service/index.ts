@@ -133,6 +133,8 @@ export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> 
       statements: [
         ...ContainerService.deployStatements(stack, targets),
         ...ContainerService.inFlightStatements(stack, targets),
+        // ecs-deploy.yml's gate reads the scan of the digest it pushed before deploying it.
+        ...ServiceStack.scanReadStatements(stack, targets),
         new iam.PolicyStatement({
           actions: [
             'ecr:BatchCheckLayerAvailability',

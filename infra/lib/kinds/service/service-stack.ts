@@ -96,12 +96,11 @@ export class ServiceStack extends Stack {
   }
 
   /**
-   * SupplyChainGate, EnsureService and RecordImage: these services' image scans, stacks and image
-   * parameters only.
+   * The supply-chain gate (the pipelines' and the GitHub workflows'): the ECR scan (basic, or Amazon
+   * Inspector's) of the image about to deploy, in these services' repositories only.
    */
-  static deliverStatements(stack: Stack, targets: readonly ServiceTarget[]): iam.PolicyStatement[] {
+  static scanReadStatements(stack: Stack, targets: readonly ServiceTarget[]): iam.PolicyStatement[] {
     return [
-      // The gate reads the ECR scan (basic, or Amazon Inspector's) of the image it is about to deploy.
       // @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImageScanFindings.html
       new iam.PolicyStatement({
         actions: ['ecr:DescribeImageScanFindings'],
@@ -115,6 +114,16 @@ export class ServiceStack extends Stack {
       ...(targets.some((t) => t.enhancedScanning)
         ? [new iam.PolicyStatement({ actions: ['inspector2:ListFindings'], resources: ['*'] })]
         : []),
+    ];
+  }
+
+  /**
+   * SupplyChainGate, EnsureService and RecordImage: these services' image scans, stacks and image
+   * parameters only.
+   */
+  static deliverStatements(stack: Stack, targets: readonly ServiceTarget[]): iam.PolicyStatement[] {
+    return [
+      ...ServiceStack.scanReadStatements(stack, targets),
       new iam.PolicyStatement({
         actions: [
           'cloudformation:DescribeStacks',
