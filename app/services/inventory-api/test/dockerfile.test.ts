@@ -127,6 +127,20 @@ const CONVENTIONS = conventions({
         return pinProblems(stage.base).map((p) => `line ${stage.from.line}: ${p}`);
       }),
   },
+  sameBase: {
+    title: 'starts builder and production from the same image (one base to update, as Dependabot does)',
+    check: (dockerfile) => {
+      const bases = dockerfile.stages
+        .filter(
+          (stage, index) =>
+            !dockerfile.stages.slice(0, index).some((s) => s.name === stage.base.toLowerCase()),
+        )
+        .map((stage) => stage.base);
+      return new Set(bases).size > 1
+        ? [`the stages start from different images: ${[...new Set(bases)].join(', ')}`]
+        : [];
+    },
+  },
   productionFromBase: {
     title: 'builds production from the base image, not from another stage',
     check: inProduction((production, dockerfile) =>
@@ -300,8 +314,8 @@ interface Break {
   readonly problem: RegExp;
 }
 
-const BASE = 'ARG NODE_IMAGE=node:20.20.2-bookworm-slim';
-const PRODUCTION_FROM = 'FROM ${NODE_IMAGE} AS production';
+const BASE = 'FROM node:20.20.2-bookworm-slim AS builder';
+const PRODUCTION_FROM = 'FROM node:20.20.2-bookworm-slim AS production';
 const PRODUCTION_CMD = 'CMD ["node", "--enable-source-maps", "dist/main.js"]';
 const DIST_COPY = `/repo/${REPOSITORY.servicePath}/dist ./dist`;
 const DELIVERY_COPY = 'COPY delivery/package.json delivery/\n';
@@ -317,24 +331,39 @@ const BREAKS: Readonly<Record<ConventionId, readonly Break[]>> = {
     },
   ],
   pinnedBase: [
-    { when: 'the base is latest', edit: [BASE, 'ARG NODE_IMAGE=node:latest'], problem: /latest/ },
-    { when: 'the base is untagged', edit: [BASE, 'ARG NODE_IMAGE=node'], problem: /no version tag/ },
+    { when: 'the base is latest', edit: [BASE, 'FROM node:latest AS builder'], problem: /latest/ },
+    { when: 'the base is untagged', edit: [BASE, 'FROM node AS builder'], problem: /no version tag/ },
     {
       when: 'the base tag is only a major version',
-      edit: [BASE, 'ARG NODE_IMAGE=node:20-bookworm-slim'],
+      edit: [BASE, 'FROM node:20-bookworm-slim AS builder'],
       problem: /not an exact major\.minor\.patch/,
     },
     {
       when: 'the base is Node.js 18',
-      edit: [BASE, 'ARG NODE_IMAGE=node:18.20.8-bookworm-slim'],
+      edit: [BASE, 'FROM node:18.20.8-bookworm-slim AS builder'],
       problem: /Node\.js 18, below 20/,
     },
-    { when: 'the digest is malformed', edit: [BASE, `${BASE}@sha256:abc`], problem: /malformed digest/ },
-    { when: 'the base ARG has no default', edit: [BASE, 'ARG NODE_IMAGE'], problem: /base image is empty/ },
+    {
+      when: 'the digest is malformed',
+      edit: [BASE, 'FROM node:20.20.2-bookworm-slim@sha256:abc AS builder'],
+      problem: /malformed digest/,
+    },
+    {
+      when: 'the base comes from an ARG without a default',
+      edit: [BASE, 'ARG NODE_IMAGE\nFROM ${NODE_IMAGE} AS builder'],
+      problem: /base image is empty/,
+    },
     {
       when: 'production starts from another image',
       edit: [PRODUCTION_FROM, 'FROM nginx:1.27.5 AS production'],
       problem: /"nginx:1\.27\.5" is not a Node\.js image/,
+    },
+  ],
+  sameBase: [
+    {
+      when: 'production starts from another Node.js image than builder',
+      edit: [PRODUCTION_FROM, 'FROM node:20.20.1-bookworm-slim AS production'],
+      problem: /different images: node:20\.20\.2-bookworm-slim, node:20\.20\.1-bookworm-slim/,
     },
   ],
   productionFromBase: [
@@ -437,7 +466,7 @@ const BREAKS: Readonly<Record<ConventionId, readonly Break[]>> = {
     },
     {
       when: 'a global ARG is named like a password',
-      edit: [BASE, `${BASE}\nARG DB_PASSWORD`],
+      edit: [BASE, `ARG DB_PASSWORD\n${BASE}`],
       problem: /"DB_PASSWORD"/,
     },
     {
@@ -559,7 +588,11 @@ describe('inventory-api Dockerfile (seed 004 §2.1)', () => {
   }
 
   it('accepts a base pinned by digest as well', () => {
-    const pinned = replaceOnce(DOCKERFILE, BASE, `${BASE}@sha256:${'a'.repeat(64)}`);
+    const pinned = replaceOnce(
+      DOCKERFILE,
+      BASE,
+      `FROM node:20.20.2-bookworm-slim@sha256:${'a'.repeat(64)} AS builder`,
+    );
     expect(CONVENTIONS.pinnedBase.check(parseDockerfile(pinned), REPOSITORY)).toEqual([]);
   });
 
