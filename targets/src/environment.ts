@@ -1,4 +1,5 @@
 import type { LambdaStrategy } from './kinds/function/strategies';
+import type { KubernetesDeploymentSettings } from './kinds/kubernetes/strategies';
 import type { ServiceStrategy, ServiceTraffic } from './kinds/service/strategies';
 
 /**
@@ -23,5 +24,10 @@ export interface TargetEnvironment {
     };
     /** How images are scanned (enhanced: Amazon Inspector, whose findings need its own read). @default - basic */
     readonly supplyChain?: { readonly scanning: 'basic' | 'enhanced' };
+    /**
+     * The environment's EKS cluster and how its Kubernetes applications switch colors; absent or
+     * `enabled: false`: no cluster, no Kubernetes application.
+     */
+    readonly kubernetes?: { readonly enabled: boolean; readonly deployment: KubernetesDeploymentSettings };
   };
 }

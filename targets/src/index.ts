@@ -16,4 +16,6 @@ export * from './kinds/function/strategies';
 export * from './kinds/function/target';
 export * from './kinds/service/strategies';
 export * from './kinds/service/target';
+export * from './kinds/kubernetes/strategies';
+export * from './kinds/kubernetes/target';
 export * from './kinds/index';

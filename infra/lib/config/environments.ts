@@ -72,6 +72,15 @@ export const environments = {
     },
     // What may ship: dev stops only on critical findings, so work is not blocked by every advisory.
     supplyChain: { failOn: 'CRITICAL', scanning: 'basic' },
+    // The EKS cluster: Auto Mode's own nodes, one pod, the Service selector switched at once.
+    kubernetes: {
+      enabled: true,
+      version: '1.33',
+      capacity: { type: 'auto' },
+      replicas: { min: 1, max: 2, cpuTargetPercent: 70 },
+      deployment: { strategy: 'service-switch', steps: [100], bakeMinutes: 2, oldColorRetentionMinutes: 0 },
+      alarms: { restartsPer5Minutes: 5, loggedErrorsPer5Minutes: 20 },
+    },
     observability: {
       // Every 5 minutes keeps an idle dev account cheap; 100 % of requests traced while developing.
       canary: { everyMinutes: 5, failedRunsToAlarm: 2 },
@@ -137,6 +146,15 @@ export const environments = {
       },
     },
     supplyChain: { failOn: 'HIGH', scanning: 'basic' },
+    // The Ingress switched all at once after its tests, blue kept 30 minutes for a fast switch back.
+    kubernetes: {
+      enabled: true,
+      version: '1.33',
+      capacity: { type: 'auto' },
+      replicas: { min: 2, max: 4, cpuTargetPercent: 70 },
+      deployment: { strategy: 'ingress-switch', steps: [100], bakeMinutes: 5, oldColorRetentionMinutes: 30 },
+      alarms: { restartsPer5Minutes: 3, loggedErrorsPer5Minutes: 10 },
+    },
     observability: {
       canary: { everyMinutes: 5, failedRunsToAlarm: 2 },
       tracing: { samplingPercent: 20 },
@@ -220,6 +238,21 @@ export const environments = {
     // Basic while the environments share one account: enhanced scanning (Amazon Inspector, continuous)
     // is the whole registry's mode, so turn it on once prod has an account of its own.
     supplyChain: { failOn: 'HIGH', scanning: 'basic' },
+    // A managed node group of its own; the Ingress takes 5 % to the new color, then everyone, with a
+    // bake after each step; the old color kept an hour (as the ECS blue side is).
+    kubernetes: {
+      enabled: true,
+      version: '1.33',
+      capacity: { type: 'nodes', instanceType: 't4g.large', minSize: 2, maxSize: 6, desiredSize: 3 },
+      replicas: { min: 3, max: 10, cpuTargetPercent: 60 },
+      deployment: {
+        strategy: 'ingress-switch',
+        steps: [5, 100],
+        bakeMinutes: 10,
+        oldColorRetentionMinutes: 60,
+      },
+      alarms: { restartsPer5Minutes: 2, loggedErrorsPer5Minutes: 5 },
+    },
     observability: {
       // Every minute: the canary is also the gate after a deployment, which waits for a run that
       // started after the traffic moved.

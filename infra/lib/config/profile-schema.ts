@@ -9,6 +9,7 @@ import {
   serviceProfileSchema,
 } from './service-profile-schema';
 import { canaryGateDeadlineSeconds, LAMBDA_DEPLOYMENTS, SERVICE_STRATEGIES } from '@ias/targets';
+import { kubernetesProfileSchema } from './kubernetes-profile-schema';
 
 /** Log retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -260,6 +261,8 @@ export const environmentProfileSchema = z
     service: serviceProfileSchema,
     observability: observabilitySchema,
     supplyChain: supplyChainSchema,
+    /** The environment's EKS cluster and how its Kubernetes applications switch colors. */
+    kubernetes: kubernetesProfileSchema,
     /**
      * Keep databases, buckets, repositories, keys and log groups when the stacks are destroyed.
      * Default false: seed 000 wants data and logs removed by `cdk destroy`. A profile that sets it
