@@ -277,7 +277,8 @@ function parameterValue(scope: ResolveScope, parameterName: string): unknown {
   for (const stage of scope.assembly.stages) {
     for (const stack of stage.stacks) {
       for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
-        if (resource.Type !== 'AWS::SSM::Parameter') {
+        // A parameter CloudFormation names itself is never one the code reads by name.
+        if (resource.Type !== 'AWS::SSM::Parameter' || resource.Properties?.Name === undefined) {
           continue;
         }
         const inner = { ...scope, stack };
