@@ -48,6 +48,8 @@ describe('kubernetesTarget', () => {
       secretProviderClass: 'inventory-api-db',
       databaseSecret: '/ias/prod/db/inventory-api-login',
       databaseLogin: 'inventory_api_login',
+      deployProject: 'ias-prod-inventory-api-k8s-deploy',
+      monitoringName: 'ias-prod-inventory-api-k8s',
       strategy: 'ingress-switch',
       switches: 'ingress-weights',
       account: '222222222222',

@@ -37,6 +37,22 @@ export const DATABASE_SECRET_DIR = '/mnt/secrets/db';
 /** The file of the login (the secret's JSON: `username`, `password`) in that mount. */
 export const DATABASE_SECRET_FILE = `${DATABASE_SECRET_DIR}/login.json`;
 
+/**
+ * What the deploy project does, by its `ACTION` variable: `deploy` the image of `IMAGE` (a digest
+ * reference) to the new color and switch to it, or `switch-back` every user to the color `TO`.
+ */
+export const KUBERNETES_ACTIONS = ['deploy', 'switch-back'] as const;
+
+/** An action of the deploy project. */
+export type KubernetesAction = (typeof KUBERNETES_ACTIONS)[number];
+
+/**
+ * The variables the deploy project exports when it ends (CodeBuild's `exported-variables`), which
+ * its callers read from the build to record the release: the outcome (`succeeded`, `failed`,
+ * `rolled-back`), the color serving now, its image, and the manifest revision applied.
+ */
+export const KUBERNETES_EXPORTED_VARIABLES = ['RESULT', 'COLOR', 'IMAGE', 'REVISION'] as const;
+
 /** What a Kubernetes application's target reads of its definition. */
 export interface KubernetesTargetDefinition {
   readonly name: string;
@@ -92,6 +108,13 @@ export function kubernetesTarget(
     databaseSecret: naming.path('db', `${app}-login`),
     /** That login's role in the database: a member of the application role, nothing more. */
     databaseLogin: `${app.replace(/-/g, '_')}_login`,
+    /**
+     * The CodeBuild project that deploys and switches the application from inside the VPC (the
+     * cluster's endpoint is private): the pipelines, the GitHub workflows and `ias-ops` start it.
+     */
+    deployProject: naming.name(`${app}-k8s-deploy`),
+    /** The name its dashboard, alarms and composite alarm start with (the ECS service has `<prefix>-<env>-<app>`). */
+    monitoringName: naming.name(`${app}-k8s`),
     strategy: deployment?.strategy,
     /** Whether the strategy moves the Ingress's weights (else the stable Service's selector). */
     switches: deployment ? KUBERNETES_STRATEGIES[deployment.strategy].switches : undefined,
