@@ -1,6 +1,7 @@
 /**
  * The release ledger: per environment, every deployment's result as a numbered snapshot of what is
- * live — function versions, service task definitions and images, the versions of the SSM
+ * live — function versions, service task definitions and images, the color, image and manifest
+ * revision each Kubernetes application serves, the versions of the SSM
  * parameters and secrets in use, the commit, who and when, and where the SBOM of the artifact it
  * deployed lies when its deployment gave one — in the DynamoDB table
  * `<prefix>-<env>-releases` that the infrastructure layer creates. Pipelines, workflows and the ops
@@ -15,12 +16,27 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
+import { COLORS } from '@ias/targets';
 import { z } from 'zod';
 import { DeliveryError } from './errors.js';
 import { describeIssues } from './schemas.js';
 
 /** The partition key every release shares: one table per environment, ordered by number. */
 const PARTITION = 'release';
+
+/**
+ * What serves a Kubernetes application's users: the color whose Deployment the routing points at, the
+ * image that color runs (by digest), and the revision of the manifests applied with it (`sha256:` of
+ * their canonical JSON, as the switch computes it).
+ */
+export const applicationEntrySchema = z.object({
+  color: z.enum(COLORS),
+  image: z.string().min(1, 'must be an image'),
+  revision: z.string().min(1, 'must be a manifest revision'),
+});
+
+/** What serves a Kubernetes application's users. */
+export type ApplicationEntry = z.infer<typeof applicationEntrySchema>;
 
 /** What a release says is live. */
 export const releaseSnapshotSchema = z.object({
@@ -30,6 +46,12 @@ export const releaseSnapshotSchema = z.object({
   services: z
     .record(z.string(), z.object({ taskDefinition: z.string().optional(), image: z.string() }))
     .default({}),
+  /**
+   * Kubernetes application name (its folder, `kubernetesTarget(…).app` of @ias/targets: unique in its
+   * environment's namespace) → the color serving its users, that color's image and manifest revision.
+   * Absent from releases written before the kind existed, and from those of projects without one.
+   */
+  applications: z.record(z.string(), applicationEntrySchema).optional(),
   /** SSM parameter name → version in use. */
   parameters: z.record(z.string(), z.number().int()).default({}),
   /** Secret name → the version ID labelled AWSCURRENT. */
@@ -89,6 +111,8 @@ export interface ReleaseChange {
   /** Entries to set (merged over the latest snapshot's). */
   readonly functions?: Readonly<Record<string, string>>;
   readonly services?: Readonly<Record<string, { taskDefinition?: string; image: string }>>;
+  /** Kubernetes applications switched: what serves each now. */
+  readonly applications?: Readonly<Record<string, ApplicationEntry>>;
   /** The configuration in use now (replaces the latest's when given: see {@link configurationSnapshot}). */
   readonly configuration?: Pick<ReleaseSnapshot, 'parameters' | 'secrets'>;
   /** The SBOM of the artifact deployed. @default - none recorded */
@@ -170,8 +194,17 @@ export async function recordRelease(
       );
     }
   }
+  const switched = z.record(z.string(), applicationEntrySchema).safeParse(change.applications ?? {});
+  if (!switched.success) {
+    throw new DeliveryError(
+      'BAD_INPUT',
+      `the release's Kubernetes applications are not recordable: ${describeIssues(switched.error, 'applications')}`,
+    );
+  }
   for (let attempt = 1; ; attempt += 1) {
     const [latest] = await listReleases(ddb, table, 1);
+    // Written only once an application is recorded: the releases of a project without one stay as they were.
+    const applications = { ...latest?.applications, ...switched.data };
     const release: Release = {
       number: (latest?.number ?? 0) + 1,
       at: now().toISOString(),
@@ -181,6 +214,7 @@ export async function recordRelease(
       summary: change.summary,
       functions: { ...latest?.functions, ...change.functions },
       services: { ...latest?.services, ...change.services },
+      ...(Object.keys(applications).length > 0 ? { applications } : {}),
       parameters: change.configuration?.parameters ?? latest?.parameters ?? {},
       secrets: change.configuration?.secrets ?? latest?.secrets ?? {},
       ...(change.sbom !== undefined ? { sbom: { bucket: change.sbom.bucket, key: change.sbom.key } } : {}),

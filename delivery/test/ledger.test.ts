@@ -148,7 +148,7 @@ describe('the release ledger', () => {
     expect(next).not.toHaveProperty('sbom');
   });
 
-  it('reads a release written before SBOMs were recorded', async () => {
+  it('reads a release written before SBOMs and Kubernetes applications were recorded', async () => {
     const old = release(3);
     expect(Object.keys(old)).not.toContain('sbom');
     ddbMock.on(QueryCommand).resolves({
@@ -157,7 +157,62 @@ describe('the release ledger', () => {
     const [read] = await listReleases(ddb, table);
     expect(read?.number).toBe(3);
     expect(read?.sbom).toBeUndefined();
+    expect(read?.applications).toBeUndefined();
   });
+
+  it("merges the Kubernetes applications switched over the latest snapshot's, keeping the others", async () => {
+    const blue = { color: 'blue', image: 'repo@sha256:aa', revision: 'sha256:r1' } as const;
+    const other = { color: 'green', image: 'other@sha256:bb', revision: 'sha256:r2' } as const;
+    ddbMock
+      .on(QueryCommand)
+      .resolves({ Items: [item(release(7, { applications: { 'inventory-api': blue, worker: other } }))] });
+    ddbMock.on(PutItemCommand).resolves({});
+    const green = { color: 'green', image: 'repo@sha256:cc', revision: 'sha256:r3' } as const;
+    const r = await recordRelease(
+      ddb,
+      table,
+      { by: 'x', source: 'cli', summary: 'inventory-api on green', applications: { 'inventory-api': green } },
+      { now },
+    );
+    expect(r.applications).toEqual({ 'inventory-api': green, worker: other });
+    expect(r.functions).toEqual({ 'ias-prod-allocate-order': '3' });
+    expect(written()[0]).toEqual(r);
+
+    ddbMock.on(GetItemCommand).resolves({ Item: item(r) });
+    expect((await getRelease(ddb, table, 8)).applications).toEqual(r.applications);
+  });
+
+  it('writes no applications for a project without one: its releases stay as they were', async () => {
+    ddbMock.on(QueryCommand).resolves({ Items: [item(release(7))] });
+    ddbMock.on(PutItemCommand).resolves({});
+    const r = await recordRelease(
+      ddb,
+      table,
+      { by: 'x', source: 'cli', summary: 's', functions: { 'ias-prod-allocate-order': '4' } },
+      { now },
+    );
+    expect(r).not.toHaveProperty('applications');
+    expect(written()[0]).not.toHaveProperty('applications');
+  });
+
+  it.each([
+    [{ color: 'red', image: 'repo@sha256:aa', revision: 'sha256:r' }, 'applications.api.color'],
+    [{ color: 'blue', image: '', revision: 'sha256:r' }, 'applications.api.image: must be an image'],
+    [{ color: 'blue', image: 'repo@sha256:aa' }, 'applications.api.revision'],
+  ])(
+    'fails on an application entry that is not a color, image and revision (%j), writing nothing',
+    async (entry, message) => {
+      await expect(
+        recordRelease(
+          ddb,
+          table,
+          { by: 'x', source: 'cli', summary: 's', applications: { api: entry as never } },
+          { now },
+        ),
+      ).rejects.toThrow(`the release's Kubernetes applications are not recordable: ${message}`);
+      expect(ddbMock.calls()).toHaveLength(0);
+    },
+  );
 
   it.each([
     [{ bucket: 'Not_A_Bucket', key: 'sbom/a/b.cdx.json' }, 'sbom.bucket: must be an S3 bucket name'],
