@@ -48,6 +48,7 @@ export const IAM_SERVICE_PREFIXES: Readonly<Record<string, string>> = {
   CloudFormation: 'cloudformation',
   CloudWatch: 'cloudwatch',
   codeartifact: 'codeartifact',
+  CodeBuild: 'codebuild',
   CodeDeploy: 'codedeploy',
   CodePipeline: 'codepipeline',
   DynamoDB: 'dynamodb',
@@ -153,6 +154,17 @@ function ecsServiceArn(cluster: unknown, service: string, arn: ArnBuilder): stri
   return arn('ecs', `service/${clusterName}/${service}`);
 }
 
+/** A CodeBuild project's ARN; a build ID is `<project>:<build UUID>`, and IAM authorizes it on the project. */
+function codeBuildProject(name: string, arn: ArnBuilder): string {
+  return arn('codebuild', `project/${name}`);
+}
+
+function projectOfBuild(id: string, arn: ArnBuilder): string {
+  const at = id.lastIndexOf(':');
+  if (at <= 0) throw new UnmappedCallError(`"${id}" is not a CodeBuild build ID (<project>:<uuid>)`);
+  return codeBuildProject(id.slice(0, at), arn);
+}
+
 function table(input: Input, arn: ArnBuilder): string {
   const name = text(input, 'TableName', 'a DynamoDB call');
   return name.startsWith('arn:') ? name : arn('dynamodb', `table/${name}`);
@@ -184,6 +196,14 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
           : ['*'];
       },
     },
+  },
+  codebuild: {
+    StartBuild: { resources: (i, arn) => [codeBuildProject(text(i, 'projectName', 'StartBuild'), arn)] },
+    ListBuildsForProject: {
+      resources: (i, arn) => [codeBuildProject(text(i, 'projectName', 'ListBuildsForProject'), arn)],
+    },
+    BatchGetBuilds: { resources: (i, arn) => texts(i, 'ids').map((id) => projectOfBuild(id, arn)) },
+    StopBuild: { resources: (i, arn) => [projectOfBuild(text(i, 'id', 'StopBuild'), arn)] },
   },
   codedeploy: {
     CreateDeployment: {

@@ -11,6 +11,10 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   'cloudformation:DescribeStackEvents': { StackName: 's' },
   'ecr:DescribeImageScanFindings': { repositoryName: 'r', imageId: { imageDigest: 'sha256:0' } },
   'cloudwatch:DescribeAlarms': { AlarmNamePrefix: 'fn-' },
+  'codebuild:StartBuild': { projectName: 'p' },
+  'codebuild:ListBuildsForProject': { projectName: 'p' },
+  'codebuild:BatchGetBuilds': { ids: ['p:0f0e0d0c-uuid'] },
+  'codebuild:StopBuild': { id: 'p:0f0e0d0c-uuid' },
   'codedeploy:CreateDeployment': { applicationName: 'a', deploymentGroupName: 'g' },
   'codedeploy:GetDeployment': { deploymentId: 'd-1' },
   'codedeploy:BatchGetDeployments': { deploymentIds: ['d-1'] },
@@ -112,6 +116,9 @@ describe('the SDK → IAM mapping', () => {
       action: 'GetObject',
       resources: ['arn:${partition}:s3:::b/k'],
     });
+    expect(
+      iamCallOf('CodeBuild', 'StopBuildCommand', { id: 'ias-dev-api-k8s-deploy:5e1f' }).resources,
+    ).toEqual(['arn:${partition}:codebuild:${region}:${account}:project/ias-dev-api-k8s-deploy']);
     expect(iamCallOf('Lambda', 'InvokeCommand', { FunctionName: 'f', Qualifier: 'live' }).action).toBe(
       'InvokeFunction',
     );
