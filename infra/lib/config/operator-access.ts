@@ -8,6 +8,7 @@
  */
 import {
   environmentArtifactBucketName,
+  kubernetesTarget,
   LAMBDA_STRATEGIES,
   ledgerTableName,
   monitoringNames,
@@ -40,6 +41,7 @@ export type OperatorScope =
   | 'secrets'
   | 'ledger'
   | 'sboms'
+  | 'deployProjects'
   | 'environmentKey'
   | 'any';
 
@@ -87,6 +89,7 @@ const SCOPE_NOTES: Partial<Record<OperatorScope, string>> = {
   serviceRoles: "the services' task and execution roles, passed to ECS tasks only",
   taskDefinitionTags: 'the tags of the task definitions it registers',
   canary: "the environment's canary only, by its name",
+  deployProjects: "the Kubernetes applications' deploy projects only",
 };
 
 /** The `ias-ops` command groups and their actions: the README table's rows, in order. */
@@ -113,6 +116,8 @@ export const OPERATOR_ACCESS: readonly OperatorCommandGroup[] = [
       { scope: 'any', actions: ['elasticloadbalancing:DescribeTargetHealth'] },
       { scope: 'pipelines', actions: ['codepipeline:ListPipelineExecutions'] },
       { scope: 'ledger', actions: ['dynamodb:Query'] },
+      // A Kubernetes application's deployments are builds of its deploy project.
+      { scope: 'deployProjects', actions: ['codebuild:ListBuildsForProject', 'codebuild:BatchGetBuilds'] },
       { scope: 'environmentKey', actions: ['kms:Decrypt'] },
     ],
   },
@@ -173,6 +178,11 @@ export const OPERATOR_ACCESS: readonly OperatorCommandGroup[] = [
           'ecs:StopServiceDeployment',
         ],
       },
+      // A Kubernetes application's build: its switch, told to stop, leaves or puts the routing back.
+      {
+        scope: 'deployProjects',
+        actions: ['codebuild:ListBuildsForProject', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
+      },
     ],
   },
   {
@@ -191,6 +201,18 @@ export const OPERATOR_ACCESS: readonly OperatorCommandGroup[] = [
     ],
   },
   {
+    id: 'kubernetes',
+    commands: ['kubernetes rollback', 'deploy kubernetes'],
+    includes: ['control'],
+    grants: [
+      // The deploy project runs the switch inside the VPC: the CLI starts it and reads what it exported.
+      { scope: 'deployProjects', actions: ['codebuild:StartBuild'] },
+      // Which color served before, and what it served with.
+      { scope: 'ledger', actions: ['dynamodb:Query'] },
+      { scope: 'environmentKey', actions: ['kms:Decrypt'] },
+    ],
+  },
+  {
     id: 'params',
     commands: ['params …', 'secrets set'],
     grants: [
@@ -203,7 +225,7 @@ export const OPERATOR_ACCESS: readonly OperatorCommandGroup[] = [
   {
     id: 'restore',
     commands: ['rollback --release N'],
-    includes: ['lambda', 'ecs-rollback', 'params'],
+    includes: ['lambda', 'ecs-rollback', 'kubernetes', 'params'],
     grants: [
       { scope: 'ledger', actions: ['dynamodb:GetItem'] },
       { scope: 'any', actions: ['ssm:DescribeParameters'] },
@@ -408,6 +430,11 @@ function scopeStatement(
           `arn:${partition}:s3:::${environmentArtifactBucketName(naming, account, region)}/${SBOM_KEY_PREFIX}*`,
         ],
       };
+    case 'deployProjects':
+      return {
+        Sid: 'KubernetesDeployProjects',
+        Resource: [arn('codebuild', `project/${kubernetesTarget(env, { name: '*' }).deployProject}`)],
+      };
     case 'environmentKey': {
       const suffix = target.urlSuffix ?? 'amazonaws.com';
       // Through S3, only for the objects the operator may read and write: the SBOMs under sbom/.
@@ -446,6 +473,7 @@ const SCOPE_ORDER: readonly OperatorScope[] = [
   'secrets',
   'ledger',
   'sboms',
+  'deployProjects',
   'environmentKey',
   'any',
 ];

@@ -174,7 +174,7 @@ describe('operator access', () => {
     expect(any.Action.filter((a) => a.startsWith('secretsmanager:'))).toEqual(['secretsmanager:ListSecrets']);
   });
 
-  it("scopes functions, deployment groups, services and alarms to the environment's names", () => {
+  it("scopes functions, deployment groups, services, alarms and deploy projects to the environment's names", () => {
     const resources = (sid: string) => dev.Statement.find((s) => s.Sid === sid)?.Resource;
     expect(resources('Functions')).toEqual([
       'arn:aws:lambda:ap-northeast-1:123456789012:function:ias-dev-*',
@@ -189,6 +189,9 @@ describe('operator access', () => {
     expect(resources('Alarms')).toEqual(['arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:ias-dev-*']);
     expect(resources('ReleaseLedger')).toEqual([
       'arn:aws:dynamodb:ap-northeast-1:123456789012:table/ias-dev-releases',
+    ]);
+    expect(resources('KubernetesDeployProjects')).toEqual([
+      'arn:aws:codebuild:ap-northeast-1:123456789012:project/ias-dev-*-k8s-deploy',
     ]);
   });
 
