@@ -4,6 +4,7 @@
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- each SDK client package loads when a command first uses it: `ias-ops --help` loads none */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -42,6 +43,8 @@ export interface AwsClients {
   readonly sts: STSClient;
   /** The SBOMs of the releases, in the environment's artifact bucket. */
   readonly s3: S3Client;
+  /** The Kubernetes applications' deploy projects, which run the switch inside the VPC. */
+  readonly codebuild: CodeBuildClient;
 }
 
 /** Builds the clients of a region; tests pass one that returns aws-sdk-client-mock'd clients. */
@@ -88,6 +91,10 @@ const CLIENTS: { readonly [K in keyof AwsClients]: (region: string) => AwsClient
   sts: (region) =>
     new (require('@aws-sdk/client-sts') as { STSClient: typeof STSClient }).STSClient({ region }),
   s3: (region) => new (require('@aws-sdk/client-s3') as { S3Client: typeof S3Client }).S3Client({ region }),
+  codebuild: (region) =>
+    new (require('@aws-sdk/client-codebuild') as { CodeBuildClient: typeof CodeBuildClient }).CodeBuildClient(
+      { region },
+    ),
 };
 
 /**

@@ -174,7 +174,7 @@ const COMMANDS: readonly CommandRow[] = [
   {
     name: 'rollback',
     description:
-      "restore functions, parameters, secrets and service images together to release --release of the environment's ledger",
+      "restore functions, parameters, secrets, service images and Kubernetes applications (switched back to the recorded color, or the recorded image deployed again) together to release --release of the environment's ledger",
     options: [ENV_OPTION, required('--release <n>', 'the release number (ias-ops releases lists them)')],
     load: () => import('./commands/restore.js').then((m) => leaf(m.restoreRelease, m.formatRestore)),
   },
@@ -249,15 +249,33 @@ const COMMANDS: readonly CommandRow[] = [
     provenance: true,
   },
   {
+    name: 'deploy kubernetes <app>',
+    description:
+      "deploy --image to the Kubernetes application through its deploy project (CodeBuild in the VPC): the idle color rolled out and tested, users switched by the profile's steps and bakes; follow it to its end and record the color, image and manifest revision (exit 3 when an alarm switched it back)",
+    options: [
+      ENV_OPTION,
+      required('--image <uri>', 'the image, by digest (<registry>/<repository>@sha256:<digest>)'),
+      SOURCE_OPTION,
+      BY_OPTION,
+      COMMIT_OPTION,
+      SBOM_OPTION,
+    ],
+    load: async () => {
+      const [m, sbom] = await Promise.all([import('./commands/deploy-kubernetes.js'), import('./sbom.js')]);
+      return leaf(m.deployKubernetes, m.formatDeployKubernetes, sbom.sbomExit);
+    },
+    provenance: true,
+  },
+  {
     name: 'deployments',
     description:
-      "an environment's deployments in flight: CodeDeploy's (functions, codedeploy-blue-green services) and Amazon ECS's own (the other services)",
-    help: '\n<deployment>: a CodeDeploy deployment ID (d-…), an Amazon ECS service deployment ARN, or a function or service name (its deployment in progress).',
+      "an environment's deployments in flight: CodeDeploy's (functions, codedeploy-blue-green services), Amazon ECS's own (the other services) and the Kubernetes applications' deploy projects' builds",
+    help: "\n<deployment>: a CodeDeploy deployment ID (d-…), an Amazon ECS service deployment ARN, a CodeBuild build ID (<project>:<uuid>), or a function or service name or a Kubernetes application's deploy project name, or its application name when no service has it (its deployment in progress).",
   },
   {
     name: 'deployments list',
     description:
-      'per CodeDeploy group and ECS-deployed service: the deployments in progress and the last ones',
+      'per CodeDeploy group, ECS-deployed service and Kubernetes deploy project: the deployments in progress and the last ones',
     options: [ENV_OPTION],
     load: () =>
       import('./commands/deployments.js').then((m) => leaf(m.deploymentsList, m.formatDeploymentsList)),
@@ -265,7 +283,7 @@ const COMMANDS: readonly CommandRow[] = [
   {
     name: 'deployments continue <deployment>',
     description:
-      'CodeDeploy (d-…): end the wait, Ready (reroute now) or keeping blue (terminate now); Amazon ECS (service deployment ARN): release its pause hook',
+      'CodeDeploy (d-…): end the wait, Ready (reroute now) or keeping blue (terminate now); Amazon ECS (service deployment ARN): release its pause hook; a Kubernetes build holds no wait (refused, exit 4)',
     options: [ENV_OPTION],
     load: () =>
       import('./commands/deployments.js').then((m) =>
@@ -276,7 +294,7 @@ const COMMANDS: readonly CommandRow[] = [
   {
     name: 'deployments stop <deployment>',
     description:
-      'stop a deployment in progress with rollback (CodeDeploy ID or Amazon ECS service deployment ARN), and wait until it is rolled back (exit 3)',
+      'stop a deployment in progress with rollback (CodeDeploy ID, Amazon ECS service deployment ARN, or a Kubernetes build: its switch leaves or puts the routing back), and wait until it is rolled back (exit 3)',
     options: [ENV_OPTION],
     load: () =>
       import('./commands/deployments.js').then((m) => leaf(m.deploymentsStop, m.formatAction, m.actionExit)),
@@ -293,6 +311,17 @@ const COMMANDS: readonly CommandRow[] = [
     ],
     load: () =>
       import('./commands/ecs.js').then((m) => leaf(m.ecsRollback, m.formatEcsRollback, m.ecsRollbackExit)),
+  },
+  { name: 'kubernetes', description: "an environment's Kubernetes applications on EKS" },
+  {
+    name: 'kubernetes rollback <app>',
+    description:
+      'stop a deployment in progress (the switch puts the routing back), else switch every user back to the color that served before (the ledger); follows it to its end',
+    options: [ENV_OPTION],
+    load: () =>
+      import('./commands/kubernetes.js').then((m) =>
+        leaf(m.kubernetesRollback, m.formatKubernetesRollback, m.kubernetesRollbackExit),
+      ),
   },
   { name: 'params', description: 'SSM parameters under /<prefix>/<env>/' },
   {

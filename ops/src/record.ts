@@ -15,7 +15,7 @@ import {
   type ReleaseChange,
   type SbomLocation,
 } from '@ias/delivery';
-import { ledgerTableName } from '@ias/targets';
+import { ledgerTableName, type Color } from '@ias/targets';
 import type { EnvironmentConfig } from '@ias/infra/config';
 import type { AwsClients, OpsContext } from './context';
 import { naming } from './context';
@@ -43,6 +43,8 @@ export interface CliChange {
   readonly functions: Readonly<Record<string, string>>;
   /** Service name → its image and the task definition now rolling out. */
   readonly services?: Readonly<Record<string, { image: string; taskDefinition?: string }>>;
+  /** Kubernetes application name → the color serving it now, that color's image and manifest revision. */
+  readonly applications?: Readonly<Record<string, { color: string; image: string; revision: string }>>;
   /** One line: what changed. */
   readonly summary: string;
   /** Where the SBOM of the artifact deployed lies (a deploy's `--sbom`, stored). @default - none */
@@ -85,6 +87,8 @@ export function changeOf(result: unknown): { environment: string; change: CliCha
   if (restore) return restore;
   const service = serviceChange(result);
   if (service) return service;
+  const application = applicationChange(result);
+  if (application) return application;
   const r = result as Partial<LiveResult> & { additionalVersionWeights?: Record<string, number> };
   if (
     typeof r.environment !== 'string' ||
@@ -136,6 +140,40 @@ function serviceChange(result: object): { environment: string; change: CliChange
   };
 }
 
+/**
+ * A Kubernetes application switched: a `deploy kubernetes` or `kubernetes rollback` whose build
+ * succeeded, with what serves now.
+ */
+function applicationChange(result: object): { environment: string; change: CliChange } | undefined {
+  const r = result as {
+    environment?: unknown;
+    application?: unknown;
+    summary?: unknown;
+    live?: { color?: unknown; image?: unknown; revision?: unknown };
+    sbom?: unknown;
+  };
+  const live = r.live;
+  if (
+    typeof r.environment !== 'string' ||
+    typeof r.application !== 'string' ||
+    typeof r.summary !== 'string' ||
+    typeof live?.color !== 'string' ||
+    typeof live.image !== 'string' ||
+    typeof live.revision !== 'string'
+  ) {
+    return undefined;
+  }
+  return {
+    environment: r.environment,
+    change: {
+      functions: {},
+      applications: { [r.application]: { color: live.color, image: live.image, revision: live.revision } },
+      summary: r.summary,
+      ...sbomOf(r),
+    },
+  };
+}
+
 /** A `rollback --release N` that changed something: the versions and images it put back. */
 function restoreChange(result: object): { environment: string; change: CliChange } | undefined {
   const r = result as {
@@ -145,6 +183,10 @@ function restoreChange(result: object): { environment: string; change: CliChange
     changed?: {
       functions?: readonly { name: string; to: string }[];
       services?: readonly { name: string; to: string; taskDefinition: string }[];
+      applications?: readonly {
+        name: string;
+        live: { color: string; image: string; revision: string } | undefined;
+      }[];
       parameters?: readonly unknown[];
       secrets?: readonly unknown[];
     };
@@ -153,7 +195,7 @@ function restoreChange(result: object): { environment: string; change: CliChange
     return undefined;
   }
   const changed = r.changed ?? {};
-  const count = ['functions', 'services', 'parameters', 'secrets'].reduce(
+  const count = ['functions', 'services', 'applications', 'parameters', 'secrets'].reduce(
     (n, k) => n + ((changed as Record<string, readonly unknown[] | undefined>)[k]?.length ?? 0),
     0,
   );
@@ -164,6 +206,10 @@ function restoreChange(result: object): { environment: string; change: CliChange
       functions: Object.fromEntries((changed.functions ?? []).map((f) => [f.name, f.to])),
       services: Object.fromEntries(
         (changed.services ?? []).map((s) => [s.name, { image: s.to, taskDefinition: s.taskDefinition }]),
+      ),
+      // What each application's build says serves it now (a redeployment may land on the other color).
+      applications: Object.fromEntries(
+        (changed.applications ?? []).flatMap((a) => (a.live ? [[a.name, a.live]] : [])),
       ),
       summary: `rollback to release ${r.release}: ${r.summary}`,
     },
@@ -198,6 +244,15 @@ export interface Provenance {
   readonly commit?: string;
 }
 
+/** The application entries as the ledger takes them: `recordRelease` checks each color is one. */
+function toEntries(
+  applications: NonNullable<CliChange['applications']>,
+): NonNullable<ReleaseChange['applications']> {
+  return Object.fromEntries(
+    Object.entries(applications).map(([name, a]) => [name, { ...a, color: a.color as Color }]),
+  );
+}
+
 /** Records `change` as the environment's next release, made by the CLI unless `provenance` says who. */
 export async function recordCliRelease(
   ctx: OpsContext,
@@ -214,6 +269,7 @@ export async function recordCliRelease(
       summary: change.summary,
       functions: change.functions,
       services: change.services,
+      ...(change.applications === undefined ? {} : { applications: toEntries(change.applications) }),
       ...(change.sbom === undefined ? {} : { sbom: change.sbom }),
     });
     return { release: release.number };

@@ -42,6 +42,21 @@ export interface ServiceChange {
   readonly deploymentId: string | undefined;
 }
 
+/** A Kubernetes application put back: switched back to its recorded color, or its recorded image redeployed. */
+export interface ApplicationChange {
+  readonly name: string;
+  /** What served it before: `<color> <image>`. */
+  readonly from: string;
+  /** What the release recorded: `<color> <image>`. */
+  readonly to: string;
+  /** `switch-back` when the recorded color still runs the recorded image, else `deploy` of that image. */
+  readonly action: 'switch-back' | 'deploy';
+  /** The deploy project's build that made it. */
+  readonly build: string | undefined;
+  /** What serves it now, as the build exported it (the color a redeployment lands on may be the other). */
+  readonly live: { readonly color: string; readonly image: string; readonly revision: string } | undefined;
+}
+
 /** One write of the plan: its progress title, and the call that makes it. */
 export interface Action {
   readonly title: string;
@@ -61,6 +76,13 @@ export interface RestorePlan {
     parameters: ParameterChange[];
     secrets: SecretChange[];
     services: ServiceChange[];
+    applications: ApplicationChange[];
   };
-  readonly unchanged: { functions: string[]; parameters: string[]; secrets: string[]; services: string[] };
+  readonly unchanged: {
+    functions: string[];
+    parameters: string[];
+    secrets: string[];
+    services: string[];
+    applications: string[];
+  };
 }

@@ -8,14 +8,30 @@ import {
   DescribeCanariesLastRunCommand,
   type DescribeCanariesLastRunCommandOutput,
 } from '@aws-sdk/client-synthetics';
-import { loadProject } from '@ias/infra/config';
+import { loadProject, type ProjectConfig } from '@ias/infra/config';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import { createAwsClients, createContext, type OpsContext } from '../src/context';
 import { main } from '../src/main';
 
-/** The repository's own project: the README's prefix, dev/staging/prod, allocate-order, import-stock, inventory-api. */
-export const project = loadProject();
+/** The repository's project as loaded, Kubernetes applications included (once the loader has them). */
+const loaded = loadProject();
+
+/**
+ * The repository's own project: the README's prefix, dev/staging/prod, allocate-order, import-stock, the
+ * inventory-api service; without Kubernetes applications, which {@link kubernetesProject} adds.
+ */
+export const project: ProjectConfig = { ...loaded, kubernetes: [] } as ProjectConfig;
+
+/**
+ * The project with the Kubernetes application inventory-api (its service folder holds a kubernetes.json):
+ * the kind's tests run against it, whatever the configuration loader reads.
+ */
+export const kubernetesProject: ProjectConfig = {
+  ...loaded,
+  // The kind's controller reads an application's name only.
+  kubernetes: [{ name: 'inventory-api', folder: 'app/services/inventory-api' }],
+} as unknown as ProjectConfig;
 
 /**
  * The prefix README.md holds, as the CLI loads it. Tests spell expected names as template literals over it
@@ -52,6 +68,7 @@ export function stubbedAws() {
     dynamodb: mockClient(clients.dynamodb),
     sts: mockClient(clients.sts),
     s3: mockClient(clients.s3),
+    codebuild: mockClient(clients.codebuild),
   };
   const regions: string[] = [];
   const stubbed = {
@@ -82,10 +99,10 @@ export function stubbedAws() {
 /** A context over stubbed clients. */
 export function context(
   aws: ReturnType<typeof stubbedAws>,
-  options: { dryRun?: boolean; stdin?: string } = {},
+  options: { dryRun?: boolean; stdin?: string; project?: ProjectConfig } = {},
 ): OpsContext {
   return createContext({
-    project,
+    project: options.project ?? project,
     clients: aws.factory,
     dryRun: options.dryRun,
     readStdin: async () => options.stdin ?? '',
@@ -145,7 +162,12 @@ export function serviceDeployment(
 }
 
 /** Runs `main` in-process, capturing stdout and stderr. */
-export async function runMain(argv: string[], aws: ReturnType<typeof stubbedAws>, stdin = '') {
+export async function runMain(
+  argv: string[],
+  aws: ReturnType<typeof stubbedAws>,
+  stdin = '',
+  loadedProject: ProjectConfig = project,
+) {
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
@@ -159,7 +181,7 @@ export async function runMain(argv: string[], aws: ReturnType<typeof stubbedAws>
   try {
     const code = await main(argv, {
       clients: aws.factory,
-      loadProject: () => project,
+      loadProject: () => loadedProject,
       readStdin: async () => stdin,
     });
     return { code, stdout, stderr };

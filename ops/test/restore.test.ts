@@ -144,12 +144,19 @@ describe('rollback --release', () => {
       getItemCall(4),
     ]);
     expect(writes()).toEqual([]);
-    expect(result.changed).toEqual({ functions: [], parameters: [], secrets: [], services: [] });
+    expect(result.changed).toEqual({
+      functions: [],
+      parameters: [],
+      secrets: [],
+      services: [],
+      applications: [],
+    });
     expect(result.unchanged).toEqual({
       functions: [FN],
       parameters: [`/${prefix}/dev/db/port`],
       secrets: [`/${prefix}/dev/db/password`],
       services: [SVC],
+      applications: [],
     });
     expect(result.summary).toBe('dev already is as release 4 records: nothing changed (4 items checked)');
     expect(aws.regions).toEqual(['ap-northeast-1']);

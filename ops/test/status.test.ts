@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { formatStatus, status, statusAny, type StatusResult } from '../src/commands/status';
 import { isDryRun } from '../src/context';
 import { EXIT } from '../src/errors';
+import { KINDS } from '../src/kinds';
 import { awsError, codeDeployDeployment, context, prefix, runMain, stubCanary, stubbedAws } from './helpers';
 
 const TG = `arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:targetgroup/${prefix}-dev-api-blue/abc`;
@@ -206,12 +207,12 @@ describe('status', () => {
   it('prints JSON with the environment, region, health and the three lists', async () => {
     const run = await runMain(['status', '--env', 'dev', '--json'], aws);
     expect(run.code).toBe(EXIT.ok);
+    // One list per registered kind, in the registry's order.
     expect(Object.keys(JSON.parse(run.stdout))).toEqual([
       'environment',
       'region',
       'health',
-      'functions',
-      'services',
+      ...KINDS.map((k) => k.plural),
       'pipelines',
     ]);
   });

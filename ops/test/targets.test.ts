@@ -1,4 +1,4 @@
-import { functionTarget, serviceTarget } from '@ias/targets';
+import { functionTarget, serviceTarget, WORKLOAD_KIND_IDS } from '@ias/targets';
 import { describe, expect, it } from 'vitest';
 import { prefix, project, runMain, stubbedAws } from './helpers';
 
@@ -71,7 +71,7 @@ describe('ias-ops targets', () => {
     expect(await runMain(['targets', '--kind', 'cluster'], stubbedAws())).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'error: unknown kind "cluster": use one of function, service\n',
+      stderr: `error: unknown kind "cluster": use one of ${WORKLOAD_KIND_IDS.join(', ')}\n`,
     });
   });
 });

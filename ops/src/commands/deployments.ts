@@ -3,7 +3,8 @@
  * operator takes on one. CodeDeploy's (one group per function, one per service delivered with
  * codedeploy-blue-green): continue skips the remaining wait, stop rolls back. Amazon ECS's own (the
  * services on ecs-blue-green, ecs-linear, ecs-canary or rolling): continue releases a pause hook, stop
- * rolls back.
+ * rolls back. A Kubernetes application's (builds of its deploy project): stop switches back, continue
+ * is refused (./build-deployments.ts).
  */
 import {
   BatchGetDeploymentsCommand,
@@ -31,7 +32,17 @@ import { badInput, errorName, EXIT, unsafe, type ExitCode } from '../errors';
 import { followCodeDeploy, STOP_TIMEOUT_MS, type Waits } from '../follow';
 import { runSteps } from '../progress';
 import { IN_PROGRESS, type CodeDeployGroup } from '../aws/codedeploy';
-import { codeDeployGroups, ecsServices } from '../kinds';
+import { codeDeployGroups, deployProjects, ecsServices } from '../kinds';
+import { buildInProgress, isBuildId, type DeployProject } from '../aws/codebuild';
+import {
+  buildContinue,
+  buildLine,
+  buildStop,
+  listProjectCalls,
+  projectDeployments,
+  projectOf,
+  type ProjectDeployments,
+} from './build-deployments';
 import {
   continueServiceDeployment,
   ECS_STOPPABLE,
@@ -82,6 +93,8 @@ export interface DeploymentsListResult {
     readonly exists: boolean;
     readonly deployments: readonly ServiceDeploymentSummary[];
   })[];
+  /** The Kubernetes applications' deploy projects, with their builds. */
+  readonly projects: readonly ProjectDeployments[];
 }
 
 function listCalls(g: Group) {
@@ -144,6 +157,7 @@ export interface DeploymentsListArgs {
 export const deploymentsList = inEnvironment<DeploymentsListArgs, DeploymentsListResult>(async (ctx, env) => {
   const all = codeDeployGroups(ctx, env);
   const native = ecsServices(ctx, env);
+  const projects = deployProjects(ctx, env);
   if (ctx.dryRun) {
     const calls: PlannedCall[] = [];
     for (const g of all) {
@@ -165,11 +179,13 @@ export const deploymentsList = inEnvironment<DeploymentsListArgs, DeploymentsLis
         input: { serviceDeploymentArns: ['<ARNs from ListServiceDeployments>'] },
       });
     }
+    for (const p of projects) calls.push(...listProjectCalls(p));
     return dryRun(...calls);
   }
   const aws = await ctx.awsFor(env);
   const found: DeploymentsListResult['groups'][number][] = [];
   const ecsFound: DeploymentsListResult['services'][number][] = [];
+  const projectsFound: ProjectDeployments[] = [];
   await runSteps(ctx, [
     ...all.map((g, i) => ({
       title: `${g.kind} ${g.deploymentGroup}`,
@@ -183,8 +199,20 @@ export const deploymentsList = inEnvironment<DeploymentsListArgs, DeploymentsLis
         ecsFound[i] = await serviceDeployments(aws, s, LAST_SHOWN);
       },
     })),
+    ...projects.map((p, i) => ({
+      title: `kubernetes ${p.name} (${p.projectName})`,
+      task: async () => {
+        projectsFound[i] = await projectDeployments(ctx, env, p, LAST_SHOWN);
+      },
+    })),
   ]);
-  return { environment: env.name, region: env.profile.region, groups: found, services: ecsFound };
+  return {
+    environment: env.name,
+    region: env.profile.region,
+    groups: found,
+    services: ecsFound,
+    projects: projectsFound,
+  };
 });
 
 /** Text of `deployments list`. */
@@ -219,6 +247,13 @@ export function formatDeploymentsList(r: DeploymentsListResult): string {
             d.reason,
           ],
         })),
+      ),
+    ),
+    ...r.projects.flatMap((p) =>
+      deploymentBlock(
+        `kubernetes ${p.name}: ${p.projectName} (CodeBuild; stop a build with ias-ops deployments stop <id> --env ${r.environment})`,
+        p.exists,
+        p.builds.map(buildLine),
       ),
     ),
   ].join('\n');
@@ -262,13 +297,16 @@ export interface DeploymentActionResult {
   readonly environment: string;
   readonly deploymentId: string;
   /** Who runs the deployment. */
-  readonly controller: 'codedeploy' | 'ecs';
+  readonly controller: 'codedeploy' | 'ecs' | 'codebuild';
   /** CodeDeploy's application and group (controller codedeploy). */
   readonly application?: string;
   readonly deploymentGroup?: string;
   /** The cluster and service (controller ecs). */
   readonly clusterName?: string;
   readonly serviceName?: string;
+  /** The deploy project and its Kubernetes application (controller codebuild). */
+  readonly projectName?: string;
+  readonly app?: string;
   /** `continued`; for `stop`: `rolled-back`, or `stopped` when CodeDeploy did not roll back. */
   readonly outcome: 'continued' | 'rolled-back' | 'stopped';
   /** `continue`'s wait type (CodeDeploy). */
@@ -315,27 +353,43 @@ async function ownDeployment(
 /** The deployment an operator named, and the lookup that found it (for `--dry-run`). */
 interface NamedDeployment {
   readonly id: string;
-  /** An Amazon ECS service deployment (else CodeDeploy's). */
-  readonly ecs: boolean;
+  /** Who runs it: CodeDeploy, Amazon ECS, or a Kubernetes application's deploy project. */
+  readonly controller: DeploymentActionResult['controller'];
+  /** The deploy project of a build. */
+  readonly project?: DeployProject;
   readonly lookup: PlannedCall[];
 }
 
 /**
- * The deployment `given` names: a CodeDeploy ID or a service deployment ARN as it is, or the
- * deployment in progress of the function or service of that name.
+ * The deployment `given` names: a CodeDeploy ID, a service deployment ARN or a CodeBuild build ID as it
+ * is, or the deployment in progress of the function, service or Kubernetes application of that name (an
+ * application also by its deploy project's name: it is named as the service whose image it runs, and
+ * that name stays the service's).
  *
- * @throws OpsError exit 4 when that function or service has no deployment in progress, exit 2 when
- * `given` is neither an ID nor a name of the project
+ * @throws OpsError exit 4 when that workload has no deployment in progress, exit 2 when `given` is
+ * neither an ID nor a name of the project
  */
 async function named(ctx: OpsContext, env: EnvironmentConfig, given: string): Promise<NamedDeployment> {
-  if (isServiceDeploymentArn(given)) return { id: given, ecs: true, lookup: [] };
-  if (/^d-[A-Za-z0-9]+$/.test(given)) return { id: given, ecs: false, lookup: [] };
+  if (isServiceDeploymentArn(given)) return { id: given, controller: 'ecs', lookup: [] };
+  if (/^d-[A-Za-z0-9]+$/.test(given)) return { id: given, controller: 'codedeploy', lookup: [] };
+  if (isBuildId(given)) {
+    return { id: given, controller: 'codebuild', project: projectOf(ctx, env, given), lookup: [] };
+  }
   const group = codeDeployGroups(ctx, env).find((g) => g.name === given);
   const native = ecsServices(ctx, env).find((s) => s.name === given);
+  const project = deployProjects(ctx, env).find(
+    (p) => p.projectName === given || (p.name === given && group === undefined && native === undefined),
+  );
+  if (project !== undefined) return namedBuild(ctx, env, given, project);
   if (group === undefined && native === undefined) {
     const names = [...ctx.project.functions.map((f) => f.name), ...services(ctx).map((s) => s.name)];
+    const projects = deployProjects(ctx, env).map((p) => p.projectName);
+    const what =
+      projects.length > 0
+        ? `a service deployment ARN, a build ID, nor a function, service or deploy project (${[...names, ...projects].join(', ')})`
+        : `a service deployment ARN, nor a function or service (${names.join(', ')})`;
     throw badInput(
-      `"${given}" is neither a deployment ID (d-…), a service deployment ARN, nor a function or service (${names.join(', ')}): list them with "ias-ops deployments list --env ${env.name}"`,
+      `"${given}" is neither a deployment ID (d-…), ${what}: list them with "ias-ops deployments list --env ${env.name}"`,
     );
   }
   if (group !== undefined) {
@@ -343,25 +397,45 @@ async function named(ctx: OpsContext, env: EnvironmentConfig, given: string): Pr
     if (ctx.dryRun) {
       return {
         id: `<the deployment of ${given} in progress>`,
-        ecs: false,
+        controller: 'codedeploy',
         lookup: [planned('codedeploy', list)],
       };
     }
     const id = (await (await ctx.awsFor(env)).codedeploy.send(list)).deployments?.[0];
     if (id === undefined) throw nothingInProgress(given, env.name);
-    return { id, ecs: false, lookup: [] };
+    return { id, controller: 'codedeploy', lookup: [] };
   }
   const list = stoppableServiceDeployments(native ?? { clusterName: '', serviceName: '' });
   if (ctx.dryRun) {
     return {
       id: `<the service deployment of ${given} in progress>`,
-      ecs: true,
+      controller: 'ecs',
       lookup: [planned('ecs', list)],
     };
   }
   const id = (await (await ctx.awsFor(env)).ecs.send(list)).serviceDeployments?.[0]?.serviceDeploymentArn;
   if (id === undefined) throw nothingInProgress(given, env.name);
-  return { id, ecs: true, lookup: [] };
+  return { id, controller: 'ecs', lookup: [] };
+}
+
+/** The build in progress of a Kubernetes application's deploy project. */
+async function namedBuild(
+  ctx: OpsContext,
+  env: EnvironmentConfig,
+  given: string,
+  project: DeployProject,
+): Promise<NamedDeployment> {
+  if (ctx.dryRun) {
+    return {
+      id: `<the build of ${project.projectName} in progress>`,
+      controller: 'codebuild',
+      project,
+      lookup: listProjectCalls(project),
+    };
+  }
+  const running = await buildInProgress(await ctx.awsFor(env), project.projectName);
+  if (running === undefined) throw nothingInProgress(given, env.name);
+  return { id: running.id, controller: 'codebuild', project, lookup: [] };
 }
 
 function nothingInProgress(name: string, environmentName: string) {
@@ -389,7 +463,8 @@ export const deploymentsContinue = inEnvironment<DeploymentArgs, DeploymentActio
   async (ctx, env, args) => {
     const target = await named(ctx, env, args.deploymentId);
     const deploymentId = target.id;
-    if (target.ecs) {
+    if (target.project !== undefined) return buildContinue(env, deploymentId, target.project);
+    if (target.controller === 'ecs') {
       return withLookup(target, await serviceDeploymentContinue(ctx, env, deploymentId));
     }
     if (ctx.dryRun) {
@@ -433,7 +508,10 @@ export const deploymentsStop = inEnvironment<DeploymentArgs, DeploymentActionRes
   async (ctx, env, args, waits = {}) => {
     const target = await named(ctx, env, args.deploymentId);
     const deploymentId = target.id;
-    if (target.ecs) {
+    if (target.project !== undefined) {
+      return withLookup(target, await buildStop(ctx, env, deploymentId, target.project, waits));
+    }
+    if (target.controller === 'ecs') {
       return withLookup(target, await serviceDeploymentStop(ctx, env, deploymentId, waits));
     }
     const stop = new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true });

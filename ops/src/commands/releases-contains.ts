@@ -25,10 +25,10 @@ import { runSteps } from '../progress';
 
 /** A workload a release deployed, and the artifact it deployed. */
 export interface DeployedWorkload {
-  readonly kind: 'function' | 'service';
-  /** Its physical name (`<prefix>-<env>-<name>`). */
+  readonly kind: 'function' | 'service' | 'kubernetes';
+  /** Its physical name (`<prefix>-<env>-<name>`), a Kubernetes application's name. */
   readonly name: string;
-  /** A function's published version, a service's image. */
+  /** A function's published version, a service's or Kubernetes application's image. */
   readonly artifact: string;
 }
 
@@ -104,6 +104,9 @@ function deployedSince(current: Release, previous: Release | undefined): Deploye
     ...Object.entries(current.services)
       .filter(([name, s]) => previous?.services[name]?.image !== s.image)
       .map(([name, s]) => ({ kind: 'service' as const, name, artifact: s.image })),
+    ...Object.entries(current.applications ?? {})
+      .filter(([name, a]) => previous?.applications?.[name]?.image !== a.image)
+      .map(([name, a]) => ({ kind: 'kubernetes' as const, name, artifact: a.image })),
   ];
 }
 

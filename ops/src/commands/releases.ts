@@ -78,6 +78,10 @@ export function formatReleases(result: ReleasesResult | ContainsResult): string 
         ...Object.entries(r.services).map(
           ([name, s]) => `  service ${name}: ${s.image}${s.taskDefinition ? ` (${s.taskDefinition})` : ''}`,
         ),
+        ...Object.entries(r.applications ?? {}).map(
+          ([name, a]) =>
+            `  Kubernetes application ${name}: ${a.color} serves ${a.image} (manifests ${a.revision})`,
+        ),
         `  configuration: ${Object.keys(r.parameters).length} parameters, ${Object.keys(r.secrets).length} secrets`,
       ].join('\n'),
     )

@@ -1,7 +1,7 @@
 /**
  * `rollback --env E --release N`: restores code and configuration together to release N of the
- * environment's ledger (see delivery/src/ledger.ts): function aliases, SSM parameters, secrets' AWSCURRENT
- * and service images. It plans first (reads only, refusing before any change when a step would be
+ * environment's ledger (see delivery/src/ledger.ts): function aliases, SSM parameters, secrets' AWSCURRENT,
+ * service images and Kubernetes applications' colors. It plans first (reads only, refusing before any change when a step would be
  * unsafe), then makes the writes; items already as recorded are left alone.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -29,6 +29,7 @@ import type { KindRestore } from '../kinds/kind';
 import { runSteps, type Step } from '../progress';
 import {
   refuse,
+  type ApplicationChange,
   type FunctionChange,
   type ParameterChange,
   type RestorePlan,
@@ -44,7 +45,13 @@ export interface RestoreArgs {
   readonly release: string;
 }
 
-export type { FunctionChange, ParameterChange, SecretChange, ServiceChange } from '../restore-plan';
+export type {
+  ApplicationChange,
+  FunctionChange,
+  ParameterChange,
+  SecretChange,
+  ServiceChange,
+} from '../restore-plan';
 
 /** What `rollback` did. */
 export interface RestoreResult {
@@ -56,6 +63,7 @@ export interface RestoreResult {
     readonly parameters: readonly ParameterChange[];
     readonly secrets: readonly SecretChange[];
     readonly services: readonly ServiceChange[];
+    readonly applications: readonly ApplicationChange[];
   };
   /** Names already as recorded, per kind. */
   readonly unchanged: {
@@ -63,6 +71,7 @@ export interface RestoreResult {
     readonly parameters: readonly string[];
     readonly secrets: readonly string[];
     readonly services: readonly string[];
+    readonly applications: readonly string[];
   };
   readonly summary: string;
 }
@@ -108,8 +117,18 @@ function recordedTargets(
   });
 }
 
-/** The planned calls of a dry run: the release is not read, so each kind's items are placeholders. */
-function dryRunCalls(table: string, number: number): DryRunResult {
+/**
+ * The planned calls of a dry run: the release is not read, so each kind's items are placeholders; a kind
+ * that lists its own calls does so when the environment has workloads of it.
+ */
+function dryRunCalls(ctx: OpsContext, env: EnvironmentConfig, table: string, number: number): DryRunResult {
+  const base = staticDryRunCalls(table, number);
+  const kinds = KINDS.filter((k) => k.workloads(ctx.project, env).length > 0);
+  return dryRun(...base.calls, ...kinds.flatMap((k) => k.restore.dryRunCalls?.(number) ?? []));
+}
+
+/** The functions', configuration's and services' calls of a dry run. */
+function staticDryRunCalls(table: string, number: number): DryRunResult {
   const fn = `<each function of release ${number}>`;
   const svc = `<each service of release ${number}>`;
   const param = `<each parameter of release ${number}>`;
@@ -318,13 +337,13 @@ export const restoreRelease = inEnvironment<RestoreArgs, RestoreResult>(async (c
   const number = parseRelease(args.release);
   const table = ledgerTableName(env.prefix, env.name);
   if (ctx.dryRun) {
-    return dryRunCalls(table, number);
+    return dryRunCalls(ctx, env, table, number);
   }
   const aws = await ctx.awsFor(env);
   const plan: RestorePlan = {
     actions: [],
-    changed: { functions: [], parameters: [], secrets: [], services: [] },
-    unchanged: { functions: [], parameters: [], secrets: [], services: [] },
+    changed: { functions: [], parameters: [], secrets: [], services: [], applications: [] },
+    unchanged: { functions: [], parameters: [], secrets: [], services: [], applications: [] },
   };
   let release: LedgerRelease | undefined;
   const loaded = (): LedgerRelease => {
@@ -334,7 +353,7 @@ export const restoreRelease = inEnvironment<RestoreArgs, RestoreResult>(async (c
   const kindSteps = (phase: KindRestore<unknown>['phase']): Step[] =>
     KINDS.filter((k) => k.restore.phase === phase).map((k) => ({
       title: `plan: ${k.plural}`,
-      task: () => k.restore.plan(aws, recordedTargets(ctx, env, loaded(), k), loaded(), plan),
+      task: () => k.restore.plan(aws, recordedTargets(ctx, env, loaded(), k), loaded(), plan, env),
     }));
   const planning: Step[] = [
     {
@@ -389,7 +408,7 @@ export const restoreRelease = inEnvironment<RestoreArgs, RestoreResult>(async (c
     summary:
       plan.actions.length === 0
         ? `${env.name} already is as release ${number} records: nothing changed (${count(unchangedCount, 'item')} checked)`
-        : `${env.name} restored to release ${number}: ${count(changed.functions.length, 'function')}, ${count(changed.parameters.length, 'parameter')}, ${count(changed.secrets.length, 'secret')}, ${count(changed.services.length, 'service')} changed; ${unchangedCount} unchanged`,
+        : `${env.name} restored to release ${number}: ${count(changed.functions.length, 'function')}, ${count(changed.parameters.length, 'parameter')}, ${count(changed.secrets.length, 'secret')}, ${count(changed.services.length, 'service')}${changed.applications.length > 0 ? `, ${count(changed.applications.length, 'Kubernetes application')}` : ''} changed; ${unchangedCount} unchanged`,
   };
 });
 
@@ -400,6 +419,7 @@ export function formatRestore(r: RestoreResult): string {
     ...r.unchanged.parameters.map((n) => `parameter ${n}`),
     ...r.unchanged.secrets.map((n) => `secret ${n}`),
     ...r.unchanged.services.map((n) => `service ${n}`),
+    ...r.unchanged.applications.map((n) => `Kubernetes application ${n}`),
   ];
   return [
     r.summary,
@@ -412,6 +432,10 @@ export function formatRestore(r: RestoreResult): string {
     ...r.changed.services.map(
       (c) =>
         `  service ${c.name}: ${c.from} → ${c.to} (${c.taskDefinition}${c.deploymentId !== undefined ? `, deployment ${c.deploymentId}` : ', UpdateService'})`,
+    ),
+    ...r.changed.applications.map(
+      (c) =>
+        `  Kubernetes application ${c.name}: ${c.from} → ${c.to} (${c.action === 'switch-back' ? 'switched back' : 'deployed again'} by build ${c.build ?? '?'}${c.live ? `; ${c.live.color} serves ${c.live.image}` : ''})`,
     ),
     ...(unchanged.length > 0 ? [`  unchanged: ${unchanged.join(', ')}`] : []),
   ].join('\n');

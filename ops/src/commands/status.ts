@@ -35,9 +35,11 @@ import {
 import { EXIT, hasErrorName, OpsError } from '../errors';
 import { KINDS, type KindPlural } from '../kinds';
 import type { FunctionStatus } from '../kinds/function';
+import type { KubernetesStatus } from '../kinds/kubernetes';
 import type { ServiceStatus } from '../kinds/service';
 
 export type { FunctionStatus } from '../kinds/function';
+export type { KubernetesStatus } from '../kinds/kubernetes';
 export type { ServiceStatus } from '../kinds/service';
 export type {
   AlarmInAlarm,
@@ -71,6 +73,8 @@ export interface StatusResult {
   readonly health: EnvironmentHealth;
   readonly functions: readonly WithHealth<FunctionStatus>[];
   readonly services: readonly WithHealth<ServiceStatus>[];
+  /** The Kubernetes applications, once their kind is registered (`../kinds/index.ts`). */
+  readonly applications?: readonly WithHealth<KubernetesStatus>[];
   readonly pipelines: readonly PipelineStatus[];
 }
 
@@ -108,7 +112,10 @@ async function pipelineStatus(aws: AwsClients, pipeline: string): Promise<Pipeli
  * `<prefix>-infra-pipeline`, is the same `<prefix>-<name>-pipeline` form).
  */
 function pipelineList(ctx: OpsContext, env: EnvironmentConfig): string[] {
-  const names = [...KINDS.flatMap((k) => k.workloads(ctx.project, env).map((w) => w.name)), 'infra'];
+  // A Kubernetes application is named as the service whose image it runs: one pipeline each.
+  const names = [
+    ...new Set([...KINDS.flatMap((k) => k.workloads(ctx.project, env).map((w) => w.name)), 'infra']),
+  ];
   return names.map((n) => pipelineNames(ctx.project.prefix, n).pipeline);
 }
 
@@ -126,7 +133,7 @@ export const status = inEnvironment<StatusArgs, StatusResult>(async (ctx, env) =
   if (ctx.dryRun) {
     const calls: PlannedCall[] = [...environmentHealthCalls(names)];
     for (const { controller, workloads } of kinds) {
-      for (const w of workloads) calls.push(...controller.status.calls(w.target));
+      for (const w of workloads) calls.push(...controller.status.calls(w.target, env));
     }
     calls.push(...pipelines.map((p) => planned('codepipeline', listExecutions(p))));
     return dryRun(...calls);
@@ -158,7 +165,7 @@ export const status = inEnvironment<StatusArgs, StatusResult>(async (ctx, env) =
       workloads.map((w, i) => ({
         title: controller.status.title(w.target),
         task: async () => {
-          byKind[controller.plural][i] = await controller.status.read(aws, w.name, w.target);
+          byKind[controller.plural][i] = await controller.status.read(aws, w.name, w.target, env);
         },
       })),
     ),
@@ -185,7 +192,9 @@ export const status = inEnvironment<StatusArgs, StatusResult>(async (ctx, env) =
   for (const { controller, workloads } of kinds) {
     const entries = byKind[controller.plural];
     workloads.forEach((w, i) => {
-      const health = compositeHealth(alarms, monitoringNames(names).workloadHealth(w.name));
+      const alarm =
+        controller.status.healthAlarm?.(w.target) ?? monitoringNames(names).workloadHealth(w.name);
+      const health = compositeHealth(alarms, alarm);
       entries[i] = { ...(entries[i] as object), health };
     });
   }
@@ -203,7 +212,7 @@ export function formatStatus(r: StatusResult): string {
   const lines = [`${r.environment} (${r.region})`, '', ...formatEnvironmentHealth(r.health)];
   for (const controller of KINDS) {
     lines.push('', `${controller.plural}:`);
-    for (const entry of r[controller.plural]) {
+    for (const entry of r[controller.plural] ?? []) {
       // The workload's composite right under its first line, which names it.
       const [first = '', ...rest] = controller.status.format(entry);
       lines.push(first, `    health: ${formatComposite(entry.health)}`, ...rest);

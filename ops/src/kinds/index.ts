@@ -4,6 +4,7 @@
  */
 import { WORKLOAD_KIND_IDS, type WorkloadKindId } from '@ias/targets';
 import type { EnvironmentConfig } from '@ias/infra/config';
+import type { DeployProject } from '../aws/codebuild';
 import type { CodeDeployGroup } from '../aws/codedeploy';
 import type { EcsService } from '../aws/ecs-deployments';
 import type { OpsContext } from '../context';
@@ -45,5 +46,13 @@ export function ecsServices(ctx: OpsContext, env: EnvironmentConfig): EcsService
   return allWorkloads(ctx, env).flatMap(({ controller, workload }) => {
     const handle = controller.deployment(workload, env);
     return handle.controller === 'ecs' ? [handle.service] : [];
+  });
+}
+
+/** The environment's deploy projects: each Kubernetes application's, which runs its switch. */
+export function deployProjects(ctx: OpsContext, env: EnvironmentConfig): DeployProject[] {
+  return allWorkloads(ctx, env).flatMap(({ controller, workload }) => {
+    const handle = controller.deployment(workload, env);
+    return handle.controller === 'codebuild' ? [handle.project] : [];
   });
 }
