@@ -10,7 +10,7 @@ import type { LedgerRelease } from '@ias/delivery';
 import type { AwsClients, PlannedCall } from '../../context';
 import { planned } from '../../context';
 import { EXIT, OpsError } from '../../errors';
-import { buildInProgress, getBuilds, listBuilds, type BuildRequest } from '../../aws/codebuild';
+import { buildInProgress, getBuilds, listBuilds, startBuild, type BuildRequest } from '../../aws/codebuild';
 import { refuse, type ApplicationChange, type RestorePlan } from '../../restore-plan';
 import type { KindRestore } from '../kind';
 import { buildFollowMs, plannedRun, runBuild } from './build';
@@ -101,11 +101,14 @@ function dryRunCalls(number: number): PlannedCall[] {
         note: 'with BatchGetBuilds: the deployments since its recorded color went idle, when it did',
       },
     },
-    ...plannedRun(project, {
-      action: 'switch-back',
-      to: '<its recorded color, when that still runs the recorded image>',
-    }),
-    ...plannedRun(project, { action: 'deploy', image: '<its recorded image, otherwise>' }).slice(0, 1),
+    planned(
+      'codebuild',
+      startBuild(project, {
+        action: 'switch-back',
+        to: '<its recorded color, when that still runs the recorded image>',
+      }),
+    ),
+    ...plannedRun(project, { action: 'deploy', image: '<its recorded image, otherwise>' }),
   ];
 }
 
