@@ -44,10 +44,18 @@ export const flag = (fallback: boolean) =>
       .transform((v) => v === 'true'),
   );
 
+/** The ways a workload logs in to the database (`DB_AUTH`). */
+export const DB_AUTH_MODES = ['password', 'iam', 'secret-file'] as const;
+
 /**
  * The database settings every workload reads from its environment. Locally `DATABASE_URL` (or
  * `PG*` with `PGPASSWORD`); deployed, `PG*` with `DB_AUTH=iam`: no password anywhere, an IAM token
- * signed for `PGUSER` on each new connection.
+ * signed for `PGUSER` on each new connection. Where the platform mounts the login as a file
+ * instead (a Kubernetes application's pods), `DB_AUTH=secret-file`: the user and password are read
+ * from `DB_SECRET_FILE` on each new connection (see {@link databaseSettingsWithSecretFile}).
+ *
+ * The `deployed` rules here are those of a workload that logs in with IAM wherever it is deployed
+ * (the functions).
  */
 export const databaseSettings = z.object({
   DATABASE_URL: optionalText().meta({
@@ -73,11 +81,16 @@ export const databaseSettings = z.object({
       description: 'TLS: verify-full when deployed (the certificate is checked)',
     }),
   DB_AUTH: z
-    .preprocess((v) => (v === '' ? undefined : v), z.enum(['password', 'iam']).default('password'))
+    .preprocess((v) => (v === '' ? undefined : v), z.enum(DB_AUTH_MODES).default('password'))
     .meta({
       deployed: 'required',
-      description: 'iam: a fresh IAM authentication token per new connection; password: PGPASSWORD',
+      description:
+        'iam: a fresh IAM authentication token per new connection; secret-file: the user and password of DB_SECRET_FILE, read per new connection; password: PGPASSWORD (local runs)',
     }),
+  DB_SECRET_FILE: optionalText().meta({
+    description:
+      'For DB_AUTH=secret-file: the mounted secret (JSON with username and password, as Secrets Manager keeps a database login), read on every new connection so that a rotated login is used without a restart',
+  }),
   DB_OWNER_USER: optionalText().meta({
     deployed: 'required',
     description:
@@ -108,8 +121,15 @@ export function refineDatabaseSettings(settings: DatabaseSettings, ctx: z.Refine
     issue('PGHOST', 'no database configured: set DATABASE_URL, or PGHOST with PGUSER and PGDATABASE');
     return;
   }
-  if (!settings.PGUSER) issue('PGUSER', 'required with PGHOST: the role the workload logs in as');
   if (!settings.PGDATABASE) issue('PGDATABASE', 'required with PGHOST: the database name');
+  if (settings.DB_AUTH === 'secret-file') {
+    refineSecretFile(settings, issue);
+    return;
+  }
+  if (settings.DB_SECRET_FILE) {
+    issue('DB_SECRET_FILE', 'is read only with DB_AUTH=secret-file: set DB_AUTH, or unset DB_SECRET_FILE');
+  }
+  if (!settings.PGUSER) issue('PGUSER', 'required with PGHOST: the role the workload logs in as');
   if (settings.DB_AUTH === 'iam') {
     if (!settings.AWS_REGION)
       issue('AWS_REGION', 'required with DB_AUTH=iam: the region tokens are signed for');
@@ -123,6 +143,51 @@ export function refineDatabaseSettings(settings: DatabaseSettings, ctx: z.Refine
     }
   }
 }
+
+/** The checks of `DB_AUTH=secret-file`: the login is the file's, over TLS, and it only serves. */
+function refineSecretFile(settings: DatabaseSettings, issue: (path: string, message: string) => void): void {
+  if (!settings.DB_SECRET_FILE) {
+    issue('DB_SECRET_FILE', 'required with DB_AUTH=secret-file: the path of the mounted login');
+  }
+  if (settings.PGUSER) {
+    issue(
+      'PGUSER',
+      "must not be set with DB_AUTH=secret-file: the user is the secret's (rotation alternates it)",
+    );
+  }
+  if (settings.PGPASSWORD) {
+    issue('PGPASSWORD', "must not be set with DB_AUTH=secret-file: the password is the secret's");
+  }
+  if (settings.DB_OWNER_USER) {
+    issue(
+      'DB_OWNER_USER',
+      "must not be set with DB_AUTH=secret-file: the secret's login may only read and write rows; the migrations run where the owner logs in with IAM",
+    );
+  }
+  if (settings.PGSSLMODE === undefined || settings.PGSSLMODE === 'disable') {
+    issue(
+      'PGSSLMODE',
+      'must turn TLS on with DB_AUTH=secret-file (the cluster forces TLS, and a password is never sent in clear): use verify-full',
+    );
+  }
+}
+
+/**
+ * {@link databaseSettings} for a workload that may also run where its login is a mounted secret
+ * (`DB_AUTH=secret-file`: the inventory API runs as an ECS service with IAM, and as a Kubernetes
+ * application's pods with the file). `PGUSER` and `DB_OWNER_USER` are then not required of every
+ * deployment: with IAM the checks across settings still require `PGUSER`; with the file both must
+ * be unset.
+ */
+export const databaseSettingsWithSecretFile = databaseSettings.extend({
+  PGUSER: optionalText().meta({
+    description: 'The application role the pool logs in as (DML only); unset with DB_AUTH=secret-file',
+  }),
+  DB_OWNER_USER: optionalText().meta({
+    description:
+      'The schema owner role migrations run as (its own short-lived connection, IAM login); unset: migrations run on the pool, and no grants are given; never with DB_AUTH=secret-file',
+  }),
+});
 
 /** Settings that are missing or wrong, one line each, naming the variable. */
 export class SettingsError extends Error {

@@ -4,7 +4,7 @@
  * marked `.meta({ deployed: 'required' })` quietly switch a capability off when a deployed task
  * lacks them (see `deployedRules` in @ias/core).
  */
-import { databaseSettings, flag, refineDatabaseSettings, wholeNumber } from '@ias/core';
+import { databaseSettingsWithSecretFile, flag, refineDatabaseSettings, wholeNumber } from '@ias/core';
 import { z } from 'zod';
 
 /** The `OTEL_TRACES_SAMPLER` values understood (the specification's, less the Jaeger and X-Ray remote ones). */
@@ -59,10 +59,14 @@ const tracingSettingsShape = {
     .meta({ description: 'The share of requests the *traceidratio samplers trace, 0 to 1' }),
 };
 
-/** Every setting `inventory-api` reads: the database's, the server's and the tracing's. */
+/**
+ * Every setting `inventory-api` reads: the database's, the server's and the tracing's. Its database
+ * login is IAM's as an ECS service, the mounted secret's (`DB_AUTH=secret-file`, with
+ * `MIGRATE_ON_START=false`) as a Kubernetes application.
+ */
 export const inventoryApiSettings = z
   .object({
-    ...databaseSettings.shape,
+    ...databaseSettingsWithSecretFile.shape,
     ...tracingSettingsShape,
     PORT: wholeNumber(1, 65_535, 3000).meta({ description: 'Port the API listens on' }),
     HOST: z

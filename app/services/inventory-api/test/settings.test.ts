@@ -39,14 +39,32 @@ describe('inventory-api settings', () => {
     );
   });
 
-  it('mark the database settings a deployed task must have', () => {
+  it('mark the database settings every deployment must have, whether it logs in with IAM or the mounted secret', () => {
     expect(Object.keys(deployedRules(inventoryApiSettings)).sort()).toEqual([
       'DB_AUTH',
-      'DB_OWNER_USER',
       'PGDATABASE',
       'PGHOST',
       'PGSSLMODE',
-      'PGUSER',
     ]);
+  });
+
+  it('parse the environment of a Kubernetes pod, whose login is the mounted secret', () => {
+    const pod = {
+      ...DEPLOYED,
+      PGUSER: '',
+      DB_OWNER_USER: '',
+      AWS_REGION: '',
+      DB_AUTH: 'secret-file',
+      DB_SECRET_FILE: '/mnt/secrets/db/login.json',
+      MIGRATE_ON_START: 'false',
+    };
+    expect(parseSettings(inventoryApiSettings, pod, 'inventory-api')).toMatchObject({
+      DB_AUTH: 'secret-file',
+      DB_SECRET_FILE: '/mnt/secrets/db/login.json',
+      MIGRATE_ON_START: false,
+    });
+    expect(() =>
+      parseSettings(inventoryApiSettings, { ...pod, PGUSER: 'inventory_app' }, 'inventory-api'),
+    ).toThrow('PGUSER: must not be set with DB_AUTH=secret-file');
   });
 });
