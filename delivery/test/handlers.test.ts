@@ -1,5 +1,7 @@
 import { PutJobFailureResultCommand } from '@aws-sdk/client-codepipeline';
 import { PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { createServer, type AddressInfo } from 'node:net';
 import { mocks } from './aws.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -54,5 +56,84 @@ describe('traffic-hook handler', () => {
     const { handler } = await import('../src/handlers/traffic-hook.js');
     await expect(handler({ DeploymentId: 'd-ABC' })).rejects.toThrow(/LifecycleEventHookExecutionId/);
     expect(codedeployMock.commandCalls(PutLifecycleEventHookExecutionStatusCommand)).toHaveLength(0);
+  });
+});
+
+describe('db-roles handler', () => {
+  const MASTER = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:/ias/dev/db/credentials-AbCdEf';
+  const LOGIN_SECRET =
+    'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:/ias/dev/db/inventory-api-login-AbCdEf';
+  const closedPort = async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  };
+  const create = (properties: Record<string, unknown>) =>
+    ({
+      RequestType: 'Create',
+      ResourceProperties: {
+        ServiceToken: 'test',
+        Host: '127.0.0.1',
+        Port: '5432',
+        DatabaseName: 'inventory',
+        OwnerRole: 'inventory_owner',
+        AppRole: 'inventory_app',
+        ...properties,
+      },
+    }) as never;
+
+  it('refuses a login it could not provision before reading any secret, naming the property', async () => {
+    vi.stubEnv('MASTER_SECRET_ARN', MASTER);
+    const { handler } = await import('../src/handlers/db-roles.js');
+    await expect(
+      handler(create({ Logins: [{ Name: 'Inventory-API', SecretArn: LOGIN_SECRET }] })),
+    ).rejects.toThrow(
+      /^the custom resource's properties are invalid: Logins\.0\.Name: must be a lower-case PostgreSQL identifier/,
+    );
+    expect(mocks.secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('reads the master secret before connecting, and a login’s only once connected (to create it)', async () => {
+    vi.stubEnv('MASTER_SECRET_ARN', MASTER);
+    mocks.secrets.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ username: 'inventory_admin', password: 'master-pw' }),
+    });
+    const { handler } = await import('../src/handlers/db-roles.js');
+    const event = create({
+      Port: String(await closedPort()),
+      Logins: [{ Name: 'inventory_api_login', SecretArn: LOGIN_SECRET }],
+    });
+    await expect(handler(event)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(mocks.secrets.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input.SecretId)).toEqual([
+      MASTER,
+    ]);
+  });
+
+  it('names the secret, never its value, when it holds no password', async () => {
+    vi.stubEnv('MASTER_SECRET_ARN', MASTER);
+    mocks.secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: '{"username":"inventory_admin","pass":"hunter2"}' });
+    const { handler } = await import('../src/handlers/db-roles.js');
+    const error = await handler(create({})).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(error?.message).toBe(`the secret ${MASTER} is not JSON with a username and a password`);
+  });
+
+  it('does nothing on Delete: the roles go with the cluster', async () => {
+    vi.stubEnv('MASTER_SECRET_ARN', MASTER);
+    const { handler } = await import('../src/handlers/db-roles.js');
+    await expect(
+      handler({
+        RequestType: 'Delete',
+        PhysicalResourceId: 'database-roles',
+        ResourceProperties: {},
+      } as never),
+    ).resolves.toEqual({ PhysicalResourceId: 'database-roles' });
+    expect(mocks.secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 });

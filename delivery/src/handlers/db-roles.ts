@@ -18,8 +18,18 @@ const propertiesSchema = databaseRolesSchema.and(
   }),
 );
 
-/** The master user's credentials, as RDS generates the secret. */
-const masterSecretSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
+/** A database user's credentials, as RDS and Secrets Manager keep them (other fields aside). */
+const loginSecretSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
+
+/** Reads a database user's secret; its errors name the secret, never its value. */
+async function readLoginSecret(secretArn: string): Promise<z.output<typeof loginSecretSchema>> {
+  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  try {
+    return loginSecretSchema.parse(JSON.parse(SecretString ?? ''));
+  } catch {
+    throw new Error(`the secret ${secretArn} is not JSON with a username and a password`);
+  }
+}
 
 /** What the provider framework expects back. */
 export interface DbRolesResponse {
@@ -31,8 +41,9 @@ export interface DbRolesResponse {
  * The `onEvent` handler of the custom resource `<prefix>-<env>-db-roles` (aws-cdk-lib's provider
  * framework answers CloudFormation): on Create and Update, logs in to the cluster as the master
  * user (its secret, `MASTER_SECRET_ARN`, over verified TLS) and provisions the owner and
- * application roles (see {@link provisionDatabaseRoles}). Delete does nothing: the roles live in
- * the cluster and go with it, and dropping them while workloads run would cut them off.
+ * application roles and the password logins the properties list, each new one with the password
+ * of its secret (see {@link provisionDatabaseRoles}). Delete does nothing: the roles live in the
+ * cluster and go with it, and dropping them while workloads run would cut them off.
  */
 export const handler = async (event: CloudFormationCustomResourceEvent): Promise<DbRolesResponse> => {
   const physicalId = event.RequestType === 'Create' ? 'database-roles' : event.PhysicalResourceId;
@@ -47,14 +58,7 @@ export const handler = async (event: CloudFormationCustomResourceEvent): Promise
   if (!settings.success) {
     throw new Error(`db-roles misconfigured: ${describeIssues(settings.error)}`);
   }
-  const secretArn = settings.data.MASTER_SECRET_ARN;
-  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  let master: z.output<typeof masterSecretSchema>;
-  try {
-    master = masterSecretSchema.parse(JSON.parse(SecretString ?? ''));
-  } catch {
-    throw new Error(`the secret ${secretArn} is not JSON with a username and a password`);
-  }
+  const master = await readLoginSecret(settings.data.MASTER_SECRET_ARN);
   const props = parsed.data;
   const client = new Client({
     host: props.Host,
@@ -68,8 +72,15 @@ export const handler = async (event: CloudFormationCustomResourceEvent): Promise
   });
   await client.connect();
   try {
-    const report = await provisionDatabaseRoles(client, props);
-    logger.info('database roles provisioned', { ...report, owner: props.OwnerRole, app: props.AppRole });
+    // A new login's secret is read for its first password only (then the rotation owns it).
+    const report = await provisionDatabaseRoles(client, props, { readLoginSecret });
+    const logins = (props.Logins ?? []).map((l) => l.Name);
+    logger.info('database roles provisioned', {
+      ...report,
+      owner: props.OwnerRole,
+      app: props.AppRole,
+      logins,
+    });
     return { PhysicalResourceId: physicalId, Data: { OwnerRole: props.OwnerRole, AppRole: props.AppRole } };
   } finally {
     await client.end();
