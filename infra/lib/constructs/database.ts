@@ -9,6 +9,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { DatabaseLogin, type DatabaseLoginOptions } from './database-login';
 import { DeliveryFunction } from './delivery-function';
 import type { DeliveryCode } from '../config/delivery-code';
 import { placement, SubnetGroup, VPC_NETWORK_INTERFACE_ACTIONS } from './network';
@@ -79,13 +80,21 @@ export interface DatabaseProps {
    * When false the cluster, its instances and its logs are deleted without a final snapshot.
    */
   readonly retainData: boolean;
+  /**
+   * Password logins with the application role's privileges, for workloads that cannot log in with
+   * IAM tokens (a Kubernetes application's pods read theirs from a mounted secret): each gets its
+   * secret, rotated with the alternating-users strategy, and its role from the roles provisioner.
+   * @default - none
+   */
+  readonly logins?: readonly DatabaseLoginOptions[];
 }
 
 /**
  * Aurora PostgreSQL Serverless v2 in the isolated subnets: encrypted storage, TLS required,
  * IAM authentication, master credentials generated into Secrets Manager and rotated by a function
  * in the private subnets, PostgreSQL logs in a log group the stack owns (so `cdk destroy` removes
- * it), the owner and application roles provisioned by a custom resource, and an RDS Proxy with
+ * it), the owner and application roles (and any password logins, see {@link DatabaseLogin})
+ * provisioned by a custom resource, and an RDS Proxy with
  * end-to-end IAM authentication when asked for. Workloads get in with {@link Database.grantConnect}.
  */
 export class Database extends Construct {
@@ -107,6 +116,8 @@ export class Database extends Construct {
   readonly rolesProvisioner: DeliveryFunction;
   /** The custom resource whose Create and Update provision the roles. */
   readonly rolesResource: CustomResource;
+  /** The password logins, by role name. */
+  readonly logins: ReadonlyMap<string, DatabaseLogin>;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -222,6 +233,24 @@ export class Database extends Construct {
     schedule.node.addDependency(this.rotationLogGroup);
     this.cluster.connections.allowDefaultPortFrom(rotation, 'Credential rotation');
 
+    this.logins = new Map(
+      (props.logins ?? []).map((login) => [
+        login.username,
+        new DatabaseLogin(this, `Login-${login.username}`, {
+          ...login,
+          cluster: this.cluster,
+          databaseName: props.databaseName,
+          masterSecret: secret,
+          encryptionKey: props.encryptionKey,
+          rotationInterval: props.rotationInterval,
+          vpc: props.vpc,
+          rotationSecurityGroup,
+          logRetention: props.logRetention,
+          retainData: props.retainData,
+        }),
+      ]),
+    );
+
     if (props.proxy) {
       // End-to-end IAM: clients log in to the proxy with IAM tokens (the only way in), and the
       // proxy logs in to the cluster with IAM as the same user, through its role. No secret on it.
@@ -311,6 +340,11 @@ export class Database extends Construct {
 
     const role = lambdaRole('RolesRole', 'read the master secret, provision the database roles');
     secret.grantRead(role);
+    // A new login's first password, from its own secret (encrypted with the environment key: the
+    // grant covers kms:Decrypt through Secrets Manager).
+    for (const login of this.logins.values()) {
+      login.secret.grantRead(role);
+    }
     // The cluster hands out its secret as an attachment, whose grant leaves out the key the secret
     // is encrypted with: without this, reading it fails with AccessDenied from KMS.
     role.addToPolicy(
@@ -324,7 +358,7 @@ export class Database extends Construct {
     );
     const handler = new DeliveryFunction(this, 'RolesProvisioner', {
       functionName: name,
-      description: `Provisions the database roles ${props.roles.owner} and ${props.roles.app} (IAM login only) in ${props.clusterIdentifier}`,
+      description: `Provisions the database roles ${props.roles.owner} and ${props.roles.app} (IAM login only)${this.logins.size > 0 ? ' and the password logins' : ''} in ${props.clusterIdentifier}`,
       code: props.deliveryCode,
       handler: 'db-roles',
       role,
@@ -388,10 +422,17 @@ export class Database extends Construct {
         DatabaseName: props.databaseName,
         OwnerRole: props.roles.owner,
         AppRole: props.roles.app,
+        ...(this.logins.size > 0 && {
+          Logins: [...this.logins.values()].map((l) => ({ Name: l.username, SecretArn: l.secret.secretArn })),
+        }),
       },
     });
     // Runs once the writer instance answers (the cluster's children include its instances).
     resource.node.addDependency(this.cluster);
+    // A login's first rotation, right after its schedule is created, logs in as the login.
+    for (const login of this.logins.values()) {
+      login.rotationSchedule.node.addDependency(resource);
+    }
     return { handler, resource };
   }
 }
