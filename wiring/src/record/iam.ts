@@ -54,6 +54,7 @@ export const IAM_SERVICE_PREFIXES: Readonly<Record<string, string>> = {
   DynamoDB: 'dynamodb',
   ECR: 'ecr',
   ECS: 'ecs',
+  EKS: 'eks',
   'Elastic Load Balancing v2': 'elasticloadbalancing',
   EventBridge: 'events',
   Lambda: 'lambda',
@@ -279,6 +280,9 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
       passRoles: (i) => [i.taskRoleArn as string | undefined, i.executionRoleArn as string | undefined],
     },
   },
+  eks: {
+    DescribeCluster: { resources: (i, arn) => [arn('eks', `cluster/${text(i, 'name', 'DescribeCluster')}`)] },
+  },
   elasticloadbalancing: { DescribeTargetHealth: { resources: ANY } },
   events: {
     PutEvents: {
@@ -320,6 +324,7 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
   },
   ssm: {
     GetParameter: { resources: (i, arn) => [parameterArn(text(i, 'Name', 'GetParameter'), arn)] },
+    GetParameters: { resources: (i, arn) => texts(i, 'Names').map((n) => parameterArn(n, arn)) },
     PutParameter: { resources: (i, arn) => [parameterArn(text(i, 'Name', 'PutParameter'), arn)] },
     GetParametersByPath: {
       // The path as given (`/ias/dev/` → `parameter/ias/dev/`): a grant on `parameter/ias/dev/*` covers it.
