@@ -19,7 +19,11 @@
  * - `${event:artifactBucket}` — the artifact bucket of the pipeline whose job invokes the workload;
  * - `*` in place of an object key or version the event chooses (any);
  * - `${prefix}` — the project's prefix (README.md), where the code builds a name from the project
- *   configuration itself (infra/scripts/check-function.ts).
+ *   configuration itself (infra/scripts/check-function.ts);
+ * - `${source:FILE:PATH}` — a field of the JSON file FILE in the CodeBuild project's S3 source, as
+ *   the assembly holds that asset (dot path, arrays by index: `${source:deploy.json:target.clusterName}`);
+ *   a path ending in `.*` stands for each element of the array or object there, the resource
+ *   repeated once per element (`${source:deploy.json:alarms.*}`).
  *
  * A CodeBuild project's `${env:NAME}` may also be set by the pipeline action that starts it
  * (`TARGET_ENV`, `DELIVERY_ROLE_ARN`): the check reads the action's environment variables too.

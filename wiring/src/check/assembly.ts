@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { readAssembly } from '@ias/infra/plan';
 
 /** One resource of a template, as CloudFormation reads it. */
@@ -36,6 +36,13 @@ export interface StageModel {
 /** The whole assembly, as the check reads it (plain data: tests change it to prove the check). */
 export interface AssemblyModel {
   readonly stages: StageModel[];
+  /**
+   * Where each file asset's source is on disk, by the S3 object key it is published under
+   * (`<hash>.zip`): what a CodeBuild project's S3 source holds, for the checks that read a file of
+   * it (the Kubernetes deploy project's `deploy.json`).
+   * @default - none: a source file cannot be read
+   */
+  readonly assets?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -46,6 +53,42 @@ export const STAND_IN_ACCOUNT = '111111111111';
 
 /** Raised when there is no assembly to check. */
 export class NoAssemblyError extends Error {}
+
+/** The asset manifest CDK writes beside each stack: each file asset's source and where it is published. */
+interface AssetManifest {
+  readonly files?: Readonly<
+    Record<
+      string,
+      {
+        readonly source?: { readonly path?: string };
+        readonly destinations?: Readonly<Record<string, { readonly objectKey?: string }>>;
+      }
+    >
+  >;
+}
+
+/**
+ * Every file asset of an assembly and of its nested assemblies (`assembly-*`), by S3 object key:
+ * the absolute path of its source (a folder, for a zipped asset).
+ */
+function assetSources(dir: string, found: Record<string, string> = {}): Record<string, string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory() && entry.name.startsWith('assembly-')) {
+      assetSources(join(dir, entry.name), found);
+    } else if (entry.isFile() && entry.name.endsWith('.assets.json')) {
+      const manifest = JSON.parse(readFileSync(join(dir, entry.name), 'utf8')) as AssetManifest;
+      for (const file of Object.values(manifest.files ?? {})) {
+        const path = file.source?.path;
+        for (const destination of Object.values(file.destinations ?? {})) {
+          if (path !== undefined && destination.objectKey !== undefined) {
+            found[destination.objectKey] = resolve(dir, path);
+          }
+        }
+      }
+    }
+  }
+  return found;
+}
 
 /** Reads a synthesized cloud assembly into plain data. */
 export function loadAssembly(outdir: string, defaultRegion: string): AssemblyModel {
@@ -64,5 +107,6 @@ export function loadAssembly(outdir: string, defaultRegion: string): AssemblyMod
         template: structuredClone(stack.template) as CfnTemplate,
       })),
     })),
+    assets: assetSources(outdir),
   };
 }

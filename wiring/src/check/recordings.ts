@@ -4,6 +4,7 @@ import type { RecordedCall, WorkloadRecording } from '../calls';
 import { flatten } from '../record/scenario';
 import { property, resourcesOfType, type Located } from './facts';
 import { resolve, resolveString } from './resolve';
+import { flattenJson, sourceJson } from './sources';
 import type { Workload } from './workloads';
 
 /** The checked-in recordings, by workload id. */
@@ -165,6 +166,17 @@ function contexts(workload: Workload, calls: readonly RecordedCall[]): Context[]
   for (const [name, value] of Object.entries(workload.environment)) {
     base[`env:${name}`] = value;
   }
+  // The JSON files of a CodeBuild project's source the calls name (`${source:deploy.json:…}`).
+  for (const file of new Set([...text.matchAll(SOURCE_FILE)].map((m) => m[1] ?? ''))) {
+    const read = sourceJson(workload, file);
+    if ('value' in read) {
+      const fields = new Map<string, string>();
+      flattenJson(read.value, '', fields);
+      for (const [path, value] of fields) {
+        base[`source:${file}:${path}`] = value;
+      }
+    }
+  }
   let all: Context[] = [base];
   const actions = actionsRunning(workload);
   const usesAction =
@@ -196,6 +208,36 @@ function prefixOf(workload: Workload): string {
 }
 
 const TOKEN = /\$\{([^}]+)\}/g;
+
+/** The files `${source:FILE:PATH}` tokens name. */
+const SOURCE_FILE = /\$\{source:([^:}]+):/g;
+
+/** A token that stands for every element of the array or object at its path: `${source:f:alarms.*}`. */
+const EACH = /\$\{([^}]+)\.\*\}/;
+
+/**
+ * A text once per element its `${PATH.*}` tokens stand for (each as `${PATH.<key>}`, the context's
+ * direct children of PATH); as it is when the context has none, so that the token is reported missing.
+ */
+function each(text: string, context: Context): string[] {
+  const match = EACH.exec(text);
+  if (!match) {
+    return [text];
+  }
+  const parent = `${match[1] ?? ''}.`;
+  const children = Object.keys(context).filter(
+    (key) => key.startsWith(parent) && !key.slice(parent.length).includes('.'),
+  );
+  if (children.length === 0) {
+    return [text];
+  }
+  return children.flatMap((key) =>
+    each(
+      text.replace(match[0], () => `\${${key}}`),
+      context,
+    ),
+  );
+}
 
 /** Fills a text's tokens from a context; undefined with the first token it has no value for. */
 function fill(text: string, context: Context): { value?: string; missing?: string } {
@@ -246,7 +288,7 @@ export function expandCalls(
         principal = fill(call.principal, context).value;
         if (principal === undefined) continue; // no role to assume here: the call is made with the own role
       }
-      const resources = call.resources.map((r) => fill(r, context));
+      const resources = call.resources.flatMap((r) => each(r, context)).map((r) => fill(r, context));
       const unresolved = resources.find((r) => r.missing)?.missing;
       if (unresolved) {
         if (call.service === 'sts' && call.action === 'AssumeRole') continue; // nothing to assume here
