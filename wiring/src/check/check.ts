@@ -3,11 +3,18 @@ import type { AssemblyModel, StageModel } from './assembly';
 import { RUNTIME_VARIABLES, type WorkloadContract } from './contracts';
 import { checkDatabase } from './database';
 import { StageNetwork } from './network';
-import { callNeeds, evaluate, functionRuntimeNeeds, taskRuntimeNeeds, type Need } from './permissions';
+import {
+  callNeeds,
+  evaluate,
+  functionRuntimeNeeds,
+  podRuntimeNeeds,
+  taskRuntimeNeeds,
+  type Need,
+} from './permissions';
 import { expandCalls } from './recordings';
 import { buildspecCommands } from '../record/buildspecs';
 import { awsCliCalls } from '../record/aws-cli';
-import { INLINE_BUILDSPEC, type UnknownWorkload, type Workload } from './workloads';
+import { CODE_ROLE, INLINE_BUILDSPEC, type UnknownWorkload, type Workload } from './workloads';
 import { resolveString } from './resolve';
 
 /** The four things checked for each workload. */
@@ -51,7 +58,13 @@ function describeNeed(
   roleName: string | undefined,
   result: string,
 ): { fails: string; missing: string } {
-  const who = roleName ? `${need.role} ${roleName}` : need.role;
+  if (!roleName) {
+    return {
+      fails: `${need.why}: ${need.action} on ${need.resource} is denied (${result})`,
+      missing: `its ${need.role}`,
+    };
+  }
+  const who = `${need.role} ${roleName}`;
   const keyOrPass = need.action.startsWith('kms:')
     ? ' (in its policies, and in the key policy)'
     : need.action === 'iam:PassRole'
@@ -92,8 +105,12 @@ async function checkWorkload(
   const configuration: Finding[] = [];
   const networkFindings: Finding[] = [];
   const database: Finding[] = [];
-  const codeRole =
-    workload.kind === 'task' ? 'task role' : workload.kind === 'build' ? 'service role' : 'role';
+  const codeRole = CODE_ROLE[workload.kind];
+  // What reading the workload from the assembly found wrong.
+  const cells = { permissions, configuration, network: networkFindings, database };
+  for (const problem of workload.problems ?? []) {
+    cells[problem.check].push(finding(problem.check, problem.fails, problem.missing));
+  }
 
   // Configuration: the code's own schema over what the template sets, plus what the runtime sets.
   const env = { ...RUNTIME_VARIABLES[workload.kind], ...workload.environment };
@@ -170,6 +187,26 @@ async function checkWorkload(
   if (workload.kind === 'function') {
     needs.push(...functionRuntimeNeeds(workload));
   }
+  if (workload.kind === 'pods') {
+    needs.push(...podRuntimeNeeds(workload));
+    // The secrets provider calls Secrets Manager from the pods' node, with the credentials the Pod
+    // Identity agent gets from EKS Auth.
+    // @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html
+    services.add('secretsmanager');
+    services.add('eks-auth');
+    // Their nodes pull the image from ECR (its API, its registry, the layers in S3) on that network.
+    services.add('ecr');
+    services.add('ecr.dkr');
+    services.add('s3');
+  }
+  if (workload.kind === 'build' && workload.network) {
+    // In a VPC, CodeBuild downloads an S3 source and sends its logs through the project's interface.
+    // @see https://docs.aws.amazon.com/codebuild/latest/userguide/vpc-support.html
+    const props = workload.resource.Properties ?? {};
+    if ((props.Source as { Type?: unknown } | undefined)?.Type === 'S3') services.add('s3');
+    const logs = props.LogsConfig as { CloudWatchLogs?: { Status?: unknown } } | undefined;
+    if (logs?.CloudWatchLogs?.Status !== 'DISABLED') services.add('logs');
+  }
   if (workload.kind === 'task') {
     const runtime = taskRuntimeNeeds(workload);
     needs.push(...runtime);
@@ -186,7 +223,7 @@ async function checkWorkload(
   // Database: the client its settings make, against the proxy or cluster it reaches.
   let usesDatabase = false;
   if (contract.database && settingsOk) {
-    const client = contract.database(parsedSettings, workload.injected);
+    const client = contract.database(parsedSettings, workload);
     if (client) {
       usesDatabase = true;
       const verdict = checkDatabase(workload, client);
@@ -220,6 +257,15 @@ async function checkWorkload(
     (check === 'database' ? database : permissions).push(finding(check, fails, missing));
   }
 
+  for (const connection of workload.network ? (workload.connects ?? []) : []) {
+    const closed = network.portClosed(workload, connection.groups, connection.port, connection.name);
+    if (closed) {
+      networkFindings.push(
+        finding('network', `it cannot connect to ${connection.name}: the connection times out`, closed),
+      );
+    }
+  }
+
   for (const service of [...services].sort()) {
     const why = workload.network
       ? network.unreachable(workload, service, workload.scope.stack.region)
@@ -235,7 +281,10 @@ async function checkWorkload(
     workload: workload.name,
     cells: {
       permissions: cell(permissions, true),
-      configuration: cell(configuration, contract.settings !== undefined),
+      configuration: cell(
+        configuration,
+        contract.settings !== undefined || workload.settingsFrom !== undefined,
+      ),
       network: cell(networkFindings, workload.network !== undefined),
       database: cell(database, usesDatabase),
     },

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { type ProjectConfig, REPO_ROOT } from '@ias/infra/config';
 import { z, type ZodType } from 'zod';
 import type { DatabaseClient } from './database';
+import type { Workload } from './workloads';
 
 /**
  * What a workload's code expects of its surroundings, read from the code itself: the schema it
@@ -25,18 +26,29 @@ export interface WorkloadContract {
   readonly deployed?: Readonly<
     Record<string, { readonly rule: 'required' | 'forbidden'; readonly why: string }>
   >;
-  /** The database client the parsed settings describe, if the workload uses the database. */
+  /**
+   * The database client the parsed settings describe, if the workload uses the database: with what
+   * its surroundings give it (variables injected from secrets, secrets mounted as files).
+   */
   readonly database?: (
     settings: unknown,
-    injected: Readonly<Record<string, string>>,
+    given: Pick<Workload, 'injected' | 'mounted'>,
   ) => DatabaseClient | undefined;
 }
 
-/** Variables the Lambda runtime, Amazon ECS and CodeBuild set themselves (values stand in). */
+/**
+ * Variables the Lambda runtime, Amazon ECS, CodeBuild and EKS Pod Identity set themselves (values
+ * stand in).
+ */
 export const RUNTIME_VARIABLES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   function: { AWS_REGION: 'stand-in', AWS_DEFAULT_REGION: 'stand-in', AWS_LAMBDA_FUNCTION_NAME: 'stand-in' },
   task: { AWS_REGION: 'stand-in', AWS_DEFAULT_REGION: 'stand-in' },
   build: { AWS_REGION: 'stand-in', AWS_DEFAULT_REGION: 'stand-in', CODEBUILD_BUILD_ARN: 'stand-in' },
+  // Pod Identity's credentials endpoint; no region (the application's settings must give one if it needs it).
+  pods: {
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: 'stand-in',
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: 'stand-in',
+  },
 };
 
 /** The deployed rules of a settings schema, with each field's own description as the why. */
@@ -52,19 +64,27 @@ function deployed(schema: z.ZodObject) {
 /** The client a workload's parsed database settings make. */
 function databaseClient(
   parsed: unknown,
-  injected: Readonly<Record<string, string>>,
+  given: Pick<Workload, 'injected' | 'mounted'>,
 ): DatabaseClient | undefined {
   const settings = parsed as DatabaseSettings;
   if (settings.DATABASE_URL || !settings.PGHOST) {
     return undefined;
   }
+  const file = settings.DB_AUTH === 'secret-file' ? (settings.DB_SECRET_FILE ?? '') : undefined;
+  const mounted = file === undefined ? undefined : given.mounted?.[file];
   return {
     host: settings.PGHOST,
     port: settings.PGPORT,
     users: [settings.PGUSER, settings.DB_OWNER_USER].filter((u): u is string => !!u),
     auth: settings.DB_AUTH,
     tls: settings.PGSSLMODE !== undefined && settings.PGSSLMODE !== 'disable',
-    passwordSecret: settings.DB_AUTH === 'password' ? injected.PGPASSWORD : undefined,
+    passwordSecret:
+      settings.DB_AUTH === 'password'
+        ? given.injected.PGPASSWORD
+        : settings.DB_AUTH === 'secret-file'
+          ? mounted?.secret
+          : undefined,
+    ...(file === undefined ? {} : { secretFile: { path: file, refreshed: mounted?.refreshed ?? false } }),
   };
 }
 

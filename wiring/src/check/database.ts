@@ -1,7 +1,7 @@
 import type { AssemblyModel } from './assembly';
 import { attribute, property, reference, resourcesOfType, secretArnBase, type Located } from './facts';
 import type { Need } from './permissions';
-import type { Workload } from './workloads';
+import { CODE_ROLE, type Workload } from './workloads';
 
 /** How a workload's code connects to PostgreSQL, as its settings say. */
 export interface DatabaseClient {
@@ -9,15 +9,23 @@ export interface DatabaseClient {
   readonly port: number;
   /** The database users it logs in as: the application role, and the migration role if any. */
   readonly users: readonly string[];
-  /** IAM authentication tokens, or a password. */
-  readonly auth: 'iam' | 'password';
+  /**
+   * IAM authentication tokens, or a password: from the settings (`password`, read once), or from a
+   * mounted secret file read on every new connection (`secret-file`, so a rotation needs no restart).
+   */
+  readonly auth: 'iam' | 'password' | 'secret-file';
   /** Whether the client uses TLS. */
   readonly tls: boolean;
   /**
-   * Where a password comes from and when it is read: a secret (ARN) read once at start (injected
-   * by ECS, or fetched when the first connection opens).
+   * Where a password comes from: a secret (ARN), read once at start (`password`: injected by ECS, or
+   * fetched when the first connection opens), or mounted as the file `secret-file` reads.
    */
   readonly passwordSecret?: string;
+  /**
+   * For `secret-file`: the file it reads the login from on each new connection, and whether what
+   * mounts it refreshes it with the secret's new versions.
+   */
+  readonly secretFile?: { readonly path: string; readonly refreshed: boolean };
 }
 
 /** What the workload needs of the database, as findings and as permissions to evaluate. */
@@ -90,7 +98,12 @@ export function checkDatabase(workload: Workload, client: DatabaseClient): Datab
   const { assembly } = workload.scope;
   const findings: string[] = [];
   const needs: Need[] = [];
-  const role = workload.kind === 'task' ? 'task role' : workload.kind === 'build' ? 'service role' : 'role';
+  const role = CODE_ROLE[workload.kind];
+  // A mounted login's user is the secret's (rotation alternates it between the user and its clone).
+  const users =
+    client.auth === 'secret-file'
+      ? [client.passwordSecret && secretUser(assembly, client.passwordSecret)].filter((u): u is string => !!u)
+      : client.users;
 
   if (client.auth === 'password' && client.passwordSecret) {
     const days = rotationDays(assembly, client.passwordSecret);
@@ -98,6 +111,19 @@ export function checkDatabase(workload: Workload, client: DatabaseClient): Datab
       findings.push(
         `after the first credential rotation (every ${days} days) new connections fail until the process restarts: it reads the password of ${secretArnBase(client.passwordSecret)} once, at start — use IAM authentication tokens, one per new connection`,
       );
+    }
+  }
+  if (client.auth === 'secret-file') {
+    const file = client.secretFile?.path ?? '(DB_SECRET_FILE)';
+    if (!client.passwordSecret) {
+      findings.push(`every connection fails: it reads its login from ${file}, where no secret is mounted`);
+    } else {
+      const days = rotationDays(assembly, client.passwordSecret);
+      if (days !== undefined && !client.secretFile?.refreshed) {
+        findings.push(
+          `within two credential rotations (every ${days} days; the previous login stays valid until the next) new connections fail until the pods restart: ${file} keeps the login of ${secretArnBase(client.passwordSecret)} read at start — turn on the secrets store CSI driver's rotation (its add-on configuration secrets-store-csi-driver.enableSecretRotation: true)`,
+        );
+      }
     }
   }
 
@@ -127,7 +153,7 @@ export function checkDatabase(workload: Workload, client: DatabaseClient): Datab
       );
     }
     if (client.auth === 'iam') {
-      for (const user of client.users) {
+      for (const user of users) {
         needs.push({
           role,
           action: 'rds-db:connect',
@@ -153,7 +179,7 @@ export function checkDatabase(workload: Workload, client: DatabaseClient): Datab
         );
       }
       const proxyRole = String(property(proxy, 'RoleArn'));
-      for (const user of client.users) {
+      for (const user of users) {
         needs.push({
           role: proxyRole,
           action: 'rds-db:connect',
@@ -165,7 +191,7 @@ export function checkDatabase(workload: Workload, client: DatabaseClient): Datab
       const secretUsers = auth
         .filter((a) => a.SecretArn)
         .map((a) => secretUser(assembly, String(a.SecretArn)));
-      for (const user of client.users) {
+      for (const user of users) {
         if (!secretUsers.includes(user)) {
           findings.push(
             `every connection as ${user} is refused: the proxy ${name} has no secret for that user to log in to the cluster with`,
@@ -190,7 +216,7 @@ export function checkDatabase(workload: Workload, client: DatabaseClient): Datab
         `every connection is refused: the client uses IAM tokens and the cluster ${cluster.identifier} has IAM authentication off`,
       );
     }
-    for (const user of client.users) {
+    for (const user of users) {
       needs.push({
         role,
         action: 'rds-db:connect',

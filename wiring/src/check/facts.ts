@@ -25,6 +25,19 @@ export function resourcesOfType(
   return found;
 }
 
+/** The first resource of a type (across the assembly, or in `stacks`) whose property resolves to `value`. */
+export function resourceWhere(
+  assembly: AssemblyModel,
+  type: string,
+  name: string,
+  value: string,
+  stacks?: readonly StackModel[],
+): Located | undefined {
+  return resourcesOfType(assembly, type, stacks).find(
+    (r) => r.resource.Properties?.[name] !== undefined && property(r, name) === value,
+  );
+}
+
 /** The value of `Fn::GetAtt` on a located resource. */
 export function attribute(located: Located, name: string): string {
   return resolveString(located.scope, { 'Fn::GetAtt': [located.logicalId, name] });

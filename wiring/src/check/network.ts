@@ -1,5 +1,5 @@
 import type { AssemblyModel, StackModel } from './assembly';
-import { property, reference, resourcesOfType, type Located } from './facts';
+import { attribute, property, reference, resourcesOfType, type Located } from './facts';
 import type { Workload } from './workloads';
 
 /** The VPC endpoint service a call of an IAM service prefix goes to, where it differs. */
@@ -63,6 +63,14 @@ export class SecurityGroups {
           ? [{ protocol: '-1', from: 0, to: 65535, cidr: '0.0.0.0/0' }]
           : egress.map((r) => toRule(r, 'DestinationSecurityGroupId')),
       );
+    }
+    // The cluster security group EKS creates with each cluster, and its default rules: all traffic
+    // from itself, all traffic out. Rules of the templates add to them.
+    // @see https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html
+    for (const cluster of resourcesOfType(assembly, 'AWS::EKS::Cluster', stacks)) {
+      const id = attribute(cluster, 'ClusterSecurityGroupId');
+      this.ingress.set(id, [{ protocol: '-1', from: 0, to: 65535, group: id }]);
+      this.egress.set(id, [{ protocol: '-1', from: 0, to: 65535, cidr: '0.0.0.0/0' }]);
     }
     for (const rule of resourcesOfType(assembly, 'AWS::EC2::SecurityGroupIngress', stacks)) {
       const raw = rule.resource.Properties ? (resolveAll(rule) as Record<string, unknown>) : {};

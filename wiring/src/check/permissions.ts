@@ -236,6 +236,29 @@ export function taskRuntimeNeeds(workload: Workload): Need[] {
   return needs;
 }
 
+/**
+ * What the secrets store CSI driver's AWS provider does as a Kubernetes application's pods (their
+ * Pod Identity role): read each mounted secret, and decrypt it through Secrets Manager.
+ */
+export function podRuntimeNeeds(workload: Workload): Need[] {
+  const { assembly } = workload.scope;
+  return Object.entries(workload.mounted ?? {}).flatMap(([path, { secret }]) => [
+    {
+      role: 'pod role',
+      action: 'secretsmanager:GetSecretValue',
+      resource: secret,
+      why: `the secrets provider mounts ${path} from the secret as its pods`,
+    },
+    ...keyNeeds(
+      assembly,
+      secret,
+      'pod role',
+      ['kms:Decrypt'],
+      `the secrets provider mounts ${path} from a secret encrypted with that key`,
+    ),
+  ]);
+}
+
 /** A need the policies do not grant. */
 export interface Denial {
   readonly need: Need;

@@ -41,6 +41,8 @@ const NAME_PROPERTY: Readonly<Record<string, string>> = {
   'AWS::ElasticLoadBalancingV2::TargetGroup': 'Name',
   'AWS::CloudWatch::Alarm': 'AlarmName',
   'AWS::Lambda::Alias': 'Name',
+  'AWS::EKS::Cluster': 'Name',
+  'AWS::CloudWatch::CompositeAlarm': 'AlarmName',
 };
 
 /** Where a value is being resolved: the stack, and the assembly for cross-stack references. */
@@ -241,6 +243,12 @@ function getAtt(scope: ResolveScope, logicalId: string, attribute: string): stri
     case 'AWS::ElasticLoadBalancingV2::Listener.Arn':
     case 'AWS::ElasticLoadBalancingV2::Listener.ListenerArn':
       return `${arnPrefix(scope, 'elasticloadbalancing')}listener/app/${logicalId.toLowerCase()}/0123456789abcdef`;
+    case 'AWS::EKS::Cluster.Arn':
+      return `${arnPrefix(scope, 'eks')}cluster/${name()}`;
+    case 'AWS::EKS::Cluster.ClusterSecurityGroupId':
+      // The security group EKS creates for the cluster (its control plane's interfaces and, in Auto
+      // Mode and managed node groups, its nodes and pods carry it).
+      return standInId(scope, 'sg', `${logicalId}-cluster`);
     case 'AWS::CodePipeline::Pipeline.Arn':
       return `${arnPrefix(scope, 'codepipeline')}${name()}`;
     default:

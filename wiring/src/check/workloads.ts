@@ -1,6 +1,7 @@
 import type { ProjectConfig } from '@ias/infra/config';
 import {
   functionTarget,
+  kubernetesTarget,
   Naming,
   pipelineNames,
   SERVICE_STRATEGIES,
@@ -8,10 +9,46 @@ import {
   trafficHookNames,
 } from '@ias/targets';
 import type { AssemblyModel, CfnResource, StackModel, StageModel } from './assembly';
+import type { CheckName } from './check';
+import { KUBERNETES_DEPLOY, kubernetesWorkloads } from './kubernetes';
 import { knownParameterValue, resolve, resolveString, UnresolvableError, type ResolveScope } from './resolve';
 
-/** What runs: a Lambda function, an ECS task, or a CodeBuild project. */
-export type WorkloadKind = 'function' | 'task' | 'build';
+/** What runs: a Lambda function, an ECS task, a CodeBuild project, or a Kubernetes application's pods. */
+export type WorkloadKind = 'function' | 'task' | 'build' | 'pods';
+
+/** The role each kind's code acts as (its label among the workload's roles). */
+export const CODE_ROLE: Readonly<Record<WorkloadKind, string>> = {
+  function: 'role',
+  task: 'task role',
+  build: 'service role',
+  pods: 'pod role',
+};
+
+/** Something found wrong while reading a workload from the assembly, reported as its finding. */
+export interface WorkloadProblem {
+  readonly check: CheckName;
+  /** What would fail at run time. */
+  readonly fails: string;
+  /** What is missing. */
+  readonly missing: string;
+}
+
+/** A secret a CSI driver mounts as a file in the workload's containers. */
+export interface MountedSecret {
+  /** The secret's ARN. */
+  readonly secret: string;
+  /** Whether the file follows the secret's new versions (else it keeps what was read at start). */
+  readonly refreshed: boolean;
+}
+
+/** A connection the workload opens besides those to AWS APIs and to its database. */
+export interface WorkloadConnection {
+  /** What it connects to, in a finding's words (`the Kubernetes API of ias-dev-eks`). */
+  readonly name: string;
+  /** The security groups of what it connects to. */
+  readonly groups: readonly string[];
+  readonly port: number;
+}
 
 /** An identity a workload acts as. */
 export interface WorkloadRole {
@@ -45,7 +82,19 @@ export interface Workload {
   readonly environment: Readonly<Record<string, string>>;
   /** Variables injected from Secrets Manager or SSM (ECS `Secrets`), by name: where from. */
   readonly injected: Readonly<Record<string, string>>;
+  /** Secrets mounted as files (a Kubernetes application's database login), by path. @default - none */
+  readonly mounted?: Readonly<Record<string, MountedSecret>>;
   readonly network?: WorkloadNetwork;
+  /** Connections it opens besides those to AWS APIs and its database. @default - none */
+  readonly connects?: readonly WorkloadConnection[];
+  /**
+   * Where its settings come from besides its environment, when the check reads them (the deploy file
+   * of a Kubernetes deploy project's source): its configuration is checked even without a schema.
+   * @default - its environment only
+   */
+  readonly settingsFrom?: string;
+  /** What reading it from the assembly found wrong. @default - nothing */
+  readonly problems?: readonly WorkloadProblem[];
 }
 
 /**
@@ -73,6 +122,10 @@ export function workloadRegistry(project: ProjectConfig): Map<string, string[]> 
       if (target.canaryGate !== undefined) {
         registry.set(target.canaryGate, [`delivery:canary-gate:${hookedBy}`]);
       }
+    }
+    // Its pods are found through it: the deploy file of its source says what they run.
+    for (const app of project.kubernetes ?? []) {
+      registry.set(kubernetesTarget(env, app).deployProject, [KUBERNETES_DEPLOY]);
     }
   }
   for (const fn of project.functions ?? []) {
@@ -283,7 +336,7 @@ function collect(
       continue;
     }
     try {
-      workloads.push({
+      const workload: Workload = {
         name,
         recordings,
         stage,
@@ -291,7 +344,13 @@ function collect(
         logicalId,
         resource,
         ...make(scope, resource, logicalId),
-      });
+      };
+      if (recordings[0] === KUBERNETES_DEPLOY) {
+        const { project, pods } = kubernetesWorkloads(workload);
+        workloads.push(project, ...(pods ? [pods] : []));
+      } else {
+        workloads.push(workload);
+      }
     } catch (err) {
       if (err instanceof UnresolvableError) {
         unknown.push({ stage, name: `${name} (${err.message})`, type: resource.Type });

@@ -16,6 +16,7 @@ const MODULES: Readonly<Record<string, () => Promise<readonly Scenario[]>>> = {
   'check-function': async () => (await import('./check-function.js')).checkFunctionScenarios,
   svc: async () => [(await import('./inventory-api.js')).inventoryApiScenario],
   'db-roles': async () => [(await import('./db-roles.js')).dbRolesScenario],
+  kubernetes: async () => (await import('./kubernetes-deploy.js')).kubernetesDeployScenarios,
 };
 
 /** The scenarios `npm run record -w @ias/wiring` runs, in recording order. */
