@@ -51,6 +51,11 @@ export {
   type StoredSbom,
 } from './sbom/index.js';
 
+// The Kubernetes kind: its manifest (kubernetes.json), the objects it renders, the review copy and
+// the deploy file the infrastructure writes for the deploy project.
+export * from './kinds/kubernetes/index.js';
+export { type DeployFile, deployFileSchema } from './kinds/kubernetes/deploy-cli.js';
+
 // The CodePipeline job and its step table.
 export {
   type ArtifactCredentials,

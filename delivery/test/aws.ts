@@ -1,5 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,6 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 const CLIENT_CLASSES = {
   cloudformation: CloudFormationClient,
   cloudwatch: CloudWatchClient,
+  codebuild: CodeBuildClient,
   codedeploy: CodeDeployClient,
   codepipeline: CodePipelineClient,
   dynamodb: DynamoDBClient,

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
@@ -20,6 +21,7 @@ interface AssumedClients {
   ssm: SSMClient;
   ecr: ECRClient;
   s3: S3Client;
+  codebuild: CodeBuildClient;
 }
 const assumed = new Map<string, AssumedClients>();
 
@@ -36,6 +38,8 @@ const clients = {
   ecr: new ECRClient({}),
   // The SBOM of what passed the gate, stored in the environment's artifact bucket.
   s3: new S3Client({}),
+  // A Kubernetes application's deploy project, in the VPC.
+  codebuild: new CodeBuildClient({}),
   // The release ledger, and the configuration snapshot it records.
   dynamodb: new DynamoDBClient({}),
   secrets: new SecretsManagerClient({}),
@@ -55,6 +59,7 @@ const clients = {
       secrets: new SecretsManagerClient({ credentials }),
       ecr: new ECRClient({ credentials }),
       s3: new S3Client({ credentials }),
+      codebuild: new CodeBuildClient({ credentials }),
     };
     assumed.set(roleArn, made);
     return made;

@@ -8,6 +8,7 @@ import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
@@ -79,6 +80,11 @@ export interface PipelineJobClients {
    */
   readonly s3?: S3Client;
   /**
+   * Starts and follows a Kubernetes application's deploy project (kubernetes-deploy).
+   * @default - none: that step fails, saying the client is missing
+   */
+  readonly codebuild?: CodeBuildClient;
+  /**
    * The clients that act in an environment's account through the role a step names (`roleArn`);
    * CodePipeline and the artifacts stay with the function's own credentials.
    * @default - none: a step naming a role fails, saying so
@@ -87,7 +93,7 @@ export interface PipelineJobClients {
     roleArn: string,
   ) => Pick<
     PipelineJobClients,
-    'lambda' | 'codedeploy' | 'cloudformation' | 'ssm' | 'dynamodb' | 'secrets' | 'ecr' | 's3'
+    'lambda' | 'codedeploy' | 'cloudformation' | 'ssm' | 'dynamodb' | 'secrets' | 'ecr' | 's3' | 'codebuild'
   >;
   /**
    * Records successful deployments in the environment's ledger (with `ssm` and `secrets`, which

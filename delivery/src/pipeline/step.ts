@@ -92,7 +92,10 @@ export interface PipelineStep<S extends StepParametersSchema = StepParametersSch
    * What a successful run made live, recorded in the ledger under `name` when the step names one.
    * @default - the step records nothing
    */
-  released?(outcome: StepSucceeded, name: string): Pick<ReleaseChange, 'functions' | 'services'> | undefined;
+  released?(
+    outcome: StepSucceeded,
+    name: string,
+  ): Pick<ReleaseChange, 'functions' | 'services' | 'applications'> | undefined;
 }
 
 /** A step, its `run` typed by its parameters. */

@@ -4,12 +4,13 @@
  */
 import { z } from 'zod';
 import { functionSteps } from '../kinds/function/pipeline-steps.js';
+import { kubernetesSteps } from '../kinds/kubernetes/pipeline-steps.js';
 import { serviceSteps } from '../kinds/service/pipeline-steps.js';
 import type { PipelineStep } from './step.js';
 import { sharedSteps } from './supply-chain-gate.js';
 
 /** Every pipeline step: those every kind runs, then each kind's. */
-export const pipelineSteps = [...sharedSteps, ...functionSteps, ...serviceSteps] as const;
+export const pipelineSteps = [...sharedSteps, ...functionSteps, ...serviceSteps, ...kubernetesSteps] as const;
 
 type ParametersOf<Steps extends readonly PipelineStep[]> = {
   readonly [Index in keyof Steps]: Steps[Index]['parameters'];

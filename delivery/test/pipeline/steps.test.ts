@@ -11,6 +11,7 @@ describe('the step table', () => {
       'deploy',
       'ensure-service',
       'record-service-image',
+      'kubernetes-deploy',
     ]);
   });
 
