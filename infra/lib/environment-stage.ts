@@ -137,6 +137,8 @@ export class EnvironmentStage extends Stage {
       appSecurityGroup: this.network.appSecurityGroup,
       encryptionKey: key,
       deliveryCode: props.deliveryCode ?? DELIVERY_CODE,
+      // Each Kubernetes application's own database login, where the profile runs them.
+      kubernetesApps: config.profile.kubernetes.enabled ? (props.kubernetes ?? []).map((a) => a.name) : [],
     });
 
     this.observability = new ObservabilityStack(this, 'observability', {
@@ -206,6 +208,11 @@ export class EnvironmentStage extends Stage {
         'db/endpoint': {
           value: proxy ? proxy.endpoint : cluster.clusterEndpoint.hostname,
           description: proxy ? 'Database endpoint (the RDS Proxy)' : 'Database endpoint (the cluster writer)',
+        },
+        'db/writer-endpoint': {
+          value: cluster.clusterEndpoint.hostname,
+          description:
+            'Database writer endpoint, for logins by password (the RDS Proxy admits IAM logins only)',
         },
         'db/port': { value: cluster.clusterEndpoint.port.toString(), description: 'Database port' },
         'db/name': { value: APPLICATION_DATABASE_NAME, description: 'Application database name' },

@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildApp } from './app';
+import { KIND_LIST } from './kinds';
 import type { ProjectConfig } from './config/load';
 import { cdkContext, loadProject } from './config/project';
 import { readGateResults, type GateResults } from './plan/gates';
@@ -34,6 +35,7 @@ export function synthesize(config: ProjectConfig, options: SynthesizeOptions): G
     context: { ...options.context, '@aws-cdk/core:appMode': 'process' },
   });
   app.synth();
+  writeReviewFiles(config, options.outdir);
   return readGateResults(options.outdir);
 }
 
@@ -66,4 +68,17 @@ export function synthesizeToTempDir(label: string): { readonly dir: string; read
 /** The real app (README prefix, real profiles, every gate) synthesized into `outdir`, as the test suites read it. */
 export function synthesizeRealApp(outdir: string): GateResults {
   return synthesize(loadProject({}), { outdir, context: cdkContext() });
+}
+
+/** Writes every kind's review files of every environment under `outdir` (see `WorkloadKind.reviewFiles`). */
+function writeReviewFiles(config: ProjectConfig, outdir: string): void {
+  for (const env of config.environments) {
+    for (const kind of KIND_LIST) {
+      for (const file of kind.reviewFiles?.(env, config) ?? []) {
+        const path = join(outdir, file.path);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, file.text);
+      }
+    }
+  }
 }

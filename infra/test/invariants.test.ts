@@ -109,19 +109,24 @@ describe('invariants over every synthesized template', () => {
       const { detective } = env?.profile.observability ?? { detective: undefined };
       // The audit stack where the profile turns detective governance on (prod by default).
       const audit = detective?.cloudTrail || detective?.config ? ['audit'] : [];
-      expect(stage.stacks.map((s) => s.stackName.replace(`${stage.stageId}-`, '')).sort()).toEqual([
-        ...audit,
-        'config',
-        'data',
-        'deployment',
-        'fn-allocate-order',
-        'fn-import-stock',
-        'foundation',
-        'health',
-        'network',
-        'observability',
-        'svc-inventory-api',
-      ]);
+      // The EKS cluster and a stack per Kubernetes application where the profile turns Kubernetes on.
+      const kubernetes = env?.profile.kubernetes.enabled ? ['eks', 'k8s-inventory-api'] : [];
+      expect(stage.stacks.map((s) => s.stackName.replace(`${stage.stageId}-`, '')).sort()).toEqual(
+        [
+          ...audit,
+          'config',
+          'data',
+          'deployment',
+          'fn-allocate-order',
+          'fn-import-stock',
+          'foundation',
+          'health',
+          'network',
+          'observability',
+          'svc-inventory-api',
+          ...kubernetes,
+        ].sort(),
+      );
     }
     expect(stages.find((s) => s.stageId === `${prefix}-delivery`)?.stacks.map((s) => s.stackName)).toEqual([
       `${prefix}-github-oidc`,

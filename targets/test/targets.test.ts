@@ -90,6 +90,7 @@ describe('workload targets', () => {
     ).toEqual([
       ['app/functions', 'function.json'],
       ['app/services', 'service.json'],
+      ['app/services', 'kubernetes.json'],
     ]);
   });
 });

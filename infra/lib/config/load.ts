@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { deliverySchema, type DeliveryConfig } from './delivery-schema';
 import { ConfigError } from './errors';
 import type { FunctionDefinition } from './functions';
+import type { KubernetesDefinition } from './kubernetes';
 import type { ServiceDefinition } from './services';
 import type { GovernanceConfig } from './governance-schema';
 import { readPrefix } from './prefix';
@@ -27,6 +28,8 @@ export interface ProjectConfig {
   readonly functions: readonly FunctionDefinition[];
   /** Every container service under app/services that has a manifest. @default - none */
   readonly services?: readonly ServiceDefinition[];
+  /** The Kubernetes applications: service folders that also hold a kubernetes.json. */
+  readonly kubernetes?: readonly KubernetesDefinition[];
   /** The organization's guardrails and personas. @default - off */
   readonly governance?: GovernanceConfig;
   /**

@@ -5,6 +5,7 @@ import { delivery } from './delivery';
 import { environments } from './environments';
 import { loadFunctions } from './functions';
 import { loadServices } from './services';
+import { loadKubernetes } from './kubernetes';
 import { governance } from './governance';
 import { parseGovernance } from './governance-schema';
 import { loadProjectConfig, parseDelivery, type ProjectConfig } from './load';
@@ -35,6 +36,7 @@ export function loadProject(env: NodeJS.ProcessEnv = process.env): ProjectConfig
   const project = loadProjectConfig(readmePath(env), environments);
   const functions = loadFunctions(FUNCTIONS_DIR, REPO_ROOT);
   const services = loadServices(SERVICES_DIR, REPO_ROOT);
+  const kubernetes = loadKubernetes(SERVICES_DIR, REPO_ROOT, services);
   const tooLong = pipelineNameProblems(
     project.prefix,
     [...functions, ...services].map((d) => d.name),
@@ -53,6 +55,7 @@ export function loadProject(env: NodeJS.ProcessEnv = process.env): ProjectConfig
     }),
     functions,
     services,
+    kubernetes,
     delivery: parseDelivery(delivery, project.environments),
   };
 }

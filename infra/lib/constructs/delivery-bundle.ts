@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 
-/** Bundles already built in this process, by entry file. */
+/** Options of {@link deliveryBundle}. */
+export interface DeliveryBundleOptions {
+  /**
+   * Bundle the AWS SDK too, for a runtime that has none (a CodeBuild project's Node.js).
+   * @default false - Lambda's runtime provides it
+   */
+  readonly withAwsSdk?: boolean;
+}
+
+/** Bundles already built in this process, by entry file (and whether the SDK is in). */
 const built = new Map<string, string>();
 let root: string | undefined;
 
@@ -16,8 +25,9 @@ let root: string | undefined;
  * seconds off every synth (`npm run bench`). The options are NodejsFunction's for the same
  * settings: minified CommonJS for Node 20+, source map, the AWS SDK v3 left to the runtime.
  */
-export function deliveryBundle(entry: string): string {
-  const existing = built.get(entry);
+export function deliveryBundle(entry: string, options: DeliveryBundleOptions = {}): string {
+  const key = `${entry}${options.withAwsSdk ? ' +sdk' : ''}`;
+  const existing = built.get(key);
   if (existing) return existing;
   if (!root) {
     root = mkdtempSync(join(tmpdir(), 'ias-delivery-bundles-'));
@@ -39,9 +49,9 @@ export function deliveryBundle(entry: string): string {
     sourcesContent: false,
     legalComments: 'none',
     // pg's optional native binding, which pg requires only inside a try (it falls back to JavaScript).
-    external: ['@aws-sdk/*', 'pg-native'],
+    external: [...(options.withAwsSdk ? [] : ['@aws-sdk/*']), 'pg-native'],
     logLevel: 'error',
   });
-  built.set(entry, outdir);
+  built.set(key, outdir);
   return outdir;
 }

@@ -60,6 +60,12 @@ export interface NetworkProps {
   readonly encryptionKey: kms.IKey;
   /** Keep the flow logs when the stack is destroyed. */
   readonly retainData: boolean;
+  /**
+   * An EKS cluster runs in the VPC: endpoints for the EKS API (the deploy projects' DescribeCluster),
+   * EKS Auth (Pod Identity's credentials) and EC2 (Auto Mode's nodes), so that it works without NAT.
+   * @default false
+   */
+  readonly kubernetes?: boolean;
 }
 
 /**
@@ -143,6 +149,13 @@ export class Network extends Construct {
       Xray: ec2.InterfaceVpcEndpointAwsService.XRAY,
       // The synthetic canary, which runs in the VPC, publishes its metrics to CloudWatch.
       Monitoring: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
+      ...(props.kubernetes
+        ? {
+            Eks: ec2.InterfaceVpcEndpointAwsService.EKS,
+            EksAuth: ec2.InterfaceVpcEndpointAwsService.EKS_AUTH,
+            Ec2: ec2.InterfaceVpcEndpointAwsService.EC2,
+          }
+        : {}),
     };
     for (const [name, service] of Object.entries(interfaceEndpoints)) {
       this.vpc.addInterfaceEndpoint(name, {

@@ -41,6 +41,28 @@ export const LOG_EVENTS = {
   slowQuery: '{ $.event = "db.slow-query" }',
 } as const;
 
+/**
+ * Where a workload's lines are in a log group that other workloads write too (Container Insights'
+ * `application` group of an EKS cluster): the JSON field its own line is parsed into, and the
+ * conditions that pick its lines.
+ */
+export interface LogSelector {
+  /** The field holding the line's own JSON, e.g. `log_processed` (Fluent Bit's `Merge_Log_Key`). */
+  readonly field: string;
+  /** Field → value conditions every line of the workload meets, e.g. its namespace and container. */
+  readonly where: Readonly<Record<string, string>>;
+}
+
+/** A {@link LOG_EVENTS} pattern, for the lines `selector` picks (unchanged without one). */
+export function logPattern(pattern: string, selector?: LogSelector): string {
+  if (!selector) return pattern;
+  const condition = pattern.replace(/^\{\s*|\s*\}$/g, '').replace(/\$\./g, `$.${selector.field}.`);
+  const where = Object.entries(selector.where).map(
+    ([field, value]) => `($.${field} = ${JSON.stringify(value)})`,
+  );
+  return `{ ${[...where, `(${condition})`].join(' && ')} }`;
+}
+
 /** What {@link WorkloadWatch.finish} made. */
 export interface WorkloadHealth {
   /** The operators' alarms, each a member of {@link health}. */
@@ -98,14 +120,14 @@ export class WorkloadWatch {
    * shown, not alarmed (a shortage is the API answering correctly; a run of them is the business's
    * news, not the on-call's); and `LoggedErrors` by `ErrorType` on the dashboard.
    */
-  watchLogs(logGroup: logs.ILogGroup, thresholds: LogThresholds): void {
+  watchLogs(logGroup: logs.ILogGroup, thresholds: LogThresholds, selector?: LogSelector): void {
     const namespace = this.props.name;
     const period = Duration.minutes(5);
     const filter = (id: string, metricName: string, pattern: string, dimensions?: Record<string, string>) =>
       new logs.MetricFilter(this.scope, id, {
         logGroup,
         filterName: `${this.props.name}-${metricName}`,
-        filterPattern: logs.FilterPattern.literal(pattern),
+        filterPattern: logs.FilterPattern.literal(logPattern(pattern, selector)),
         metricNamespace: namespace,
         metricName,
         metricValue: '1',
@@ -114,7 +136,9 @@ export class WorkloadWatch {
         unit: cloudwatch.Unit.COUNT,
       }).metric({ statistic: cloudwatch.Stats.SUM, period });
     const errors = filter('LoggedErrors', 'LoggedErrors', LOG_EVENTS.loggedError);
-    filter('LoggedErrorsByType', 'LoggedErrorsByType', LOG_EVENTS.loggedError, { ErrorType: '$.errorType' });
+    filter('LoggedErrorsByType', 'LoggedErrorsByType', LOG_EVENTS.loggedError, {
+      ErrorType: selector ? `$.${selector.field}.errorType` : '$.errorType',
+    });
     const shortages = filter('AllocationShortages', 'AllocationShortages', LOG_EVENTS.shortage);
     const slowQueries = filter('SlowQueries', 'SlowQueries', LOG_EVENTS.slowQuery);
     const atLeast = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
@@ -205,15 +229,22 @@ export abstract class WorkloadMonitoring extends Construct implements WorkloadHe
     scope: Construct,
     id: string,
     props: WorkloadWatchProps & {
-      /** The workload's log group and the thresholds of the alarms on what it says. */
-      readonly logs: { readonly logGroup: logs.ILogGroup; readonly thresholds: LogThresholds };
+      /**
+       * The workload's log group, the thresholds of the alarms on what it says, and where its lines
+       * are when the group is shared.
+       */
+      readonly logs: {
+        readonly logGroup: logs.ILogGroup;
+        readonly thresholds: LogThresholds;
+        readonly selector?: LogSelector;
+      };
     },
     watch: (watch: WorkloadWatch) => string,
   ) {
     super(scope, id);
     const workloadWatch = new WorkloadWatch(this, props);
     const symptoms = watch(workloadWatch);
-    workloadWatch.watchLogs(props.logs.logGroup, props.logs.thresholds);
+    workloadWatch.watchLogs(props.logs.logGroup, props.logs.thresholds, props.logs.selector);
     const made = workloadWatch.finish(`${symptoms}, errors logged, slow queries`);
     this.name = props.name;
     this.alarms = made.alarms;

@@ -2,6 +2,7 @@ import type { WorkloadKindId } from '@ias/targets';
 import type { WorkloadKind, Workloads } from './kind';
 import { FUNCTION_WORKLOAD } from './function';
 import { SERVICE_WORKLOAD } from './service';
+import { KUBERNETES_WORKLOAD } from './kubernetes';
 
 export type * from './kind';
 
@@ -12,6 +13,7 @@ export type * from './kind';
 export const KINDS = {
   function: FUNCTION_WORKLOAD,
   service: SERVICE_WORKLOAD,
+  kubernetes: KUBERNETES_WORKLOAD,
 } as const satisfies Record<WorkloadKindId, WorkloadKind>;
 
 /** The kinds, in registry order. */

@@ -4,6 +4,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Naming, WorkloadKindId } from '@ias/targets';
 import type { DeliveryCode } from '../config/delivery-code';
 import type { FunctionDefinition } from '../config/functions';
+import type { KubernetesDefinition } from '../config/kubernetes';
 import type { EnvironmentConfig } from '../config/load';
 import type { ServiceDefinition } from '../config/services';
 import type { PipelinePartsProps } from '../pipelines/pipeline-parts';
@@ -22,6 +23,8 @@ export interface Workloads {
   readonly functions?: readonly FunctionDefinition[];
   /** The container services (every manifest under app/services). @default - none */
   readonly services?: readonly ServiceDefinition[];
+  /** The Kubernetes applications (every kubernetes.json under app/services). @default - none */
+  readonly kubernetes?: readonly KubernetesDefinition[];
 }
 
 /** A workload's definition as every kind has it: its folder name. */
@@ -132,6 +135,11 @@ export interface WorkloadKind<
   /** Adds one stack per workload to an environment's stage, by workload name. */
   addStacks(stage: Stage, workloads: Workloads, env: WorkloadEnvironment): ReadonlyMap<string, WorkloadStack>;
 
+  /**
+   * Whether each workload has a pipeline of its own ({@link addPipelines}); false for a kind that
+   * another kind's pipeline delivers (a Kubernetes application, by its service's). @default true
+   */
+  readonly ownPipelines?: boolean;
   /** Adds one pipeline stack per workload to the delivery stage, by workload name. */
   addPipelines(
     stage: Stage,
@@ -148,6 +156,12 @@ export interface WorkloadKind<
   ): DeliveryAccessGrants;
   /** Its grants on GitHub Actions' deploy role of one environment. */
   githubDeploy(stack: Stack, env: EnvironmentConfig, workloads: Workloads): GithubDeployGrants;
+
+  /**
+   * Files synth writes beside the assembly for review, by path under it (a Kubernetes application's
+   * manifests and deploy file under `k8s/<env>/`). @default - none
+   */
+  reviewFiles?(env: EnvironmentConfig, workloads: Workloads): readonly { path: string; text: string }[];
 
   /** Its lines in an environment's section of the plan. */
   planLines(env: EnvironmentConfig, workloads: Workloads): readonly string[];

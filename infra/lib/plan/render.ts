@@ -188,7 +188,13 @@ export function renderPlan(input: PlanInput): string {
   const stages = [...input.stages].sort((a, b) => rank(a.stageId) - rank(b.stageId));
   const stackCount = stages.reduce((n, s) => n + s.stacks.length, 0);
   const out: string[] = [
-    `Delivery plan: prefix "${config.prefix}", ${config.environments.length} environments, ${KIND_LIST.map((k) => `${k.definitions(config).length} ${k.id}`).join(' and ')} pipelines, ${stackCount} stacks, synthesized offline into ${relative(input.cwd, input.outdir) || '.'}`,
+    `Delivery plan: prefix "${config.prefix}", ${config.environments.length} environments, ${KIND_LIST.filter(
+      (k) => k.ownPipelines !== false,
+    )
+      .map((k) => `${k.definitions(config).length} ${k.id}`)
+      .join(
+        ' and ',
+      )} pipelines, ${stackCount} stacks, synthesized offline into ${relative(input.cwd, input.outdir) || '.'}`,
     '',
   ];
 

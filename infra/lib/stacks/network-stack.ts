@@ -42,6 +42,7 @@ export class NetworkStack extends Stack {
       logRetention: logRetention(config),
       encryptionKey: importKey(this, props.encryptionKey),
       retainData: profile.retainData,
+      kubernetes: profile.kubernetes.enabled,
     });
     this.vpc = network.vpc;
     this.appSecurityGroup = new ec2.SecurityGroup(this, 'AppSecurityGroup', {

@@ -34,9 +34,14 @@ describe('the delivery plan (npm start)', () => {
 
   it('shows each environment’s monitoring as synthesized: dashboards, alarms by what they do, composites, notifications', () => {
     for (const env of project.environments.map((e) => e.name)) {
-      const functions = [...project.functions, ...(project.services ?? [])].map(
-        (w) => `${prefix}-${env}-${w.name}`,
-      );
+      // Every workload's watch, in the order of their stacks' names (fn-, k8s-, svc-).
+      const functions = [
+        ...project.functions.map((w) => [`fn-${w.name}`, `${prefix}-${env}-${w.name}`]),
+        ...(project.services ?? []).map((w) => [`svc-${w.name}`, `${prefix}-${env}-${w.name}`]),
+        ...(project.kubernetes ?? []).map((w) => [`k8s-${w.name}`, `${prefix}-${env}-${w.name}-k8s`]),
+      ]
+        .sort(([a = ''], [b = '']) => a.localeCompare(b))
+        .map(([, watch]) => watch as string);
       expect(plan).toMatch(
         new RegExp(
           `monitoring: \\d+ dashboards, (\\d+) alarms \\((\\d+) that notify and roll deployments back or watch the platform, (\\d+) that feed a composite alarm\\), ${functions.length + 1} composite alarms`,
@@ -84,10 +89,10 @@ describe('the delivery plan (npm start)', () => {
     expect(plan).toContain(`pipeline ${prefix}-inventory-api-pipeline:`);
     expect(plan).toContain('Build: Build (CodeBuild)');
     expect(plan).toMatch(
-      /Deploy-dev: SupplyChainGate \(Lambda\) → EnsureService \(Lambda\) → Deploy \(ECS\) → RecordImage \(Lambda\)\s+\[ECS rolling update/,
+      /Deploy-dev: SupplyChainGate \(Lambda\) → EnsureService \(Lambda\) → Deploy \(ECS\) → RecordImage \(Lambda\) → DeployKubernetes \(Lambda\)\s+\[ECS rolling update/,
     );
     expect(plan).toMatch(
-      /Deploy-prod: SupplyChainGate \(Lambda\) → EnsureService \(Lambda\) → Deploy \(CodeDeployToECS\) → RecordImage \(Lambda\)\s+\[CodeDeploy blue\/green/,
+      /Deploy-prod: SupplyChainGate \(Lambda\) → EnsureService \(Lambda\) → Deploy \(CodeDeployToECS\) → RecordImage \(Lambda\) → DeployKubernetes \(Lambda\)\s+\[CodeDeploy blue\/green/,
     );
   });
 });

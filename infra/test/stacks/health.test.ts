@@ -5,7 +5,12 @@ import { readAssembly, renderValue } from '../../lib/plan';
 const project = loadProject({});
 const { prefix } = project;
 const stages = readAssembly(inject('assemblyDir'));
-const workloadNames = [...project.functions, ...(project.services ?? [])].map((w) => w.name);
+// Each workload's stack and monitoring name; a Kubernetes application's watch is `<app>-k8s`.
+const workloads = [
+  ...project.functions.map((w) => ({ stack: `fn-${w.name}`, watch: w.name })),
+  ...(project.services ?? []).map((w) => ({ stack: `svc-${w.name}`, watch: w.name })),
+  ...(project.kubernetes ?? []).map((w) => ({ stack: `k8s-${w.name}`, watch: `${w.name}-k8s` })),
+];
 
 describe('each environment’s health (<prefix>-<env>-health)', () => {
   for (const env of project.environments.map((e) => e.name)) {
@@ -21,25 +26,25 @@ describe('each environment’s health (<prefix>-<env>-health)', () => {
       expect(renderValue(composite?.Properties.AlarmName)).toBe(`${prefix}-${env}-health`);
       const rule = JSON.stringify(composite?.Properties.AlarmRule);
       // Each workload's composite, read from its stack's outputs; the database alarms from observability.
-      for (const name of workloadNames) {
-        expect(rule, name).toMatch(new RegExp(`"StackName":"${prefix}-${env}-(fn|svc)-${name}"`));
+      for (const { stack } of workloads) {
+        expect(rule, stack).toContain(`"StackName":"${prefix}-${env}-${stack}"`);
       }
       expect(rule).toContain(`"StackName":"${prefix}-${env}-observability"`);
       const observability = stage?.stacks.find((s) => s.stackName === `${prefix}-${env}-observability`);
       const platformAlarms = observability?.resourceTypes.get('AWS::CloudWatch::Alarm') ?? 0;
       expect(platformAlarms).toBeGreaterThan(0);
-      expect(rule.match(/ALARM\(/g)?.length).toBe(workloadNames.length + platformAlarms);
-      for (const name of workloadNames) {
+      expect(rule.match(/ALARM\(/g)?.length).toBe(workloads.length + platformAlarms);
+      for (const { stack } of workloads) {
         expect(
-          health?.dependsOn.some((d) => d.endsWith(`-${name}`)),
-          name,
+          health?.dependsOn.some((d) => d.endsWith(`-${stack}`)),
+          stack,
         ).toBe(true);
       }
       const dashboard = resources.find((r) => r.Type === 'AWS::CloudWatch::Dashboard');
       expect(renderValue(dashboard?.Properties.DashboardName)).toBe(`${prefix}-${env}-health`);
       const body = JSON.stringify(dashboard?.Properties.DashboardBody);
-      for (const name of workloadNames) {
-        expect(body, name).toContain(`${prefix}-${env}-${name}`);
+      for (const { watch } of workloads) {
+        expect(body, watch).toContain(`${prefix}-${env}-${watch}`);
       }
     });
   }

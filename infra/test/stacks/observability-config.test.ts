@@ -130,6 +130,7 @@ describe('config stack', () => {
         '/ias/dev/db/name',
         '/ias/dev/db/port',
         '/ias/dev/db/secret-arn',
+        '/ias/dev/db/writer-endpoint',
         '/ias/dev/ecr/inventory-api/repository-uri',
         '/ias/dev/network/app-security-group-id',
         '/ias/dev/network/private-subnet-ids',

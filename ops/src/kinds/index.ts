@@ -10,6 +10,7 @@ import type { EcsService } from '../aws/ecs-deployments';
 import type { OpsContext } from '../context';
 import { functionController } from './function';
 import type { KindController, Workload } from './kind';
+import { kubernetesController } from './kubernetes';
 import { serviceController } from './service';
 
 export type { DeploymentHandle, KindController, KindPlural, Workload } from './kind';
@@ -18,6 +19,7 @@ export type { DeploymentHandle, KindController, KindPlural, Workload } from './k
 export const KIND_CONTROLLERS: Readonly<Record<WorkloadKindId, KindController>> = {
   function: functionController as KindController,
   service: serviceController as KindController,
+  kubernetes: kubernetesController as KindController,
 };
 
 /** Every controller, in registry order. */

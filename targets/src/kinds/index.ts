@@ -1,6 +1,12 @@
 import type { TargetEnvironment } from '../environment';
 import { FUNCTION_MANIFEST_FILE, FUNCTIONS_FOLDER, functionStackId, functionTarget } from './function/target';
 import { SERVICE_MANIFEST_FILE, SERVICES_FOLDER, serviceStackId, serviceTarget } from './service/target';
+import {
+  KUBERNETES_FOLDER,
+  KUBERNETES_MANIFEST_FILE,
+  kubernetesStackId,
+  kubernetesTarget,
+} from './kubernetes/target';
 
 /**
  * A kind of workload as names see it: where its folders live, which file makes a folder one, and
@@ -21,7 +27,7 @@ export interface WorkloadKindNames<Definition, Target> {
 }
 
 /** The kinds of workload the platform delivers. */
-export const WORKLOAD_KIND_IDS = ['function', 'service'] as const;
+export const WORKLOAD_KIND_IDS = ['function', 'service', 'kubernetes'] as const;
 
 /** One kind of workload. */
 export type WorkloadKindId = (typeof WORKLOAD_KIND_IDS)[number];
@@ -47,8 +53,24 @@ export const SERVICE_KIND = {
   target: serviceTarget,
 } as const satisfies WorkloadKindNames<Parameters<typeof serviceTarget>[1], ReturnType<typeof serviceTarget>>;
 
-/** Every kind, by id: a new kind is one line here and one folder under `kinds/`. */
-export const WORKLOAD_KINDS = { function: FUNCTION_KIND, service: SERVICE_KIND } as const satisfies Record<
-  WorkloadKindId,
-  { readonly id: WorkloadKindId }
+/**
+ * Kubernetes applications on the environment's EKS cluster: `app/services/<name>/kubernetes.json`
+ * beside the service's `service.json`, running the image the service's build makes.
+ */
+export const KUBERNETES_KIND = {
+  id: 'kubernetes',
+  folder: KUBERNETES_FOLDER,
+  manifestFile: KUBERNETES_MANIFEST_FILE,
+  stackId: kubernetesStackId,
+  target: kubernetesTarget,
+} as const satisfies WorkloadKindNames<
+  Parameters<typeof kubernetesTarget>[1],
+  ReturnType<typeof kubernetesTarget>
 >;
+
+/** Every kind, by id: a new kind is one line here and one folder under `kinds/`. */
+export const WORKLOAD_KINDS = {
+  function: FUNCTION_KIND,
+  service: SERVICE_KIND,
+  kubernetes: KUBERNETES_KIND,
+} as const satisfies Record<WorkloadKindId, { readonly id: WorkloadKindId }>;

@@ -99,6 +99,16 @@ export class EksCluster extends Construct {
     });
     this.cluster.node.addDependency(controlPlaneLogs);
     if (nodes) {
+      // Auto Mode brings its networking, DNS and Pod Identity agent to its own nodes only: a managed
+      // node group needs them as add-ons.
+      for (const [addonId, addonName] of [
+        ['VpcCni', 'vpc-cni'],
+        ['KubeProxy', 'kube-proxy'],
+        ['CoreDns', 'coredns'],
+        ['PodIdentityAgent', 'eks-pod-identity-agent'],
+      ] as const) {
+        new eks.Addon(this, addonId, { cluster: this.cluster, addonName });
+      }
       this.cluster.addNodegroupCapacity('Nodes', {
         nodegroupName: `${clusterName}-nodes`,
         instanceTypes: [new ec2.InstanceType(nodes.instanceType)],
@@ -112,6 +122,11 @@ export class EksCluster extends Construct {
     new eks.Addon(this, 'SecretsProvider', {
       cluster: this.cluster,
       addonName: CLUSTER_ADDONS.secretsProvider,
+      // The driver rewrites a mounted secret when Secrets Manager rotates it (every 2 minutes it looks),
+      // so that the pods' next connection uses the new login without a restart.
+      configurationValues: {
+        'secrets-store-csi-driver': { enableSecretRotation: true, rotationPollInterval: '120s' },
+      },
     });
 
     // Container Insights: the agent writes metrics and logs as its own Pod Identity role.

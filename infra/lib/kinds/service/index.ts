@@ -67,7 +67,13 @@ export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> 
       context,
       (definition, { id, stackName, pipeline, promotion }) => {
         const description = `${pipeline}: container delivery of ${definition.name}, ${promotion}`;
-        return new ServicePipelineStack(stage, id, { ...context, stackName, description, definition });
+        return new ServicePipelineStack(stage, id, {
+          ...context,
+          stackName,
+          description,
+          definition,
+          kubernetes: workloads.kubernetes,
+        });
       },
     ),
 

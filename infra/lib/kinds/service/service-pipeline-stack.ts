@@ -19,6 +19,12 @@ import {
 } from '../../pipelines/workload-pipeline-stack';
 import type { PipelineContext } from '../kind';
 import { ServiceStack } from './service-stack';
+import type { KubernetesDefinition } from '../../config/kubernetes';
+import {
+  deployProjectStatement,
+  kubernetesAppOf,
+  kubernetesDeployAction,
+} from '../kubernetes/pipeline-action';
 import { ackAccount } from '../../aspects/acknowledgements';
 import { SERVICE_BUILDSPEC } from '../../pipelines/buildspecs';
 import { supplyChainGate } from '../../pipelines/supply-chain-gate';
@@ -28,7 +34,13 @@ export const SERVICE_SHARED_CODE = ['app/core/**'] as const;
 
 /** Props of {@link ServicePipelineStack}. */
 export interface ServicePipelineStackProps
-  extends WorkloadPipelineStackProps<ServiceDefinition>, PipelineContext {}
+  extends WorkloadPipelineStackProps<ServiceDefinition>, PipelineContext {
+  /**
+   * The project's Kubernetes applications: where one runs this service's image, each environment's
+   * stage deploys it to the cluster after the service (`DeployKubernetes`). @default - none
+   */
+  readonly kubernetes?: readonly KubernetesDefinition[];
+}
 
 /**
  * The pipeline of one container service (seeds 000, 002 §10-03, 004), promoted through every
@@ -99,7 +111,18 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
       description: `${names.pipeline}: EnsureService (first delivery through the stack) and RecordImage`,
       code: props.deliveryCode,
       targets,
-      statements: (local) => ServiceStack.deliverStatements(this, local),
+      statements: (local) => {
+        // And the deploy projects of its Kubernetes application in these environments.
+        const apps = local.flatMap((t) => {
+          const env = props.environments.find((e) => e.name === t.environment);
+          const app = env && kubernetesAppOf(env, definition.name, props.kubernetes ?? []);
+          return app ? [app] : [];
+        });
+        return [
+          ...ServiceStack.deliverStatements(this, local),
+          ...(apps.length > 0 ? [deployProjectStatement(this, apps)] : []),
+        ];
+      },
     });
     this.steps = steps;
     Validations.of(stepsRole).acknowledge(
@@ -119,6 +142,11 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
       targets.map((t) => [t.environment, new codepipeline.Artifact(`Image_${t.environment}`)]),
     );
     const stagesProps = this.sourceAndBuild(this.buildProject, [], [...images.values()]);
+    const kubernetesActions = (env: EnvironmentConfig, runOrder: number): codepipeline.IAction[] => {
+      const app = kubernetesAppOf(env, definition.name, props.kubernetes ?? []);
+      const image = images.get(env.name) as codepipeline.Artifact;
+      return app ? [kubernetesDeployAction(this.steps.function, image, env, app, runOrder)] : [];
+    };
     targets.forEach((target, i) => {
       const env = props.environments[i] as EnvironmentConfig;
       const earlier = targets.slice(0, i).map((t) => t.environment);
@@ -167,6 +195,8 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
             },
             runOrder: 4,
           }),
+          // The same image to the environment's cluster, where the service runs there too.
+          ...kubernetesActions(env, 5),
         ],
       });
     });
