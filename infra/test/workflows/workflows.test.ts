@@ -629,6 +629,8 @@ describe('GitHub Actions workflows', () => {
       // staging's services are deployed by Amazon ECS, prod's by CodeDeploy (the profiles).
       ['deploy', 'service', 'inventory-api', '--env', 'staging', '--image', image('staging'), ...withSbom],
       ['deploy', 'service', 'inventory-api', '--env', 'prod', '--image', image('prod'), ...withSbom],
+      // ecs-deploy.yml's deploy to the cluster, where the service also runs on EKS.
+      ['deploy', 'kubernetes', 'inventory-api', '--env', 'staging', '--image', image('staging'), ...withSbom],
     ].map((args) => {
       const out = execFileSync(
         process.execPath,
@@ -649,6 +651,7 @@ describe('GitHub Actions workflows', () => {
         'ecs:ListServiceDeployments',
         'ecs:RegisterTaskDefinition',
         's3:PutObject',
+        'codebuild:StartBuild',
       ]),
     );
     expect(
@@ -673,9 +676,15 @@ describe('GitHub Actions workflows', () => {
         { npxOutput: JSON.stringify(lines) },
       );
     }
-    expect(target.npx).toEqual([['ias-ops', 'targets', '--env', 'staging', '--kind', 'service', '--json']]);
+    // The service's target, then whether it runs on the cluster too (the fake answers both with the
+    // same list, which names the service).
+    expect(target.npx).toEqual([
+      ['ias-ops', 'targets', '--env', 'staging', '--kind', 'service', '--json'],
+      ['ias-ops', 'targets', '--env', 'staging', '--kind', 'kubernetes', '--json'],
+    ]);
     expect(target.outputs).toEqual({
       repository: `${prefix}-staging-inventory-api`,
+      kubernetes: 'true',
     });
     // A service the targets do not hold stops the job.
     expect(() => run([])).toThrow(

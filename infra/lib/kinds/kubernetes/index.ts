@@ -1,3 +1,4 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { CLUSTER_STACK_ID, kubernetesStackId, kubernetesTarget } from '@ias/targets';
 import type { WorkloadKind, Workloads } from '../kind';
 import { KubernetesApplicationStack } from './application-stack';
@@ -86,9 +87,18 @@ export const KUBERNETES_WORKLOAD: WorkloadKind<KubernetesApplicationStack> = {
 
   githubDeploy(stack, env, workloads) {
     const targets = appsOf(workloads).map((a) => kubernetesTarget(env, a));
-    const enabled = env.profile.kubernetes.enabled && targets.length > 0;
+    if (!env.profile.kubernetes.enabled || targets.length === 0) return { statements: [] };
     return {
-      statements: enabled ? [deployProjectStatement(stack, targets)] : [],
+      statements: [
+        deployProjectStatement(stack, targets),
+        // ias-ops refuses to start a deploy while one is in flight, which it lists first.
+        new iam.PolicyStatement({
+          actions: ['codebuild:ListBuildsForProject'],
+          resources: targets.map((t) =>
+            stack.formatArn({ service: 'codebuild', resource: 'project', resourceName: t.deployProject }),
+          ),
+        }),
+      ],
     };
   },
 
