@@ -35,6 +35,7 @@ function alarmKind(alarm: CfnResource): string {
     [/"AWS\/Lambda"/, 'function'],
     [/"AWS\/SQS"/, 'queue'],
     [/"(AWS\/ApplicationELB|AWS\/ECS|ECS\/ContainerInsights)"/, 'service'],
+    [/"ContainerInsights"/, 'kubernetes'],
     [/"AWS\/RDS"/, 'database'],
     [/"CloudWatchSynthetics"/, 'canary'],
     [/"AWS\/CodePipeline"/, 'pipeline'],
