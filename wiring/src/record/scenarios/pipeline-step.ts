@@ -1,8 +1,9 @@
 /**
  * `delivery:pipeline-step:lambda` and `delivery:pipeline-step:service`: the CodePipeline job step,
  * once per action kind the pipelines invoke it for (UserParameters as in
- * infra/lib/kinds/function/lambda-pipeline-stack.ts and service-pipeline-stack.ts), each with and
- * without a delivery role to assume (`roleArn`, environments in another account).
+ * infra/lib/kinds/function/lambda-pipeline-stack.ts, service-pipeline-stack.ts and, for the service's
+ * Kubernetes application, kubernetes/pipeline-action.ts), each with and without a delivery role to
+ * assume (`roleArn`, environments in another account).
  */
 import { renderAppSpec, zipTextFiles } from '@ias/delivery';
 import { awsError } from '../recorder';
@@ -33,6 +34,13 @@ const SERVICE_PARAMS = {
   timeoutMinutes: 60,
 };
 
+/** The `DeployKubernetes` action's UserParameters besides `step` and `ledger`. */
+const KUBERNETES_PARAMS = {
+  environment: 'wiringenv',
+  project: 'wiring-fixture-k8s-deploy-project',
+  timeoutMinutes: 60,
+};
+
 /** Where the gates store the SBOM of what passes: the environment's artifact bucket, by workload and commit. */
 const SBOM = {
   bucket: 'wiring-fixture-environment-bucket',
@@ -50,6 +58,14 @@ const LEDGER = {
 };
 
 const IMAGE_URI = '123456789012.dkr.ecr.eu-west-3.amazonaws.com/wiring-fixture-repo@sha256:' + '0'.repeat(64);
+/** What the deploy project's build exports once it switched users to the new color. */
+const KUBERNETES_DEPLOYED = {
+  RESULT: 'succeeded',
+  COLOR: 'green',
+  IMAGE: IMAGE_URI,
+  REVISION: `sha256:${'1'.repeat(64)}`,
+};
+
 const RELEASE = {
   functionName: LAMBDA_PARAMS.functionName,
   ...FIXTURE_DEPLOYMENT,
@@ -152,6 +168,20 @@ const respond = responder({
     StackId: `arn:aws:cloudformation:eu-west-3:123456789012:stack/${SERVICE_PARAMS.stackName}/uuid`,
   },
   'CloudFormation DescribeStackEvents': { StackEvents: [] },
+  // A build ID is `<project>:<uuid>`: IAM authorizes BatchGetBuilds on the project it names.
+  'CodeBuild StartBuild': (input: { projectName: string }) => ({
+    build: { id: `${input.projectName}:wiring-build-0001`, buildStatus: 'IN_PROGRESS' },
+  }),
+  'CodeBuild BatchGetBuilds': (input: { ids: string[] }) => ({
+    builds: input.ids.map((id) => ({
+      id,
+      buildStatus: 'SUCCEEDED',
+      exportedEnvironmentVariables: Object.entries(KUBERNETES_DEPLOYED).map(([name, value]) => ({
+        name,
+        value,
+      })),
+    })),
+  }),
   'ECR DescribeImageScanFindings': {
     repositoryName: 'wiring-fixture-repo',
     imageId: { imageDigest: `sha256:${'0'.repeat(64)}` },
@@ -170,6 +200,11 @@ interface StepRun {
   readonly input: keyof typeof INPUTS;
   readonly continuationToken?: string;
   readonly expect: string;
+  /**
+   * The run records a release in the ledger: its own ledger calls are then those recorded, not only
+   * another run's. @default false
+   */
+  readonly recordsRelease?: boolean;
 }
 
 const RUNS: readonly StepRun[] = [
@@ -233,6 +268,16 @@ const RUNS: readonly StepRun[] = [
     input: 'image',
     expect: 'succeeded',
   },
+  {
+    // The service's Kubernetes application: its deploy project's build of the same image, followed
+    // to its end, then the color it switched to recorded in the ledger.
+    name: 'kubernetes-deploy',
+    workload: 'service',
+    params: { ...KUBERNETES_PARAMS, step: 'kubernetes-deploy', ledger: LEDGER },
+    input: 'image',
+    expect: 'succeeded',
+    recordsRelease: true,
+  },
 ];
 
 function stepScenario(run: StepRun, assumed: boolean): Scenario {
@@ -263,6 +308,9 @@ function stepScenario(run: StepRun, assumed: boolean): Scenario {
       const outcome = await handler(job(params, run.input, run.continuationToken));
       if (outcome.result !== run.expect) {
         throw new Error(`${run.name}: ${outcome.result}, expected ${run.expect}: ${JSON.stringify(outcome)}`);
+      }
+      if (run.recordsRelease && !(outcome.result === 'succeeded' && outcome.outputVariables?.['Release'])) {
+        throw new Error(`${run.name}: no release recorded: ${JSON.stringify(outcome)}`);
       }
     },
   };
