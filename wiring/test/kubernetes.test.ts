@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kubernetesTarget } from '@ias/targets';
+import { kubernetesTarget, pipelineNames } from '@ias/targets';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadAssembly, type AssemblyModel } from '../src/check/assembly';
+import { loadAssembly, type AssemblyModel, type CfnResource, type StackModel } from '../src/check/assembly';
 import type { Finding } from '../src/check/check';
 import { checkAssemblyModel } from '../src/index';
 import { naming, project, removeAction, resources, stackOf } from './support/mutate';
@@ -170,6 +170,35 @@ describe.runIf(app)('a Kubernetes application', () => {
       fails: `every deploy stops: the alarm ${target.monitoringName}-health it watches does not exist`,
       missing: `the alarm ${target.monitoringName}-health`,
     });
+  });
+
+  it("names the service's pipeline steps and each deploy project when the steps role's grant to start its builds is removed", async () => {
+    const broken = model();
+    const pipeline = pipelineNames(project.prefix, app?.name ?? '');
+    // The steps function's role, as the function names it (`Fn::GetAtt: [<role>, Arn]`).
+    const [, , steps] =
+      resources(broken).find(
+        ([stack, , r]) =>
+          stack.stackName === pipeline.stack &&
+          r.Type === 'AWS::Lambda::Function' &&
+          r.Properties?.FunctionName === pipeline.steps,
+      ) ?? [];
+    const [role] = (steps?.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt'] ?? [];
+    expect(role).toBeDefined();
+    // Its policies only: the pipeline's own roles may still start the service's build project.
+    const ofStepsRole = (stack: StackModel, r: CfnResource) =>
+      stack.stackName === pipeline.stack &&
+      r.Type === 'AWS::IAM::Policy' &&
+      JSON.stringify(r.Properties?.Roles).includes(`{"Ref":"${role}"}`);
+    expect(removeAction(broken, undefined, 'codebuild:StartBuild', ofStepsRole)).toBeGreaterThan(0);
+    const denied = (await findingsFor(broken, pipeline.steps))
+      .filter((f) => f.check === 'permissions')
+      .map(
+        (f) =>
+          /codebuild:StartBuild on arn:aws:codebuild:[^:]+:\d+:project\/(\S+) is denied/.exec(f.fails)?.[1],
+      );
+    // Each environment's DeployKubernetes action starts its own application's deploy project.
+    expect(denied.sort()).toEqual(['dev', 'prod', 'staging'].map((env) => names(env).target.deployProject));
   });
 
   it('names the pods when the mounted login outlives a rotation, until the driver refreshes it', async () => {

@@ -34,16 +34,19 @@ export function resources(model: AssemblyModel, env?: string): [StackModel, stri
     );
 }
 
-/** Removes an action from every identity policy statement of an environment; returns how many it touched. */
+/**
+ * Removes an action from every identity policy statement of an environment (those of the policies
+ * and roles `where` keeps, given their stack and resource); returns how many it touched.
+ */
 export function removeAction(
   model: AssemblyModel,
   env: string | undefined,
   action: string,
-  where?: (stack: StackModel) => boolean,
+  where?: (stack: StackModel, resource: CfnResource) => boolean,
 ): number {
   let touched = 0;
   for (const [stack, , resource] of resources(model, env)) {
-    if (where && !where(stack)) {
+    if (where && !where(stack, resource)) {
       continue;
     }
     const documents: { Statement: Record<string, unknown>[] }[] = [];
