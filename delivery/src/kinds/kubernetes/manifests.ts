@@ -1,3 +1,4 @@
+import type { KubernetesObject } from './api.js';
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import {
@@ -77,18 +78,8 @@ export interface KubernetesAppInput {
   readonly region?: string;
 }
 
-/** A Kubernetes object as applied: plain JSON. */
-export interface KubernetesObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace?: string;
-    readonly labels?: Readonly<Record<string, string>>;
-    readonly annotations?: Readonly<Record<string, string>>;
-  };
-  readonly [field: string]: unknown;
-}
+/** A Kubernetes object as applied: plain JSON (the client boundary's type, one for both). */
+export type { KubernetesObject } from './api.js';
 
 /** The label naming the application (with {@link COLOR_LABEL}, what the Services select). */
 export const APP_LABEL = 'app.kubernetes.io/name';
