@@ -180,6 +180,9 @@ export class EnvironmentStage extends Stage {
         data: this.data,
         observability: this.observability,
         after: afterStack,
+        personas: props.governance
+          ? personaRolesFor(props.governance, config.name).map((p) => p.persona)
+          : [],
       };
       for (const kind of KIND_LIST.filter((k) => k.after === after)) {
         workloads.set(kind, kind.addStacks(this, props, workloadEnv));

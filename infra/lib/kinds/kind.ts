@@ -5,6 +5,7 @@ import type { Naming, WorkloadKindId } from '@ias/targets';
 import type { DeliveryCode } from '../config/delivery-code';
 import type { FunctionDefinition } from '../config/functions';
 import type { KubernetesDefinition } from '../config/kubernetes';
+import type { PersonaName } from '../config/governance-schema';
 import type { EnvironmentConfig } from '../config/load';
 import type { ServiceDefinition } from '../config/services';
 import type { PipelinePartsProps } from '../pipelines/pipeline-parts';
@@ -50,6 +51,8 @@ export interface WorkloadEnvironment {
    * resources they name or read.
    */
   readonly after: Stack;
+  /** The persona roles the environment's account holds (`<prefix>-<env>-<persona>`). @default - none */
+  readonly personas?: readonly PersonaName[];
 }
 
 /** What every application pipeline of the delivery stage shares, the steps' code included. */

@@ -1,5 +1,6 @@
+import { Aws, Stage } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { CLUSTER_STACK_ID, kubernetesStackId, kubernetesTarget } from '@ias/targets';
+import { CLUSTER_STACK_ID, kubernetesStackId, kubernetesTarget, type Naming } from '@ias/targets';
 import type { WorkloadKind, Workloads } from '../kind';
 import { KubernetesApplicationStack } from './application-stack';
 import { KubernetesClusterStack } from './cluster-stack';
@@ -45,6 +46,18 @@ export const KUBERNETES_WORKLOAD: WorkloadKind<KubernetesApplicationStack> = {
       description: `${naming.base}: EKS cluster (Auto Mode), add-ons, access entries`,
       vpc: env.network.vpc,
       encryptionKey: env.foundation.key,
+      // As the personas' AWS access goes: the developer administers (dev); QA and the operator read
+      // (the operator changes prod through the pipelines and ias-ops, not kubectl).
+      viewers: personaRoleArns(
+        stage,
+        naming,
+        (env.personas ?? []).filter((p) => p !== 'developer'),
+      ),
+      administrators: personaRoleArns(
+        stage,
+        naming,
+        (env.personas ?? []).filter((p) => p === 'developer'),
+      ),
     });
     return new Map(
       apps.map((definition) => {
@@ -106,3 +119,9 @@ export const KUBERNETES_WORKLOAD: WorkloadKind<KubernetesApplicationStack> = {
   planLines: (env, workloads) => kubernetesPlanLines(env, appsOf(workloads)),
   planDeployWords: kubernetesDeployWords,
 };
+
+/** The ARNs of the environment's persona roles `<prefix>-<env>-<persona>` in its account. */
+function personaRoleArns(scope: Stage, naming: Naming, personas: readonly string[]): string[] {
+  const account = Stage.of(scope)?.account ?? Aws.ACCOUNT_ID;
+  return personas.map((p) => `arn:${Aws.PARTITION}:iam::${account}:role/${naming.name(p)}`);
+}

@@ -2,9 +2,11 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Naming } from '@ias/targets';
+import { CLUSTER_STACK_ID, Naming } from '@ias/targets';
 import { describe, expect, it } from 'vitest';
 import { KubernetesClusterStack } from '../../../lib/kinds/kubernetes/cluster-stack';
+import { cdkContext, loadProject } from '../../../lib/config/project';
+import { EnvironmentStage } from '../../../lib/environment-stage';
 import { SubnetGroup } from '../../../lib/constructs/network';
 import { environmentConfig } from '../../support/stages';
 
@@ -137,4 +139,26 @@ describe('the environment’s EKS cluster', () => {
     expect(tagged('kubernetes.io/role/elb')).toHaveLength(2);
     expect(tagged('kubernetes.io/role/internal-elb')).toHaveLength(2);
   });
+});
+
+describe('the cluster’s access entries for the environment’s persona roles (governance on)', () => {
+  it('lets the developer administer dev’s cluster, and no one else in', () => {
+    const project = loadProject({});
+    const governance = {
+      enabled: true,
+      personas: { developer: { trustedPrincipal: '111111111111', environments: ['dev'] } },
+    } as never;
+    const stage = new EnvironmentStage(new App({ context: cdkContext() }), `${project.prefix}-dev`, {
+      config: environmentConfig('dev'),
+      ...project,
+      governance,
+    });
+    const eks = Template.fromStack(stage.node.findChild(CLUSTER_STACK_ID) as Stack);
+    const entries = Object.values(eks.findResources('AWS::EKS::AccessEntry')).map((e) =>
+      JSON.stringify(e.Properties),
+    );
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toContain(`:role/${project.prefix}-dev-developer"`);
+    expect(entries[0]).toContain('AmazonEKSClusterAdminPolicy"');
+  }, 120_000);
 });
