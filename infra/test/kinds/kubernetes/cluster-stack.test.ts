@@ -149,7 +149,7 @@ describe('the cluster’s access entries for the environment’s persona roles (
       personas: { developer: { trustedPrincipal: '111111111111', environments: ['dev'] } },
     } as never;
     const stage = new EnvironmentStage(new App({ context: cdkContext() }), `${project.prefix}-dev`, {
-      config: environmentConfig('dev'),
+      config: environmentConfig('dev', project.prefix),
       ...project,
       governance,
     });
