@@ -16,6 +16,12 @@ export function environmentArtifactBucketName(naming: Naming, account: string, r
 export const SBOM_KEY_PREFIX = 'sbom/';
 
 /**
+ * Where the GitHub Actions path (`ias-ops deploy ec2`) puts an EC2 application's revisions in its
+ * environment's artifact bucket: `ec2/<app>/<build>.zip`, which the fleet's instances may read.
+ */
+export const EC2_REVISION_KEY_PREFIX = 'ec2/';
+
+/**
  * The key of a workload's SBOM for one build: `sbom/<workload>/<build>.cdx.json`, `build` being what
  * names the artifact it describes (the commit it was built from).
  *

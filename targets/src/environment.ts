@@ -1,3 +1,4 @@
+import type { Ec2DeploymentSettings } from './kinds/ec2/strategies';
 import type { LambdaStrategy } from './kinds/function/strategies';
 import type { KubernetesDeploymentSettings } from './kinds/kubernetes/strategies';
 import type { ServiceStrategy, ServiceTraffic } from './kinds/service/strategies';
@@ -29,5 +30,10 @@ export interface TargetEnvironment {
      * `enabled: false`: no cluster, no Kubernetes application.
      */
     readonly kubernetes?: { readonly enabled: boolean; readonly deployment: KubernetesDeploymentSettings };
+    /**
+     * How the environment's EC2 applications are deployed; absent or `enabled: false`: no EC2
+     * application.
+     */
+    readonly ec2?: { readonly enabled: boolean; readonly deployment: Ec2DeploymentSettings };
   };
 }

@@ -18,4 +18,6 @@ export * from './kinds/service/strategies';
 export * from './kinds/service/target';
 export * from './kinds/kubernetes/strategies';
 export * from './kinds/kubernetes/target';
+export * from './kinds/ec2/strategies';
+export * from './kinds/ec2/target';
 export * from './kinds/index';

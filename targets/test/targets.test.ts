@@ -91,6 +91,7 @@ describe('workload targets', () => {
       ['app/functions', 'function.json'],
       ['app/services', 'service.json'],
       ['app/services', 'kubernetes.json'],
+      ['app/services', 'ec2.json'],
     ]);
   });
 });

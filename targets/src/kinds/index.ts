@@ -7,6 +7,7 @@ import {
   kubernetesStackId,
   kubernetesTarget,
 } from './kubernetes/target';
+import { EC2_FOLDER, EC2_MANIFEST_FILE, ec2StackId, ec2Target } from './ec2/target';
 
 /**
  * A kind of workload as names see it: where its folders live, which file makes a folder one, and
@@ -27,7 +28,7 @@ export interface WorkloadKindNames<Definition, Target> {
 }
 
 /** The kinds of workload the platform delivers. */
-export const WORKLOAD_KIND_IDS = ['function', 'service', 'kubernetes'] as const;
+export const WORKLOAD_KIND_IDS = ['function', 'service', 'kubernetes', 'ec2'] as const;
 
 /** One kind of workload. */
 export type WorkloadKindId = (typeof WORKLOAD_KIND_IDS)[number];
@@ -68,9 +69,22 @@ export const KUBERNETES_KIND = {
   ReturnType<typeof kubernetesTarget>
 >;
 
+/**
+ * EC2 applications in an Auto Scaling group: `app/services/<name>/ec2.json` beside the service's
+ * `service.json`, running the bundle the service's build makes, deployed by CodeDeploy's agent.
+ */
+export const EC2_KIND = {
+  id: 'ec2',
+  folder: EC2_FOLDER,
+  manifestFile: EC2_MANIFEST_FILE,
+  stackId: ec2StackId,
+  target: ec2Target,
+} as const satisfies WorkloadKindNames<Parameters<typeof ec2Target>[1], ReturnType<typeof ec2Target>>;
+
 /** Every kind, by id: a new kind is one line here and one folder under `kinds/`. */
 export const WORKLOAD_KINDS = {
   function: FUNCTION_KIND,
   service: SERVICE_KIND,
   kubernetes: KUBERNETES_KIND,
+  ec2: EC2_KIND,
 } as const satisfies Record<WorkloadKindId, { readonly id: WorkloadKindId }>;
