@@ -56,6 +56,24 @@ export {
 export * from './kinds/kubernetes/index.js';
 export { type DeployFile, deployFileSchema } from './kinds/kubernetes/deploy-cli.js';
 
+// The EC2 kind: what a fleet's deployment group runs (the ec2-record step), and the blue/green
+// deployment group's custom resource (its properties, which infra writes).
+export { type FleetRevision, lastSuccessfulRevision } from './kinds/ec2/pipeline-steps.js';
+export {
+  type Ec2DeploymentGroupProperties,
+  type Ec2DeploymentGroupSettings,
+  codeDeployCopyPrefix,
+  DEFAULT_ROLLBACK_EVENTS,
+  ec2DeploymentGroupPropertiesSchema,
+} from './kinds/ec2/deployment-group-properties.js';
+export {
+  type DeploymentGroupClients,
+  type DeploymentGroupRequest,
+  type DeploymentGroupResult,
+  onDeploymentGroupRequest,
+} from './kinds/ec2/deployment-group.js';
+export { type AutoScalingGroups, sdkAutoScalingGroups } from './kinds/ec2/auto-scaling.js';
+
 // The CodePipeline job and its step table.
 export {
   type ArtifactCredentials,

@@ -38,6 +38,27 @@ export const applicationEntrySchema = z.object({
 /** What serves a Kubernetes application's users. */
 export type ApplicationEntry = z.infer<typeof applicationEntrySchema>;
 
+/**
+ * What an EC2 application's fleet runs: the CodeDeploy deployment that installed it and its revision
+ * (the zip in S3 the pipeline's CodeDeploy action deployed, by version and ETag when known), which
+ * `rollback --release N` deploys again.
+ */
+export const fleetEntrySchema = z.object({
+  deploymentId: z.string().regex(/^d-[A-Z0-9]+$/, 'must be a CodeDeploy deployment ID (d-…)'),
+  revision: z.object({
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 a-z, 0-9, . and -)'),
+    key: z.string().min(1, 'must be an object key').max(1024, 'must be at most 1024 characters'),
+    bundleType: z.enum(['zip', 'tar', 'tgz']),
+    version: z.string().min(1).optional(),
+    eTag: z.string().min(1).optional(),
+  }),
+});
+
+/** What an EC2 application's fleet runs. */
+export type FleetEntry = z.infer<typeof fleetEntrySchema>;
+
 /** What a release says is live. */
 export const releaseSnapshotSchema = z.object({
   /** Function name → published version behind its alias. */
@@ -52,6 +73,11 @@ export const releaseSnapshotSchema = z.object({
    * Absent from releases written before the kind existed, and from those of projects without one.
    */
   applications: z.record(z.string(), applicationEntrySchema).optional(),
+  /**
+   * EC2 application name (its folder, `ec2Target(…).app`) → the deployment and revision its fleet
+   * runs. Absent from releases written before the kind existed, and from those of projects without one.
+   */
+  fleets: z.record(z.string(), fleetEntrySchema).optional(),
   /** SSM parameter name → version in use. */
   parameters: z.record(z.string(), z.number().int()).default({}),
   /** Secret name → the version ID labelled AWSCURRENT. */
@@ -113,6 +139,8 @@ export interface ReleaseChange {
   readonly services?: Readonly<Record<string, { taskDefinition?: string; image: string }>>;
   /** Kubernetes applications switched: what serves each now. */
   readonly applications?: Readonly<Record<string, ApplicationEntry>>;
+  /** EC2 applications deployed: the deployment and revision each fleet runs now. */
+  readonly fleets?: Readonly<Record<string, FleetEntry>>;
   /** The configuration in use now (replaces the latest's when given: see {@link configurationSnapshot}). */
   readonly configuration?: Pick<ReleaseSnapshot, 'parameters' | 'secrets'>;
   /** The SBOM of the artifact deployed. @default - none recorded */
@@ -201,10 +229,18 @@ export async function recordRelease(
       `the release's Kubernetes applications are not recordable: ${describeIssues(switched.error, 'applications')}`,
     );
   }
+  const deployed = z.record(z.string(), fleetEntrySchema).safeParse(change.fleets ?? {});
+  if (!deployed.success) {
+    throw new DeliveryError(
+      'BAD_INPUT',
+      `the release's EC2 fleets are not recordable: ${describeIssues(deployed.error, 'fleets')}`,
+    );
+  }
   for (let attempt = 1; ; attempt += 1) {
     const [latest] = await listReleases(ddb, table, 1);
     // Written only once an application is recorded: the releases of a project without one stay as they were.
     const applications = { ...latest?.applications, ...switched.data };
+    const fleets = { ...latest?.fleets, ...deployed.data };
     const release: Release = {
       number: (latest?.number ?? 0) + 1,
       at: now().toISOString(),
@@ -215,6 +251,7 @@ export async function recordRelease(
       functions: { ...latest?.functions, ...change.functions },
       services: { ...latest?.services, ...change.services },
       ...(Object.keys(applications).length > 0 ? { applications } : {}),
+      ...(Object.keys(fleets).length > 0 ? { fleets } : {}),
       parameters: change.configuration?.parameters ?? latest?.parameters ?? {},
       secrets: change.configuration?.secrets ?? latest?.secrets ?? {},
       ...(change.sbom !== undefined ? { sbom: { bucket: change.sbom.bucket, key: change.sbom.key } } : {}),

@@ -1,3 +1,4 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
@@ -14,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 
 // Every AWS client delivery's code takes, under the name its client sets give it.
 const CLIENT_CLASSES = {
+  autoscaling: AutoScalingClient,
   cloudformation: CloudFormationClient,
   cloudwatch: CloudWatchClient,
   codebuild: CodeBuildClient,

@@ -29,6 +29,7 @@ const assumed = new Map<string, AssumedClients>();
 const logger = new Logger({ serviceName: 'delivery-pipeline-step' });
 const clients = {
   lambda: new LambdaClient({}),
+  // A function's deployment (deploy), and what an EC2 fleet's deployment group runs (ec2-record).
   codedeploy: new CodeDeployClient({}),
   codepipeline: new CodePipelineClient({}),
   // The service steps: first delivery through the service's stack, and the image it runs.
@@ -71,7 +72,8 @@ const clients = {
 
 /**
  * The Lambda-invoke step of a delivery pipeline (supply-chain-gate, create-appspec, deploy,
- * ensure-service or record-service-image, from the action's UserParameters). It never logs the event: that carries the artifact credentials.
+ * ensure-service, record-service-image, kubernetes-deploy or ec2-record, from the action's
+ * UserParameters). It never logs the event: that carries the artifact credentials.
  */
 export const handler = async (event: unknown, context?: Context): Promise<PipelineJobOutcome> => {
   if (context) {

@@ -7,7 +7,7 @@ export async function recordStepRelease(
   context: StepContext,
   ledger: StepLedger,
   outcome: StepSucceeded,
-  change: Pick<ReleaseChange, 'functions' | 'services' | 'applications'>,
+  change: Pick<ReleaseChange, 'functions' | 'services' | 'applications' | 'fleets'>,
 ): Promise<StepOutcome> {
   const { dynamodb, ssm, secrets } = context.clients;
   if (!dynamodb || !ssm || !secrets) {

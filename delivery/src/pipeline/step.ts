@@ -95,7 +95,7 @@ export interface PipelineStep<S extends StepParametersSchema = StepParametersSch
   released?(
     outcome: StepSucceeded,
     name: string,
-  ): Pick<ReleaseChange, 'functions' | 'services' | 'applications'> | undefined;
+  ): Pick<ReleaseChange, 'functions' | 'services' | 'applications' | 'fleets'> | undefined;
 }
 
 /** A step, its `run` typed by its parameters. */

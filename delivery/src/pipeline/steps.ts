@@ -3,6 +3,7 @@
  * them. A new kind adds its steps here, and the UserParameters schema follows.
  */
 import { z } from 'zod';
+import { ec2Steps } from '../kinds/ec2/pipeline-steps.js';
 import { functionSteps } from '../kinds/function/pipeline-steps.js';
 import { kubernetesSteps } from '../kinds/kubernetes/pipeline-steps.js';
 import { serviceSteps } from '../kinds/service/pipeline-steps.js';
@@ -10,7 +11,13 @@ import type { PipelineStep } from './step.js';
 import { sharedSteps } from './supply-chain-gate.js';
 
 /** Every pipeline step: those every kind runs, then each kind's. */
-export const pipelineSteps = [...sharedSteps, ...functionSteps, ...serviceSteps, ...kubernetesSteps] as const;
+export const pipelineSteps = [
+  ...sharedSteps,
+  ...functionSteps,
+  ...serviceSteps,
+  ...kubernetesSteps,
+  ...ec2Steps,
+] as const;
 
 type ParametersOf<Steps extends readonly PipelineStep[]> = {
   readonly [Index in keyof Steps]: Steps[Index]['parameters'];

@@ -12,6 +12,7 @@ describe('the step table', () => {
       'ensure-service',
       'record-service-image',
       'kubernetes-deploy',
+      'ec2-record',
     ]);
   });
 
