@@ -17,6 +17,8 @@ trap 'rm -f "$report"' EXIT
 # exit alone is no failure. A report without a `vulnerabilities` key is: npm wrote `{"error": …}` (or
 # nothing) because it could not audit, and an empty gate would pass with nothing checked.
 npm audit --json --omit=dev >"$report" || true
+# The single quotes hold JavaScript: its ${…} are template literals, not shell expansions.
+# shellcheck disable=SC2016
 if ! node -e '
   const [file] = process.argv.slice(1);
   let report;

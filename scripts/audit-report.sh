@@ -18,6 +18,8 @@ workspace=$1
 output=$2
 mkdir -p "$(dirname "$output")"
 npm audit --json --omit=dev --workspace "$workspace" >"$output" || true
+# The single quotes hold JavaScript: its ${…} are template literals, not shell expansions.
+# shellcheck disable=SC2016
 node -e '
   const [file, workspace] = process.argv.slice(1);
   let report;
