@@ -180,6 +180,8 @@ export class EnvironmentStage extends Stage {
         data: this.data,
         observability: this.observability,
         after: afterStack,
+        toolingAccount: props.toolingAccount,
+        pipelineRegion: props.pipelineRegion,
         personas: props.governance
           ? personaRolesFor(props.governance, config.name).map((p) => p.persona)
           : [],

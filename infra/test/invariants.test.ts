@@ -111,6 +111,8 @@ describe('invariants over every synthesized template', () => {
       const audit = detective?.cloudTrail || detective?.config ? ['audit'] : [];
       // The EKS cluster and a stack per Kubernetes application where the profile turns Kubernetes on.
       const kubernetes = env?.profile.kubernetes.enabled ? ['eks', 'k8s-inventory-api'] : [];
+      // A stack per EC2 application where the profile turns EC2 on.
+      const ec2 = env?.profile.ec2.enabled ? ['ec2-inventory-api'] : [];
       expect(stage.stacks.map((s) => s.stackName.replace(`${stage.stageId}-`, '')).sort()).toEqual(
         [
           ...audit,
@@ -125,6 +127,7 @@ describe('invariants over every synthesized template', () => {
           'observability',
           'svc-inventory-api',
           ...kubernetes,
+          ...ec2,
         ].sort(),
       );
     }
@@ -156,6 +159,16 @@ describe('invariants over every synthesized template', () => {
           enabled: true,
         });
         expect(alarms?.Alarms?.length ?? 0).toBeGreaterThan(0);
+      }
+      // The blue/green EC2 groups CloudFormation cannot hold, made by their custom resource.
+      for (const [id, r] of resources(stack).filter(
+        ([, r]) => r.Type === 'Custom::Ec2BlueGreenDeploymentGroup',
+      )) {
+        expect({ id, events: r.Properties?.AutoRollbackEvents }).toEqual({
+          id,
+          events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM'],
+        });
+        expect((r.Properties?.AlarmNames as unknown[] | undefined)?.length ?? 0).toBeGreaterThan(0);
       }
     },
   );

@@ -81,6 +81,15 @@ export const environments = {
       deployment: { strategy: 'service-switch', steps: [100], bakeMinutes: 2, oldColorRetentionMinutes: 0 },
       alarms: { restartsPer5Minutes: 5, loggedErrorsPer5Minutes: 20 },
     },
+    // The inventory API on EC2 too: one small Graviton instance, updated in place all at once.
+    ec2: {
+      enabled: true,
+      instanceType: 't4g.small',
+      capacity: { min: 1, max: 2 },
+      scaling: { cpuTargetPercent: 70, requestsPerTarget: 1000 },
+      deployment: { style: 'in-place', hosts: 'AllAtOnce' },
+      alarms: { unhealthyHosts: 1, target5xxPer5Minutes: 20, p99LatencyMs: 2000 },
+    },
     observability: {
       // Every 5 minutes keeps an idle dev account cheap; 100 % of requests traced while developing.
       canary: { everyMinutes: 5, failedRunsToAlarm: 2 },
@@ -154,6 +163,15 @@ export const environments = {
       replicas: { min: 2, max: 4, cpuTargetPercent: 70 },
       deployment: { strategy: 'ingress-switch', steps: [100], bakeMinutes: 5, oldColorRetentionMinutes: 30 },
       alarms: { restartsPer5Minutes: 3, loggedErrorsPer5Minutes: 10 },
+    },
+    // Two instances updated in place half at a time: one keeps serving while the other installs.
+    ec2: {
+      enabled: true,
+      instanceType: 't4g.small',
+      capacity: { min: 2, max: 4 },
+      scaling: { cpuTargetPercent: 70, requestsPerTarget: 1000 },
+      deployment: { style: 'in-place', hosts: 'HalfAtATime' },
+      alarms: { unhealthyHosts: 1, target5xxPer5Minutes: 10, p99LatencyMs: 1000 },
     },
     observability: {
       canary: { everyMinutes: 5, failedRunsToAlarm: 2 },
@@ -252,6 +270,16 @@ export const environments = {
         oldColorRetentionMinutes: 60,
       },
       alarms: { restartsPer5Minutes: 2, loggedErrorsPer5Minutes: 5 },
+    },
+    // Blue/green: CodeDeploy copies the Auto Scaling group, moves the load balancer to the green
+    // instances half at a time, and keeps the blue fleet an hour (as the ECS blue side is kept).
+    ec2: {
+      enabled: true,
+      instanceType: 't4g.medium',
+      capacity: { min: 2, max: 6 },
+      scaling: { cpuTargetPercent: 60, requestsPerTarget: 800 },
+      deployment: { style: 'blue-green', hosts: 'HalfAtATime', terminateBlueAfterMinutes: 60 },
+      alarms: { unhealthyHosts: 1, target5xxPer5Minutes: 5, p99LatencyMs: 1000 },
     },
     observability: {
       // Every minute: the canary is also the gate after a deployment, which waits for a run that

@@ -7,6 +7,8 @@ export * from './errors';
 export * from './prefix';
 export * from './profile-schema';
 export * from './service-profile-schema';
+export * from './ec2-profile-schema';
+export type { Ec2Definition, Ec2Manifest } from './ec2';
 export * from './load';
 export * from './functions';
 export * from './services';

@@ -3,6 +3,7 @@ import { deliverySchema, type DeliveryConfig } from './delivery-schema';
 import { ConfigError } from './errors';
 import type { FunctionDefinition } from './functions';
 import type { KubernetesDefinition } from './kubernetes';
+import type { Ec2Definition } from './ec2';
 import type { ServiceDefinition } from './services';
 import type { GovernanceConfig } from './governance-schema';
 import { readPrefix } from './prefix';
@@ -30,6 +31,8 @@ export interface ProjectConfig {
   readonly services?: readonly ServiceDefinition[];
   /** The Kubernetes applications: service folders that also hold a kubernetes.json. */
   readonly kubernetes?: readonly KubernetesDefinition[];
+  /** The EC2 applications: service folders that also hold an ec2.json. */
+  readonly ec2?: readonly Ec2Definition[];
   /** The organization's guardrails and personas. @default - off */
   readonly governance?: GovernanceConfig;
   /**

@@ -7,6 +7,7 @@
  * Pure data: no construct, no AWS call.
  */
 import {
+  ec2DeploymentConfigName,
   environmentArtifactBucketName,
   kubernetesTarget,
   LAMBDA_STRATEGIES,
@@ -16,6 +17,7 @@ import {
   pipelineNames,
   SBOM_KEY_PREFIX,
   SERVICE_STRATEGIES,
+  EC2_REVISION_KEY_PREFIX,
 } from '@ias/targets';
 import type { EnvironmentConfig } from './load';
 
@@ -41,6 +43,7 @@ export type OperatorScope =
   | 'secrets'
   | 'ledger'
   | 'sboms'
+  | 'ec2Revisions'
   | 'deployProjects'
   | 'environmentKey'
   | 'any';
@@ -76,6 +79,8 @@ export const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = {
   'codedeploy:ContinueDeployment': 'takes a deployment ID only',
   'codedeploy:StopDeployment': 'takes a deployment ID only',
   'elasticloadbalancing:DescribeTargetHealth': 'read-only, target health of the services',
+  'elasticloadbalancing:DescribeTargetGroups':
+    "read-only, the target groups of the EC2 applications' deployment groups, by name",
   'ecs:ListTaskDefinitions': 'read-only, lists revisions of a family',
   'ecs:DescribeTaskDefinition': 'read-only, the revision to return to',
   'ssm:DescribeParameters': 'read-only metadata: type and version, never values',
@@ -86,6 +91,7 @@ export const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = {
 const SCOPE_NOTES: Partial<Record<OperatorScope, string>> = {
   environmentKey: 'on the environment key, through SSM, Secrets Manager, DynamoDB and S3',
   sboms: "the SBOMs under sbom/ in the environment's artifact bucket only",
+  ec2Revisions: "the EC2 revisions under ec2/ in the environment's artifact bucket only",
   serviceRoles: "the services' task and execution roles, passed to ECS tasks only",
   taskDefinitionTags: 'the tags of the task definitions it registers',
   canary: "the environment's canary only, by its name",
@@ -105,15 +111,24 @@ export const OPERATOR_ACCESS: readonly OperatorCommandGroup[] = [
     commands: ['status', 'deployments list', 'releases'],
     grants: [
       { scope: 'functions', actions: ['lambda:GetAlias'] },
+      // An EC2 application's group: its fleet, target groups and last deployments (and their revisions).
       {
         scope: 'deploymentGroups',
-        actions: ['codedeploy:ListDeployments', 'codedeploy:BatchGetDeployments'],
+        actions: [
+          'codedeploy:ListDeployments',
+          'codedeploy:BatchGetDeployments',
+          'codedeploy:GetDeploymentGroup',
+          'codedeploy:GetDeployment',
+        ],
       },
       { scope: 'alarms', actions: ['cloudwatch:DescribeAlarms'] },
       { scope: 'canary', actions: ['synthetics:DescribeCanariesLastRun'] },
       { scope: 'services', actions: ['ecs:DescribeServices', 'ecs:ListServiceDeployments'] },
       { scope: 'serviceDeployments', actions: ['ecs:DescribeServiceDeployments'] },
-      { scope: 'any', actions: ['elasticloadbalancing:DescribeTargetHealth'] },
+      {
+        scope: 'any',
+        actions: ['elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeTargetGroups'],
+      },
       { scope: 'pipelines', actions: ['codepipeline:ListPipelineExecutions'] },
       { scope: 'ledger', actions: ['dynamodb:Query'] },
       // A Kubernetes application's deployments are builds of its deploy project.
@@ -223,9 +238,46 @@ export const OPERATOR_ACCESS: readonly OperatorCommandGroup[] = [
     ],
   },
   {
+    id: 'ec2',
+    commands: ['ec2 rollback'],
+    grants: [
+      // The group's deployment in flight (stopped with rollback), else its last successful deployments,
+      // the revision of the one before deployed again and followed.
+      {
+        scope: 'deploymentGroups',
+        actions: [
+          'codedeploy:GetDeploymentGroup',
+          'codedeploy:ListDeployments',
+          'codedeploy:GetDeployment',
+          'codedeploy:CreateDeployment',
+        ],
+      },
+      // CreateDeployment registers the S3 revision with the application and reads the group's
+      // configuration under the caller's permissions.
+      {
+        scope: 'applications',
+        actions: ['codedeploy:RegisterApplicationRevision', 'codedeploy:GetApplicationRevision'],
+      },
+      { scope: 'deploymentConfigs', actions: ['codedeploy:GetDeploymentConfig'] },
+      { scope: 'any', actions: ['codedeploy:StopDeployment'] },
+    ],
+  },
+  {
+    id: 'deploy-ec2',
+    commands: ['deploy ec2'],
+    includes: ['ec2'],
+    grants: [
+      // The revision zip, uploaded before CodeDeploy deploys it from there.
+      { scope: 'ec2Revisions', actions: ['s3:PutObject'] },
+      // The artifact bucket is encrypted with the environment key: S3 asks for a data key.
+      // @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms
+      { scope: 'environmentKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'] },
+    ],
+  },
+  {
     id: 'restore',
     commands: ['rollback --release N'],
-    includes: ['lambda', 'ecs-rollback', 'kubernetes', 'params'],
+    includes: ['lambda', 'ecs-rollback', 'kubernetes', 'ec2', 'params'],
     grants: [
       { scope: 'ledger', actions: ['dynamodb:GetItem'] },
       { scope: 'any', actions: ['ssm:DescribeParameters'] },
@@ -353,11 +405,13 @@ function scopeStatement(
       return { Sid: 'DeploymentApplications', Resource: [arn('codedeploy', `application:${named}`)] };
     case 'deploymentConfigs': {
       // The environment's own configurations, and the predefined ones its profile chooses.
-      // Each kind's strategy names the configuration its controller reads, if any.
-      const { lambda, service } = env.profile;
+      // Each kind's strategy names the configuration its controller reads, if any; the EC2
+      // applications' hosts setting names theirs (a custom one is `<prefix>-<env>-<app>-ec2-hosts`).
+      const { lambda, service, ec2 } = env.profile;
       const chosen = [
         LAMBDA_STRATEGIES[lambda.deployment].deploymentConfig(lambda.deployment, naming),
         SERVICE_STRATEGIES[service.deployment.strategy].deploymentConfig(service.deployment, naming),
+        ec2.enabled ? ec2DeploymentConfigName(ec2.deployment.hosts, naming, '*') : undefined,
       ].filter((name): name is string => name !== undefined);
       const predefined = chosen.filter((name) => !name.startsWith(`${naming.base}-`));
       return {
@@ -430,6 +484,13 @@ function scopeStatement(
           `arn:${partition}:s3:::${environmentArtifactBucketName(naming, account, region)}/${SBOM_KEY_PREFIX}*`,
         ],
       };
+    case 'ec2Revisions':
+      return {
+        Sid: 'Ec2Revisions',
+        Resource: [
+          `arn:${partition}:s3:::${environmentArtifactBucketName(naming, account, region)}/${EC2_REVISION_KEY_PREFIX}*`,
+        ],
+      };
     case 'deployProjects':
       return {
         Sid: 'KubernetesDeployProjects',
@@ -437,7 +498,8 @@ function scopeStatement(
       };
     case 'environmentKey': {
       const suffix = target.urlSuffix ?? 'amazonaws.com';
-      // Through S3, only for the objects the operator may read and write: the SBOMs under sbom/.
+      // Through S3, only for the objects the operator may read and write: the SBOMs under sbom/ and
+      // the EC2 revisions under ec2/.
       return {
         Sid: 'EnvironmentKeyThroughServices',
         Resource: [target.keyArn ?? arn('kms', 'key/*')],
@@ -473,6 +535,7 @@ const SCOPE_ORDER: readonly OperatorScope[] = [
   'secrets',
   'ledger',
   'sboms',
+  'ec2Revisions',
   'deployProjects',
   'environmentKey',
   'any',

@@ -10,6 +10,7 @@ import {
 } from './service-profile-schema';
 import { canaryGateDeadlineSeconds, LAMBDA_DEPLOYMENTS, SERVICE_STRATEGIES } from '@ias/targets';
 import { kubernetesProfileSchema } from './kubernetes-profile-schema';
+import { ec2ProfileSchema } from './ec2-profile-schema';
 
 /** Log retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -263,6 +264,8 @@ export const environmentProfileSchema = z
     supplyChain: supplyChainSchema,
     /** The environment's EKS cluster and how its Kubernetes applications switch colors. */
     kubernetes: kubernetesProfileSchema,
+    /** The environment's EC2 applications and how CodeDeploy deploys them (in place or blue/green). */
+    ec2: ec2ProfileSchema,
     /**
      * Keep databases, buckets, repositories, keys and log groups when the stacks are destroyed.
      * Default false: seed 000 wants data and logs removed by `cdk destroy`. A profile that sets it

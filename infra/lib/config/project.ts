@@ -6,6 +6,7 @@ import { environments } from './environments';
 import { loadFunctions } from './functions';
 import { loadServices } from './services';
 import { loadKubernetes } from './kubernetes';
+import { loadEc2 } from './ec2';
 import { governance } from './governance';
 import { parseGovernance } from './governance-schema';
 import { loadProjectConfig, parseDelivery, type ProjectConfig } from './load';
@@ -37,6 +38,7 @@ export function loadProject(env: NodeJS.ProcessEnv = process.env): ProjectConfig
   const functions = loadFunctions(FUNCTIONS_DIR, REPO_ROOT);
   const services = loadServices(SERVICES_DIR, REPO_ROOT);
   const kubernetes = loadKubernetes(SERVICES_DIR, REPO_ROOT, services);
+  const ec2 = loadEc2(SERVICES_DIR, REPO_ROOT, services);
   const tooLong = pipelineNameProblems(
     project.prefix,
     [...functions, ...services].map((d) => d.name),
@@ -56,6 +58,7 @@ export function loadProject(env: NodeJS.ProcessEnv = process.env): ProjectConfig
     functions,
     services,
     kubernetes,
+    ec2,
     delivery: parseDelivery(delivery, project.environments),
   };
 }

@@ -3,14 +3,12 @@ import type { IConstruct } from 'constructs';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { DatabaseLogin, type DatabaseLoginOptions } from './database-login';
-import { DeliveryFunction } from './delivery-function';
+import { DeliveryFunction, deliveryProvider } from './delivery-function';
 import type { DeliveryCode } from '../config/delivery-code';
 import { placement, SubnetGroup, VPC_NETWORK_INTERFACE_ACTIONS } from './network';
 
@@ -375,42 +373,12 @@ export class Database extends Construct {
       securityGroups: [securityGroup],
     });
 
-    // aws-cdk-lib's provider framework answers CloudFormation (also when the handler fails).
-    const frameworkName = `${name}-provider`;
-    const frameworkLogs = new logs.LogGroup(this, 'RolesProviderLogs', {
-      logGroupName: `/aws/lambda/${frameworkName}`,
-      retention: props.logRetention,
+    const provider = deliveryProvider(this, 'Roles', handler, {
+      name,
+      invokes: 'the provisioner',
+      logRetention: props.logRetention,
       encryptionKey: props.encryptionKey,
-      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-    // Outside the VPC: the framework only invokes the provisioner (the Lambda API) and answers
-    // CloudFormation (an S3 URL), and dev's private subnets have no NAT and no Lambda endpoint.
-    const frameworkRole = new iam.Role(this, 'RolesProviderRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${name}: the provider framework: invoke the provisioner`,
-    });
-    frameworkRole.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [frameworkLogs.logGroupArn],
-      }),
-    );
-    const provider = new cr.Provider(this, 'RolesProvider', {
-      onEventHandler: handler.function,
-      providerFunctionName: frameworkName,
-      frameworkOnEventRole: frameworkRole,
-      logGroup: frameworkLogs,
-    });
-    const framework = provider.node.findChild('framework-onEvent');
-    Validations.of(framework).acknowledge({
-      id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
-      reason:
-        "aws-cdk-lib's provider framework only calls the Lambda API and CloudFormation's response URL; in the VPC it would need a NAT gateway or a Lambda endpoint that dev does not have",
-    });
-    const stack = Stack.of(this);
-    Validations.of(frameworkRole).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(handler.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-      reason: 'The provider framework invokes any version of the roles provisioner, as aws-cdk-lib grants it',
+      retainData: props.retainData,
     });
 
     const resource = new CustomResource(this, 'Roles', {

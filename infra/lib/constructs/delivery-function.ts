@@ -1,10 +1,11 @@
 import type { Duration } from 'aws-cdk-lib';
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { deliveryBundle } from './delivery-bundle';
 import { SubnetGroup } from './network';
@@ -90,4 +91,65 @@ export class DeliveryFunction extends Construct {
         'Delivery machinery talks only to AWS APIs (CodeDeploy, CodePipeline, Lambda, S3, Synthetics); it has no business in the workloads VPC',
     });
   }
+}
+
+/** What {@link deliveryProvider} needs besides the handler. */
+export interface DeliveryProviderOptions {
+  /** The handler's function name: the framework's is `<name>-provider`, its log group `/aws/lambda/<name>-provider`. */
+  readonly name: string;
+  /** What the framework invokes, in its role's description (`the provisioner`). */
+  readonly invokes: string;
+  readonly logRetention: logs.RetentionDays;
+  readonly encryptionKey?: kms.IKey;
+  readonly retainData: boolean;
+}
+
+/**
+ * aws-cdk-lib's custom-resource provider framework in front of a delivery handler: it answers
+ * CloudFormation, also when the handler fails. Outside the VPC (it only invokes the handler through the
+ * Lambda API and answers CloudFormation's S3 URL; dev's private subnets have neither a NAT gateway nor
+ * a Lambda endpoint), with its own log group and a role that may only write there and invoke the
+ * handler. Its constructs are `<idPrefix>ProviderLogs`, `<idPrefix>ProviderRole` and
+ * `<idPrefix>Provider` in `scope`.
+ */
+export function deliveryProvider(
+  scope: Construct,
+  idPrefix: string,
+  handler: DeliveryFunction,
+  options: DeliveryProviderOptions,
+): cr.Provider {
+  const frameworkName = `${options.name}-provider`;
+  const frameworkLogs = new logs.LogGroup(scope, `${idPrefix}ProviderLogs`, {
+    logGroupName: `/aws/lambda/${frameworkName}`,
+    retention: options.logRetention,
+    encryptionKey: options.encryptionKey,
+    removalPolicy: options.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+  });
+  const frameworkRole = new iam.Role(scope, `${idPrefix}ProviderRole`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `${options.name}: the provider framework: invoke ${options.invokes}`,
+  });
+  frameworkRole.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [frameworkLogs.logGroupArn],
+    }),
+  );
+  const provider = new cr.Provider(scope, `${idPrefix}Provider`, {
+    onEventHandler: handler.function,
+    providerFunctionName: frameworkName,
+    frameworkOnEventRole: frameworkRole,
+    logGroup: frameworkLogs,
+  });
+  Validations.of(provider.node.findChild('framework-onEvent')).acknowledge({
+    id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+    reason:
+      "aws-cdk-lib's provider framework only calls the Lambda API and CloudFormation's response URL; in the VPC it would need a NAT gateway or a Lambda endpoint that dev does not have",
+  });
+  const stack = Stack.of(scope);
+  Validations.of(frameworkRole).acknowledge({
+    id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(handler.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+    reason: `The provider framework invokes any version of ${options.invokes}, as aws-cdk-lib grants it`,
+  });
+  return provider;
 }

@@ -66,6 +66,11 @@ export interface NetworkProps {
    * @default false
    */
   readonly kubernetes?: boolean;
+  /**
+   * Whether EC2 applications run here: the endpoints their instances need without a NAT gateway
+   * (Session Manager, CodeDeploy's agent, cfn-signal). @default false
+   */
+  readonly ec2?: boolean;
 }
 
 /**
@@ -154,6 +159,15 @@ export class Network extends Construct {
             Eks: ec2.InterfaceVpcEndpointAwsService.EKS,
             EksAuth: ec2.InterfaceVpcEndpointAwsService.EKS_AUTH,
             Ec2: ec2.InterfaceVpcEndpointAwsService.EC2,
+          }
+        : {}),
+      ...(props.ec2
+        ? {
+            SsmMessages: ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES,
+            Ec2Messages: ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES,
+            CodeDeploy: ec2.InterfaceVpcEndpointAwsService.CODEDEPLOY,
+            CodeDeployCommands: ec2.InterfaceVpcEndpointAwsService.CODEDEPLOY_COMMANDS_SECURE,
+            CloudFormation: ec2.InterfaceVpcEndpointAwsService.CLOUDFORMATION,
           }
         : {}),
     };

@@ -3,6 +3,7 @@ import type { WorkloadKind, Workloads } from './kind';
 import { FUNCTION_WORKLOAD } from './function';
 import { SERVICE_WORKLOAD } from './service';
 import { KUBERNETES_WORKLOAD } from './kubernetes';
+import { EC2_WORKLOAD } from './ec2';
 
 export type * from './kind';
 
@@ -14,6 +15,7 @@ export const KINDS = {
   function: FUNCTION_WORKLOAD,
   service: SERVICE_WORKLOAD,
   kubernetes: KUBERNETES_WORKLOAD,
+  ec2: EC2_WORKLOAD,
 } as const satisfies Record<WorkloadKindId, WorkloadKind>;
 
 /** The kinds, in registry order. */

@@ -5,6 +5,7 @@ import type { Naming, WorkloadKindId } from '@ias/targets';
 import type { DeliveryCode } from '../config/delivery-code';
 import type { FunctionDefinition } from '../config/functions';
 import type { KubernetesDefinition } from '../config/kubernetes';
+import type { Ec2Definition } from '../config/ec2';
 import type { PersonaName } from '../config/governance-schema';
 import type { EnvironmentConfig } from '../config/load';
 import type { ServiceDefinition } from '../config/services';
@@ -26,6 +27,8 @@ export interface Workloads {
   readonly services?: readonly ServiceDefinition[];
   /** The Kubernetes applications (every kubernetes.json under app/services). @default - none */
   readonly kubernetes?: readonly KubernetesDefinition[];
+  /** The EC2 applications (every ec2.json under app/services). @default - none */
+  readonly ec2?: readonly Ec2Definition[];
 }
 
 /** A workload's definition as every kind has it: its folder name. */
@@ -51,6 +54,10 @@ export interface WorkloadEnvironment {
    * resources they name or read.
    */
   readonly after: Stack;
+  /** The pipelines' account, when the environment is in another. @default - the environment's */
+  readonly toolingAccount?: string;
+  /** The pipelines' region. @default - the environment's */
+  readonly pipelineRegion?: string;
   /** The persona roles the environment's account holds (`<prefix>-<env>-<persona>`). @default - none */
   readonly personas?: readonly PersonaName[];
 }

@@ -34,6 +34,8 @@ function alarmKind(alarm: CfnResource): string {
   const kinds: [RegExp, string][] = [
     [/"AWS\/Lambda"/, 'function'],
     [/"AWS\/SQS"/, 'queue'],
+    // An EC2 fleet's target group reports as ApplicationELB too: its alarms are named for the fleet.
+    [/"AlarmName":"[^"]*-ec2-instances-/, 'ec2'],
     [/"(AWS\/ApplicationELB|AWS\/ECS|ECS\/ContainerInsights)"/, 'service'],
     [/"ContainerInsights"/, 'kubernetes'],
     [/"AWS\/RDS"/, 'database'],

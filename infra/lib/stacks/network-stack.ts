@@ -43,6 +43,7 @@ export class NetworkStack extends Stack {
       encryptionKey: importKey(this, props.encryptionKey),
       retainData: profile.retainData,
       kubernetes: profile.kubernetes.enabled,
+      ec2: profile.ec2.enabled,
     });
     this.vpc = network.vpc;
     this.appSecurityGroup = new ec2.SecurityGroup(this, 'AppSecurityGroup', {

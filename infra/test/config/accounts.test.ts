@@ -7,6 +7,8 @@ import { ConfigError } from '../../lib/config/errors';
 import { parseDelivery, parseEnvironments, type ProjectConfig } from '../../lib/config/load';
 import { cdkContext, FUNCTIONS_DIR, REPO_ROOT } from '../../lib/config/project';
 import { loadFunctions } from '../../lib/config/functions';
+import { loadEc2 } from '../../lib/config/ec2';
+import { SERVICES_DIR } from '../../lib/config/project';
 import { SERVICES, TEST_PREFIX } from '../support/stages';
 
 const ACCOUNTS = {
@@ -33,6 +35,7 @@ function build(multi: boolean) {
     environments: envs,
     functions,
     services: SERVICES,
+    ec2: loadEc2(SERVICES_DIR, REPO_ROOT, SERVICES),
     delivery: parseDelivery({ ...delivery, ...(multi ? { account: ACCOUNTS.tooling } : {}) }, envs),
   };
   return buildApp(config, { context: cdkContext(), policyGates: false });
@@ -122,6 +125,59 @@ describe('an account per environment, pipelines in a tooling account', () => {
     expect(JSON.stringify(push.Condition)).toContain(
       `:iam::${ACCOUNTS.tooling}:role/ias-inventory-api-build`,
     );
+  });
+
+  it("deploys the EC2 revision as the environment's delivery role, and lets only that fleet's instances read it", () => {
+    const t = Template.fromStack(multi.delivery?.pipelines.service.get('inventory-api') as never);
+    const pipeline = Object.values(t.findResources('AWS::CodePipeline::Pipeline'))[0]?.Properties as {
+      Stages: {
+        Name: string;
+        Actions: { Name: string; RoleArn?: unknown; ActionTypeId: { Provider: string } }[];
+      }[];
+    };
+    const deploy = pipeline.Stages.find((s) => s.Name === 'Deploy-prod')?.Actions.find(
+      (a) => a.Name === 'DeployEc2',
+    );
+    expect(deploy?.ActionTypeId.Provider).toBe('CodeDeploy');
+    expect(deploy?.RoleArn).toBe(`arn:aws:iam::${ACCOUNTS.prod}:role/ias-prod-delivery`);
+    // The artifact store admits each environment's instance role by ARN (the role may not exist yet).
+    const policy = Object.values(t.findResources('AWS::S3::BucketPolicy'))
+      .flatMap(
+        (p) =>
+          p.Properties.PolicyDocument.Statement as {
+            Principal?: unknown;
+            Condition?: unknown;
+            Action: unknown;
+          }[],
+      )
+      .filter((st) => JSON.stringify(st.Condition ?? {}).includes('-inventory-api-instance'));
+    expect(policy.map((st) => JSON.stringify(st.Condition)).sort()).toEqual(
+      (['dev', 'staging', 'prod'] as const)
+        .map((env) =>
+          JSON.stringify({
+            ArnEquals: {
+              'aws:PrincipalArn': `arn:aws:iam::${ACCOUNTS[env]}:role/ias-${env}-inventory-api-instance`,
+            },
+          }),
+        )
+        .sort(),
+    );
+    // And the pipelines' key, through S3 only, in the delivery stack's key policy.
+    const keyPolicy = JSON.stringify(
+      Object.values(Template.fromStack(multi.delivery?.shared as never).findResources('AWS::KMS::Key'))[0]
+        ?.Properties.KeyPolicy,
+    );
+    for (const env of ['dev', 'staging', 'prod'] as const) {
+      expect(keyPolicy).toContain(`arn:aws:iam::${ACCOUNTS[env]}:role/ias-${env}-inventory-api-instance`);
+    }
+    expect(keyPolicy).toContain('s3.ap-northeast-1.amazonaws.com');
+    // The environment's instances read the tooling account's store and key.
+    const prod = multi.stages.find((s) => s.naming.env === 'prod');
+    const fleet = prod?.node.findChild('ec2-inventory-api');
+    const reads = statementsOf(Template.fromStack(fleet as never))
+      .filter((st) => [st.Action].flat().includes('s3:GetObject'))
+      .flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r)));
+    expect(reads.join(' ')).toContain(`ias-inventory-api-artifact-store-${ACCOUNTS.tooling}/*`);
   });
 
   it('refuses accounts named on one side only', () => {

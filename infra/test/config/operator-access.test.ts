@@ -27,11 +27,15 @@ function statementsOf(doc: typeof dev, service: string): IamStatement[] {
 }
 
 describe('operator access', () => {
-  it('allows every action of every command group, each once, and no wildcard action', () => {
+  it('allows every action of every command group, each once per resource, and no wildcard action', () => {
     const allowed = dev.Statement.flatMap((s) => s.Action);
     const listed = new Set(OPERATOR_ACCESS.flatMap(groupActions));
     expect(new Set(allowed)).toEqual(listed);
-    expect(allowed).toHaveLength(new Set(allowed).size);
+    // An action may apply to two scopes (s3:PutObject: the SBOMs and the EC2 revisions), never twice to one.
+    const grants = dev.Statement.flatMap((s) =>
+      s.Action.flatMap((a) => s.Resource.map((r) => `${a} on ${r}`)),
+    );
+    expect(grants).toHaveLength(new Set(grants).size);
     expect(allowed.filter((a) => a.includes('*'))).toEqual([]);
   });
 
@@ -203,8 +207,47 @@ describe('operator access', () => {
     if (env.profile.service.deployment.strategy === 'codedeploy-blue-green') {
       expected.push(arn('CodeDeployDefault.ECSCanary10Percent5Minutes'));
     }
+    // The EC2 applications' hosts setting: a predefined configuration, or their own (`ias-prod-*`).
+    const { hosts } = env.profile.ec2.deployment;
+    if (env.profile.ec2.enabled && typeof hosts === 'string') {
+      expected.push(arn(`CodeDeployDefault.${hosts}`));
+    }
     expect(env.profile.lambda.deployment).toBe('canary');
     expect(configs(prod)).toEqual(expected);
+  });
+
+  it('names the EC2 configuration of the hosts setting only where the profile runs EC2 applications', () => {
+    const configs = (ec2: object) => {
+      const env = environmentConfig('dev');
+      const profile = { ...env.profile, ec2: { ...env.profile.ec2, ...ec2 } };
+      const doc = operatorPolicyDocument({ ...env, profile }, TARGET);
+      return doc.Statement.find((s) => s.Sid === 'DeploymentConfigs')?.Resource ?? [];
+    };
+    const arn = (name: string) => `arn:aws:codedeploy:ap-northeast-1:123456789012:deploymentconfig:${name}`;
+    const deployment = { style: 'in-place', hosts: 'OneAtATime' };
+    expect(configs({ enabled: true, deployment })).toContain(arn('CodeDeployDefault.OneAtATime'));
+    expect(configs({ enabled: false, deployment })).not.toContain(arn('CodeDeployDefault.OneAtATime'));
+    // A custom minimum of healthy hosts is the application's own configuration, under the environment's names.
+    const custom = { style: 'in-place', hosts: { minimumHealthyHosts: { type: 'HOST_COUNT', value: 1 } } };
+    expect(
+      configs({ enabled: true, deployment: custom }).filter((r) => r.includes('CodeDeployDefault.')),
+    ).toEqual(
+      configs({ enabled: false, deployment: custom }).filter((r) => r.includes('CodeDeployDefault.')),
+    );
+    expect(configs({ enabled: true, deployment: custom })).toContain(arn('ias-dev-*'));
+  });
+
+  it("reads the EC2 applications' deployment groups, and their target groups on * (AWS scopes none)", () => {
+    const groups = dev.Statement.find((s) => s.Sid === 'DeploymentGroups');
+    expect(groups?.Action).toEqual(
+      expect.arrayContaining(['codedeploy:GetDeploymentGroup', 'codedeploy:CreateDeployment']),
+    );
+    expect(groups?.Resource).toEqual([
+      'arn:aws:codedeploy:ap-northeast-1:123456789012:deploymentgroup:ias-dev-*/ias-dev-*',
+    ]);
+    const any = dev.Statement.find((s) => s.Sid === 'NotScopedByAws');
+    expect(any?.Action).toContain('elasticloadbalancing:DescribeTargetGroups');
+    expect(UNSCOPED_ACTIONS['elasticloadbalancing:DescribeTargetGroups']).toBeDefined();
   });
 
   it('passes only the services’ roles, and only to ECS tasks', () => {
@@ -239,7 +282,7 @@ describe('operator access', () => {
     ]);
   });
 
-  it("reads and writes only the SBOMs under sbom/ of the environment's artifact bucket, and nothing else of S3", () => {
+  it("reads and writes only the SBOMs under sbom/ of the environment's artifact bucket, writes only the EC2 revisions under ec2/, and nothing else of S3", () => {
     const sboms = (doc: typeof dev) => statementsOf(doc, 's3');
     expect(sboms(dev)).toEqual([
       {
@@ -249,9 +292,17 @@ describe('operator access', () => {
         Action: ['s3:GetObject', 's3:PutObject'],
         Resource: ['arn:aws:s3:::ias-dev-artifact-store-123456789012-ap-northeast-1/sbom/*'],
       },
+      {
+        Sid: 'Ec2Revisions',
+        Effect: 'Allow',
+        // The revision zip deploy ec2 uploads before CodeDeploy deploys it.
+        Action: ['s3:PutObject'],
+        Resource: ['arn:aws:s3:::ias-dev-artifact-store-123456789012-ap-northeast-1/ec2/*'],
+      },
     ]);
-    expect(sboms(prod)[0]?.Resource).toEqual([
-      'arn:aws:s3:::ias-prod-artifact-store-123456789012-ap-northeast-1/sbom/*',
+    expect(sboms(prod).map((s) => s.Resource)).toEqual([
+      ['arn:aws:s3:::ias-prod-artifact-store-123456789012-ap-northeast-1/sbom/*'],
+      ['arn:aws:s3:::ias-prod-artifact-store-123456789012-ap-northeast-1/ec2/*'],
     ]);
     // The bucket is encrypted with the environment key, which S3 may use on the operator's behalf.
     expect(statementsOf(dev, 'kms')[0]?.Condition?.StringEquals?.['kms:ViaService']).toContain(

@@ -17,19 +17,22 @@ describe('the registry of workload kinds', () => {
       functions: [{ name: 'allocate-order' }],
       services: [{ name: 'inventory-api' }],
       kubernetes: [{ name: 'inventory-api-k8s-only-in-this-test' }],
+      ec2: [{ name: 'inventory-api-ec2-only-in-this-test' }],
     } as never;
     expect(KIND_LIST.map((k) => k.definitions(workloads).map((w) => w.name))).toEqual([
       ['allocate-order'],
       ['inventory-api'],
       ['inventory-api-k8s-only-in-this-test'],
+      ['inventory-api-ec2-only-in-this-test'],
     ]);
-    expect(KIND_LIST.map((k) => k.definitions({}).length)).toEqual([0, 0, 0]);
+    expect(KIND_LIST.map((k) => k.definitions({}).length)).toEqual([0, 0, 0, 0]);
   });
 
   it('builds functions after the deployment stack and services after the config stack', () => {
     expect(KINDS.function.after).toBe('deployment');
     expect(KINDS.service.after).toBe('configuration');
     expect(KINDS.kubernetes.after).toBe('configuration');
+    expect(KINDS.ec2.after).toBe('configuration');
   });
 
   it("hands the stages each kind's list and nothing else of the configuration", () => {

@@ -34,13 +34,18 @@ describe('the delivery plan (npm start)', () => {
 
   it('shows each environment’s monitoring as synthesized: dashboards, alarms by what they do, composites, notifications', () => {
     for (const env of project.environments.map((e) => e.name)) {
-      // Every workload's watch, in the order of their stacks' names (fn-, k8s-, svc-).
+      // Every workload's watch, in the order of their stacks: fn-, then ec2-, k8s-, svc-.
       const functions = [
         ...project.functions.map((w) => [`fn-${w.name}`, `${prefix}-${env}-${w.name}`]),
         ...(project.services ?? []).map((w) => [`svc-${w.name}`, `${prefix}-${env}-${w.name}`]),
         ...(project.kubernetes ?? []).map((w) => [`k8s-${w.name}`, `${prefix}-${env}-${w.name}-k8s`]),
+        ...(project.ec2 ?? []).map((w) => [`ec2-${w.name}`, `${prefix}-${env}-${w.name}-ec2`]),
       ]
-        .sort(([a = ''], [b = '']) => a.localeCompare(b))
+        // The functions' stacks come first (after the deployment stack), then the others by name.
+        .sort(
+          ([a = ''], [b = '']) =>
+            Number(!a.startsWith('fn-')) - Number(!b.startsWith('fn-')) || a.localeCompare(b),
+        )
         .map(([, watch]) => watch as string);
       expect(plan).toMatch(
         new RegExp(
@@ -89,10 +94,30 @@ describe('the delivery plan (npm start)', () => {
     expect(plan).toContain(`pipeline ${prefix}-inventory-api-pipeline:`);
     expect(plan).toContain('Build: Build (CodeBuild)');
     expect(plan).toMatch(
-      /Deploy-dev: SupplyChainGate \(Lambda\) → EnsureService \(Lambda\) → Deploy \(ECS\) → RecordImage \(Lambda\) → DeployKubernetes \(Lambda\)\s+\[ECS rolling update/,
+      /Deploy-dev: SupplyChainGate \(Lambda\) → EnsureService \(Lambda\) → Deploy \(ECS\) → RecordImage \(Lambda\) → DeployKubernetes \(Lambda\) → DeployEc2 \(CodeDeploy\) → RecordEc2 \(Lambda\)\s+\[ECS rolling update/,
     );
     expect(plan).toMatch(
-      /Deploy-prod: SupplyChainGate \(Lambda\) → EnsureService \(Lambda\) → Deploy \(CodeDeployToECS\) → RecordImage \(Lambda\) → DeployKubernetes \(Lambda\)\s+\[CodeDeploy blue\/green/,
+      /Deploy-prod: SupplyChainGate \(Lambda\) → EnsureService \(Lambda\) → Deploy \(CodeDeployToECS\) → RecordImage \(Lambda\) → DeployKubernetes \(Lambda\) → DeployEc2 \(CodeDeploy\) → RecordEc2 \(Lambda\)\s+\[CodeDeploy blue\/green/,
+    );
+  });
+
+  it('shows each environment’s EC2 fleet and its deployment style', () => {
+    for (const env of project.environments) {
+      const { ec2 } = env.profile;
+      for (const app of project.ec2 ?? []) {
+        expect(plan).toContain(
+          `  ec2: ${app.name}: Auto Scaling group ${prefix}-${env.name}-${app.name}-ec2, ${ec2.capacity.min}-${ec2.capacity.max} × ${ec2.instanceType}`,
+        );
+      }
+    }
+    expect(plan).toContain(
+      `delivery: CodeDeploy ${prefix}-dev-inventory-api-ec2-app / ${prefix}-dev-inventory-api-ec2-group: in place, all at once (CodeDeployDefault.AllAtOnce)`,
+    );
+    expect(plan).toContain(
+      `delivery: CodeDeploy ${prefix}-staging-inventory-api-ec2-app / ${prefix}-staging-inventory-api-ec2-group: in place, half at a time (CodeDeployDefault.HalfAtATime)`,
+    );
+    expect(plan).toContain(
+      `delivery: CodeDeploy ${prefix}-prod-inventory-api-ec2-app / ${prefix}-prod-inventory-api-ec2-group: blue/green (copied Auto Scaling group), half at a time, blue fleet terminated after 60 min (CodeDeployDefault.HalfAtATime)`,
     );
   });
 });

@@ -5,11 +5,13 @@ import { readAssembly, renderValue } from '../../lib/plan';
 const project = loadProject({});
 const { prefix } = project;
 const stages = readAssembly(inject('assemblyDir'));
-// Each workload's stack and monitoring name; a Kubernetes application's watch is `<app>-k8s`.
+// Each workload's stack and monitoring name; a Kubernetes application's watch is `<app>-k8s`, an EC2
+// application's `<app>-ec2`.
 const workloads = [
   ...project.functions.map((w) => ({ stack: `fn-${w.name}`, watch: w.name })),
   ...(project.services ?? []).map((w) => ({ stack: `svc-${w.name}`, watch: w.name })),
   ...(project.kubernetes ?? []).map((w) => ({ stack: `k8s-${w.name}`, watch: `${w.name}-k8s` })),
+  ...(project.ec2 ?? []).map((w) => ({ stack: `ec2-${w.name}`, watch: `${w.name}-ec2` })),
 ];
 
 describe('each environment’s health (<prefix>-<env>-health)', () => {

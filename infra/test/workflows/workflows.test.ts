@@ -8,7 +8,7 @@
  * (expecting the finding), so that a check that can no longer fail is noticed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -35,6 +35,30 @@ const project = loadProject({});
 const { prefix } = project;
 
 const CONFIGURE_CREDENTIALS = 'aws-actions/configure-aws-credentials@';
+/**
+ * An EC2 revision as ias-ops checks it: a zip whose central directory lists appspec.yml at its root
+ * (one empty file, stored).
+ */
+function revisionZip(): Buffer {
+  const name = Buffer.from('appspec.yml');
+  // Little-endian fields of the sizes given.
+  const le = (...fields: [value: number, bytes: number][]) =>
+    Buffer.concat(
+      fields.map(([value, bytes]) => {
+        const b = Buffer.alloc(bytes);
+        b.writeUIntLE(value, 0, bytes);
+        return b;
+      }),
+    );
+  // Version 2.0, no flags, stored, no time, CRC and sizes 0, then the name's length.
+  const fields = Buffer.concat([le([20, 2], [0, 2], [0, 2]), Buffer.alloc(16), le([name.length, 2])]);
+  const local = Buffer.concat([le([0x04034b50, 4]), fields, le([0, 2]), name]);
+  // No extra field, comment or attributes; the local header at offset 0.
+  const central = Buffer.concat([le([0x02014b50, 4], [20, 2]), fields, Buffer.alloc(16), name]);
+  const end = le([0x06054b50, 4], [0, 4], [1, 2], [1, 2], [central.length, 4], [local.length, 4], [0, 2]);
+  return Buffer.concat([local, central, end]);
+}
+
 /** What the builds write beside an artifact: its CycloneDX SBOM. */
 const SBOM = JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [] });
 const DIFF_ROLE = 'vars.AWS_DIFF_ROLE_ARN';
@@ -506,12 +530,18 @@ describe('GitHub Actions workflows', () => {
     expect(text('ecs-deploy.yml')).toContain(
       'npx ias-ops deploy service "$SERVICE" --env "$ENVIRONMENT" --image "$IMAGE"',
     );
+    expect(text('ecs-deploy.yml')).toContain('npx ias-ops targets --env "$ENVIRONMENT" --kind ec2 --json');
+    expect(text('ecs-deploy.yml')).toContain(
+      'npx ias-ops deploy ec2 "$SERVICE" --env "$ENVIRONMENT" --revision "$RUNNER_TEMP/ec2-revisions/$SERVICE/revision.zip"',
+    );
     expect(text('infrastructure-deploy.yml')).toContain('--require-approval never');
     // What ias-ops and @ias/targets name (the function, its group and hooks; the service, its cluster,
-    // image parameter and green check; the ledger) no workflow spells, nor what decides the strategy.
+    // image parameter and green check; the ledger; the CodeDeploy AppSpec of a deployment, which
+    // ias-ops writes) no workflow spells, nor what decides the strategy. An EC2 revision's AppSpec file
+    // is the service folder's own ec2/appspec.yml, which ecs-delivery.yml packs as it is.
     for (const name of ['lambda-delivery.yml', 'lambda-deploy.yml', 'ecs-delivery.yml', 'ecs-deploy.yml']) {
       expect(text(name)).not.toMatch(
-        /inputs\.prefix|-app\b|-group\b|-cluster\b|\/services\/[^/\s]+\/image|green-check|traffic-hook|-releases\b|ECS_DEPLOYMENT|appspec|aws (lambda|deploy|ecs) /,
+        /inputs\.prefix|-app\b|-group\b|-cluster\b|\/services\/[^/\s]+\/image|green-check|traffic-hook|-releases\b|ECS_DEPLOYMENT|(?<!ec2\/)appspec|aws (lambda|deploy|ecs) /,
       );
       // ias-ops records each deployment it makes in the ledger: recording it again would add a release.
       expect(text(name)).not.toContain('releases record');
@@ -619,6 +649,8 @@ describe('GitHub Actions workflows', () => {
     writeFileSync(zip, Buffer.concat([Buffer.from('PK\x05\x06', 'latin1'), Buffer.alloc(18)]));
     const sbom = join(dirname(zip), 'sbom.cdx.json');
     writeFileSync(sbom, SBOM);
+    const revision = join(dirname(zip), 'revision.zip');
+    writeFileSync(revision, revisionZip());
     const withSbom = ['--commit', 'c'.repeat(40), '--sbom', sbom];
     // What the deploy step and the stop step (on cancel) run, under --dry-run: the calls they plan.
     const image = (env: string) =>
@@ -631,6 +663,9 @@ describe('GitHub Actions workflows', () => {
       ['deploy', 'service', 'inventory-api', '--env', 'prod', '--image', image('prod'), ...withSbom],
       // ecs-deploy.yml's deploy to the cluster, where the service also runs on EKS.
       ['deploy', 'kubernetes', 'inventory-api', '--env', 'staging', '--image', image('staging'), ...withSbom],
+      // Its deploy to the EC2 fleet, where the service also runs on EC2 (in place in staging, blue/green in prod).
+      ['deploy', 'ec2', 'inventory-api', '--env', 'staging', '--revision', revision, ...withSbom],
+      ['deploy', 'ec2', 'inventory-api', '--env', 'prod', '--revision', revision, ...withSbom],
     ].map((args) => {
       const out = execFileSync(
         process.execPath,
@@ -652,6 +687,8 @@ describe('GitHub Actions workflows', () => {
         'ecs:RegisterTaskDefinition',
         's3:PutObject',
         'codebuild:StartBuild',
+        'codedeploy:GetDeploymentGroup',
+        'codedeploy:CreateDeployment',
       ]),
     );
     expect(
@@ -676,15 +713,17 @@ describe('GitHub Actions workflows', () => {
         { npxOutput: JSON.stringify(lines) },
       );
     }
-    // The service's target, then whether it runs on the cluster too (the fake answers both with the
-    // same list, which names the service).
+    // The service's target, then whether it runs on the cluster and on EC2 too (the fake answers each
+    // with the same list, which names the service).
     expect(target.npx).toEqual([
       ['ias-ops', 'targets', '--env', 'staging', '--kind', 'service', '--json'],
       ['ias-ops', 'targets', '--env', 'staging', '--kind', 'kubernetes', '--json'],
+      ['ias-ops', 'targets', '--env', 'staging', '--kind', 'ec2', '--json'],
     ]);
     expect(target.outputs).toEqual({
       repository: `${prefix}-staging-inventory-api`,
       kubernetes: 'true',
+      ec2: 'true',
     });
     // A service the targets do not hold stops the job.
     expect(() => run([])).toThrow(
@@ -725,6 +764,83 @@ describe('GitHub Actions workflows', () => {
     expect(names.indexOf('deploy the image')).toBeGreaterThan(
       names.indexOf("push the image to this environment's repository"),
     );
+  });
+
+  it("ecs-delivery.yml packs each service's EC2 revision from the image built once, only where it has ec2/appspec.yml", () => {
+    const file = workflows.find((f) => f.name === 'ecs-delivery.yml');
+    const step = stepOf(file, 'build', 'EC2 revision of each service that runs on EC2');
+    const dir = mkdtempSync(join(tmpdir(), 'revision-'));
+    const files: Record<string, string> = {
+      'repo/app/services/inventory-api/ec2/appspec.yml': 'version: 0.0\n',
+      'repo/app/services/inventory-api/ec2/scripts/application-start.sh': '#!/bin/bash\n',
+      // A service without the AppSpec file has no revision.
+      'repo/app/services/other/service.json': '{}\n',
+      // docker create names a container; docker cp copies the image's /app/dist out of it.
+      'bin/docker': [
+        '#!/bin/bash',
+        'case "$1" in',
+        '  create) [ "$2" = "inventory-api:$GITHUB_SHA" ] && echo c0ffee ;;',
+        '  cp) [ "$2" = c0ffee:/app/dist ] && mkdir -p "$3" && echo "main" > "$3/main.js" ;;',
+        'esac',
+      ].join('\n'),
+    };
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), content, { mode: 0o755 });
+    }
+    const run = runStep(
+      { ...step, run: `cd "${join(dir, 'repo')}"\n${step.run ?? ''}` },
+      {
+        SERVICES: JSON.stringify(['inventory-api', 'other']),
+        PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`,
+        GITHUB_SHA: 'abc1234',
+      },
+    );
+    const zip = join(dir, 'repo/ec2-revisions/inventory-api/revision.zip');
+    const entries = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    // The AppSpec file at the root, the hook scripts, the image's bundle and the commit.
+    expect(entries.sort()).toEqual(
+      ['COMMIT', 'appspec.yml', 'dist/', 'dist/main.js', 'scripts/', 'scripts/application-start.sh'].sort(),
+    );
+    expect(execFileSync('unzip', ['-p', zip, 'COMMIT'], { encoding: 'utf8' })).toBe('abc1234\n');
+    expect(existsSync(join(dir, 'repo/ec2-revisions/other'))).toBe(false);
+    expect(run.summary).toMatch(/^inventory-api: EC2 revision [0-9a-f]{64}\n$/);
+    // After the images are built; uploaded as the artifact ecs-deploy.yml downloads.
+    const steps = file?.doc.jobs?.['build']?.steps ?? [];
+    const names = steps.map((s) => s.name ?? s.id ?? '');
+    const built = names.indexOf("test and build each service's production image");
+    expect(built).toBeGreaterThan(-1);
+    expect(names.indexOf('EC2 revision of each service that runs on EC2')).toBeGreaterThan(built);
+    expect(steps.at(-1)?.with).toMatchObject({ name: 'ec2-revisions', path: 'ec2-revisions' });
+  });
+
+  it('ecs-deploy.yml deploys the EC2 revision with ias-ops where the environment runs the service on EC2', () => {
+    const file = workflows.find((f) => f.name === 'ecs-deploy.yml');
+    const steps = file?.doc.jobs?.['deploy']?.steps ?? [];
+    const download = steps.find((s) => s.with?.['name'] === 'ec2-revisions');
+    const deploy = stepOf(file, 'deploy', 'deploy to the EC2 fleet');
+    for (const step of [download, deploy]) {
+      expect(step?.if).toBe("steps.target.outputs.ec2 == 'true'");
+    }
+    expect(download?.with?.['path']).toBe('${{ runner.temp }}/ec2-revisions');
+    const run = runStep(deploy, {
+      SERVICE: 'inventory-api',
+      ENVIRONMENT: 'staging',
+      GITHUB_REPOSITORY: 'o/r',
+      GITHUB_SHA: 'abc1234',
+    });
+    expect(run.npx).toEqual([
+      [
+        ...['ias-ops', 'deploy', 'ec2', 'inventory-api', '--env', 'staging', '--revision'],
+        expect.stringMatching(/\/ec2-revisions\/inventory-api\/revision\.zip$/),
+        ...['--source', 'workflow', '--by', 'https://github.com/o/r/actions/runs/42', '--commit', 'abc1234'],
+        '--sbom',
+        expect.stringMatching(/\/images\/inventory-api\/supply-chain\/sbom\.cdx\.json$/),
+      ],
+    ]);
+    // After the service's own deployment, which the fleet's follows as the pipeline's DeployEc2 does.
+    const names = steps.map((s) => s.name ?? s.id ?? s.uses);
+    expect(names.indexOf('deploy to the EC2 fleet')).toBeGreaterThan(names.indexOf('deploy the image'));
   });
 
   it('ecs-deploy.yml pushes one digest everywhere: each environment checks the one before it', () => {

@@ -73,6 +73,7 @@ export const SERVICE_WORKLOAD: WorkloadKind<ServiceStack, ServicePipelineStack> 
           description,
           definition,
           kubernetes: workloads.kubernetes,
+          ec2: workloads.ec2,
         });
       },
     ),

@@ -1,10 +1,35 @@
 import { Duration, Validations } from 'aws-cdk-lib';
+import type { EnvironmentProfile } from '../../config/profile-schema';
+import { SecureBucket } from '../../constructs/secure-bucket';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ServiceProfile } from '../../config/service-profile-schema';
 import { SubnetGroup } from '../../constructs/network';
+
+/**
+ * The bucket a load balancer writes its access logs to: its own, SSE-S3 (the only encryption Elastic
+ * Load Balancing delivers to), kept as long as the environment's logs, itself logged to
+ * `serverAccessLogsBucket`.
+ */
+export function loadBalancerLogBucket(
+  scope: Construct,
+  profile: EnvironmentProfile,
+  serverAccessLogsBucket: s3.IBucket,
+): s3.IBucket {
+  const bucket = new SecureBucket(scope, 'LoadBalancerLogs', {
+    retainData: profile.retainData,
+    noncurrentVersionExpiration: Duration.days(1),
+    expiration: Duration.days(profile.logRetentionDays),
+    serverAccessLogsBucket,
+  }).bucket;
+  Validations.of(bucket).acknowledge({
+    id: 'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
+    reason: 'Load balancer access logs can only be delivered to a bucket encrypted with SSE-S3',
+  });
+  return bucket;
+}
 
 /** Props of {@link ServiceLoadBalancer}. */
 export interface ServiceLoadBalancerProps {
@@ -28,6 +53,13 @@ export interface ServiceLoadBalancerProps {
    * rewriting a rule's weights; CodeDeploy rewrites the listeners' default actions.
    */
   readonly trafficThroughRules: boolean;
+  /** What the target groups register: tasks by IP, or instances. @default elbv2.TargetType.IP */
+  readonly targetType?: elbv2.TargetType;
+  /**
+   * The name of the one target group, where there is no green one (an EC2 fleet's, which CodeDeploy
+   * moves instances within). @default - `<name>-blue`, 32 characters at most
+   */
+  readonly targetGroupName?: string;
 }
 
 /**
@@ -99,11 +131,14 @@ export class ServiceLoadBalancer extends Construct {
 
     const targetGroup = (which: 'blue' | 'green') =>
       new elbv2.ApplicationTargetGroup(this, which === 'blue' ? 'Blue' : 'Green', {
-        targetGroupName: `${props.name}-${which}`.slice(0, 32),
+        targetGroupName:
+          which === 'blue' && props.targetGroupName !== undefined
+            ? props.targetGroupName
+            : `${props.name}-${which}`.slice(0, 32),
         vpc,
         port: props.containerPort,
         protocol: elbv2.ApplicationProtocol.HTTP,
-        targetType: elbv2.TargetType.IP,
+        targetType: props.targetType ?? elbv2.TargetType.IP,
         deregistrationDelay: Duration.seconds(30),
         healthCheck: {
           path: props.healthCheckPath,

@@ -25,6 +25,8 @@ import {
   kubernetesAppOf,
   kubernetesDeployAction,
 } from '../kubernetes/pipeline-action';
+import type { Ec2Definition } from '../../config/ec2';
+import { ec2AppOf, ec2DeployActions, ec2RecordStatement, grantRevisionReads } from '../ec2/pipeline-action';
 import { ackAccount } from '../../aspects/acknowledgements';
 import { SERVICE_BUILDSPEC } from '../../pipelines/buildspecs';
 import { supplyChainGate } from '../../pipelines/supply-chain-gate';
@@ -40,6 +42,12 @@ export interface ServicePipelineStackProps
    * stage deploys it to the cluster after the service (`DeployKubernetes`). @default - none
    */
   readonly kubernetes?: readonly KubernetesDefinition[];
+  /**
+   * The project's EC2 applications: where one runs this service's bundle, each environment's stage
+   * deploys the build's revision to its fleet after the service (`DeployEc2`, `RecordEc2`).
+   * @default - none
+   */
+  readonly ec2?: readonly Ec2Definition[];
 }
 
 /**
@@ -118,9 +126,16 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
           const app = env && kubernetesAppOf(env, definition.name, props.kubernetes ?? []);
           return app ? [app] : [];
         });
+        // And the deployment groups of its EC2 application, whose deployments RecordEc2 reads.
+        const fleets = local.flatMap((t) => {
+          const env = props.environments.find((e) => e.name === t.environment);
+          const fleet = env && ec2AppOf(env, definition.name, props.ec2 ?? []);
+          return fleet ? [fleet] : [];
+        });
         return [
           ...ServiceStack.deliverStatements(this, local),
           ...(apps.length > 0 ? [deployProjectStatement(this, apps)] : []),
+          ...(fleets.length > 0 ? [ec2RecordStatement(this, fleets)] : []),
         ];
       },
     });
@@ -141,7 +156,24 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
     const images = new Map(
       targets.map((t) => [t.environment, new codepipeline.Artifact(`Image_${t.environment}`)]),
     );
+    // The build's primary output is the EC2 revision, built once (every service's build makes one; only
+    // an EC2 application's is deployed).
+    const revision = this.built;
     const stagesProps = this.sourceAndBuild(this.buildProject, [], [...images.values()]);
+    const fleets = props.environments.flatMap((env) => {
+      const fleet = ec2AppOf(env, definition.name, props.ec2 ?? [], props.delivery.account);
+      return fleet ? [{ env, fleet }] : [];
+    });
+    grantRevisionReads(
+      this.artifactStore,
+      props.encryptionKey,
+      this.region,
+      fleets.map((f) => f.fleet),
+    );
+    const ec2Actions = (env: EnvironmentConfig, runOrder: number): codepipeline.IAction[] => {
+      const found = fleets.find((f) => f.env.name === env.name);
+      return found ? ec2DeployActions(this, this.steps.function, revision, env, found.fleet, runOrder) : [];
+    };
     const kubernetesActions = (env: EnvironmentConfig, runOrder: number): codepipeline.IAction[] => {
       const app = kubernetesAppOf(env, definition.name, props.kubernetes ?? []);
       const image = images.get(env.name) as codepipeline.Artifact;
@@ -197,6 +229,8 @@ export class ServicePipelineStack extends WorkloadPipelineStack<ServiceDefinitio
           }),
           // The same image to the environment's cluster, where the service runs there too.
           ...kubernetesActions(env, 5),
+          // The same build's revision to the environment's EC2 fleet, where the service runs there too.
+          ...ec2Actions(env, 6),
         ],
       });
     });

@@ -20,7 +20,6 @@ import { ContainerService, onlyWhen } from './container-service';
 import type { Database } from '../../constructs/database';
 import { DeliveryFunction } from '../../constructs/delivery-function';
 import type { DeliveryCode } from '../../config/delivery-code';
-import { SecureBucket } from '../../constructs/secure-bucket';
 import { VPC_NETWORK_INTERFACE_ACTIONS } from '../../constructs/network';
 import { ServiceAlarms } from './service-alarms';
 import { ServiceMonitoring } from './service-monitoring';
@@ -30,7 +29,7 @@ import { REPO_ROOT } from '../../config/project';
 import { monitoringNames } from '@ias/targets';
 import * as path from 'node:path';
 import { ServiceDeployment } from './service-deployment';
-import { ServiceLoadBalancer } from './service-load-balancer';
+import { loadBalancerLogBucket, ServiceLoadBalancer } from './service-load-balancer';
 import { DATABASE_ROLES } from '../../stacks/data-stack';
 import { importKey, logRetention, type EnvironmentStackProps } from '../../stacks/environment-stack-props';
 import { passExecutionRole, stackArn } from '../../stacks/arns';
@@ -161,16 +160,7 @@ export class ServiceStack extends Stack {
       expression: Fn.conditionNot(Fn.conditionEquals(imageUri.valueAsString, 'none')),
     });
 
-    const logBucket = new SecureBucket(this, 'LoadBalancerLogs', {
-      retainData: profile.retainData,
-      noncurrentVersionExpiration: Duration.days(1),
-      expiration: Duration.days(profile.logRetentionDays),
-      serverAccessLogsBucket: props.accessLogBucket,
-    }).bucket;
-    Validations.of(logBucket).acknowledge({
-      id: 'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
-      reason: 'Load balancer access logs can only be delivered to a bucket encrypted with SSE-S3',
-    });
+    const logBucket = loadBalancerLogBucket(this, profile, props.accessLogBucket);
     this.loadBalancer = new ServiceLoadBalancer(this, 'LoadBalancer', {
       name: target.serviceName,
       vpc: props.vpc,
