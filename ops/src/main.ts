@@ -120,17 +120,17 @@ const COMMANDS: readonly CommandRow[] = [
   {
     name: 'targets',
     description:
-      'every function and service of every environment with its target (names, deployment group, strategy), as the deploy workflows read them; no AWS call',
+      'every workload (function, service, Kubernetes and EC2 application) of every environment with its target (names, deployment group, strategy), as the deploy workflows read them; no AWS call',
     options: [
       ['--env <name>', 'one environment (default: every one, in promotion order)'],
-      ['--kind <kind>', 'one kind of workload: function or service'],
+      ['--kind <kind>', 'one kind of workload: function, service, kubernetes or ec2'],
     ],
     load: () => import('./commands/targets.js').then((m) => leaf(m.targets, m.formatTargets)),
   },
   {
     name: 'status',
     description:
-      "the environment's health (its composite alarm, every alarm in ALARM with its reason and since when, the canary's last run), then per function, service and pipeline: what runs, the last deployments, alarms and the workload's composite alarm",
+      "the environment's health (its composite alarm, every alarm in ALARM with its reason and since when, the canary's last run), then per function, service, Kubernetes application, EC2 fleet and pipeline: what runs, the last deployments, alarms and the workload's composite alarm",
     options: [ENV_OPTION],
     load: () => import('./commands/status.js').then((m) => leaf(m.statusAny, m.formatAnyStatus)),
   },
@@ -174,7 +174,7 @@ const COMMANDS: readonly CommandRow[] = [
   {
     name: 'rollback',
     description:
-      "restore functions, parameters, secrets, service images and Kubernetes applications (switched back to the recorded color, or the recorded image deployed again) together to release --release of the environment's ledger",
+      "restore functions, parameters, secrets, service images, Kubernetes applications (switched back to the recorded color, or the recorded image deployed again) and EC2 applications (the recorded revision deployed again by CodeDeploy) together to release --release of the environment's ledger",
     options: [ENV_OPTION, required('--release <n>', 'the release number (ias-ops releases lists them)')],
     load: () => import('./commands/restore.js').then((m) => leaf(m.restoreRelease, m.formatRestore)),
   },
@@ -267,15 +267,36 @@ const COMMANDS: readonly CommandRow[] = [
     provenance: true,
   },
   {
+    name: 'deploy ec2 <app>',
+    description:
+      "upload --revision to the environment's artifact bucket (ec2/<app>/<commit, or its SHA-256>.zip) and deploy it to the EC2 application's fleet through its CodeDeploy group (in place or blue/green, as the profile says); follow it to its end and record the deployment and revision (exit 3 when CodeDeploy rolled it back)",
+    options: [
+      ENV_OPTION,
+      required(
+        '--revision <zip>',
+        "the EC2 revision: a zip holding appspec.yml at its root (the service's ec2/ folder and its image's /app/dist)",
+      ),
+      SOURCE_OPTION,
+      BY_OPTION,
+      COMMIT_OPTION,
+      SBOM_OPTION,
+    ],
+    load: async () => {
+      const [m, sbom] = await Promise.all([import('./commands/deploy-ec2.js'), import('./sbom.js')]);
+      return leaf(m.deployEc2, m.formatDeployEc2, sbom.sbomExit);
+    },
+    provenance: true,
+  },
+  {
     name: 'deployments',
     description:
-      "an environment's deployments in flight: CodeDeploy's (functions, codedeploy-blue-green services), Amazon ECS's own (the other services) and the Kubernetes applications' deploy projects' builds",
-    help: "\n<deployment>: a CodeDeploy deployment ID (d-…), an Amazon ECS service deployment ARN, a CodeBuild build ID (<project>:<uuid>), or a function or service name or a Kubernetes application's deploy project name, or its application name when no service has it (its deployment in progress).",
+      "an environment's deployments in flight: CodeDeploy's (functions, codedeploy-blue-green services, EC2 applications), Amazon ECS's own (the other services) and the Kubernetes applications' deploy projects' builds",
+    help: "\n<deployment>: a CodeDeploy deployment ID (d-…), an Amazon ECS service deployment ARN, a CodeBuild build ID (<project>:<uuid>), or a function or service name, a Kubernetes application's deploy project name or an EC2 application's deployment group name, or its application name when no service has it (its deployment in progress).",
   },
   {
     name: 'deployments list',
     description:
-      'per CodeDeploy group, ECS-deployed service and Kubernetes deploy project: the deployments in progress and the last ones',
+      "per CodeDeploy group (an EC2 application's with its deployments' instances and revisions), ECS-deployed service and Kubernetes deploy project: the deployments in progress and the last ones",
     options: [ENV_OPTION],
     load: () =>
       import('./commands/deployments.js').then((m) => leaf(m.deploymentsList, m.formatDeploymentsList)),
@@ -322,6 +343,18 @@ const COMMANDS: readonly CommandRow[] = [
       import('./commands/kubernetes.js').then((m) =>
         leaf(m.kubernetesRollback, m.formatKubernetesRollback, m.kubernetesRollbackExit),
       ),
+  },
+  {
+    name: 'ec2',
+    description: "an environment's EC2 applications (Auto Scaling groups deployed by CodeDeploy)",
+  },
+  {
+    name: 'ec2 rollback <app>',
+    description:
+      "stop a deployment in flight on the application's CodeDeploy group with rollback, else deploy again the revision of the group's previous successful deployment; follows it to its end",
+    options: [ENV_OPTION],
+    load: () =>
+      import('./commands/ec2.js').then((m) => leaf(m.ec2Rollback, m.formatEc2Rollback, m.ec2RollbackExit)),
   },
   { name: 'params', description: 'SSM parameters under /<prefix>/<env>/' },
   {

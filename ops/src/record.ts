@@ -1,8 +1,9 @@
 /**
  * What the CLI makes live goes into the environment's release ledger too (as the pipelines'
- * deployments do): after a command that moved an alias, returned a service to its previous revision
- * or restored a release, the next release records the versions and images, the configuration in use,
- * and who (the caller's AWS identity).
+ * deployments do): after a command that moved an alias, returned a service to its previous revision,
+ * switched a Kubernetes application, deployed an EC2 application's revision (a new one, or the
+ * previous one again) or restored a release, the next release records the versions and images, the
+ * configuration in use, and who (the caller's AWS identity).
  *
  * Recording follows the change, which has already happened: when it fails (no ledger table yet,
  * no permission), the command still succeeds, and says so in one warning line.
@@ -20,6 +21,7 @@ import type { EnvironmentConfig } from '@ias/infra/config';
 import type { AwsClients, OpsContext } from './context';
 import { naming } from './context';
 import { badInput } from './errors';
+import type { FleetEntry } from './kinds/ec2/revision';
 
 /** Where a release may come from, as the ledger records it. */
 const SOURCES: readonly LedgerRelease['source'][] = ['pipeline', 'workflow', 'cli'];
@@ -45,6 +47,8 @@ export interface CliChange {
   readonly services?: Readonly<Record<string, { image: string; taskDefinition?: string }>>;
   /** Kubernetes application name → the color serving it now, that color's image and manifest revision. */
   readonly applications?: Readonly<Record<string, { color: string; image: string; revision: string }>>;
+  /** EC2 application name → the deployment that installed its fleet's revision, and that revision. */
+  readonly fleets?: Readonly<Record<string, FleetEntry>>;
   /** One line: what changed. */
   readonly summary: string;
   /** Where the SBOM of the artifact deployed lies (a deploy's `--sbom`, stored). @default - none */
@@ -89,6 +93,8 @@ export function changeOf(result: unknown): { environment: string; change: CliCha
   if (service) return service;
   const application = applicationChange(result);
   if (application) return application;
+  const fleet = fleetChange(result);
+  if (fleet) return fleet;
   const r = result as Partial<LiveResult> & { additionalVersionWeights?: Record<string, number> };
   if (
     typeof r.environment !== 'string' ||
@@ -174,6 +180,43 @@ function applicationChange(result: object): { environment: string; change: CliCh
   };
 }
 
+/** A fleet entry as a command result carries it: a deployment ID and an S3 revision, checked by shape. */
+function isFleetEntry(live: unknown): live is FleetEntry {
+  const l = live as {
+    deploymentId?: unknown;
+    revision?: { bucket?: unknown; key?: unknown; bundleType?: unknown };
+  };
+  return (
+    typeof l?.deploymentId === 'string' &&
+    typeof l.revision?.bucket === 'string' &&
+    typeof l.revision.key === 'string' &&
+    typeof l.revision.bundleType === 'string'
+  );
+}
+
+/** An EC2 application's fleet given a revision: a `deploy ec2` or `ec2 rollback` whose deployment succeeded. */
+function fleetChange(result: object): { environment: string; change: CliChange } | undefined {
+  const r = result as {
+    environment?: unknown;
+    app?: unknown;
+    summary?: unknown;
+    live?: unknown;
+    sbom?: unknown;
+  };
+  if (
+    typeof r.environment !== 'string' ||
+    typeof r.app !== 'string' ||
+    typeof r.summary !== 'string' ||
+    !isFleetEntry(r.live)
+  ) {
+    return undefined;
+  }
+  return {
+    environment: r.environment,
+    change: { functions: {}, fleets: { [r.app]: r.live }, summary: r.summary, ...sbomOf(r) },
+  };
+}
+
 /** A `rollback --release N` that changed something: the versions and images it put back. */
 function restoreChange(result: object): { environment: string; change: CliChange } | undefined {
   const r = result as {
@@ -187,6 +230,7 @@ function restoreChange(result: object): { environment: string; change: CliChange
         name: string;
         live: { color: string; image: string; revision: string } | undefined;
       }[];
+      fleets?: readonly { name: string; live: FleetEntry | undefined }[];
       parameters?: readonly unknown[];
       secrets?: readonly unknown[];
     };
@@ -195,7 +239,7 @@ function restoreChange(result: object): { environment: string; change: CliChange
     return undefined;
   }
   const changed = r.changed ?? {};
-  const count = ['functions', 'services', 'applications', 'parameters', 'secrets'].reduce(
+  const count = ['functions', 'services', 'applications', 'fleets', 'parameters', 'secrets'].reduce(
     (n, k) => n + ((changed as Record<string, readonly unknown[] | undefined>)[k]?.length ?? 0),
     0,
   );
@@ -211,6 +255,8 @@ function restoreChange(result: object): { environment: string; change: CliChange
       applications: Object.fromEntries(
         (changed.applications ?? []).flatMap((a) => (a.live ? [[a.name, a.live]] : [])),
       ),
+      // What each fleet's deployment installed, once it succeeded.
+      fleets: Object.fromEntries((changed.fleets ?? []).flatMap((f) => (f.live ? [[f.name, f.live]] : []))),
       summary: `rollback to release ${r.release}: ${r.summary}`,
     },
   };
@@ -270,6 +316,7 @@ export async function recordCliRelease(
       functions: change.functions,
       services: change.services,
       ...(change.applications === undefined ? {} : { applications: toEntries(change.applications) }),
+      ...(change.fleets === undefined ? {} : { fleets: change.fleets }),
       ...(change.sbom === undefined ? {} : { sbom: change.sbom }),
     });
     return { release: release.number };

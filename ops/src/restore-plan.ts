@@ -5,6 +5,7 @@
  */
 import type { AwsClients } from './context';
 import { unsafe, type OpsError } from './errors';
+import type { FleetEntry } from './kinds/ec2/revision';
 
 /** A function alias moved back. */
 export interface FunctionChange {
@@ -57,6 +58,19 @@ export interface ApplicationChange {
   readonly live: { readonly color: string; readonly image: string; readonly revision: string } | undefined;
 }
 
+/** An EC2 application's fleet given its recorded revision again, by a CodeDeploy deployment. */
+export interface FleetChange {
+  readonly name: string;
+  /** The revision its group's last successful deployment installed: `s3://<bucket>/<key> (version <v>)`. */
+  readonly from: string;
+  /** The revision the release recorded. */
+  readonly to: string;
+  /** The deployment that installs it. */
+  readonly deploymentId: string | undefined;
+  /** What the fleet runs now, once the deployment succeeded (or, blue/green, its green fleet serves). */
+  readonly live: FleetEntry | undefined;
+}
+
 /** One write of the plan: its progress title, and the call that makes it. */
 export interface Action {
   readonly title: string;
@@ -77,6 +91,7 @@ export interface RestorePlan {
     secrets: SecretChange[];
     services: ServiceChange[];
     applications: ApplicationChange[];
+    fleets: FleetChange[];
   };
   readonly unchanged: {
     functions: string[];
@@ -84,5 +99,6 @@ export interface RestorePlan {
     secrets: string[];
     services: string[];
     applications: string[];
+    fleets: string[];
   };
 }

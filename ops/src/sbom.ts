@@ -93,8 +93,8 @@ export function readGivenSbom(
   return { path, json, workload, build: commit, key };
 }
 
-/** The environment's artifact bucket, in the account given. */
-function artifactBucket(env: EnvironmentConfig, account: string): string {
+/** The environment's artifact bucket, in the account given (the SBOMs', and the EC2 revisions' `deploy ec2` uploads). */
+export function artifactBucket(env: EnvironmentConfig, account: string): string {
   return environmentArtifactBucketName(naming(env), account, env.profile.region);
 }
 

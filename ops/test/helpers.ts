@@ -9,6 +9,7 @@ import {
   type DescribeCanariesLastRunCommandOutput,
 } from '@aws-sdk/client-synthetics';
 import { loadProject, type ProjectConfig } from '@ias/infra/config';
+import type { Ec2DeploymentSettings } from '@ias/targets';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import { createAwsClients, createContext, type OpsContext } from '../src/context';
@@ -19,9 +20,10 @@ const loaded = loadProject();
 
 /**
  * The repository's own project: the README's prefix, dev/staging/prod, allocate-order, import-stock, the
- * inventory-api service; without Kubernetes applications, which {@link kubernetesProject} adds.
+ * inventory-api service; without Kubernetes and EC2 applications, which {@link kubernetesProject} and
+ * {@link ec2Project} add.
  */
-export const project: ProjectConfig = { ...loaded, kubernetes: [] } as ProjectConfig;
+export const project: ProjectConfig = { ...loaded, kubernetes: [], ec2: [] } as ProjectConfig;
 
 /**
  * The project with the Kubernetes application inventory-api (its service folder holds a kubernetes.json):
@@ -29,8 +31,45 @@ export const project: ProjectConfig = { ...loaded, kubernetes: [] } as ProjectCo
  */
 export const kubernetesProject: ProjectConfig = {
   ...loaded,
+  ec2: [],
   // The kind's controller reads an application's name only.
   kubernetes: [{ name: 'inventory-api', folder: 'app/services/inventory-api' }],
+} as unknown as ProjectConfig;
+
+/**
+ * How each environment of {@link ec2Project} deploys its EC2 applications: dev in place, staging
+ * blue/green; prod holds none (`enabled: false`), whatever the profiles say.
+ */
+export const EC2_PROFILES: Readonly<Record<string, { enabled: boolean; deployment: Ec2DeploymentSettings }>> =
+  {
+    dev: { enabled: true, deployment: { style: 'in-place', hosts: 'AllAtOnce' } },
+    staging: {
+      enabled: true,
+      deployment: { style: 'blue-green', hosts: 'HalfAtATime', terminateBlueAfterMinutes: 60 },
+    },
+    prod: {
+      enabled: false,
+      deployment: { style: 'blue-green', hosts: 'OneAtATime', terminateBlueAfterMinutes: 120 },
+    },
+  };
+
+/**
+ * The project with the EC2 application inventory-api (its service folder holds an ec2.json), each
+ * environment's profile given {@link EC2_PROFILES}' settings: the kind's tests run against it,
+ * whatever the configuration loader and the profiles read.
+ */
+export const ec2Project: ProjectConfig = {
+  ...loaded,
+  kubernetes: [],
+  // The kind's controller reads an application's name only.
+  ec2: [{ name: 'inventory-api', folder: 'app/services/inventory-api' }],
+  environments: loaded.environments.map((env) => ({
+    ...env,
+    profile: {
+      ...env.profile,
+      ec2: { ...env.profile.ec2, ...EC2_PROFILES[env.name] },
+    },
+  })),
 } as unknown as ProjectConfig;
 
 /**

@@ -150,6 +150,7 @@ describe('rollback --release', () => {
       secrets: [],
       services: [],
       applications: [],
+      fleets: [],
     });
     expect(result.unchanged).toEqual({
       functions: [FN],
@@ -157,6 +158,7 @@ describe('rollback --release', () => {
       secrets: [`/${prefix}/dev/db/password`],
       services: [SVC],
       applications: [],
+      fleets: [],
     });
     expect(result.summary).toBe('dev already is as release 4 records: nothing changed (4 items checked)');
     expect(aws.regions).toEqual(['ap-northeast-1']);

@@ -1,9 +1,9 @@
 /**
  * `deployments list|continue|stop --env E`: an environment's deployments in flight and the two actions an
  * operator takes on one. CodeDeploy's (one group per function, one per service delivered with
- * codedeploy-blue-green): continue skips the remaining wait, stop rolls back. Amazon ECS's own (the
- * services on ecs-blue-green, ecs-linear, ecs-canary or rolling): continue releases a pause hook, stop
- * rolls back. A Kubernetes application's (builds of its deploy project): stop switches back, continue
+ * codedeploy-blue-green, one per EC2 application, in place or blue/green): continue skips the remaining
+ * wait, stop rolls back. Amazon ECS's own (the services on ecs-blue-green, ecs-linear, ecs-canary or
+ * rolling): continue releases a pause hook, stop rolls back. A Kubernetes application's (builds of its deploy project): stop switches back, continue
  * is refused (./build-deployments.ts).
  */
 import {
@@ -33,6 +33,7 @@ import { followCodeDeploy, STOP_TIMEOUT_MS, type Waits } from '../follow';
 import { runSteps } from '../progress';
 import { IN_PROGRESS, type CodeDeployGroup } from '../aws/codedeploy';
 import { codeDeployGroups, deployProjects, ecsServices } from '../kinds';
+import { instanceCounts, revisionOf, revisionWords } from '../kinds/ec2/deployment';
 import { buildInProgress, isBuildId, type DeployProject } from '../aws/codebuild';
 import {
   buildContinue,
@@ -76,6 +77,15 @@ export interface DeploymentSummary {
   readonly error: string | undefined;
   /** The deployment that rolled this one back, if any. */
   readonly rolledBackBy: string | undefined;
+  /** An EC2 application's deployment: its instances by lifecycle status (`2 Succeeded, 1 InProgress`). */
+  readonly instances?: readonly string[];
+  /** An EC2 application's deployment: the revision it installs (`s3://<bucket>/<key> (version <v>)`). */
+  readonly revision?: string;
+  /**
+   * An EC2 application's blue/green deployment that waits: `READY_WAIT` (the green fleet is ready for
+   * the traffic) or `TERMINATION_WAIT` (the green fleet serves, the blue one is kept).
+   */
+  readonly waiting?: DeploymentWaitType;
 }
 
 /** The result of `deployments list`. */
@@ -117,6 +127,18 @@ function summary(d: DeploymentInfo): DeploymentSummary {
   };
 }
 
+/** An EC2 application's deployment: its instances, its revision and the wait it is held in, besides. */
+function fleetSummary(d: DeploymentInfo): DeploymentSummary {
+  const revision = revisionOf(d);
+  const waiting = waitTypeOf(d);
+  return {
+    ...summary(d),
+    instances: instanceCounts(d),
+    ...(revision !== undefined ? { revision: revisionWords(revision) } : {}),
+    ...(waiting !== undefined ? { waiting } : {}),
+  };
+}
+
 async function groupDeployments(aws: AwsClients, g: Group) {
   const calls = listCalls(g);
   try {
@@ -134,7 +156,7 @@ async function groupDeployments(aws: AwsClients, g: Group) {
         : [];
     const deployments = [...infos]
       .sort((a, b) => (b.createTime?.getTime() ?? 0) - (a.createTime?.getTime() ?? 0))
-      .map(summary);
+      .map(g.kind === 'ec2' ? fleetSummary : summary);
     return { ...g, exists: true, deployments };
   } catch (err) {
     const name = errorName(err);
@@ -221,12 +243,13 @@ export function formatDeploymentsList(r: DeploymentsListResult): string {
     `${r.environment} (${r.region})`,
     ...r.groups.flatMap((g) =>
       deploymentBlock(
-        `${g.kind} ${g.name}: ${g.application} / ${g.deploymentGroup}`,
+        `${g.kind} ${g.name}: ${g.application} / ${g.deploymentGroup}${g.kind === 'ec2' ? ' (CodeDeploy on its Auto Scaling group)' : ''}`,
         g.exists,
         g.deployments.map((d) => ({
           ...d,
           extra: [
             d.inProgress ? 'in progress' : undefined,
+            ...fleetExtra(d, r.environment),
             d.rolledBackBy !== undefined ? `rolled back by ${d.rolledBackBy}` : undefined,
             d.error,
           ],
@@ -257,6 +280,17 @@ export function formatDeploymentsList(r: DeploymentsListResult): string {
       ),
     ),
   ].join('\n');
+}
+
+/** What an EC2 application's deployment line says besides: its wait, its instances and its revision. */
+function fleetExtra(d: DeploymentSummary, environment: string): (string | undefined)[] {
+  const act = `ias-ops deployments continue|stop ${d.id} --env ${environment}`;
+  return [
+    d.waiting === 'READY_WAIT' ? `the green fleet waits for the traffic: ${act}` : undefined,
+    d.waiting === 'TERMINATION_WAIT' ? `the green fleet serves, the blue one is kept: ${act}` : undefined,
+    d.instances !== undefined && d.instances.length > 0 ? `instances: ${d.instances.join(', ')}` : undefined,
+    d.revision,
+  ];
 }
 
 /** One group's or service's lines: a blank line, its header, then a line per deployment. */
@@ -362,9 +396,10 @@ interface NamedDeployment {
 
 /**
  * The deployment `given` names: a CodeDeploy ID, a service deployment ARN or a CodeBuild build ID as it
- * is, or the deployment in progress of the function, service or Kubernetes application of that name (an
- * application also by its deploy project's name: it is named as the service whose image it runs, and
- * that name stays the service's).
+ * is, or the deployment in progress of the function, service, Kubernetes or EC2 application of that
+ * name. Kubernetes and EC2 applications are named as the service whose build they run, and that name
+ * stays the service's: each is also found by its own resource's name (its deploy project, its
+ * deployment group).
  *
  * @throws OpsError exit 4 when that workload has no deployment in progress, exit 2 when `given` is
  * neither an ID nor a name of the project
@@ -375,19 +410,33 @@ async function named(ctx: OpsContext, env: EnvironmentConfig, given: string): Pr
   if (isBuildId(given)) {
     return { id: given, controller: 'codebuild', project: projectOf(ctx, env, given), lookup: [] };
   }
-  const group = codeDeployGroups(ctx, env).find((g) => g.name === given);
+  const groups = codeDeployGroups(ctx, env);
+  const fleets = groups.filter((g) => g.kind === 'ec2');
+  const shared = groups.find((g) => g.kind !== 'ec2' && g.name === given);
   const native = ecsServices(ctx, env).find((s) => s.name === given);
   const project = deployProjects(ctx, env).find(
-    (p) => p.projectName === given || (p.name === given && group === undefined && native === undefined),
+    (p) => p.projectName === given || (p.name === given && shared === undefined && native === undefined),
   );
   if (project !== undefined) return namedBuild(ctx, env, given, project);
+  const group =
+    fleets.find((g) => g.deploymentGroup === given) ??
+    shared ??
+    (native === undefined ? fleets.find((g) => g.name === given) : undefined);
   if (group === undefined && native === undefined) {
     const names = [...ctx.project.functions.map((f) => f.name), ...services(ctx).map((s) => s.name)];
     const projects = deployProjects(ctx, env).map((p) => p.projectName);
+    const fleetGroups = fleets.map((g) => g.deploymentGroup);
+    const kinds = [
+      'function',
+      'service',
+      ...(projects.length > 0 ? ['deploy project'] : []),
+      ...(fleetGroups.length > 0 ? ['EC2 deployment group'] : []),
+    ];
+    const listed = `${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1) ?? ''} (${[...names, ...projects, ...fleetGroups].join(', ')})`;
     const what =
       projects.length > 0
-        ? `a service deployment ARN, a build ID, nor a function, service or deploy project (${[...names, ...projects].join(', ')})`
-        : `a service deployment ARN, nor a function or service (${names.join(', ')})`;
+        ? `a service deployment ARN, a build ID, nor a ${listed}`
+        : `a service deployment ARN, nor a ${listed}`;
     throw badInput(
       `"${given}" is neither a deployment ID (d-…), ${what}: list them with "ias-ops deployments list --env ${env.name}"`,
     );

@@ -22,13 +22,14 @@ import { ledgerTableName } from '@ias/targets';
 import { dryRun, planned, type DryRunResult, type OpsContext, type PlannedCall } from '../context';
 import { badInput, errorName, EXIT, type ExitCode } from '../errors';
 import { runSteps } from '../progress';
+import { revisionWords, sameRevision } from '../kinds/ec2/revision';
 
 /** A workload a release deployed, and the artifact it deployed. */
 export interface DeployedWorkload {
-  readonly kind: 'function' | 'service' | 'kubernetes';
-  /** Its physical name (`<prefix>-<env>-<name>`), a Kubernetes application's name. */
+  readonly kind: 'function' | 'service' | 'kubernetes' | 'ec2';
+  /** Its physical name (`<prefix>-<env>-<name>`), a Kubernetes or EC2 application's name. */
   readonly name: string;
-  /** A function's published version, a service's or Kubernetes application's image. */
+  /** A function's published version, a service's or Kubernetes application's image, an EC2 application's revision. */
   readonly artifact: string;
 }
 
@@ -107,6 +108,12 @@ function deployedSince(current: Release, previous: Release | undefined): Deploye
     ...Object.entries(current.applications ?? {})
       .filter(([name, a]) => previous?.applications?.[name]?.image !== a.image)
       .map(([name, a]) => ({ kind: 'kubernetes' as const, name, artifact: a.image })),
+    ...Object.entries(current.fleets ?? {})
+      .filter(([name, f]) => {
+        const before = previous?.fleets?.[name]?.revision;
+        return before === undefined || !sameRevision(before, f.revision);
+      })
+      .map(([name, f]) => ({ kind: 'ec2' as const, name, artifact: revisionWords(f.revision) })),
   ];
 }
 

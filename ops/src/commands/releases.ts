@@ -11,6 +11,7 @@ import { listReleases, type LedgerRelease as Release } from '@ias/delivery';
 import { ledgerTableName } from '@ias/targets';
 import { dryRun, inEnvironment, naming, planned, services } from '../context';
 import { badInput, errorName, EXIT, OpsError, type ExitCode } from '../errors';
+import { revisionWords } from '../kinds/ec2/revision';
 import { releaseSource, writeRelease } from '../record';
 import {
   containsExit,
@@ -81,6 +82,10 @@ export function formatReleases(result: ReleasesResult | ContainsResult): string 
         ...Object.entries(r.applications ?? {}).map(
           ([name, a]) =>
             `  Kubernetes application ${name}: ${a.color} serves ${a.image} (manifests ${a.revision})`,
+        ),
+        ...Object.entries(r.fleets ?? {}).map(
+          ([name, f]) =>
+            `  EC2 application ${name}: ${revisionWords(f.revision)} (deployment ${f.deploymentId})`,
         ),
         `  configuration: ${Object.keys(r.parameters).length} parameters, ${Object.keys(r.secrets).length} secrets`,
       ].join('\n'),

@@ -1,8 +1,9 @@
 /**
  * `rollback --env E --release N`: restores code and configuration together to release N of the
  * environment's ledger (see delivery/src/ledger.ts): function aliases, SSM parameters, secrets' AWSCURRENT,
- * service images and Kubernetes applications' colors. It plans first (reads only, refusing before any change when a step would be
- * unsafe), then makes the writes; items already as recorded are left alone.
+ * service images, Kubernetes applications' colors and EC2 applications' revisions. It plans first (reads
+ * only, refusing before any change when a step would be unsafe), then makes the writes; items already as
+ * recorded are left alone.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -30,6 +31,7 @@ import { runSteps, type Step } from '../progress';
 import {
   refuse,
   type ApplicationChange,
+  type FleetChange,
   type FunctionChange,
   type ParameterChange,
   type RestorePlan,
@@ -47,6 +49,7 @@ export interface RestoreArgs {
 
 export type {
   ApplicationChange,
+  FleetChange,
   FunctionChange,
   ParameterChange,
   SecretChange,
@@ -64,6 +67,7 @@ export interface RestoreResult {
     readonly secrets: readonly SecretChange[];
     readonly services: readonly ServiceChange[];
     readonly applications: readonly ApplicationChange[];
+    readonly fleets: readonly FleetChange[];
   };
   /** Names already as recorded, per kind. */
   readonly unchanged: {
@@ -72,6 +76,7 @@ export interface RestoreResult {
     readonly secrets: readonly string[];
     readonly services: readonly string[];
     readonly applications: readonly string[];
+    readonly fleets: readonly string[];
   };
   readonly summary: string;
 }
@@ -342,8 +347,8 @@ export const restoreRelease = inEnvironment<RestoreArgs, RestoreResult>(async (c
   const aws = await ctx.awsFor(env);
   const plan: RestorePlan = {
     actions: [],
-    changed: { functions: [], parameters: [], secrets: [], services: [], applications: [] },
-    unchanged: { functions: [], parameters: [], secrets: [], services: [], applications: [] },
+    changed: { functions: [], parameters: [], secrets: [], services: [], applications: [], fleets: [] },
+    unchanged: { functions: [], parameters: [], secrets: [], services: [], applications: [], fleets: [] },
   };
   let release: LedgerRelease | undefined;
   const loaded = (): LedgerRelease => {
@@ -408,7 +413,7 @@ export const restoreRelease = inEnvironment<RestoreArgs, RestoreResult>(async (c
     summary:
       plan.actions.length === 0
         ? `${env.name} already is as release ${number} records: nothing changed (${count(unchangedCount, 'item')} checked)`
-        : `${env.name} restored to release ${number}: ${count(changed.functions.length, 'function')}, ${count(changed.parameters.length, 'parameter')}, ${count(changed.secrets.length, 'secret')}, ${count(changed.services.length, 'service')}${changed.applications.length > 0 ? `, ${count(changed.applications.length, 'Kubernetes application')}` : ''} changed; ${unchangedCount} unchanged`,
+        : `${env.name} restored to release ${number}: ${count(changed.functions.length, 'function')}, ${count(changed.parameters.length, 'parameter')}, ${count(changed.secrets.length, 'secret')}, ${count(changed.services.length, 'service')}${changed.applications.length > 0 ? `, ${count(changed.applications.length, 'Kubernetes application')}` : ''}${changed.fleets.length > 0 ? `, ${count(changed.fleets.length, 'EC2 application')}` : ''} changed; ${unchangedCount} unchanged`,
   };
 });
 
@@ -420,6 +425,7 @@ export function formatRestore(r: RestoreResult): string {
     ...r.unchanged.secrets.map((n) => `secret ${n}`),
     ...r.unchanged.services.map((n) => `service ${n}`),
     ...r.unchanged.applications.map((n) => `Kubernetes application ${n}`),
+    ...r.unchanged.fleets.map((n) => `EC2 application ${n}`),
   ];
   return [
     r.summary,
@@ -436,6 +442,9 @@ export function formatRestore(r: RestoreResult): string {
     ...r.changed.applications.map(
       (c) =>
         `  Kubernetes application ${c.name}: ${c.from} → ${c.to} (${c.action === 'switch-back' ? 'switched back' : 'deployed again'} by build ${c.build ?? '?'}${c.live ? `; ${c.live.color} serves ${c.live.image}` : ''})`,
+    ),
+    ...r.changed.fleets.map(
+      (c) => `  EC2 application ${c.name}: ${c.from} → ${c.to} (deployed again by ${c.deploymentId ?? '?'})`,
     ),
     ...(unchanged.length > 0 ? [`  unchanged: ${unchanged.join(', ')}`] : []),
   ].join('\n');

@@ -1,8 +1,9 @@
 /**
  * `status --env E`: what runs in an environment and whether it is healthy: its health (composite alarm,
  * the alarms in ALARM, the canary's last run), per function (alias, deployments, alarms, composite), per
- * service (task definition, deployments, target health, composite) and per pipeline (last execution).
- * Read-only.
+ * service (task definition, deployments, target health, composite), per Kubernetes application (what
+ * serves, builds in flight), per EC2 fleet (revision, Auto Scaling groups, deployments, target health)
+ * and per pipeline (last execution). Read-only.
  */
 import { ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import type { EnvironmentConfig } from '@ias/infra/config';
@@ -34,10 +35,12 @@ import {
 } from '../context';
 import { EXIT, hasErrorName, OpsError } from '../errors';
 import { KINDS, type KindPlural } from '../kinds';
+import type { Ec2Status } from '../kinds/ec2';
 import type { FunctionStatus } from '../kinds/function';
 import type { KubernetesStatus } from '../kinds/kubernetes';
 import type { ServiceStatus } from '../kinds/service';
 
+export type { Ec2Status } from '../kinds/ec2';
 export type { FunctionStatus } from '../kinds/function';
 export type { KubernetesStatus } from '../kinds/kubernetes';
 export type { ServiceStatus } from '../kinds/service';
@@ -75,6 +78,8 @@ export interface StatusResult {
   readonly services: readonly WithHealth<ServiceStatus>[];
   /** The Kubernetes applications, once their kind is registered (`../kinds/index.ts`). */
   readonly applications?: readonly WithHealth<KubernetesStatus>[];
+  /** The EC2 applications' fleets, once their kind is registered (`../kinds/index.ts`). */
+  readonly fleets?: readonly WithHealth<Ec2Status>[];
   readonly pipelines: readonly PipelineStatus[];
 }
 

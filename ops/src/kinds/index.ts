@@ -8,6 +8,7 @@ import type { DeployProject } from '../aws/codebuild';
 import type { CodeDeployGroup } from '../aws/codedeploy';
 import type { EcsService } from '../aws/ecs-deployments';
 import type { OpsContext } from '../context';
+import { ec2Controller } from './ec2';
 import { functionController } from './function';
 import type { KindController, Workload } from './kind';
 import { kubernetesController } from './kubernetes';
@@ -20,6 +21,7 @@ export const KIND_CONTROLLERS: Readonly<Record<WorkloadKindId, KindController>> 
   function: functionController as KindController,
   service: serviceController as KindController,
   kubernetes: kubernetesController as KindController,
+  ec2: ec2Controller as KindController,
 };
 
 /** Every controller, in registry order. */

@@ -25,7 +25,7 @@ export interface Workload<Target, Kind extends string = WorkloadKindId> {
 }
 
 /** The key of a kind's entries in the results of `status` and `rollback --release`, and their heading. */
-export type KindPlural = 'functions' | 'services' | 'applications';
+export type KindPlural = 'functions' | 'services' | 'applications' | 'fleets';
 
 /** A kind's part of `status`: one workload's state, read-only. */
 export interface KindStatus<Target, Status> {
@@ -46,8 +46,9 @@ export interface KindStatus<Target, Status> {
 
 /**
  * Who runs a workload's deployments (the strategy table's `cliController`) and what `deployments
- * list|continue|stop` act on: its CodeDeploy group, its service for Amazon ECS's own deployments, or
- * the CodeBuild project that runs a Kubernetes application's switch inside the VPC.
+ * list|continue|stop` act on: its CodeDeploy group (a function's, a service's, an EC2 application's),
+ * its service for Amazon ECS's own deployments, or the CodeBuild project that runs a Kubernetes
+ * application's switch inside the VPC.
  */
 export type DeploymentHandle =
   | { readonly controller: 'codedeploy'; readonly group: CodeDeployGroup }
@@ -61,7 +62,7 @@ export interface KindRestore<Target> {
    * read the configuration as they start, so they roll out after it is restored.
    */
   readonly phase: 'before-configuration' | 'after-configuration';
-  /** The names the release recorded of this kind (its `functions`, `services` or `applications` map). */
+  /** The names the release recorded of this kind (its `functions`, `services`, `applications` or `fleets` map). */
   recorded(release: LedgerRelease): readonly string[];
   /** The name of a target, as the ledger records it. */
   physicalName(target: Target): string;
