@@ -24,12 +24,18 @@
  *   the assembly holds that asset (dot path, arrays by index: `${source:deploy.json:target.clusterName}`);
  *   a path ending in `.*` stands for each element of the array or object there, the resource
  *   repeated once per element (`${source:deploy.json:alarms.*}`).
+ * - `${resource:PATH}` — a property of the CloudFormation custom resource whose requests the
+ *   workload answers (its `ResourceProperties`, dot path: `${resource:DeploymentGroupName}`), directly
+ *   or through aws-cdk-lib's provider framework; the call is expanded once per such resource;
+ * - `${setting:ssm.*}` — the name (without its leading `/`) of each setting an EC2 instance reads from
+ *   an SSM parameter (`NAME=ssm:<parameter>` in the settings file its launch template's user data
+ *   writes), the resource repeated once per setting, none when it has none.
  *
  * A CodeBuild project's `${env:NAME}` may also be set by the pipeline action that starts it
  * (`TARGET_ENV`, `DELIVERY_ROLE_ARN`): the check reads the action's environment variables too.
  */
 
-/** One AWS API call, as IAM sees it. */
+/** One AWS API call, as IAM sees it (made by an SDK client, or by the AWS CLI in a script). */
 export interface RecordedCall {
   /** The IAM service prefix, e.g. `lambda`, `secretsmanager`, `events`. */
   readonly service: string;

@@ -11,6 +11,7 @@ import {
   taskRuntimeNeeds,
   type Need,
 } from './permissions';
+import { INSTANCE_AGENT_ENDPOINTS, instanceRuntimeNeeds } from './instances';
 import { expandCalls } from './recordings';
 import { buildspecCommands } from '../record/buildspecs';
 import { awsCliCalls } from '../record/aws-cli';
@@ -206,6 +207,15 @@ async function checkWorkload(
     if ((props.Source as { Type?: unknown } | undefined)?.Type === 'S3') services.add('s3');
     const logs = props.LogsConfig as { CloudWatchLogs?: { Status?: unknown } } | undefined;
     if (logs?.CloudWatchLogs?.Status !== 'DISABLED') services.add('logs');
+  }
+  if (workload.kind === 'instances') {
+    const runtime = instanceRuntimeNeeds(workload);
+    needs.push(...runtime);
+    // The agents call from the instances' own interfaces; a key is used through S3, not called.
+    for (const need of runtime) {
+      if (!need.action.startsWith('kms:')) services.add(need.action.split(':')[0] ?? '');
+    }
+    for (const endpoint of INSTANCE_AGENT_ENDPOINTS) services.add(endpoint);
   }
   if (workload.kind === 'task') {
     const runtime = taskRuntimeNeeds(workload);

@@ -37,8 +37,8 @@ export interface WorkloadContract {
 }
 
 /**
- * Variables the Lambda runtime, Amazon ECS, CodeBuild and EKS Pod Identity set themselves (values
- * stand in).
+ * Variables the Lambda runtime, Amazon ECS, CodeBuild, EKS Pod Identity and an EC2 instance's unit set
+ * themselves (values stand in).
  */
 export const RUNTIME_VARIABLES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   function: { AWS_REGION: 'stand-in', AWS_DEFAULT_REGION: 'stand-in', AWS_LAMBDA_FUNCTION_NAME: 'stand-in' },
@@ -49,6 +49,10 @@ export const RUNTIME_VARIABLES: Readonly<Record<string, Readonly<Record<string, 
     AWS_CONTAINER_CREDENTIALS_FULL_URI: 'stand-in',
     AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: 'stand-in',
   },
+  // None the settings schemas read: the unit (the revision's systemd/<name>.service) adds what the image
+  // sets, NODE_ENV and NODE_EXTRA_CA_CERTS, to the settings file's values; the SDK finds the instance
+  // role's credentials through the instance metadata service.
+  instances: {},
 };
 
 /** The deployed rules of a settings schema, with each field's own description as the why. */

@@ -48,7 +48,7 @@ function keyActions(action: string): string[] {
  * What using a resource under a customer managed key needs of that key, through the resource's
  * service (`kms:ViaService`); nothing when the assembly encrypts it with no customer key.
  */
-function keyNeeds(
+export function keyNeeds(
   assembly: AssemblyModel,
   resource: string,
   role: string,

@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordedCall, WorkloadRecording } from '../calls';
 import { flatten } from '../record/scenario';
-import { property, resourcesOfType, type Located } from './facts';
-import { resolve, resolveString } from './resolve';
+import { attribute, property, resourcesOfType, type Located } from './facts';
+import { resolve, resolveString, UnresolvableError } from './resolve';
 import { flattenJson, sourceJson } from './sources';
 import type { Workload } from './workloads';
 
@@ -154,6 +154,64 @@ function hookTargets(workload: Workload): Context[] {
   return targets;
 }
 
+/** A custom resource's service token, or '' when it names nothing the assembly holds. */
+function serviceToken(scope: Located['scope'], value: unknown): string {
+  try {
+    return resolveString(scope, value);
+  } catch (err) {
+    if (err instanceof UnresolvableError) return '';
+    throw err;
+  }
+}
+
+/**
+ * The properties of every custom resource whose requests reach a function (its `ResourceProperties`):
+ * those whose service token is the function, or aws-cdk-lib's provider framework that invokes it
+ * (`USER_ON_EVENT_FUNCTION_ARN`). One context per resource.
+ */
+function customResources(workload: Workload): Context[] {
+  const { assembly } = workload.scope;
+  const { partition, region, account } = workload.scope.stack;
+  const functionArn = `arn:${partition}:lambda:${region}:${account}:function:${workload.name}`;
+  const tokens = new Set([functionArn]);
+  for (const fn of resourcesOfType(assembly, 'AWS::Lambda::Function', workload.stage.stacks)) {
+    const variables = (
+      fn.resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
+    )?.Variables;
+    const onEvent = variables?.USER_ON_EVENT_FUNCTION_ARN;
+    if (onEvent !== undefined && resolveString(fn.scope, onEvent) === functionArn) {
+      tokens.add(attribute(fn, 'Arn'));
+    }
+  }
+  const contexts: Context[] = [];
+  for (const stack of workload.stage.stacks) {
+    const scope = { assembly, stack };
+    for (const resource of Object.values(stack.template.Resources ?? {})) {
+      const props = resource.Properties ?? {};
+      const custom =
+        resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource';
+      if (
+        !custom ||
+        props.ServiceToken === undefined ||
+        !tokens.has(serviceToken(scope, props.ServiceToken))
+      ) {
+        continue;
+      }
+      const fields = new Map<string, string>();
+      for (const [name, value] of Object.entries(props)) {
+        try {
+          flatten(resolve(scope, value), name, fields);
+        } catch (err) {
+          // A property the check cannot resolve is one the calls cannot name: reported if they do.
+          if (!(err instanceof UnresolvableError)) throw err;
+        }
+      }
+      contexts.push(Object.fromEntries([...fields].map(([path, value]) => [`resource:${path}`, value])));
+    }
+  }
+  return contexts;
+}
+
 function product(left: Context[], right: Context[]): Context[] {
   return left.flatMap((l) => right.map((r) => ({ ...l, ...r })));
 }
@@ -165,6 +223,12 @@ function contexts(workload: Workload, calls: readonly RecordedCall[]): Context[]
   const base: Record<string, string> = { partition, region, account, prefix: prefixOf(workload) };
   for (const [name, value] of Object.entries(workload.environment)) {
     base[`env:${name}`] = value;
+  }
+  // An instance's settings read from SSM parameters (`NAME=ssm:<parameter>`), each by its name.
+  if (workload.kind === 'instances') {
+    for (const [name, parameter] of Object.entries(workload.injected)) {
+      base[`setting:ssm.${name}`] = parameter.replace(/^\//, '');
+    }
   }
   // The JSON files of a CodeBuild project's source the calls name (`${source:deploy.json:…}`).
   for (const file of new Set([...text.matchAll(SOURCE_FILE)].map((m) => m[1] ?? ''))) {
@@ -199,6 +263,9 @@ function contexts(workload: Workload, calls: readonly RecordedCall[]): Context[]
   if (text.includes('${event:function')) {
     all = product(all, hookTargets(workload));
   }
+  if (text.includes('${resource:')) {
+    all = product(all, customResources(workload));
+  }
   return all;
 }
 
@@ -216,8 +283,15 @@ const SOURCE_FILE = /\$\{source:([^:}]+):/g;
 const EACH = /\$\{([^}]+)\.\*\}/;
 
 /**
+ * What a workload may have none of, and then makes no call for: an instance without settings read
+ * from SSM reads none.
+ */
+const MAY_BE_EMPTY = new Set(['setting:ssm']);
+
+/**
  * A text once per element its `${PATH.*}` tokens stand for (each as `${PATH.<key>}`, the context's
- * direct children of PATH); as it is when the context has none, so that the token is reported missing.
+ * direct children of PATH); as it is when the context has none, so that the token is reported missing
+ * (none at all where the workload may have none: {@link MAY_BE_EMPTY}).
  */
 function each(text: string, context: Context): string[] {
   const match = EACH.exec(text);
@@ -229,7 +303,7 @@ function each(text: string, context: Context): string[] {
     (key) => key.startsWith(parent) && !key.slice(parent.length).includes('.'),
   );
   if (children.length === 0) {
-    return [text];
+    return MAY_BE_EMPTY.has(match[1] ?? '') ? [] : [text];
   }
   return children.flatMap((key) =>
     each(

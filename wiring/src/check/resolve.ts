@@ -43,6 +43,8 @@ const NAME_PROPERTY: Readonly<Record<string, string>> = {
   'AWS::Lambda::Alias': 'Name',
   'AWS::EKS::Cluster': 'Name',
   'AWS::CloudWatch::CompositeAlarm': 'AlarmName',
+  'AWS::AutoScaling::AutoScalingGroup': 'AutoScalingGroupName',
+  'AWS::IAM::InstanceProfile': 'InstanceProfileName',
 };
 
 /** Where a value is being resolved: the stack, and the assembly for cross-stack references. */
@@ -130,6 +132,10 @@ function getAtt(scope: ResolveScope, logicalId: string, attribute: string): stri
     case 'AWS::IAM::Role.Arn': {
       const path = props.Path === undefined ? '/' : resolveString(scope, props.Path);
       return `${arnPrefix(scope, 'iam', false)}role${path}${name()}`;
+    }
+    case 'AWS::IAM::InstanceProfile.Arn': {
+      const path = props.Path === undefined ? '/' : resolveString(scope, props.Path);
+      return `${arnPrefix(scope, 'iam', false)}instance-profile${path}${name()}`;
     }
     case 'AWS::IAM::Role.RoleId':
       return `AROA${logicalId.toUpperCase()}`;

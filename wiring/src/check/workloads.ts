@@ -1,5 +1,6 @@
 import type { ProjectConfig } from '@ias/infra/config';
 import {
+  ec2Target,
   functionTarget,
   kubernetesTarget,
   Naming,
@@ -10,11 +11,15 @@ import {
 } from '@ias/targets';
 import type { AssemblyModel, CfnResource, StackModel, StageModel } from './assembly';
 import type { CheckName } from './check';
+import { instancesWorkload } from './instances';
 import { KUBERNETES_DEPLOY, kubernetesWorkloads } from './kubernetes';
 import { knownParameterValue, resolve, resolveString, UnresolvableError, type ResolveScope } from './resolve';
 
-/** What runs: a Lambda function, an ECS task, a CodeBuild project, or a Kubernetes application's pods. */
-export type WorkloadKind = 'function' | 'task' | 'build' | 'pods';
+/**
+ * What runs: a Lambda function, an ECS task, a CodeBuild project, a Kubernetes application's pods, or
+ * the EC2 instances a launch template starts.
+ */
+export type WorkloadKind = 'function' | 'task' | 'build' | 'pods' | 'instances';
 
 /** The role each kind's code acts as (its label among the workload's roles). */
 export const CODE_ROLE: Readonly<Record<WorkloadKind, string>> = {
@@ -22,6 +27,7 @@ export const CODE_ROLE: Readonly<Record<WorkloadKind, string>> = {
   task: 'task role',
   build: 'service role',
   pods: 'pod role',
+  instances: 'instance role',
 };
 
 /** Something found wrong while reading a workload from the assembly, reported as its finding. */
@@ -80,7 +86,10 @@ export interface Workload {
   readonly roles: readonly WorkloadRole[];
   /** Its environment variables; a value injected from a secret or parameter is `<from VALUEFROM>`. */
   readonly environment: Readonly<Record<string, string>>;
-  /** Variables injected from Secrets Manager or SSM (ECS `Secrets`), by name: where from. */
+  /**
+   * Variables injected from Secrets Manager or SSM, by name: where from (ECS `Secrets`: the secret's
+   * or parameter's ARN; an EC2 instance's `NAME=ssm:<parameter>` settings: the parameter's name).
+   */
   readonly injected: Readonly<Record<string, string>>;
   /** Secrets mounted as files (a Kubernetes application's database login), by path. @default - none */
   readonly mounted?: Readonly<Record<string, MountedSecret>>;
@@ -127,6 +136,14 @@ export function workloadRegistry(project: ProjectConfig): Map<string, string[]> 
     for (const app of project.kubernetes ?? []) {
       registry.set(kubernetesTarget(env, app).deployProject, [KUBERNETES_DEPLOY]);
     }
+    for (const app of project.ec2 ?? []) {
+      const target = ec2Target(env, app);
+      // The instances run the service's bundle (its contract: settings schema, database client),
+      // and the revision's hooks.
+      registry.set(target.launchTemplateName, [`svc:${app.name}`, `ec2:${app.name}`]);
+      // The blue/green group's custom resource.
+      registry.set(target.groupResourceFunction, [EC2_DEPLOYMENT_GROUP]);
+    }
   }
   for (const fn of project.functions ?? []) {
     const names = pipelineNames(project.prefix, fn.name);
@@ -142,6 +159,9 @@ export function workloadRegistry(project: ProjectConfig): Map<string, string[]> 
   }
   return registry;
 }
+
+/** The recording of an EC2 application's blue/green deployment group's custom resource. */
+export const EC2_DEPLOYMENT_GROUP = 'delivery:ec2-deployment-group';
 
 /**
  * aws-cdk-lib's own provider functions (auto-deleting objects, restricting the default security
@@ -185,7 +205,10 @@ function roleOf(scope: ResolveScope, label: string, arnValue: unknown): Workload
 }
 
 /** What each kind's reader gives; the stage, scope and resource are common to all. */
-type WorkloadSpecifics = Pick<Workload, 'kind' | 'roles' | 'environment' | 'injected' | 'network'>;
+export type WorkloadSpecifics = Pick<
+  Workload,
+  'kind' | 'roles' | 'environment' | 'injected' | 'network' | 'problems'
+>;
 
 /** A VPC placement: the security groups and subnets, resolved. */
 function placement(scope: ResolveScope, groups: unknown, subnets: unknown): WorkloadNetwork {
@@ -277,6 +300,22 @@ function buildWorkload(scope: ResolveScope, resource: CfnResource): WorkloadSpec
   };
 }
 
+/** Each workload's resource type, the property that names it, and its reader. */
+const READERS: Readonly<
+  Record<
+    string,
+    {
+      readonly name: string;
+      readonly read: (scope: ResolveScope, resource: CfnResource, logicalId: string) => WorkloadSpecifics;
+    }
+  >
+> = {
+  'AWS::Lambda::Function': { name: 'FunctionName', read: functionWorkload },
+  'AWS::ECS::TaskDefinition': { name: 'Family', read: taskWorkload },
+  'AWS::CodeBuild::Project': { name: 'Name', read: buildWorkload },
+  'AWS::EC2::LaunchTemplate': { name: 'LaunchTemplateName', read: instancesWorkload },
+};
+
 /** A workload the assembly holds that no recording covers: a finding of its own. */
 export interface UnknownWorkload {
   readonly stage: StageModel;
@@ -309,24 +348,11 @@ function collect(
 ): void {
   const scope: ResolveScope = { assembly, stack };
   for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
-    const make =
-      resource.Type === 'AWS::Lambda::Function'
-        ? functionWorkload
-        : resource.Type === 'AWS::ECS::TaskDefinition'
-          ? taskWorkload
-          : resource.Type === 'AWS::CodeBuild::Project'
-            ? buildWorkload
-            : undefined;
+    const make = READERS[resource.Type]?.read;
     if (!make || CDK_HELPER.test(logicalId) || resource.Properties?.Handler === CDK_PROVIDER_FRAMEWORK) {
       continue;
     }
-    const nameProperty =
-      resource.Type === 'AWS::Lambda::Function'
-        ? 'FunctionName'
-        : resource.Type === 'AWS::ECS::TaskDefinition'
-          ? 'Family'
-          : 'Name';
-    const rawName = resource.Properties?.[nameProperty];
+    const rawName = resource.Properties?.[READERS[resource.Type]?.name ?? 'Name'];
     const name = rawName === undefined ? `${stack.stackName}/${logicalId}` : resolveString(scope, rawName);
     const known = registry.get(name);
     const pipelineProject = unnamedProject(resource);

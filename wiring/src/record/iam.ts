@@ -45,6 +45,7 @@ export class UnmappedCallError extends Error {
 
 /** The IAM service prefix of each SDK service id (`client.config.serviceId`). */
 export const IAM_SERVICE_PREFIXES: Readonly<Record<string, string>> = {
+  'Auto Scaling': 'autoscaling',
   CloudFormation: 'cloudformation',
   CloudWatch: 'cloudwatch',
   codeartifact: 'codeartifact',
@@ -138,6 +139,22 @@ function deploymentGroupArn(application: string, group: string, arn: ArnBuilder)
   return arn('codedeploy', `deploymentgroup:${application}/${group}`);
 }
 
+/** The group a deployment-group call names (`applicationName`, and `field` for the group). */
+const deploymentGroup =
+  (field: string, command: string): Mapped['resources'] =>
+  (i, arn) => [deploymentGroupArn(text(i, 'applicationName', command), text(i, field, command), arn)];
+
+/** The role a CodeDeploy group call gives the group to act as (`serviceRoleArn`), which it hands on. */
+const serviceRole = (i: Input): readonly (string | undefined)[] => [i.serviceRoleArn as string | undefined];
+
+/**
+ * An Auto Scaling group's ARN by its name: IAM's format holds the group's ID too, which a call by name
+ * does not know (`*`, any).
+ */
+function autoScalingGroupArn(name: string, arn: ArnBuilder): string {
+  return arn('autoscaling', `autoScalingGroup:*:autoScalingGroupName/${name}`);
+}
+
 function groupOfDeployment(id: string, arn: ArnBuilder, lookups: IamLookups): string {
   const found = lookups.deploymentGroupOf?.(id);
   if (!found) {
@@ -179,6 +196,13 @@ function s3Object(input: Input, arn: ArnBuilder): string {
 
 /** Every command the workloads, the delivery steps and the ops CLI send, by IAM service prefix. */
 const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
+  autoscaling: {
+    DeleteAutoScalingGroup: {
+      resources: (i, arn) => [
+        autoScalingGroupArn(text(i, 'AutoScalingGroupName', 'DeleteAutoScalingGroup'), arn),
+      ],
+    },
+  },
   cloudformation: {
     CreateStack: { ...stack(), passRoles: (i) => [i.RoleARN as string | undefined] },
     UpdateStack: { ...stack(), passRoles: (i) => [i.RoleARN as string | undefined] },
@@ -222,6 +246,29 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
     BatchGetDeployments: {
       resources: (i, arn, l) => texts(i, 'deploymentIds').map((id) => groupOfDeployment(id, arn, l)),
     },
+    GetDeploymentGroup: {
+      resources: deploymentGroup('deploymentGroupName', 'GetDeploymentGroup'),
+    },
+    CreateDeploymentGroup: {
+      resources: deploymentGroup('deploymentGroupName', 'CreateDeploymentGroup'),
+      passRoles: serviceRole,
+    },
+    UpdateDeploymentGroup: {
+      // A rename acts on the group under both names.
+      resources: (i, arn) => [
+        ...deploymentGroup('currentDeploymentGroupName', 'UpdateDeploymentGroup')(i, arn, {}),
+        ...(typeof i.newDeploymentGroupName === 'string'
+          ? deploymentGroup('newDeploymentGroupName', 'UpdateDeploymentGroup')(i, arn, {})
+          : []),
+      ],
+      passRoles: serviceRole,
+    },
+    DeleteDeploymentGroup: {
+      resources: deploymentGroup('deploymentGroupName', 'DeleteDeploymentGroup'),
+    },
+    // The group's (or application's) ARN, as the call gives it.
+    TagResource: { resources: (i) => [text(i, 'ResourceArn', 'TagResource')] },
+    UntagResource: { resources: (i) => [text(i, 'ResourceArn', 'UntagResource')] },
     ListDeployments: {
       resources: (i, arn) =>
         typeof i.applicationName === 'string' && typeof i.deploymentGroupName === 'string'
@@ -283,7 +330,12 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
   eks: {
     DescribeCluster: { resources: (i, arn) => [arn('eks', `cluster/${text(i, 'name', 'DescribeCluster')}`)] },
   },
-  elasticloadbalancing: { DescribeTargetHealth: { resources: ANY } },
+  // Describe calls of Elastic Load Balancing take no resource.
+  // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html
+  elasticloadbalancing: {
+    DescribeTargetHealth: { resources: ANY },
+    DescribeTargetGroups: { resources: ANY },
+  },
   events: {
     PutEvents: {
       resources: (i, arn) => {

@@ -1,15 +1,18 @@
 /**
- * Records the AWS calls a workload's code makes, by a middleware on every AWS SDK v3 client it
- * uses, and answers each with a canned response: no network, no credentials.
+ * Records the AWS calls a workload's code makes, and answers each with a canned response: no
+ * network, no credentials. It sees two kinds of caller:
  *
- * The middleware sits at the start of the `initialize` step, so nothing after it runs: no
- * serialization, endpoint resolution, signing or sending. aws-sdk-client-mock replaces `send` and
- * would bypass it; scenarios answer through {@link Responder} instead.
+ * - every AWS SDK v3 client, through a middleware at the start of the `initialize` step, so nothing
+ *   after it runs: no serialization, endpoint resolution, signing or sending (aws-sdk-client-mock
+ *   replaces `send` and would bypass it; scenarios answer through {@link Responder} instead);
+ * - the AWS CLI, where a scenario runs a script with {@link RecordingSession.cli} standing in for it
+ *   (see aws-cli-stand-in.ts).
  */
 import { Client } from '@smithy/core/client';
 import { Client as SmithyClientV3 } from '@smithy/smithy-client';
 import type { RecordedCall } from '../calls';
-import { iamCallOf, type IamLookups } from './iam';
+import { cliOutput, cliRequest } from './aws-cli';
+import { iamCallOf, TOKEN_TARGET, type IamLookups, type IamTarget } from './iam';
 
 /** One SDK call as the code made it. */
 export interface SdkCall {
@@ -47,12 +50,25 @@ export interface RecordingOptions {
   readonly principals?: Readonly<Record<string, string>>;
 }
 
+/** What the AWS CLI prints and exits with, for one command line. */
+export interface CliResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
 /** A recording in progress. */
 export interface RecordingSession {
   /** The calls so far, in order. */
   readonly calls: readonly CallRecord[];
   /** Calls the scenario had no answer for, or that the mapping does not cover (each a message). */
   readonly problems: readonly string[];
+  /**
+   * Runs one AWS CLI command line (its arguments after `aws`) as the workload's own role: records the
+   * API call it makes and answers it from the scenario's responses (keyed by the SDK's names, as
+   * `SSM GetParameter`), printed as the CLI prints it (`--query`, `--output`).
+   */
+  cli(argv: readonly string[]): Promise<CliResult>;
   /** Removes the recorder from the client base classes' `send` and every client it was added to. */
   stop(): void;
 }
@@ -68,6 +84,14 @@ export function awsError(name: string, message = name): Error {
     $fault: 'client',
     $metadata: { httpStatusCode: 400 },
   });
+}
+
+/** An AWS service error, as a responder throws it ({@link awsError}) and the CLI reports it. */
+function serviceError(error: unknown): { name: string; message: string } | undefined {
+  const e = error as { name?: unknown; message?: unknown; $fault?: unknown };
+  return e && typeof e.name === 'string' && e.$fault !== undefined
+    ? { name: e.name, message: String(e.message ?? '') }
+    : undefined;
 }
 
 /** What the recorder uses of a client: its middleware stack and resolved configuration. */
@@ -116,6 +140,76 @@ export function startRecording(options: RecordingOptions): RecordingSession {
   delete process.env.AWS_PROFILE;
   let assumed = 0;
 
+  /**
+   * Records one call made with the credentials of `accessKeyId` and answers it: AssumeRole with
+   * credentials of the role (their key names it), anything else from the scenario.
+   */
+  async function callAws(
+    call: SdkCall,
+    accessKeyId: string | undefined,
+    target?: IamTarget,
+  ): Promise<unknown> {
+    const { serviceId, command, input } = call;
+    const sdk = `${serviceId} ${command}`;
+    const principal = accessKeyId && accessKeyId !== OWN_ROLE_KEY ? principals.get(accessKeyId) : undefined;
+    if (accessKeyId && accessKeyId !== OWN_ROLE_KEY && principal === undefined) {
+      problems.push(`${sdk}: made with credentials the scenario does not name (access key ${accessKeyId})`);
+    }
+    try {
+      const mapped = iamCallOf(serviceId, command, input, target, lookups);
+      calls.push({ ...mapped, ...(principal ? { principal } : {}), sdk });
+    } catch (error) {
+      problems.push(`${sdk}: ${(error as Error).message}`);
+    }
+    let output: unknown;
+    if (serviceId === 'STS' && command === 'AssumeRole') {
+      assumed += 1;
+      const key = `WIRINGRECORDERASSUMED${assumed}`;
+      principals.set(key, String(input.RoleArn));
+      output = {
+        Credentials: {
+          AccessKeyId: key,
+          SecretAccessKey: 'wiring-recorder-fake-secret',
+          SessionToken: 'wiring-recorder-fake-token',
+          Expiration: new Date(Date.now() + 3_600_000),
+        },
+        AssumedRoleUser: { Arn: String(input.RoleArn), AssumedRoleId: 'AROAWIRING:recorder' },
+      };
+    } else {
+      output = await options.respond(call);
+    }
+    if (output === undefined) {
+      problems.push(`${sdk}: the scenario has no canned response for it`);
+      throw new Error(`wiring recorder: no canned response for ${sdk}`);
+    }
+    learnDeployments(call, output);
+    return output;
+  }
+
+  /**
+   * IAM authorizes GetDeployment on the deployment group, which its input does not name: the
+   * deployments the code learnt of from a group (made there, or its last ones) belong to it.
+   */
+  function learnDeployments({ serviceId, command, input }: SdkCall, output: unknown): void {
+    if (serviceId !== 'CodeDeploy') return;
+    const group = { application: String(input.applicationName), group: String(input.deploymentGroupName) };
+    const ids =
+      command === 'CreateDeployment'
+        ? [(output as { deploymentId?: string }).deploymentId]
+        : command === 'GetDeploymentGroup'
+          ? ['lastSuccessfulDeployment', 'lastAttemptedDeployment'].map(
+              (field) =>
+                (
+                  (output as { deploymentGroupInfo?: Record<string, { deploymentId?: string } | undefined> })
+                    .deploymentGroupInfo?.[field] ?? {}
+                ).deploymentId,
+            )
+          : [];
+    for (const id of ids) {
+      if (id) deployments.set(id, group);
+    }
+  }
+
   const middleware =
     (client: AnyClient) =>
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the stack's generic handler types
@@ -123,53 +217,9 @@ export function startRecording(options: RecordingOptions): RecordingSession {
     async (args: { input: Record<string, unknown> }) => {
       const serviceId = client.config.serviceId ?? String(context.clientName).replace(/Client$/, '');
       const command = String(context.commandName).replace(/Command$/, '');
-      const sdk = `${serviceId} ${command}`;
-      const input = args.input;
       // Whose credentials: resolving them is how an assumed role's AssumeRole call is made (and recorded).
       const identity = await client.config.credentials?.();
-      const principal =
-        identity && identity.accessKeyId !== OWN_ROLE_KEY ? principals.get(identity.accessKeyId) : undefined;
-      if (identity && identity.accessKeyId !== OWN_ROLE_KEY && principal === undefined) {
-        problems.push(
-          `${sdk}: made with credentials the scenario does not name (access key ${identity.accessKeyId})`,
-        );
-      }
-      try {
-        const call = iamCallOf(serviceId, command, input, undefined, lookups);
-        calls.push({ ...call, ...(principal ? { principal } : {}), sdk });
-      } catch (error) {
-        problems.push(`${sdk}: ${(error as Error).message}`);
-      }
-      let output: unknown;
-      if (serviceId === 'STS' && command === 'AssumeRole') {
-        assumed += 1;
-        const key = `WIRINGRECORDERASSUMED${assumed}`;
-        principals.set(key, String(input.RoleArn));
-        output = {
-          Credentials: {
-            AccessKeyId: key,
-            SecretAccessKey: 'wiring-recorder-fake-secret',
-            SessionToken: 'wiring-recorder-fake-token',
-            Expiration: new Date(Date.now() + 3_600_000),
-          },
-          AssumedRoleUser: { Arn: String(input.RoleArn), AssumedRoleId: 'AROAWIRING:recorder' },
-        };
-      } else {
-        output = await options.respond({ serviceId, command, input });
-      }
-      if (output === undefined) {
-        problems.push(`${sdk}: the scenario has no canned response for it`);
-        throw new Error(`wiring recorder: no canned response for ${sdk}`);
-      }
-      if (serviceId === 'CodeDeploy' && command === 'CreateDeployment') {
-        const id = (output as { deploymentId?: string }).deploymentId;
-        if (id) {
-          deployments.set(id, {
-            application: String(input.applicationName),
-            group: String(input.deploymentGroupName),
-          });
-        }
-      }
+      const output = await callAws({ serviceId, command, input: args.input }, identity?.accessKeyId);
       return { output: { $metadata: { httpStatusCode: 200 }, ...(output as object) }, response: {} };
     };
 
@@ -193,6 +243,32 @@ export function startRecording(options: RecordingOptions): RecordingSession {
   return {
     calls,
     problems,
+    async cli(argv) {
+      const words = argv.slice(0, 2).join(' ');
+      let request: ReturnType<typeof cliRequest>;
+      try {
+        request = cliRequest(argv);
+      } catch (error) {
+        problems.push(`aws ${words}: ${(error as Error).message}`);
+        return { status: 252, stdout: '', stderr: `aws ${words}: not recorded\n` };
+      }
+      const target = request.region ? { ...TOKEN_TARGET, region: request.region } : undefined;
+      try {
+        const output = await callAws(request.call, OWN_ROLE_KEY, target);
+        return { status: 0, stdout: cliOutput(output, request), stderr: '' };
+      } catch (error) {
+        const failed = serviceError(error);
+        if (!failed) {
+          return { status: 255, stdout: '', stderr: `${(error as Error).message}\n` };
+        }
+        // As the CLI v2 reports a service error.
+        return {
+          status: 254,
+          stdout: '',
+          stderr: `\nAn error occurred (${failed.name}) when calling the ${request.call.command} operation: ${failed.message}\n`,
+        };
+      }
+    },
     stop() {
       CLIENT_BASES.forEach((base, i) => {
         base.prototype.send = originals[i];

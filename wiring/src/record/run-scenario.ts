@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   });
   const problems: string[] = [];
   try {
-    await scenario.run();
+    await scenario.run(session);
   } catch (error) {
     problems.push(
       `the run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,

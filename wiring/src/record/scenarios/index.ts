@@ -17,6 +17,8 @@ const MODULES: Readonly<Record<string, () => Promise<readonly Scenario[]>>> = {
   svc: async () => [(await import('./inventory-api.js')).inventoryApiScenario],
   'db-roles': async () => [(await import('./db-roles.js')).dbRolesScenario],
   kubernetes: async () => (await import('./kubernetes-deploy.js')).kubernetesDeployScenarios,
+  'ec2-deployment-group': async () => (await import('./ec2-deployment-group.js')).ec2DeploymentGroupScenarios,
+  ec2: async () => (await import('./ec2-instance.js')).ec2InstanceScenarios,
 };
 
 /** The scenarios `npm run record -w @ias/wiring` runs, in recording order. */

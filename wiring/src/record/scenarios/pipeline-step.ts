@@ -2,8 +2,8 @@
  * `delivery:pipeline-step:lambda` and `delivery:pipeline-step:service`: the CodePipeline job step,
  * once per action kind the pipelines invoke it for (UserParameters as in
  * infra/lib/kinds/function/lambda-pipeline-stack.ts, service-pipeline-stack.ts and, for the service's
- * Kubernetes application, kubernetes/pipeline-action.ts), each with and without a delivery role to
- * assume (`roleArn`, environments in another account).
+ * Kubernetes application and EC2 fleet, kubernetes/pipeline-action.ts and ec2/pipeline-action.ts),
+ * each with and without a delivery role to assume (`roleArn`, environments in another account).
  */
 import { renderAppSpec, zipTextFiles } from '@ias/delivery';
 import { awsError } from '../recorder';
@@ -39,6 +39,13 @@ const KUBERNETES_PARAMS = {
   environment: 'wiringenv',
   project: 'wiring-fixture-k8s-deploy-project',
   timeoutMinutes: 60,
+};
+
+/** The `RecordEc2` action's UserParameters besides `step` and `ledger`. */
+const EC2_PARAMS = {
+  environment: 'wiringenv',
+  application: 'wiring-fixture-ec2-application',
+  deploymentGroup: 'wiring-fixture-ec2-deployment-group',
 };
 
 /** Where the gates store the SBOM of what passes: the environment's artifact bucket, by workload and commit. */
@@ -89,7 +96,12 @@ const INPUTS: Record<string, Uint8Array> = {
   'supply-chain': zipTextFiles(SUPPLY_CHAIN),
   release: zipTextFiles({ 'appspec.yml': renderAppSpec(RELEASE), 'release.json': JSON.stringify(RELEASE) }),
   image: zipTextFiles({ 'imageDetail.json': JSON.stringify({ ImageURI: IMAGE_URI }), ...SUPPLY_CHAIN }),
+  // The EC2 revision the CodeDeploy action deployed (ec2-record reads its location only, from the job).
+  revision: zipTextFiles({ 'appspec.yml': 'version: 0.0\nos: linux\n' }),
 };
+
+/** The deployment the CodeDeploy action made of the revision: the group's last successful one. */
+const EC2_DEPLOYMENT = 'd-WIRINGEC2R';
 
 function job(params: object, input: keyof typeof INPUTS, continuationToken?: string) {
   const location = (objectKey: string) => ({
@@ -135,9 +147,32 @@ const respond = responder({
   'CodeDeploy GetDeployment': (input: { deploymentId: string }) => ({
     deploymentInfo: {
       deploymentId: input.deploymentId,
-      status: input.deploymentId === 'd-WIRING03' ? 'Succeeded' : 'InProgress',
+      status:
+        input.deploymentId === 'd-WIRING03' || input.deploymentId === EC2_DEPLOYMENT
+          ? 'Succeeded'
+          : 'InProgress',
+      ...(input.deploymentId === EC2_DEPLOYMENT
+        ? {
+            revision: {
+              revisionType: 'S3',
+              s3Location: {
+                bucket: ARTIFACT_BUCKET,
+                key: 'in/revision.zip',
+                bundleType: 'zip',
+                eTag: 'wiring-etag',
+              },
+            },
+          }
+        : {}),
     },
   }),
+  'CodeDeploy GetDeploymentGroup': {
+    deploymentGroupInfo: {
+      applicationName: EC2_PARAMS.application,
+      deploymentGroupName: EC2_PARAMS.deploymentGroup,
+      lastSuccessfulDeployment: { deploymentId: EC2_DEPLOYMENT, status: 'Succeeded' },
+    },
+  },
   'CodeDeploy StopDeployment': { status: 'Pending' },
   'DynamoDB Query': { Items: [] },
   'DynamoDB PutItem': {},
@@ -278,6 +313,16 @@ const RUNS: readonly StepRun[] = [
     expect: 'succeeded',
     recordsRelease: true,
   },
+  {
+    // The service's EC2 fleet, after CodePipeline's CodeDeploy action deployed the revision: the
+    // group's last successful deployment read, checked to be this revision, recorded in the ledger.
+    name: 'ec2-record',
+    workload: 'service',
+    params: { ...EC2_PARAMS, step: 'ec2-record', ledger: LEDGER },
+    input: 'revision',
+    expect: 'succeeded',
+    recordsRelease: true,
+  },
 ];
 
 function stepScenario(run: StepRun, assumed: boolean): Scenario {
@@ -293,6 +338,7 @@ function stepScenario(run: StepRun, assumed: boolean): Scenario {
       'in/release.zip': '*',
       'in/image.zip': '*',
       'in/supply-chain.zip': '*',
+      'in/revision.zip': '*',
       'out/artifact.zip': '*',
     },
     principals: { [ARTIFACT_KEY]: 'codepipeline:artifact-credentials' },
