@@ -22,7 +22,8 @@ import { DATABASE_ROLES } from '../../stacks/data-stack';
 import { importKey, logRetention, type EnvironmentStackProps } from '../../stacks/environment-stack-props';
 import { loadBalancerLogBucket, ServiceLoadBalancer } from '../service/service-load-balancer';
 import { Ec2Deployment } from './ec2-deployment';
-import { Ec2Fleet, type Ec2Setting } from './ec2-fleet';
+import { Ec2Fleet } from './ec2-fleet';
+import type { Ec2Setting } from './user-data';
 import { Ec2Monitoring } from './ec2-monitoring';
 
 /** Props of {@link Ec2ApplicationStack}. */
