@@ -21,7 +21,8 @@ function ias(...args: string[]) {
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-describe('ias-ops binary', () => {
+// Each test starts the binary (up to 20 s on a loaded machine): vitest's 5 s default would cut it short.
+describe('ias-ops binary', { timeout: 30_000 }, () => {
   it('prints the commands and the exit codes with --help', () => {
     const run = ias('--help');
     expect(run.code).toBe(0);
