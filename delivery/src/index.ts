@@ -6,7 +6,8 @@
  * Laid out by concern: `pipeline/` runs a CodePipeline job (its schema, artifacts, continuation
  * tokens, reporting) through a table of steps that each kind contributes; `kinds/<kind>/` holds what
  * delivering one kind of workload takes; the shared pieces (errors, ledger, database roles, stacks,
- * lifecycle hook events) sit at the top; `handlers/` are the Lambda entry points infra bundles by path.
+ * lifecycle hook events) sit at the top; `canary/` is the canary judge (pure statistics, no AWS);
+ * `handlers/` are the Lambda entry points infra bundles by path.
  */
 // Shared: errors, CodeDeploy and Amazon ECS lifecycle hook events, database roles, the release ledger.
 export { type DeliveryErrorCode, DeliveryError } from './errors.js';
@@ -32,6 +33,8 @@ export {
   sbomLocationSchema,
   sbomUri,
 } from './ledger.js';
+// Automated canary analysis: the judge of a canary against its baseline (also `@ias/delivery/canary`).
+export * from './canary/index.js';
 // Software bills of materials: built with each artifact, referenced from the ledger, asked what they hold.
 export {
   type BuildSbomOptions,

@@ -1,0 +1,28 @@
+/**
+ * Automated canary analysis (`@ias/delivery/canary`): the judge that compares a canary with its
+ * baseline minute by minute and answers `pass`, `fail` or `inconclusive` with its statistics. Pure:
+ * no AWS call, no AWS SDK loaded, so `ias-ops canary judge` starts without them.
+ */
+export {
+  type CanaryJudgement,
+  type CanaryMetric,
+  type CanaryVerdict,
+  type MetricJudgement,
+  judgeCanary,
+} from './judge.js';
+export {
+  type ErrorRateOptions,
+  type JudgeOptions,
+  type JudgeSettings,
+  type MetricMargins,
+  DEFAULT_JUDGE_SETTINGS,
+} from './settings.js';
+export {
+  type CanaryMinute,
+  type CanarySeries,
+  canaryMinuteSchema,
+  canarySeriesSchema,
+  parseCanarySeries,
+} from './series.js';
+/** What the judge throws on bad input (`BAD_INPUT`, naming the series and the field). */
+export { DeliveryError } from '../errors.js';
