@@ -10,7 +10,7 @@ export const EXIT = {
   failed: 1,
   /** Bad input: unknown environment, function, service, parameter, or a bad argument. */
   badInput: 2,
-  /** A deployment was rolled back (reserved for the deploy commands). */
+  /** A deployment was rolled back (the deploy commands), or a canary judged inconclusive (`canary judge`). */
   rolledBack: 3,
   /** Refused as unsafe: nothing was changed. */
   unsafe: 4,
@@ -27,7 +27,7 @@ export const EXIT_CODES_HELP = [
   '  0  success',
   '  1  failed (an AWS call or the plan failed)',
   '  2  bad input (unknown environment, function, service or parameter; bad arguments)',
-  '  3  rolled back (reserved for the deploy commands)',
+  '  3  rolled back (the deploy commands); inconclusive (canary judge)',
   '  4  refused as unsafe (nothing was changed)',
   '  5  no AWS credentials or region',
 ].join('\n');

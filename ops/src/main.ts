@@ -17,9 +17,12 @@ export interface MainOptions {
   readonly readStdin?: () => Promise<string>;
 }
 
-/** A command's leaf as the table loads it: the call, its text form, and the exit code of its result. */
+/**
+ * A command's leaf as the table loads it: the call, its text form, and the exit code of its result. The
+ * call gets no context when its row is {@link CommandRow.standalone}.
+ */
 interface Leaf {
-  readonly call: (ctx: OpsContext, args: CommandArgs) => Promise<unknown>;
+  readonly call: (ctx: OpsContext | undefined, args: CommandArgs) => Promise<unknown>;
   readonly text: (result: unknown) => string;
   readonly verdict: (result: unknown) => ExitCode;
 }
@@ -38,7 +41,25 @@ function leaf<A, R>(
   verdict: (result: R) => ExitCode = () => EXIT.ok,
 ): Leaf {
   return {
-    call: (ctx, args) => command(ctx, args as A),
+    call: (ctx, args) => {
+      if (ctx === undefined) {
+        throw new Error('a standalone row runs a leaf that needs the project: use standaloneLeaf');
+      }
+      return command(ctx, args as A);
+    },
+    text: (result) => text(result as R),
+    verdict: (result) => verdict(result as R),
+  };
+}
+
+/** A leaf of a {@link CommandRow.standalone} row: the command takes its arguments only. */
+function standaloneLeaf<A, R>(
+  command: (args: A) => Promise<R>,
+  text: (result: R) => string,
+  verdict: (result: R) => ExitCode = () => EXIT.ok,
+): Leaf {
+  return {
+    call: (_ctx, args) => command(args as A),
     text: (result) => text(result as R),
     verdict: (result) => verdict(result as R),
   };
@@ -78,6 +99,12 @@ interface CommandRow {
    * source, `--by` and `--commit`. @default false (the CLI, as the caller)
    */
   readonly provenance?: boolean;
+  /**
+   * The command needs neither the project configuration nor AWS (its leaf is a {@link standaloneLeaf}):
+   * neither is loaded, so it runs wherever the binary does, and nothing is recorded in a ledger.
+   * @default false
+   */
+  readonly standalone?: boolean;
 }
 
 /** Where a release came from, as `releases record` and the deploy commands take it. */
@@ -356,6 +383,25 @@ const COMMANDS: readonly CommandRow[] = [
     load: () =>
       import('./commands/ec2.js').then((m) => leaf(m.ec2Rollback, m.formatEc2Rollback, m.ec2RollbackExit)),
   },
+  { name: 'canary', description: 'automated canary analysis: a canary judged against its baseline' },
+  {
+    name: 'canary judge',
+    description:
+      "judge a canary's per-minute series against its baseline's over the same minutes (error rate: conditional binomial test; p50/p99: Wilcoxon signed-rank test per minute; Holm-corrected): pass, fail or inconclusive, with each metric's statistics; no AWS call, no environment",
+    options: [
+      required(
+        '--baseline <file>',
+        'JSON { "minutes": [ { "requests", "errors", "p50Ms"?, "p99Ms"? }, … ] }, oldest first',
+      ),
+      required('--canary <file>', 'the same for the canary, over the same minutes'),
+    ],
+    help: '\nExit codes of canary judge: 0 pass, 1 fail, 3 inconclusive, 2 bad input (a file missing, not JSON, or not a series: the file and the field named).',
+    load: () =>
+      import('./commands/canary.js').then((m) =>
+        standaloneLeaf(m.canaryJudge, m.formatCanaryJudge, m.canaryJudgeExit),
+      ),
+    standalone: true,
+  },
   { name: 'params', description: 'SSM parameters under /<prefix>/<env>/' },
   {
     name: 'params get <name>',
@@ -442,7 +488,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     const given = { ...group, ...positional, ...command.opts() };
     const [leaf, ctx, { isDryRun, printResult }, releases] = await Promise.all([
       row.load(),
-      context(),
+      row.standalone ? undefined : context(),
       import('./context.js'),
       row.provenance ? import('./record.js') : undefined,
     ]);
@@ -452,11 +498,13 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       commit: given.commit as string | undefined,
     };
     const result = await leaf.call(ctx, row.args ? row.args(given) : given);
-    const record = isDryRun(result) ? undefined : await import('./record.js');
+    const record = isDryRun(result) || ctx === undefined ? undefined : await import('./record.js');
     const live = record?.changeOf(result);
-    const env = live ? ctx.project.environments.find((e) => e.name === live.environment) : undefined;
+    const env = live ? ctx?.project.environments.find((e) => e.name === live.environment) : undefined;
     const recorded =
-      record && live && env ? await record.recordCliRelease(ctx, env, live.change, provenance) : undefined;
+      record && live && env && ctx
+        ? await record.recordCliRelease(ctx, env, live.change, provenance)
+        : undefined;
     const json = globals().json === true;
     printResult(recorded && json ? { ...(result as object), ledger: recorded } : result, json, leaf.text);
     if (recorded?.warning) {
