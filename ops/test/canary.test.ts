@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../src/errors';
 import { main } from '../src/main';
+import { captureOutput } from './helpers';
 
 /** A side minute by minute: its requests and errors each minute, its latency as multiples of 100/250 ms. */
 function series(minutes: number, requests: number, errors: number, p99Factor = 1) {
@@ -52,30 +53,16 @@ afterAll(() => {
  * throws, so a test passes only if `canary judge` needs neither.
  */
 async function judge(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['canary', 'judge', ...args], {
+  return captureOutput(() =>
+    main(['canary', 'judge', ...args], {
       loadProject: () => {
         throw new Error('canary judge loaded the project configuration');
       },
       clients: () => {
         throw new Error('canary judge made AWS clients');
       },
-    });
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+    }),
+  );
 }
 
 describe('canary judge', () => {

@@ -200,13 +200,8 @@ export function serviceDeployment(
     .resolves(described(states.at(-1)));
 }
 
-/** Runs `main` in-process, capturing stdout and stderr. */
-export async function runMain(
-  argv: string[],
-  aws: ReturnType<typeof stubbedAws>,
-  stdin = '',
-  loadedProject: ProjectConfig = project,
-) {
+/** Runs `run` (a `main`), capturing what it writes to stdout and stderr. */
+export async function captureOutput(run: () => Promise<number>) {
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
@@ -218,14 +213,26 @@ export async function runMain(
     return true;
   });
   try {
-    const code = await main(argv, {
-      clients: aws.factory,
-      loadProject: () => loadedProject,
-      readStdin: async () => stdin,
-    });
+    const code = await run();
     return { code, stdout, stderr };
   } finally {
     out.mockRestore();
     err.mockRestore();
   }
+}
+
+/** Runs `main` in-process, capturing stdout and stderr. */
+export async function runMain(
+  argv: string[],
+  aws: ReturnType<typeof stubbedAws>,
+  stdin = '',
+  loadedProject: ProjectConfig = project,
+) {
+  return captureOutput(() =>
+    main(argv, {
+      clients: aws.factory,
+      loadProject: () => loadedProject,
+      readStdin: async () => stdin,
+    }),
+  );
 }
