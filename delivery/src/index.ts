@@ -6,7 +6,7 @@
  * Laid out by concern: `pipeline/` runs a CodePipeline job (its schema, artifacts, continuation
  * tokens, reporting) through a table of steps that each kind contributes; `kinds/<kind>/` holds what
  * delivering one kind of workload takes; the shared pieces (errors, ledger, database roles, stacks,
- * lifecycle hook events) sit at the top; `canary/` is the canary judge (pure statistics, no AWS);
+ * lifecycle hook events) sit at the top; `canary/` is the canary judge (pure statistics) and its CloudWatch reader;
  * `handlers/` are the Lambda entry points infra bundles by path.
  */
 // Shared: errors, CodeDeploy and Amazon ECS lifecycle hook events, database roles, the release ledger.

@@ -1,7 +1,8 @@
 /**
  * Automated canary analysis (`@ias/delivery/canary`): the judge that compares a canary with its
- * baseline minute by minute and answers `pass`, `fail` or `inconclusive` with its statistics. Pure:
- * no AWS call, no AWS SDK loaded, so `ias-ops canary judge` starts without them.
+ * baseline minute by minute and answers `pass`, `fail` or `inconclusive` with its statistics, and the
+ * reader of both sides' series from CloudWatch. The judge is pure statistics; the reader loads the
+ * CloudWatch SDK only when it is called, so `ias-ops canary judge` starts without it.
  */
 export {
   type CanaryJudgement,
@@ -24,5 +25,12 @@ export {
   canarySeriesSchema,
   parseCanarySeries,
 } from './series.js';
+export {
+  type CanarySeriesReading,
+  type CanarySource,
+  type CanaryWindow,
+  canarySourceSchema,
+  readCanarySeries,
+} from './cloudwatch.js';
 /** What the judge throws on bad input (`BAD_INPUT`, naming the series and the field). */
 export { DeliveryError } from '../errors.js';
