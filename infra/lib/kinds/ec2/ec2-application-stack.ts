@@ -149,7 +149,7 @@ export class Ec2ApplicationStack extends Stack {
       autoScalingGroup: this.fleet.autoScalingGroup,
       instanceRole: this.fleet.role,
       targetGroup,
-      alarms: this.monitoring.alarms,
+      alarms: this.monitoring.deploymentAlarms,
       code: props.deliveryCode,
       logRetention: logRetention(config),
       encryptionKey: key,

@@ -12,6 +12,9 @@ const WATCH = WorkloadWatch.DISAMBIGUATOR;
 const FIVE_MINUTES = Duration.minutes(5);
 const AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
 
+/** The unhealthy-instances alarm's name in the facade (its construct id ends with it). */
+const UNHEALTHY_HOSTS = 'Unhealthy-Hosts';
+
 /** Props of {@link Ec2Monitoring}. */
 export interface Ec2MonitoringProps {
   readonly target: Ec2Target;
@@ -34,6 +37,15 @@ export interface Ec2MonitoringProps {
  * logs. CodeDeploy stops and rolls back a deployment on any of them.
  */
 export class Ec2Monitoring extends WorkloadMonitoring {
+  /**
+   * The alarms that stop a deployment: all but the unhealthy-instances one, which is in ALARM from the
+   * fleet's creation until its first deployment installs the application (CodeDeploy refuses to start
+   * while an alarm of the group is in ALARM) and which CodeDeploy's own checks cover during one: it
+   * deregisters each instance before its hooks and waits for it to be healthy on /ready after them.
+   * The unhealthy-instances alarm still notifies, through the composite alarm.
+   */
+  readonly deploymentAlarms: readonly cloudwatch.AlarmBase[];
+
   constructor(scope: Construct, id: string, props: Ec2MonitoringProps) {
     const { target, profile, targetGroup } = props;
     super(
@@ -63,7 +75,7 @@ export class Ec2Monitoring extends WorkloadMonitoring {
                     period: Duration.minutes(1),
                     statistic: cloudwatch.Stats.MAXIMUM,
                   }),
-                  alarmFriendlyName: 'Unhealthy-Hosts',
+                  alarmFriendlyName: UNHEALTHY_HOSTS,
                   addAlarm: {
                     [WATCH]: {
                       threshold: profile.alarms.unhealthyHosts,
@@ -138,5 +150,6 @@ export class Ec2Monitoring extends WorkloadMonitoring {
         return 'unhealthy instances, 5xx answers, p99 response time';
       },
     );
+    this.deploymentAlarms = this.alarms.filter((a) => !a.node.id.endsWith(`-${UNHEALTHY_HOSTS}-Warning`));
   }
 }

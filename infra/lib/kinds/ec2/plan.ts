@@ -22,7 +22,7 @@ export function ec2PlanLines(env: EnvironmentConfig, apps: readonly Ec2Definitio
       : '';
     return [
       `  ec2: ${t.app}: Auto Scaling group ${t.autoScalingGroupName}, ${p.capacity.min}-${p.capacity.max} × ${p.instanceType} (Amazon Linux 2023 arm64, IMDSv2, encrypted volume, no SSH: Session Manager), CPU ${p.scaling.cpuTargetPercent} %, ${p.scaling.requestsPerTarget} requests per target; load balancer ${t.loadBalancerName} checking ${app.manifest.readinessPath}${weighted}`,
-      `    delivery: CodeDeploy ${t.application} / ${t.deploymentGroup}: ${ec2DeployWords(env)} (${t.deploymentConfig}); rolls back on a failed hook, a stop, or a ${t.monitoringName}-* alarm (unhealthy hosts ≥ ${p.alarms.unhealthyHosts}, 5xx ≥ ${p.alarms.target5xxPer5Minutes}/5 min, p99 ≥ ${p.alarms.p99LatencyMs} ms, errors logged)`,
+      `    delivery: CodeDeploy ${t.application} / ${t.deploymentGroup}: ${ec2DeployWords(env)} (${t.deploymentConfig}); rolls back on a failed hook, a stop, or a ${t.monitoringName}-* alarm (5xx ≥ ${p.alarms.target5xxPer5Minutes}/5 min, p99 ≥ ${p.alarms.p99LatencyMs} ms, errors logged; unhealthy hosts ≥ ${p.alarms.unhealthyHosts} notifies only)`,
       `    instances: role ${t.instanceRoleName}: settings from SSM at each deployment, database by IAM login (the application and owner roles), revisions from the pipeline's artifact store; agent kept current by ${t.agentAssociation}; logs to ${t.logGroups.application}`,
     ];
   });
