@@ -18,6 +18,7 @@ import type { EnvironmentConfig } from '@ias/infra/config';
 import { environmentArtifactBucketName, sbomKey } from '@ias/targets';
 import { environmentAccount, naming, type AwsClients, type PlannedCall } from './context';
 import { badInput, EXIT, toOpsError, type ExitCode } from './errors';
+import type { Step } from './progress';
 
 /** An SBOM given with `--sbom`, checked: what a deploy stores once it has deployed. */
 export interface GivenSbom {
@@ -136,6 +137,29 @@ export async function storeGivenSbom(
       problem: `the deployment succeeded, but its SBOM was not stored (${toOpsError(err).message}): its release records no SBOM`,
     };
   }
+}
+
+/**
+ * A deploy's last step where an SBOM was given (none otherwise): store it, report where (or why not),
+ * and hand the outcome to `stored`.
+ */
+export function storeSbomSteps(
+  aws: AwsClients,
+  env: EnvironmentConfig,
+  given: GivenSbom | undefined,
+  stored: (outcome: SbomOutcome) => void,
+): Step[] {
+  if (!given) return [];
+  return [
+    {
+      title: `store the SBOM at ${given.key} in the artifact bucket`,
+      task: async (report) => {
+        const outcome = await storeGivenSbom(aws, env, given);
+        stored(outcome);
+        report(outcome.problem ?? `stored ${given.key}`);
+      },
+    },
+  ];
 }
 
 /** A deploy's exit code: 1 when the SBOM given could not be stored, else 0. */

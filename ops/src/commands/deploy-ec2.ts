@@ -16,7 +16,7 @@ import { dryRun, planned, type AwsClients, type DryRunResult, type OpsContext } 
 import { EXIT, OpsError, unsafe } from '../errors';
 import { following, goesOn, type Waits } from '../follow';
 import { runSteps } from '../progress';
-import { plannedSbomPut, readGivenSbom, storeGivenSbom, type SbomOutcome } from '../sbom';
+import { plannedSbomPut, readGivenSbom, storeSbomSteps, type SbomOutcome } from '../sbom';
 import { ec2In } from '../kinds/ec2';
 import {
   createFleetDeployment,
@@ -160,17 +160,7 @@ export async function deployEc2(
         if (run.live === undefined) throw notDeployed(target, run);
       },
     },
-    ...(sbom
-      ? [
-          {
-            title: `store the SBOM at ${sbom.key} in the artifact bucket`,
-            task: async (report: (line: string) => void) => {
-              stored = await storeGivenSbom(aws, env, sbom);
-              report(stored.problem ?? `stored ${sbom.key}`);
-            },
-          },
-        ]
-      : []),
+    ...storeSbomSteps(aws, env, sbom, (outcome) => (stored = outcome)),
   ]);
   const done = run as FleetDeploymentRun | undefined;
   if (done?.live === undefined) throw new OpsError('the deployment was not followed to its end', EXIT.failed);

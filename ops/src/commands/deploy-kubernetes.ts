@@ -12,7 +12,7 @@ import { dryRun, planned, type DryRunResult, type OpsContext } from '../context'
 import { badInput, EXIT, OpsError, unsafe } from '../errors';
 import { following, goesOn, type Waits } from '../follow';
 import { runSteps } from '../progress';
-import { plannedSbomPut, readGivenSbom, storeGivenSbom, type SbomOutcome } from '../sbom';
+import { plannedSbomPut, readGivenSbom, storeSbomSteps, type SbomOutcome } from '../sbom';
 import {
   buildInProgress,
   getBuilds,
@@ -139,17 +139,7 @@ export async function deployKubernetes(
         if (run.live === undefined) throw notSwitched(target.app, run);
       },
     },
-    ...(sbom
-      ? [
-          {
-            title: `store the SBOM at ${sbom.key} in the artifact bucket`,
-            task: async (report: (line: string) => void) => {
-              stored = await storeGivenSbom(aws, env, sbom);
-              report(stored.problem ?? `stored ${sbom.key}`);
-            },
-          },
-        ]
-      : []),
+    ...storeSbomSteps(aws, env, sbom, (outcome) => (stored = outcome)),
   ]);
   const done = run as BuildRun | undefined;
   if (done?.live === undefined) throw new OpsError('the build was not followed to its end', EXIT.failed);

@@ -25,7 +25,7 @@ import { dryRun, planned, serviceIn, type AwsClients, type DryRunResult, type Op
 import { badInput, EXIT, OpsError, unsafe } from '../errors';
 import { following, goesOn, type Waits } from '../follow';
 import { runSteps } from '../progress';
-import { plannedSbomPut, readGivenSbom, storeGivenSbom, type SbomOutcome } from '../sbom';
+import { plannedSbomPut, readGivenSbom, storeSbomSteps, type SbomOutcome } from '../sbom';
 
 /** Arguments of `deploy service`. */
 export interface DeployServiceArgs {
@@ -220,17 +220,7 @@ export async function deployService(
         await aws.ssm.send(putImage(target, image));
       },
     },
-    ...(sbom
-      ? [
-          {
-            title: `store the SBOM at ${sbom.key} in the artifact bucket`,
-            task: async (report: (line: string) => void) => {
-              stored = await storeGivenSbom(aws, env, sbom);
-              report(stored.problem ?? `stored ${sbom.key}`);
-            },
-          },
-        ]
-      : []),
+    ...storeSbomSteps(aws, env, sbom, (outcome) => (stored = outcome)),
   ]);
   return {
     environment: env.name,
