@@ -7,8 +7,8 @@
  */
 import type { EnvironmentConfig } from '@ias/infra/config';
 import { ec2Target, type Ec2Target } from '@ias/targets';
-import { environment, type OpsContext } from '../../context';
-import { badInput } from '../../errors';
+import type { OpsContext } from '../../context';
+import { applicationIn } from '../application-in';
 import type { KindController } from '../kind';
 import { ec2Applications } from './definitions';
 import { ec2Restore } from './restore';
@@ -28,20 +28,13 @@ export function ec2In(
   env: string | undefined,
   name: string,
 ): { readonly env: EnvironmentConfig; readonly target: Ec2Target } {
-  const found = environment(ctx, env);
-  if (!found.profile.ec2.enabled) {
-    throw badInput(
-      `${found.name} runs no EC2 application: its profile's ec2.enabled is false (infra/lib/config/environments.ts)`,
-    );
-  }
-  const all = ec2Applications(ctx.project, found);
-  const definition = all.find((a) => a.name === name);
-  if (definition === undefined) {
-    throw badInput(
-      `unknown EC2 application "${name}": use one of ${all.map((a) => a.name).join(', ') || 'none'} (service folders with an ec2.json)`,
-    );
-  }
-  return { env: found, target: ec2Target(found, definition, ctx.project.delivery?.account) };
+  return applicationIn(ctx, env, name, {
+    what: 'EC2',
+    section: 'ec2',
+    manifest: 'an ec2.json',
+    applications: ec2Applications,
+    target: ec2Target,
+  });
 }
 
 /** The EC2 kind's controller. */

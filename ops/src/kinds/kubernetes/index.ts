@@ -6,8 +6,8 @@
 import type { EnvironmentConfig, ProjectConfig } from '@ias/infra/config';
 import { kubernetesTarget, type KubernetesTarget, type KubernetesTargetDefinition } from '@ias/targets';
 import { deployProjectOf } from '../../aws/codebuild';
-import { environment, type OpsContext } from '../../context';
-import { badInput } from '../../errors';
+import type { OpsContext } from '../../context';
+import { applicationIn } from '../application-in';
 import type { KindController } from '../kind';
 import { kubernetesRestore } from './restore';
 import { kubernetesStatusReader, type KubernetesStatus } from './status';
@@ -39,20 +39,13 @@ export function kubernetesIn(
   env: string | undefined,
   name: string,
 ): { readonly env: EnvironmentConfig; readonly target: KubernetesTarget } {
-  const found = environment(ctx, env);
-  if (!found.profile.kubernetes.enabled) {
-    throw badInput(
-      `${found.name} runs no Kubernetes application: its profile's kubernetes.enabled is false (infra/lib/config/environments.ts)`,
-    );
-  }
-  const all = kubernetesApplications(ctx.project, found);
-  const definition = all.find((k) => k.name === name);
-  if (definition === undefined) {
-    throw badInput(
-      `unknown Kubernetes application "${name}": use one of ${all.map((k) => k.name).join(', ') || 'none'} (service folders with a kubernetes.json)`,
-    );
-  }
-  return { env: found, target: kubernetesTarget(found, definition, ctx.project.delivery?.account) };
+  return applicationIn(ctx, env, name, {
+    what: 'Kubernetes',
+    section: 'kubernetes',
+    manifest: 'a kubernetes.json',
+    applications: kubernetesApplications,
+    target: kubernetesTarget,
+  });
 }
 
 /** The Kubernetes kind's controller. */
