@@ -21,7 +21,7 @@
  * Exits 1 when a target is missed (after printing every figure, MISSED beside it), 2 when it cannot
  * measure.
  */
-import { judgeCanary, type CanaryVerdict } from '../src/canary/index.js';
+import { judgeCanary, watchLook, type CanaryAnalysis, type CanaryVerdict } from '../src/canary/index.js';
 import { Draws, generateTrial, seededRandom, type Minute, type Scenario, type Trial } from './traffic.js';
 
 const TRIALS = Number(process.env.BENCH_CANARY_TRIALS ?? 1000);
@@ -94,6 +94,8 @@ interface Outcome {
   readonly final: Record<CanaryVerdict, number>;
   /** Per trial judged minute by minute: the minute and the first verdict that is not inconclusive. */
   readonly first: { minute: number; verdict: CanaryVerdict }[];
+  /** Per trial, the watcher (alpha spent over the looks): the minute it acted and on what verdict. */
+  readonly watched: { minute: number; verdict: CanaryVerdict }[];
   /** Per static alarm: trials where it fired, on the whole alias and on the canary alone. */
   readonly alarms: { whole: number; canary: number }[];
 }
@@ -101,22 +103,37 @@ interface Outcome {
 /** The first `k` minutes of a side. */
 const head = (minutes: readonly Minute[], k: number) => ({ minutes: minutes.slice(0, k) });
 
+/** The watcher of (d'): a 10-minute bake, early promotion, inconclusive at the end rolled back. */
+const WATCHER: CanaryAnalysis = {
+  judge: {},
+  bakeMinutes: 10,
+  inconclusive: 'rollback',
+  earlyPromotion: true,
+};
+
 /** Runs a scenario's trials; `everyMinute` false judges the whole window only (no (d)). */
 function run(scenario: Scenario, draws: Draws, everyMinute = true): Outcome {
   const outcome: Outcome = {
     final: { pass: 0, fail: 0, inconclusive: 0 },
     first: [],
+    watched: [],
     alarms: STATIC_ALARMS.map(() => ({ whole: 0, canary: 0 })),
   };
   for (let t = 0; t < TRIALS; t += 1) {
     const trial: Trial = generateTrial(scenario, draws);
     let first: { minute: number; verdict: CanaryVerdict } | undefined;
+    let watched: { minute: number; verdict: CanaryVerdict } | undefined;
     for (let k = everyMinute ? 1 : scenario.minutes; k <= scenario.minutes; k += 1) {
       const { verdict } = judgeCanary(head(trial.baseline, k), head(trial.canary, k));
       if (first === undefined && verdict !== 'inconclusive') first = { minute: k, verdict };
       if (k === scenario.minutes) outcome.final[verdict] += 1;
+      if (everyMinute && watched === undefined) {
+        const look = watchLook(head(trial.baseline, k), head(trial.canary, k), WATCHER);
+        if (look.action !== 'wait') watched = { minute: k, verdict: look.judgement.verdict };
+      }
     }
     if (first) outcome.first.push(first);
+    if (watched) outcome.watched.push(watched);
     STATIC_ALARMS.forEach((alarm, i) => {
       const counts = outcome.alarms[i];
       if (counts && trial.whole.some(alarm.fires)) counts.whole += 1;
@@ -187,6 +204,19 @@ for (const id of Object.keys(SCENARIOS) as ScenarioId[]) {
 }
 out.push(
   "      (the same alpha at every minute: a watcher has to spend it over its looks, see (a)'s fail column)",
+  '',
+  "  (d') the watcher: alpha spent over 10 looks (alpha·t², see src/canary/watch.ts), early promotion,",
+  '       inconclusive at minute 10 rolled back',
+  `  ${'scenario'.padEnd(16)} ${'median minute'.padStart(13)} ${'fail'.padStart(8)} ${'pass'.padStart(8)} ${'inconcl.'.padStart(11)}`,
+);
+for (const id of Object.keys(SCENARIOS) as ScenarioId[]) {
+  const { watched } = outcomes[id];
+  const count = (v: CanaryVerdict) => watched.filter((f) => f.verdict === v).length;
+  out.push(
+    `  ${SCENARIOS[id].name.padEnd(16)} ${String(median(watched.map((f) => f.minute))).padStart(13)} ${pct(count('fail')).padStart(8)} ${pct(count('pass')).padStart(8)} ${pct(count('inconclusive')).padStart(11)}`,
+  );
+}
+out.push(
   '',
   '  (e) static alarms on the same series: trials where the alarm fired in any minute of the 10',
   '      whole = what it watches today (alias live / load balancer, both versions); canary = the new version alone',

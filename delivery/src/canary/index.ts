@@ -32,5 +32,17 @@ export {
   canarySourceSchema,
   readCanarySeries,
 } from './cloudwatch.js';
+export {
+  type CanaryAnalysis,
+  type CanaryLook,
+  type InconclusivePolicy,
+  type WatchAction,
+  canaryAnalysisSchema,
+  INCONCLUSIVE_POLICIES,
+  lookLevel,
+  parseCanaryAnalysis,
+  SPENDING_POWER,
+  watchLook,
+} from './watch.js';
 /** What the judge throws on bad input (`BAD_INPUT`, naming the series and the field). */
 export { DeliveryError } from '../errors.js';
