@@ -15,6 +15,12 @@
  *   (Sum) and `TargetResponseTime` (p50, p99; seconds, turned into milliseconds) with the dimensions
  *   `LoadBalancer` and `TargetGroup`. An EC2 in-place deployment has a single target group, old and
  *   new instances in it together: it has no two sides to compare and cannot be judged this way.
+ * - One target group against its own past (`target-group-history`): the same metrics, the canary
+ *   over the window and the baseline over as many minutes `baselineMinutesEarlier` before, paired
+ *   minute by minute. For a fleet whose versions never serve side by side (CodeDeploy EC2 puts old
+ *   and new instances in one target group): the new version alone after the switch against the old
+ *   one alone before it. Not side by side: a trend between the two windows counts as a difference,
+ *   so keep the gap short.
  *
  * The caller needs `cloudwatch:GetMetricData` on `*` (the action has no resource-level permissions).
  *
@@ -95,8 +101,17 @@ export const canarySourceSchema = z.discriminatedUnion(
         error:
           'must differ from baselineTargetGroup: with one target group (an EC2 in-place deployment) there are no two sides to compare',
       }),
+    z.strictObject({
+      kind: z.literal('target-group-history'),
+      loadBalancer: loadBalancerSchema,
+      targetGroup: targetGroupSchema,
+      baselineMinutesEarlier: z
+        .number({ error: 'must be a whole number of minutes' })
+        .int('must be a whole number of minutes')
+        .min(1, 'must be at least 1: the baseline is read before the window'),
+    }),
   ],
-  { error: "must be 'lambda-alias' or 'target-groups'" },
+  { error: "must be 'lambda-alias', 'target-groups' or 'target-group-history'" },
 );
 
 /**
@@ -106,7 +121,9 @@ export const canarySourceSchema = z.discriminatedUnion(
  *   published versions a weighted alias routes to (the function's name, not its ARN);
  * - `{ kind: 'target-groups', loadBalancer, baselineTargetGroup, canaryTargetGroup }`: two target
  *   groups of one Application Load Balancer, each an ARN or the `app/<name>/<id>` and
- *   `targetgroup/<name>/<id>` suffix of one.
+ *   `targetgroup/<name>/<id>` suffix of one;
+ * - `{ kind: 'target-group-history', loadBalancer, targetGroup, baselineMinutesEarlier }`: one target
+ *   group, the baseline read that many minutes before the window.
  */
 export type CanarySource = z.input<typeof canarySourceSchema>;
 
@@ -153,18 +170,36 @@ function metricSet(source: z.output<typeof canarySourceSchema>): MetricSet {
       dimensions: { baseline: version(source.baselineVersion), canary: version(source.canaryVersion) },
     };
   }
-  const group = (targetGroup: string): Dimension[] => [
-    { Name: 'LoadBalancer', Value: source.loadBalancer },
-    { Name: 'TargetGroup', Value: targetGroup },
-  ];
-  const latency = 'TargetResponseTime';
+  if (source.kind === 'target-group-history') {
+    const same = loadBalancerDimensions(source.loadBalancer, source.targetGroup);
+    return { ...LOAD_BALANCER_METRICS, dimensions: { baseline: same, canary: same } };
+  }
+  const group = (targetGroup: string) => loadBalancerDimensions(source.loadBalancer, targetGroup);
   return {
-    namespace: 'AWS/ApplicationELB',
-    names: { requests: 'RequestCount', errors: 'HTTPCode_Target_5XX_Count', p50: latency, p99: latency },
-    toMs: 1000,
+    ...LOAD_BALANCER_METRICS,
     dimensions: { baseline: group(source.baselineTargetGroup), canary: group(source.canaryTargetGroup) },
   };
 }
+
+/** A target group's dimensions behind its load balancer. */
+function loadBalancerDimensions(loadBalancer: string, targetGroup: string): Dimension[] {
+  return [
+    { Name: 'LoadBalancer', Value: loadBalancer },
+    { Name: 'TargetGroup', Value: targetGroup },
+  ];
+}
+
+/** An Application Load Balancer's metrics of a target group (TargetResponseTime in seconds). */
+const LOAD_BALANCER_METRICS = {
+  namespace: 'AWS/ApplicationELB',
+  names: {
+    requests: 'RequestCount',
+    errors: 'HTTPCode_Target_5XX_Count',
+    p50: 'TargetResponseTime',
+    p99: 'TargetResponseTime',
+  },
+  toMs: 1000,
+} as const;
 
 /** A query's id (`canary_p99`: GetMetricData ids match `^[a-z][a-zA-Z0-9_]*$`). */
 const queryId = (side: Side, field: Field) => `${side}_${field}`;
@@ -281,11 +316,22 @@ async function readPoints(
   return points;
 }
 
+/** Whether a query is of `side`'s. */
+const ofSide = (side: Side) => (query: MetricDataQuery) => query.Id?.startsWith(`${side}_`) ?? false;
+
+/** Points read `shift` ms earlier, moved onto the window's minutes. */
+function shifted(points: Map<string, Map<number, number>>, shift: number): Map<string, Map<number, number>> {
+  return new Map(
+    [...points].map(([id, series]) => [id, new Map([...series].map(([t, v]) => [t + shift, v]))]),
+  );
+}
+
 /**
  * Reads the baseline's and the canary's per-minute series from CloudWatch.
  *
  * One GetMetricData request of 8 queries (requests, errors, p50 and p99 of each side; Period 60,
- * oldest first), following `NextToken` to the last page. The window is aligned to whole minutes:
+ * oldest first), following `NextToken` to the last page; two of 4 (one a side) for a
+ * `target-group-history` source, whose baseline is read earlier. The window is aligned to whole minutes:
  * from `start` rounded down, to `end` rounded down, and that last minute is left out too, because
  * CloudWatch's latest minute is still filling. Lambda stamps a metric with the invocation's start
  * and sends it when the invocation ends: a function that runs for minutes should end its window
@@ -338,7 +384,20 @@ export async function readCanarySeries(
       ReturnData: true,
     })),
   );
-  const points = await readPoints(cloudwatch, queries, start, end);
+  // The baseline's points moved onto the window's minutes when it is read earlier (one request a
+  // side then: a GetMetricData request has one time range).
+  const shift =
+    parsed.data.kind === 'target-group-history' ? parsed.data.baselineMinutesEarlier * MINUTE_MS : 0;
+  const points =
+    shift === 0
+      ? await readPoints(cloudwatch, queries, start, end)
+      : new Map([
+          ...shifted(
+            await readPoints(cloudwatch, queries.filter(ofSide('baseline')), start - shift, end - shift),
+            shift,
+          ),
+          ...(await readPoints(cloudwatch, queries.filter(ofSide('canary')), start, end)),
+        ]);
 
   const minutes: Date[] = [];
   for (let t = start; t < end; t += MINUTE_MS) minutes.push(new Date(t));

@@ -126,6 +126,58 @@ describe('readCanarySeries', () => {
     expect(fromSuffixes).toEqual(fromArns);
   });
 
+  it('reads one target group against its own past: the baseline over as many minutes earlier, moved onto the window', async () => {
+    const earlier = 30;
+    mocks.cloudwatch.on(GetMetricDataCommand).callsFake((input: { StartTime: Date }) => {
+      const baseline = input.StartTime.getTime() < T0;
+      const points = (requests: number) => ({
+        Id: '',
+        StatusCode: 'Complete' as const,
+        Timestamps: Array.from(
+          { length: MINUTES },
+          (_, i) => new Date(input.StartTime.getTime() + i * 60_000),
+        ),
+        Values: every(requests),
+      });
+      const side = baseline ? 'baseline' : 'canary';
+      return {
+        MetricDataResults: [{ ...points(baseline ? 500 : 50), Id: `${side}_requests` }],
+      };
+    });
+    const reading = await readCanarySeries(
+      clients.cloudwatch,
+      {
+        kind: 'target-group-history',
+        loadBalancer: LB_ARN,
+        targetGroup: `${TG_ARN}/inventory-blue/73e2d6bc24d8a067`,
+        baselineMinutesEarlier: earlier,
+      },
+      WINDOW,
+    );
+    const [first, second] = sent(mocks.cloudwatch, GetMetricDataCommand);
+    const group = [
+      { Name: 'LoadBalancer', Value: 'app/web/50dc6c495c0c9188' },
+      { Name: 'TargetGroup', Value: 'targetgroup/inventory-blue/73e2d6bc24d8a067' },
+    ];
+    const all = queries(
+      'AWS/ApplicationELB',
+      ['RequestCount', 'HTTPCode_Target_5XX_Count', 'TargetResponseTime'],
+      {
+        baseline: group,
+        canary: group,
+      },
+    );
+    expect(first).toMatchObject({
+      MetricDataQueries: all.slice(0, 4),
+      StartTime: new Date(T0 - earlier * 60_000),
+      EndTime: new Date(T0 + (MINUTES - earlier) * 60_000),
+    });
+    expect(second).toMatchObject({ MetricDataQueries: all.slice(4), StartTime: at(0), EndTime: at(MINUTES) });
+    expect(reading.minutes).toHaveLength(MINUTES);
+    expect(reading.baseline.minutes.every((m) => m.requests === 500)).toBe(true);
+    expect(reading.canary.minutes.every((m) => m.requests === 50)).toBe(true);
+  });
+
   it('aligns both sides by minute: every minute once, zeros where CloudWatch has no point, errors capped at requests, percentiles only with requests', async () => {
     const gap = undefined;
     mocks.cloudwatch.on(GetMetricDataCommand).resolves({
@@ -276,7 +328,7 @@ describe('readCanarySeries', () => {
     const read = (source: unknown) => readCanarySeries(clients.cloudwatch, source as CanarySource, WINDOW);
     await expect(read({ kind: 'ecs-service' })).rejects.toMatchObject({
       code: 'BAD_INPUT',
-      message: "invalid canary source: source.kind: must be 'lambda-alias' or 'target-groups'",
+      message: "invalid canary source: source.kind: must be 'lambda-alias', 'target-groups' or 'target-group-history'",
     });
     await expect(read({ ...LAMBDA, canaryVersion: '6', alias: '12' })).rejects.toMatchObject({
       code: 'BAD_INPUT',
