@@ -46,3 +46,28 @@ export {
 } from './watch.js';
 /** What the judge throws on bad input (`BAD_INPUT`, naming the series and the field). */
 export { DeliveryError } from '../errors.js';
+/** The judge's evidence: each look of a deployment in flight, kept in the environment's releases table. */
+export {
+  type CanaryEvidence,
+  type CanaryLookSummary,
+  type CanaryMetricEvidence,
+  canaryDeploymentIdSchema,
+  canaryEvidenceSchema,
+  canaryLookQuery,
+  canaryLookSummarySchema,
+  canaryMetricEvidenceSchema,
+  latestCanaryLook,
+  recordCanaryLook,
+  summarizeCanaryLook,
+} from './evidence.js';
+export {
+  type CodeDeployWatcherDependencies,
+  type DeploymentWatch,
+  type SweepResult,
+  type WatchedGroup,
+  parseWatchedGroups,
+  sweepCodeDeploy,
+  watchDeployment,
+  watchedGroupSchema,
+  watchedGroupsSchema,
+} from './codedeploy-watcher.js';
