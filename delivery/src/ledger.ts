@@ -3,12 +3,15 @@
  * live — function versions, service task definitions and images, the color, image and manifest
  * revision each Kubernetes application serves, the versions of the SSM
  * parameters and secrets in use, the commit, who and when, and where the SBOM of the artifact it
- * deployed lies when its deployment gave one — in the DynamoDB table
+ * deployed lies when its deployment gave one, and the canary judge's last look at that deployment
+ * when a watcher judged it — in the DynamoDB table
  * `<prefix>-<env>-releases` that the infrastructure layer creates. Pipelines, workflows and the ops
  * CLI record into it; `rollback --release N` restores a snapshot.
  *
  * Each record is the previous snapshot with one change applied, numbered one higher; two writers
  * racing for the same number are serialized by a conditional put (the loser re-reads and retries).
+ * The table also keeps the canary judge's looks, under partitions of their own
+ * (`canary#<deploymentId>`, canary/evidence.ts) that the releases' queries never read.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -18,6 +21,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { COLORS } from '@ias/targets';
 import { z } from 'zod';
+import { type CanaryLookSummary, canaryLookSummarySchema } from './canary/evidence.js';
 import { DeliveryError } from './errors.js';
 import { describeIssues } from './schemas.js';
 
@@ -123,6 +127,12 @@ export const releaseSchema = releaseSnapshotSchema.extend({
    * describes this release's change only, and is not carried to the next release.
    */
   sbom: sbomLocationSchema.optional(),
+  /**
+   * What the canary judge last saw of the deployment that made this release (its last look's
+   * verdict, action, reason and metrics), when a watcher judged it; the whole evidence stays under
+   * the deployment's own partition (`canary/evidence.ts`). Not carried to the next release.
+   */
+  canary: canaryLookSummarySchema.optional(),
 });
 
 /** One numbered release of an environment. */
@@ -145,6 +155,11 @@ export interface ReleaseChange {
   readonly configuration?: Pick<ReleaseSnapshot, 'parameters' | 'secrets'>;
   /** The SBOM of the artifact deployed. @default - none recorded */
   readonly sbom?: SbomLocation;
+  /**
+   * The last look of the canary judge at the deployment that made the release
+   * (`summarizeCanaryLook` of its latest look). @default - none recorded
+   */
+  readonly canary?: CanaryLookSummary;
 }
 
 function toItem(release: Release) {
@@ -222,6 +237,13 @@ export async function recordRelease(
       );
     }
   }
+  const canary = change.canary === undefined ? undefined : canaryLookSummarySchema.safeParse(change.canary);
+  if (canary !== undefined && !canary.success) {
+    throw new DeliveryError(
+      'BAD_INPUT',
+      `the release's canary summary is not recordable: ${describeIssues(canary.error, 'canary')}`,
+    );
+  }
   const switched = z.record(z.string(), applicationEntrySchema).safeParse(change.applications ?? {});
   if (!switched.success) {
     throw new DeliveryError(
@@ -255,6 +277,7 @@ export async function recordRelease(
       parameters: change.configuration?.parameters ?? latest?.parameters ?? {},
       secrets: change.configuration?.secrets ?? latest?.secrets ?? {},
       ...(change.sbom !== undefined ? { sbom: { bucket: change.sbom.bucket, key: change.sbom.key } } : {}),
+      ...(canary?.success ? { canary: canary.data } : {}),
     };
     try {
       await ddb.send(

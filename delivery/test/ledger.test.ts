@@ -3,6 +3,7 @@ import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { ledgerTableName } from '@ias/targets';
 import { describe, expect, it } from 'vitest';
+import type { CanaryLookSummary } from '../src/canary/index.js';
 import {
   configurationSnapshot,
   getRelease,
@@ -34,6 +35,20 @@ const item = (r: Release) => ({
   number: { N: String(r.number) },
   release: { S: JSON.stringify(r) },
 });
+/** The last look of a canary that failed its error rate at look 3 of 10. */
+const canary: CanaryLookSummary = {
+  deploymentId: 'd-ABC123',
+  at: '2026-11-25T23:58:00.000Z',
+  verdict: 'fail',
+  action: 'rollback',
+  reason: 'look 3 of 10 (level 0.00033): fail — error-rate worse than 1.5× the baseline',
+  look: 3,
+  looks: 10,
+  metrics: [
+    { metric: 'error-rate', verdict: 'fail', effect: 2.2, pValueWorse: 1e-6, pValueNotWorse: 1 },
+    { metric: 'p99', verdict: 'inconclusive', effect: null, pValueWorse: 1, pValueNotWorse: 1 },
+  ],
+};
 const written = (): Release[] =>
   sent(ddbMock, PutItemCommand).map((input) => JSON.parse(input.Item?.release?.S ?? '{}') as Release);
 
@@ -148,15 +163,50 @@ describe('the release ledger', () => {
     expect(next).not.toHaveProperty('sbom');
   });
 
-  it('reads a release written before SBOMs and Kubernetes applications were recorded', async () => {
+  it("records the canary judge's last look at the deployment, reads it back, and does not carry it to the next release", async () => {
+    ddbMock.on(QueryCommand).resolves({ Items: [item(release(7))] });
+    ddbMock.on(PutItemCommand).resolves({});
+    const r = await recordRelease(
+      ddb,
+      table,
+      { by: 'x', source: 'pipeline', summary: 's', functions: { 'ias-prod-allocate-order': '4' }, canary },
+      { now },
+    );
+    expect(r.canary).toEqual(canary);
+    expect(written()[0]?.canary).toEqual(canary);
+    expect(sent(ddbMock, PutItemCommand)[0]?.ConditionExpression).toBe('attribute_not_exists(pk)');
+
+    ddbMock.on(QueryCommand).resolves({ Items: [item(r)] });
+    expect((await listReleases(ddb, table))[0]?.canary).toEqual(canary);
+    ddbMock.on(GetItemCommand).resolves({ Item: item(r) });
+    expect((await getRelease(ddb, table, 8)).canary).toEqual(canary);
+
+    const next = await recordRelease(ddb, table, { by: 'x', source: 'cli', summary: 'next' }, { now });
+    expect(next).not.toHaveProperty('canary');
+  });
+
+  it.each([
+    [{ ...canary, verdict: 'maybe' }, 'canary.verdict'],
+    [{ ...canary, deploymentId: 'd-1#2' }, 'canary.deploymentId: must not contain #'],
+    [{ ...canary, metrics: [{ metric: 'p50', verdict: 'pass' }] }, 'canary.metrics.0.effect'],
+  ])('fails on a canary summary that is not one (%j), writing nothing', async (summary, message) => {
+    await expect(
+      recordRelease(ddb, table, { by: 'x', source: 'cli', summary: 's', canary: summary as never }, { now }),
+    ).rejects.toThrow(`the release's canary summary is not recordable: ${message}`);
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+
+  it('reads a release written before SBOMs, canary summaries and Kubernetes applications were recorded', async () => {
     const old = release(3);
     expect(Object.keys(old)).not.toContain('sbom');
+    expect(Object.keys(old)).not.toContain('canary');
     ddbMock.on(QueryCommand).resolves({
       Items: [{ pk: { S: 'release' }, number: { N: '3' }, release: { S: JSON.stringify(old) } }],
     });
     const [read] = await listReleases(ddb, table);
     expect(read?.number).toBe(3);
     expect(read?.sbom).toBeUndefined();
+    expect(read?.canary).toBeUndefined();
     expect(read?.applications).toBeUndefined();
   });
 

@@ -8,8 +8,16 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { ListServiceDeploymentsCommand } from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { deploymentsContinue, deploymentsList, deploymentsStop } from '../src/commands/deployments';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { canaryWords } from '../src/commands/deployment-canary';
+import {
+  deploymentsContinue,
+  deploymentsList,
+  deploymentsStop,
+  type DeploymentsListResult,
+} from '../src/commands/deployments';
 import { EXIT } from '../src/errors';
+import { lookItem, stubLooks, type Look } from './canary-support';
 import { awsError, codeDeployDeployment, context, prefix, runMain, stubbedAws } from './helpers';
 
 const IN_PROGRESS: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
@@ -59,6 +67,7 @@ describe('deployments list', () => {
         codeDeployDeployment('d-RUN', 'InProgress', '2026-01-02'),
       ],
     });
+    stubLooks(aws);
     const result = await deploymentsList(context(aws), { env: 'prod' });
     const lists = aws.mocks.codedeploy.commandCalls(ListDeploymentsCommand).map((c) => c.args[0].input);
     expect(lists).toEqual(
@@ -86,7 +95,13 @@ describe('deployments list', () => {
           deploymentGroup: GROUP,
           exists: true,
           deployments: [
-            { id: 'd-RUN', status: 'InProgress', inProgress: true, created: '2026-01-02T00:00:00.000Z' },
+            {
+              id: 'd-RUN',
+              status: 'InProgress',
+              inProgress: true,
+              created: '2026-01-02T00:00:00.000Z',
+              canary: { state: 'none' },
+            },
             { id: 'd-1', status: 'Stopped', inProgress: false, rolledBackBy: 'd-2' },
           ],
         },
@@ -108,7 +123,20 @@ describe('deployments list', () => {
     const result = await deploymentsList(context(aws, { dryRun: true }), { env: 'prod' });
     expect(aws.calls()).toEqual([]);
     expect(result).toMatchObject({ dryRun: true });
-    expect((result as unknown as { calls: unknown[] }).calls).toHaveLength(9);
+    const { calls } = result as unknown as { calls: unknown[] };
+    expect(calls).toHaveLength(10);
+    // The canary verdicts: one Query per deployment found in flight.
+    expect(calls.at(-1)).toEqual({
+      service: 'dynamodb',
+      command: 'Query',
+      input: {
+        TableName: `${prefix}-prod-releases`,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'canary#<each deployment in flight>' } },
+        ScanIndexForward: false,
+        Limit: 1,
+      },
+    });
   });
 
   it('prints text through main', async () => {
@@ -131,6 +159,165 @@ describe('deployments list', () => {
         '',
       ].join('\n'),
     });
+  });
+});
+
+describe("deployments list: the canary judge's live verdict", () => {
+  const LOOKS: Record<string, Look> = {
+    'd-FAIL': { verdict: 'fail', action: 'rollback', look: 3, looks: 10 },
+    'd-PASS': { verdict: 'pass', action: 'promote', look: 6, looks: 10 },
+    'd-INC': { verdict: 'inconclusive', action: 'wait', look: 4, looks: 10 },
+    // Ended: its looks are not read.
+    'd-OLD': { verdict: 'pass', action: 'continue', look: 10, looks: 10 },
+  };
+  const IN_FLIGHT = ['d-FAIL', 'd-PASS', 'd-INC', 'd-NONE'];
+
+  beforeEach(() => {
+    const ids = [...IN_FLIGHT, 'd-OLD'];
+    aws.mocks.codedeploy
+      .on(ListDeploymentsCommand, { applicationName: APP, deploymentGroupName: GROUP })
+      .resolves({ deployments: ids });
+    aws.mocks.codedeploy.on(BatchGetDeploymentsCommand).resolves({
+      deploymentsInfo: ids.map((id, i) =>
+        codeDeployDeployment(id, id === 'd-OLD' ? 'Succeeded' : 'InProgress', `2026-01-0${9 - i}`),
+      ),
+    });
+  });
+
+  /** The line `deployments list` prints of deployment `id`. */
+  const line = (stdout: string, id: string) => stdout.split('\n').find((l) => l.startsWith(`  ${id} `));
+  const queried = () =>
+    aws.mocks.dynamodb
+      .commandCalls(QueryCommand)
+      .map((c) => c.args[0].input.ExpressionAttributeValues?.[':pk']?.S);
+
+  it('shows the latest look of each deployment in flight: verdict, look of looks, and an action the verdict does not imply', async () => {
+    stubLooks(aws, LOOKS);
+    const run = await runMain(['deployments', 'list', '--env', 'prod'], aws);
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stderr).toBe('');
+    expect(IN_FLIGHT.map((id) => line(run.stdout, id))).toEqual([
+      '  d-FAIL InProgress 2026-01-09T00:00:00.000Z — in progress; canary fail 3/10',
+      '  d-PASS InProgress 2026-01-08T00:00:00.000Z — in progress; canary pass 6/10 (promoting)',
+      '  d-INC InProgress 2026-01-07T00:00:00.000Z — in progress; canary inconclusive 4/10',
+      '  d-NONE InProgress 2026-01-06T00:00:00.000Z — in progress; canary -',
+    ]);
+    expect(line(run.stdout, 'd-OLD')).toBe('  d-OLD Succeeded 2026-01-05T00:00:00.000Z');
+    // From the environment's releases table, by each deployment's own partition; not the ended one.
+    expect(queried().sort()).toEqual(IN_FLIGHT.map((id) => `canary#${id}`).sort());
+    expect(aws.mocks.dynamodb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      TableName: `${prefix}-prod-releases`,
+      ScanIndexForward: false,
+      Limit: 1,
+    });
+  });
+
+  it("gives the look's summary in --json, none for a deployment no watcher judged, nothing for one that ended", async () => {
+    stubLooks(aws, LOOKS);
+    const run = await runMain(['--json', 'deployments', 'list', '--env', 'prod'], aws);
+    expect(run.stderr).toBe('');
+    const result = JSON.parse(run.stdout) as DeploymentsListResult;
+    const byId = new Map(
+      result.groups.flatMap((g) => g.deployments).map((d) => [d.id, d] as [string, typeof d]),
+    );
+    expect(byId.get('d-FAIL')?.canary).toEqual({
+      state: 'judged',
+      look: {
+        deploymentId: 'd-FAIL',
+        at: '2026-11-26T10:03:00.000Z',
+        verdict: 'fail',
+        action: 'rollback',
+        reason: 'look 3 of 10: fail',
+        look: 3,
+        looks: 10,
+        metrics: [
+          { metric: 'error-rate', verdict: 'fail', effect: 2.4, pValueWorse: 0.00001, pValueNotWorse: 0.99 },
+        ],
+      },
+    });
+    expect(byId.get('d-PASS')?.canary).toMatchObject({ state: 'judged', look: { verdict: 'pass', look: 6 } });
+    expect(byId.get('d-NONE')?.canary).toEqual({ state: 'none' });
+    expect(byId.get('d-OLD')).not.toHaveProperty('canary');
+  });
+
+  it.each([
+    ['no permission', awsError('AccessDeniedException', 'not authorized to perform: dynamodb:Query')],
+    ['no table yet', awsError('ResourceNotFoundException', 'Requested resource not found')],
+  ])(
+    'shows ? with one warning line when the evidence cannot be read (%s), and still lists',
+    async (_, error) => {
+      aws.mocks.dynamodb.on(QueryCommand).rejects(error);
+      const run = await runMain(['deployments', 'list', '--env', 'prod'], aws);
+      expect(run.code).toBe(EXIT.ok);
+      expect(IN_FLIGHT.map((id) => line(run.stdout, id)?.endsWith('— in progress; canary ?'))).toEqual([
+        true,
+        true,
+        true,
+        true,
+      ]);
+      expect(run.stderr).toBe(
+        `warning: the canary verdict of 4 deployments in flight could not be read from ${prefix}-prod-releases, shown as ? (${error.name}: ${error.message})\n`,
+      );
+
+      const json = await runMain(['--json', 'deployments', 'list', '--env', 'prod'], aws);
+      expect(json.code).toBe(EXIT.ok);
+      expect(json.stderr.split('\n')).toHaveLength(2);
+      const result = JSON.parse(json.stdout) as DeploymentsListResult;
+      expect(result.groups.flatMap((g) => g.deployments).find((d) => d.id === 'd-FAIL')?.canary).toEqual({
+        state: 'unreadable',
+        reason: `${error.name}: ${error.message}`,
+      });
+    },
+  );
+
+  it('shows ? for a look it cannot read, naming the deployment, and the others as they are', async () => {
+    stubLooks(aws, LOOKS);
+    aws.mocks.dynamodb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'canary#d-PASS' } } })
+      .resolves({
+        Items: [{ ...lookItem('d-PASS', LOOKS['d-PASS']!), evidence: { S: '{"verdict":"pass"}' } }],
+      });
+    const run = await runMain(['deployments', 'list', '--env', 'prod'], aws);
+    expect(run.code).toBe(EXIT.ok);
+    expect(line(run.stdout, 'd-PASS')).toMatch(/— in progress; canary \?$/);
+    expect(line(run.stdout, 'd-FAIL')).toMatch(/— in progress; canary fail 3\/10$/);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^warning: the canary verdict of 1 deployment in flight could not be read from ${prefix}-prod-releases, shown as \\? \\(the canary evidence of deployment d-PASS in ${prefix}-prod-releases \\(look 6\\) cannot be read: at: `,
+      ),
+    );
+    expect(run.stderr.split('\n')).toHaveLength(2);
+  });
+});
+
+describe('canaryWords', () => {
+  it.each([
+    [{ verdict: 'fail', action: 'rollback', look: 3, looks: 10 }, 'canary fail 3/10'],
+    [{ verdict: 'pass', action: 'promote', look: 6, looks: 10 }, 'canary pass 6/10 (promoting)'],
+    [{ verdict: 'inconclusive', action: 'wait', look: 4, looks: 10 }, 'canary inconclusive 4/10'],
+    [{ verdict: 'pass', action: 'wait', look: 2, looks: 10 }, 'canary pass 2/10'],
+    [{ verdict: 'pass', action: 'continue', look: 10, looks: 10 }, 'canary pass 10/10 (going on)'],
+    [
+      { verdict: 'inconclusive', action: 'rollback', look: 10, looks: 10 },
+      'canary inconclusive 10/10 (rolling back)',
+    ],
+    [
+      { verdict: 'inconclusive', action: 'continue', look: 10, looks: 10 },
+      'canary inconclusive 10/10 (going on)',
+    ],
+  ] as const)('says %j as "%s"', (look, words) => {
+    expect(
+      canaryWords({
+        state: 'judged',
+        look: { ...look, deploymentId: 'd-1', at: '', reason: '', metrics: [] },
+      }),
+    ).toBe(words);
+  });
+
+  it('says - when no look is kept, ? when it could not be read, nothing for a deployment that ended', () => {
+    expect(canaryWords({ state: 'none' })).toBe('canary -');
+    expect(canaryWords({ state: 'unreadable', reason: 'AccessDeniedException: no' })).toBe('canary ?');
+    expect(canaryWords(undefined)).toBeUndefined();
   });
 });
 

@@ -22,6 +22,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { formatStatus, status, type StatusResult } from '../src/commands/status';
 import { EXIT } from '../src/errors';
 import { KIND_CONTROLLERS } from '../src/kinds';
+import { stubLooks } from './canary-support';
 import { awsError, context, ec2Project, prefix, runMain, stubCanary, stubbedAws } from './helpers';
 import {
   created,
@@ -210,6 +211,8 @@ describe('the EC2 kind', () => {
     beforeEach(() => {
       // dev's and staging's service deploy with Amazon ECS: no deployment of theirs.
       aws.mocks.ecs.on(ListServiceDeploymentsCommand).resolves({ serviceDeployments: [] });
+      // No watcher judges these deployments.
+      stubLooks(aws);
     });
 
     it("lists the group's deployments with their instances and revisions", async () => {
@@ -225,7 +228,7 @@ describe('the EC2 kind', () => {
       expect(result.stdout).toContain(
         [
           `ec2 inventory-api: ${APP} / ${GROUP} (CodeDeploy on its Auto Scaling group)`,
-          `  d-RUN InProgress 2026-12-03T00:00:00.000Z — in progress; instances: 1 Pending, 1 InProgress; ${words(3)}`,
+          `  d-RUN InProgress 2026-12-03T00:00:00.000Z — in progress; canary -; instances: 1 Pending, 1 InProgress; ${words(3)}`,
           `  d-OK Succeeded 2026-12-02T00:00:00.000Z — instances: 2 Succeeded; ${words(2)}`,
         ].join('\n'),
       );
@@ -244,7 +247,7 @@ describe('the EC2 kind', () => {
       aws.mocks.codedeploy.on(BatchGetDeploymentsCommand).resolves({ deploymentsInfo: [kept] });
       const result = await run(['deployments', 'list', '--env', 'staging']);
       expect(result.stdout).toContain(
-        `  d-BG InProgress 2026-12-03T00:00:00.000Z — in progress; the green fleet serves, the blue one is kept: ias-ops deployments continue|stop d-BG --env staging; instances: 2 Succeeded; ${words(3)}`,
+        `  d-BG InProgress 2026-12-03T00:00:00.000Z — in progress; canary -; the green fleet serves, the blue one is kept: ias-ops deployments continue|stop d-BG --env staging; instances: 2 Succeeded; ${words(3)}`,
       );
     });
 

@@ -20,6 +20,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { formatStatus, status, type StatusResult } from '../src/commands/status';
 import { EXIT } from '../src/errors';
 import { KIND_CONTROLLERS } from '../src/kinds';
+import { stubLooks } from './canary-support';
 import { awsError, context, kubernetesProject, prefix, runMain, stubCanary, stubbedAws } from './helpers';
 import {
   build,
@@ -127,6 +128,8 @@ describe.runIf(registered)('the Kubernetes kind', () => {
     it("lists each deploy project's builds in progress and the last ones", async () => {
       aws.mocks.codedeploy.on(ListDeploymentsCommand).resolves({ deployments: [] });
       aws.mocks.ecs.on(ListServiceDeploymentsCommand).resolves({ serviceDeployments: [] });
+      // The switch's watcher judged build 6 (keyed by its build ID); build 5 ended.
+      stubLooks(aws, { [buildId(6)]: { verdict: 'inconclusive', action: 'wait', look: 4, looks: 10 } });
       builds(
         aws,
         build(6, 'IN_PROGRESS', { image: image('c') }),
@@ -138,7 +141,7 @@ describe.runIf(registered)('the Kubernetes kind', () => {
       expect(result.stdout).toContain(
         [
           `kubernetes inventory-api: ${project()} (CodeBuild; stop a build with ias-ops deployments stop <id> --env dev)`,
-          `  ${buildId(6)} IN_PROGRESS 2026-12-06T12:00:00.000Z — deploy ${image('c')}; in BUILD`,
+          `  ${buildId(6)} IN_PROGRESS 2026-12-06T12:00:00.000Z — deploy ${image('c')}; in BUILD; canary inconclusive 4/10`,
           `  ${buildId(5)} FAILED 2026-12-05T12:00:00.000Z — deploy ${image('b')}; RESULT=rolled-back`,
         ].join('\n'),
       );

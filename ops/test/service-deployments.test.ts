@@ -9,6 +9,7 @@ import { ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deploymentsContinue, deploymentsList, deploymentsStop } from '../src/commands/deployments';
 import { EXIT } from '../src/errors';
+import { stubLooks } from './canary-support';
 import { awsError, context, prefix, runMain, stubbedAws } from './helpers';
 
 /** Staging's inventory-api ships with Amazon ECS blue/green (the profile's ecs-blue-green). */
@@ -75,6 +76,8 @@ describe('deployments list (Amazon ECS)', () => {
         },
       ],
     });
+    // The watcher keys its looks by the service deployment's ARN.
+    stubLooks(aws, { [ARN]: { verdict: 'pass', action: 'promote', look: 6, looks: 10 } });
     const result = await deploymentsList(context(aws), { env: 'staging' });
     const since = new Date(Date.now() - 30 * 86_400_000);
     const lists = aws.mocks.ecs.commandCalls(ListServiceDeploymentsCommand).map((c) => c.args[0].input);
@@ -114,6 +117,10 @@ describe('deployments list (Amazon ECS)', () => {
                 expiresAt: '2026-11-26T12:30:00.000Z',
                 timeoutAction: 'ROLLBACK',
               },
+              canary: {
+                state: 'judged',
+                look: { deploymentId: ARN, verdict: 'pass', action: 'promote', look: 6, looks: 10 },
+              },
             },
             { id: `${ARN}-7`, status: 'SUCCESSFUL', inProgress: false, paused: undefined },
           ],
@@ -122,7 +129,7 @@ describe('deployments list (Amazon ECS)', () => {
     });
     const run = await runMain(['deployments', 'list', '--env', 'staging'], aws);
     expect(run.stdout).toContain(
-      `${ARN} IN_PROGRESS 2026-11-26T12:00:00.000Z — at POST_TEST_TRAFFIC_SHIFT; PAUSED for the operator until 2026-11-26T12:30:00.000Z (then ROLLBACK): ias-ops deployments continue|stop inventory-api --env staging`,
+      `${ARN} IN_PROGRESS 2026-11-26T12:00:00.000Z — at POST_TEST_TRAFFIC_SHIFT; canary pass 6/10 (promoting); PAUSED for the operator until 2026-11-26T12:30:00.000Z (then ROLLBACK): ias-ops deployments continue|stop inventory-api --env staging`,
     );
   });
 });

@@ -328,7 +328,8 @@ describe('readCanarySeries', () => {
     const read = (source: unknown) => readCanarySeries(clients.cloudwatch, source as CanarySource, WINDOW);
     await expect(read({ kind: 'ecs-service' })).rejects.toMatchObject({
       code: 'BAD_INPUT',
-      message: "invalid canary source: source.kind: must be 'lambda-alias', 'target-groups' or 'target-group-history'",
+      message:
+        "invalid canary source: source.kind: must be 'lambda-alias', 'target-groups' or 'target-group-history'",
     });
     await expect(read({ ...LAMBDA, canaryVersion: '6', alias: '12' })).rejects.toMatchObject({
       code: 'BAD_INPUT',

@@ -4,7 +4,8 @@
  * codedeploy-blue-green, one per EC2 application, in place or blue/green): continue skips the remaining
  * wait, stop rolls back. Amazon ECS's own (the services on ecs-blue-green, ecs-linear, ecs-canary or
  * rolling): continue releases a pause hook, stop rolls back. A Kubernetes application's (builds of its deploy project): stop switches back, continue
- * is refused (./build-deployments.ts).
+ * is refused (./build-deployments.ts). `list` shows the canary judge's live verdict of each deployment in
+ * flight too (./deployment-canary.ts).
  */
 import {
   BatchGetDeploymentsCommand,
@@ -34,7 +35,7 @@ import { runSteps } from '../progress';
 import { IN_PROGRESS, type CodeDeployGroup } from '../aws/codedeploy';
 import { codeDeployGroups, deployProjects, ecsServices } from '../kinds';
 import { instanceCounts, revisionOf, revisionWords } from '../kinds/ec2/deployment';
-import { buildInProgress, isBuildId, type DeployProject } from '../aws/codebuild';
+import { buildInProgress, isBuildId, type BuildSummary, type DeployProject } from '../aws/codebuild';
 import {
   buildContinue,
   buildLine,
@@ -44,6 +45,13 @@ import {
   projectOf,
   type ProjectDeployments,
 } from './build-deployments';
+import {
+  canaryQueryCall,
+  canaryWords,
+  readCanaryLooks,
+  type CanaryReading,
+  type WithCanary,
+} from './deployment-canary';
 import {
   continueServiceDeployment,
   ECS_STOPPABLE,
@@ -95,16 +103,18 @@ export interface DeploymentsListResult {
   readonly groups: readonly (Group & {
     /** False when the application or group does not exist (the stack is not deployed). */
     readonly exists: boolean;
-    readonly deployments: readonly DeploymentSummary[];
+    readonly deployments: readonly WithCanary<DeploymentSummary>[];
   })[];
   /** The services Amazon ECS deploys itself, with their service deployments. */
   readonly services: readonly (EcsService & {
     /** False when the cluster or service does not exist (not deployed, or no image delivered yet). */
     readonly exists: boolean;
-    readonly deployments: readonly ServiceDeploymentSummary[];
+    readonly deployments: readonly WithCanary<ServiceDeploymentSummary>[];
   })[];
   /** The Kubernetes applications' deploy projects, with their builds. */
-  readonly projects: readonly ProjectDeployments[];
+  readonly projects: readonly (Omit<ProjectDeployments, 'builds'> & {
+    readonly builds: readonly WithCanary<BuildSummary>[];
+  })[];
 }
 
 function listCalls(g: Group) {
@@ -172,9 +182,20 @@ export interface DeploymentsListArgs {
   readonly env: string | undefined;
 }
 
+/** `deployments` with the reading of each one in flight as its `canary`. */
+function withCanaries<T extends { readonly id: string; readonly inProgress: boolean }>(
+  deployments: readonly T[],
+  readings: ReadonlyMap<string, CanaryReading>,
+): WithCanary<T>[] {
+  return deployments.map((d) => {
+    const canary = d.inProgress ? readings.get(d.id) : undefined;
+    return canary === undefined ? d : { ...d, canary };
+  });
+}
+
 /**
  * `deployments list`: per CodeDeploy group and per service Amazon ECS deploys, the deployments in progress
- * and the last {@link LAST_SHOWN}.
+ * and the last {@link LAST_SHOWN}; of each one in progress, the canary judge's latest look.
  */
 export const deploymentsList = inEnvironment<DeploymentsListArgs, DeploymentsListResult>(async (ctx, env) => {
   const all = codeDeployGroups(ctx, env);
@@ -202,12 +223,14 @@ export const deploymentsList = inEnvironment<DeploymentsListArgs, DeploymentsLis
       });
     }
     for (const p of projects) calls.push(...listProjectCalls(p));
+    calls.push(canaryQueryCall(env));
     return dryRun(...calls);
   }
   const aws = await ctx.awsFor(env);
   const found: DeploymentsListResult['groups'][number][] = [];
   const ecsFound: DeploymentsListResult['services'][number][] = [];
   const projectsFound: ProjectDeployments[] = [];
+  let canaries: Awaited<ReturnType<typeof readCanaryLooks>> = { readings: new Map() };
   await runSteps(ctx, [
     ...all.map((g, i) => ({
       title: `${g.kind} ${g.deploymentGroup}`,
@@ -227,13 +250,30 @@ export const deploymentsList = inEnvironment<DeploymentsListArgs, DeploymentsLis
         projectsFound[i] = await projectDeployments(ctx, env, p, LAST_SHOWN);
       },
     })),
+    {
+      title: 'canary verdicts of the deployments in flight',
+      task: async () => {
+        const inFlight = [
+          ...found.flatMap((g) => g.deployments),
+          ...ecsFound.flatMap((s) => s.deployments),
+          ...projectsFound.flatMap((p) => p.builds),
+        ].filter((d) => d.inProgress);
+        canaries = await readCanaryLooks(
+          aws,
+          env,
+          inFlight.map((d) => d.id),
+        );
+      },
+    },
   ]);
+  // Written here, not by main: the listing stands (and --json's stdout stays JSON), the reason goes beside.
+  if (canaries.warning !== undefined) process.stderr.write(`warning: ${canaries.warning}\n`);
   return {
     environment: env.name,
     region: env.profile.region,
-    groups: found,
-    services: ecsFound,
-    projects: projectsFound,
+    groups: found.map((g) => ({ ...g, deployments: withCanaries(g.deployments, canaries.readings) })),
+    services: ecsFound.map((s) => ({ ...s, deployments: withCanaries(s.deployments, canaries.readings) })),
+    projects: projectsFound.map((p) => ({ ...p, builds: withCanaries(p.builds, canaries.readings) })),
   };
 });
 
@@ -249,6 +289,7 @@ export function formatDeploymentsList(r: DeploymentsListResult): string {
           ...d,
           extra: [
             d.inProgress ? 'in progress' : undefined,
+            canaryWords(d.canary),
             ...fleetExtra(d, r.environment),
             d.rolledBackBy !== undefined ? `rolled back by ${d.rolledBackBy}` : undefined,
             d.error,
@@ -264,6 +305,7 @@ export function formatDeploymentsList(r: DeploymentsListResult): string {
           ...d,
           extra: [
             d.stage !== undefined && d.inProgress ? `at ${d.stage}` : undefined,
+            canaryWords(d.canary),
             d.paused
               ? `PAUSED for the operator until ${d.paused.expiresAt ?? '?'} (then ${d.paused.timeoutAction ?? 'ROLLBACK'}): ias-ops deployments continue|stop ${s.name} --env ${r.environment}`
               : undefined,
@@ -276,7 +318,10 @@ export function formatDeploymentsList(r: DeploymentsListResult): string {
       deploymentBlock(
         `kubernetes ${p.name}: ${p.projectName} (CodeBuild; stop a build with ias-ops deployments stop <id> --env ${r.environment})`,
         p.exists,
-        p.builds.map(buildLine),
+        p.builds.map((b) => {
+          const line = buildLine(b);
+          return { ...line, extra: [...line.extra, canaryWords(b.canary)] };
+        }),
       ),
     ),
   ].join('\n');
