@@ -1,8 +1,17 @@
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PutJobFailureResultCommand } from '@aws-sdk/client-codepipeline';
-import { PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
+import {
+  BatchGetDeploymentTargetsCommand,
+  ListDeploymentsCommand,
+  ListDeploymentTargetsCommand,
+  PutLifecycleEventHookExecutionStatusCommand,
+  StopDeploymentCommand,
+} from '@aws-sdk/client-codedeploy';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { createServer, type AddressInfo } from 'node:net';
-import { mocks } from './aws.js';
+import { mocks, sent } from './aws.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const codepipelineMock = mocks.codepipeline;
@@ -135,5 +144,79 @@ describe('db-roles handler', () => {
       } as never),
     ).resolves.toEqual({ PhysicalResourceId: 'database-roles' });
     expect(mocks.secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+});
+
+describe('canary-watcher handler', () => {
+  it('refuses to start without its path and table, naming them', async () => {
+    vi.stubEnv('CANARY_WATCH_PATH', 'ias/dev/canary-watch');
+    await expect(import('../src/handlers/canary-watcher.js')).rejects.toThrow(
+      /the canary watcher is misconfigured: CANARY_WATCH_PATH: must be an SSM path ending in \/.*RELEASES_TABLE: is required/,
+    );
+  });
+
+  it('judges the groups its parameters describe, stops a failing deployment and keeps the look', async () => {
+    vi.stubEnv('CANARY_WATCH_PATH', '/ias/dev/canary-watch/');
+    vi.stubEnv('RELEASES_TABLE', 'ias-dev-releases');
+    const group = {
+      kind: 'lambda',
+      application: 'ias-dev-orders',
+      deploymentGroup: 'ias-dev-orders-group',
+      analysis: { judge: {}, bakeMinutes: 5, inconclusive: 'continue', earlyPromotion: true },
+    };
+    mocks.ssm.on(GetParametersByPathCommand).resolves({
+      Parameters: [
+        { Name: '/ias/dev/canary-watch/ias-dev-orders-group', Value: JSON.stringify(group) },
+        { Name: '/ias/dev/canary-watch/broken', Value: '{' },
+      ],
+    });
+    mocks.codedeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-AAAAAAAAA'] });
+    mocks.codedeploy.on(ListDeploymentTargetsCommand).resolves({ targetIds: ['ias-dev-orders:live'] });
+    const started = new Date(Date.now() - 6 * 60_000);
+    mocks.codedeploy.on(BatchGetDeploymentTargetsCommand).resolves({
+      deploymentTargets: [
+        {
+          lambdaTarget: {
+            lambdaFunctionInfo: {
+              functionName: 'ias-dev-orders',
+              functionAlias: 'live',
+              currentVersion: '6',
+              targetVersion: '7',
+            },
+            lifecycleEvents: [
+              { lifecycleEventName: 'AllowTraffic', status: 'InProgress', startTime: started },
+            ],
+          },
+        },
+      ],
+    });
+    mocks.cloudwatch.on(GetMetricDataCommand).callsFake((input: { StartTime: Date; EndTime: Date }) => {
+      const times: Date[] = [];
+      for (let t = input.StartTime.getTime(); t < input.EndTime.getTime(); t += 60_000)
+        times.push(new Date(t));
+      const series = (id: string, value: number) => ({
+        Id: id,
+        StatusCode: 'Complete' as const,
+        Timestamps: times,
+        Values: times.map(() => value),
+      });
+      return {
+        MetricDataResults: [
+          series('baseline_requests', 900),
+          series('baseline_errors', 9),
+          series('canary_requests', 100),
+          series('canary_errors', 30),
+        ],
+      };
+    });
+    const { handler } = await import('../src/handlers/canary-watcher.js');
+    const result = await handler({});
+    expect(result).toEqual({ groups: 1, judged: 1, stopped: ['d-AAAAAAAAA'], errors: 1 });
+    expect(sent(mocks.codedeploy, StopDeploymentCommand)).toEqual([
+      { deploymentId: 'd-AAAAAAAAA', autoRollbackEnabled: true },
+    ]);
+    const [put] = sent(mocks.dynamodb, PutItemCommand);
+    expect(put?.TableName).toBe('ias-dev-releases');
+    expect(put?.Item?.pk).toEqual({ S: 'canary#d-AAAAAAAAA' });
   });
 });

@@ -23,6 +23,8 @@
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CodeDeployClient, DeploymentTarget } from '@aws-sdk/client-codedeploy';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import {
   BatchGetDeploymentTargetsCommand,
   ContinueDeploymentCommand,
@@ -90,6 +92,39 @@ export function parseWatchedGroups(raw: unknown, where: string): WatchedGroup[] 
     throw new DeliveryError('BAD_INPUT', `${where}: ${describeIssues(result.error)}`);
   }
   return result.data;
+}
+
+/**
+ * The groups judged in an environment: one SSM parameter each under `path` (its value the group's
+ * JSON, written by the workload's stack), read afresh at every sweep so that a stack deployed or
+ * destroyed changes what is watched without touching the watcher. A parameter that is not a group
+ * is reported and skipped; the others are still watched.
+ */
+export async function loadWatchedGroups(
+  ssm: Pick<SSMClient, 'send'>,
+  path: string,
+): Promise<{ groups: WatchedGroup[]; errors: { where: string; error: string }[] }> {
+  const groups: WatchedGroup[] = [];
+  const errors: { where: string; error: string }[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await ssm.send(new GetParametersByPathCommand({ Path: path, Recursive: false, NextToken }));
+    for (const parameter of page.Parameters ?? []) {
+      const where = parameter.Name ?? path;
+      let value: unknown;
+      try {
+        value = JSON.parse(parameter.Value ?? '');
+      } catch {
+        errors.push({ where, error: 'not JSON: deploy the stack that writes it again' });
+        continue;
+      }
+      const result = watchedGroupSchema.safeParse(value);
+      if (result.success) groups.push(result.data);
+      else errors.push({ where, error: describeIssues(result.error) });
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return { groups, errors };
 }
 
 /** What the watcher needs. */

@@ -65,6 +65,7 @@ export {
   type DeploymentWatch,
   type SweepResult,
   type WatchedGroup,
+  loadWatchedGroups,
   parseWatchedGroups,
   sweepCodeDeploy,
   watchDeployment,

@@ -4,6 +4,8 @@ import {
   ContinueDeploymentCommand,
   type DeploymentTarget,
   GetDeploymentCommand,
+  type LifecycleEvent,
+  type LifecycleEventStatus,
   ListDeploymentsCommand,
   ListDeploymentTargetsCommand,
   StopDeploymentCommand,
@@ -79,12 +81,12 @@ function targets(deploymentTargets: DeploymentTarget[]) {
   mocks.codedeploy.on(BatchGetDeploymentTargetsCommand).resolves({ deploymentTargets });
 }
 
-const shifting = (status = 'InProgress') => [
+const shifting = (status: LifecycleEventStatus = 'InProgress'): LifecycleEvent[] => [
   { lifecycleEventName: 'BeforeAllowTraffic', status: 'Succeeded', startTime: new Date(T0 - MINUTE) },
   { lifecycleEventName: 'AllowTraffic', status, startTime: new Date(T0 + 20_000) },
 ];
 
-const lambdaTarget = (status = 'InProgress'): DeploymentTarget => ({
+const lambdaTarget = (status: LifecycleEventStatus = 'InProgress'): DeploymentTarget => ({
   deploymentTargetType: 'LambdaTarget',
   lambdaTarget: {
     lambdaFunctionInfo: {
