@@ -27,6 +27,9 @@ export interface ObjectRef {
   readonly name: string;
 }
 
+/** Which objects: a kind in a namespace (an {@link ObjectRef} without its name). */
+export type ObjectKind = Omit<ObjectRef, 'name'>;
+
 /** A Kubernetes object as plain JSON (what a manifest holds, or what the API answers). */
 export interface KubernetesObject {
   readonly apiVersion: string;
@@ -101,6 +104,12 @@ export interface ProxyAnswer {
 export interface KubernetesApi {
   /** The object, or undefined when there is none (404). */
   get(ref: ObjectRef): Promise<KubernetesObject | undefined>;
+  /**
+   * Every object of a kind in a namespace (e.g. the AWS Load Balancer Controller's
+   * `TargetGroupBinding`s), each with its `apiVersion` and `kind`; empty when there is none, or the
+   * API server does not know the kind (404: its custom resource definition is not installed).
+   */
+  list(kind: ObjectKind): Promise<readonly KubernetesObject[]>;
   /**
    * Server-side apply of `object` (field manager {@link FIELD_MANAGER}, conflicts forced): creates it,
    * or sets the fields it names. Answers the object as stored.

@@ -24,8 +24,12 @@
  * It reaches the cluster named in the file through EKS `DescribeCluster` and an IAM token of the
  * default credentials (the CodeBuild project's role, which needs an access entry), reads the alarms'
  * states from CloudWatch and the parameters from SSM, all in the file's region (else `AWS_REGION`).
- * `--result-file` receives the result as JSON (color, image, previous color, manifest revision) for the
- * step that records the release.
+ * `--result-file` receives the result as JSON (color, image, previous color, manifest revision, and the
+ * canary judge's last look when it judged) for the step that records the release.
+ *
+ * With a `canary` setting in the deploy file, each step that splits users is judged by the canary
+ * judge too (`canary-watch.ts`): the two colors' target groups, found through the AWS Load Balancer
+ * Controller's TargetGroupBindings, compared once a minute from CloudWatch (`target-groups.ts`).
  */
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { EKSClient } from '@aws-sdk/client-eks';
@@ -34,14 +38,24 @@ import { COLORS, type Color, KUBERNETES_DEPLOYMENTS, otherColor } from '@ias/tar
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
+import { canaryAnalysisSchema } from '../../canary/watch.js';
 import { DeliveryError, describeError } from '../../errors.js';
 import { describeIssues } from '../../schemas.js';
 import { type Clock, now as realNow, sleep as realSleep } from '../../time.js';
 import { describeRef, type KubernetesApi, refOf } from './api.js';
+import { type CanaryWatch, checkJudgeable } from './canary-watch.js';
 import { connectEks } from './eks-client.js';
 import { kubernetesManifestSchema } from './manifest.js';
 import { imageDigestProblem, type KubernetesAppInput, renderColor, renderShared } from './manifests.js';
-import { type AlarmWatch, deploy, readRouting, switchBack, switchTarget } from './switch.js';
+import {
+  type AlarmWatch,
+  deploy,
+  type DeployResult,
+  readRouting,
+  switchBack,
+  switchTarget,
+} from './switch.js';
+import { colorTargetGroups, targetGroupCanaryWatch } from './target-groups.js';
 
 /** Exit codes: done, failed (or rolled back), bad input. */
 export const EXIT = { DONE: 0, FAILED: 1, BAD_INPUT: 2 } as const;
@@ -72,6 +86,10 @@ const colorNames = z.object({ blue: name, green: name });
  * - `parameters`: ConfigMap setting → the SSM parameter (String or StringList) its value is read from.
  * - `input`: the rest of `renderShared`/`renderColor`'s input: `prefix`, `manifest` (`kubernetes.json`),
  *   `container` (from `service.json`), `replicas` (the profile's), plain `config`, the secret's `region`.
+ * - `canary`: the canary judge of the steps that split users (`ingress-weights` routing only):
+ *   `analysis`, the profile's `CanaryAnalysis` (checked by its schema, `canary/watch.ts`), and
+ *   `loadBalancer`, the ARN of the Application Load Balancer the controller made for the Ingress (its
+ *   metrics are dimensioned by it). @default - not judged: the alarms alone
  */
 export const deployFileSchema = z.object({
   version: z.literal(1),
@@ -118,6 +136,7 @@ export const deployFileSchema = z.object({
     config: z.record(z.string(), z.string()).default({}),
     region: name.optional(),
   }),
+  canary: z.object({ analysis: canaryAnalysisSchema, loadBalancer: name }).optional(),
 });
 
 /** A validated deploy file. */
@@ -334,6 +353,8 @@ async function runDeploy(rest: readonly string[], io: KubernetesCliIo): Promise<
     );
   }
   const target = switchTarget(file.target);
+  // Before anything is read: a canary setting where users are never split is a mistake in the file.
+  if (file.canary) checkJudgeable(target);
   const api = await connect(file, region, io);
   const parameterNames = Object.values(file.parameters);
   const values =
@@ -376,6 +397,18 @@ async function runDeploy(rest: readonly string[], io: KubernetesCliIo): Promise<
     io.out(
       `would move users to ${color} by ${target.switches}: ${file.settings.steps.join(' % → ')} %, baking ${file.settings.bakeMinutes} min each, watching ${file.alarms.join(', ')}`,
     );
+    if (file.canary) {
+      const { analysis, loadBalancer } = file.canary;
+      if (serving) {
+        // Read now, so that a missing binding shows in the dry run.
+        const groups = await colorTargetGroups(api, target);
+        io.out(
+          `would judge each step that splits users: ${analysis.bakeMinutes} looks, target groups ${groups[serving]} (baseline) and ${groups[color]} (canary) of ${loadBalancer}; inconclusive at the final look: ${analysis.inconclusive}; early promotion: ${analysis.earlyPromotion ? 'yes' : 'no'}`,
+        );
+      } else {
+        io.out('would not judge: a first deployment has no color to compare with');
+      }
+    }
     io.out(
       `would keep ${serving ?? 'no color'} ${file.settings.oldColorRetentionMinutes} min, then scale it to 0`,
     );
@@ -386,6 +419,16 @@ async function runDeploy(rest: readonly string[], io: KubernetesCliIo): Promise<
     file.alarms,
     region,
   );
+  // A first deployment is not judged (nothing serves to compare with, and no binding exists yet).
+  const canary: CanaryWatch | undefined =
+    file.canary && serving
+      ? await targetGroupCanaryWatch({
+          api,
+          target,
+          cloudwatch: new CloudWatchClient({ region }),
+          ...file.canary,
+        })
+      : undefined;
   const result = await deploy({
     api,
     alarms,
@@ -396,6 +439,7 @@ async function runDeploy(rest: readonly string[], io: KubernetesCliIo): Promise<
     renderColor: colorObjects,
     image: args.image,
     onProgress: io.out,
+    ...(canary ? { canary } : {}),
   });
   await writeResult(io, args['result-file'], {
     environment: file.environment,
@@ -403,12 +447,19 @@ async function runDeploy(rest: readonly string[], io: KubernetesCliIo): Promise<
     ...result,
   });
   if (result.result !== 'succeeded') {
-    io.err(
-      `kubernetes: ${result.result === 'failed' ? `failed: ${result.reason}` : `rolled back to ${result.previousColor}: alarm ${result.alarm} during the ${result.during}`}`,
-    );
+    io.err(`kubernetes: ${notSucceeded(result)}`);
     return EXIT.FAILED;
   }
   return EXIT.DONE;
+}
+
+/** Why a deployment did not go live, in one line. */
+function notSucceeded(result: Exclude<DeployResult, { result: 'succeeded' }>): string {
+  if (result.result === 'failed') return `failed: ${result.reason}`;
+  const back = `rolled back to ${result.previousColor}`;
+  return result.alarm !== undefined
+    ? `${back}: alarm ${result.alarm} during the ${result.during}`
+    : `${back}: the canary judge at ${result.atPercent} %: ${result.canaryReason ?? ''}`;
 }
 
 async function runSwitchBack(rest: readonly string[], io: KubernetesCliIo): Promise<number> {

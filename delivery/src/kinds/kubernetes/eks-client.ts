@@ -24,6 +24,7 @@ import {
   type KubernetesApi,
   KubernetesApiError,
   type KubernetesObject,
+  type ObjectKind,
   type ObjectPatch,
   type ObjectRef,
   type ProxyAnswer,
@@ -192,14 +193,31 @@ function plural(kind: string): string {
 }
 
 /**
- * The path of `ref`: `/api/v1/…` for the core group, `/apis/<group>/<version>/…` otherwise, under
- * `namespaces/<ns>/` when it has a namespace.
+ * The path of the objects of a kind: `/api/v1/…` for the core group, `/apis/<group>/<version>/…`
+ * otherwise, under `namespaces/<ns>/` when it has a namespace.
  */
-export function objectPath(ref: ObjectRef): string {
-  const base = ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
-  const scope = ref.namespace === undefined ? '' : `/namespaces/${encodeURIComponent(ref.namespace)}`;
-  return `${base}${scope}/${plural(ref.kind)}/${encodeURIComponent(ref.name)}`;
+export function kindPath(kind: ObjectKind): string {
+  const base = kind.apiVersion.includes('/') ? `/apis/${kind.apiVersion}` : `/api/${kind.apiVersion}`;
+  const scope = kind.namespace === undefined ? '' : `/namespaces/${encodeURIComponent(kind.namespace)}`;
+  return `${base}${scope}/${plural(kind.kind)}`;
 }
+
+/** The path of `ref`: {@link kindPath} and its name. */
+export function objectPath(ref: ObjectRef): string {
+  return `${kindPath(ref)}/${encodeURIComponent(ref.name)}`;
+}
+
+/** A page of a list: its items (without their `apiVersion` and `kind`) and where the next starts. */
+interface ListPage {
+  readonly items?: readonly {
+    readonly metadata: KubernetesObject['metadata'];
+    readonly [field: string]: unknown;
+  }[];
+  readonly metadata?: { readonly continue?: string };
+}
+
+/** Objects a list request asks for at most: the API server pages the rest with `continue`. */
+const LIST_LIMIT = 500;
 
 /** The API's `Status` answer, as far as the error reads it. */
 interface StatusBody {
@@ -267,6 +285,23 @@ export class EksKubernetesApi implements KubernetesApi {
   async get(ref: ObjectRef): Promise<KubernetesObject | undefined> {
     const answer = await this.call('GET', objectPath(ref), { allow404: true });
     return answer === undefined ? undefined : (JSON.parse(answer) as KubernetesObject);
+  }
+
+  async list(kind: ObjectKind): Promise<readonly KubernetesObject[]> {
+    const objects: KubernetesObject[] = [];
+    let next: string | undefined;
+    do {
+      const query = `limit=${LIST_LIMIT}${next ? `&continue=${encodeURIComponent(next)}` : ''}`;
+      const answer = await this.call('GET', kindPath(kind), { query, allow404: true });
+      if (answer === undefined) return [];
+      const page = JSON.parse(answer) as ListPage;
+      // A list's items leave out their apiVersion and kind: they are the list's.
+      for (const item of page.items ?? []) {
+        objects.push({ ...item, apiVersion: kind.apiVersion, kind: kind.kind });
+      }
+      next = page.metadata?.continue || undefined;
+    } while (next);
+    return objects;
   }
 
   async apply(object: KubernetesObject): Promise<KubernetesObject> {

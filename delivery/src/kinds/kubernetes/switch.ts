@@ -5,8 +5,9 @@
  * not serve out with the new image, tests it through the internal test Service, then moves the users
  * (`routing.ts`): the stable Service's selector all at once, or the Ingress's weights through the
  * profile's steps. The alarms are watched after each step and while the old color is kept; one in
- * ALARM switches back. A color that never became ready or failed its tests is scaled to zero and no
- * user ever reached it.
+ * ALARM switches back. With a canary judge, a step that splits users is judged once a minute too
+ * (`canary-watch.ts`): its look switches back, ends the bake early, or lets it run. A color that never
+ * became ready or failed its tests is scaled to zero and no user ever reached it.
  */
 import {
   type Color,
@@ -15,6 +16,7 @@ import {
   otherColor,
 } from '@ias/targets';
 import { createHash } from 'node:crypto';
+import type { CanaryLook } from '../../canary/watch.js';
 import { DeliveryError, describeError, oneLine } from '../../errors.js';
 import { type Clock, now as realNow, sleep as realSleep } from '../../time.js';
 import {
@@ -26,6 +28,13 @@ import {
   refOf,
   type RolloutStatus,
 } from './api.js';
+import {
+  bakeJudged,
+  type CanaryWatch,
+  checkJudgeable,
+  FIRST_LOOK_MS,
+  type SplitJudging,
+} from './canary-watch.js';
 import {
   readRouting,
   routedObjects,
@@ -272,6 +281,15 @@ export interface DeployOptions {
   readonly onProgress?: (line: string) => void;
   /** @default - see {@link SwitchTimeouts} */
   readonly timeouts?: SwitchTimeouts;
+  /**
+   * The canary judge: while a step splits users between the colors (the new one above 0 % and below
+   * 100 %), it compares them once a minute over the whole split so far, besides the alarms; its look
+   * switches back (`rollback`), ends the step's bake early (`promote`) or lets it run (`wait`,
+   * `continue`). When the split ends before its final look, an `inconclusive` last look follows the
+   * analysis's `inconclusive` policy (the rules: `canary-watch.ts`). `ingress-weights` routing only.
+   * @default - no judge: the alarms alone
+   */
+  readonly canary?: CanaryWatch;
 }
 
 /** A deployment that went live: what the ledger records. */
@@ -288,6 +306,8 @@ export interface DeploySucceeded {
   readonly steps: readonly number[];
   /** What could not be tidied (the old color not scaled to zero): the deployment stands. */
   readonly warnings: readonly string[];
+  /** The canary judge's last look, the evidence to record. @default - absent: nothing was judged */
+  readonly canary?: CanaryLook;
 }
 
 /** A deployment that never reached users (not rolled out, failed tests, an alarm already firing). */
@@ -299,18 +319,22 @@ export interface DeployFailed {
   readonly reason: string;
 }
 
-/** A deployment an alarm switched back: users are on the previous color again. */
+/** A deployment an alarm or the canary judge switched back: users are on the previous color again. */
 export interface DeployRolledBack {
   readonly result: 'rolled-back';
   readonly color: Color;
   readonly image: string;
   readonly previousColor: Color;
-  /** The alarm(s) in ALARM. */
-  readonly alarm: string;
+  /** The alarm(s) in ALARM. @default - absent: the canary judge switched back (see `canaryReason`) */
+  readonly alarm?: string;
+  /** Why the canary judge switched back. @default - absent: an alarm did */
+  readonly canaryReason?: string;
   /** When: during a step's bake, or while the old color was kept. */
   readonly during: 'bake' | 'retention';
   /** The new color's share of the users when it fired. */
   readonly atPercent: number;
+  /** The canary judge's last look, the evidence to record. @default - absent: nothing was judged */
+  readonly canary?: CanaryLook;
 }
 
 /** What {@link deploy} answers. */
@@ -336,10 +360,12 @@ interface Run {
  * moves the users to it by `settings` (see the file's header).
  *
  * Answers `failed` (no user reached the new color, now at zero; or an alarm was in ALARM before, and
- * nothing changed) or `rolled-back` (an alarm fired, users back on the previous color, the new one at
- * zero). Throws {@link DeliveryError} when the API refuses a call, naming the object, after putting the
- * users back on the previous color and scaling the new one to zero (the message says what it undid, or
- * could not). Throws `UPDATE_CONFLICT`, changing nothing, while the Ingress splits users.
+ * nothing changed) or `rolled-back` (an alarm fired, or the canary judge failed the new color: users
+ * back on the previous color, the new one at zero). Throws {@link DeliveryError} when the API refuses a
+ * call, or the canary judge cannot read, naming what failed, after putting the users back on the
+ * previous color and scaling the new one to zero (the message says what it undid, or could not).
+ * Throws `UPDATE_CONFLICT`, changing nothing, while the Ingress splits users; `BAD_INPUT`, changing
+ * nothing, for a canary judge with `service-selector` routing or split steps too short to judge.
  */
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const c = context(options, options.timeouts);
@@ -352,6 +378,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     );
   }
   const steps = strategy.weighted ? settings.steps : [100];
+  if (options.canary) checkCanary(target, settings, steps);
   const port = testPort(options.shared, target);
   c.say(
     `deploy ${image} to ${target.namespace}/${target.app} (${settings.strategy}: ${steps.join(' % → ')} %)`,
@@ -373,6 +400,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     );
   }
   c.say(previous ? `${previous} serves; deploying ${color}` : `first deployment: deploying ${color}`);
+  if (options.canary) c.say(judging(options.canary, previous ? steps : [], settings.bakeMinutes));
   const rendered = colorObjects(options.renderColor(color), target, color);
   const run: Run = {
     c,
@@ -395,6 +423,38 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     const undone = await undo(run);
     throw new DeliveryError(failure.code, `${failure.message}; ${undone}`, { cause: error });
   }
+}
+
+/** Whether users are split between the colors with the new one at `percent`. */
+const splits = (percent: number) => percent > 0 && percent < 100;
+
+/**
+ * Refuses a canary judge that could never look: with routing that moves every user at once, or
+ * split steps too short for a first look.
+ */
+function checkCanary(target: SwitchTarget, settings: KubernetesDeploymentSettings, steps: readonly number[]) {
+  checkJudgeable(target);
+  const splitMinutes = steps.filter(splits).length * settings.bakeMinutes;
+  if (splitMinutes > 0 && splitMinutes * 60_000 < FIRST_LOOK_MS) {
+    throw new DeliveryError(
+      'BAD_INPUT',
+      `the steps short of 100 % (${steps.filter(splits).join(' %, ')} %) bake ${splitMinutes} min in all: the canary judge needs ${FIRST_LOOK_MS / 60_000} min of split users for its first look; bake longer or remove the canary setting`,
+    );
+  }
+}
+
+/**
+ * How the steps that split users will be judged (none on a first deployment: nothing to compare
+ * with), and whether the final look comes before they end.
+ */
+function judging(watch: CanaryWatch, steps: readonly number[], bakeMinutes: number): string {
+  const { bakeMinutes: looks, inconclusive, earlyPromotion } = watch.analysis;
+  const splitMinutes = steps.filter(splits).length * bakeMinutes;
+  if (splitMinutes === 0) return 'canary judge: no step splits users between two colors, nothing to judge';
+  // Look k comes k + 1 minutes into the split: the reader leaves the latest minute out.
+  const reachable = splitMinutes >= looks + 1;
+  const short = `; the split bakes ${splitMinutes} min, too short for the final look: an inconclusive last look then follows the same policy`;
+  return `canary judge: each split step judged once a minute, ${looks} looks to the final one (inconclusive then: ${inconclusive}; early promotion: ${earlyPromotion ? 'yes' : 'no'})${reachable ? '' : short}`;
 }
 
 async function apply(c: Context, object: KubernetesObject): Promise<void> {
@@ -458,21 +518,55 @@ async function firstUsers(run: Run): Promise<DeployResult> {
 async function moveUsers(run: Run, previous: Color): Promise<DeployResult> {
   const { c, color, options } = run;
   const { bakeMinutes, oldColorRetentionMinutes } = options.settings;
-  const rolledBack = (alarm: string, during: 'bake' | 'retention', atPercent: number) =>
-    rollBack(run, { color, image: options.image, previousColor: previous, alarm, during, atPercent });
-  for (const percent of run.steps) {
+  // The judging of the split, from its first step on; it keeps the last look once the split ends.
+  let split: SplitJudging | undefined;
+  const evidence = () => (split?.last ? { canary: split.last } : {});
+  const rolledBack = (
+    why: { alarm: string } | { canaryReason: string },
+    during: 'bake' | 'retention',
+    atPercent: number,
+  ) =>
+    rollBack(run, {
+      color,
+      image: options.image,
+      previousColor: previous,
+      ...why,
+      during,
+      atPercent,
+      ...evidence(),
+    });
+  for (const [index, percent] of run.steps.entries()) {
     await routeTo(c.api, c.target, color, percent, run.routed.stableService);
     // Only once the API took the change: a refused one leaves the users where they were.
     run.live.usersMoved = true;
     c.say(
       `${color} takes ${percent} % of the users (${previous} ${100 - percent} %); baking ${bakeMinutes} min`,
     );
-    const alarm = await watchAlarms(c, options.alarms, bakeMinutes);
-    if (alarm) return rolledBack(alarm, 'bake', percent);
+    const watch = options.canary;
+    if (!watch || !splits(percent)) {
+      const alarm = await watchAlarms(c, options.alarms, bakeMinutes);
+      if (alarm) return rolledBack({ alarm }, 'bake', percent);
+      continue;
+    }
+    split ??= { sides: { baseline: previous, canary: color }, since: c.clock.now(), settled: false };
+    const next = run.steps[index + 1];
+    const baked = await bakeJudged({
+      clock: c.clock,
+      alarms: options.alarms,
+      watch,
+      split,
+      minutes: bakeMinutes,
+      alarmPollMs: c.alarmPollMs,
+      lastSplitStep: next === undefined || !splits(next),
+      say: c.say,
+    });
+    if (baked.end === 'alarm') return rolledBack({ alarm: baked.alarm }, 'bake', percent);
+    if (baked.end === 'rollback') return rolledBack({ canaryReason: baked.reason }, 'bake', percent);
+    if (baked.end === 'promote') c.say(`canary: promoted at ${percent} %, on to the next step`);
   }
   c.say(`${previous} kept ${oldColorRetentionMinutes} min for a fast switch back`);
   const alarm = await watchAlarms(c, options.alarms, oldColorRetentionMinutes);
-  if (alarm) return rolledBack(alarm, 'retention', 100);
+  if (alarm) return rolledBack({ alarm }, 'retention', 100);
   const warnings: string[] = [];
   try {
     await scaleColor(c, previous, 0);
@@ -490,12 +584,14 @@ async function moveUsers(run: Run, previous: Color): Promise<DeployResult> {
     revision,
     steps,
     warnings,
+    ...evidence(),
   };
 }
 
 async function rollBack(run: Run, o: Omit<DeployRolledBack, 'result'>): Promise<DeployRolledBack> {
   const { c } = run;
-  c.say(`alarm: ${o.alarm} with ${o.color} at ${o.atPercent} %: switching back to ${o.previousColor}`);
+  const why = o.alarm === undefined ? `canary judge: ${o.canaryReason ?? ''}` : `alarm: ${o.alarm}`;
+  c.say(`${why} with ${o.color} at ${o.atPercent} %: switching back to ${o.previousColor}`);
   await routeTo(c.api, c.target, o.previousColor, 100, run.routed.stableService);
   c.say(`every user on ${o.previousColor}`);
   await scaleColor(c, o.color, 0);

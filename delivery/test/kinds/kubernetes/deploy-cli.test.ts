@@ -22,6 +22,15 @@ import {
   SERVICE_SWITCH,
   servingCluster,
 } from './fake-api.js';
+import {
+  analysis,
+  answerMetricsWith,
+  BLUE_TG,
+  COLOR_BINDINGS,
+  FAILING,
+  GREEN_TG,
+  LOAD_BALANCER,
+} from './fake-canary.js';
 
 const FILE = 'infra/cdk.out/k8s/dev/inventory-api.deploy.json';
 const ALARM = 'ias-dev-inventory-api-k8s-health';
@@ -349,5 +358,92 @@ describe('deploy-cli switch-back', () => {
     expect(run.err).toEqual([
       'kubernetes: there is no Deployment ias-dev/inventory-api-blue: nothing to switch back to',
     ]);
+  });
+});
+
+describe('deploy-cli: the canary judge', () => {
+  /** The deploy file of the ingress switch with the canary setting `canary`. */
+  const judgedFile = (canary: unknown, settings = INGRESS_SWITCH) => ({
+    ...deployFile(settings),
+    canary,
+  });
+  const CANARY = { analysis: analysis(), loadBalancer: LOAD_BALANCER };
+
+  it('reads the canary setting from the deploy file and shows the target groups it would judge', async () => {
+    const { input } = application(INGRESS_SWITCH);
+    const api = servingCluster(input, 'blue').seed(COLOR_BINDINGS);
+    const run = await cli([...DEPLOY, '--dry-run'], {
+      api,
+      file: judgedFile({
+        analysis: { bakeMinutes: 8, inconclusive: 'continue', earlyPromotion: false },
+        loadBalancer: LOAD_BALANCER,
+      }),
+    });
+    expect(run.code).toBe(EXIT.DONE);
+    expect(run.out).toContain(
+      `would judge each step that splits users: 8 looks, target groups ${BLUE_TG} (baseline) and ${GREEN_TG} (canary) of ${LOAD_BALANCER}; inconclusive at the final look: continue; early promotion: no`,
+    );
+    expect(api.writes()).toEqual([]);
+  });
+
+  it('fails with exit 2 on a canary setting that breaks its schema, naming the fields', async () => {
+    const api = new FakeKubernetesApi();
+    const run = await cli(DEPLOY, {
+      api,
+      file: judgedFile({
+        analysis: { bakeMinutes: 0, inconclusive: 'maybe', earlyPromotion: true, alpha: 0.1 },
+      }),
+    });
+    expect(run.code).toBe(EXIT.BAD_INPUT);
+    expect(run.err).toHaveLength(1);
+    expect(run.err[0]).toMatch(new RegExp(`^kubernetes: ${FILE}: canary\\.analysis\\.bakeMinutes: `));
+    for (const field of [
+      'canary.analysis.inconclusive',
+      'canary.analysis: Unrecognized key: "alpha"',
+      'canary.loadBalancer',
+    ]) {
+      expect(run.err[0]).toContain(field);
+    }
+    expect(api.calls).toEqual([]);
+  });
+
+  it('refuses a canary setting with service-selector routing, with one line and nothing read', async () => {
+    const api = new FakeKubernetesApi();
+    const run = await cli(DEPLOY, { api, file: judgedFile(CANARY, SERVICE_SWITCH) });
+    expect(run.code).toBe(EXIT.BAD_INPUT);
+    expect(run.err).toEqual([
+      'kubernetes: inventory-api switches by service-selector, which moves every user at once: there are never two colors serving side by side for the canary judge to compare; judge only ingress-weights routing (an ingress-switch strategy), or remove the canary setting',
+    ]);
+    expect(api.calls).toEqual([]);
+  });
+
+  it('switches back when CloudWatch shows green failing, exits 1 naming the judge, and writes its last look', async () => {
+    answerMetricsWith(FAILING);
+    const { input } = application(INGRESS_SWITCH);
+    const api = servingCluster(input, 'blue').seed(COLOR_BINDINGS);
+    const run = await cli([...DEPLOY, '--result-file', 'result.json'], { api, file: judgedFile(CANARY) });
+    expect(run.code).toBe(EXIT.FAILED);
+    expect(run.err).toEqual([
+      expect.stringMatching(
+        /^kubernetes: rolled back to blue: the canary judge at 5 %: look 2 of 10 .*: fail — /,
+      ),
+    ]);
+    expect(JSON.parse(run.written['result.json'] as string)).toMatchObject({
+      result: 'rolled-back',
+      atPercent: 5,
+      canary: { look: 2, looks: 10, action: 'rollback', judgement: { verdict: 'fail' } },
+    });
+    expect(api.weights('inventory-api')).toEqual({ 'inventory-api-blue': 100, 'inventory-api-green': 0 });
+  });
+
+  it('fails before changing anything when a color Service has no TargetGroupBinding', async () => {
+    const { input } = application(INGRESS_SWITCH);
+    const api = servingCluster(input, 'blue');
+    const run = await cli(DEPLOY, { api, file: judgedFile(CANARY) });
+    expect(run.code).toBe(EXIT.FAILED);
+    expect(run.err[0]).toContain(
+      'kubernetes: no TargetGroupBinding in namespace ias-dev for Services inventory-api-blue and inventory-api-green',
+    );
+    expect(api.writes()).toEqual([]);
   });
 });

@@ -250,6 +250,61 @@ describe('EksKubernetesApi', () => {
     ]);
   });
 
+  it('lists a custom kind page by page, giving each item its apiVersion and kind', async () => {
+    local.answer((r) =>
+      r.url.includes('continue=')
+        ? { status: 200, body: { items: [{ metadata: { name: 'b', namespace: 'ias-dev' } }], metadata: {} } }
+        : {
+            status: 200,
+            body: {
+              apiVersion: 'elbv2.k8s.aws/v1beta1',
+              kind: 'TargetGroupBindingList',
+              items: [{ metadata: { name: 'a', namespace: 'ias-dev' }, spec: { targetGroupARN: 'arn:a' } }],
+              metadata: { continue: 'next/page' },
+            },
+          },
+    );
+    const listed = await api().list({
+      apiVersion: 'elbv2.k8s.aws/v1beta1',
+      kind: 'TargetGroupBinding',
+      namespace: 'ias-dev',
+    });
+    expect(listed).toEqual([
+      {
+        apiVersion: 'elbv2.k8s.aws/v1beta1',
+        kind: 'TargetGroupBinding',
+        metadata: { name: 'a', namespace: 'ias-dev' },
+        spec: { targetGroupARN: 'arn:a' },
+      },
+      {
+        apiVersion: 'elbv2.k8s.aws/v1beta1',
+        kind: 'TargetGroupBinding',
+        metadata: { name: 'b', namespace: 'ias-dev' },
+      },
+    ]);
+    expect(local.seen.map((s) => [s.method, s.url])).toEqual([
+      ['GET', '/apis/elbv2.k8s.aws/v1beta1/namespaces/ias-dev/targetgroupbindings?limit=500'],
+      [
+        'GET',
+        '/apis/elbv2.k8s.aws/v1beta1/namespaces/ias-dev/targetgroupbindings?limit=500&continue=next%2Fpage',
+      ],
+    ]);
+  });
+
+  it('lists nothing of a kind the API server does not know (its definition not installed)', async () => {
+    local.answer(() => ({
+      status: 404,
+      body: {
+        kind: 'Status',
+        reason: 'NotFound',
+        message: 'the server could not find the requested resource',
+      },
+    }));
+    expect(
+      await api().list({ apiVersion: 'elbv2.k8s.aws/v1beta1', kind: 'TargetGroupBinding', namespace: 'n' }),
+    ).toEqual([]);
+  });
+
   it('reads a Deployment’s rollout, the counts the API leaves out as 0', async () => {
     local.answer(() => ({
       status: 200,

@@ -9,6 +9,7 @@ import {
   type KubernetesApi,
   KubernetesApiError,
   type KubernetesObject,
+  type ObjectKind,
   type ObjectPatch,
   type ObjectRef,
   type ProxyAnswer,
@@ -27,8 +28,11 @@ import type { Clock } from '../../../src/time.js';
 
 /** One call the fake answered (or refused), in order. */
 export interface FakeCall {
-  readonly op: 'get' | 'apply' | 'patch' | 'rolloutStatus' | 'scale' | 'proxyGet';
-  /** The object, as messages name it (`Service ias-dev/inventory-api`), or the proxied path. */
+  readonly op: 'get' | 'list' | 'apply' | 'patch' | 'rolloutStatus' | 'scale' | 'proxyGet';
+  /**
+   * The object, as messages name it (`Service ias-dev/inventory-api`), the kind listed
+   * (`TargetGroupBinding ias-dev`), or the proxied path.
+   */
   readonly target: string;
   /** What was written: the applied object, the patch, the replicas. */
   readonly body?: unknown;
@@ -137,6 +141,16 @@ export class FakeKubernetesApi implements KubernetesApi {
     this.record({ op: 'get', target: describeRef(ref) });
     const object = this.objects.get(keyOf(ref));
     return object === undefined ? undefined : structuredClone(object);
+  }
+
+  async list(kind: ObjectKind): Promise<readonly KubernetesObject[]> {
+    this.record({ op: 'list', target: `${kind.kind} ${kind.namespace ?? ''}`.trim() });
+    return [...this.objects.values()]
+      .filter(
+        (o) =>
+          o.apiVersion === kind.apiVersion && o.kind === kind.kind && o.metadata.namespace === kind.namespace,
+      )
+      .map((o) => structuredClone(o));
   }
 
   async apply(object: KubernetesObject): Promise<KubernetesObject> {
