@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -22,6 +23,7 @@ interface AssumedClients {
   ecr: ECRClient;
   s3: S3Client;
   codebuild: CodeBuildClient;
+  cloudwatch: CloudWatchClient;
 }
 const assumed = new Map<string, AssumedClients>();
 
@@ -41,6 +43,8 @@ const clients = {
   s3: new S3Client({}),
   // A Kubernetes application's deploy project, in the VPC.
   codebuild: new CodeBuildClient({}),
+  // A judged function deployment's canary metrics and alarms (judged-deploy).
+  cloudwatch: new CloudWatchClient({}),
   // The release ledger, and the configuration snapshot it records.
   dynamodb: new DynamoDBClient({}),
   secrets: new SecretsManagerClient({}),
@@ -61,6 +65,7 @@ const clients = {
       ecr: new ECRClient({ credentials }),
       s3: new S3Client({ credentials }),
       codebuild: new CodeBuildClient({ credentials }),
+      cloudwatch: new CloudWatchClient({ credentials }),
     };
     assumed.set(roleArn, made);
     return made;
@@ -72,8 +77,8 @@ const clients = {
 
 /**
  * The Lambda-invoke step of a delivery pipeline (supply-chain-gate, create-appspec, deploy,
- * ensure-service, record-service-image, kubernetes-deploy or ec2-record, from the action's
- * UserParameters). It never logs the event: that carries the artifact credentials.
+ * judged-deploy, ensure-service, record-service-image, kubernetes-deploy or ec2-record, from the
+ * action's UserParameters). It never logs the event: that carries the artifact credentials.
  */
 export const handler = async (event: unknown, context?: Context): Promise<PipelineJobOutcome> => {
   if (context) {

@@ -3,6 +3,7 @@
  * outcome), and the SDK clients a job's steps act with.
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -85,6 +86,11 @@ export interface PipelineJobClients {
    */
   readonly codebuild?: CodeBuildClient;
   /**
+   * Reads a judged deployment's canary metrics and alarms (judged-deploy).
+   * @default - none: that step fails, saying the client is missing
+   */
+  readonly cloudwatch?: CloudWatchClient;
+  /**
    * The clients that act in an environment's account through the role a step names (`roleArn`);
    * CodePipeline and the artifacts stay with the function's own credentials.
    * @default - none: a step naming a role fails, saying so
@@ -93,7 +99,16 @@ export interface PipelineJobClients {
     roleArn: string,
   ) => Pick<
     PipelineJobClients,
-    'lambda' | 'codedeploy' | 'cloudformation' | 'ssm' | 'dynamodb' | 'secrets' | 'ecr' | 's3' | 'codebuild'
+    | 'lambda'
+    | 'codedeploy'
+    | 'cloudformation'
+    | 'ssm'
+    | 'dynamodb'
+    | 'secrets'
+    | 'ecr'
+    | 's3'
+    | 'codebuild'
+    | 'cloudwatch'
   >;
   /**
    * Records successful deployments in the environment's ledger (with `ssm` and `secrets`, which

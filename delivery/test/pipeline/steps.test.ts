@@ -9,6 +9,7 @@ describe('the step table', () => {
       'supply-chain-gate',
       'create-appspec',
       'deploy',
+      'judged-deploy',
       'ensure-service',
       'record-service-image',
       'kubernetes-deploy',

@@ -1,16 +1,19 @@
 /**
  * The Lambda function kind's pipeline steps: `create-appspec` publishes the build output as a new
- * version and writes the release's appspec; `deploy` deploys that appspec with CodeDeploy.
+ * version and writes the release's appspec; `deploy` deploys that appspec with CodeDeploy;
+ * `judged-deploy` shifts the alias itself in steps, each judged by the canary judge (judged.ts).
  */
 import { z } from 'zod';
-import { DeliveryError } from '../../errors.js';
+import { DeliveryError, oneLine } from '../../errors.js';
 import { aliasNameSchema, functionNameSchema, versionSchema } from '../../schemas.js';
 import { looksLikeZip, readArtifact, writeArtifact, zipTextFiles } from '../../pipeline/artifacts.js';
+import { canaryAnalysisSchema } from '../../canary/index.js';
 import { readJson } from '../../pipeline/read-json.js';
-import type { StepContext, StepOutcome } from '../../pipeline/step.js';
+import type { StepContext, StepOutcome, StepSucceeded } from '../../pipeline/step.js';
 import {
   artifactName,
   inProgress,
+  missingClients,
   pipelineStep,
   readContinuation,
   readInputFiles,
@@ -18,6 +21,20 @@ import {
 } from '../../pipeline/step.js';
 import { parseAppSpec } from './appspec.js';
 import { checkDeployment, settled, startDeployment, stopTimedOutDeployment } from './deployment.js';
+import {
+  type CanaryJudge,
+  type JudgedMinute,
+  type JudgedShift,
+  beginJudgedShift,
+  canaryJudge,
+  followJudged,
+  JUDGED_LOOK_MS,
+  judgedAlarmsSchema,
+  judgedPlan,
+  judgedShiftSchema,
+  judgedStepsSchema,
+  judgedTimeoutSchema,
+} from './judged.js';
 import type { Release } from './release.js';
 import { prepareRelease } from './release.js';
 
@@ -50,6 +67,19 @@ const deployParameters = z.object({
     .min(1)
     .max(24 * 60)
     .default(60),
+});
+
+const judgedDeployParameters = z.object({
+  step: z.literal('judged-deploy'),
+  ...functionParameters,
+  /** The new version's weights in percent, rising, ending at 100, e.g. [10, 50, 100]. */
+  steps: judgedStepsSchema,
+  /** How each step below 100 is judged: each bakes `bakeMinutes` of its own. */
+  analysis: canaryAnalysisSchema,
+  /** From the first shift; past it the alias goes back. At least the bakes' time. */
+  timeoutMinutes: judgedTimeoutSchema,
+  /** CloudWatch alarms that roll the deployment back when one is in ALARM. @default - none */
+  alarms: judgedAlarmsSchema.optional(),
 });
 
 /** `release.json` of the create-appspec step's output artifact: the release without its appspec. */
@@ -150,26 +180,9 @@ async function deploy(
   if (token) {
     return follow(context, token, timeoutMs);
   }
-  const { files, source } = await readInputFiles(
-    context,
-    'the deploy step needs one input artifact (the create-appspec output)',
-  );
-  const record = readJson(files['release.json'], releaseRecordSchema, {
-    name: 'release.json',
-    source,
-    missing: `${source} has no release.json: is it the output of the create-appspec step?`,
-  });
-  if (record.functionName !== parameters.functionName || record.alias !== parameters.alias) {
-    throw new DeliveryError(
-      'BAD_INPUT',
-      `${source} is a release of ${record.functionName}:${record.alias}, not of ${parameters.functionName}:${parameters.alias}: wire the deploy action to the right create-appspec output`,
-    );
-  }
+  const { files, source, record } = await readRelease(context, parameters);
   if (record.unchanged) {
-    return {
-      result: 'succeeded',
-      summary: `nothing to deploy: ${record.functionName} version ${record.targetVersion} is already ${record.alias}`,
-    };
+    return nothingToDeploy(record);
   }
   const appSpec = files['appspec.yml'] ?? '';
   const spec = parseAppSpec(appSpec);
@@ -191,6 +204,39 @@ async function deploy(
     { deploymentId, startedAt: context.now(), alias: record.alias, targetVersion: record.targetVersion },
     timeoutMs,
   );
+}
+
+/**
+ * The create-appspec output (input artifact 0): its files, how messages name it, and its
+ * release.json, which must be a release of the step's function and alias.
+ */
+async function readRelease(
+  context: StepContext,
+  parameters: { readonly step: string; readonly functionName: string; readonly alias: string },
+): Promise<{ files: Record<string, string>; source: string; record: ReleaseRecord }> {
+  const { files, source } = await readInputFiles(
+    context,
+    `the ${parameters.step} step needs one input artifact (the create-appspec output)`,
+  );
+  const record = readJson(files['release.json'], releaseRecordSchema, {
+    name: 'release.json',
+    source,
+    missing: `${source} has no release.json: is it the output of the create-appspec step?`,
+  });
+  if (record.functionName !== parameters.functionName || record.alias !== parameters.alias) {
+    throw new DeliveryError(
+      'BAD_INPUT',
+      `${source} is a release of ${record.functionName}:${record.alias}, not of ${parameters.functionName}:${parameters.alias}: wire the ${parameters.step} action to the right create-appspec output`,
+    );
+  }
+  return { files, source, record };
+}
+
+function nothingToDeploy(record: ReleaseRecord): StepOutcome {
+  return {
+    result: 'succeeded',
+    summary: `nothing to deploy: ${record.functionName} version ${record.targetVersion} is already ${record.alias}`,
+  };
 }
 
 /** Follows the deployment for this invocation's budget; stops it with rollback past the time-out. */
@@ -220,15 +266,87 @@ async function follow(context: StepContext, token: Continuation, timeoutMs: numb
   }
 }
 
+/**
+ * Shifts the alias of the create-appspec output's release in the parameters' steps, judged once a
+ * minute (judged.ts), for this invocation's budget, then hands CodePipeline a continuation token
+ * (the {@link JudgedShift}); later invocations resume it. Succeeds with the alias on the new version
+ * alone; fails with the alias back on the current one.
+ */
+async function judgedDeploy(
+  context: StepContext,
+  parameters: z.output<typeof judgedDeployParameters>,
+  judge: CanaryJudge,
+): Promise<StepOutcome> {
+  const plan = judgedPlan(parameters, 'UserParameters');
+  const { lambda, cloudwatch } = context.clients;
+  if (!cloudwatch) {
+    throw missingClients('judged-deploy', ['CloudWatch']);
+  }
+  const dependencies = { lambda, cloudwatch, now: context.now, judge };
+  const invoked = context.now();
+  const token = readContinuation(context, judgedShiftSchema);
+  let start: JudgedMinute | JudgedShift;
+  if (token) {
+    if (token.functionName !== parameters.functionName || token.alias !== parameters.alias) {
+      throw new DeliveryError(
+        'BAD_INPUT',
+        `the continuation token follows ${token.functionName}:${token.alias}, not ${parameters.functionName}:${parameters.alias}: retry the stage`,
+      );
+    }
+    start = token;
+  } else {
+    const { record } = await readRelease(context, parameters);
+    if (record.unchanged) {
+      return nothingToDeploy(record);
+    }
+    start = await beginJudgedShift(dependencies, plan, record);
+  }
+  const last = await followJudged(dependencies, plan, start, {
+    sleep: context.sleep,
+    goOn: () => context.now() - invoked + JUDGED_LOOK_MS <= context.pollBudgetMs,
+  });
+  if (last.status !== 'promoted' || !last.look) {
+    const elapsed = context.now() - last.shift.startedAt;
+    return inProgress(last.summary, last.shift, elapsed, plan.timeoutMs);
+  }
+  const { look, shift } = last;
+  return {
+    result: 'succeeded',
+    summary: oneLine(
+      `judged deployment succeeded: ${shift.alias} → version ${shift.targetVersion} of ${shift.functionName} over ${plan.steps.join(' → ')} %; last look: ${look.reason}`,
+      1_000,
+    ),
+    outputVariables: {
+      TargetVersion: shift.targetVersion,
+      CanaryVerdict: look.judgement.verdict,
+      CanaryAction: look.action,
+      CanaryLook: `${look.look}/${look.looks}`,
+      CanaryReason: oneLine(look.reason, 900),
+    },
+  };
+}
+
+/** What a function step made live: the version its `TargetVersion` output names. */
+function releasedFunction(outcome: StepSucceeded, name: string) {
+  const version = outcome.outputVariables?.TargetVersion;
+  return version ? { functions: { [name]: version } } : undefined;
+}
+
+/**
+ * The judged-deploy step, judging with `judge`.
+ * @param judge - @default {@link canaryJudge} (tests pass a fake one)
+ */
+export function judgedDeployStep(judge: CanaryJudge = canaryJudge) {
+  return pipelineStep({
+    parameters: judgedDeployParameters,
+    run: (context, parameters) => judgedDeploy(context, parameters, judge),
+    released: releasedFunction,
+  });
+}
+
 /** The function kind's steps, in the step table. */
 export const functionSteps = [
   pipelineStep({ parameters: createAppSpecParameters, run: createAppSpec }),
-  pipelineStep({
-    parameters: deployParameters,
-    run: deploy,
-    released: (outcome, name) => {
-      const version = outcome.outputVariables?.TargetVersion;
-      return version ? { functions: { [name]: version } } : undefined;
-    },
-  }),
+  pipelineStep({ parameters: deployParameters, run: deploy, released: releasedFunction }),
+  judgedDeployStep(),
 ] as const;
