@@ -21,7 +21,13 @@
  * Exits 1 when a target is missed (after printing every figure, MISSED beside it), 2 when it cannot
  * measure.
  */
-import { judgeCanary, watchLook, type CanaryAnalysis, type CanaryVerdict } from '../src/canary/index.js';
+import {
+  judgeCanary,
+  SPENDING_POWER,
+  watchLook,
+  type CanaryAnalysis,
+  type CanaryVerdict,
+} from '../src/canary/index.js';
 import { Draws, generateTrial, seededRandom, type Minute, type Scenario, type Trial } from './traffic.js';
 
 const TRIALS = Number(process.env.BENCH_CANARY_TRIALS ?? 1000);
@@ -205,7 +211,7 @@ for (const id of Object.keys(SCENARIOS) as ScenarioId[]) {
 out.push(
   "      (the same alpha at every minute: a watcher has to spend it over its looks, see (a)'s fail column)",
   '',
-  "  (d') the watcher: alpha spent over 10 looks (alpha·t², see src/canary/watch.ts), early promotion,",
+  `  (d') the watcher: alpha spent over 10 looks (alpha·t^${SPENDING_POWER}, see src/canary/watch.ts), early promotion,`,
   '       inconclusive at minute 10 rolled back',
   `  ${'scenario'.padEnd(16)} ${'median minute'.padStart(13)} ${'fail'.padStart(8)} ${'pass'.padStart(8)} ${'inconcl.'.padStart(11)}`,
 );

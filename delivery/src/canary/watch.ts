@@ -7,8 +7,15 @@
  * `alpha` over its looks instead (Lan–DeMets alpha spending with the power family `alpha · t^rho`,
  * t = look / looks): look k is held to `alpha · ((k/K)^rho − ((k−1)/K)^rho)`, and by Bonferroni over
  * the looks the chance of any false fail (or of any false pass) in the whole bake stays at most
- * `alpha`. With `rho` 2 the first looks, whose data are thin anyway, spend little, and the last
- * keeps about a fifth of it (O'Brien–Fleming-like).
+ * `alpha`. With `rho` 4 ({@link SPENDING_POWER}) the first looks, whose data are thin anyway, spend
+ * almost nothing and the last of 10 keeps a third of it (O'Brien–Fleming-like). Measured in the
+ * bench's (d'), 1,000 trials a scenario: rho 2 fails 91.7 % of 3× error canaries and 84 % of 1.5× p99
+ * ones (300 trials), rho 4 94.1 % and 90.5 %, both failing 0.2–0.3 % of healthy ones; a larger rho
+ * tends to judging once at the end (97.2 %, 97.8 %) and gives up early verdicts.
+ *
+ * Bonferroni over looks is conservative (the looks share their data); an exact group-sequential
+ * boundary would need the joint law of the looks' statistics, which the discrete tests here do
+ * not give in closed form.
  *
  * @see Lan & DeMets (1983), "Discrete sequential boundaries for clinical trials"
  * @see Kim & DeMets (1987), "Design and analysis of group sequential tests based on the type I error spending rate function"
