@@ -21,3 +21,4 @@ export * from './kinds/kubernetes/target';
 export * from './kinds/ec2/strategies';
 export * from './kinds/ec2/target';
 export * from './kinds/index';
+export * from './canary';

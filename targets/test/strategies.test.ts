@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_JUDGED_STEPS,
   deployedByCodeDeploy,
+  deploymentConfigName,
+  JUDGED_MAX_TIMEOUT_MINUTES,
+  judgedBakesMinutes,
+  judgedTimeoutMinutes,
   LAMBDA_DEPLOYMENTS,
+  lambdaSplit,
   LAMBDA_STRATEGIES,
   Naming,
   NATIVE_BLUE_GREEN,
@@ -86,27 +92,57 @@ describe('the service strategy table', () => {
 });
 
 describe('the function strategy table', () => {
-  it('has one row per strategy, each run by CodeDeploy through the pipeline steps, with no listener', () => {
+  it('has one row per strategy, each run through the pipeline steps with no listener, by CodeDeploy but judged', () => {
     expect(Object.keys(LAMBDA_STRATEGIES).sort()).toEqual([...LAMBDA_DEPLOYMENTS].sort());
     for (const s of LAMBDA_DEPLOYMENTS) {
       expect(LAMBDA_STRATEGIES[s]).toMatchObject({
-        controller: 'CODE_DEPLOY',
+        controller: s === 'judged' ? 'PIPELINE' : 'CODE_DEPLOY',
         pipelineAction: 'lambda-steps',
+        // The group stays under judged: ias-ops still checks it for a deployment in flight.
         cliController: 'codedeploy',
         listeners: [],
       });
     }
   });
 
-  it("names CodeDeploy's predefined configurations, and seed 003's own under the environment's prefix", () => {
+  it("names CodeDeploy's predefined configurations, seed 003's own under the environment's prefix, and none for judged", () => {
     expect(LAMBDA_DEPLOYMENTS.map((s) => LAMBDA_STRATEGIES[s].deploymentConfig(s, naming))).toEqual([
       'CodeDeployDefault.LambdaAllAtOnce',
       'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
       'CodeDeployDefault.LambdaCanary10Percent5Minutes',
       'ias-prod-lambda-linear-25-every-10-minutes',
+      undefined,
     ]);
+    // The group every function keeps is all at once under judged: only a deployment made by hand reads it.
+    expect(deploymentConfigName('judged', naming)).toBe('CodeDeployDefault.LambdaAllAtOnce');
     expect(LAMBDA_STRATEGIES['linear-25-every-10-minutes'].words('linear-25-every-10-minutes')).toBe(
       "seed 003's linear, 25 % every 10 minutes",
+    );
+  });
+});
+
+describe('the judged function strategy', () => {
+  it('has a split per step that the profile chooses: a day at most, so any bake the profile names fits', () => {
+    expect(lambdaSplit('judged')).toEqual({ minutes: 1440 });
+    expect(lambdaSplit('canary')).toEqual({ minutes: 5 });
+  });
+
+  it('bakes each step below 100 plus the minutes until its data is in CloudWatch', () => {
+    expect(DEFAULT_JUDGED_STEPS).toEqual([10, 50, 100]);
+    expect(judgedBakesMinutes([10, 50, 100], 10)).toBe(26);
+    expect(judgedBakesMinutes([25, 100], 5)).toBe(8);
+  });
+
+  it("gives a time-out of twice the bakes, within CodePipeline's 24 hours less one, never under the bakes", () => {
+    expect(judgedTimeoutMinutes([10, 50, 100], 10)).toBe(52);
+    expect(JUDGED_MAX_TIMEOUT_MINUTES).toBe(1380);
+    expect(judgedTimeoutMinutes([10, 50, 100], 600)).toBe(1380);
+    expect(judgedTimeoutMinutes([10, 20, 50, 100], 600)).toBe(judgedBakesMinutes([10, 20, 50, 100], 600));
+  });
+
+  it('reads as the judged steps in the plan', () => {
+    expect(LAMBDA_STRATEGIES.judged.words('judged')).toMatch(
+      /^judged: the pipeline shifts the alias through lambda\.judgedSteps/,
     );
   });
 });

@@ -23,6 +23,12 @@ describe('workload targets', () => {
       application: 'ias-prod-allocate-order-app',
       deploymentGroup: 'ias-prod-allocate-order-group',
       deploymentConfig: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+      strategy: 'canary',
+      alarms: [
+        'ias-prod-allocate-order-errors',
+        'ias-prod-allocate-order-throttles',
+        'ias-prod-allocate-order-duration',
+      ],
       hooks: {
         beforeAllowTraffic: 'ias-prod-pre-traffic-hook',
         afterAllowTraffic: 'ias-prod-post-traffic-hook',

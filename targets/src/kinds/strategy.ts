@@ -6,8 +6,13 @@ import type { Naming } from '../naming';
  * (its words). Each kind keeps one table of these, keyed by the strategy names its profile accepts.
  */
 export interface StrategyTraits<Settings> {
-  /** Who runs the deployments: CodeDeploy, or Amazon ECS's own deployment controller. */
-  readonly controller: 'CODE_DEPLOY' | 'ECS';
+  /**
+   * Who runs the deployments: CodeDeploy, Amazon ECS's own deployment controller, or the pipeline's
+   * own step, which shifts traffic itself (`PIPELINE`: the judged Lambda strategy's `judged-deploy`
+   * step moves the alias; no CodeDeploy deployment is made, so nothing registers with the CodeDeploy
+   * canary watcher).
+   */
+  readonly controller: 'CODE_DEPLOY' | 'ECS' | 'PIPELINE';
   /**
    * The deployment configuration the controller applies, by name (CodeDeploy's predefined ones, or the
    * environment's own); undefined where the controller takes its settings from the workload itself.

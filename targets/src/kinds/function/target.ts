@@ -17,6 +17,18 @@ export function functionStackId(name: string): string {
 }
 
 /**
+ * The alarms on a function's alias `live` that stop and roll back its deployments: its CodeDeploy
+ * group's, and those the judged step watches (`<function>-errors`, `-throttles`, `-duration`).
+ */
+export function functionAlarmNames(functionName: string) {
+  return {
+    errors: `${functionName}-errors`,
+    throttles: `${functionName}-throttles`,
+    duration: `${functionName}-duration`,
+  } as const;
+}
+
+/**
  * Everything a pipeline needs to know of a function in one environment, by name; `roleArn` when the
  * environment is in another account than the pipelines (`toolingAccount`).
  */
@@ -36,6 +48,10 @@ export function functionTarget(
     stackName: naming.stackName(functionStackId(definition.name)),
     ...codeDeployNames(functionName),
     deploymentConfig: deploymentConfigName(deployment, naming),
+    /** The profile's strategy (`LAMBDA_STRATEGIES`): `judged` deploys through the judged step. */
+    strategy: deployment,
+    /** The alarms that roll a deployment back, by name. */
+    alarms: Object.values(functionAlarmNames(functionName)),
     hooks: { beforeAllowTraffic: hooks.preTraffic, afterAllowTraffic: hooks.postTraffic },
     /** The environment's account, when the profile names one. */
     account: env.profile.account,

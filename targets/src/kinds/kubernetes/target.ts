@@ -49,9 +49,10 @@ export type KubernetesAction = (typeof KUBERNETES_ACTIONS)[number];
 /**
  * The variables the deploy project exports when it ends (CodeBuild's `exported-variables`), which
  * its callers read from the build to record the release: the outcome (`succeeded`, `failed`,
- * `rolled-back`), the color serving now, its image, and the manifest revision applied.
+ * `rolled-back`), the color serving now, its image, the manifest revision applied, and why it did not
+ * go live (`REASON`, one line: the failure, or who switched back — an alarm or the canary judge).
  */
-export const KUBERNETES_EXPORTED_VARIABLES = ['RESULT', 'COLOR', 'IMAGE', 'REVISION'] as const;
+export const KUBERNETES_EXPORTED_VARIABLES = ['RESULT', 'COLOR', 'IMAGE', 'REVISION', 'REASON'] as const;
 
 /** What a Kubernetes application's target reads of its definition. */
 export interface KubernetesTargetDefinition {
