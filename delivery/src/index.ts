@@ -117,6 +117,17 @@ export {
   waitForDeployment,
 } from './kinds/function/deployment.js';
 export { type ReleaseRecord, releaseRecordSchema } from './kinds/function/pipeline-steps.js';
+export {
+  type CanaryJudge,
+  type DeployJudgedOptions,
+  type DeployJudgedResult,
+  type JudgedMinute,
+  type JudgedRelease,
+  deployJudged,
+  judgedPlan,
+  judgedStepsSchema,
+  shiftAlias,
+} from './kinds/function/judged.js';
 export { type Release, type ReleaseOptions, prepareRelease } from './kinds/function/release.js';
 export {
   type TrafficHookClients,

@@ -5,6 +5,7 @@ import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -22,6 +23,7 @@ const CLIENT_CLASSES = {
   codedeploy: CodeDeployClient,
   codepipeline: CodePipelineClient,
   dynamodb: DynamoDBClient,
+  elbv2: ElasticLoadBalancingV2Client,
   lambda: LambdaClient,
   s3: S3Client,
   secrets: SecretsManagerClient,

@@ -14,6 +14,12 @@ import { createServer, type AddressInfo } from 'node:net';
 import { mocks, sent } from './aws.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
+/**
+ * Each test loads a handler module afresh (its clients and settings are read at load): the first
+ * load of a handler's SDK clients takes seconds on a loaded 2-core runner, past vitest's 5.
+ */
+const HANDLER_LOAD_MS = 60_000;
+
 const codepipelineMock = mocks.codepipeline;
 const codedeployMock = mocks.codedeploy;
 
@@ -25,7 +31,7 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-describe('pipeline-step handler', () => {
+describe('pipeline-step handler', { timeout: HANDLER_LOAD_MS }, () => {
   it('reports a job whose UserParameters are missing as failed', async () => {
     codepipelineMock.on(PutJobFailureResultCommand).resolves({});
     const { handler } = await import('../src/handlers/pipeline-step.js');
@@ -50,7 +56,7 @@ describe('pipeline-step handler', () => {
   });
 });
 
-describe('traffic-hook handler', () => {
+describe('traffic-hook handler', { timeout: HANDLER_LOAD_MS }, () => {
   it('fails at load with a clear message when its environment is wrong', async () => {
     vi.stubEnv('HOOK_PHASE', 'sometime');
     vi.stubEnv('SMOKE_EVENTS_PATH', '/ias/dev/smoke-events/');
@@ -68,7 +74,7 @@ describe('traffic-hook handler', () => {
   });
 });
 
-describe('db-roles handler', () => {
+describe('db-roles handler', { timeout: HANDLER_LOAD_MS }, () => {
   const MASTER = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:/ias/dev/db/credentials-AbCdEf';
   const LOGIN_SECRET =
     'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:/ias/dev/db/inventory-api-login-AbCdEf';
@@ -147,16 +153,16 @@ describe('db-roles handler', () => {
   });
 });
 
-describe('canary-watcher handler', () => {
+describe('canary-watcher handler', { timeout: HANDLER_LOAD_MS }, () => {
   it('refuses to start without its path and table, naming them', async () => {
-    vi.stubEnv('CANARY_WATCH_PATH', 'ias/dev/canary-watch');
+    vi.stubEnv('CANARY_WATCH_PATH', '/ias/dev/canary-watch/');
     await expect(import('../src/handlers/canary-watcher.js')).rejects.toThrow(
-      /the canary watcher is misconfigured: CANARY_WATCH_PATH: must be an SSM path ending in \/.*RELEASES_TABLE: is required/,
+      /the canary watcher is misconfigured: CANARY_WATCH_PATH: must be an SSM path such as \/ias\/dev\/canary-watch \(no trailing slash\).*RELEASES_TABLE: is required/,
     );
   });
 
   it('judges the groups its parameters describe, stops a failing deployment and keeps the look', async () => {
-    vi.stubEnv('CANARY_WATCH_PATH', '/ias/dev/canary-watch/');
+    vi.stubEnv('CANARY_WATCH_PATH', '/ias/dev/canary-watch');
     vi.stubEnv('RELEASES_TABLE', 'ias-dev-releases');
     const group = {
       kind: 'lambda',

@@ -2,10 +2,14 @@ import { z } from 'zod';
 import { describeIssues } from '../schemas.js';
 
 const configSchema = z.object({
-  /** The SSM path under which each judged deployment group describes itself (`/…/canary-watch/`). */
+  /**
+   * The SSM path under which each judged deployment group describes itself (`/…/canary-watch`, no
+   * trailing slash: the ARN IAM authorizes GetParametersByPath on is the path's own).
+   */
   CANARY_WATCH_PATH: z
     .string({ error: 'is required' })
-    .regex(/^\/[A-Za-z0-9_.\-/]+\/$/, 'must be an SSM path ending in /'),
+    // eslint-disable-next-line security/detect-unsafe-regex -- each repetition starts with a / its class excludes: one way to match
+    .regex(/^(\/[A-Za-z0-9_.-]+)+$/, 'must be an SSM path such as /ias/dev/canary-watch (no trailing slash)'),
   /** The environment's releases table, where each look is kept. */
   RELEASES_TABLE: z
     .string({ error: 'is required' })

@@ -7,7 +7,7 @@ export async function recordStepRelease(
   context: StepContext,
   ledger: StepLedger,
   outcome: StepSucceeded,
-  change: Pick<ReleaseChange, 'functions' | 'services' | 'applications' | 'fleets'>,
+  change: Pick<ReleaseChange, 'functions' | 'services' | 'applications' | 'fleets' | 'canary'>,
 ): Promise<StepOutcome> {
   const { dynamodb, ssm, secrets } = context.clients;
   if (!dynamodb || !ssm || !secrets) {

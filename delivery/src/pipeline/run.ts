@@ -109,5 +109,13 @@ async function runStep(context: StepContext, parameters: UserParameters): Promis
     return outcome;
   }
   const change = step.released?.(outcome, ledger.name);
-  return change ? recordStepRelease(context, ledger, outcome, change) : outcome;
+  if (!change) return outcome;
+  const judged = (await step.judged?.(context, outcome, ledger.table)) ?? {};
+  const noted = judged.note ? { ...outcome, summary: `${outcome.summary}; ${judged.note}` } : outcome;
+  return recordStepRelease(
+    context,
+    ledger,
+    noted,
+    judged.canary ? { ...change, canary: judged.canary } : change,
+  );
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DeliveryError } from '../errors.js';
+import type { CanaryLookSummary } from '../canary/evidence.js';
 import { sbomLocationSchema, type ReleaseChange } from '../ledger.js';
 import type { Clock } from '../time.js';
 import { readArtifact, unzipTextFiles } from './artifacts.js';
@@ -96,6 +97,22 @@ export interface PipelineStep<S extends StepParametersSchema = StepParametersSch
     outcome: StepSucceeded,
     name: string,
   ): Pick<ReleaseChange, 'functions' | 'services' | 'applications' | 'fleets'> | undefined;
+  /**
+   * What the canary judge last saw of the deployment a successful run made, which its release then
+   * carries (`ReleaseChange.canary`), read from the ledger `table` where the judge keeps its looks;
+   * called only when {@link released} records something. Never throws: a look that cannot be read is
+   * a `note` the step's summary takes, and the release is recorded without it.
+   * @default - the step's deployments are judged by no one that keeps its looks
+   */
+  judged?(context: StepContext, outcome: StepSucceeded, table: string): Promise<StepCanary>;
+}
+
+/** What {@link PipelineStep.judged} found: the last look, or why it could not be read. */
+export interface StepCanary {
+  /** The last look's summary. @default - none: the deployment was not judged */
+  readonly canary?: CanaryLookSummary;
+  /** Why the look could not be read, for the step's summary. @default - nothing to say */
+  readonly note?: string;
 }
 
 /** A step, its `run` typed by its parameters. */

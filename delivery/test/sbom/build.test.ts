@@ -141,11 +141,15 @@ describe('the SBOM CLI', () => {
     ],
     [['--workspace', WORKSPACE, '--output', 'x.json', '--spec-version', '1.4'], 'use one of 1.5, 1.6'],
     [['--workspace', WORKSPACE, '--out', 'x.json'], "sbom: Unknown option '--out'"],
-  ])('fails with exit 2 and one line on bad input %j, writing nothing', (args, message) => {
-    const result = run(...args);
-    expect(result.status).toBe(SBOM_EXIT.BAD_INPUT);
-    expect(result.stdout).toBe('');
-    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(message)]);
-    // A process of its own, started through tsx: seconds on a loaded 2-core runner, not vitest's 5.
-  }, 60_000);
+  ])(
+    'fails with exit 2 and one line on bad input %j, writing nothing',
+    (args, message) => {
+      const result = run(...args);
+      expect(result.status).toBe(SBOM_EXIT.BAD_INPUT);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(message)]);
+      // A process of its own, started through tsx: seconds on a loaded 2-core runner, not vitest's 5.
+    },
+    60_000,
+  );
 });

@@ -20,6 +20,7 @@ import { DeliveryError } from '../../errors.js';
 import { type FleetEntry, fleetEntrySchema } from '../../ledger.js';
 import { describeIssues } from '../../schemas.js';
 import type { StepContext, StepOutcome } from '../../pipeline/step.js';
+import { lastLookOf } from '../../pipeline/judged.js';
 import { artifactName, pipelineStep, stepParameters } from '../../pipeline/step.js';
 import { codeDeployName } from './deployment-group-properties.js';
 
@@ -170,5 +171,7 @@ export const ec2Steps = [
       const entry = fleetEntryOf(outcome.outputVariables);
       return entry ? { fleets: { [name]: entry } } : undefined;
     },
+    // The canary watcher's last look at the CodeDeploy deployment, when it judged it.
+    judged: lastLookOf((outcome) => fleetEntryOf(outcome.outputVariables)?.deploymentId),
   }),
 ] as const;

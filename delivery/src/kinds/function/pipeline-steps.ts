@@ -19,6 +19,7 @@ import {
   readInputFiles,
   stepParameters,
 } from '../../pipeline/step.js';
+import { lastLookOf } from '../../pipeline/judged.js';
 import { parseAppSpec } from './appspec.js';
 import { checkDeployment, settled, startDeployment, stopTimedOutDeployment } from './deployment.js';
 import {
@@ -252,7 +253,10 @@ async function follow(context: StepContext, token: Continuation, timeoutMs: numb
       return {
         result: 'succeeded',
         summary: `deployment ${deploymentId} succeeded${shift}`,
-        outputVariables: token.targetVersion ? { TargetVersion: token.targetVersion } : undefined,
+        // The deployment's ID too: the canary watcher keeps its looks under it.
+        outputVariables: token.targetVersion
+          ? { TargetVersion: token.targetVersion, DeploymentId: deploymentId }
+          : { DeploymentId: deploymentId },
       };
     }
     const elapsed = context.now() - token.startedAt;
@@ -347,6 +351,12 @@ export function judgedDeployStep(judge: CanaryJudge = canaryJudge) {
 /** The function kind's steps, in the step table. */
 export const functionSteps = [
   pipelineStep({ parameters: createAppSpecParameters, run: createAppSpec }),
-  pipelineStep({ parameters: deployParameters, run: deploy, released: releasedFunction }),
+  pipelineStep({
+    parameters: deployParameters,
+    run: deploy,
+    released: releasedFunction,
+    // The canary watcher's last look at the CodeDeploy deployment, when it judged it.
+    judged: lastLookOf((outcome) => outcome.outputVariables?.DeploymentId),
+  }),
   judgedDeployStep(),
 ] as const;

@@ -29,20 +29,28 @@
  *
  * With a `canary` setting in the deploy file, each step that splits users is judged by the canary
  * judge too (`canary-watch.ts`): the two colors' target groups, found through the AWS Load Balancer
- * Controller's TargetGroupBindings, compared once a minute from CloudWatch (`target-groups.ts`).
+ * Controller's TargetGroupBindings, and their load balancer (elbv2 `DescribeTargetGroups`), compared
+ * once a minute from CloudWatch (`target-groups.ts`). Each look is kept in the environment's release
+ * ledger table (`ledgerTableName` of the file's prefix and environment) under the deploy's id, the
+ * CodeBuild build ID (`CODEBUILD_BUILD_ID`; not kept when it runs elsewhere: `canary-evidence.ts`).
+ * A deployment switched back writes why in the result's `reason` (which the project exports as
+ * `REASON`): an alarm's name, or the canary judge's reason.
  */
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { COLORS, type Color, KUBERNETES_DEPLOYMENTS, otherColor } from '@ias/targets';
+import { COLORS, type Color, KUBERNETES_DEPLOYMENTS, ledgerTableName, otherColor } from '@ias/targets';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { canaryAnalysisSchema } from '../../canary/watch.js';
-import { DeliveryError, describeError } from '../../errors.js';
+import { DeliveryError, describeError, oneLine } from '../../errors.js';
 import { describeIssues } from '../../schemas.js';
 import { type Clock, now as realNow, sleep as realSleep } from '../../time.js';
 import { describeRef, type KubernetesApi, refOf } from './api.js';
+import { DEPLOY_ID_VARIABLE, keepingLooks } from './canary-evidence.js';
 import { type CanaryWatch, checkJudgeable } from './canary-watch.js';
 import { connectEks } from './eks-client.js';
 import { kubernetesManifestSchema } from './manifest.js';
@@ -55,7 +63,7 @@ import {
   switchBack,
   switchTarget,
 } from './switch.js';
-import { colorTargetGroups, targetGroupCanaryWatch } from './target-groups.js';
+import { colorLoadBalancer, colorTargetGroups, targetGroupCanaryWatch } from './target-groups.js';
 
 /** Exit codes: done, failed (or rolled back), bad input. */
 export const EXIT = { DONE: 0, FAILED: 1, BAD_INPUT: 2 } as const;
@@ -87,9 +95,9 @@ const colorNames = z.object({ blue: name, green: name });
  * - `input`: the rest of `renderShared`/`renderColor`'s input: `prefix`, `manifest` (`kubernetes.json`),
  *   `container` (from `service.json`), `replicas` (the profile's), plain `config`, the secret's `region`.
  * - `canary`: the canary judge of the steps that split users (`ingress-weights` routing only):
- *   `analysis`, the profile's `CanaryAnalysis` (checked by its schema, `canary/watch.ts`), and
- *   `loadBalancer`, the ARN of the Application Load Balancer the controller made for the Ingress (its
- *   metrics are dimensioned by it). @default - not judged: the alarms alone
+ *   `analysis`, the profile's `CanaryAnalysis` (checked by its schema, `canary/watch.ts`). The load
+ *   balancer is not in the file: the controller makes it, and the deploy finds it from the color
+ *   target groups. @default - not judged: the alarms alone
  */
 export const deployFileSchema = z.object({
   version: z.literal(1),
@@ -136,7 +144,7 @@ export const deployFileSchema = z.object({
     config: z.record(z.string(), z.string()).default({}),
     region: name.optional(),
   }),
-  canary: z.object({ analysis: canaryAnalysisSchema, loadBalancer: name }).optional(),
+  canary: z.object({ analysis: canaryAnalysisSchema }).optional(),
 });
 
 /** A validated deploy file. */
@@ -398,13 +406,19 @@ async function runDeploy(rest: readonly string[], io: KubernetesCliIo): Promise<
       `would move users to ${color} by ${target.switches}: ${file.settings.steps.join(' % → ')} %, baking ${file.settings.bakeMinutes} min each, watching ${file.alarms.join(', ')}`,
     );
     if (file.canary) {
-      const { analysis, loadBalancer } = file.canary;
+      const { analysis } = file.canary;
       if (serving) {
-        // Read now, so that a missing binding shows in the dry run.
+        // Read now, so that a missing binding or load balancer shows in the dry run.
         const groups = await colorTargetGroups(api, target);
+        const loadBalancer = await colorLoadBalancer(
+          new ElasticLoadBalancingV2Client({ region }),
+          target,
+          groups,
+        );
         io.out(
           `would judge each step that splits users: ${analysis.bakeMinutes} looks, target groups ${groups[serving]} (baseline) and ${groups[color]} (canary) of ${loadBalancer}; inconclusive at the final look: ${analysis.inconclusive}; early promotion: ${analysis.earlyPromotion ? 'yes' : 'no'}`,
         );
+        io.out(evidenceLine(file, io.env[DEPLOY_ID_VARIABLE], 'would keep'));
       } else {
         io.out('would not judge: a first deployment has no color to compare with');
       }
@@ -419,20 +433,25 @@ async function runDeploy(rest: readonly string[], io: KubernetesCliIo): Promise<
     file.alarms,
     region,
   );
+  const clock = io.clock ?? { now: realNow, sleep: realSleep };
   // A first deployment is not judged (nothing serves to compare with, and no binding exists yet).
   const canary: CanaryWatch | undefined =
     file.canary && serving
-      ? await targetGroupCanaryWatch({
-          api,
-          target,
-          cloudwatch: new CloudWatchClient({ region }),
-          ...file.canary,
-        })
+      ? keptWhereRun(
+          await targetGroupCanaryWatch({
+            api,
+            target,
+            elbv2: new ElasticLoadBalancingV2Client({ region }),
+            cloudwatch: new CloudWatchClient({ region }),
+            analysis: file.canary.analysis,
+          }),
+          { file, region, io, clock },
+        )
       : undefined;
   const result = await deploy({
     api,
     alarms,
-    clock: io.clock ?? { now: realNow, sleep: realSleep },
+    clock,
     target,
     settings: file.settings,
     shared,
@@ -445,6 +464,8 @@ async function runDeploy(rest: readonly string[], io: KubernetesCliIo): Promise<
     environment: file.environment,
     app: file.target.app,
     ...result,
+    // One line the project exports as REASON, for whoever follows the build.
+    ...(result.result === 'rolled-back' ? { reason: oneLine(switchedBackBy(result)) } : {}),
   });
   if (result.result !== 'succeeded') {
     io.err(`kubernetes: ${notSucceeded(result)}`);
@@ -453,13 +474,45 @@ async function runDeploy(rest: readonly string[], io: KubernetesCliIo): Promise<
   return EXIT.DONE;
 }
 
+/** Where the looks of a judged deploy are kept, in one line (`verb`: `keeping`, `would keep`). */
+function evidenceLine(file: DeployFile, deploymentId: string | undefined, verb: string): string {
+  const table = ledgerTableName(file.input.prefix, file.environment);
+  return deploymentId
+    ? `${verb} each look in ${table} under ${deploymentId}`
+    : `canary: the looks are not kept: ${DEPLOY_ID_VARIABLE} is not set (the deploy project's build sets it)`;
+}
+
+/**
+ * `watch` keeping its looks in the environment's ledger table under the deploy's build ID, when it
+ * runs in the deploy project (`CODEBUILD_BUILD_ID`); as it is elsewhere, saying so.
+ */
+function keptWhereRun(
+  watch: CanaryWatch,
+  o: { file: DeployFile; region: string; io: KubernetesCliIo; clock: Clock },
+): CanaryWatch {
+  const deploymentId = o.io.env[DEPLOY_ID_VARIABLE];
+  o.io.out(evidenceLine(o.file, deploymentId, 'canary: keeping'));
+  if (!deploymentId) return watch;
+  return keepingLooks(watch, {
+    dynamodb: new DynamoDBClient({ region: o.region }),
+    table: ledgerTableName(o.file.input.prefix, o.file.environment),
+    deploymentId,
+    clock: o.clock,
+    say: o.io.out,
+  });
+}
+
+/** Who switched a deployment back, and why: the alarm, or the canary judge. */
+function switchedBackBy(result: Extract<DeployResult, { result: 'rolled-back' }>): string {
+  return result.alarm !== undefined
+    ? `alarm ${result.alarm} during the ${result.during}`
+    : `the canary judge at ${result.atPercent} %: ${result.canaryReason ?? ''}`;
+}
+
 /** Why a deployment did not go live, in one line. */
 function notSucceeded(result: Exclude<DeployResult, { result: 'succeeded' }>): string {
   if (result.result === 'failed') return `failed: ${result.reason}`;
-  const back = `rolled back to ${result.previousColor}`;
-  return result.alarm !== undefined
-    ? `${back}: alarm ${result.alarm} during the ${result.during}`
-    : `${back}: the canary judge at ${result.atPercent} %: ${result.canaryReason ?? ''}`;
+  return `rolled back to ${result.previousColor}: ${switchedBackBy(result)}`;
 }
 
 async function runSwitchBack(rest: readonly string[], io: KubernetesCliIo): Promise<number> {

@@ -6,7 +6,9 @@
  * `ACTION=deploy` and `IMAGE`, follows it across invocations, and reads what the build exported
  * (`RESULT`, `COLOR`, `IMAGE`, `REVISION`; the build succeeds whenever the deploy reached an outcome,
  * which `RESULT` carries): succeeded, the release records the color now serving, its image and the
- * manifest revision; rolled back or failed, the action fails saying so.
+ * manifest revision, with the canary judge's last look at the build when it judged the switch (kept
+ * under the build's ID: `canary-evidence.ts`); rolled back or failed, the action fails saying so (and
+ * why, from `REASON`: the alarm, or the canary judge's reason).
  */
 import {
   BatchGetBuildsCommand,
@@ -17,6 +19,7 @@ import {
 import { z } from 'zod';
 import { DeliveryError } from '../../errors.js';
 import { readJson } from '../../pipeline/read-json.js';
+import { lastLookOf } from '../../pipeline/judged.js';
 import type { StepContext, StepOutcome } from '../../pipeline/step.js';
 import {
   inProgress,
@@ -137,16 +140,24 @@ function finished(parameters: KubernetesDeployParameters, buildId: string, build
       },
     };
   }
+  // REASON says who switched back (an alarm, the canary judge); builds before it was exported say nothing.
+  const why = vars['REASON'] ? ` (${vars['REASON']})` : '';
   const what =
     // COLOR is the color tried: the build exports it whatever the outcome.
     result === 'rolled-back'
-      ? `rolled back: users are back on the color that served before ${vars['COLOR'] || 'the new one'}`
+      ? `rolled back${why}: users are back on the color that served before ${vars['COLOR'] || 'the new one'}`
       : `failed (${build.buildStatus ?? 'no status'}${result ? `, ${result}` : ''}); users stay on the color that served`;
   return {
     result: 'failed',
     message: `${parameters.environment}: ${parameters.project} ${what}; see build ${buildId}'s log`,
   };
 }
+
+/**
+ * The canary judge's last look at the build that switched (its `Build` output variable), read from the
+ * ledger table; a look that cannot be read is a note, never a failure: the switch is done.
+ */
+const judgedBuild = lastLookOf((outcome) => outcome.outputVariables?.['Build'], 'build');
 
 /** The Kubernetes kind's steps, in the step table. */
 export const kubernetesSteps = [
@@ -162,5 +173,6 @@ export const kubernetesSteps = [
           : undefined
         : undefined;
     },
+    judged: judgedBuild,
   }),
 ] as const;

@@ -3,22 +3,30 @@
  * `TargetGroupBinding` the AWS Load Balancer Controller makes for every Service an Ingress forwards
  * to, and the two read side by side from CloudWatch (`readCanarySeries`, then `watchLook`).
  *
- * The load balancer is an input: its metrics are dimensioned by it as well as by the target group,
- * and finding it from a target group takes elbv2 `DescribeTargetGroups` (`LoadBalancerArns`), whose
- * client the delivery workspace does not depend on; the Ingress's status names only its DNS name.
+ * The metrics are dimensioned by the load balancer as well as by the target group; the controller
+ * creates the Application Load Balancer, so no deploy file can name it: it is found from the two
+ * target groups (elbv2 `DescribeTargetGroups`, their `LoadBalancerArns`), which must share it. The
+ * Ingress's status names only its DNS name.
  *
- * The caller needs `list` on `targetgroupbindings.elbv2.k8s.aws` in the namespace and
- * `cloudwatch:GetMetricData` on `*`.
+ * The caller needs `list` on `targetgroupbindings.elbv2.k8s.aws` in the namespace,
+ * `elasticloadbalancing:DescribeTargetGroups` and `cloudwatch:GetMetricData` on `*` (neither action
+ * takes a resource).
  *
  * @see https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/targetgroupbinding/targetgroupbinding/
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTargetGroups.html
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeTargetGroupsCommand,
+  type ElasticLoadBalancingV2Client,
+  type TargetGroup,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { COLORS, type Color } from '@ias/targets';
 import { type CanarySource, canarySourceSchema, readCanarySeries } from '../../canary/cloudwatch.js';
 import { type CanaryAnalysis, watchLook } from '../../canary/watch.js';
-import { DeliveryError } from '../../errors.js';
+import { DeliveryError, isAwsError } from '../../errors.js';
 import { describeIssues } from '../../schemas.js';
-import { calling, type KubernetesApi } from './api.js';
+import { asDeliveryError, calling, type KubernetesApi } from './api.js';
 import type { CanaryWatch } from './canary-watch.js';
 import type { SwitchTarget } from './routing.js';
 
@@ -79,32 +87,102 @@ export async function colorTargetGroups(
   return groups;
 }
 
+/**
+ * The Application Load Balancer both color target groups belong to (the one the AWS Load Balancer
+ * Controller made for the Ingress), from elbv2 `DescribeTargetGroups`: its ARN.
+ *
+ * @throws DeliveryError `SERVICE_MISSING` when a target group does not exist or belongs to no load
+ *   balancer (naming it and its Service); `BAD_INPUT` when the two share no load balancer, or more
+ *   than one; `DEPLOYMENT_FAILED` when elbv2 refuses the call
+ */
+export async function colorLoadBalancer(
+  elbv2: ElasticLoadBalancingV2Client,
+  target: SwitchTarget,
+  groups: Readonly<Record<Color, string>>,
+): Promise<string> {
+  const { namespace } = target;
+  const serviceOf = (arn: string) =>
+    COLORS.filter((c) => groups[c] === arn)
+      .map((c) => `${namespace}/${target.colorServices[c]}`)
+      .join(' and ');
+  const arns = [...new Set(COLORS.map((c) => groups[c]))];
+  let found: readonly TargetGroup[];
+  try {
+    found = (await elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: arns }))).TargetGroups ?? [];
+  } catch (error) {
+    if (isAwsError(error, 'TargetGroupNotFoundException')) {
+      throw new DeliveryError(
+        'SERVICE_MISSING',
+        `a target group of ${target.app}'s color Services does not exist (${arns.join(', ')}; elbv2 answered ${error.message}): the TargetGroupBindings name a target group that is gone; check the AWS Load Balancer Controller's events (kubectl describe targetgroupbindings -n ${namespace}), or remove the canary setting`,
+        { cause: error },
+      );
+    }
+    throw asDeliveryError(
+      `finding the load balancer of ${target.app}'s target groups (${arns.join(', ')})`,
+      error,
+    );
+  }
+  const balancers = (arn: string) => found.find((g) => g.TargetGroupArn === arn)?.LoadBalancerArns ?? [];
+  const alone = arns.filter((arn) => balancers(arn).length === 0);
+  if (alone.length > 0) {
+    throw new DeliveryError(
+      'SERVICE_MISSING',
+      `target group ${alone.join(' and ')} (of Service ${alone.map(serviceOf).join(' and ')}) belongs to no load balancer: the canary judge reads each color's requests from its load balancer's metrics; check that Ingress ${namespace}/${target.ingress} forwards to both color Services and that the controller has made its load balancer (kubectl describe ingress -n ${namespace} ${target.ingress}), or remove the canary setting`,
+    );
+  }
+  const shared = arns
+    .map((arn) => balancers(arn))
+    .reduce((common, lbs) => common.filter((lb) => lbs.includes(lb)));
+  if (shared.length !== 1) {
+    // Short names: the message is cut at 500 characters, and the ARNs are long.
+    const short = (lb: string) =>
+      lb.replace(/^arn:[^:]+:elasticloadbalancing:[^:]+:[0-9]+:loadbalancer\//, '');
+    const each = arns.map((arn) => `${serviceOf(arn)} → ${balancers(arn).map(short).join(', ')}`).join('; ');
+    throw new DeliveryError(
+      'BAD_INPUT',
+      shared.length === 0
+        ? `${target.app}'s color target groups share no load balancer (${each}): the canary judge compares two target groups behind one Application Load Balancer; forward to both color Services from Ingress ${namespace}/${target.ingress} only`
+        : `${target.app}'s color target groups share ${shared.length} load balancers (${shared.map(short).join(', ')}): the canary judge cannot tell which one Ingress ${namespace}/${target.ingress} weighs; forward to the color Services from that Ingress only`,
+    );
+  }
+  return shared[0] as string;
+}
+
 /** Options of {@link targetGroupCanaryWatch}. */
 export interface TargetGroupCanaryWatchOptions {
   /** The cluster, where the TargetGroupBindings are. */
   readonly api: KubernetesApi;
   readonly target: SwitchTarget;
-  /** A client in the load balancer's region. */
+  /** A client in the load balancer's region: finds the load balancer from the target groups. */
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  /** A client in the load balancer's region: reads the metrics. */
   readonly cloudwatch: CloudWatchClient;
-  /**
-   * The Application Load Balancer the controller made for the Ingress: its ARN, or the
-   * `app/<name>/<id>` its metrics carry.
-   */
-  readonly loadBalancer: string;
   readonly analysis: CanaryAnalysis;
 }
 
+/** What {@link targetGroupCanaryWatch} found: the judge, and what it compares. */
+export interface TargetGroupCanaryWatch extends CanaryWatch {
+  /** Each color Service's target group (ARN). */
+  readonly targetGroups: Readonly<Record<Color, string>>;
+  /** The load balancer both belong to (ARN). */
+  readonly loadBalancer: string;
+}
+
 /**
- * The {@link CanaryWatch} of an `ingress-weights` switch: finds the color Services' target groups
- * now (so that a missing binding stops the deployment before it changes anything), then each look
- * reads the baseline's and the canary's target groups from CloudWatch over its window and judges them.
+ * The {@link CanaryWatch} of an `ingress-weights` switch: finds the color Services' target groups and
+ * their load balancer now (so that a missing binding or load balancer stops the deployment before it
+ * changes anything), then each look reads the baseline's and the canary's target groups from
+ * CloudWatch over its window and judges them.
  *
- * @throws DeliveryError as {@link colorTargetGroups} does; `BAD_INPUT` naming the field when the load
- *   balancer or a target group ARN is not one
+ * @throws DeliveryError as {@link colorTargetGroups} and {@link colorLoadBalancer} do; `BAD_INPUT`
+ *   naming the field when the load balancer or a target group ARN is not one the judge reads
  */
-export async function targetGroupCanaryWatch(options: TargetGroupCanaryWatchOptions): Promise<CanaryWatch> {
-  const { cloudwatch, loadBalancer, analysis } = options;
-  const groups = await colorTargetGroups(options.api, options.target);
+export async function targetGroupCanaryWatch(
+  options: TargetGroupCanaryWatchOptions,
+): Promise<TargetGroupCanaryWatch> {
+  const { cloudwatch, analysis, target } = options;
+  const groups = await colorTargetGroups(options.api, target);
+  const loadBalancer = await colorLoadBalancer(options.elbv2, target, groups);
   const source = (sides: { baseline: Color; canary: Color }): CanarySource => ({
     kind: 'target-groups',
     loadBalancer,
@@ -115,11 +193,13 @@ export async function targetGroupCanaryWatch(options: TargetGroupCanaryWatchOpti
   if (!checked.success) {
     throw new DeliveryError(
       'BAD_INPUT',
-      `the canary judge cannot read ${options.target.app}'s target groups: ${describeIssues(checked.error)}`,
+      `the canary judge cannot read ${target.app}'s target groups: ${describeIssues(checked.error)}`,
     );
   }
   return {
     analysis,
+    targetGroups: groups,
+    loadBalancer,
     async judge(window, sides) {
       const reading = await readCanarySeries(cloudwatch, source(sides), window);
       return watchLook(reading.baseline, reading.canary, analysis);

@@ -3,7 +3,10 @@ import {
   GetDeploymentCommand,
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
+import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { GetAliasCommand, PublishVersionCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -186,7 +189,38 @@ describe('runPipelineJob, deploy', () => {
     expect(success()).toEqual({
       jobId: 'job-1',
       executionDetails: { summary: 'deployment d-ABC succeeded: live → version 8' },
-      outputVariables: { TargetVersion: '8' },
+      outputVariables: { TargetVersion: '8', DeploymentId: 'd-ABC' },
+    });
+  });
+
+  it("records the release with the canary watcher's last look at the deployment, kept under its ID", async () => {
+    codedeployMock.on(GetDeploymentCommand).resolves({ deploymentInfo: { status: 'Succeeded' } });
+    const look = {
+      at: '2026-01-05T09:07:00.000Z',
+      verdict: 'fail',
+      action: 'continue',
+      reason: 'look 4 of 4 (level 0.017): pass',
+      look: 4,
+      looks: 4,
+      level: 0.017,
+      final: true,
+      metrics: [],
+    };
+    const canaryQuery = { ExpressionAttributeValues: { ':pk': { S: 'canary#d-ABC' } } };
+    mocks.dynamodb.on(QueryCommand).resolves({ Items: [] });
+    mocks.dynamodb.on(QueryCommand, canaryQuery).resolves({
+      Items: [{ number: { N: '4' }, evidence: { S: JSON.stringify({ ...look, verdict: 'pass' }) } }],
+    });
+    mocks.dynamodb.on(PutItemCommand).resolves({});
+    mocks.ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+    mocks.secrets.on(ListSecretsCommand).resolves({ SecretList: [] });
+    const ledger = { table: 'ias-dev-releases', name: 'allocate-order', configurationPath: '/ias/dev/' };
+    const outcome = await runJob(jobClients('dynamodb', 'ssm', 'secrets'), job({ ...deploy, ledger }));
+    expect(outcome.result).toBe('succeeded');
+    const written = JSON.parse(sent(mocks.dynamodb, PutItemCommand)[0]?.Item?.release?.S ?? '{}') as object;
+    expect(written).toMatchObject({
+      functions: { 'allocate-order': '8' },
+      canary: { deploymentId: 'd-ABC', verdict: 'pass', look: 4, looks: 4 },
     });
   });
 

@@ -1,4 +1,6 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParametersCommand } from '@aws-sdk/client-ssm';
 import type { KubernetesDeploymentSettings } from '@ias/targets';
 import { describe, expect, it } from 'vitest';
@@ -25,10 +27,12 @@ import {
 import {
   analysis,
   answerMetricsWith,
+  answerTargetGroups,
   BLUE_TG,
   COLOR_BINDINGS,
   FAILING,
   GREEN_TG,
+  HEALTHY,
   LOAD_BALANCER,
 } from './fake-canary.js';
 
@@ -367,23 +371,43 @@ describe('deploy-cli: the canary judge', () => {
     ...deployFile(settings),
     canary,
   });
-  const CANARY = { analysis: analysis(), loadBalancer: LOAD_BALANCER };
+  const CANARY = { analysis: analysis() };
+  /** The deploy project's build, whose ID the looks are kept under. */
+  const BUILD = 'ias-dev-inventory-api-k8s-deploy:0b5c8a3e-6a3f-4c1d-9e2a-7f1b2c3d4e5f';
 
-  it('reads the canary setting from the deploy file and shows the target groups it would judge', async () => {
+  it('reads the canary setting from the deploy file and shows the target groups and load balancer it would judge', async () => {
+    answerTargetGroups();
     const { input } = application(INGRESS_SWITCH);
     const api = servingCluster(input, 'blue').seed(COLOR_BINDINGS);
     const run = await cli([...DEPLOY, '--dry-run'], {
       api,
-      file: judgedFile({
-        analysis: { bakeMinutes: 8, inconclusive: 'continue', earlyPromotion: false },
-        loadBalancer: LOAD_BALANCER,
-      }),
+      file: judgedFile({ analysis: { bakeMinutes: 8, inconclusive: 'continue', earlyPromotion: false } }),
+      env: { CODEBUILD_BUILD_ID: BUILD },
     });
     expect(run.code).toBe(EXIT.DONE);
     expect(run.out).toContain(
       `would judge each step that splits users: 8 looks, target groups ${BLUE_TG} (baseline) and ${GREEN_TG} (canary) of ${LOAD_BALANCER}; inconclusive at the final look: continue; early promotion: no`,
     );
+    expect(run.out).toContain(`would keep each look in ias-dev-releases under ${BUILD}`);
+    expect(sent(mocks.elbv2, DescribeTargetGroupsCommand)).toEqual([
+      { TargetGroupArns: [BLUE_TG, GREEN_TG] },
+    ]);
     expect(api.writes()).toEqual([]);
+  });
+
+  it('still reads a deploy file that names the load balancer, as the canary setting once did', async () => {
+    answerTargetGroups();
+    const { input } = application(INGRESS_SWITCH);
+    const api = servingCluster(input, 'blue').seed(COLOR_BINDINGS);
+    const run = await cli([...DEPLOY, '--dry-run'], {
+      api,
+      file: judgedFile({ ...CANARY, loadBalancer: 'whatever it was' }),
+    });
+    expect(run.code).toBe(EXIT.DONE);
+    expect(run.out).toContainEqual(expect.stringContaining(`(canary) of ${LOAD_BALANCER};`));
+    expect(run.out).toContain(
+      "canary: the looks are not kept: CODEBUILD_BUILD_ID is not set (the deploy project's build sets it)",
+    );
   });
 
   it('fails with exit 2 on a canary setting that breaks its schema, naming the fields', async () => {
@@ -397,11 +421,7 @@ describe('deploy-cli: the canary judge', () => {
     expect(run.code).toBe(EXIT.BAD_INPUT);
     expect(run.err).toHaveLength(1);
     expect(run.err[0]).toMatch(new RegExp(`^kubernetes: ${FILE}: canary\\.analysis\\.bakeMinutes: `));
-    for (const field of [
-      'canary.analysis.inconclusive',
-      'canary.analysis: Unrecognized key: "alpha"',
-      'canary.loadBalancer',
-    ]) {
+    for (const field of ['canary.analysis.inconclusive', 'canary.analysis: Unrecognized key: "alpha"']) {
       expect(run.err[0]).toContain(field);
     }
     expect(api.calls).toEqual([]);
@@ -417,23 +437,101 @@ describe('deploy-cli: the canary judge', () => {
     expect(api.calls).toEqual([]);
   });
 
-  it('switches back when CloudWatch shows green failing, exits 1 naming the judge, and writes its last look', async () => {
+  it('switches back when CloudWatch shows green failing, exits 1 naming the judge, keeps each look under the build and writes why', async () => {
     answerMetricsWith(FAILING);
+    answerTargetGroups();
+    mocks.dynamodb.on(PutItemCommand).resolves({});
     const { input } = application(INGRESS_SWITCH);
     const api = servingCluster(input, 'blue').seed(COLOR_BINDINGS);
-    const run = await cli([...DEPLOY, '--result-file', 'result.json'], { api, file: judgedFile(CANARY) });
+    const run = await cli([...DEPLOY, '--result-file', 'result.json'], {
+      api,
+      file: judgedFile(CANARY),
+      env: { CODEBUILD_BUILD_ID: BUILD },
+    });
     expect(run.code).toBe(EXIT.FAILED);
     expect(run.err).toEqual([
       expect.stringMatching(
         /^kubernetes: rolled back to blue: the canary judge at 5 %: look 2 of 10 .*: fail — /,
       ),
     ]);
-    expect(JSON.parse(run.written['result.json'] as string)).toMatchObject({
+    const result = JSON.parse(run.written['result.json'] as string) as Record<string, unknown>;
+    expect(result).toMatchObject({
       result: 'rolled-back',
       atPercent: 5,
       canary: { look: 2, looks: 10, action: 'rollback', judgement: { verdict: 'fail' } },
+      reason: expect.stringMatching(/^the canary judge at 5 %: look 2 of 10 .*: fail — /),
     });
+    expect(result).not.toHaveProperty('alarm');
+    // Both looks kept, in order, under the build's ID in the environment's ledger table.
+    const kept = sent(mocks.dynamodb, PutItemCommand);
+    expect(kept.map((p) => [p.TableName, p.Item?.['pk']?.S, p.Item?.['number']?.N])).toEqual([
+      ['ias-dev-releases', `canary#${BUILD}`, '1'],
+      ['ias-dev-releases', `canary#${BUILD}`, '2'],
+    ]);
+    expect(JSON.parse(kept[1]?.Item?.['evidence']?.S ?? '{}')).toMatchObject({
+      verdict: 'fail',
+      action: 'rollback',
+      look: 2,
+      looks: 10,
+    });
+    expect(run.out).toContain(`canary: keeping each look in ias-dev-releases under ${BUILD}`);
     expect(api.weights('inventory-api')).toEqual({ 'inventory-api-blue': 100, 'inventory-api-green': 0 });
+  });
+
+  it('judges on when a look cannot be kept, saying so', async () => {
+    answerMetricsWith(FAILING);
+    answerTargetGroups();
+    mocks.dynamodb
+      .on(PutItemCommand)
+      .rejects(Object.assign(new Error('not authorized to PutItem'), { name: 'AccessDeniedException' }));
+    const { input } = application(INGRESS_SWITCH);
+    const api = servingCluster(input, 'blue').seed(COLOR_BINDINGS);
+    const run = await cli(DEPLOY, { api, file: judgedFile(CANARY), env: { CODEBUILD_BUILD_ID: BUILD } });
+    expect(run.code).toBe(EXIT.FAILED);
+    expect(run.err[0]).toMatch(/^kubernetes: rolled back to blue: the canary judge at 5 %: look 2 of 10/);
+    expect(run.out).toContain(
+      `canary: look 2 of ${BUILD} not kept in ias-dev-releases (AccessDeniedException: not authorized to PutItem); judging goes on`,
+    );
+  });
+
+  it('judges without keeping the looks where the build ID is not set', async () => {
+    answerMetricsWith(FAILING);
+    answerTargetGroups();
+    const { input } = application(INGRESS_SWITCH);
+    const api = servingCluster(input, 'blue').seed(COLOR_BINDINGS);
+    const run = await cli(DEPLOY, { api, file: judgedFile(CANARY) });
+    expect(run.code).toBe(EXIT.FAILED);
+    expect(sent(mocks.dynamodb, PutItemCommand)).toEqual([]);
+  });
+
+  it('fails before changing anything when the color target groups share no load balancer', async () => {
+    answerTargetGroups({ [BLUE_TG]: [LOAD_BALANCER], [GREEN_TG]: [] });
+    const { input } = application(INGRESS_SWITCH);
+    const api = servingCluster(input, 'blue').seed(COLOR_BINDINGS);
+    const run = await cli(DEPLOY, { api, file: judgedFile(CANARY) });
+    expect(run.code).toBe(EXIT.FAILED);
+    expect(run.err[0]).toMatch(
+      new RegExp(`^kubernetes: target group ${GREEN_TG} .* belongs to no load balancer`),
+    );
+    expect(api.writes()).toEqual([]);
+  });
+
+  it('writes who switched back, an alarm, as the reason', async () => {
+    answerMetricsWith(HEALTHY);
+    answerTargetGroups();
+    const { input } = application(INGRESS_SWITCH);
+    const api = servingCluster(input, 'blue').seed(COLOR_BINDINGS);
+    const run = await cli([...DEPLOY, '--result-file', 'result.json'], {
+      api,
+      file: judgedFile(CANARY),
+      alarms: () => alarmsWhen(ALARM, () => api.weights('inventory-api')['inventory-api-green'] === 5),
+    });
+    expect(run.code).toBe(EXIT.FAILED);
+    expect(JSON.parse(run.written['result.json'] as string)).toMatchObject({
+      result: 'rolled-back',
+      alarm: ALARM,
+      reason: `alarm ${ALARM} during the bake`,
+    });
   });
 
   it('fails before changing anything when a color Service has no TargetGroupBinding', async () => {

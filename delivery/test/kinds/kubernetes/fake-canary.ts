@@ -1,4 +1,8 @@
 import { GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeTargetGroupsCommand,
+  type DescribeTargetGroupsCommandInput,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { CanaryWindow } from '../../../src/canary/cloudwatch.js';
 import type { CanaryMinute } from '../../../src/canary/series.js';
 import { type CanaryAnalysis, type CanaryLook, watchLook } from '../../../src/canary/watch.js';
@@ -102,6 +106,35 @@ export const BLUE_TG = `${ARN}:targetgroup/k8s-iasdev-inventor-1a2b3c4d5e/73e2d6
 export const GREEN_TG = `${ARN}:targetgroup/k8s-iasdev-inventor-6f7a8b9c0d/0f1e2d3c4b5a6978`;
 /** The Ingress's load balancer. */
 export const LOAD_BALANCER = `${ARN}:loadbalancer/app/ias-dev-inventory-api/50dc6c495c0c9188`;
+
+/**
+ * Answers elbv2 DescribeTargetGroups with each target group asked for, attached to the load
+ * balancers `attached` gives it (by default {@link LOAD_BALANCER} for both colors' groups); a group
+ * `attached` does not name is not found, as elbv2 answers an unknown ARN.
+ */
+export function answerTargetGroups(
+  attached: Readonly<Record<string, readonly string[]>> = {
+    [BLUE_TG]: [LOAD_BALANCER],
+    [GREEN_TG]: [LOAD_BALANCER],
+  },
+): void {
+  mocks.elbv2.on(DescribeTargetGroupsCommand).callsFake((input: DescribeTargetGroupsCommandInput) => {
+    const asked = input.TargetGroupArns ?? [];
+    const unknown = asked.find((arn) => attached[arn] === undefined);
+    if (unknown !== undefined) {
+      throw Object.assign(new Error(`One or more target groups not found`), {
+        name: 'TargetGroupNotFoundException',
+      });
+    }
+    return {
+      TargetGroups: asked.map((arn) => ({
+        TargetGroupArn: arn,
+        TargetType: 'ip',
+        LoadBalancerArns: [...(attached[arn] ?? [])],
+      })),
+    };
+  });
+}
 
 /** A TargetGroupBinding as the AWS Load Balancer Controller makes one for `service`. */
 export function binding(service: string, arn: string, namespace = 'ias-dev'): KubernetesObject {

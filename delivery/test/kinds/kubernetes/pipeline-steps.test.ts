@@ -94,6 +94,108 @@ describe('runPipelineJob, kubernetes-deploy', () => {
     });
   });
 
+  describe('the canary judge’s last look at the build', () => {
+    const LEDGER = { table: 'ias-dev-releases', name: 'inventory-api', configurationPath: '/ias/dev/' };
+    const LOOK = {
+      at: '2026-01-05T09:07:00.000Z',
+      verdict: 'pass',
+      action: 'promote',
+      reason: 'look 6 of 10 (level 0.0123): pass — every metric no worse',
+      look: 6,
+      looks: 10,
+      level: 0.0123,
+      final: false,
+      metrics: [
+        {
+          metric: 'error-rate',
+          test: 'conditional binomial',
+          effect: 0.9,
+          pValueWorse: 0.6,
+          pValueNotWorse: 0.001,
+          adjustedAlpha: 0.0041,
+          samples: { baseline: 20000, canary: 1000 },
+          errors: { baseline: 20, canary: 1 },
+          verdict: 'pass',
+        },
+      ],
+    };
+    const succeeded = () => {
+      mocks.codebuild
+        .on(BatchGetBuildsCommand)
+        .resolves(build('SUCCEEDED', { RESULT: 'succeeded', COLOR: 'green', IMAGE, REVISION: 'sha256:rev' }));
+      mocks.dynamodb.on(QueryCommand).resolves({ Items: [] });
+      mocks.dynamodb.on(PutItemCommand).resolves({});
+      mocks.ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+      mocks.secrets.on(ListSecretsCommand).resolves({ SecretList: [] });
+    };
+    const canaryQuery = { ExpressionAttributeValues: { ':pk': { S: `canary#${BUILD}` } } };
+    const recorded = () =>
+      JSON.parse(sent(mocks.dynamodb, PutItemCommand)[0]?.Item?.release?.S ?? '{}') as Record<
+        string,
+        unknown
+      >;
+    const token = JSON.stringify({ buildId: BUILD, startedAt: 0, image: IMAGE });
+
+    it('goes on the release: the summary of the look kept under the build’s ID', async () => {
+      succeeded();
+      mocks.dynamodb
+        .on(QueryCommand, canaryQuery)
+        .resolves({ Items: [{ number: { N: '6' }, evidence: { S: JSON.stringify(LOOK) } }] });
+      await runJob(clients, job({ ...parameters, ledger: LEDGER }, token));
+      expect(sent(mocks.dynamodb, QueryCommand)).toContainEqual(
+        expect.objectContaining({ TableName: 'ias-dev-releases', ...canaryQuery, Limit: 1 }),
+      );
+      expect(recorded()).toMatchObject({
+        applications: { 'inventory-api': { color: 'green' } },
+        canary: {
+          deploymentId: BUILD,
+          verdict: 'pass',
+          action: 'promote',
+          look: 6,
+          looks: 10,
+          metrics: [{ metric: 'error-rate', verdict: 'pass', effect: 0.9 }],
+        },
+      });
+    });
+
+    it('leaves the release without it when the build was not judged', async () => {
+      succeeded();
+      await runJob(clients, job({ ...parameters, ledger: LEDGER }, token));
+      expect(recorded()).not.toHaveProperty('canary');
+    });
+
+    it('records the release all the same when the look cannot be read, saying so in the summary', async () => {
+      succeeded();
+      mocks.dynamodb
+        .on(QueryCommand, canaryQuery)
+        .rejects(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
+      const outcome = await runJob(clients, job({ ...parameters, ledger: LEDGER }, token));
+      expect(outcome.result).toBe('succeeded');
+      expect(recorded()).not.toHaveProperty('canary');
+      expect(recorded()['summary']).toContain(
+        `the canary judge's last look at build ${BUILD} could not be read (ProvisionedThroughputExceededException: throttled)`,
+      );
+    });
+  });
+
+  it('fails saying who switched back when the build exported it', async () => {
+    const reason = 'the canary judge at 5 %: look 2 of 10 (level 0.0012): fail — error-rate worse than 1.1×';
+    mocks.codebuild.on(BatchGetBuildsCommand).resolves(
+      build('SUCCEEDED', {
+        RESULT: 'rolled-back',
+        COLOR: 'green',
+        IMAGE,
+        REVISION: 'sha256:rev',
+        REASON: reason,
+      }),
+    );
+    const token = JSON.stringify({ buildId: BUILD, startedAt: 0, image: IMAGE });
+    await runJob(clients, job(parameters, token));
+    expect(failure()?.failureDetails?.message).toBe(
+      `dev: ${PROJECT} rolled back (${reason}): users are back on the color that served before green; see build ${BUILD}'s log`,
+    );
+  });
+
   it('fails saying the previous color serves again when the switch rolled back, and records nothing', async () => {
     mocks.codebuild
       .on(BatchGetBuildsCommand)

@@ -1,11 +1,17 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
-import { colorTargetGroups, targetGroupCanaryWatch } from '../../../src/kinds/kubernetes/target-groups.js';
+import {
+  colorLoadBalancer,
+  colorTargetGroups,
+  targetGroupCanaryWatch,
+} from '../../../src/kinds/kubernetes/target-groups.js';
 import { clients, mocks, sent } from '../../aws.js';
 import { application, FakeKubernetesApi, INGRESS_SWITCH } from './fake-api.js';
 import {
   analysis,
   answerMetricsWith,
+  answerTargetGroups,
   ARN,
   binding,
   BLUE_TG,
@@ -56,9 +62,74 @@ describe('colorTargetGroups', () => {
   });
 });
 
+const GROUPS = { blue: BLUE_TG, green: GREEN_TG } as const;
+/** Another load balancer of the account. */
+const OTHER_LB = `${ARN}:loadbalancer/app/ias-dev-other/1234567890abcdef`;
+
+describe('colorLoadBalancer', () => {
+  it('finds the load balancer both color target groups belong to, in one DescribeTargetGroups', async () => {
+    answerTargetGroups({ [BLUE_TG]: [LOAD_BALANCER], [GREEN_TG]: [OTHER_LB, LOAD_BALANCER] });
+    expect(await colorLoadBalancer(clients.elbv2, target, GROUPS)).toBe(LOAD_BALANCER);
+    expect(sent(mocks.elbv2, DescribeTargetGroupsCommand)).toEqual([
+      { TargetGroupArns: [BLUE_TG, GREEN_TG] },
+    ]);
+  });
+
+  it('fails naming the Services when a target group belongs to no load balancer', async () => {
+    answerTargetGroups({ [BLUE_TG]: [LOAD_BALANCER], [GREEN_TG]: [] });
+    await expect(colorLoadBalancer(clients.elbv2, target, GROUPS)).rejects.toMatchObject({
+      code: 'SERVICE_MISSING',
+      message: expect.stringMatching(
+        new RegExp(
+          `^target group ${GREEN_TG} \\(of Service ias-dev/inventory-api-green\\) belongs to no load balancer: .*kubectl describe ingress -n ias-dev inventory-api\\), or remove the canary setting$`,
+        ),
+      ),
+    });
+  });
+
+  it('fails when the two target groups share no load balancer, listing each one’s', async () => {
+    answerTargetGroups({ [BLUE_TG]: [LOAD_BALANCER], [GREEN_TG]: [OTHER_LB] });
+    await expect(colorLoadBalancer(clients.elbv2, target, GROUPS)).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringContaining(
+        "inventory-api's color target groups share no load balancer (ias-dev/inventory-api-blue → app/ias-dev-inventory-api/50dc6c495c0c9188; ias-dev/inventory-api-green → app/ias-dev-other/1234567890abcdef): the canary judge compares two target groups behind one Application Load Balancer",
+      ),
+    });
+  });
+
+  it('fails when the two target groups share more than one load balancer', async () => {
+    answerTargetGroups({ [BLUE_TG]: [LOAD_BALANCER, OTHER_LB], [GREEN_TG]: [OTHER_LB, LOAD_BALANCER] });
+    await expect(colorLoadBalancer(clients.elbv2, target, GROUPS)).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringContaining(
+        "inventory-api's color target groups share 2 load balancers (app/ias-dev-inventory-api/50dc6c495c0c9188, app/ias-dev-other/1234567890abcdef)",
+      ),
+    });
+  });
+
+  it('fails saying the bindings name a target group that is gone when elbv2 knows it not', async () => {
+    answerTargetGroups({ [BLUE_TG]: [LOAD_BALANCER] });
+    await expect(colorLoadBalancer(clients.elbv2, target, GROUPS)).rejects.toMatchObject({
+      code: 'SERVICE_MISSING',
+      message: expect.stringContaining("a target group of inventory-api's color Services does not exist"),
+    });
+  });
+
+  it('fails naming what it was doing when elbv2 refuses the call', async () => {
+    mocks.elbv2
+      .on(DescribeTargetGroupsCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
+    await expect(colorLoadBalancer(clients.elbv2, target, GROUPS)).rejects.toMatchObject({
+      code: 'DEPLOYMENT_FAILED',
+      message: `finding the load balancer of inventory-api's target groups (${BLUE_TG}, ${GREEN_TG}): AccessDenied: not authorized`,
+    });
+  });
+});
+
 describe('targetGroupCanaryWatch', () => {
   it('judges the baseline’s target group against the canary’s, read from CloudWatch over the window', async () => {
     answerMetricsWith(FAILING);
+    answerTargetGroups();
     const api = new FakeKubernetesApi().seed([
       binding('inventory-api-blue', BLUE_TG),
       binding('inventory-api-green', GREEN_TG),
@@ -66,10 +137,11 @@ describe('targetGroupCanaryWatch', () => {
     const watch = await targetGroupCanaryWatch({
       api,
       target,
+      elbv2: clients.elbv2,
       cloudwatch: clients.cloudwatch,
-      loadBalancer: LOAD_BALANCER,
       analysis: analysis(),
     });
+    expect(watch).toMatchObject({ targetGroups: GROUPS, loadBalancer: LOAD_BALANCER });
     const start = Date.parse('2026-01-05T09:00:20Z');
     const look = await watch.judge(
       { start: new Date(start), end: new Date(start + 4 * 60_000) },
@@ -93,7 +165,9 @@ describe('targetGroupCanaryWatch', () => {
     ]);
   });
 
-  it('fails before any look on a load balancer that is not one, naming the field', async () => {
+  it('fails before any look on a load balancer that is not an Application Load Balancer, naming the field', async () => {
+    const network = `${ARN}:loadbalancer/net/ias-dev-inventory-api/50dc6c495c0c9188`;
+    answerTargetGroups({ [BLUE_TG]: [network], [GREEN_TG]: [network] });
     const api = new FakeKubernetesApi().seed([
       binding('inventory-api-blue', BLUE_TG),
       binding('inventory-api-green', GREEN_TG),
@@ -102,8 +176,8 @@ describe('targetGroupCanaryWatch', () => {
       targetGroupCanaryWatch({
         api,
         target,
+        elbv2: clients.elbv2,
         cloudwatch: clients.cloudwatch,
-        loadBalancer: 'ias-dev-inventory-api',
         analysis: analysis(),
       }),
     ).rejects.toMatchObject({
