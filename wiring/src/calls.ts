@@ -27,6 +27,8 @@
  * - `${resource:PATH}` — a property of the CloudFormation custom resource whose requests the
  *   workload answers (its `ResourceProperties`, dot path: `${resource:DeploymentGroupName}`), directly
  *   or through aws-cdk-lib's provider framework; the call is expanded once per such resource;
+ * - `${param:PATH.*}` — each element of the array at PATH of the UserParameters (`${param:alarms.*}`),
+ *   the resource repeated once per element;
  * - `${setting:ssm.*}` — the name (without its leading `/`) of each setting an EC2 instance reads from
  *   an SSM parameter (`NAME=ssm:<parameter>` in the settings file its launch template's user data
  *   writes), the resource repeated once per setting, none when it has none.
@@ -53,6 +55,14 @@ export interface RecordedCall {
    * @default - the workload's own role
    */
   readonly principal?: string;
+  /**
+   * The pipeline steps that make the call (their UserParameters `step`), for a workload that runs
+   * several (the steps functions): the check expands it only for the actions that run one of them,
+   * so that a step no action of the assembly runs (e.g. `judged-deploy` where no environment deploys
+   * judged) needs no permission there.
+   * @default - every context that gives its tokens
+   */
+  readonly steps?: readonly string[];
 }
 
 /** The calls of one workload, as checked into `wiring/calls/<workload>.json`. */

@@ -29,7 +29,7 @@ function names(env: string) {
 }
 
 /** The deploy file the assembly holds for a deploy project (the `deploy.json` of its source asset). */
-function deployFile(project: string): { parameters: Record<string, string> } {
+function deployFile(project: string): { parameters: Record<string, string>; canary?: unknown } {
   const dir = inject('assemblyDir');
   for (const asset of readdirSync(dir).filter((d) => d.startsWith('asset.'))) {
     const path = join(dir, asset, 'deploy.json');
@@ -126,6 +126,40 @@ describe.runIf(app)('a Kubernetes application', () => {
       .filter((f) => f.check === 'permissions')
       .map((f) => /ssm:GetParameters on arn:aws:ssm:[^:]+:\d+:parameter(\S+) is denied/.exec(f.fails)?.[1]);
     expect(denied.sort()).toEqual(Object.values(deployFile(target.deployProject).parameters).sort());
+  });
+
+  it("holds the deploy projects whose deploy file has the canary judge, and only those, to the judge's calls", async () => {
+    const envs = ['dev', 'staging', 'prod'];
+    const judged = envs.filter((env) => deployFile(names(env).target.deployProject).canary !== undefined);
+    // The profile judges prod's Kubernetes deployments (infra/lib/config/environments.ts).
+    expect(judged).toContain('prod');
+    const broken = model();
+    const calls = [
+      'cloudwatch:GetMetricData',
+      'elasticloadbalancing:DescribeTargetGroups',
+      'dynamodb:PutItem',
+    ];
+    for (const env of envs) {
+      for (const action of calls) removeAction(broken, env, action, (s) => s.stackName === names(env).stack);
+    }
+    const report = await checkAssemblyModel(broken);
+    for (const env of envs) {
+      const { target } = names(env);
+      const denied = report.findings
+        .filter((f) => f.workload === target.deployProject && f.check === 'permissions')
+        .map((f) => /^its code calls (\S+):/.exec(f.fails)?.[1]);
+      expect(denied.sort(), env).toEqual(judged.includes(env) ? [...calls].sort() : []);
+    }
+    // The looks go to the environment's own ledger table.
+    const { target } = names('prod');
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({
+        workload: target.deployProject,
+        fails: expect.stringMatching(
+          /dynamodb:PutItem on arn:aws:dynamodb:[^:]+:\d+:table\/ias-prod-releases is denied/,
+        ),
+      }),
+    );
   });
 
   it('names the deploy project when the Kubernetes API does not admit it', async () => {

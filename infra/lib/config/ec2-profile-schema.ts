@@ -1,5 +1,6 @@
+import { canaryAnalysisProfileSchema, checkCanaryAnalysis } from './canary-analysis-schema';
 import { z } from 'zod';
-import { EC2_HEALTHY_HOST_UNITS, EC2_PREDEFINED_HOSTS } from '@ias/targets';
+import { EC2_HEALTHY_HOST_UNITS, EC2_PREDEFINED_HOSTS, ec2Split } from '@ias/targets';
 
 /** Whether `name` is lowercase DNS labels (letters, digits, hyphens; 1-63 each) joined by dots. */
 function isDnsName(name: string): boolean {
@@ -106,9 +107,12 @@ export const ec2ProfileSchema = z
         p99LatencyMs: z.number().int().min(1),
       })
       .strict(),
+    /** Whether the canary judge decides this kind's deployments here, and how (README "Canary analysis"). */
+    canaryAnalysis: canaryAnalysisProfileSchema.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
+    checkCanaryAnalysis(p.canaryAnalysis, ec2Split(p.deployment), ctx);
     const { hosts } = p.deployment;
     if (
       p.deployment.style === 'in-place' &&

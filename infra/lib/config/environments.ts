@@ -136,6 +136,8 @@ export const environments = {
         concurrentExecutions: 200,
         queueOldestMessageSeconds: 600,
       },
+      // Judged every minute of the 10 the linear shift keeps both versions serving.
+      canaryAnalysis: { enabled: true, inconclusive: 'continue' },
     },
     // Amazon ECS's own blue/green: the green side is checked through the test listener by a
     // lifecycle hook, then takes all traffic and bakes for 5 minutes under the alarms.
@@ -207,7 +209,9 @@ export const environments = {
       databaseFreeableMemoryMiB: 1024,
       evaluationPeriods: 3,
     },
-    // Canary: 10 % of traffic for 5 minutes, then the rest, unless an alarm rolls it back.
+    // Canary: 10 % of traffic for 5 minutes, then the rest, unless an alarm or the judge rolls it back.
+    // Judged every minute of the 5; a verdict still inconclusive at the end lets it go on, since the
+    // sample's functions see little traffic (S3 imports are rare): with steady traffic, choose rollback.
     lambda: {
       deployment: 'canary',
       errorsPerMinute: 1,
@@ -220,6 +224,7 @@ export const environments = {
         concurrentExecutions: 500,
         queueOldestMessageSeconds: 300,
       },
+      canaryAnalysis: { enabled: true, inconclusive: 'continue' },
     },
     // Seed 004: 1024 CPU / 2048 MiB, 2 to 20 tasks, at least 3 when created, more on Friday
     // evenings. The seeds' CodeDeploy blue/green: 10 % of traffic for 5 minutes, then the rest;
@@ -242,6 +247,8 @@ export const environments = {
       },
       deployment: { strategy: 'codedeploy-blue-green', traffic: 'canary', blueRetentionMinutes: 60 },
       alarms: { target5xxPerMinute: 1, unhealthyHosts: 1, p99LatencyMs: 500 },
+      // The judge compares green with blue during the 5 minutes of canary traffic.
+      canaryAnalysis: { enabled: true, inconclusive: 'continue' },
       watch: {
         elb5xxPer5Minutes: 1,
         target5xxPer5Minutes: 5,
@@ -270,6 +277,8 @@ export const environments = {
         oldColorRetentionMinutes: 60,
       },
       alarms: { restartsPer5Minutes: 2, loggedErrorsPer5Minutes: 5 },
+      // The judge compares the new color's 5 % with the old color's 95 % during the first step's bake.
+      canaryAnalysis: { enabled: true, inconclusive: 'continue' },
     },
     // Blue/green: CodeDeploy copies the Auto Scaling group, moves the load balancer to the green
     // instances half at a time, and keeps the blue fleet an hour (as the ECS blue side is kept).
@@ -280,6 +289,9 @@ export const environments = {
       scaling: { cpuTargetPercent: 60, requestsPerTarget: 800 },
       deployment: { style: 'blue-green', hosts: 'HalfAtATime', terminateBlueAfterMinutes: 60 },
       alarms: { unhealthyHosts: 1, target5xxPer5Minutes: 5, p99LatencyMs: 1000 },
+      // The judge compares the green fleet's first 15 minutes alone with blue's 15 before the
+      // deployment; a confident pass ends the hour's wait (the blue fleet is terminated early).
+      canaryAnalysis: { enabled: true, inconclusive: 'continue', bakeMinutes: 15 },
     },
     observability: {
       // Every minute: the canary is also the gate after a deployment, which waits for a run that

@@ -14,4 +14,5 @@ export * from './functions';
 export * from './services';
 export * from './project';
 export * from './operator-access';
+export * from './judged-lambda';
 export { exitOnConfigError } from './exit';

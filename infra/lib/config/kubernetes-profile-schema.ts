@@ -1,5 +1,6 @@
+import { canaryAnalysisProfileSchema, checkCanaryAnalysis } from './canary-analysis-schema';
 import { z } from 'zod';
-import { KUBERNETES_DEPLOYMENTS, KUBERNETES_STRATEGIES } from '@ias/targets';
+import { KUBERNETES_DEPLOYMENTS, KUBERNETES_STRATEGIES, kubernetesSplit } from '@ias/targets';
 
 /** The Kubernetes versions the platform's manifests are generated and validated for. */
 export const KUBERNETES_VERSIONS = ['1.33'] as const;
@@ -97,8 +98,11 @@ export const kubernetesProfileSchema = z
         loggedErrorsPer5Minutes: z.number().int().min(1),
       })
       .strict(),
+    /** Whether the canary judge decides this kind's deployments here, and how (README "Canary analysis"). */
+    canaryAnalysis: canaryAnalysisProfileSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((k, ctx) => checkCanaryAnalysis(k.canaryAnalysis, kubernetesSplit(k.deployment), ctx));
 
 /** The validated Kubernetes section of a profile. */
 export type KubernetesProfile = z.output<typeof kubernetesProfileSchema>;

@@ -85,6 +85,8 @@ export const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = {
   'ecs:DescribeTaskDefinition': 'read-only, the revision to return to',
   'ssm:DescribeParameters': 'read-only metadata: type and version, never values',
   'secretsmanager:ListSecrets': 'read-only names and version IDs, never values',
+  'cloudwatch:GetMetricData':
+    "read-only, no resource-level permissions: the judged deploy's two versions' metrics",
 };
 
 /** Short words for the README after the actions of some scopes. */
@@ -175,6 +177,10 @@ export const OPERATOR_ACCESS: readonly OperatorCommandGroup[] = [
       },
       { scope: 'deploymentConfigs', actions: ['codedeploy:GetDeploymentConfig'] },
       { scope: 'any', actions: ['codedeploy:StopDeployment'] },
+      // The judged strategy: the canary judge reads both versions' metrics (no resource-level
+      // permissions) and stops on the function's alarms.
+      { scope: 'any', actions: ['cloudwatch:GetMetricData'] },
+      { scope: 'alarms', actions: ['cloudwatch:DescribeAlarms'] },
     ],
   },
   {
@@ -260,6 +266,10 @@ export const OPERATOR_ACCESS: readonly OperatorCommandGroup[] = [
       },
       { scope: 'deploymentConfigs', actions: ['codedeploy:GetDeploymentConfig'] },
       { scope: 'any', actions: ['codedeploy:StopDeployment'] },
+      // The judged strategy: the canary judge reads both versions' metrics (no resource-level
+      // permissions) and stops on the function's alarms.
+      { scope: 'any', actions: ['cloudwatch:GetMetricData'] },
+      { scope: 'alarms', actions: ['cloudwatch:DescribeAlarms'] },
     ],
   },
   {

@@ -8,7 +8,16 @@ import {
   LAMBDA_MAX_TIMEOUT_SECONDS,
   serviceProfileSchema,
 } from './service-profile-schema';
-import { canaryGateDeadlineSeconds, LAMBDA_DEPLOYMENTS, SERVICE_STRATEGIES } from '@ias/targets';
+import {
+  canaryGateDeadlineSeconds,
+  DEFAULT_JUDGED_STEPS,
+  LAMBDA_DEPLOYMENTS,
+  lambdaSplit,
+  SERVICE_STRATEGIES,
+} from '@ias/targets';
+import { judgedStepsSchema } from '@ias/delivery';
+import { checkJudgedLambda } from './judged-lambda';
+import { canaryAnalysisProfileSchema, checkCanaryAnalysis } from './canary-analysis-schema';
 import { kubernetesProfileSchema } from './kubernetes-profile-schema';
 import { ec2ProfileSchema } from './ec2-profile-schema';
 
@@ -136,9 +145,17 @@ const lambdaSchema = z
   .object({
     /**
      * Traffic shifting: `all-at-once`; `linear` (10 % every minute); `canary` (10 %, then the rest
-     * after 5 minutes); `linear-25-every-10-minutes` (seed 003's custom configuration).
+     * after 5 minutes); `linear-25-every-10-minutes` (seed 003's custom configuration), all by
+     * CodeDeploy; or `judged`: the pipeline's own step shifts the alias through `judgedSteps`, each
+     * step judged by the canary judge (needs `canaryAnalysis` enabled with a `bakeMinutes`).
      */
     deployment: z.enum(LAMBDA_DEPLOYMENTS),
+    /**
+     * The new version's weights in percent under `deployment: judged`, each step below 100 baked
+     * and judged (`canaryAnalysis.bakeMinutes`): rising, ending at 100, at least one below it.
+     * @default [10, 50, 100]
+     */
+    judgedSteps: judgedStepsSchema.default([...DEFAULT_JUDGED_STEPS]),
     /** Errors per minute on the alias that stop and roll back a deployment. */
     errorsPerMinute: z.number().int().min(1),
     /** Throttles per minute on the alias that stop and roll back a deployment. */
@@ -147,8 +164,14 @@ const lambdaSchema = z
     p99DurationPercentOfTimeout: percent,
     /** The operators' alarms (the dead-letter queue alarms on any message, with no threshold). */
     watch: functionWatchSchema,
+    /** Whether the canary judge decides this kind's deployments here, and how (README "Canary analysis"). */
+    canaryAnalysis: canaryAnalysisProfileSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((l, ctx) => {
+    checkCanaryAnalysis(l.canaryAnalysis, lambdaSplit(l.deployment), ctx);
+    checkJudgedLambda(l, ctx);
+  });
 
 /** A Slack channel AWS Chatbot posts the alarm topic's messages to (the workspace authorized once in the Chatbot console). */
 const slackChannelSchema = z

@@ -1,9 +1,11 @@
+import { canaryAnalysisProfileSchema, checkCanaryAnalysis } from './canary-analysis-schema';
 import {
   canaryGateDeadlineSeconds,
   NATIVE_BLUE_GREEN,
   SERVICE_DEPLOYMENTS,
   SERVICE_STRATEGIES,
   SERVICE_TRAFFIC,
+  serviceSplit,
   type ServiceStrategyTraits,
 } from '@ias/targets';
 import { z } from 'zod';
@@ -234,9 +236,12 @@ export const serviceProfileSchema = z
         'must be an ACM certificate ARN',
       )
       .optional(),
+    /** Whether the canary judge decides this kind's deployments here, and how (README "Canary analysis"). */
+    canaryAnalysis: canaryAnalysisProfileSchema.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
+    checkCanaryAnalysis(s.canaryAnalysis, serviceSplit(s.deployment), ctx);
     const memory = FARGATE_MEMORY[s.cpu] ?? [];
     if (!memory.includes(s.memoryMiB)) {
       ctx.addIssue({

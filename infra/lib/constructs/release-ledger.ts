@@ -23,9 +23,12 @@ export interface ReleaseLedgerProps {
  */
 export class ReleaseLedger extends Construct {
   readonly table: dynamodb.TableV2;
+  /** The key the table is encrypted with. */
+  readonly encryptionKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: ReleaseLedgerProps) {
     super(scope, id);
+    this.encryptionKey = props.encryptionKey;
     this.table = new dynamodb.TableV2(this, 'Table', {
       tableName: props.tableName,
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -36,6 +39,15 @@ export class ReleaseLedger extends Construct {
       deletionProtection: props.retainData,
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+  }
+
+  /**
+   * Keeping a canary watcher's looks in this table (`pk` = `canary#<deployment>`, beside the
+   * releases): put items, through the environment key.
+   */
+  grantKeepCanaryEvidence(grantee: iam.IGrantable): void {
+    this.table.grant(grantee, 'dynamodb:PutItem');
+    this.encryptionKey.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
   }
 
   /**

@@ -4,6 +4,7 @@ import { relative } from 'node:path';
 import { KIND_LIST } from '../kinds';
 import type { EnvironmentConfig, ProjectConfig } from '../config/load';
 import type { StageSummary } from './assembly';
+import { canaryPlanLines } from './canary';
 import { monitoringLines, notificationLines } from './monitoring';
 import { countFindings, type Acknowledgement, type Finding, type GateResults } from './gates';
 
@@ -205,6 +206,7 @@ export function renderPlan(input: PlanInput): string {
       out.push(
         ...profileLines(env),
         ...KIND_LIST.flatMap((kind) => kind.planLines(env, config)),
+        ...canaryPlanLines(env),
         ...monitoringLines(stage),
       );
     } else {

@@ -4,6 +4,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { DeliveryCode } from '../config/delivery-code';
 import { TrafficHooks } from '../constructs/traffic-hooks';
+import { CanaryWatcher } from '../constructs/canary-watcher';
+import { needsCanaryWatcher } from '../config/canary-analysis-schema';
 import { ledgerTableName, deploymentConfigName, SEED_LINEAR_CONFIG } from '@ias/targets';
 import { ReleaseLedger } from '../constructs/release-ledger';
 import { importKey, logRetention, type EnvironmentStackProps } from './environment-stack-props';
@@ -19,7 +21,8 @@ export interface DeploymentStackProps extends EnvironmentStackProps {
 /**
  * What every function deployment of the environment shares: seed 003's custom deployment
  * configuration (time-based linear, 25 % every 10 minutes) under its own name, and the CodeDeploy
- * traffic hooks, and the release ledger every deployment records into.
+ * traffic hooks, and the release ledger every deployment records into; and, when the profile
+ * judges CodeDeploy deployments here, the canary watcher.
  */
 export class DeploymentStack extends Stack {
   /** Seed 003's `${ProjectName}-config`: time-based linear, 25 % every 10 minutes. */
@@ -28,6 +31,8 @@ export class DeploymentStack extends Stack {
   readonly trafficHooks: TrafficHooks;
   /** `<prefix>-<env>-releases`: what went live, release by release. */
   readonly ledger: ReleaseLedger;
+  /** The canary watcher, when the profile has CodeDeploy deployments judged here. */
+  readonly canaryWatcher?: CanaryWatcher;
 
   constructor(scope: Construct, id: string, props: DeploymentStackProps) {
     super(scope, id, props);
@@ -52,5 +57,15 @@ export class DeploymentStack extends Stack {
       encryptionKey: importKey(this, props.encryptionKey),
       retainData: config.profile.retainData,
     });
+    if (needsCanaryWatcher(config.profile)) {
+      this.canaryWatcher = new CanaryWatcher(this, 'CanaryWatcher', {
+        naming,
+        code: props.deliveryCode,
+        ledger: this.ledger,
+        logRetention: logRetention(config),
+        encryptionKey: importKey(this, props.encryptionKey),
+        retainData: config.profile.retainData,
+      });
+    }
   }
 }

@@ -30,6 +30,12 @@ function inStage(workload: Workload, type: string, name: string, value: string):
 /** The recording of a Kubernetes application's deploy project. */
 export const KUBERNETES_DEPLOY = 'kubernetes:deploy';
 
+/**
+ * The recording of a deploy the canary judge judges (load balancer, metrics, looks kept): a deploy
+ * project is held to it too where its deploy file has the judge (`canary`).
+ */
+export const KUBERNETES_DEPLOY_JUDGED = 'kubernetes:deploy-judged';
+
 /** The deploy file in the project's source (infra/lib/kinds/kubernetes/deploy-project.ts). */
 export const DEPLOY_FILE = 'deploy.json';
 
@@ -47,8 +53,9 @@ export function kubernetesWorkloads(project: Workload): KubernetesWorkloads {
   const connects: WorkloadConnection[] = [];
   const stops = (fails: string, missing: string, check: WorkloadProblem['check'] = 'configuration') =>
     problems.push({ check, fails: `every deploy stops: ${fails}`, missing });
+  let recordings = project.recordings;
   const done = (pods?: Workload): KubernetesWorkloads => ({
-    project: { ...project, settingsFrom: `${DEPLOY_FILE} in its source`, problems, connects },
+    project: { ...project, recordings, settingsFrom: `${DEPLOY_FILE} in its source`, problems, connects },
     pods,
   });
 
@@ -65,6 +72,8 @@ export function kubernetesWorkloads(project: Workload): KubernetesWorkloads {
   }
   const file = parsed.data;
   const { stack } = project.scope;
+  // The deploy file decides which calls the project makes: the canary judge's only where it judges.
+  if (file.canary) recordings = [...recordings, KUBERNETES_DEPLOY_JUDGED];
   const clusterName = file.target.clusterName;
 
   // The buildspec passes these as --env and --app, which must name the file's application.

@@ -82,7 +82,8 @@ function actionContext(workload: Workload, action: PipelineAction): Record<strin
   const { pipeline, configuration } = action;
   if (configuration.UserParameters !== undefined) {
     const params = new Map<string, string>();
-    flatten(JSON.parse(resolveString(pipeline.scope, configuration.UserParameters)), '', params);
+    // Arrays by index too: `${param:alarms.*}` stands for each alarm the action names.
+    flattenJson(JSON.parse(resolveString(pipeline.scope, configuration.UserParameters)), '', params);
     for (const [path, value] of params) {
       context[`param:${path}`] = value;
     }
@@ -212,6 +213,38 @@ function customResources(workload: Workload): Context[] {
   return contexts;
 }
 
+/**
+ * The deployment groups a canary watcher judges: each SSM parameter of the stage under its
+ * `CANARY_WATCH_PATH` (`<path>/<group>`), its JSON value's fields as `watch:<path>`. One context per
+ * group; none when the stage judges none.
+ */
+function watchedGroups(workload: Workload): Context[] {
+  const path = workload.environment.CANARY_WATCH_PATH;
+  if (path === undefined) return [];
+  const contexts: Context[] = [];
+  for (const parameter of resourcesOfType(
+    workload.scope.assembly,
+    'AWS::SSM::Parameter',
+    workload.stage.stacks,
+  )) {
+    const props = parameter.resource.Properties ?? {};
+    let name: string;
+    let value: string;
+    try {
+      name = resolveString(parameter.scope, props.Name);
+      value = resolveString(parameter.scope, props.Value);
+    } catch (err) {
+      if (err instanceof UnresolvableError) continue;
+      throw err;
+    }
+    if (!name.startsWith(`${path}/`)) continue;
+    const fields = new Map<string, string>();
+    flattenJson(JSON.parse(value) as unknown, '', fields);
+    contexts.push(Object.fromEntries([...fields].map(([field, v]) => [`watch:${field}`, v])));
+  }
+  return contexts;
+}
+
 function product(left: Context[], right: Context[]): Context[] {
   return left.flatMap((l) => right.map((r) => ({ ...l, ...r })));
 }
@@ -265,6 +298,9 @@ function contexts(workload: Workload, calls: readonly RecordedCall[]): Context[]
   }
   if (text.includes('${resource:')) {
     all = product(all, customResources(workload));
+  }
+  if (text.includes('${watch:')) {
+    all = product(all, watchedGroups(workload));
   }
   return all;
 }
@@ -350,6 +386,11 @@ export function expandCalls(
     let made = false;
     let firstMissing: string | undefined;
     for (const context of all) {
+      // A call of some pipeline steps only is made by the actions that run one of them.
+      const step = context['param:step'];
+      if (call.steps && step !== undefined && !call.steps.includes(step)) {
+        continue;
+      }
       const twin = !call.principal ? assumedTwins.get(twinKey(call)) : undefined;
       if (twin && fill(twin, context).value !== undefined) {
         continue; // made through the assumed role in this context, not with the workload's own

@@ -8,6 +8,7 @@ import {
   SERVICE_STRATEGIES,
   serviceTarget,
   trafficHookNames,
+  canaryWatcherNames,
 } from '@ias/targets';
 import type { AssemblyModel, CfnResource, StackModel, StageModel } from './assembly';
 import type { CheckName } from './check';
@@ -121,6 +122,7 @@ export function workloadRegistry(project: ProjectConfig): Map<string, string[]> 
     registry.set(hooks.preTraffic, ['delivery:traffic-hook']);
     registry.set(hooks.postTraffic, ['delivery:traffic-hook']);
     registry.set(naming.name('db-roles'), ['platform:db-roles']);
+    registry.set(canaryWatcherNames(naming).function, ['delivery:canary-watcher']);
     for (const svc of project.services ?? []) {
       const target = serviceTarget(env, svc);
       registry.set(target.serviceName, [`svc:${svc.name}`]);

@@ -212,6 +212,8 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
     DescribeStackEvents: stack(),
   },
   cloudwatch: {
+    // No resource-level permissions.
+    GetMetricData: { resources: ANY },
     DescribeAlarms: {
       resources: (i, arn) => {
         const names = texts(i, 'AlarmNames');
@@ -278,6 +280,7 @@ const COMMANDS: Readonly<Record<string, Readonly<Record<string, Mapped>>>> = {
     ContinueDeployment: { resources: ANY },
     StopDeployment: { resources: ANY },
     ListDeploymentTargets: { resources: ANY },
+    BatchGetDeploymentTargets: { resources: ANY },
     GetDeploymentTarget: { resources: ANY },
     PutLifecycleEventHookExecutionStatus: { resources: ANY },
   },

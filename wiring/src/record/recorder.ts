@@ -188,7 +188,8 @@ export function startRecording(options: RecordingOptions): RecordingSession {
 
   /**
    * IAM authorizes GetDeployment on the deployment group, which its input does not name: the
-   * deployments the code learnt of from a group (made there, or its last ones) belong to it.
+   * deployments the code learnt of from a group (made there, listed there, or its last ones) belong
+   * to it.
    */
   function learnDeployments({ serviceId, command, input }: SdkCall, output: unknown): void {
     if (serviceId !== 'CodeDeploy') return;
@@ -196,15 +197,20 @@ export function startRecording(options: RecordingOptions): RecordingSession {
     const ids =
       command === 'CreateDeployment'
         ? [(output as { deploymentId?: string }).deploymentId]
-        : command === 'GetDeploymentGroup'
-          ? ['lastSuccessfulDeployment', 'lastAttemptedDeployment'].map(
-              (field) =>
-                (
-                  (output as { deploymentGroupInfo?: Record<string, { deploymentId?: string } | undefined> })
-                    .deploymentGroupInfo?.[field] ?? {}
-                ).deploymentId,
-            )
-          : [];
+        : command === 'ListDeployments'
+          ? ((output as { deployments?: string[] }).deployments ?? [])
+          : command === 'GetDeploymentGroup'
+            ? ['lastSuccessfulDeployment', 'lastAttemptedDeployment'].map(
+                (field) =>
+                  (
+                    (
+                      output as {
+                        deploymentGroupInfo?: Record<string, { deploymentId?: string } | undefined>;
+                      }
+                    ).deploymentGroupInfo?.[field] ?? {}
+                  ).deploymentId,
+              )
+            : [];
     for (const id of ids) {
       if (id) deployments.set(id, group);
     }

@@ -44,9 +44,13 @@ async function main(): Promise<void> {
     session.stop();
   }
   const tokens = tokensOf(scenario);
+  // A pipeline step's calls are that step's: the check holds them only to the actions that run it.
+  const step = typeof scenario.params?.step === 'string' ? scenario.params.step : undefined;
   const result: ScenarioResult = {
     id,
-    calls: unionOfCalls(session.calls.map((call) => symbolizeCall(call, tokens))),
+    calls: unionOfCalls(
+      session.calls.map((call) => ({ ...symbolizeCall(call, tokens), ...(step ? { steps: [step] } : {}) })),
+    ),
     problems: [...session.problems, ...problems],
   };
   writeFileSync(out, `${JSON.stringify(result)}\n`);

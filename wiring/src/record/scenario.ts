@@ -133,9 +133,26 @@ function key(call: RecordedCall): string {
   ]);
 }
 
-/** The distinct calls, sorted by service, action, resources, then principal. */
+/**
+ * One call made by two runs: made by the steps either names, or outside any step (no `steps`) when
+ * either was.
+ */
+function mergeSteps(a: RecordedCall, b: RecordedCall): RecordedCall {
+  if (!a.steps || !b.steps) {
+    return Object.fromEntries(Object.entries(a).filter(([field]) => field !== 'steps')) as RecordedCall;
+  }
+  return { ...a, steps: [...new Set([...a.steps, ...b.steps])].sort() };
+}
+
+/**
+ * The distinct calls, sorted by service, action, resources, then principal; the steps of a call made
+ * by several merged.
+ */
 export function unionOfCalls(calls: readonly RecordedCall[]): RecordedCall[] {
   const distinct = new Map<string, RecordedCall>();
-  for (const call of calls) distinct.set(key(call), call);
+  for (const call of calls) {
+    const seen = distinct.get(key(call));
+    distinct.set(key(call), seen ? mergeSteps(seen, call) : call);
+  }
   return [...distinct.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, call]) => call);
 }

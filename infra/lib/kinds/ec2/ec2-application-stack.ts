@@ -21,6 +21,8 @@ import type { Database } from '../../constructs/database';
 import { DATABASE_ROLES } from '../../stacks/data-stack';
 import { importKey, logRetention, type EnvironmentStackProps } from '../../stacks/environment-stack-props';
 import { loadBalancerLogBucket, ServiceLoadBalancer } from '../service/service-load-balancer';
+import { environmentCanaryAnalysis } from '../../config/canary-analysis-schema';
+import { JudgedDeployment } from '../../constructs/judged-deployment';
 import { Ec2Deployment } from './ec2-deployment';
 import { Ec2Fleet } from './ec2-fleet';
 import type { Ec2Setting } from './user-data';
@@ -155,6 +157,21 @@ export class Ec2ApplicationStack extends Stack {
       encryptionKey: key,
       retainData: profile.retainData,
     });
+
+    const judging = environmentCanaryAnalysis(profile).ec2;
+    if (judging) {
+      new JudgedDeployment(this, 'Judged', {
+        naming,
+        group: {
+          kind: 'ec2',
+          application: this.target.application,
+          deploymentGroup: this.target.deploymentGroup,
+          loadBalancer: this.loadBalancer.loadBalancer.loadBalancerArn,
+          targetGroup: targetGroup.targetGroupArn,
+          analysis: judging,
+        },
+      });
+    }
 
     const weighted = profile.ec2.route53;
     if (weighted) {

@@ -10,7 +10,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { FunctionTarget, Naming, trafficHookNames } from '@ias/targets';
+import { LAMBDA_STRATEGIES, type FunctionTarget, type Naming, type trafficHookNames } from '@ias/targets';
 import type { FunctionDefinition } from '../../config/functions';
 import type { AlarmTopic } from '../../constructs/alarm-topic';
 import { placement, SubnetGroup, VPC_NETWORK_INTERFACE_ACTIONS } from '../../constructs/network';
@@ -127,10 +127,72 @@ export class DeliveredFunction extends Construct {
     ];
   }
 
-  /** CreateAppSpecFile and Deploy: update, publish and deploy these functions, nothing else. */
+  /**
+   * CreateAppSpecFile and Deploy: update, publish and deploy these functions, nothing else; the
+   * CodeDeploy calls for the targets CodeDeploy shifts, the judged step's for the others
+   * ({@link judgedDeployStatements}).
+   */
   static deliverStatements(stack: Stack, targets: readonly FunctionTarget[]): iam.PolicyStatement[] {
-    const codedeploy = (resource: Parameters<typeof codeDeployArn>[1], names: string[]) =>
-      names.map((name) => codeDeployArn(stack, resource, name));
+    const controlled = (controller: string) =>
+      targets.filter((t) => LAMBDA_STRATEGIES[t.strategy].controller === controller);
+    return [
+      ...DeliveredFunction.releaseStatements(stack, targets),
+      ...DeliveredFunction.codeDeployStatements(stack, controlled('CODE_DEPLOY')),
+      ...DeliveredFunction.judgedDeployStatements(stack, controlled('PIPELINE')),
+    ];
+  }
+
+  /**
+   * The judged-deploy step (and `ias-ops deploy lambda` under `judged`): move these functions' alias
+   * itself, read both versions' metrics for the canary judge, and watch the functions' rollback alarms.
+   */
+  static judgedDeployStatements(stack: Stack, targets: readonly FunctionTarget[]): iam.PolicyStatement[] {
+    if (targets.length === 0) {
+      return [];
+    }
+    return [
+      new iam.PolicyStatement({
+        actions: ['lambda:GetAlias', 'lambda:UpdateAlias'],
+        resources: targets.flatMap((t) => [
+          functionArn(stack, t.functionName),
+          `${functionArn(stack, t.functionName)}:${t.alias}`,
+        ]),
+      }),
+      // GetMetricData has no resource-level permissions: IAM authorizes it on `*` only (it reads the
+      // metrics of the two versions behind the alias, which the request names).
+      // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+      new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: targets.flatMap((t) =>
+          t.alarms.map((name) =>
+            stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: name,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        ),
+      }),
+    ];
+  }
+
+  /** Why a role holding {@link deliverStatements} of these targets needs `Resource::*`, if it does. */
+  static deliverWildcardReason(targets: readonly FunctionTarget[]): string | undefined {
+    const actions = [
+      ...(targets.some((t) => LAMBDA_STRATEGIES[t.strategy].controller === 'CODE_DEPLOY')
+        ? ['codedeploy:StopDeployment (a deployment ID, no resource)']
+        : []),
+      ...(targets.some((t) => LAMBDA_STRATEGIES[t.strategy].controller === 'PIPELINE')
+        ? ["cloudwatch:GetMetricData (a judged deployment's canary metrics; no resource-level permissions)"]
+        : []),
+    ];
+    return actions.length > 0 ? `${actions.join(' and ')}, which AWS does not scope to resources` : undefined;
+  }
+
+  /** CreateAppSpecFile: update and publish these functions, and read their alias. */
+  private static releaseStatements(stack: Stack, targets: readonly FunctionTarget[]): iam.PolicyStatement[] {
     return [
       new iam.PolicyStatement({
         actions: [
@@ -145,6 +207,20 @@ export class DeliveredFunction extends Construct {
           `${functionArn(stack, t.functionName)}:${t.alias}`,
         ]),
       }),
+    ];
+  }
+
+  /** Deploy: CodeDeploy deployments of these functions' groups, followed, and stopped on the time-out. */
+  private static codeDeployStatements(
+    stack: Stack,
+    targets: readonly FunctionTarget[],
+  ): iam.PolicyStatement[] {
+    if (targets.length === 0) {
+      return [];
+    }
+    const codedeploy = (resource: Parameters<typeof codeDeployArn>[1], names: string[]) =>
+      names.map((name) => codeDeployArn(stack, resource, name));
+    return [
       new iam.PolicyStatement({
         actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment'],
         resources: codedeploy(

@@ -1,3 +1,4 @@
+import { functionAlarmNames } from '@ias/targets';
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,7 +17,7 @@ export interface DeploymentAlarmThresholds {
 
 /** Props of {@link FunctionAlarms}. */
 export interface FunctionAlarmsProps {
-  /** The function's name (prefixed): names the alarms `<name>-errors` etc. */
+  /** The function's name (prefixed): names the alarms `<name>-errors` etc. (`functionAlarmNames`). */
   readonly functionName: string;
   /** The alias the alarms watch. */
   readonly alias: lambda.Alias;
@@ -30,7 +31,7 @@ export interface FunctionAlarmsProps {
 
 /**
  * The alarms on a function's alias `live` (errors, throttles, p99 duration), which stop and roll
- * back a deployment in progress.
+ * back a deployment in progress: CodeDeploy's, or a judged one's.
  *
  * Not a construct of its own: the alarms are children of the function's construct (`scope`), so
  * that they keep the logical IDs the functions' stacks were first deployed with.
@@ -41,10 +42,17 @@ export class FunctionAlarms {
   constructor(scope: Construct, props: FunctionAlarmsProps) {
     const { thresholds, functionName } = props;
     const minute = Duration.minutes(1);
-    const alarm = (idSuffix: string, metric: cloudwatch.IMetric, threshold: number, what: string) =>
+    // By the names the judged deployments watch too.
+    const names = functionAlarmNames(functionName);
+    const alarm = (
+      idSuffix: 'Errors' | 'Throttles' | 'Duration',
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      what: string,
+    ) =>
       props.alarmTopic.notify(
         new cloudwatch.Alarm(scope, `${idSuffix}Alarm`, {
-          alarmName: `${functionName}-${idSuffix.toLowerCase()}`,
+          alarmName: names[idSuffix.toLowerCase() as Lowercase<typeof idSuffix>],
           alarmDescription: `${functionName} (alias live): ${what}; stops and rolls back a deployment in progress`,
           metric,
           threshold,

@@ -10,7 +10,9 @@ import type { AlarmTopic } from '../../constructs/alarm-topic';
 import type { Database } from '../../constructs/database';
 import { DeliveredFunction } from './delivered-function';
 import { FunctionMonitoring } from './function-monitoring';
-import { trafficHookNames, deploymentConfigName } from '@ias/targets';
+import { codeDeployNames, deploymentConfigName, trafficHookNames } from '@ias/targets';
+import { functionsWatched } from '../../config/canary-analysis-schema';
+import { JudgedDeployment } from '../../constructs/judged-deployment';
 import { APPLICATION_DATABASE_NAME, DATABASE_ROLES } from '../../stacks/data-stack';
 import { importKey, logRetention, type EnvironmentStackProps } from '../../stacks/environment-stack-props';
 
@@ -90,6 +92,14 @@ export class FunctionStack extends Stack {
       alarmTopic: props.alarmTopic,
       logs: { logGroup: this.function.logGroup, thresholds: profile.observability.logs },
     });
+    // Judged by the environment's canary watcher, when the profile says so and CodeDeploy shifts it.
+    const judging = functionsWatched(profile);
+    if (judging) {
+      new JudgedDeployment(this, `Judged-${definition.name}`, {
+        naming,
+        group: { kind: 'lambda', ...codeDeployNames(naming.name(definition.name)), analysis: judging },
+      });
+    }
     props.eventBus.grantPutEventsTo(this.function.function);
     for (const user of [DATABASE_ROLES.app, DATABASE_ROLES.owner]) {
       props.database.grantConnect(this.function.function, user);

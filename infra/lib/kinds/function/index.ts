@@ -1,4 +1,10 @@
-import { functionTarget, pipelineNames, WORKLOAD_KINDS } from '@ias/targets';
+import {
+  functionTarget,
+  LAMBDA_STRATEGIES,
+  pipelineNames,
+  WORKLOAD_KINDS,
+  type FunctionTarget,
+} from '@ias/targets';
 import type { WorkloadKind, Workloads } from '../kind';
 import { FunctionStack } from './function-stack';
 import { DeliveredFunction } from './delivered-function';
@@ -11,6 +17,20 @@ import { ackAccount } from '../../aspects/acknowledgements';
 const { id, stackId } = WORKLOAD_KINDS.function;
 
 const functionsOf = (workloads: Workloads) => workloads.functions ?? [];
+
+/**
+ * The roles' wildcard reason when a target deploys judged (its GetMetricData), with the release
+ * ledger's ListSecrets, which the roles hold too; undefined otherwise (the ledger's own reason then).
+ */
+function judgedWildcardReason(targets: readonly FunctionTarget[]): string | undefined {
+  const reason = targets.some((t) => LAMBDA_STRATEGIES[t.strategy].controller === 'PIPELINE')
+    ? DeliveredFunction.deliverWildcardReason(targets)
+    : undefined;
+  return (
+    reason &&
+    `${reason}; secretsmanager:ListSecrets for the release ledger (names and version IDs, never values), which AWS does not scope`
+  );
+}
 
 /**
  * Lambda functions: a stack per function and environment (`fn-<name>`: definition, alias `live`,
@@ -71,6 +91,9 @@ export const FUNCTION_WORKLOAD: WorkloadKind<FunctionStack, LambdaPipelineStack>
               ...DeliveredFunction.deliverStatements(stack, targets),
             ]
           : [],
+      // Only where a judged function needs it: CodeDeploy's StopDeployment alone was always covered
+      // by the ledger's reason (the roles' other wildcard).
+      wildcardReason: judgedWildcardReason(targets),
       deploy: [],
       deployAcknowledgements: [],
       stackNames: targets.map((t) => t.stackName),
@@ -97,6 +120,7 @@ export const FUNCTION_WORKLOAD: WorkloadKind<FunctionStack, LambdaPipelineStack>
               ...DeliveredFunction.inFlightStatements(stack, targets),
             ]
           : [],
+      wildcardReason: judgedWildcardReason(targets),
     };
   },
 

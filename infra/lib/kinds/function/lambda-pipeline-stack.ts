@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { FunctionDefinition } from '../../config/functions';
 import type { EnvironmentConfig } from '../../config/load';
+import { judgedLambdaSettings } from '../../config/judged-lambda';
 import type { DeliveryFunction } from '../../constructs/delivery-function';
 import {
   ledgerParameters,
@@ -32,13 +33,15 @@ export interface LambdaPipelineStackProps
  * bundle; the zip is built once, with the bundle's npm audit beside it) → per environment:
  * SupplyChainGate (stops on audit findings at or above the environment's threshold), CreateAppSpecFile (updates the code from that
  * zip, publishes a version, writes appspec.yml) and Deploy (a CodeDeploy deployment with the
- * environment's traffic shifting, followed until it succeeds or rolls back); a manual approval
- * before each environment the settings name (prod by default).
+ * environment's traffic shifting, followed until it succeeds or rolls back; under the `judged`
+ * strategy the steps function shifts the alias itself through the profile's steps, each judged by
+ * the canary judge); a manual approval before each environment the settings name (prod by default).
  *
  * Its roles (seed 003 §5.1) are scoped to this function's resources: the build role reads and writes
  * only this artifact store and reads packages from CodeArtifact; the steps role updates, publishes
- * and deploys only this function's versions and deployment groups; CodeDeploy's role (in each
- * function stack) moves only this alias.
+ * and deploys only this function's versions and deployment groups (and, where it deploys judged,
+ * moves only this alias and reads only its alarms); CodeDeploy's role (in each function stack)
+ * moves only this alias.
  */
 export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinition, FunctionTarget> {
   /** The build project (seed 003 §5.2). */
@@ -81,10 +84,10 @@ export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinitio
       statements: (local) => DeliveredFunction.deliverStatements(this, local),
     });
     this.steps = steps;
+    const deliverWildcards = DeliveredFunction.deliverWildcardReason(targets.filter((t) => !t.roleArn));
     Validations.of(stepsRole).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'codepipeline:PutJobSuccessResult/PutJobFailureResult, codedeploy:StopDeployment (a deployment ID, no resource) and secretsmanager:ListSecrets (names and version IDs for the release ledger, never values), which AWS does not scope to resources',
+      reason: `codepipeline:PutJobSuccessResult/PutJobFailureResult and secretsmanager:ListSecrets (names and version IDs for the release ledger, never values), which AWS does not scope to resources${deliverWildcards ? `; ${deliverWildcards}` : ''}`,
     });
 
     // --- the pipeline ---------------------------------------------------------------------------
@@ -131,6 +134,7 @@ export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinitio
         timeoutMinutes,
         roleArn: target.roleArn,
       });
+      const ledger = ledgerParameters(env, target.functionName);
       // First, the bundle's audit against this environment's threshold: nothing deploys past it.
       const stageActions: codepipeline.IAction[] = [
         supplyChainGate(this.steps.function, supplyChain, env, {
@@ -158,9 +162,12 @@ export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinitio
           actionName: 'Deploy',
           lambda: this.steps.function,
           inputs: [appSpec],
-          userParameters: {
+          // CodeDeploy's deployment of the appspec, or under `judged` the step that shifts the alias
+          // itself: CodePipeline re-invokes it with its continuation token, up to a Lambda invoke
+          // action's 24 hours, longer than any judged time-out (JUDGED_MAX_TIMEOUT_MINUTES).
+          userParameters: judgedDeployParameters(env, target, ledger) ?? {
             ...parameters('deploy'),
-            ledger: ledgerParameters(env, target.functionName),
+            ledger,
           },
           runOrder: i > 0 ? 4 : 3,
         }),
@@ -209,6 +216,34 @@ export class LambdaPipelineStack extends WorkloadPipelineStack<FunctionDefinitio
       },
     );
   }
+}
+
+/**
+ * The Deploy action's UserParameters under a judged strategy (the `judged-deploy` step): the
+ * release's function and alias, the profile's steps and judging, a time-out that fits the bakes, and
+ * the function's rollback alarms (those of its CodeDeploy group); undefined under CodeDeploy's.
+ */
+export function judgedDeployParameters(
+  env: EnvironmentConfig,
+  target: FunctionTarget,
+  ledger: ReturnType<typeof ledgerParameters>,
+) {
+  const judged = judgedLambdaSettings(env.profile.lambda);
+  if (!judged) {
+    return undefined;
+  }
+  return {
+    step: 'judged-deploy',
+    environment: target.environment,
+    functionName: target.functionName,
+    alias: target.alias,
+    steps: judged.steps,
+    analysis: judged.analysis,
+    timeoutMinutes: judged.timeoutMinutes,
+    alarms: target.alarms,
+    roleArn: target.roleArn,
+    ledger,
+  };
 }
 
 /** Code every function shares: a change there starts every function's pipeline. */

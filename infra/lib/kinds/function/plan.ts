@@ -17,9 +17,10 @@ export function functionPlanLines(
     return [];
   }
   const l = env.profile.lambda;
+  const by = LAMBDA_STRATEGIES[l.deployment].controller === 'CODE_DEPLOY' ? 'CodeDeploy ' : '';
   return [
     `  functions: ${functions.map((f) => `${env.prefix}-${env.name}-${f.name} (${f.manifest.trigger.type})`).join(', ')}`,
-    `    alias live shifted by CodeDeploy ${functionDeployWords(env)}; rolls back on failure, on stop, and on alarm: errors ≥ ${l.errorsPerMinute}/min, throttles ≥ ${l.throttlesPerMinute}/min, p99 duration ≥ ${l.p99DurationPercentOfTimeout} % of the timeout`,
+    `    alias live shifted by ${by}${functionDeployWords(env)}; rolls back on failure, on stop, and on alarm: errors ≥ ${l.errorsPerMinute}/min, throttles ≥ ${l.throttlesPerMinute}/min, p99 duration ≥ ${l.p99DurationPercentOfTimeout} % of the timeout`,
     `    alarms: ${functions.map((f) => `${env.prefix}-${env.name}-${f.name}-{errors,throttles,duration}`).join(', ')}`,
     `    hooks: ${env.prefix}-${env.name}-pre-traffic-hook (invokes the new version with its smoke event), ${env.prefix}-${env.name}-post-traffic-hook (invokes the alias, checks the alarms)`,
   ];

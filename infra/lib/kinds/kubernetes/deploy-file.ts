@@ -1,5 +1,6 @@
 import type { DeployFile } from '@ias/delivery';
 import { kubernetesTarget, Naming, workloadHealthAlarmName } from '@ias/targets';
+import { environmentCanaryAnalysis } from '../../config/canary-analysis-schema';
 import type { KubernetesDefinition } from '../../config/kubernetes';
 import type { EnvironmentConfig } from '../../config/load';
 
@@ -20,8 +21,10 @@ function ssmSettings(naming: Naming): Record<string, string> {
  * What the application's deploy project deploys in an environment (the deploy file of
  * delivery/src/kinds/kubernetes/deploy-cli.ts): its names, the profile's switch, the alarm that
  * switches back (its composite `<…>-k8s-health`, in ALARM while any of its alarms is), the SSM
- * settings and the fixed ones of the ConfigMap, and the render input. Written at synth beside the
- * review copy (`infra/cdk.out/k8s/<env>/<app>.deploy.json`) and into the project's source.
+ * settings and the fixed ones of the ConfigMap, the render input, and — where the profile judges
+ * Kubernetes deployments (`kubernetes.canaryAnalysis`) — the canary judge's analysis. Written at
+ * synth beside the review copy (`infra/cdk.out/k8s/<env>/<app>.deploy.json`) and into the project's
+ * source.
  */
 export function kubernetesDeployFile(env: EnvironmentConfig, definition: KubernetesDefinition): DeployFile {
   const naming = new Naming(env.prefix, env.name);
@@ -30,6 +33,7 @@ export function kubernetesDeployFile(env: EnvironmentConfig, definition: Kuberne
   if (target.switches === undefined) {
     throw new Error(`${env.name}: the profile has no kubernetes.deployment`);
   }
+  const analysis = environmentCanaryAnalysis(env.profile).kubernetes;
   return {
     version: 1,
     environment: env.name,
@@ -59,5 +63,6 @@ export function kubernetesDeployFile(env: EnvironmentConfig, definition: Kuberne
       },
       region: env.profile.region,
     },
+    ...(analysis ? { canary: { analysis } } : {}),
   };
 }

@@ -12,7 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import type { DeployFile } from '@ias/delivery';
-import { KUBERNETES_EXPORTED_VARIABLES, type KubernetesTarget } from '@ias/targets';
+import { KUBERNETES_EXPORTED_VARIABLES, ledgerTableName, type KubernetesTarget } from '@ias/targets';
 import { SubnetGroup } from '../../constructs/network';
 import { deliveryBundle } from '../../constructs/delivery-bundle';
 import { projectLogAcknowledgements } from '../../pipelines/pipeline-parts';
@@ -49,9 +49,11 @@ export interface KubernetesDeployProjectProps {
  * The CodeBuild project `<prefix>-<env>-<app>-k8s-deploy` that deploys and switches a Kubernetes
  * application from inside the VPC (the cluster's endpoint is private): the pipelines' steps, the
  * GitHub workflows and `ias-ops` start it with `ACTION` (`deploy` with `IMAGE`, or `switch-back`
- * with `TO`) and read its exported variables `RESULT`, `COLOR`, `IMAGE` and `REVISION`. Its source
- * is the delivery workspace's deploy CLI, bundled at synth, and the deploy file; it talks to the
- * cluster as its own role, which an access entry admits.
+ * with `TO`) and read its exported variables `RESULT`, `COLOR`, `IMAGE`, `REVISION` and `REASON`.
+ * Its source is the delivery workspace's deploy CLI, bundled at synth, and the deploy file; it talks
+ * to the cluster as its own role, which an access entry admits. Where the deploy file has the canary
+ * judge, the role also reads the color target groups' load balancer and metrics, and keeps each look
+ * in the environment's release ledger table (its `canary#` items only).
  */
 export class KubernetesDeployProject extends Construct {
   readonly project: codebuild.Project;
@@ -156,7 +158,11 @@ export class KubernetesDeployProject extends Construct {
         ),
       }),
     );
+    if (props.deployFile.canary) this.grantCanaryJudge(role, props.deployFile);
     // Creating the namespace and the IngressClass (cluster-scoped) needs more than a namespace's editor.
+    // The canary judge's `list` of the TargetGroupBindings (elbv2.k8s.aws) in the application's
+    // namespace is within it too: the policy is cluster-admin's, every verb on every resource.
+    // @see https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html#access-policy-permissions-amazoneksclusteradminpolicy
     // In this stack, not the cluster's (whose stack this one depends on).
     new eks.AccessEntry(this, 'DeployAccess', {
       cluster: props.cluster,
@@ -183,11 +189,47 @@ export class KubernetesDeployProject extends Construct {
       },
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'CodeBuild in a VPC describes subnets, security groups and network interfaces, which AWS does not scope',
+        reason: props.deployFile.canary
+          ? "CodeBuild in a VPC describes subnets, security groups and network interfaces, and the canary judge reads the load balancer's metrics (cloudwatch:GetMetricData) and finds it from the color target groups (elasticloadbalancing:DescribeTargetGroups): AWS scopes none of these actions to a resource"
+          : 'CodeBuild in a VPC describes subnets, security groups and network interfaces, which AWS does not scope',
       },
     ];
     Validations.of(this.project).acknowledge(...acks);
     Validations.of(role).acknowledge(...acks);
+  }
+
+  /**
+   * What the canary judge of a weighted switch needs (delivery's target-groups.ts and
+   * canary-evidence.ts): the color target groups' load balancer and both sides' metrics, neither of
+   * which IAM scopes to a resource, and putting each look in the environment's release ledger table,
+   * its `canary#<build>` items only (never a release). The table is named, as the pipelines name it
+   * (`ReleaseLedger.recordStatements`): it is in the environment's deployment stack, which this one
+   * does not follow; its key, the environment's, is the project's own.
+   *
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html
+   * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+   */
+  private grantCanaryJudge(role: iam.IRole, deployFile: DeployFile): void {
+    const stack = Stack.of(this);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:GetMetricData', 'elasticloadbalancing:DescribeTargetGroups'],
+        resources: ['*'],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [
+          stack.formatArn({
+            service: 'dynamodb',
+            resource: 'table',
+            resourceName: ledgerTableName(deployFile.input.prefix, deployFile.environment),
+          }),
+        ],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['canary#*'] } },
+      }),
+    );
   }
 }

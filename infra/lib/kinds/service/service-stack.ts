@@ -26,7 +26,9 @@ import { ServiceMonitoring } from './service-monitoring';
 import { ServiceCanary } from './service-canary';
 import { CanaryGate } from './canary-gate';
 import { REPO_ROOT } from '../../config/project';
-import { monitoringNames } from '@ias/targets';
+import { codeDeployNames, monitoringNames } from '@ias/targets';
+import { environmentCanaryAnalysis } from '../../config/canary-analysis-schema';
+import { JudgedDeployment } from '../../constructs/judged-deployment';
 import * as path from 'node:path';
 import { ServiceDeployment } from './service-deployment';
 import { loadBalancerLogBucket, ServiceLoadBalancer } from './service-load-balancer';
@@ -303,6 +305,21 @@ export class ServiceStack extends Stack {
         alarms: this.alarms.alarms,
       });
       onlyWhen(delivered, this.deployment.deploymentGroup);
+      const judging = environmentCanaryAnalysis(profile).service;
+      if (judging && this.loadBalancer.green) {
+        const judged = new JudgedDeployment(this, 'Judged', {
+          naming,
+          group: {
+            kind: 'ecs',
+            ...codeDeployNames(target.serviceName),
+            loadBalancer: this.loadBalancer.loadBalancer.loadBalancerArn,
+            targetGroups: [this.loadBalancer.blue.targetGroupArn, this.loadBalancer.green.targetGroupArn],
+            analysis: judging,
+          },
+        });
+        // With the group: watched only once the service is delivered.
+        onlyWhen(delivered, judged);
+      }
     }
   }
 

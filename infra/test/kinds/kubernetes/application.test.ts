@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deployFileSchema, validateManifests } from '@ias/delivery';
-import { kubernetesTarget, workloadHealthAlarmName } from '@ias/targets';
+import { kubernetesTarget, ledgerTableName, workloadHealthAlarmName } from '@ias/targets';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, inject, it } from 'vitest';
+import { environmentCanaryAnalysis } from '../../../lib/config/canary-analysis-schema';
 import { loadProject } from '../../../lib/config/project';
 import { readAssembly, renderValue } from '../../../lib/plan';
 
@@ -104,6 +105,43 @@ describe('a Kubernetes application in every environment that turns Kubernetes on
           ),
         );
         expect(of('eks:DescribeCluster')).toHaveLength(1);
+      });
+
+      const analysis = environmentCanaryAnalysis(env.profile).kubernetes;
+      it(`${env.name}: ${analysis ? 'is judged by the canary judge: its analysis in the deploy file, and what the judge reads and keeps granted' : 'is not judged: no canary setting, no grant for the judge'}`, () => {
+        const deployFile = deployFileSchema.parse(
+          JSON.parse(readFileSync(join(dir, 'k8s', env.name, `${app.name}.deploy.json`), 'utf8')),
+        );
+        expect(deployFile.canary).toEqual(analysis ? { analysis } : undefined);
+        const statements = resourcesOf(env.name, short, 'AWS::IAM::Policy').flatMap(
+          (p) =>
+            (
+              p.Properties?.['PolicyDocument'] as {
+                Statement: { Action: unknown; Resource: unknown; Condition?: unknown }[];
+              }
+            ).Statement,
+        );
+        const judge = [
+          'cloudwatch:GetMetricData',
+          'elasticloadbalancing:DescribeTargetGroups',
+          'dynamodb:PutItem',
+        ];
+        const granted = statements.filter((s) => [s.Action].flat().some((a) => judge.includes(String(a))));
+        if (!analysis) {
+          expect(granted).toEqual([]);
+          return;
+        }
+        expect(
+          granted.map((s) => [[s.Action].flat(), [s.Resource].flat().map(renderValue), s.Condition]),
+        ).toEqual([
+          [['cloudwatch:GetMetricData', 'elasticloadbalancing:DescribeTargetGroups'], ['*'], undefined],
+          [
+            ['dynamodb:PutItem'],
+            [expect.stringMatching(new RegExp(`:table/${ledgerTableName(project.prefix, env.name)}$`))],
+            // The looks only, never a release.
+            { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['canary#*'] } },
+          ],
+        ]);
       });
 
       it(`${env.name}: writes its deploy file and review copy under k8s/${env.name}/, the copy valid for Kubernetes ${env.profile.kubernetes.version}`, async () => {

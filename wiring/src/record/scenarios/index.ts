@@ -12,6 +12,7 @@ const MODULES: Readonly<Record<string, () => Promise<readonly Scenario[]>>> = {
   'traffic-hook': async () => (await import('./traffic-hook.js')).trafficHookScenarios,
   'green-check': async () => (await import('./green-check.js')).greenCheckScenarios,
   'canary-gate': async () => (await import('./canary-gate.js')).canaryGateScenarios,
+  'canary-watcher': async () => (await import('./canary-watcher.js')).canaryWatcherScenarios,
   fn: async () => (await import('./functions.js')).functionScenarios,
   'check-function': async () => (await import('./check-function.js')).checkFunctionScenarios,
   svc: async () => [(await import('./inventory-api.js')).inventoryApiScenario],

@@ -26,6 +26,38 @@ const LAMBDA_PARAMS = {
   timeoutMinutes: 60,
 };
 
+/** The alarms a judged deployment watches (a function's rollback alarms), each recorded as `${param:alarms.*}`. */
+const JUDGED_ALARMS = [`${LAMBDA_PARAMS.functionName}-errors`, `${LAMBDA_PARAMS.functionName}-duration`];
+
+/**
+ * The Deploy action's UserParameters in an environment whose functions deploy `judged` (the
+ * `judged-deploy` step; `step` and `ledger` vary): one step judged, then the new version alone.
+ */
+const JUDGED_PARAMS = {
+  environment: 'wiringenv',
+  functionName: LAMBDA_PARAMS.functionName,
+  alias: LAMBDA_PARAMS.alias,
+  steps: [10, 100],
+  analysis: { judge: {}, bakeMinutes: 5, inconclusive: 'continue', earlyPromotion: true },
+  timeoutMinutes: 16,
+  alarms: JUDGED_ALARMS,
+};
+
+/** Where a judged deployment is, `minutesAgo` after its first shift (its continuation token). */
+function judgedShift(minutesAgo: number): string {
+  const at = Date.now() - minutesAgo * 60_000;
+  return JSON.stringify({
+    functionName: JUDGED_PARAMS.functionName,
+    alias: JUDGED_PARAMS.alias,
+    currentVersion: FIXTURE_DEPLOYMENT.currentVersion,
+    targetVersion: FIXTURE_DEPLOYMENT.targetVersion,
+    startedAt: at,
+    step: 0,
+    stepStartedAt: at,
+    looked: 0,
+  });
+}
+
 /** The service pipeline's UserParameters. */
 const SERVICE_PARAMS = {
   environment: 'wiringenv',
@@ -174,6 +206,12 @@ const respond = responder({
     },
   },
   'CodeDeploy StopDeployment': { status: 'Pending' },
+  // A judged deployment: its alarms all OK, its alias moved, no minute of traffic yet to judge.
+  'CloudWatch DescribeAlarms': (input: { AlarmNames: string[] }) => ({
+    MetricAlarms: input.AlarmNames.map((name) => ({ AlarmName: name, StateValue: 'OK' })),
+  }),
+  'CloudWatch GetMetricData': { MetricDataResults: [] },
+  'Lambda UpdateAlias': {},
   'DynamoDB Query': { Items: [] },
   'DynamoDB PutItem': {},
   'SSM GetParametersByPath': { Parameters: [{ Name: `${LEDGER.configurationPath}x`, Version: 1 }] },
@@ -290,6 +328,34 @@ const RUNS: readonly StepRun[] = [
     expect: 'failed',
   },
   {
+    // A judged environment's Deploy: the alarms read, the alias checked and shifted to the first
+    // step; the rest is left to the next invocation.
+    name: 'judged-deploy',
+    workload: 'lambda',
+    params: { ...JUDGED_PARAMS, step: 'judged-deploy', ledger: LEDGER },
+    input: 'release',
+    expect: 'in-progress',
+  },
+  {
+    // A later invocation, the step's bake under way: the alarms read, the step's minutes read and
+    // judged (no traffic: it waits).
+    name: 'judged-deploy-look',
+    workload: 'lambda',
+    params: { ...JUDGED_PARAMS, step: 'judged-deploy', ledger: LEDGER },
+    input: 'release',
+    continuationToken: judgedShift(4),
+    expect: 'in-progress',
+  },
+  {
+    // A later invocation past the time-out: the alias put back on the current version.
+    name: 'judged-deploy-timeout',
+    workload: 'lambda',
+    params: { ...JUDGED_PARAMS, step: 'judged-deploy', ledger: LEDGER },
+    input: 'release',
+    continuationToken: judgedShift(60),
+    expect: 'failed',
+  },
+  {
     name: 'ensure-service',
     workload: 'service',
     params: { ...SERVICE_PARAMS, step: 'ensure-service' },
@@ -325,6 +391,17 @@ const RUNS: readonly StepRun[] = [
   },
 ];
 
+/** The literal values every run's calls name, and their tokens. */
+const scenarioTokens: Readonly<Record<string, string>> = {
+  [ARTIFACT_BUCKET]: '${event:artifactBucket}',
+  'in/build.zip': '*',
+  'in/release.zip': '*',
+  'in/image.zip': '*',
+  'in/supply-chain.zip': '*',
+  'in/revision.zip': '*',
+  'out/artifact.zip': '*',
+};
+
 function stepScenario(run: StepRun, assumed: boolean): Scenario {
   const params = assumed ? { ...run.params, roleArn: ROLE } : run.params;
   return {
@@ -333,13 +410,11 @@ function stepScenario(run: StepRun, assumed: boolean): Scenario {
     source: SOURCE,
     params,
     tokens: {
-      [ARTIFACT_BUCKET]: '${event:artifactBucket}',
-      'in/build.zip': '*',
-      'in/release.zip': '*',
-      'in/image.zip': '*',
-      'in/supply-chain.zip': '*',
-      'in/revision.zip': '*',
-      'out/artifact.zip': '*',
+      ...scenarioTokens,
+      // Each alarm a judged deployment watches is one of the action's `alarms`.
+      ...(Array.isArray(params.alarms)
+        ? Object.fromEntries(JUDGED_ALARMS.map((alarm) => [alarm, '${param:alarms.*}']))
+        : {}),
     },
     principals: { [ARTIFACT_KEY]: 'codepipeline:artifact-credentials' },
     lookups: {
