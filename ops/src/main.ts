@@ -238,7 +238,7 @@ const COMMANDS: readonly CommandRow[] = [
   {
     name: 'deploy lambda <function>',
     description:
-      'update the code from --zip, publish a version and shift the alias with CodeDeploy (the group of --env)',
+      "update the code from --zip, publish a version and shift the alias with CodeDeploy (the group of --env), or under the environment's judged strategy through its steps, each judged by the canary judge (Ctrl-C puts the alias back)",
     options: [
       ENV_OPTION,
       required('--zip <path>', "the function's deployment package"),
@@ -278,7 +278,7 @@ const COMMANDS: readonly CommandRow[] = [
   {
     name: 'deploy kubernetes <app>',
     description:
-      "deploy --image to the Kubernetes application through its deploy project (CodeBuild in the VPC): the idle color rolled out and tested, users switched by the profile's steps and bakes; follow it to its end and record the color, image and manifest revision (exit 3 when an alarm switched it back)",
+      "deploy --image to the Kubernetes application through its deploy project (CodeBuild in the VPC): the idle color rolled out and tested, users switched by the profile's steps and bakes; follow it to its end and record the color, image and manifest revision, and the canary judge's last look when it judged (exit 3 when an alarm or the canary judge switched it back)",
     options: [
       ENV_OPTION,
       required('--image <uri>', 'the image, by digest (<registry>/<repository>@sha256:<digest>)'),

@@ -11,8 +11,22 @@ export interface Step {
   readonly task: (report: (line: string) => void) => Promise<void>;
 }
 
+/** Options of {@link runSteps}. */
+export interface RunStepsOptions {
+  /**
+   * The steps handle SIGINT themselves (a judged deployment puts its alias back first): listr2 then
+   * registers no SIGINT listener of its own, which would end the process at once.
+   * @default false
+   */
+  readonly ownSignals?: boolean;
+}
+
 /** Runs steps in order, with listr2 progress on stderr when the context asks for it. */
-export async function runSteps(ctx: OpsContext, steps: readonly Step[]): Promise<void> {
+export async function runSteps(
+  ctx: OpsContext,
+  steps: readonly Step[],
+  options: RunStepsOptions = {},
+): Promise<void> {
   if (!ctx.progress) {
     for (const step of steps) {
       await step.task(() => undefined);
@@ -29,6 +43,11 @@ export async function runSteps(ctx: OpsContext, steps: readonly Step[]): Promise
           task.output = line;
         }),
     })),
-    { exitOnError: true, rendererOptions: { logger }, fallbackRendererOptions: { logger } },
+    {
+      exitOnError: true,
+      rendererOptions: { logger },
+      fallbackRendererOptions: { logger },
+      ...(options.ownSignals ? { registerSignalListeners: false } : {}),
+    },
   ).run();
 }

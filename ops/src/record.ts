@@ -16,6 +16,7 @@ import {
   type ReleaseChange,
   type SbomLocation,
 } from '@ias/delivery';
+import { canaryLookSummarySchema, type CanaryLookSummary } from '@ias/delivery/canary';
 import { ledgerTableName, type Color } from '@ias/targets';
 import type { EnvironmentConfig } from '@ias/infra/config';
 import type { AwsClients, OpsContext } from './context';
@@ -53,6 +54,8 @@ export interface CliChange {
   readonly summary: string;
   /** Where the SBOM of the artifact deployed lies (a deploy's `--sbom`, stored). @default - none */
   readonly sbom?: SbomLocation;
+  /** The canary judge's last look at the deployment that made the change. @default - none */
+  readonly canary?: CanaryLookSummary;
 }
 
 /** The outcome of recording: the release number, or why it could not be written. */
@@ -79,6 +82,12 @@ function sbomOf(result: { readonly sbom?: unknown }): { sbom?: SbomLocation } {
   return typeof sbom?.bucket === 'string' && typeof sbom.key === 'string'
     ? { sbom: { bucket: sbom.bucket, key: sbom.key } }
     : {};
+}
+
+/** The canary judge's last look a deploy's result carries (checked by its shape), as the ledger records it. */
+function canaryOf(result: { readonly canary?: unknown }): { canary?: CanaryLookSummary } {
+  const canary = canaryLookSummarySchema.safeParse(result.canary);
+  return canary.success ? { canary: canary.data } : {};
 }
 
 /**
@@ -157,6 +166,7 @@ function applicationChange(result: object): { environment: string; change: CliCh
     summary?: unknown;
     live?: { color?: unknown; image?: unknown; revision?: unknown };
     sbom?: unknown;
+    canary?: unknown;
   };
   const live = r.live;
   if (
@@ -176,6 +186,7 @@ function applicationChange(result: object): { environment: string; change: CliCh
       applications: { [r.application]: { color: live.color, image: live.image, revision: live.revision } },
       summary: r.summary,
       ...sbomOf(r),
+      ...canaryOf(r),
     },
   };
 }
@@ -318,6 +329,7 @@ export async function recordCliRelease(
       ...(change.applications === undefined ? {} : { applications: toEntries(change.applications) }),
       ...(change.fleets === undefined ? {} : { fleets: change.fleets }),
       ...(change.sbom === undefined ? {} : { sbom: change.sbom }),
+      ...(change.canary === undefined ? {} : { canary: change.canary }),
     });
     return { release: release.number };
   } catch (err) {

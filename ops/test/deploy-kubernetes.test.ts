@@ -81,7 +81,30 @@ describe('deploy kubernetes', () => {
     });
   });
 
-  it('exits 3 when an alarm switched the deployment back, recording nothing', async () => {
+  it.each([
+    ['an alarm', 'alarm ias-dev-inventory-api-k8s-health during the bake'],
+    [
+      'the canary judge',
+      'the canary judge at 5 %: look 3 of 10 (level 0.0021): fail — error-rate worse than 1.1×',
+    ],
+  ])('exits 3 naming who switched the deployment back (%s), recording nothing', async (_, reason) => {
+    ledger(aws);
+    starts(
+      aws,
+      build(3, 'SUCCEEDED', {
+        image: image('b'),
+        exported: { RESULT: 'rolled-back', COLOR: 'green', IMAGE: image('b'), REASON: reason },
+      }),
+    );
+    const result = await deploy();
+    expect(result.code).toBe(EXIT.rolledBack);
+    expect(result.stderr).toBe(
+      `error: inventory-api: switched back by ${reason}, users are on the color that served (build ${buildId(3)} ended SUCCEEDED)\n`,
+    );
+    expect(aws.mocks.dynamodb.commandCalls(PutItemCommand)).toHaveLength(0);
+  });
+
+  it('exits 3 without saying who switched back when the build did not export it', async () => {
     ledger(aws);
     starts(
       aws,
@@ -93,9 +116,69 @@ describe('deploy kubernetes', () => {
     const result = await deploy();
     expect(result.code).toBe(EXIT.rolledBack);
     expect(result.stderr).toBe(
-      `error: inventory-api: an alarm switched the deployment back, users are on the color that served (build ${buildId(3)} ended FAILED)\n`,
+      `error: inventory-api: the deployment was switched back (by an alarm or the canary judge), users are on the color that served (build ${buildId(3)} ended FAILED)\n`,
     );
-    expect(aws.mocks.dynamodb.commandCalls(PutItemCommand)).toHaveLength(0);
+  });
+
+  describe('a judged switch', () => {
+    /** A look of the canary judge, as the build keeps it. */
+    const look = (n: number, verdict: 'pass' | 'inconclusive', action: 'promote' | 'wait') => ({
+      at: `2026-12-03T12:0${n}:00.000Z`,
+      verdict,
+      action,
+      reason: `look ${n} of 10 (level 0.01): ${verdict}`,
+      look: n,
+      looks: 10,
+      level: 0.01,
+      final: false,
+      metrics: [
+        {
+          metric: 'p99',
+          test: 'Wilcoxon signed-rank',
+          effect: 0.97,
+          pValueWorse: 0.8,
+          pValueNotWorse: 0.002,
+          adjustedAlpha: 0.005,
+          samples: { baseline: 6, canary: 6 },
+          pairedMinutes: 6,
+          verdict: 'pass',
+        },
+      ],
+    });
+
+    it('records the judge’s last look at the build with the release', async () => {
+      ledger(aws, { looks: { [buildId(3)]: [look(5, 'inconclusive', 'wait'), look(6, 'pass', 'promote')] } });
+      starts(aws, build(3, 'SUCCEEDED', { image: image('b'), exported: SUCCEEDED }));
+      const result = await deploy();
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(EXIT.ok);
+      expect(result.stdout).toContain(`switched by build ${buildId(3)}; canary pass at look 6 of 10`);
+      expect(written(aws)[0]).toMatchObject({
+        applications: { 'inventory-api': { color: 'green' } },
+        canary: {
+          deploymentId: buildId(3),
+          verdict: 'pass',
+          action: 'promote',
+          look: 6,
+          looks: 10,
+          metrics: [{ metric: 'p99', verdict: 'pass', effect: 0.97 }],
+        },
+      });
+    });
+
+    it('records the release without it, with a warning, when the look cannot be read', async () => {
+      ledger(aws, { looks: { [buildId(3)]: [{ look: 2, something: 'else' }] } });
+      starts(aws, build(3, 'SUCCEEDED', { image: image('b'), exported: SUCCEEDED }));
+      const result = await deploy();
+      expect(result.code).toBe(EXIT.ok);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^warning: the canary judge's last look at build ${buildId(3)} could not be read from ${prefix}-dev-releases; the release is recorded without it \\(DeliveryError: `,
+        ),
+      );
+      expect(written(aws)[0]).not.toHaveProperty('canary');
+      expect(written(aws)[0]).toMatchObject({ applications: { 'inventory-api': { color: 'green' } } });
+    });
   });
 
   it.each([
@@ -156,7 +239,12 @@ describe('deploy kubernetes', () => {
       'BatchGetBuilds',
       'StartBuild',
       'BatchGetBuilds',
+      'Query',
     ]);
+    expect(planned.calls[4]?.input).toMatchObject({
+      TableName: `${prefix}-dev-releases`,
+      ExpressionAttributeValues: { ':pk': { S: 'canary#<the build StartBuild started>' } },
+    });
     expect(planned.calls[2]?.input).toEqual({
       projectName: project(),
       environmentVariablesOverride: [

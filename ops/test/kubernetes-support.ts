@@ -107,9 +107,30 @@ export function release(
   return { pk: { S: 'release' }, number: { N: String(number) }, release: { S: JSON.stringify(body) } };
 }
 
-/** The ledger holds these releases (newest first) and takes the next; the recording's reads answer. */
-export function ledger(aws: Aws, ...items: ReturnType<typeof release>[]): void {
-  aws.mocks.dynamodb.on(QueryCommand).resolves({ Items: items });
+/**
+ * The ledger holds these releases (newest first) and takes the next; the recording's reads answer. A
+ * build's canary looks (partition `canary#<build>`) are `looks`, by build ID: none by default.
+ */
+export function ledger(
+  aws: Aws,
+  ...items: (ReturnType<typeof release> | { looks: Record<string, readonly object[]> })[]
+): void {
+  const releases = items.filter((i): i is ReturnType<typeof release> => 'pk' in i);
+  const looks = items.flatMap((i) => ('looks' in i ? Object.entries(i.looks) : []));
+  aws.mocks.dynamodb
+    .on(QueryCommand)
+    .callsFake((input: { ExpressionAttributeValues?: Record<string, { S?: string }> }) => {
+      const pk = input.ExpressionAttributeValues?.[':pk']?.S ?? '';
+      if (pk === 'release') return { Items: releases };
+      const kept = looks.find(([id]) => pk === `canary#${id}`)?.[1] ?? [];
+      // The latest look first, as the evidence's Query asks.
+      return {
+        Items: [...kept].reverse().map((look) => ({
+          number: { N: String((look as { look: number }).look) },
+          evidence: { S: JSON.stringify(look) },
+        })),
+      };
+    });
   aws.mocks.dynamodb.on(PutItemCommand).resolves({});
   aws.mocks.sts
     .on(GetCallerIdentityCommand)

@@ -101,6 +101,11 @@ export interface SwitchExports {
   readonly image: string | undefined;
   /** The manifest revision applied. */
   readonly revision: string | undefined;
+  /**
+   * Why it did not go live, one line: the failure, or who switched it back (`alarm … during the
+   * bake`, `the canary judge at 5 %: …`); undefined when it went live, or when the build predates it.
+   */
+  readonly reason: string | undefined;
 }
 
 /** One build of a deploy project, as the commands show and judge it. */
@@ -139,7 +144,9 @@ function colorOf(value: string | undefined): Color | undefined {
 export function summarize(build: Build): BuildSummary {
   const env = build.environment?.environmentVariables;
   const exported = build.exportedEnvironmentVariables;
-  const [result, color, image, revision] = KUBERNETES_EXPORTED_VARIABLES.map((n) => variable(exported, n));
+  const [result, color, image, revision, reason] = KUBERNETES_EXPORTED_VARIABLES.map((n) =>
+    variable(exported, n),
+  );
   return {
     id: build.id ?? '',
     status: build.buildStatus ?? '',
@@ -151,7 +158,7 @@ export function summarize(build: Build): BuildSummary {
     image: variable(env, 'IMAGE'),
     to: variable(env, 'TO'),
     initiator: build.initiator,
-    exported: { result, color: colorOf(color), image, revision },
+    exported: { result, color: colorOf(color), image, revision, reason },
     logs: build.logs?.deepLink,
   };
 }

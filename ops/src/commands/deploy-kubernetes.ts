@@ -5,9 +5,17 @@
  * build to its end (the switch rolls the idle color out, tests it, moves the users by the profile's
  * steps and bakes, and keeps the old color for its retention time), then read what it exported. The run
  * records the release in the ledger, as `deploy service`'s does, with the image's SBOM (`--sbom`,
- * stored just before: `../sbom`).
+ * stored just before: `../sbom`) and, when the canary judge judged the switch, its last look (which
+ * the build kept in the ledger table under its build ID; a look that cannot be read is a warning).
  */
 import { sbomUri } from '@ias/delivery';
+import {
+  canaryLookQuery,
+  latestCanaryLook,
+  summarizeCanaryLook,
+  type CanaryLookSummary,
+} from '@ias/delivery/canary';
+import { ledgerTableName } from '@ias/targets';
 import { dryRun, planned, type DryRunResult, type OpsContext } from '../context';
 import { badInput, EXIT, OpsError, unsafe } from '../errors';
 import { following, goesOn, type Waits } from '../follow';
@@ -48,6 +56,11 @@ export interface DeployKubernetesResult extends SbomOutcome {
   readonly outcome: Extract<BuildOutcome, 'succeeded'>;
   /** What serves now (recorded in the ledger). */
   readonly live: ApplicationEntry;
+  /**
+   * The canary judge's last look at the build (recorded in the ledger with the release).
+   * @default - absent: the switch was not judged, or its look could not be read
+   */
+  readonly canary?: CanaryLookSummary;
   readonly summary: string;
 }
 
@@ -73,8 +86,9 @@ export function notSwitched(app: string, run: BuildRun): OpsError {
   const where = `build ${build.id} ended ${build.status}${build.logs ? `; its log: ${build.logs}` : ''}`;
   switch (run.outcome) {
     case 'rolled-back':
+      // REASON says who: an alarm, or the canary judge (a build from before it was exported says nothing).
       return new OpsError(
-        `${app}: an alarm switched the deployment back, users are on the color that served (${where})`,
+        `${app}: ${build.exported.reason ? `switched back by ${build.exported.reason}` : 'the deployment was switched back (by an alarm or the canary judge)'}, users are on the color that served (${where})`,
         EXIT.rolledBack,
       );
     case 'stopped':
@@ -110,12 +124,18 @@ export async function deployKubernetes(
       planned('codebuild', listBuilds(target.deployProject)),
       planned('codebuild', getBuilds([`<the latest ${BUILDS_LOOKED_AT} IDs, for one in progress>`])),
       ...plannedRun(target.deployProject, request),
+      {
+        service: 'dynamodb',
+        command: 'Query',
+        input: canaryLookQuery(ledgerTableName(env.prefix, env.name), '<the build StartBuild started>'),
+      },
       ...(sbom ? [plannedSbomPut(env, sbom)] : []),
     );
   }
   const aws = await ctx.awsFor(env);
   let run: BuildRun | undefined;
   let stored: SbomOutcome = {};
+  let canary: CanaryLookSummary | undefined;
   const follow = following(waits, goesOn(env.name));
   await runSteps(ctx, [
     {
@@ -139,6 +159,22 @@ export async function deployKubernetes(
         if (run.live === undefined) throw notSwitched(target.app, run);
       },
     },
+    {
+      title: "the canary judge's last look",
+      task: async () => {
+        const table = ledgerTableName(env.prefix, env.name);
+        const id = (run as BuildRun).build.id;
+        try {
+          const look = await latestCanaryLook(aws.dynamodb, table, id);
+          canary = look && summarizeCanaryLook(look);
+        } catch (err) {
+          // Written here, as `deployments list` does: the switch stands and the release is recorded without it.
+          process.stderr.write(
+            `warning: the canary judge's last look at build ${id} could not be read from ${table}; the release is recorded without it (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})\n`,
+          );
+        }
+      },
+    },
     ...storeSbomSteps(aws, env, sbom, (outcome) => (stored = outcome)),
   ]);
   const done = run as BuildRun | undefined;
@@ -151,7 +187,8 @@ export async function deployKubernetes(
     build: done.build.id,
     outcome: 'succeeded',
     live,
-    summary: `${target.app}: ${live.color} serves ${live.image} (manifests ${live.revision}), switched by build ${done.build.id}${stored.sbom ? `; SBOM at ${sbomUri(stored.sbom)}` : ''}`,
+    ...(canary ? { canary } : {}),
+    summary: `${target.app}: ${live.color} serves ${live.image} (manifests ${live.revision}), switched by build ${done.build.id}${canary ? `; canary ${canary.verdict} at look ${canary.look} of ${canary.looks}` : ''}${stored.sbom ? `; SBOM at ${sbomUri(stored.sbom)}` : ''}`,
     ...stored,
   };
 }

@@ -2,20 +2,24 @@
  * `deploy lambda <function> --env E --zip <path> [--sbom <file> --commit <sha>]`: the pipeline's Lambda
  * delivery from an operator's machine, with the delivery workspace's own `deployFunction` (update the
  * code from the zip, publish a version, start the CodeDeploy deployment of the environment's group with
- * the traffic hooks, follow it), then the zip's SBOM stored beside the release it makes (`../sbom`).
+ * the traffic hooks, follow it), or under the environment's `judged` strategy its `deployJudged`
+ * (`./deploy-judged`: the alias shifted through the profile's steps, each judged by the canary judge),
+ * then the zip's SBOM stored beside the release it makes (`../sbom`).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DeliveryError, deployFunction, sbomUri, type DeployProgress } from '@ias/delivery';
+import { judgedLambdaSettings } from '@ias/infra/config';
 import type { FunctionTarget } from '@ias/targets';
 import { dryRun, functionIn, planned, type AwsClients, type DryRunResult, type OpsContext } from '../context';
 import { badInput, EXIT, OpsError, unsafe } from '../errors';
-import type { Waits } from '../follow';
 import { listInProgress } from '../aws/codedeploy';
 import { runSteps } from '../progress';
 import { plannedSbomPut, readGivenSbom, storeGivenSbom, type SbomOutcome } from '../sbom';
+import { deployJudgedZip, judgedDryRunCalls, type DeployWaits } from './deploy-judged';
 
 export type { Waits } from '../follow';
+export type { DeployWaits, SignalSource } from './deploy-judged';
 
 /** Arguments of `deploy lambda`. */
 export interface DeployLambdaArgs {
@@ -41,8 +45,22 @@ export interface DeployLambdaResult extends SbomOutcome {
   readonly currentVersion: string;
   /** The version published from the zip (the alias's version now). */
   readonly targetVersion: string;
-  /** Absent when the zip was the code the alias already runs (nothing deployed). */
+  /**
+   * The CodeDeploy deployment; absent when the zip was the code the alias already runs (nothing
+   * deployed), and under the judged strategy (no CodeDeploy deployment).
+   */
   readonly deploymentId: string | undefined;
+  /** Under the judged strategy, once shifted: its steps, the look that ended the last one, its minutes. */
+  readonly judged?: {
+    readonly steps: readonly number[];
+    readonly minutes: number;
+    readonly look: {
+      readonly look: number;
+      readonly looks: number;
+      readonly verdict: string;
+      readonly reason: string;
+    };
+  };
   readonly outcome: 'succeeded' | 'unchanged';
   readonly summary: string;
 }
@@ -114,19 +132,23 @@ function progressLine(progress: DeployProgress): string {
   }
 }
 
-/** `deploy lambda`: the zip to the function's alias through its CodeDeploy group. */
+/**
+ * `deploy lambda`: the zip to the function's alias through its CodeDeploy group, or under the
+ * environment's `judged` strategy through the judged steps (no CodeDeploy deployment).
+ */
 export async function deployLambda(
   ctx: OpsContext,
   args: DeployLambdaArgs,
-  waits: Waits = {},
+  waits: DeployWaits = {},
 ): Promise<DeployLambdaResult | DryRunResult> {
   const { env, target } = functionIn(ctx, args.env, args.function);
   const zip = readZip(args.zip);
   const sbom = readGivenSbom(args.function, args.sbom, args.commit);
   const description = `ias-ops deploy lambda ${basename(args.zip)}`.slice(0, 256);
+  const judged = judgedLambdaSettings(env.profile.lambda);
   if (ctx.dryRun) {
     const fn = target.functionName;
-    return dryRun(
+    const release = [
       planned('codedeploy', listInProgress(target)),
       { service: 'lambda', command: 'GetAlias', input: { FunctionName: fn, Name: target.alias } },
       {
@@ -143,6 +165,16 @@ export async function deployLambda(
           Description: description,
         },
       },
+    ] as const;
+    if (judged) {
+      return dryRun(
+        ...release,
+        ...judgedDryRunCalls(target, judged),
+        ...(sbom ? [plannedSbomPut(env, sbom)] : []),
+      );
+    }
+    return dryRun(
+      ...release,
       {
         service: 'codedeploy',
         command: 'CreateDeployment',
@@ -167,76 +199,128 @@ export async function deployLambda(
     );
   }
   const aws = await ctx.awsFor(env);
-  let outcome: { currentVersion: string; targetVersion: string; deploymentId: string | undefined } = {
+  let outcome: {
+    currentVersion: string;
+    targetVersion: string;
+    deploymentId: string | undefined;
+    deployed: boolean;
+    judged?: DeployLambdaResult['judged'];
+  } = {
     currentVersion: '',
     targetVersion: '',
     deploymentId: undefined,
+    deployed: false,
   };
   let stored: SbomOutcome = {};
-  await runSteps(ctx, [
-    {
-      title: `no other deployment in ${target.deploymentGroup}`,
-      task: () => assertGroupIdle(aws, target),
-    },
-    {
-      title: `deploy ${basename(args.zip)} to ${target.functionName}:${target.alias}`,
-      task: async (report) => {
-        try {
-          const done = await deployFunction({
-            lambda: aws.lambda,
-            codedeploy: aws.codedeploy,
-            functionName: target.functionName,
-            alias: target.alias,
-            application: target.application,
-            deploymentGroup: target.deploymentGroup,
-            zip,
-            hooks: target.hooks,
-            description,
-            timeoutMs: (ctx.project.delivery?.deploymentTimeoutMinutes ?? 60) * 60_000,
-            deploymentPollMs: waits.pollMs,
-            sleep: waits.sleep,
-            now: waits.now,
-            onProgress: (progress) => report(progressLine(progress)),
-          });
-          outcome = {
-            currentVersion: done.release.currentVersion,
-            targetVersion: done.release.targetVersion,
-            deploymentId: done.deploymentId,
-          };
-        } catch (err) {
-          throw err instanceof DeliveryError ? deliveryExit(err) : err;
-        }
+  const runJudged = async (report: (line: string) => void, settings: NonNullable<typeof judged>) => {
+    const { release, done } = await deployJudgedZip({
+      aws,
+      name: args.function,
+      target,
+      judged: settings,
+      zip,
+      description,
+      waits,
+      report,
+    });
+    outcome = {
+      currentVersion: release.currentVersion,
+      targetVersion: release.targetVersion,
+      deploymentId: undefined,
+      deployed: done !== undefined,
+      judged: done && {
+        steps: settings.steps,
+        minutes: done.minutes,
+        look: {
+          look: done.look.look,
+          looks: done.look.looks,
+          verdict: done.look.judgement.verdict,
+          reason: done.look.reason,
+        },
       },
-    },
-    ...(sbom
-      ? [
-          {
-            title: `store the SBOM at ${sbom.key} in the artifact bucket`,
-            // Only beside a deployment: an unchanged zip makes no release to reference it.
-            task: async (report: (line: string) => void) => {
-              if (outcome.deploymentId === undefined) {
-                report('nothing deployed: no SBOM to store');
-                return;
-              }
-              stored = await storeGivenSbom(aws, env, sbom);
-              report(stored.problem ?? `stored ${sbom.key}`);
+    };
+  };
+  await runSteps(
+    ctx,
+    [
+      {
+        // A CodeDeploy deployment made by hand would move the alias too: none may be in flight.
+        title: `no other deployment in ${target.deploymentGroup}`,
+        task: () => assertGroupIdle(aws, target),
+      },
+      {
+        title: judged
+          ? `deploy ${basename(args.zip)} to ${target.functionName}:${target.alias}, judged through ${judged.steps.join(' → ')} %`
+          : `deploy ${basename(args.zip)} to ${target.functionName}:${target.alias}`,
+        task: async (report) => {
+          try {
+            if (judged) {
+              await runJudged(report, judged);
+              return;
+            }
+            const done = await deployFunction({
+              lambda: aws.lambda,
+              codedeploy: aws.codedeploy,
+              functionName: target.functionName,
+              alias: target.alias,
+              application: target.application,
+              deploymentGroup: target.deploymentGroup,
+              zip,
+              hooks: target.hooks,
+              description,
+              timeoutMs: (ctx.project.delivery?.deploymentTimeoutMinutes ?? 60) * 60_000,
+              deploymentPollMs: waits.pollMs,
+              sleep: waits.sleep,
+              now: waits.now,
+              onProgress: (progress) => report(progressLine(progress)),
+            });
+            outcome = {
+              currentVersion: done.release.currentVersion,
+              targetVersion: done.release.targetVersion,
+              deploymentId: done.deploymentId,
+              deployed: done.deploymentId !== undefined,
+            };
+          } catch (err) {
+            throw err instanceof DeliveryError ? deliveryExit(err) : err;
+          }
+        },
+      },
+      ...(sbom
+        ? [
+            {
+              title: `store the SBOM at ${sbom.key} in the artifact bucket`,
+              // Only beside a deployment: an unchanged zip makes no release to reference it.
+              task: async (report: (line: string) => void) => {
+                if (!outcome.deployed) {
+                  report('nothing deployed: no SBOM to store');
+                  return;
+                }
+                stored = await storeGivenSbom(aws, env, sbom);
+                report(stored.problem ?? `stored ${sbom.key}`);
+              },
             },
-          },
-        ]
-      : []),
-  ]);
-  const unchanged = outcome.deploymentId === undefined;
+          ]
+        : []),
+    ],
+    // A judged shift puts the alias back on SIGINT itself: listr2 must not end the process first.
+    { ownSignals: judged !== undefined },
+  );
+  const { deployed, judged: judgement, ...versions } = outcome;
+  const how = judgement
+    ? `judged through ${judgement.steps.join(' → ')} % in ${judgement.minutes} min (look ${judgement.look.look}/${judgement.look.looks}: ${judgement.look.verdict})`
+    : `deployment ${outcome.deploymentId ?? ''} succeeded`;
   return {
     environment: env.name,
     functionName: target.functionName,
     alias: target.alias,
     application: target.application,
     deploymentGroup: target.deploymentGroup,
-    ...outcome,
-    outcome: unchanged ? 'unchanged' : 'succeeded',
-    summary: unchanged
-      ? `${target.functionName}:${target.alias} already runs this code (version ${outcome.targetVersion}): nothing deployed`
-      : `${target.functionName}:${target.alias}: version ${outcome.currentVersion} → ${outcome.targetVersion}, deployment ${outcome.deploymentId ?? ''} succeeded${stored.sbom ? `; SBOM at ${sbomUri(stored.sbom)}` : ''}`,
+    ...versions,
+    ...(judgement ? { judged: judgement } : {}),
+    outcome: deployed ? 'succeeded' : 'unchanged',
+    summary: deployed
+      ? `${target.functionName}:${target.alias}: version ${outcome.currentVersion} → ${outcome.targetVersion}, ${how}${stored.sbom ? `; SBOM at ${sbomUri(stored.sbom)}` : ''}`
+      : `${target.functionName}:${target.alias} already runs this code (version ${outcome.targetVersion}): nothing deployed`,
     ...stored,
   };
 }
