@@ -138,46 +138,22 @@ export function watchLook(baseline: unknown, canary: unknown, analysis: CanaryAn
   const judgement = judgeCanary(baseline, canary, options);
   const at = `look ${look} of ${looks} (level ${level.toPrecision(2)})`;
   const { verdict } = judgement;
-  if (verdict === 'fail') {
-    return {
-      look,
-      looks,
-      level,
-      final,
-      judgement,
-      action: 'rollback',
-      reason: `${at}: fail — ${judgement.reason}`,
-    };
-  }
-  if (verdict === 'pass' && (analysis.earlyPromotion || final)) {
-    return {
-      look,
-      looks,
-      level,
-      final,
-      judgement,
-      action: analysis.earlyPromotion ? 'promote' : 'continue',
-      reason: `${at}: pass — ${judgement.reason}`,
-    };
-  }
-  if (!final) {
-    return {
-      look,
-      looks,
-      level,
-      final,
-      judgement,
-      action: 'wait',
-      reason: `${at}: ${verdict}, looking again in a minute`,
-    };
-  }
-  return {
+  const decided = (action: WatchAction, reason: string): CanaryLook => ({
     look,
     looks,
     level,
     final,
     judgement,
-    action: analysis.inconclusive,
-    reason: `${at}: still inconclusive at the end of the bake, so ${analysis.inconclusive === 'rollback' ? 'rolling back' : 'going on'} as the profile says — ${judgement.reason}`,
-  };
+    action,
+    reason: `${at}: ${reason}`,
+  });
+  if (verdict === 'fail') return decided('rollback', `fail — ${judgement.reason}`);
+  if (verdict === 'pass' && (analysis.earlyPromotion || final)) {
+    return decided(analysis.earlyPromotion ? 'promote' : 'continue', `pass — ${judgement.reason}`);
+  }
+  if (!final) return decided('wait', `${verdict}, looking again in a minute`);
+  return decided(
+    analysis.inconclusive,
+    `still inconclusive at the end of the bake, so ${analysis.inconclusive === 'rollback' ? 'rolling back' : 'going on'} as the profile says — ${judgement.reason}`,
+  );
 }
