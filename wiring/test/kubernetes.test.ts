@@ -156,7 +156,9 @@ describe.runIf(app)('a Kubernetes application', () => {
       expect.objectContaining({
         workload: target.deployProject,
         fails: expect.stringMatching(
-          /dynamodb:PutItem on arn:aws:dynamodb:[^:]+:\d+:table\/ias-prod-releases is denied/,
+          new RegExp(
+            `dynamodb:PutItem on arn:aws:dynamodb:[^:]+:\\d+:table/${naming('prod').name('releases')} is denied`,
+          ),
         ),
       }),
     );
