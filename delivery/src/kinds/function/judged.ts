@@ -11,9 +11,9 @@
  * @see https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetAliasCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { readAlarmStates } from '../../alarm-states.js';
 import { z } from 'zod';
 import {
   type CanaryAnalysis,
@@ -256,23 +256,7 @@ async function readAlarms(
   cloudwatch: CloudWatchClient,
   names: readonly string[],
 ): Promise<{ firing: string[]; missing: string[] }> {
-  const states = new Map<string, { state?: string; reason?: string }>();
-  let token: string | undefined;
-  do {
-    const page = await cloudwatch.send(
-      new DescribeAlarmsCommand({
-        AlarmNames: [...names],
-        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-        NextToken: token,
-      }),
-    );
-    for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
-      if (alarm.AlarmName) {
-        states.set(alarm.AlarmName, { state: alarm.StateValue, reason: alarm.StateReason });
-      }
-    }
-    token = page.NextToken;
-  } while (token);
+  const states = await readAlarmStates(cloudwatch, names);
   const firing = names.flatMap((name) => {
     const found = states.get(name);
     return found?.state === 'ALARM'

@@ -36,7 +36,8 @@
  * A deployment switched back writes why in the result's `reason` (which the project exports as
  * `REASON`): an alarm's name, or the canary judge's reason.
  */
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { readAlarmStates } from '../../alarm-states.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EKSClient } from '@aws-sdk/client-eks';
@@ -176,24 +177,7 @@ export interface KubernetesCliIo {
 export function cloudWatchAlarms(cloudwatch: CloudWatchClient, names: readonly string[]): AlarmWatch {
   return {
     async firing() {
-      const states = new Map<string, string>();
-      // DescribeAlarms takes up to 100 names a call.
-      for (let i = 0; i < names.length; i += 100) {
-        let token: string | undefined;
-        do {
-          const page = await cloudwatch.send(
-            new DescribeAlarmsCommand({
-              AlarmNames: names.slice(i, i + 100),
-              AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-              NextToken: token,
-            }),
-          );
-          for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
-            if (alarm.AlarmName) states.set(alarm.AlarmName, alarm.StateValue ?? '');
-          }
-          token = page.NextToken;
-        } while (token);
-      }
+      const states = await readAlarmStates(cloudwatch, names);
       const missing = names.filter((n) => !states.has(n));
       if (missing.length > 0) {
         throw new DeliveryError(
@@ -201,7 +185,7 @@ export function cloudWatchAlarms(cloudwatch: CloudWatchClient, names: readonly s
           `alarm(s) ${missing.join(', ')} do not exist: a deployment watches only alarms there are (deploy the infrastructure first)`,
         );
       }
-      return names.filter((n) => states.get(n) === 'ALARM');
+      return names.filter((n) => states.get(n)?.state === 'ALARM');
     },
   };
 }
