@@ -13,6 +13,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetAliasCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { JUDGED_STEP_OVERHEAD_MINUTES, judgedBakesMinutes } from '@ias/targets';
 import { readAlarmStates } from '../../alarm-states.js';
 import { z } from 'zod';
 import {
@@ -33,12 +34,6 @@ const MINUTE_MS = 60_000;
 
 /** The pause between two looks (and alarm reads) of a judged deployment. */
 export const JUDGED_LOOK_MS = MINUTE_MS;
-
-/**
- * Minutes a step can take beyond its bake: the partial minute the shift happens in (not judged), the
- * minute CloudWatch is still filling (not read), and up to a minute between two looks.
- */
-const STEP_OVERHEAD_MINUTES = 3;
 
 function isStepList(steps: readonly number[]): boolean {
   return (
@@ -91,11 +86,6 @@ export interface JudgedPlanInput {
   readonly timeoutMinutes?: number;
 }
 
-/** The minutes a plan's bakes take at most: every step below 100 bakes, plus its overhead. */
-function bakeMinutes(steps: readonly number[], analysis: CanaryAnalysis): number {
-  return (steps.length - 1) * (analysis.bakeMinutes + STEP_OVERHEAD_MINUTES);
-}
-
 /**
  * Checks a judged deployment's settings and returns its plan.
  *
@@ -116,12 +106,13 @@ export function judgedPlan(input: JudgedPlanInput, where: string): JudgedPlan {
   }
   const analysis = parseCanaryAnalysis(input.analysis, `${where}: analysis`);
   const { steps, alarms } = parsed.data;
-  const needed = bakeMinutes(steps, analysis);
+  // The same count the profile's time-out is computed with (targets' judgedBakesMinutes).
+  const needed = judgedBakesMinutes(steps, analysis.bakeMinutes);
   const timeoutMinutes = parsed.data.timeoutMinutes ?? 2 * needed;
   if (timeoutMinutes < needed) {
     throw new DeliveryError(
       'BAD_INPUT',
-      `${where}: timeoutMinutes ${timeoutMinutes} is shorter than the bakes: ${steps.length - 1} step(s) below 100 of ${analysis.bakeMinutes} min each, plus up to ${STEP_OVERHEAD_MINUTES} min each until their minutes are in CloudWatch, take up to ${needed} min; raise timeoutMinutes or shorten the bake`,
+      `${where}: timeoutMinutes ${timeoutMinutes} is shorter than the bakes: ${steps.length - 1} step(s) below 100 of ${analysis.bakeMinutes} min each, plus up to ${JUDGED_STEP_OVERHEAD_MINUTES} min each until their minutes are in CloudWatch, take up to ${needed} min; raise timeoutMinutes or shorten the bake`,
     );
   }
   return { steps, analysis, alarms, timeoutMs: timeoutMinutes * MINUTE_MS };

@@ -30,8 +30,8 @@ export const DEFAULT_JUDGED_STEPS: readonly number[] = [10, 50, 100];
 
 /**
  * Minutes a judged step can take beyond its bake: the partial minute of its shift, the minute
- * CloudWatch is still filling, and up to a minute between two looks. The delivery step holds its
- * time-out to the same count (`STEP_OVERHEAD_MINUTES` of delivery's judged.ts; a test keeps them equal).
+ * CloudWatch is still filling, and up to a minute between two looks. The delivery step checks its
+ * time-out with the same count ({@link judgedBakesMinutes}).
  */
 export const JUDGED_STEP_OVERHEAD_MINUTES = 3;
 
